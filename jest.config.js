@@ -1,0 +1,18 @@
+/**
+ * `npm test`: unit tests, then the e2e suite on the embedded SQLite database and, when
+ * MYSQL_URL is set (CI sets it), the same e2e suite again on MySQL / MariaDB.
+ */
+const transform = {
+  '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.jest.json', diagnostics: false }],
+};
+const base = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'], rootDir: __dirname };
+
+const projects = [
+  { ...base, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.spec.ts', '<rootDir>/src/**/*.spec.ts'] },
+  { ...base, displayName: 'e2e-sqlite', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'], setupFiles: ['<rootDir>/test/support/db-sqlite.ts'] },
+];
+if (process.env.MYSQL_URL) {
+  projects.push({ ...base, displayName: 'e2e-mysql', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'], setupFiles: ['<rootDir>/test/support/db-mysql.ts'] });
+}
+
+module.exports = { projects, maxWorkers: 2, testTimeout: 60000 };

@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { Clock } from '../common/clock';
+import { Principal } from '../auth/principal';
+import { AuditEventEntity } from './audit-event.entity';
+
+export interface AuditInput {
+  action: string;
+  objectType: string;
+  objectId: string;
+  taxpayerId?: string | null;
+  before?: unknown;
+  after?: unknown;
+}
+
+/** Appends audit events inside the caller's transaction, so the record and the change commit together. */
+@Injectable()
+export class AuditService {
+  constructor(private readonly clock: Clock) {}
+
+  async record(em: EntityManager, actor: Principal | 'system', event: AuditInput): Promise<void> {
+    const row: AuditEventEntity = {
+      id: randomUUID(),
+      at: this.clock.now(),
+      actor: actor === 'system' ? 'system' : actor.actorRef,
+      actorRole: actor === 'system' ? null : actor.role,
+      action: event.action,
+      objectType: event.objectType,
+      objectId: event.objectId,
+      taxpayerId: event.taxpayerId ?? null,
+      before: event.before === undefined ? null : JSON.stringify(event.before, jsonSafe),
+      after: event.after === undefined ? null : JSON.stringify(event.after, jsonSafe),
+    };
+    await em.insert(AuditEventEntity, row);
+  }
+}
+
+function jsonSafe(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
+}

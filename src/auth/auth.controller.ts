@@ -1,0 +1,60 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Problems } from '../common/problem';
+import { CurrentPrincipal, Public, Roles } from './auth.decorators';
+import { CreateApiKeyDto, CreateUserDto, LoginDto } from './auth.dto';
+import { AuthService } from './auth.service';
+import { Principal } from './principal';
+
+@ApiTags('auth')
+@ApiBearerAuth()
+@Controller('v1')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Post('users')
+  @Roles('admin')
+  @ApiOperation({ summary: 'Create a user (admin)' })
+  createUser(@CurrentPrincipal() principal: Principal, @Body() dto: CreateUserDto) {
+    return this.auth.createUser(principal, dto);
+  }
+
+  @Post('api-keys')
+  @Roles('admin')
+  @ApiOperation({ summary: 'Create an API key (admin); the token is shown once' })
+  @ApiCreatedResponse({ description: '{ id, name, role, taxpayerId, token, createdAt }' })
+  createApiKey(@CurrentPrincipal() principal: Principal, @Body() dto: CreateApiKeyDto) {
+    return this.auth.createApiKey(principal, dto);
+  }
+
+  @Delete('api-keys/:id')
+  @Roles('admin')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke an API key (admin); revoking twice is a no-op' })
+  async revokeApiKey(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('API key') })) id: string,
+  ) {
+    await this.auth.revokeApiKey(principal, id);
+  }
+
+  @Post('auth/sessions')
+  @Public()
+  @ApiOperation({ summary: 'Sign in with username and password; returns a session token' })
+  login(@Body() dto: LoginDto) {
+    return this.auth.login(dto);
+  }
+
+  @Delete('auth/sessions/current')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Sign out: revoke the session token used for this call' })
+  async logout(@CurrentPrincipal() principal: Principal) {
+    await this.auth.logout(principal);
+  }
+
+  @Get('auth/me')
+  @ApiOperation({ summary: 'Who the bearer token belongs to' })
+  me(@CurrentPrincipal() principal: Principal) {
+    return { kind: principal.kind, id: principal.id, role: principal.role, taxpayerId: principal.taxpayerId };
+  }
+}

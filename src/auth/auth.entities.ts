@@ -1,0 +1,80 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { InstantColumn } from '../database/columns';
+
+export const ROLES = ['admin', 'tax_officer', 'taxpayer', 'auditor'] as const;
+export type Role = (typeof ROLES)[number];
+
+@Entity('users')
+@Index('uq_users_username', ['username'], { unique: true })
+export class UserEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  /** Lower-cased; unique. */
+  @Column({ type: 'varchar', length: 64 })
+  username: string;
+
+  /** bcrypt; null for a user that signs in with API keys only (the bootstrap admin). */
+  @Column({ name: 'password_hash', type: 'varchar', length: 72, nullable: true })
+  passwordHash: string | null;
+
+  @Column({ type: 'varchar', length: 16 })
+  role: Role;
+
+  @Column({ name: 'taxpayer_id', type: 'varchar', length: 18, nullable: true })
+  taxpayerId: string | null;
+
+  @InstantColumn({ name: 'created_at' })
+  createdAt: Date;
+}
+
+@Entity('api_keys')
+@Index('uq_api_keys_token_digest', ['tokenDigest'], { unique: true })
+export class ApiKeyEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  @Column({ type: 'varchar', length: 100 })
+  name: string;
+
+  /** SHA-256 (hex) of the token; the token itself is never stored. */
+  @Column({ name: 'token_digest', type: 'varchar', length: 64 })
+  tokenDigest: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  role: Role;
+
+  @Column({ name: 'taxpayer_id', type: 'varchar', length: 18, nullable: true })
+  taxpayerId: string | null;
+
+  @Column({ name: 'created_by', type: 'varchar', length: 80, nullable: true })
+  createdBy: string | null;
+
+  @InstantColumn({ name: 'created_at' })
+  createdAt: Date;
+
+  @InstantColumn({ name: 'revoked_at', nullable: true })
+  revokedAt: Date | null;
+}
+
+@Entity('sessions')
+@Index('uq_sessions_token_digest', ['tokenDigest'], { unique: true })
+export class SessionEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  @Column({ name: 'token_digest', type: 'varchar', length: 64 })
+  tokenDigest: string;
+
+  @Column({ name: 'user_id', type: 'varchar', length: 36 })
+  userId: string;
+
+  @InstantColumn({ name: 'created_at' })
+  createdAt: Date;
+
+  @InstantColumn({ name: 'expires_at' })
+  expiresAt: Date;
+
+  @InstantColumn({ name: 'revoked_at', nullable: true })
+  revokedAt: Date | null;
+}

@@ -1,0 +1,34 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { Problems } from '../common/problem';
+import { Role } from './auth.entities';
+import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators';
+import { AuthService } from './auth.service';
+
+/** Global guard: every route needs a valid bearer token unless marked @Public(); @Roles() narrows it. */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly auth: AuthService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+
+    const request = context.switchToHttp().getRequest();
+    const header: unknown = request.headers['authorization'];
+    const match = typeof header === 'string' ? /^Bearer\s+(\S{1,512})\s*$/i.exec(header) : null;
+    if (!match) throw Problems.unauthenticated();
+    const principal = await this.auth.authenticate(match[1]);
+    if (!principal) throw Problems.unauthenticated('the bearer token is unknown, expired or revoked');
+    request.principal = principal;
+
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
+    if (roles && !roles.includes(principal.role) && !(principal.role === 'admin' && roles.includes('tax_officer'))) {
+      throw Problems.forbidden(`role ${principal.role} may not do this (allowed: ${roles.join(', ')})`);
+    }
+    return true;
+  }
+}

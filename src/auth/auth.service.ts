@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import * as bcrypt from 'bcrypt';
+import { EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { Problems } from '../common/problem';
+import { formatCst } from '../common/time';
+import { AppConfig } from '../config/config';
+import { Db } from '../database/db.service';
+import { TaxpayersService } from '../taxpayers/taxpayers.service';
+import { ApiKeyEntity, Role, SessionEntity, UserEntity } from './auth.entities';
+import { CreateApiKeyDto, CreateUserDto, LoginDto } from './auth.dto';
+import { Principal } from './principal';
+import { newToken, tokenDigest } from './tokens';
+
+const BOOTSTRAP_ADMIN = 'admin';
+
+@Injectable()
+export class AuthService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(AuthService.name);
+  /** Compared against when the username is unknown, so both failures cost one bcrypt. */
+  private dummyHash: Promise<string> | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly config: AppConfig,
+    private readonly audit: AuditService,
+    private readonly taxpayers: TaxpayersService,
+  ) {}
+
+  /** BOOTSTRAP_ADMIN_TOKEN: with no admin yet, create one whose API key is that token. */
+  async onApplicationBootstrap(): Promise<void> {
+    const token = this.config.bootstrapAdminToken;
+    if (!token) return;
+    await this.db.transaction(async (em) => {
+      const admins = await em.count(UserEntity, { where: { role: 'admin' } });
+      if (admins > 0) return;
+      const now = new Date();
+      const user: UserEntity = { id: randomUUID(), username: BOOTSTRAP_ADMIN, passwordHash: null, role: 'admin', taxpayerId: null, createdAt: now };
+      await em.insert(UserEntity, user);
+      const key: ApiKeyEntity = {
+        id: randomUUID(), name: 'bootstrap admin', tokenDigest: tokenDigest(token), role: 'admin',
+        taxpayerId: null, createdBy: user.id, createdAt: now, revokedAt: null,
+      };
+      await em.insert(ApiKeyEntity, key);
+      await this.audit.record(em, 'system', { action: 'user.created', objectType: 'user', objectId: user.id, after: { username: user.username, role: 'admin', bootstrap: true } });
+      this.logger.log('created the bootstrap admin from BOOTSTRAP_ADMIN_TOKEN');
+    }).catch((error) => {
+      // Another process bootstrapping at the same moment wins the unique username; that is fine.
+      if (!/unique|duplicate/i.test(String(error?.message))) throw error;
+    });
+  }
+
+  /** Resolves a bearer token to a principal, or null. */
+  async authenticate(token: string): Promise<Principal | null> {
+    const digest = tokenDigest(token);
+    const repo = this.db.dataSource.manager;
+    if (token.startsWith('eis_')) {
+      const session = await repo.findOne(SessionEntity, { where: { tokenDigest: digest } });
+      if (!session || session.revokedAt || session.expiresAt.getTime() <= Date.now()) return null;
+      const user = await repo.findOne(UserEntity, { where: { id: session.userId } });
+      if (!user) return null;
+      return { kind: 'session', id: session.id, role: user.role, taxpayerId: user.taxpayerId, actorRef: `user:${user.id}` };
+    }
+    const key = await repo.findOne(ApiKeyEntity, { where: { tokenDigest: digest } });
+    if (!key || key.revokedAt) return null;
+    return { kind: 'api_key', id: key.id, role: key.role, taxpayerId: key.taxpayerId, actorRef: `api_key:${key.id}` };
+  }
+
+  private async checkScope(role: Role, taxpayerId: string | undefined): Promise<string | null> {
+    if (role === 'taxpayer' && !taxpayerId) throw Problems.field('taxpayerId', 'is required for role taxpayer');
+    if ((role === 'admin' || role === 'tax_officer') && taxpayerId) throw Problems.field('taxpayerId', `must be absent for role ${role}`);
+    if (taxpayerId && !(await this.taxpayers.exists(taxpayerId))) throw Problems.field('taxpayerId', 'no such registered taxpayer');
+    return taxpayerId ?? null;
+  }
+
+  async createUser(actor: Principal, dto: CreateUserDto) {
+    const taxpayerId = await this.checkScope(dto.role, dto.taxpayerId);
+    if (Buffer.byteLength(dto.password, 'utf8') > 72) throw Problems.field('password', 'must be at most 72 bytes in UTF-8 (bcrypt ignores the rest)');
+    const username = dto.username.toLowerCase();
+    const passwordHash = await bcrypt.hash(dto.password, this.config.bcryptCost);
+    const user: UserEntity = { id: randomUUID(), username, passwordHash, role: dto.role, taxpayerId, createdAt: new Date() };
+    await this.db.transaction(async (em) => {
+      if (await em.exists(UserEntity, { where: { username } })) throw Problems.alreadyExists(`user ${username}`);
+      await insertOrConflict(em, UserEntity, user, `user ${username}`);
+      await this.audit.record(em, actor, { action: 'user.created', objectType: 'user', objectId: user.id, taxpayerId, after: { username, role: user.role, taxpayerId } });
+    });
+    return { id: user.id, username, role: user.role, taxpayerId, createdAt: formatCst(user.createdAt) };
+  }
+
+  async createApiKey(actor: Principal, dto: CreateApiKeyDto) {
+    const taxpayerId = await this.checkScope(dto.role, dto.taxpayerId);
+    const token = newToken('eik');
+    const key: ApiKeyEntity = {
+      id: randomUUID(), name: dto.name, tokenDigest: tokenDigest(token), role: dto.role, taxpayerId,
+      createdBy: actor.actorRef, createdAt: new Date(), revokedAt: null,
+    };
+    await this.db.transaction(async (em) => {
+      await em.insert(ApiKeyEntity, key);
+      await this.audit.record(em, actor, { action: 'api_key.created', objectType: 'api_key', objectId: key.id, taxpayerId, after: { name: key.name, role: key.role, taxpayerId } });
+    });
+    return { id: key.id, name: key.name, role: key.role, taxpayerId, token, createdAt: formatCst(key.createdAt) };
+  }
+
+  async revokeApiKey(actor: Principal, id: string): Promise<void> {
+    await this.db.transaction(async (em) => {
+      const key = await em.findOne(ApiKeyEntity, { where: { id } });
+      if (!key) throw Problems.notFound(`API key ${id}`);
+      if (key.revokedAt) return; // revoking twice is a no-op: DELETE is idempotent
+      const revokedAt = new Date();
+      await em.update(ApiKeyEntity, { id }, { revokedAt });
+      await this.audit.record(em, actor, { action: 'api_key.revoked', objectType: 'api_key', objectId: id, taxpayerId: key.taxpayerId, before: { revokedAt: null }, after: { revokedAt: revokedAt.toISOString() } });
+    });
+  }
+
+  async login(dto: LoginDto) {
+    const username = dto.username.toLowerCase();
+    const user = await this.db.dataSource.manager.findOne(UserEntity, { where: { username } });
+    const hash = user?.passwordHash ?? (await this.dummy());
+    const ok = await bcrypt.compare(dto.password, hash);
+    if (!user || !user.passwordHash || !ok) throw Problems.unauthenticated('invalid username or password');
+    const token = newToken('eis');
+    const now = new Date();
+    const session: SessionEntity = {
+      id: randomUUID(), tokenDigest: tokenDigest(token), userId: user.id, createdAt: now,
+      expiresAt: new Date(now.getTime() + this.config.sessionTtlMinutes * 60_000), revokedAt: null,
+    };
+    await this.db.transaction(async (em) => {
+      await em.insert(SessionEntity, session);
+      await this.audit.record(em, { kind: 'session', id: session.id, role: user.role, taxpayerId: user.taxpayerId, actorRef: `user:${user.id}` }, {
+        action: 'session.created', objectType: 'user', objectId: user.id, taxpayerId: user.taxpayerId,
+      });
+    });
+    return { token, expiresAt: formatCst(session.expiresAt) };
+  }
+
+  async logout(principal: Principal): Promise<void> {
+    if (principal.kind !== 'session') throw Problems.invalidState('this token is an API key; revoke it with DELETE /v1/api-keys/{id}');
+    await this.db.transaction(async (em) => {
+      await em.update(SessionEntity, { id: principal.id }, { revokedAt: new Date() });
+      await this.audit.record(em, principal, { action: 'session.revoked', objectType: 'session', objectId: principal.id, taxpayerId: principal.taxpayerId });
+    });
+  }
+
+  private dummy(): Promise<string> {
+    this.dummyHash ??= bcrypt.hash('not-a-password-of-anyone', this.config.bcryptCost);
+    return this.dummyHash;
+  }
+}
+
+/** Insert, turning a unique-key race into 409 ALREADY_EXISTS. */
+export async function insertOrConflict<T extends object>(em: EntityManager, entity: new () => T, row: T, what: string): Promise<void> {
+  try {
+    await em.insert(entity, row as never);
+  } catch (error) {
+    if (/unique|duplicate/i.test(String((error as Error).message))) throw Problems.alreadyExists(what);
+    throw error;
+  }
+}

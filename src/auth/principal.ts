@@ -1,0 +1,20 @@
+import { Role } from './auth.entities';
+
+/** Who is calling: resolved from the bearer token by the AuthGuard. */
+export interface Principal {
+  kind: 'api_key' | 'session';
+  /** The API key's or the session user's id. */
+  id: string;
+  role: Role;
+  /** The taxpayer a `taxpayer` (always) or a scoped `auditor` acts for; null otherwise. */
+  taxpayerId: string | null;
+  /** `api_key:<id>` or `user:<id>`: how audit events name the actor. */
+  actorRef: string;
+}
+
+/** True when the principal may read objects belonging to `taxId` (a tenant check). */
+export function canRead(principal: Principal, taxId: string | null | undefined): boolean {
+  if (principal.role === 'admin' || principal.role === 'tax_officer') return true;
+  if (principal.role === 'auditor' && principal.taxpayerId === null) return true;
+  return taxId != null && principal.taxpayerId === taxId;
+}

@@ -1,0 +1,95 @@
+import * as path from 'node:path';
+
+/**
+ * Typed, validated settings. This is the only file that reads the environment; everything
+ * else receives an AppConfig (injected as AppConfig via ConfigModule).
+ */
+export type DatabaseConfig =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'mysql'; url: string; poolSize: number; flavor: 'mysql' | 'mariadb' };
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+export class AppConfig {
+  port!: number;
+  database!: DatabaseConfig;
+  bootstrapAdminToken!: string | null;
+  clockMode!: 'system' | 'manual';
+  logLevel!: LogLevel;
+  bcryptCost!: number;
+  sessionTtlMinutes!: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+export const DEFAULT_SQLITE_PATH = './data/einvoice.sqlite';
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number, problems: string[]): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    problems.push(`${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(raw)})`);
+    return fallback;
+  }
+  return Number(raw);
+}
+
+export function parseDatabaseUrl(raw: string | undefined, problems: string[]): DatabaseConfig {
+  if (raw === undefined || raw.trim() === '') return { kind: 'sqlite', path: path.resolve(DEFAULT_SQLITE_PATH) };
+  if (raw.startsWith('sqlite:')) {
+    const file = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (file === '') problems.push('DATABASE_URL sqlite: needs a file path, e.g. sqlite:./data/einvoice.sqlite');
+    return { kind: 'sqlite', path: file === ':memory:' ? file : path.resolve(file) };
+  }
+  if (raw.startsWith('mysql://') || raw.startsWith('mariadb://')) {
+    try {
+      const url = new URL(raw.replace(/^mariadb:/, 'mysql:'));
+      if (!url.hostname) throw new Error('no host');
+      if (url.pathname.length <= 1) problems.push('DATABASE_URL must name a database: mysql://user:pass@host:3306/db');
+      const flavor = raw.startsWith('mariadb://') ? 'mariadb' : 'mysql';
+      return { kind: 'mysql', url: url.toString(), poolSize: 0, flavor };
+    } catch {
+      problems.push('DATABASE_URL is not a valid URL: expected mysql://user:pass@host:3306/db');
+      return { kind: 'mysql', url: raw, poolSize: 0, flavor: 'mysql' };
+    }
+  }
+  problems.push('DATABASE_URL must be empty (embedded SQLite), sqlite:/path/file.sqlite or mysql://user:pass@host:3306/db');
+  return { kind: 'sqlite', path: path.resolve(DEFAULT_SQLITE_PATH) };
+}
+
+/** Reads and validates the settings; throws ConfigError listing every problem at once. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const problems: string[] = [];
+  const config = new AppConfig();
+  config.port = integer(env, 'PORT', 3000, 0, 65535, problems);
+  config.database = parseDatabaseUrl(env.DATABASE_URL, problems);
+  if (config.database.kind === 'mysql') {
+    config.database.poolSize = integer(env, 'DB_POOL_SIZE', 20, 1, 500, problems);
+  }
+
+  const token = env.BOOTSTRAP_ADMIN_TOKEN;
+  if (token !== undefined && token !== '' && (token.length < 16 || token.length > 200 || /\s/.test(token))) {
+    problems.push('BOOTSTRAP_ADMIN_TOKEN must be 16 to 200 characters without spaces');
+  }
+  config.bootstrapAdminToken = token ? token : null;
+
+  const clock = env.EINVOICE_CLOCK ?? 'system';
+  if (clock !== 'system' && clock !== 'manual') problems.push(`EINVOICE_CLOCK must be system or manual (got ${JSON.stringify(clock)})`);
+  config.clockMode = clock === 'manual' ? 'manual' : 'system';
+
+  const level = (env.LOG_LEVEL ?? 'info').toLowerCase();
+  if (!['error', 'warn', 'info', 'debug'].includes(level)) problems.push(`LOG_LEVEL must be error, warn, info or debug (got ${JSON.stringify(env.LOG_LEVEL)})`);
+  config.logLevel = (['error', 'warn', 'info', 'debug'].includes(level) ? level : 'info') as LogLevel;
+
+  config.bcryptCost = integer(env, 'BCRYPT_COST', 12, 4, 15, problems);
+  config.sessionTtlMinutes = integer(env, 'SESSION_TTL_MINUTES', 480, 1, 43200, problems);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,60 @@
+import { DynamicModule, Global, Logger, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/config';
+import { dataSourceOptions, detectMysqlFlavor } from './data-source-options';
+import { Db } from './db.service';
+
+const MIGRATION_LOCK = 'einvoice_migrations';
+
+/** Runs pending migrations; on MySQL under an advisory lock so concurrent starts take turns. */
+export async function migrate(dataSource: DataSource): Promise<void> {
+  const logger = new Logger('Migrations');
+  if (dataSource.options.type !== 'mysql' && dataSource.options.type !== 'mariadb') {
+    const ran = await dataSource.runMigrations({ transaction: 'each' });
+    if (ran.length) logger.log(`applied ${ran.map((m) => m.name).join(', ')}`);
+    return;
+  }
+  const runner = dataSource.createQueryRunner();
+  try {
+    const [row] = await runner.query('SELECT GET_LOCK(?, 120) AS got', [MIGRATION_LOCK]);
+    if (Number(row.got) !== 1) throw new Error('could not take the migration lock within 120 s');
+    try {
+      const ran = await dataSource.runMigrations({ transaction: 'each' });
+      if (ran.length) logger.log(`applied ${ran.map((m) => m.name).join(', ')}`);
+    } finally {
+      await runner.query('SELECT RELEASE_LOCK(?)', [MIGRATION_LOCK]);
+    }
+  } finally {
+    await runner.release();
+  }
+}
+
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: async () => ({
+            ...dataSourceOptions(config.database, config.database.kind === 'mysql' ? await detectMysqlFlavor(config.database.url) : undefined),
+            // A server that is still starting (docker compose) is worth waiting for; a bad schema or
+            // a missing file is not.
+            retryAttempts: config.database.kind === 'mysql' ? 10 : 0,
+            retryDelay: 3000,
+            toRetry: (error: { code?: string }) => ['ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'PROTOCOL_CONNECTION_LOST'].includes(error?.code ?? ''),
+          }),
+          dataSourceFactory: async (options) => {
+            const dataSource = await new DataSource(options!).initialize();
+            await migrate(dataSource);
+            return dataSource;
+          },
+        }),
+      ],
+      providers: [Db],
+      exports: [Db],
+    };
+  }
+}

@@ -1,0 +1,125 @@
+import { Injectable } from '@nestjs/common';
+import { MoreThan } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { Principal, canRead } from '../auth/principal';
+import { Clock } from '../common/clock';
+import { formatMoney, parseMoney } from '../common/money';
+import { decodeCursor, encodeCursor, Page, PageQuery, pageLimit } from '../common/pagination';
+import { Problems } from '../common/problem';
+import { formatCst } from '../common/time';
+import { Db } from '../database/db.service';
+import { PROVINCES, provinceProblem } from './provinces';
+import { CreateTaxpayerDto, UpdateTaxpayerDto } from './taxpayer.dto';
+import { TaxpayerEntity } from './taxpayer.entity';
+import { usccProblem } from './uscc';
+
+export function taxpayerView(t: TaxpayerEntity) {
+  return {
+    taxId: t.taxId,
+    name: t.name,
+    regionCode: t.regionCode,
+    regionName: PROVINCES[t.regionCode]?.name ?? null,
+    address: t.address,
+    phone: t.phone,
+    bankName: t.bankName,
+    bankAccount: t.bankAccount,
+    taxpayerType: t.taxpayerType,
+    filingFrequency: t.filingFrequency,
+    riskLevel: t.riskLevel,
+    creditRating: t.creditRating,
+    pilot: t.pilot,
+    initialQuota: t.initialQuota === null ? null : formatMoney(t.initialQuota),
+    paperMaxAmountPerInvoice: t.paperMaxAmountPerInvoice === null ? null : formatMoney(t.paperMaxAmountPerInvoice),
+    registeredAt: formatCst(t.registeredAt),
+  };
+}
+
+export type TaxpayerView = ReturnType<typeof taxpayerView>;
+
+@Injectable()
+export class TaxpayersService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly audit: AuditService,
+  ) {}
+
+  async exists(taxId: string): Promise<boolean> {
+    return this.db.dataSource.manager.exists(TaxpayerEntity, { where: { taxId } });
+  }
+
+  /** The taxpayer, or null. No scope check: for other modules' use. */
+  find(taxId: string): Promise<TaxpayerEntity | null> {
+    return this.db.dataSource.manager.findOne(TaxpayerEntity, { where: { taxId } });
+  }
+
+  async register(actor: Principal, dto: CreateTaxpayerDto): Promise<TaxpayerView> {
+    const idProblem = usccProblem(dto.taxId);
+    if (idProblem) throw Problems.field('taxId', idProblem);
+    const regionCode = dto.regionCode ?? dto.taxId.slice(2, 4);
+    const regionProblem = provinceProblem(regionCode);
+    if (regionProblem) throw Problems.field('regionCode', dto.regionCode ? regionProblem : `${regionProblem}; give regionCode explicitly`);
+    const pilot = dto.pilot ?? true;
+    if (!pilot && dto.initialQuota !== undefined) throw Problems.field('initialQuota', 'only a pilot taxpayer has a quota');
+    const now = this.clock.now();
+    const row: TaxpayerEntity = {
+      taxId: dto.taxId,
+      name: dto.name,
+      regionCode,
+      address: dto.address ?? '',
+      phone: dto.phone ?? '',
+      bankName: dto.bankName ?? '',
+      bankAccount: dto.bankAccount ?? '',
+      taxpayerType: dto.taxpayerType ?? 'general',
+      filingFrequency: dto.filingFrequency ?? 'monthly',
+      riskLevel: dto.riskLevel ?? 'medium',
+      creditRating: dto.creditRating ?? 'M',
+      pilot,
+      initialQuota: dto.initialQuota === undefined ? null : parseMoney(dto.initialQuota),
+      paperMaxAmountPerInvoice: dto.paperMaxAmountPerInvoice === undefined ? null : parseMoney(dto.paperMaxAmountPerInvoice),
+      registeredAt: now,
+      updatedAt: now,
+    };
+    await this.db.transaction(async (em) => {
+      if (await em.exists(TaxpayerEntity, { where: { taxId: row.taxId } })) throw Problems.alreadyExists(`taxpayer ${row.taxId}`);
+      await em.insert(TaxpayerEntity, row);
+      await this.audit.record(em, actor, { action: 'taxpayer.registered', objectType: 'taxpayer', objectId: row.taxId, taxpayerId: row.taxId, after: taxpayerView(row) });
+    });
+    return taxpayerView(row);
+  }
+
+  async get(principal: Principal, taxId: string): Promise<TaxpayerView> {
+    const row = canRead(principal, taxId) ? await this.find(taxId) : null;
+    if (!row) throw Problems.notFound(`taxpayer ${taxId}`);
+    return taxpayerView(row);
+  }
+
+  async list(principal: Principal, query: PageQuery): Promise<Page<TaxpayerView>> {
+    const limit = pageLimit(query);
+    const after = decodeCursor(query.cursor, 1);
+    const scoped = principal.role === 'taxpayer' || (principal.role === 'auditor' && principal.taxpayerId !== null);
+    if (scoped && after) return { items: [], nextCursor: null };
+    const where = scoped ? { taxId: principal.taxpayerId! } : after ? { taxId: MoreThan(String(after[0])) } : {};
+    const rows = await this.db.dataSource.manager.find(TaxpayerEntity, { where, order: { taxId: 'ASC' }, take: limit + 1 });
+    const items = rows.slice(0, limit).map(taxpayerView);
+    return { items, nextCursor: rows.length > limit ? encodeCursor([items[items.length - 1].taxId]) : null };
+  }
+
+  async update(actor: Principal, taxId: string, dto: UpdateTaxpayerDto): Promise<TaxpayerView> {
+    return this.db.transaction(async (em) => {
+      const row = await em.findOne(TaxpayerEntity, { where: { taxId } });
+      if (!row) throw Problems.notFound(`taxpayer ${taxId}`);
+      const before = taxpayerView(row);
+      if (dto.riskLevel !== undefined) row.riskLevel = dto.riskLevel;
+      if (dto.creditRating !== undefined) row.creditRating = dto.creditRating;
+      if (dto.filingFrequency !== undefined) row.filingFrequency = dto.filingFrequency;
+      if (dto.pilot !== undefined) row.pilot = dto.pilot;
+      if (dto.paperMaxAmountPerInvoice !== undefined) row.paperMaxAmountPerInvoice = parseMoney(dto.paperMaxAmountPerInvoice);
+      row.updatedAt = this.clock.now();
+      await em.save(TaxpayerEntity, row);
+      const after = taxpayerView(row);
+      await this.audit.record(em, actor, { action: 'taxpayer.updated', objectType: 'taxpayer', objectId: taxId, taxpayerId: taxId, before, after });
+      return after;
+    });
+  }
+}

@@ -1,0 +1,47 @@
+import * as path from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config/config';
+
+describe('configuration', () => {
+  it('defaults to the embedded SQLite file, port 3000, the system clock', () => {
+    const config = loadConfig({});
+    expect(config.database).toEqual({ kind: 'sqlite', path: path.resolve('./data/einvoice.sqlite') });
+    expect(config.port).toBe(3000);
+    expect(config.clockMode).toBe('system');
+    expect(config.logLevel).toBe('info');
+    expect(config.bootstrapAdminToken).toBeNull();
+  });
+
+  it.each([
+    ['', { kind: 'sqlite' }],
+    ['sqlite:/tmp/x.sqlite', { kind: 'sqlite', path: '/tmp/x.sqlite' }],
+    ['sqlite:./data/y.sqlite', { kind: 'sqlite', path: path.resolve('./data/y.sqlite') }],
+    ['mysql://root:@127.0.0.1:3306/test', { kind: 'mysql', poolSize: 20 }],
+    ['mariadb://u:p@db:3306/einvoice', { kind: 'mysql', url: 'mysql://u:p@db:3306/einvoice' }],
+  ])('DATABASE_URL=%j selects %j', (url, expected) => {
+    expect(loadConfig({ DATABASE_URL: url }).database).toMatchObject(expected);
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /PORT must be a whole number/],
+    [{ PORT: '70000' }, /PORT must be a whole number from 0 to 65535/],
+    [{ DATABASE_URL: 'postgres://x/y' }, /DATABASE_URL must be empty/],
+    [{ DATABASE_URL: 'mysql://127.0.0.1:3306' }, /must name a database/],
+    [{ DATABASE_URL: 'sqlite:' }, /needs a file path/],
+    [{ EINVOICE_CLOCK: 'fake' }, /EINVOICE_CLOCK must be system or manual/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be/],
+    [{ BOOTSTRAP_ADMIN_TOKEN: 'short' }, /BOOTSTRAP_ADMIN_TOKEN must be 16 to 200/],
+    [{ BCRYPT_COST: '3' }, /BCRYPT_COST/],
+  ])('rejects %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('lists every problem at once', () => {
+    try {
+      loadConfig({ PORT: 'x', EINVOICE_CLOCK: 'y' });
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect((error as ConfigError).problems).toHaveLength(2);
+    }
+  });
+});
