@@ -18,6 +18,13 @@ export class AppConfig {
   logLevel!: LogLevel;
   bcryptCost!: number;
   sessionTtlMinutes!: number;
+  /** Digit 5 of every invoice number: the issuing channel. */
+  numberChannel!: string;
+  /** How many numbers a process reserves from the database at a time. */
+  numberBlockSize!: number;
+  /** Temporary adjustment: usage ratio that triggers it, and the raise, in percent of the total. */
+  temporaryRatioPercent!: number;
+  temporaryUpliftPercent!: number;
 }
 
 export class ConfigError extends Error {
@@ -89,6 +96,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   config.bcryptCost = integer(env, 'BCRYPT_COST', 12, 4, 15, problems);
   config.sessionTtlMinutes = integer(env, 'SESSION_TTL_MINUTES', 480, 1, 43200, problems);
+
+  const channel = env.NUMBER_CHANNEL ?? '2';
+  if (!/^\d$/.test(channel)) problems.push(`NUMBER_CHANNEL must be one digit (got ${JSON.stringify(channel)})`);
+  config.numberChannel = channel;
+  config.numberBlockSize = integer(env, 'NUMBER_BLOCK_SIZE', 200, 1, 1_000_000, problems);
+  config.temporaryRatioPercent = integer(env, 'TEMP_ADJUST_RATIO_PERCENT', 80, 1, 100, problems);
+  config.temporaryUpliftPercent = integer(env, 'TEMP_ADJUST_UPLIFT_PERCENT', 20, 0, 1000, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -1,0 +1,145 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { bigintTransformer, InstantColumn, MoneyColumn } from '../database/columns';
+
+export const INVOICE_TYPES = ['special', 'ordinary'] as const;
+export const MEDIA = ['electronic', 'paper'] as const;
+export const INVOICE_STATUSES = ['issued', 'red_partial', 'red_full', 'voided'] as const;
+export type InvoiceType = (typeof INVOICE_TYPES)[number];
+export type Medium = (typeof MEDIA)[number];
+export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
+export type Color = 'blue' | 'red';
+
+@Entity('invoices')
+@Index('idx_invoices_seller', ['sellerTaxId', 'issuedAt'])
+@Index('idx_invoices_buyer', ['buyerTaxId', 'issuedAt'])
+export class InvoiceEntity {
+  /** The 20-digit number: YY PP C SSSSSSSSSSSSSSS. */
+  @PrimaryColumn({ type: 'varchar', length: 20 })
+  number: string;
+
+  @Column({ type: 'varchar', length: 8 })
+  type: InvoiceType;
+
+  @Column({ type: 'varchar', length: 10 })
+  medium: Medium;
+
+  @Column({ type: 'varchar', length: 4 })
+  color: Color;
+
+  @Column({ type: 'varchar', length: 12 })
+  status: InvoiceStatus;
+
+  @InstantColumn({ name: 'issued_at' })
+  issuedAt: Date;
+
+  /** The quota month the invoice counts in (Beijing time). */
+  @Column({ type: 'varchar', length: 7 })
+  period: string;
+
+  @Column({ name: 'seller_tax_id', type: 'varchar', length: 18 })
+  sellerTaxId: string;
+  @Column({ name: 'seller_name', type: 'varchar', length: 200 })
+  sellerName: string;
+  @Column({ name: 'seller_address', type: 'varchar', length: 300 })
+  sellerAddress: string;
+  @Column({ name: 'seller_phone', type: 'varchar', length: 50 })
+  sellerPhone: string;
+  @Column({ name: 'seller_bank_name', type: 'varchar', length: 200 })
+  sellerBankName: string;
+  @Column({ name: 'seller_bank_account', type: 'varchar', length: 50 })
+  sellerBankAccount: string;
+
+  /** Null for a natural person. */
+  @Column({ name: 'buyer_tax_id', type: 'varchar', length: 18, nullable: true })
+  buyerTaxId: string | null;
+  @Column({ name: 'buyer_name', type: 'varchar', length: 200 })
+  buyerName: string;
+  @Column({ name: 'buyer_address', type: 'varchar', length: 300 })
+  buyerAddress: string;
+  @Column({ name: 'buyer_phone', type: 'varchar', length: 50 })
+  buyerPhone: string;
+  @Column({ name: 'buyer_bank_name', type: 'varchar', length: 200 })
+  buyerBankName: string;
+  @Column({ name: 'buyer_bank_account', type: 'varchar', length: 50 })
+  buyerBankAccount: string;
+  @Column({ name: 'buyer_email', type: 'varchar', length: 254, nullable: true })
+  buyerEmail: string | null;
+
+  @Column({ name: 'price_includes_tax', type: 'boolean' })
+  priceIncludesTax: boolean;
+
+  @MoneyColumn({ name: 'total_amount' })
+  totalAmount: bigint;
+  @MoneyColumn({ name: 'total_tax' })
+  totalTax: bigint;
+  @MoneyColumn({ name: 'total_with_tax' })
+  totalWithTax: bigint;
+
+  @Column({ type: 'varchar', length: 500 })
+  remarks: string;
+
+  @Column({ type: 'varchar', length: 50 })
+  drawer: string;
+
+  /** 特定业务 code (03, 04, 06) and its fields as JSON text. */
+  @Column({ name: 'specific_business_type', type: 'varchar', length: 2, nullable: true })
+  specificBusinessType: string | null;
+  @Column({ name: 'specific_business', type: 'text', nullable: true })
+  specificBusiness: string | null;
+
+  /** Buyer-side status (SPEC section 5). */
+  @Column({ type: 'varchar', length: 24, nullable: true })
+  usage: string | null;
+  @Column({ name: 'accounting_entry', type: 'varchar', length: 12 })
+  accountingEntry: 'entered' | 'not_entered';
+
+  @InstantColumn({ name: 'voided_at', nullable: true })
+  voidedAt: Date | null;
+
+  @Column({ name: 'issued_by', type: 'varchar', length: 80 })
+  issuedBy: string;
+}
+
+@Entity('invoice_lines')
+export class InvoiceLineEntity {
+  @PrimaryColumn({ name: 'invoice_number', type: 'varchar', length: 20 })
+  invoiceNumber: string;
+
+  @PrimaryColumn({ name: 'line_no', type: 'integer' })
+  lineNo: number;
+
+  @Column({ name: 'item_name', type: 'varchar', length: 100 })
+  itemName: string;
+  @Column({ name: 'category_short_name', type: 'varchar', length: 40 })
+  categoryShortName: string;
+  @Column({ name: 'tax_classification_code', type: 'varchar', length: 19 })
+  taxClassificationCode: string;
+  @Column({ type: 'varchar', length: 100 })
+  spec: string;
+  @Column({ type: 'varchar', length: 20 })
+  unit: string;
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  quantity: string | null;
+  @Column({ name: 'unit_price', type: 'varchar', length: 32, nullable: true })
+  unitPrice: string | null;
+  @MoneyColumn()
+  amount: bigint;
+  @Column({ name: 'tax_rate', type: 'varchar', length: 6 })
+  taxRate: string;
+  @MoneyColumn({ name: 'tax_amount' })
+  taxAmount: bigint;
+  @Column({ name: 'preferential_policy', type: 'varchar', length: 2, nullable: true })
+  preferentialPolicy: string | null;
+}
+
+/** Number space per prefix (YY + province + channel): blocks are handed out from next_value. */
+@Entity('number_sequences')
+export class NumberSequenceEntity {
+  @PrimaryColumn({ type: 'varchar', length: 5 })
+  prefix: string;
+
+  @Column({ name: 'next_value', type: 'bigint', transformer: bigintTransformer })
+  nextValue: bigint;
+}
+
+export const INVOICE_ENTITIES = [InvoiceEntity, InvoiceLineEntity, NumberSequenceEntity];

@@ -1,0 +1,336 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { EntityManager, In, LessThanOrEqual } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { canRead, Principal } from '../auth/principal';
+import { Clock } from '../common/clock';
+import { formatMoney } from '../common/money';
+import { decodeCursor, encodeCursor, Page, PageQuery, pageLimit } from '../common/pagination';
+import { ProblemException, Problems } from '../common/problem';
+import { formatCst, Period, periodOf, periodStart, shiftPeriod } from '../common/time';
+import { AppConfig } from '../config/config';
+import { Db } from '../database/db.service';
+import { TaxpayerEntity } from '../taxpayers/taxpayer.entity';
+import { TaxpayersService } from '../taxpayers/taxpayers.service';
+import { QuotaLedgerEntity, QuotaMonthEntity, VatFilingEntity } from './quota.entities';
+import {
+  availableOf, defaultInitialQuota, filingDueIn, inDeclarationWindow, LedgerKind, periodicTotal, temporaryEligible,
+  TemporaryPolicy, windowCapOf,
+} from './rules';
+
+/** What issuing needs to know before it takes the quota row: computed outside the transaction. */
+export interface QuotaContext {
+  taxpayerId: string;
+  period: Period;
+  /** The declaration window's cap on `used` (previous month's remaining), or null outside it. */
+  windowCap: bigint | null;
+  /** Whether a temporary adjustment may happen this month (low risk, scan passes). */
+  eligible: boolean;
+}
+
+export interface QuotaView {
+  period: string;
+  total: string;
+  used: string;
+  remaining: string;
+  available: string;
+  inDeclarationWindow: boolean;
+  temporaryAdjusted: boolean;
+  temporaryRaise: string;
+}
+
+const SYSTEM = 'system';
+const MONTH_CACHE_LIMIT = 100_000;
+
+const num = (fen: bigint) => Number(fen); // every amount is <= MAX_MONEY_FEN < 2^53: exact
+
+/**
+ * The monthly quota. Every change to a month's `total` or `used` is a conditional UPDATE on its
+ * row (never a read-then-write of the counter) plus an entry in the append-only ledger, in the
+ * caller's transaction. The rules themselves live in ./rules.ts.
+ */
+@Injectable()
+export class QuotaService {
+  readonly policy: TemporaryPolicy;
+  /** (taxpayer, period) pairs known to have a row: saves a SELECT per issue. Safe to lose. */
+  private readonly knownMonths = new Set<string>();
+  /** Filings are never withdrawn: once seen, remembered. */
+  private readonly knownFilings = new Set<string>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly audit: AuditService,
+    private readonly taxpayers: TaxpayersService,
+    config: AppConfig,
+  ) {
+    this.policy = { ratioPercent: config.temporaryRatioPercent, upliftPercent: config.temporaryUpliftPercent };
+  }
+
+  // ------------------------------------------------------------------ months
+
+  /** The taxpayer, if the principal may read it and it has a quota (a pilot). */
+  async pilotFor(principal: Principal, taxId: string): Promise<TaxpayerEntity> {
+    const taxpayer = canRead(principal, taxId) ? await this.taxpayers.find(taxId) : null;
+    if (!taxpayer) throw Problems.notFound(`taxpayer ${taxId}`);
+    if (!taxpayer.pilot) throw Problems.invalidState(`taxpayer ${taxId} is not a pilot taxpayer: it has no quota on this platform`);
+    return taxpayer;
+  }
+
+  /**
+   * Makes sure the month has its row: a month nobody ran the periodic policy for is computed on
+   * first use, by the same policy (the registration month takes the initial total). Returns
+   * whether this call created it.
+   */
+  async ensureMonth(taxpayer: TaxpayerEntity, period: Period): Promise<boolean> {
+    const key = `${taxpayer.taxId}:${period}`;
+    if (this.knownMonths.has(key)) return false;
+    const registered = periodOf(taxpayer.registeredAt);
+    if (period < registered) throw Problems.notFound(`quota for ${period} (the taxpayer was registered in ${registered})`);
+    const manager = this.db.dataSource.manager;
+    let created = false;
+    if (!(await manager.exists(QuotaMonthEntity, { where: { taxpayerId: taxpayer.taxId, period } }))) {
+      const initial = taxpayer.initialQuota ?? defaultInitialQuota(taxpayer);
+      let kind: LedgerKind = 'initial';
+      let total = initial;
+      if (period > registered) {
+        kind = 'periodic';
+        const recent = await manager.find(QuotaMonthEntity, {
+          where: { taxpayerId: taxpayer.taxId, period: In([1, 2, 3].map((n) => shiftPeriod(period, -n))) },
+        });
+        total = periodicTotal({ ...taxpayer, initialQuota: initial }, recent.map((m) => m.used));
+      }
+      try {
+        await this.db.transaction(async (em) => {
+          const now = this.clock.now();
+          await em.insert(QuotaMonthEntity, {
+            taxpayerId: taxpayer.taxId, period, total, used: 0n, temporaryAdjusted: false, temporaryRaise: 0n, ledgerSeq: 1n, createdAt: now,
+          });
+          await em.insert(QuotaLedgerEntity, {
+            taxpayerId: taxpayer.taxId, period, seq: 1n, at: now, kind, delta: total, totalAfter: total, usedAfter: 0n,
+            ref: kind === 'initial' ? 'registration' : 'periodic policy', actor: SYSTEM,
+          });
+          await this.audit.record(em, 'system', { action: `quota.${kind}`, objectType: 'quota_month', objectId: key, taxpayerId: taxpayer.taxId, after: { total: formatMoney(total) } });
+        });
+        created = true;
+      } catch (error) {
+        if (!isDuplicate(error)) throw error; // another request or process created it first
+      }
+    }
+    if (this.knownMonths.size >= MONTH_CACHE_LIMIT) this.knownMonths.clear();
+    this.knownMonths.add(key);
+    return created;
+  }
+
+  private async hasFiled(taxId: string, filingPeriod: string): Promise<boolean> {
+    const key = `${taxId}:${filingPeriod}`;
+    if (this.knownFilings.has(key)) return true;
+    const filed = await this.db.dataSource.manager.exists(VatFilingEntity, { where: { taxpayerId: taxId, period: filingPeriod } });
+    if (filed) this.knownFilings.add(key);
+    return filed;
+  }
+
+  /** Everything issuing needs before its transaction: the month exists, the window's cap. */
+  async prepare(taxpayer: TaxpayerEntity, period: Period): Promise<QuotaContext> {
+    await this.ensureMonth(taxpayer, period);
+    return { taxpayerId: taxpayer.taxId, period, windowCap: await this.windowCap(taxpayer, period), eligible: temporaryEligible(taxpayer) };
+  }
+
+  private async windowCap(taxpayer: TaxpayerEntity, period: Period): Promise<bigint | null> {
+    const due = filingDueIn(taxpayer.filingFrequency, period);
+    const registeredPeriod = periodOf(taxpayer.registeredAt);
+    const filed = due !== null && period > registeredPeriod ? await this.hasFiled(taxpayer.taxId, due) : true;
+    if (!inDeclarationWindow({ frequency: taxpayer.filingFrequency, period, registeredPeriod, filed: () => filed })) return null;
+    const previous = shiftPeriod(period, -1);
+    await this.ensureMonth(taxpayer, previous);
+    const row = await this.db.dataSource.manager.findOneByOrFail(QuotaMonthEntity, { taxpayerId: taxpayer.taxId, period: previous });
+    return windowCapOf(row);
+  }
+
+  async view(taxpayer: TaxpayerEntity, period: Period): Promise<QuotaView> {
+    const context = await this.prepare(taxpayer, period);
+    const row = await this.db.dataSource.manager.findOneByOrFail(QuotaMonthEntity, { taxpayerId: taxpayer.taxId, period });
+    return this.viewOf(row, context.windowCap);
+  }
+
+  viewOf(row: QuotaMonthEntity, windowCap: bigint | null): QuotaView {
+    return {
+      period: row.period,
+      total: formatMoney(row.total),
+      used: formatMoney(row.used),
+      remaining: formatMoney(row.total - row.used),
+      available: formatMoney(availableOf(row, windowCap)),
+      inDeclarationWindow: windowCap !== null,
+      temporaryAdjusted: row.temporaryAdjusted,
+      temporaryRaise: formatMoney(row.temporaryRaise),
+    };
+  }
+
+  // ------------------------------------------------------------------ consuming and restoring
+
+  private monthQuery(em: EntityManager, context: { taxpayerId: string; period: Period }) {
+    return em
+      .createQueryBuilder()
+      .update(QuotaMonthEntity)
+      .where('taxpayer_id = :taxpayerId AND period = :period', { taxpayerId: context.taxpayerId, period: context.period });
+  }
+
+  /**
+   * Consumes `amount` for an invoice being issued, deciding the temporary adjustment as
+   * rules.decideIssue does, atomically: first an UPDATE that applies when no raise is due, then,
+   * for an eligible taxpayer, one that raises the total and consumes together. Refused:
+   * 422 QUOTA_EXCEEDED with `available`. Call it last in the transaction: it takes the hot row.
+   */
+  async consumeForIssue(em: EntityManager, context: QuotaContext, amount: bigint, ref: string, actor: string, kind: LedgerKind = 'issue'): Promise<void> {
+    const params = { amount: num(amount), ratio: this.policy.ratioPercent, uplift: this.policy.upliftPercent, cap: context.windowCap === null ? 0 : num(context.windowCap) };
+    const capClause = context.windowCap === null ? '' : ' AND used + :amount <= :cap';
+    const raiseDue = 'temporary_adjusted = 0 AND (used + :amount) * 100 >= total * :ratio';
+    const plainQuery = this.monthQuery(em, context)
+      .set({ used: () => 'used + :amount', ledgerSeq: () => 'ledger_seq + 1' })
+      .andWhere(`used + :amount <= total${capClause}`)
+      .setParameters(params);
+    if (context.eligible) plainQuery.andWhere(`NOT (${raiseDue})`);
+    const plain = await plainQuery.execute();
+    if (plain.affected === 1) {
+      const row = await this.readMonth(em, context);
+      await this.ledger(em, context, row.ledgerSeq, kind, amount, row.total, row.used, ref, actor);
+      return;
+    }
+    if (context.eligible) {
+      const raise = this.db.intDiv('total * :uplift', 100);
+      // Assignment order matters on MySQL (left to right): temporary_raise reads the old total.
+      const raised = await this.monthQuery(em, context)
+        .set({
+          temporaryRaise: () => raise,
+          total: () => `total + ${raise}`,
+          temporaryAdjusted: () => '1',
+          used: () => 'used + :amount',
+          ledgerSeq: () => 'ledger_seq + 2',
+        })
+        .andWhere(`${raiseDue} AND used + :amount <= total + ${raise}${capClause}`)
+        .setParameters(params)
+        .execute();
+      if (raised.affected === 1) {
+        const row = await this.readMonth(em, context);
+        await this.ledger(em, context, row.ledgerSeq - 1n, 'temporary', row.temporaryRaise, row.total, row.used - amount, 'temporary adjustment', SYSTEM);
+        await this.ledger(em, context, row.ledgerSeq, kind, amount, row.total, row.used, ref, actor);
+        await this.audit.record(em, 'system', {
+          action: 'quota.temporary', objectType: 'quota_month', objectId: `${context.taxpayerId}:${context.period}`, taxpayerId: context.taxpayerId,
+          before: { total: formatMoney(row.total - row.temporaryRaise) }, after: { total: formatMoney(row.total), trigger: ref },
+        });
+        return;
+      }
+    }
+    const row = await this.readMonth(em, context);
+    throw quotaExceeded(availableOf(row, context.windowCap), amount);
+  }
+
+  /** Gives back `amount` (a same-month red invoice, a voided paper invoice). */
+  async restore(em: EntityManager, context: { taxpayerId: string; period: Period }, amount: bigint, kind: LedgerKind, ref: string, actor: string): Promise<void> {
+    const result = await this.monthQuery(em, context)
+      .set({ used: () => 'used - :amount', ledgerSeq: () => 'ledger_seq + 1' })
+      .andWhere('used >= :amount')
+      .setParameters({ amount: num(amount) })
+      .execute();
+    if (result.affected !== 1) throw new Error(`cannot restore ${formatMoney(amount)} to ${context.taxpayerId} ${context.period}: less is used`);
+    const row = await this.readMonth(em, context);
+    await this.ledger(em, context, row.ledgerSeq, kind, -amount, row.total, row.used, ref, actor);
+  }
+
+  /**
+   * Replaces the month's total (periodic set by an officer, manual adjustment, an approved
+   * application). Refused when the new total is below what is already used.
+   */
+  async setTotal(em: EntityManager, taxpayerId: string, period: Period, newTotal: bigint, kind: LedgerKind, ref: string, actor: Principal): Promise<QuotaMonthEntity> {
+    const context = { taxpayerId, period };
+    const before = await this.lockMonth(em, context);
+    const result = await this.monthQuery(em, context)
+      .set({ total: () => ':total', ledgerSeq: () => 'ledger_seq + 1' })
+      .andWhere('used <= :total')
+      .setParameters({ total: num(newTotal) })
+      .execute();
+    if (result.affected !== 1) {
+      throw Problems.invalidState(`the new total ${formatMoney(newTotal)} is below what ${period} has already used (${formatMoney(before.used)})`, { used: formatMoney(before.used) });
+    }
+    const row = await this.readMonth(em, context);
+    await this.ledger(em, context, row.ledgerSeq, kind, row.total - before.total, row.total, row.used, ref, actor.actorRef);
+    await this.audit.record(em, actor, {
+      action: `quota.${kind}`, objectType: 'quota_month', objectId: `${taxpayerId}:${period}`, taxpayerId,
+      before: { total: formatMoney(before.total) }, after: { total: formatMoney(row.total), ref },
+    });
+    return row;
+  }
+
+  /** The month's row, locked for the rest of the transaction where the database has row locks. */
+  async lockMonth(em: EntityManager, context: { taxpayerId: string; period: Period }): Promise<QuotaMonthEntity> {
+    const query = em.createQueryBuilder(QuotaMonthEntity, 'm').where('m.taxpayer_id = :taxpayerId AND m.period = :period', context);
+    if (this.db.rowLocks) query.setLock('pessimistic_write');
+    const row = await query.getOne();
+    if (!row) throw new Error(`no quota row for ${context.taxpayerId} ${context.period}`);
+    return row;
+  }
+
+  /** The row as this transaction now sees it (after its own UPDATE, which holds the row). */
+  private readMonth(em: EntityManager, context: { taxpayerId: string; period: Period }): Promise<QuotaMonthEntity> {
+    return em.findOneByOrFail(QuotaMonthEntity, { taxpayerId: context.taxpayerId, period: context.period });
+  }
+
+  async ledger(em: EntityManager, context: { taxpayerId: string; period: Period }, seq: bigint, kind: LedgerKind, delta: bigint, totalAfter: bigint, usedAfter: bigint, ref: string | null, actor: string): Promise<void> {
+    await em.insert(QuotaLedgerEntity, ledgerRow(context, seq, this.clock.now(), kind, delta, totalAfter, usedAfter, ref, actor));
+  }
+
+  // ------------------------------------------------------------------ reading the ledger
+
+  async ledgerPage(principal: Principal, taxId: string, period: Period, query: PageQuery): Promise<Page<ReturnType<typeof ledgerView>>> {
+    const taxpayer = await this.pilotFor(principal, taxId);
+    await this.ensureMonth(taxpayer, period);
+    const limit = pageLimit(query);
+    const after = decodeCursor(query.cursor, 1);
+    const qb = this.db.dataSource.manager
+      .createQueryBuilder(QuotaLedgerEntity, 'l')
+      .where('l.taxpayer_id = :taxId AND l.period = :period', { taxId, period })
+      .orderBy('l.seq', 'ASC')
+      .take(limit + 1);
+    if (after) qb.andWhere('l.seq > :seq', { seq: Number(after[0]) });
+    const rows = await qb.getMany();
+    const items = rows.slice(0, limit).map(ledgerView);
+    return { items, nextCursor: rows.length > limit ? encodeCursor([Number(rows[limit - 1].seq)]) : null };
+  }
+
+  /** Months that exist up to `period` for the given taxpayers (periodic runs). */
+  registeredBy(period: Period) {
+    return this.db.dataSource.manager.find(TaxpayerEntity, {
+      where: { pilot: true, registeredAt: LessThanOrEqual(new Date(periodStart(shiftPeriod(period, 1)).getTime() - 1)) },
+      order: { taxId: 'ASC' },
+    });
+  }
+}
+
+export function ledgerRow(context: { taxpayerId: string; period: Period }, seq: bigint, at: Date, kind: LedgerKind, delta: bigint, totalAfter: bigint, usedAfter: bigint, ref: string | null, actor: string): QuotaLedgerEntity {
+  return { taxpayerId: context.taxpayerId, period: context.period, seq, at, kind, delta, totalAfter, usedAfter, ref: ref === null ? null : ref.slice(0, 64), actor };
+}
+
+export function ledgerView(row: QuotaLedgerEntity) {
+  return {
+    seq: Number(row.seq),
+    at: formatCst(row.at),
+    kind: row.kind,
+    delta: formatMoney(row.delta),
+    totalAfter: formatMoney(row.totalAfter),
+    usedAfter: formatMoney(row.usedAfter),
+    ref: row.ref,
+  };
+}
+
+export function quotaExceeded(available: bigint, amount: bigint): ProblemException {
+  return new ProblemException(422, 'QUOTA_EXCEEDED', `the amount ${formatMoney(amount)} does not fit the quota available now (${formatMoney(available)})`, {
+    available: formatMoney(available),
+  });
+}
+
+export function isDuplicate(error: unknown): boolean {
+  const e = error as { code?: string; driverError?: { code?: string }; message?: string };
+  const code = e?.driverError?.code ?? e?.code;
+  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed|Duplicate entry/i.test(String(e?.message));
+}
+
