@@ -2,10 +2,13 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ClockModule } from './common/clock.module';
+import { CommonModule } from './common/common.module';
 import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.controller';
+import { InvoicesModule } from './invoices/invoices.module';
+import { QuotaModule } from './quota/quota.module';
 import { TaxpayersModule } from './taxpayers/taxpayers.module';
 
 @Module({})
@@ -18,8 +21,11 @@ export class AppModule {
         DatabaseModule.forRoot(config),
         ClockModule.forRoot(config),
         AuditModule,
+        CommonModule,
         TaxpayersModule,
         AuthModule,
+        QuotaModule,
+        InvoicesModule,
         HealthModule,
       ],
     };

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { Principal } from '../auth/principal';
+import { INSERT_CHUNK } from '../database/db-errors';
 import { AuditEventEntity } from './audit-event.entity';
 
 export interface AuditInput {
@@ -20,7 +21,17 @@ export class AuditService {
   constructor(private readonly clock: Clock) {}
 
   async record(em: EntityManager, actor: Principal | 'system', event: AuditInput): Promise<void> {
-    const row: AuditEventEntity = {
+    await em.insert(AuditEventEntity, this.row(actor, event));
+  }
+
+  /** Many events in multi-row INSERTs (batch issuing). */
+  async recordMany(em: EntityManager, actor: Principal | 'system', events: AuditInput[]): Promise<void> {
+    const rows = events.map((event) => this.row(actor, event));
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await em.insert(AuditEventEntity, rows.slice(i, i + INSERT_CHUNK));
+  }
+
+  private row(actor: Principal | 'system', event: AuditInput): AuditEventEntity {
+    return {
       id: randomUUID(),
       at: this.clock.now(),
       actor: actor === 'system' ? 'system' : actor.actorRef,
@@ -32,7 +43,6 @@ export class AuditService {
       before: event.before === undefined ? null : JSON.stringify(event.before, jsonSafe),
       after: event.after === undefined ? null : JSON.stringify(event.after, jsonSafe),
     };
-    await em.insert(AuditEventEntity, row);
   }
 }
 

@@ -6,6 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import { Problems } from '../common/problem';
 import { formatCst } from '../common/time';
 import { AppConfig } from '../config/config';
+import { isDuplicate } from '../database/db-errors';
 import { Db } from '../database/db.service';
 import { TaxpayersService } from '../taxpayers/taxpayers.service';
 import { ApiKeyEntity, Role, SessionEntity, UserEntity } from './auth.entities';
@@ -47,7 +48,7 @@ export class AuthService implements OnApplicationBootstrap {
       this.logger.log('created the bootstrap admin from BOOTSTRAP_ADMIN_TOKEN');
     }).catch((error) => {
       // Another process bootstrapping at the same moment wins the unique username; that is fine.
-      if (!/unique|duplicate/i.test(String(error?.message))) throw error;
+      if (!isDuplicate(error)) throw error;
     });
   }
 
@@ -153,7 +154,7 @@ export async function insertOrConflict<T extends object>(em: EntityManager, enti
   try {
     await em.insert(entity, row as never);
   } catch (error) {
-    if (/unique|duplicate/i.test(String((error as Error).message))) throw Problems.alreadyExists(what);
+    if (isDuplicate(error)) throw Problems.alreadyExists(what);
     throw error;
   }
 }

@@ -9,6 +9,7 @@ import { decodeCursor, encodeCursor, Page, PageQuery, pageLimit } from '../commo
 import { ProblemException, Problems } from '../common/problem';
 import { formatCst, Period, periodOf, periodStart, shiftPeriod } from '../common/time';
 import { AppConfig } from '../config/config';
+import { isDuplicate } from '../database/db-errors';
 import { Db } from '../database/db.service';
 import { TaxpayerEntity } from '../taxpayers/taxpayer.entity';
 import { TaxpayersService } from '../taxpayers/taxpayers.service';
@@ -327,10 +328,3 @@ export function quotaExceeded(available: bigint, amount: bigint): ProblemExcepti
     available: formatMoney(available),
   });
 }
-
-export function isDuplicate(error: unknown): boolean {
-  const e = error as { code?: string; driverError?: { code?: string }; message?: string };
-  const code = e?.driverError?.code ?? e?.code;
-  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed|Duplicate entry/i.test(String(e?.message));
-}
-

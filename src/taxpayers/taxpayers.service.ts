@@ -10,6 +10,7 @@ import { formatCst } from '../common/time';
 import { Db } from '../database/db.service';
 import { PROVINCES, provinceProblem } from './provinces';
 import { CreateTaxpayerDto, UpdateTaxpayerDto } from './taxpayer.dto';
+import { defaultInitialQuota } from '../quota/rules';
 import { TaxpayerEntity } from './taxpayer.entity';
 import { usccProblem } from './uscc';
 
@@ -75,11 +76,13 @@ export class TaxpayersService {
       riskLevel: dto.riskLevel ?? 'medium',
       creditRating: dto.creditRating ?? 'M',
       pilot,
-      initialQuota: dto.initialQuota === undefined ? null : parseMoney(dto.initialQuota),
+      initialQuota: null,
       paperMaxAmountPerInvoice: dto.paperMaxAmountPerInvoice === undefined ? null : parseMoney(dto.paperMaxAmountPerInvoice),
       registeredAt: now,
       updatedAt: now,
     };
+    // A pilot registered without an initial total gets the policy's default (quota/rules.ts).
+    if (pilot) row.initialQuota = dto.initialQuota === undefined ? defaultInitialQuota(row) : parseMoney(dto.initialQuota);
     await this.db.transaction(async (em) => {
       if (await em.exists(TaxpayerEntity, { where: { taxId: row.taxId } })) throw Problems.alreadyExists(`taxpayer ${row.taxId}`);
       await em.insert(TaxpayerEntity, row);

@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { Response } from 'express';
+import { EntityManager, LessThan } from 'typeorm';
+import type { Principal } from '../auth/principal';
+import { isDuplicate } from '../database/db-errors';
+import { Db } from '../database/db.service';
+import { IdempotencyKeyEntity } from './idempotency.entity';
+import { ProblemBody, ProblemException, Problems } from './problem';
+
+/** Keys are kept at least 24 hours (API.md); older than this they are swept. */
+const RETENTION_MS = 48 * 3600 * 1000;
+const SWEEP_EVERY_MS = 3600 * 1000;
+/** Refusals worth replaying: the same request would be refused the same way. */
+const STORED_ERRORS = new Set([400, 404, 409, 422]);
+
+export interface IdempotencyScope {
+  id: string;
+  hash: string;
+}
+
+/** Records the response inside the business transaction, so that it commits with the change. */
+export type RecordResponse = (em: EntityManager, body: unknown) => Promise<void>;
+
+class IdempotencyRace extends Error {}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+  }
+  return value;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/**
+ * Idempotency-Key (API.md "Conventions"): the same key and body from the same principal returns
+ * the first response; a different body is 409 IDEMPOTENCY_KEY_REUSED. The key's row is inserted
+ * in the same transaction as the change it records, so a concurrent duplicate waits on (MySQL)
+ * or queues behind (SQLite) the first, fails on the primary key, and replays it: never twice.
+ */
+@Injectable()
+export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('Idempotency');
+  private sweeper: NodeJS.Timeout | null = null;
+
+  constructor(private readonly db: Db) {}
+
+  onModuleInit(): void {
+    this.sweeper = setInterval(() => void this.sweep().catch((e) => this.logger.warn(`sweep failed: ${e?.message}`)), SWEEP_EVERY_MS);
+    this.sweeper.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+  }
+
+  /** Deletes keys past retention (real time, not the business clock). */
+  async sweep(now = Date.now()): Promise<number> {
+    const result = await this.db.transaction((em) => em.delete(IdempotencyKeyEntity, { createdAt: LessThan(new Date(now - RETENTION_MS)) }));
+    return result.affected ?? 0;
+  }
+
+  scope(principal: Principal, key: string | undefined, method: string, path: string, body: unknown): IdempotencyScope | null {
+    if (key === undefined) return null;
+    if (key.length === 0 || key.length > 255) throw Problems.field('Idempotency-Key', 'must be 1 to 255 characters');
+    return {
+      id: sha256(`${principal.actorRef}\n${key}`),
+      hash: sha256(`${method} ${path}\n${JSON.stringify(canonical(body))}`),
+    };
+  }
+
+  /**
+   * Runs `work` once per key: replays a stored response (setting `Idempotent-Replayed: true`),
+   * or runs it and stores what it answered. `status` is the success status of the route.
+   */
+  async run<T>(scope: IdempotencyScope | null, res: Response, status: number, work: (record: RecordResponse) => Promise<T>): Promise<T> {
+    if (!scope) return work(async () => undefined);
+    const prior = await this.stored(scope);
+    if (prior) return this.replay(prior, res);
+    try {
+      return await work((em, body) => this.insert(em, scope, status, body));
+    } catch (error) {
+      if (error instanceof IdempotencyRace) {
+        const winner = await this.stored(scope);
+        if (winner) return this.replay(winner, res);
+      }
+      if (error instanceof ProblemException && STORED_ERRORS.has(error.getStatus()) && error.code !== 'IDEMPOTENCY_KEY_REUSED') {
+        await this.db.transaction((em) => this.insert(em, scope, error.getStatus(), error.toBody())).catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+
+  private async stored(scope: IdempotencyScope): Promise<IdempotencyKeyEntity | null> {
+    const row = await this.db.dataSource.manager.findOneBy(IdempotencyKeyEntity, { id: scope.id });
+    if (row && row.requestHash !== scope.hash) {
+      throw new ProblemException(409, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request; use a new key for a new request');
+    }
+    return row;
+  }
+
+  private replay<T>(row: IdempotencyKeyEntity, res: Response): T {
+    res.setHeader('Idempotent-Replayed', 'true');
+    const body = JSON.parse(row.body);
+    if (row.status >= 400) {
+      const { status, code, detail, type: _type, title: _title, ...extras } = body as ProblemBody;
+      throw new ProblemException(status, code, detail, extras);
+    }
+    res.status(row.status);
+    return body as T;
+  }
+
+  private async insert(em: EntityManager, scope: IdempotencyScope, status: number, body: unknown): Promise<void> {
+    try {
+      await em.insert(IdempotencyKeyEntity, { id: scope.id, requestHash: scope.hash, status, body: JSON.stringify(body, jsonSafe), createdAt: new Date() });
+    } catch (error) {
+      if (isDuplicate(error)) throw new IdempotencyRace();
+      throw error;
+    }
+  }
+}
+
+function jsonSafe(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
+}

@@ -1,0 +1,9 @@
+/** Whether a driver error is a unique-key violation (MySQL/MariaDB or SQLite). */
+export function isDuplicate(error: unknown): boolean {
+  const e = error as { code?: string; driverError?: { code?: string }; message?: string };
+  const code = e?.driverError?.code ?? e?.code;
+  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/** Rows per multi-row INSERT: well inside SQLite's 32766 bound variables and MySQL's packet size. */
+export const INSERT_CHUNK = 400;

@@ -1,0 +1,129 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsEmail, IsIn, IsObject, IsOptional, IsString, Length, Matches, MaxLength, ValidateNested,
+} from 'class-validator';
+import { IsMoney } from '../common/validation';
+import { INVOICE_STATUSES, INVOICE_TYPES, MEDIA, InvoiceType, Medium } from './invoice.entities';
+import { DECIMAL_PATTERN, PREFERENTIAL_POLICIES, PreferentialPolicy, TAX_RATES } from './tax-math';
+
+export const MAX_LINES = 2000;
+export const MAX_BATCH = 1000;
+
+export class BuyerDto {
+  @ApiPropertyOptional({ example: '91410100MA0000000T', description: 'unified social credit code; required on a special invoice, absent for a natural person' })
+  @IsOptional()
+  @IsString()
+  @Length(18, 18)
+  taxId?: string;
+
+  @ApiProperty({ example: '河南某某有限公司' }) @IsString() @Length(1, 200) name: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(300) address?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(50) phone?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) bankName?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(50) bankAccount?: string;
+  @ApiPropertyOptional({ example: 'ap@example.com' }) @IsOptional() @IsEmail() @MaxLength(254) email?: string;
+}
+
+export class LineDto {
+  @ApiProperty({ example: '笔记本电脑', description: "the item's own name; printed as *简称*名称" })
+  @IsString()
+  @Length(1, 100)
+  @Matches(/^[^*]/, { message: 'must not start with * (the category short name is added)' })
+  name: string;
+
+  @ApiProperty({ example: '1090511030000000000', description: '19-digit tax classification code (税收分类编码)' })
+  @Matches(/^\d{19}$/, { message: 'must be 19 digits' })
+  taxClassificationCode: string;
+
+  @ApiProperty({ example: '计算机', description: 'short name of the tax classification category' })
+  @IsString()
+  @Length(1, 40)
+  @Matches(/^[^*]+$/, { message: 'must not contain *' })
+  categoryShortName: string;
+
+  @ApiPropertyOptional({ example: 'X1' }) @IsOptional() @IsString() @MaxLength(100) spec?: string;
+  @ApiPropertyOptional({ example: '台' }) @IsOptional() @IsString() @MaxLength(20) unit?: string;
+
+  @ApiPropertyOptional({ example: '2', description: 'decimal string, up to 13 decimals; with unitPrice' })
+  @IsOptional()
+  @Matches(DECIMAL_PATTERN, { message: 'must be a decimal string with up to 13 decimals' })
+  quantity?: string;
+
+  @ApiPropertyOptional({ example: '5000.00', description: 'decimal string, up to 13 decimals; with quantity' })
+  @IsOptional()
+  @Matches(DECIMAL_PATTERN, { message: 'must be a decimal string with up to 13 decimals' })
+  unitPrice?: string;
+
+  @ApiProperty({ example: '10000.00', description: 'pre-tax, or tax-inclusive when priceIncludesTax' })
+  @IsMoney({ minFen: 1n })
+  amount: string;
+
+  @ApiProperty({ example: '0.13', enum: TAX_RATES })
+  @IsIn(TAX_RATES)
+  taxRate: string;
+
+  @ApiPropertyOptional({ example: '1300.00', description: 'checked against amount x rate (tolerance 0.06) when given' })
+  @IsOptional()
+  @IsMoney({ minFen: 0n })
+  taxAmount?: string;
+
+  @ApiPropertyOptional({ enum: Object.keys(PREFERENTIAL_POLICIES), description: '优惠政策标识: 03 免税, 04 不征税 (rate 0, no tax)' })
+  @IsOptional()
+  @IsIn(Object.keys(PREFERENTIAL_POLICIES))
+  preferentialPolicy?: PreferentialPolicy;
+}
+
+export class IssueInvoiceDto {
+  @ApiProperty({ enum: INVOICE_TYPES }) @IsIn(INVOICE_TYPES) type: InvoiceType;
+  @ApiPropertyOptional({ enum: MEDIA, default: 'electronic' }) @IsOptional() @IsIn(MEDIA) medium?: Medium;
+
+  @ApiProperty({ type: BuyerDto })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => BuyerDto)
+  buyer: BuyerDto;
+
+  @ApiPropertyOptional({ default: false }) @IsOptional() @IsBoolean() priceIncludesTax?: boolean;
+
+  @ApiProperty({ type: [LineDto], minItems: 1, maxItems: MAX_LINES })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_LINES)
+  @ValidateNested({ each: true })
+  @Type(() => LineDto)
+  lines: LineDto[];
+
+  @ApiPropertyOptional({ maxLength: 500 }) @IsOptional() @IsString() @MaxLength(500) remarks?: string;
+  @ApiPropertyOptional({ example: '张三' }) @IsOptional() @IsString() @MaxLength(50) drawer?: string;
+
+  @ApiPropertyOptional({
+    description: '特定业务: { "type": "03", "location", "projectName", "crossCity", "landVatProjectNumber"? } | { "type": "04", "transports": [{ "transportType", "plateNumber", "origin", "destination", "goods" }] } | { "type": "06", "propertyCertificateNumber", "propertyAddress", "leaseStart", "leaseEnd", "crossCity", "areaUnit"? }',
+    nullable: true,
+  })
+  @IsOptional()
+  @IsObject()
+  specificBusiness?: Record<string, unknown> | null;
+}
+
+export class BatchDto {
+  @ApiProperty({ type: [IssueInvoiceDto], minItems: 1, maxItems: MAX_BATCH, description: 'each item is validated and issued on its own' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_BATCH)
+  @IsObject({ each: true })
+  invoices: Record<string, unknown>[];
+}
+
+export class ListInvoicesQuery {
+  @ApiPropertyOptional({ enum: ['issued', 'received'], default: 'issued' }) @IsOptional() @IsIn(['issued', 'received']) direction?: 'issued' | 'received';
+  @ApiPropertyOptional({ description: 'taxpayer (officers, admins and unscoped auditors); defaults to the caller\'s' }) @IsOptional() @IsString() @Length(18, 18) taxId?: string;
+  @ApiPropertyOptional({ description: 'YYYY-MM-DD (Beijing) or an ISO 8601 instant; inclusive' }) @IsOptional() @IsString() @MaxLength(40) from?: string;
+  @ApiPropertyOptional({ description: 'YYYY-MM-DD (Beijing, the whole day) or an ISO 8601 instant; inclusive' }) @IsOptional() @IsString() @MaxLength(40) to?: string;
+  @ApiPropertyOptional({ enum: ['blue', 'red'] }) @IsOptional() @IsIn(['blue', 'red']) color?: 'blue' | 'red';
+  @ApiPropertyOptional({ enum: INVOICE_TYPES }) @IsOptional() @IsIn(INVOICE_TYPES) type?: InvoiceType;
+  @ApiPropertyOptional({ enum: INVOICE_STATUSES }) @IsOptional() @IsIn(INVOICE_STATUSES) status?: string;
+  @ApiPropertyOptional({ enum: MEDIA }) @IsOptional() @IsIn(MEDIA) medium?: Medium;
+  @ApiPropertyOptional({ default: 50, maximum: 500 }) @IsOptional() @Matches(/^[1-9]\d{0,2}$/, { message: 'must be a whole number from 1 to 500' }) limit?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(1000) cursor?: string;
+}

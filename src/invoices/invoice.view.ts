@@ -1,0 +1,60 @@
+import { formatMoney } from '../common/money';
+import { formatCst } from '../common/time';
+import { amountInWords } from './amount-words';
+import { InvoiceEntity, InvoiceLineEntity } from './invoice.entities';
+import { displayName, PREFERENTIAL_POLICIES } from './tax-math';
+
+export function lineView(l: InvoiceLineEntity) {
+  return {
+    lineNo: l.lineNo,
+    name: displayName(l.categoryShortName, l.itemName),
+    itemName: l.itemName,
+    categoryShortName: l.categoryShortName,
+    taxClassificationCode: l.taxClassificationCode,
+    spec: l.spec,
+    unit: l.unit,
+    quantity: l.quantity,
+    unitPrice: l.unitPrice,
+    amount: formatMoney(l.amount),
+    taxRate: l.taxRate,
+    taxAmount: formatMoney(l.taxAmount),
+    preferentialPolicy: l.preferentialPolicy,
+    preferentialPolicyName: l.preferentialPolicy ? PREFERENTIAL_POLICIES[l.preferentialPolicy as keyof typeof PREFERENTIAL_POLICIES] : null,
+  };
+}
+
+/** The invoice as API.md shows it: money as "0.00" strings, time in +08:00. */
+export function invoiceView(inv: InvoiceEntity, lines: InvoiceLineEntity[]) {
+  return {
+    number: inv.number,
+    type: inv.type,
+    medium: inv.medium,
+    color: inv.color,
+    status: inv.status,
+    issuedAt: formatCst(inv.issuedAt),
+    seller: {
+      taxId: inv.sellerTaxId, name: inv.sellerName, address: inv.sellerAddress, phone: inv.sellerPhone,
+      bankName: inv.sellerBankName, bankAccount: inv.sellerBankAccount,
+    },
+    buyer: {
+      taxId: inv.buyerTaxId, name: inv.buyerName, address: inv.buyerAddress, phone: inv.buyerPhone,
+      bankName: inv.buyerBankName, bankAccount: inv.buyerBankAccount, email: inv.buyerEmail,
+    },
+    priceIncludesTax: inv.priceIncludesTax,
+    lines: [...lines].sort((a, b) => a.lineNo - b.lineNo).map(lineView),
+    totalAmount: formatMoney(inv.totalAmount),
+    totalTax: formatMoney(inv.totalTax),
+    totalWithTax: formatMoney(inv.totalWithTax),
+    totalWithTaxInWords: amountInWords(inv.totalWithTax),
+    remarks: inv.remarks,
+    drawer: inv.drawer,
+    specificBusiness: inv.specificBusiness ? JSON.parse(inv.specificBusiness) : null,
+    usage: inv.usage,
+    accountingEntry: inv.accountingEntry,
+    voidedAt: inv.voidedAt ? formatCst(inv.voidedAt) : null,
+    redConfirmations: [] as unknown[],
+    redInvoices: [] as unknown[],
+  };
+}
+
+export type InvoiceView = ReturnType<typeof invoiceView>;

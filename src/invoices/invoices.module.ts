@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { QuotaModule } from '../quota/quota.module';
+import { TaxpayersModule } from '../taxpayers/taxpayers.module';
+import { InvoicesController } from './invoices.controller';
+import { InvoicesService } from './invoices.service';
+import { IssuingService } from './issuing.service';
+import { NumberingService } from './numbering.service';
+
+@Module({
+  imports: [QuotaModule, TaxpayersModule],
+  controllers: [InvoicesController],
+  providers: [IssuingService, InvoicesService, NumberingService],
+  exports: [IssuingService, InvoicesService],
+})
+export class InvoicesModule {}

@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service';
+import { canRead, Principal } from '../auth/principal';
+import { Clock } from '../common/clock';
+import { formatMoney, parseMoney } from '../common/money';
+import { ProblemException, Problems } from '../common/problem';
+import { formatCst, Period, periodOf } from '../common/time';
+import { Db } from '../database/db.service';
+import { ApplicationDto, ApplicationsQuery, AdjustmentDto, ObjectionDto, PaperCollectionDto, VatFilingDto } from './quota.dto';
+import { PaperCollectionEntity, QuotaApplicationEntity, QuotaObjectionEntity, VatFilingEntity } from './quota.entities';
+import { QuotaService, QuotaView } from './quota.service';
+import { isDuplicate } from '../database/db-errors';
+import { parseFilingPeriod } from './rules';
+
+function applicationView(a: QuotaApplicationEntity) {
+  return {
+    id: a.id,
+    taxId: a.taxpayerId,
+    period: a.period,
+    requestedTotal: formatMoney(a.requestedTotal),
+    reason: a.reason,
+    status: a.status,
+    decidedBy: a.decidedBy,
+    decisionReason: a.decisionReason,
+    createdAt: formatCst(a.createdAt),
+    decidedAt: a.decidedAt ? formatCst(a.decidedAt) : null,
+  };
+}
+
+/** The quota's HTTP-facing operations (API.md "Quota"). */
+@Injectable()
+export class QuotaOperationsService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly audit: AuditService,
+    private readonly quota: QuotaService,
+  ) {}
+
+  private currentPeriod(): Period {
+    return periodOf(this.clock.now());
+  }
+
+  async get(principal: Principal, taxId: string, period?: Period): Promise<QuotaView> {
+    const taxpayer = await this.quota.pilotFor(principal, taxId);
+    return this.quota.view(taxpayer, period ?? this.currentPeriod());
+  }
+
+  /** A tax officer sets a month's total explicitly (kind periodic or manual). */
+  async adjust(principal: Principal, taxId: string, dto: AdjustmentDto): Promise<QuotaView> {
+    const taxpayer = await this.quota.pilotFor(principal, taxId);
+    await this.quota.ensureMonth(taxpayer, dto.period);
+    await this.db.transaction((em) => this.quota.setTotal(em, taxId, dto.period, parseMoney(dto.newTotal), dto.kind, dto.reason, principal));
+    return this.quota.view(taxpayer, dto.period);
+  }
+
+  /** Applies the periodic policy to every pilot taxpayer for the month; a second run changes nothing. */
+  async periodicRun(principal: Principal, period: Period) {
+    const taxpayers = await this.quota.registeredBy(period);
+    let created = 0;
+    for (const taxpayer of taxpayers) if (await this.quota.ensureMonth(taxpayer, period)) created++;
+    await this.db.transaction((em) =>
+      this.audit.record(em, principal, { action: 'quota.periodic_run', objectType: 'quota_period', objectId: period, after: { taxpayers: taxpayers.length, created } }),
+    );
+    return { period, taxpayers: taxpayers.length, created, unchanged: taxpayers.length - created };
+  }
+
+  private ownPilot(principal: Principal, taxId: string) {
+    if (principal.taxpayerId !== taxId) throw Problems.notFound(`taxpayer ${taxId}`);
+    return this.quota.pilotFor(principal, taxId);
+  }
+
+  async apply(principal: Principal, taxId: string, dto: ApplicationDto) {
+    await this.ownPilot(principal, taxId);
+    const row: QuotaApplicationEntity = {
+      id: randomUUID(), taxpayerId: taxId, period: this.currentPeriod(), requestedTotal: parseMoney(dto.requestedTotal), reason: dto.reason,
+      status: 'pending', decidedBy: null, decisionReason: null, createdAt: this.clock.now(), decidedAt: null,
+    };
+    await this.db.transaction(async (em) => {
+      await em.insert(QuotaApplicationEntity, row);
+      await this.audit.record(em, principal, { action: 'quota.application_filed', objectType: 'quota_application', objectId: row.id, taxpayerId: taxId, after: applicationView(row) });
+    });
+    return applicationView(row);
+  }
+
+  async decide(principal: Principal, id: string, decision: 'approved' | 'rejected', reason: string | null) {
+    const application = await this.db.dataSource.manager.findOneBy(QuotaApplicationEntity, { id });
+    if (!application) throw Problems.notFound(`application ${id}`);
+    if (application.status !== 'pending') throw Problems.invalidState(`application ${id} is already ${application.status}`);
+    if (decision === 'approved') {
+      if (application.period < this.currentPeriod()) throw Problems.invalidState(`application ${id} was for ${application.period}, which has ended; it can only be rejected`);
+      const taxpayer = await this.quota.pilotFor(principal, application.taxpayerId);
+      await this.quota.ensureMonth(taxpayer, application.period);
+    }
+    const decidedAt = this.clock.now();
+    await this.db.transaction(async (em) => {
+      const result = await em
+        .createQueryBuilder()
+        .update(QuotaApplicationEntity)
+        .set({ status: decision, decidedBy: principal.actorRef, decisionReason: reason, decidedAt })
+        .where('id = :id AND status = :pending', { id, pending: 'pending' })
+        .execute();
+      if (result.affected !== 1) throw Problems.invalidState(`application ${id} is no longer pending`);
+      if (decision === 'approved') {
+        await this.quota.setTotal(em, application.taxpayerId, application.period, application.requestedTotal, 'manual', `application ${id}`, principal);
+      }
+      await this.audit.record(em, principal, {
+        action: `quota.application_${decision}`, objectType: 'quota_application', objectId: id, taxpayerId: application.taxpayerId,
+        before: { status: 'pending' }, after: { status: decision, reason },
+      });
+    });
+    return applicationView({ ...application, status: decision, decidedBy: principal.actorRef, decisionReason: reason, decidedAt });
+  }
+
+  async listApplications(principal: Principal, query: ApplicationsQuery) {
+    const scope = principal.role === 'taxpayer' || (principal.role === 'auditor' && principal.taxpayerId) ? principal.taxpayerId! : query.taxId;
+    if (scope && !canRead(principal, scope)) return { items: [], nextCursor: null };
+    const rows = await this.db.dataSource.manager.find(QuotaApplicationEntity, {
+      where: { ...(scope ? { taxpayerId: scope } : {}), ...(query.status ? { status: query.status } : {}) },
+      order: { createdAt: 'DESC', id: 'DESC' },
+      take: 500,
+    });
+    return { items: rows.map(applicationView), nextCursor: null };
+  }
+
+  async object(principal: Principal, taxId: string, dto: ObjectionDto) {
+    await this.ownPilot(principal, taxId);
+    const row: QuotaObjectionEntity = { id: randomUUID(), taxpayerId: taxId, period: this.currentPeriod(), reason: dto.reason, createdAt: this.clock.now() };
+    await this.db.transaction(async (em) => {
+      await em.insert(QuotaObjectionEntity, row);
+      await this.audit.record(em, principal, { action: 'quota.objection_lodged', objectType: 'quota_objection', objectId: row.id, taxpayerId: taxId, after: { period: row.period, reason: row.reason } });
+    });
+    return { id: row.id, taxId, period: row.period, reason: row.reason, createdAt: formatCst(row.createdAt) };
+  }
+
+  async listObjections(principal: Principal, taxId: string) {
+    await this.quota.pilotFor(principal, taxId);
+    const rows = await this.db.dataSource.manager.find(QuotaObjectionEntity, { where: { taxpayerId: taxId }, order: { createdAt: 'DESC', id: 'DESC' }, take: 500 });
+    return { items: rows.map((r) => ({ id: r.id, taxId, period: r.period, reason: r.reason, createdAt: formatCst(r.createdAt) })), nextCursor: null };
+  }
+
+  /** Records the VAT return for a period as filed and matched now. Recording it again changes nothing. */
+  async recordFiling(principal: Principal, taxId: string, dto: VatFilingDto): Promise<{ created: boolean; body: object }> {
+    const taxpayer = await this.quota.pilotFor(principal, taxId);
+    if (principal.role === 'taxpayer' && principal.taxpayerId !== taxId) throw Problems.notFound(`taxpayer ${taxId}`);
+    const parsed = parseFilingPeriod(dto.period)!;
+    const expected = taxpayer.filingFrequency === 'monthly' ? 'month' : 'quarter';
+    if (parsed.kind !== expected) {
+      throw Problems.field('period', `${taxId} files ${taxpayer.filingFrequency}: give ${expected === 'month' ? 'YYYY-MM' : 'YYYY-Qn'}`);
+    }
+    if (parsed.lastMonth >= this.currentPeriod()) throw Problems.field('period', `${dto.period} has not ended yet`);
+    const existing = await this.db.dataSource.manager.findOneBy(VatFilingEntity, { taxpayerId: taxId, period: dto.period });
+    const view = (f: VatFilingEntity) => ({ taxId, period: f.period, filedAt: formatCst(f.filedAt) });
+    if (existing) return { created: false, body: view(existing) };
+    const row: VatFilingEntity = { taxpayerId: taxId, period: dto.period, filedAt: this.clock.now(), actor: principal.actorRef };
+    try {
+      await this.db.transaction(async (em) => {
+        await em.insert(VatFilingEntity, row);
+        await this.audit.record(em, principal, { action: 'vat_filing.recorded', objectType: 'vat_filing', objectId: `${taxId}:${dto.period}`, taxpayerId: taxId, after: view(row) });
+      });
+    } catch (error) {
+      if (!isDuplicate(error)) throw error;
+      return { created: false, body: view(await this.db.dataSource.manager.findOneByOrFail(VatFilingEntity, { taxpayerId: taxId, period: dto.period })) };
+    }
+    return { created: true, body: view(row) };
+  }
+
+  /** A collection of blank legacy paper invoices consumes count x single-invoice maximum now. */
+  async collectPaper(principal: Principal, taxId: string, dto: PaperCollectionDto) {
+    const taxpayer = await this.ownPilot(principal, taxId);
+    const max = parseMoney(dto.maxAmountPerInvoice);
+    if (taxpayer.paperMaxAmountPerInvoice !== null && max > taxpayer.paperMaxAmountPerInvoice) {
+      throw new ProblemException(422, 'PAPER_LIMIT_EXCEEDED', `maxAmountPerInvoice ${dto.maxAmountPerInvoice} is above the taxpayer's single-invoice maximum ${formatMoney(taxpayer.paperMaxAmountPerInvoice)}`, {
+        paperMaxAmountPerInvoice: formatMoney(taxpayer.paperMaxAmountPerInvoice),
+      });
+    }
+    const amount = max * BigInt(dto.count);
+    const period = this.currentPeriod();
+    const context = { ...(await this.quota.prepare(taxpayer, period)), eligible: false };
+    const row: PaperCollectionEntity = {
+      id: randomUUID(), taxpayerId: taxId, period, invoiceKind: dto.invoiceKind, count: dto.count, maxAmountPerInvoice: max, amount, collectedAt: this.clock.now(),
+    };
+    await this.db.transaction(async (em) => {
+      await em.insert(PaperCollectionEntity, row);
+      await this.audit.record(em, principal, {
+        action: 'quota.paper_collection', objectType: 'paper_collection', objectId: row.id, taxpayerId: taxId,
+        after: { invoiceKind: row.invoiceKind, count: row.count, maxAmountPerInvoice: dto.maxAmountPerInvoice, amount: formatMoney(amount) },
+      });
+      await this.quota.consumeForIssue(em, context, amount, `collection ${row.id}`, principal.actorRef, 'paper_collection');
+    });
+    return {
+      id: row.id, invoiceKind: row.invoiceKind, count: row.count, maxAmountPerInvoice: formatMoney(max), amount: formatMoney(amount),
+      collectedAt: formatCst(row.collectedAt), quota: await this.quota.view(taxpayer, period),
+    };
+  }
+}

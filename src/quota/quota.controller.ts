@@ -1,0 +1,121 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, PipeTransform, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
+import { Principal } from '../auth/principal';
+import { PageQuery } from '../common/pagination';
+import { Problems } from '../common/problem';
+import { isPeriod } from '../common/time';
+import { AdjustmentDto, ApplicationDto, ApplicationsQuery, ApproveDto, ObjectionDto, PaperCollectionDto, PeriodicRunDto, RejectDto, VatFilingDto } from './quota.dto';
+import { QuotaOperationsService } from './quota-operations.service';
+import { QuotaService } from './quota.service';
+
+class PeriodPipe implements PipeTransform {
+  transform(value: string) {
+    if (!isPeriod(value)) throw Problems.field('period', 'must be a month YYYY-MM');
+    return value;
+  }
+}
+
+const applicationId = new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('application') });
+
+@ApiTags('quota')
+@ApiBearerAuth()
+@Controller('v1')
+export class QuotaController {
+  constructor(
+    private readonly ops: QuotaOperationsService,
+    private readonly quota: QuotaService,
+  ) {}
+
+  @Get('taxpayers/:taxId/quota')
+  @ApiOperation({ summary: "The current month's total, used, remaining and available (declaration window applied)" })
+  current(@CurrentPrincipal() p: Principal, @Param('taxId') taxId: string) {
+    return this.ops.get(p, taxId);
+  }
+
+  @Get('taxpayers/:taxId/quota/objections')
+  @ApiOperation({ summary: 'Objections lodged by a taxpayer' })
+  objections(@CurrentPrincipal() p: Principal, @Param('taxId') taxId: string) {
+    return this.ops.listObjections(p, taxId);
+  }
+
+  @Get('taxpayers/:taxId/quota/:period')
+  @ApiOperation({ summary: "A month's quota" })
+  month(@CurrentPrincipal() p: Principal, @Param('taxId') taxId: string, @Param('period', PeriodPipe) period: string) {
+    return this.ops.get(p, taxId, period);
+  }
+
+  @Get('taxpayers/:taxId/quota/:period/ledger')
+  @ApiOperation({ summary: "A month's append-only quota ledger, oldest first" })
+  ledger(@CurrentPrincipal() p: Principal, @Param('taxId') taxId: string, @Param('period', PeriodPipe) period: string, @Query() query: PageQuery) {
+    return this.quota.ledgerPage(p, taxId, period, query);
+  }
+
+  @Post('taxpayers/:taxId/quota/adjustments')
+  @Roles('tax_officer')
+  @ApiOperation({ summary: "Set a month's total explicitly (periodic or manual adjustment)" })
+  adjust(@CurrentPrincipal() p: Principal, @Param('taxId') taxId: string, @Body() dto: AdjustmentDto) {
+    return this.ops.adjust(p, taxId, dto);
+  }
+
+  @Post('quota/periodic-runs')
+  @Roles('tax_officer')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Apply the periodic policy to every pilot taxpayer for a month; running it twice changes nothing' })
+  periodicRun(@CurrentPrincipal() p: Principal, @Body() dto: PeriodicRunDto) {
+    return this.ops.periodicRun(p, dto.period);
+  }
+
+  @Post('taxpayers/:taxId/quota/applications')
+  @Roles('taxpayer')
+  @ApiOperation({ summary: 'Apply for a new total for the current month (manual adjustment)' })
+  apply(@CurrentPrincipal() p: Principal, @Param('taxId') taxId: string, @Body() dto: ApplicationDto) {
+    return this.ops.apply(p, taxId, dto);
+  }
+
+  @Get('quota/applications')
+  @ApiOperation({ summary: 'Quota applications (a taxpayer sees its own; officers all, or ?taxId=)' })
+  applications(@CurrentPrincipal() p: Principal, @Query() query: ApplicationsQuery) {
+    return this.ops.listApplications(p, query);
+  }
+
+  @Post('quota/applications/:id/approve')
+  @Roles('tax_officer')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Approve: the requested total replaces the month's total" })
+  approve(@CurrentPrincipal() p: Principal, @Param('id', applicationId) id: string, @Body() dto: ApproveDto) {
+    return this.ops.decide(p, id, 'approved', dto.reason ?? null);
+  }
+
+  @Post('quota/applications/:id/reject')
+  @Roles('tax_officer')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Reject an application, with a reason' })
+  reject(@CurrentPrincipal() p: Principal, @Param('id', applicationId) id: string, @Body() dto: RejectDto) {
+    return this.ops.decide(p, id, 'rejected', dto.reason);
+  }
+
+  @Post('taxpayers/:taxId/quota/objections')
+  @Roles('taxpayer')
+  @ApiOperation({ summary: 'Lodge an objection (异议) to the total' })
+  object(@CurrentPrincipal() p: Principal, @Param('taxId') taxId: string, @Body() dto: ObjectionDto) {
+    return this.ops.object(p, taxId, dto);
+  }
+
+  @Post('taxpayers/:taxId/vat-filings')
+  @Roles('taxpayer', 'tax_officer')
+  @ApiOperation({ summary: 'Record the VAT return for a period as filed and matched now (201; 200 when already recorded)' })
+  async filing(@CurrentPrincipal() p: Principal, @Param('taxId') taxId: string, @Body() dto: VatFilingDto, @Res({ passthrough: true }) res: Response) {
+    const { created, body } = await this.ops.recordFiling(p, taxId, dto);
+    res.status(created ? 201 : 200);
+    return body;
+  }
+
+  @Post('taxpayers/:taxId/paper-collections')
+  @Roles('taxpayer')
+  @ApiOperation({ summary: 'Collect blank legacy paper invoices: consumes count x maxAmountPerInvoice' })
+  collect(@CurrentPrincipal() p: Principal, @Param('taxId') taxId: string, @Body() dto: PaperCollectionDto) {
+    return this.ops.collectPaper(p, taxId, dto);
+  }
+}
