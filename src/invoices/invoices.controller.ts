@@ -1,14 +1,12 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
-import { IdempotencyService } from '../common/idempotency.service';
+import { Idempotent, IdempotencyRecorder } from '../common/idempotency.interceptor';
+import type { RecordResponse } from '../common/idempotency.service';
 import { BatchDto, IssueInvoiceDto, ListInvoicesQuery } from './invoice.dto';
 import { InvoicesService } from './invoices.service';
 import { IssuingService } from './issuing.service';
-
-const IDEMPOTENCY_HEADER = { name: 'Idempotency-Key', required: false, description: 'up to 255 characters; the same key and body replays the first response' };
 
 @ApiTags('invoices')
 @ApiBearerAuth()
@@ -17,38 +15,23 @@ export class InvoicesController {
   constructor(
     private readonly issuing: IssuingService,
     private readonly invoices: InvoicesService,
-    private readonly idempotency: IdempotencyService,
   ) {}
 
   @Post()
   @Roles('taxpayer')
-  @ApiHeader(IDEMPOTENCY_HEADER)
+  @Idempotent()
   @ApiOperation({ summary: 'Issue a blue invoice (数电专票 / 数电普票) as the caller\'s taxpayer' })
-  issue(
-    @CurrentPrincipal() p: Principal,
-    @Body() dto: IssueInvoiceDto,
-    @Headers('idempotency-key') key: string | undefined,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    const scope = this.idempotency.scope(p, key, req.method, req.path, req.body);
-    return this.idempotency.run(scope, res, 201, (record) => this.issuing.issue(p, dto, record));
+  issue(@CurrentPrincipal() p: Principal, @Body() dto: IssueInvoiceDto, @IdempotencyRecorder() record: RecordResponse) {
+    return this.issuing.issue(p, dto, record);
   }
 
   @Post('batch')
   @Roles('taxpayer')
   @HttpCode(200)
-  @ApiHeader(IDEMPOTENCY_HEADER)
+  @Idempotent()
   @ApiOperation({ summary: 'Issue up to 1,000 invoices in one call; each succeeds or fails on its own' })
-  batch(
-    @CurrentPrincipal() p: Principal,
-    @Body() dto: BatchDto,
-    @Headers('idempotency-key') key: string | undefined,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    const scope = this.idempotency.scope(p, key, req.method, req.path, req.body);
-    return this.idempotency.run(scope, res, 200, (record) => this.issuing.issueBatch(p, dto.invoices, record));
+  batch(@CurrentPrincipal() p: Principal, @Body() dto: BatchDto, @IdempotencyRecorder() record: RecordResponse) {
+    return this.issuing.issueBatch(p, dto.invoices, record);
   }
 
   @Get()

@@ -7,6 +7,7 @@ import { formatMoney, parseMoney } from '../common/money';
 import { ProblemException, Problems } from '../common/problem';
 import { formatCst, Period, periodOf } from '../common/time';
 import { Db } from '../database/db.service';
+import type { RecordResponse } from '../common/idempotency.service';
 import { ApplicationDto, ApplicationsQuery, AdjustmentDto, ObjectionDto, PaperCollectionDto, VatFilingDto } from './quota.dto';
 import { PaperCollectionEntity, QuotaApplicationEntity, QuotaObjectionEntity, VatFilingEntity } from './quota.entities';
 import { QuotaService, QuotaView } from './quota.service';
@@ -26,6 +27,10 @@ function applicationView(a: QuotaApplicationEntity) {
     createdAt: formatCst(a.createdAt),
     decidedAt: a.decidedAt ? formatCst(a.decidedAt) : null,
   };
+}
+
+function objectionView(o: QuotaObjectionEntity) {
+  return { id: o.id, taxId: o.taxpayerId, period: o.period, reason: o.reason, createdAt: formatCst(o.createdAt) };
 }
 
 /** The quota's HTTP-facing operations (API.md "Quota"). */
@@ -48,11 +53,15 @@ export class QuotaOperationsService {
   }
 
   /** A tax officer sets a month's total explicitly (kind periodic or manual). */
-  async adjust(principal: Principal, taxId: string, dto: AdjustmentDto): Promise<QuotaView> {
+  async adjust(principal: Principal, taxId: string, dto: AdjustmentDto, record: RecordResponse): Promise<QuotaView> {
     const taxpayer = await this.quota.pilotFor(principal, taxId);
-    await this.quota.ensureMonth(taxpayer, dto.period);
-    await this.db.transaction((em) => this.quota.setTotal(em, taxId, dto.period, parseMoney(dto.newTotal), dto.kind, dto.reason, principal));
-    return this.quota.view(taxpayer, dto.period);
+    const context = await this.quota.prepare(taxpayer, dto.period);
+    return this.db.transaction(async (em) => {
+      const row = await this.quota.setTotal(em, taxId, dto.period, parseMoney(dto.newTotal), dto.kind, dto.reason, principal);
+      const view = this.quota.viewOf(row, context.windowCap);
+      await record(em, view);
+      return view;
+    });
   }
 
   /** Applies the periodic policy to every pilot taxpayer for the month; a second run changes nothing. */
@@ -71,7 +80,7 @@ export class QuotaOperationsService {
     return this.quota.pilotFor(principal, taxId);
   }
 
-  async apply(principal: Principal, taxId: string, dto: ApplicationDto) {
+  async apply(principal: Principal, taxId: string, dto: ApplicationDto, record: RecordResponse) {
     await this.ownPilot(principal, taxId);
     const row: QuotaApplicationEntity = {
       id: randomUUID(), taxpayerId: taxId, period: this.currentPeriod(), requestedTotal: parseMoney(dto.requestedTotal), reason: dto.reason,
@@ -80,6 +89,7 @@ export class QuotaOperationsService {
     await this.db.transaction(async (em) => {
       await em.insert(QuotaApplicationEntity, row);
       await this.audit.record(em, principal, { action: 'quota.application_filed', objectType: 'quota_application', objectId: row.id, taxpayerId: taxId, after: applicationView(row) });
+      await record(em, applicationView(row));
     });
     return applicationView(row);
   }
@@ -124,20 +134,22 @@ export class QuotaOperationsService {
     return { items: rows.map(applicationView), nextCursor: null };
   }
 
-  async object(principal: Principal, taxId: string, dto: ObjectionDto) {
+  async object(principal: Principal, taxId: string, dto: ObjectionDto, record: RecordResponse) {
     await this.ownPilot(principal, taxId);
     const row: QuotaObjectionEntity = { id: randomUUID(), taxpayerId: taxId, period: this.currentPeriod(), reason: dto.reason, createdAt: this.clock.now() };
+    const view = objectionView(row);
     await this.db.transaction(async (em) => {
       await em.insert(QuotaObjectionEntity, row);
       await this.audit.record(em, principal, { action: 'quota.objection_lodged', objectType: 'quota_objection', objectId: row.id, taxpayerId: taxId, after: { period: row.period, reason: row.reason } });
+      await record(em, view);
     });
-    return { id: row.id, taxId, period: row.period, reason: row.reason, createdAt: formatCst(row.createdAt) };
+    return view;
   }
 
   async listObjections(principal: Principal, taxId: string) {
     await this.quota.pilotFor(principal, taxId);
     const rows = await this.db.dataSource.manager.find(QuotaObjectionEntity, { where: { taxpayerId: taxId }, order: { createdAt: 'DESC', id: 'DESC' }, take: 500 });
-    return { items: rows.map((r) => ({ id: r.id, taxId, period: r.period, reason: r.reason, createdAt: formatCst(r.createdAt) })), nextCursor: null };
+    return { items: rows.map(objectionView), nextCursor: null };
   }
 
   /** Records the VAT return for a period as filed and matched now. Recording it again changes nothing. */
@@ -167,7 +179,7 @@ export class QuotaOperationsService {
   }
 
   /** A collection of blank legacy paper invoices consumes count x single-invoice maximum now. */
-  async collectPaper(principal: Principal, taxId: string, dto: PaperCollectionDto) {
+  async collectPaper(principal: Principal, taxId: string, dto: PaperCollectionDto, record: RecordResponse) {
     const taxpayer = await this.ownPilot(principal, taxId);
     const max = parseMoney(dto.maxAmountPerInvoice);
     if (taxpayer.paperMaxAmountPerInvoice !== null && max > taxpayer.paperMaxAmountPerInvoice) {
@@ -181,17 +193,19 @@ export class QuotaOperationsService {
     const row: PaperCollectionEntity = {
       id: randomUUID(), taxpayerId: taxId, period, invoiceKind: dto.invoiceKind, count: dto.count, maxAmountPerInvoice: max, amount, collectedAt: this.clock.now(),
     };
-    await this.db.transaction(async (em) => {
+    return this.db.transaction(async (em) => {
       await em.insert(PaperCollectionEntity, row);
       await this.audit.record(em, principal, {
         action: 'quota.paper_collection', objectType: 'paper_collection', objectId: row.id, taxpayerId: taxId,
         after: { invoiceKind: row.invoiceKind, count: row.count, maxAmountPerInvoice: dto.maxAmountPerInvoice, amount: formatMoney(amount) },
       });
-      await this.quota.consumeForIssue(em, context, amount, `collection ${row.id}`, principal.actorRef, 'paper_collection');
+      const month = await this.quota.consumeForIssue(em, context, amount, `collection ${row.id}`, principal.actorRef, 'paper_collection');
+      const view = {
+        id: row.id, invoiceKind: row.invoiceKind, count: row.count, maxAmountPerInvoice: formatMoney(max), amount: formatMoney(amount),
+        collectedAt: formatCst(row.collectedAt), quota: this.quota.viewOf(month, context.windowCap),
+      };
+      await record(em, view);
+      return view;
     });
-    return {
-      id: row.id, invoiceKind: row.invoiceKind, count: row.count, maxAmountPerInvoice: formatMoney(max), amount: formatMoney(amount),
-      collectedAt: formatCst(row.collectedAt), quota: await this.quota.view(taxpayer, period),
-    };
   }
 }

@@ -3,6 +3,8 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
+import { Idempotent, IdempotencyRecorder } from '../common/idempotency.interceptor';
+import type { RecordResponse } from '../common/idempotency.service';
 import { PageQuery } from '../common/pagination';
 import { Problems } from '../common/problem';
 import { isPeriod } from '../common/time';
@@ -54,9 +56,10 @@ export class QuotaController {
 
   @Post('taxpayers/:taxId/quota/adjustments')
   @Roles('tax_officer')
+  @Idempotent()
   @ApiOperation({ summary: "Set a month's total explicitly (periodic or manual adjustment)" })
-  adjust(@CurrentPrincipal() p: Principal, @Param('taxId') taxId: string, @Body() dto: AdjustmentDto) {
-    return this.ops.adjust(p, taxId, dto);
+  adjust(@CurrentPrincipal() p: Principal, @Param('taxId') taxId: string, @Body() dto: AdjustmentDto, @IdempotencyRecorder() record: RecordResponse) {
+    return this.ops.adjust(p, taxId, dto, record);
   }
 
   @Post('quota/periodic-runs')
@@ -69,9 +72,10 @@ export class QuotaController {
 
   @Post('taxpayers/:taxId/quota/applications')
   @Roles('taxpayer')
+  @Idempotent()
   @ApiOperation({ summary: 'Apply for a new total for the current month (manual adjustment)' })
-  apply(@CurrentPrincipal() p: Principal, @Param('taxId') taxId: string, @Body() dto: ApplicationDto) {
-    return this.ops.apply(p, taxId, dto);
+  apply(@CurrentPrincipal() p: Principal, @Param('taxId') taxId: string, @Body() dto: ApplicationDto, @IdempotencyRecorder() record: RecordResponse) {
+    return this.ops.apply(p, taxId, dto, record);
   }
 
   @Get('quota/applications')
@@ -98,9 +102,10 @@ export class QuotaController {
 
   @Post('taxpayers/:taxId/quota/objections')
   @Roles('taxpayer')
+  @Idempotent()
   @ApiOperation({ summary: 'Lodge an objection (异议) to the total' })
-  object(@CurrentPrincipal() p: Principal, @Param('taxId') taxId: string, @Body() dto: ObjectionDto) {
-    return this.ops.object(p, taxId, dto);
+  object(@CurrentPrincipal() p: Principal, @Param('taxId') taxId: string, @Body() dto: ObjectionDto, @IdempotencyRecorder() record: RecordResponse) {
+    return this.ops.object(p, taxId, dto, record);
   }
 
   @Post('taxpayers/:taxId/vat-filings')
@@ -114,8 +119,9 @@ export class QuotaController {
 
   @Post('taxpayers/:taxId/paper-collections')
   @Roles('taxpayer')
+  @Idempotent()
   @ApiOperation({ summary: 'Collect blank legacy paper invoices: consumes count x maxAmountPerInvoice' })
-  collect(@CurrentPrincipal() p: Principal, @Param('taxId') taxId: string, @Body() dto: PaperCollectionDto) {
-    return this.ops.collectPaper(p, taxId, dto);
+  collect(@CurrentPrincipal() p: Principal, @Param('taxId') taxId: string, @Body() dto: PaperCollectionDto, @IdempotencyRecorder() record: RecordResponse) {
+    return this.ops.collectPaper(p, taxId, dto, record);
   }
 }

@@ -182,7 +182,7 @@ export class QuotaService {
    * for an eligible taxpayer, one that raises the total and consumes together. Refused:
    * 422 QUOTA_EXCEEDED with `available`. Call it last in the transaction: it takes the hot row.
    */
-  async consumeForIssue(em: EntityManager, context: QuotaContext, amount: bigint, ref: string, actor: string, kind: LedgerKind = 'issue'): Promise<void> {
+  async consumeForIssue(em: EntityManager, context: QuotaContext, amount: bigint, ref: string, actor: string, kind: LedgerKind = 'issue'): Promise<QuotaMonthEntity> {
     const params = { amount: num(amount), ratio: this.policy.ratioPercent, uplift: this.policy.upliftPercent, cap: context.windowCap === null ? 0 : num(context.windowCap) };
     const capClause = context.windowCap === null ? '' : ' AND used + :amount <= :cap';
     const raiseDue = 'temporary_adjusted = 0 AND (used + :amount) * 100 >= total * :ratio';
@@ -195,7 +195,7 @@ export class QuotaService {
     if (plain.affected === 1) {
       const row = await this.readMonth(em, context);
       await this.ledger(em, context, row.ledgerSeq, kind, amount, row.total, row.used, ref, actor);
-      return;
+      return row;
     }
     if (context.eligible) {
       const raise = this.db.intDiv('total * :uplift', 100);
@@ -219,7 +219,7 @@ export class QuotaService {
           action: 'quota.temporary', objectType: 'quota_month', objectId: `${context.taxpayerId}:${context.period}`, taxpayerId: context.taxpayerId,
           before: { total: formatMoney(row.total - row.temporaryRaise) }, after: { total: formatMoney(row.total), trigger: ref },
         });
-        return;
+        return row;
       }
     }
     const row = await this.readMonth(em, context);

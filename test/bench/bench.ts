@@ -1,0 +1,195 @@
+/**
+ * npm run bench: issued invoices per second and p50/p99 latency, at 32 concurrent clients, for
+ * (a) many taxpayers and (b) one hot taxpayer, against the production build on MySQL/MariaDB,
+ * and the same work done as bare SQL through mysql2 (the floor the service could reach).
+ *
+ * BENCH_MYSQL_URL (or MYSQL_URL; default mysql://root:@127.0.0.1:3306/test) names the server; a
+ * scratch database is created and dropped. BENCH_SECONDS (default 8) per scenario,
+ * BENCH_CLIENTS (default 32). Prints figures; asserts nothing.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import { createConnection, createPool, Pool } from 'mysql2/promise';
+import { usccCheckCharacter } from '../../src/taxpayers/uscc';
+
+const SERVER = process.env.BENCH_MYSQL_URL ?? process.env.MYSQL_URL ?? 'mysql://root:@127.0.0.1:3306/test';
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
+const TAXPAYERS = 64;
+const PORT = 39123;
+const ADMIN = `bench-admin-${randomBytes(8).toString('hex')}`;
+const root = path.resolve(__dirname, '../..');
+
+const taxId = (n: number) => {
+  const first17 = `91220100MB${String(n).padStart(7, '0')}`;
+  return first17 + usccCheckCharacter(first17);
+};
+
+const LINES = [
+  { name: '笔记本电脑', taxClassificationCode: '1090511030000000000', categoryShortName: '计算机', spec: 'X1', unit: '台', quantity: '2', unitPrice: '5000.00', amount: '10000.00', taxRate: '0.13' },
+  { name: '鼠标', taxClassificationCode: '1090511030000000000', categoryShortName: '计算机', unit: '个', quantity: '10', unitPrice: '50.00', amount: '500.00', taxRate: '0.13' },
+  { name: '安装服务', taxClassificationCode: '3040201000000000000', categoryShortName: '信息技术服务', amount: '300.00', taxRate: '0.06' },
+];
+const BODY = JSON.stringify({ type: 'ordinary', buyer: { name: '个人消费者' }, lines: LINES, drawer: '压测' });
+
+interface Result { name: string; count: number; errors: number; seconds: number; p50: number; p99: number }
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
+}
+
+/** Runs `op` from CLIENTS loops for SECONDS; latencies in ms. */
+async function load(name: string, op: (client: number) => Promise<boolean>): Promise<Result> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const warmupUntil = Date.now() + 1000;
+  while (Date.now() < warmupUntil) await Promise.all(Array.from({ length: CLIENTS }, (_, c) => op(c)));
+  const started = process.hrtime.bigint();
+  const until = Date.now() + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async (_, c) => {
+      while (Date.now() < until) {
+        const t0 = process.hrtime.bigint();
+        const ok = await op(c).catch(() => false);
+        if (ok) latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        else errors++;
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  latencies.sort((a, b) => a - b);
+  return { name, count: latencies.length, errors, seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+async function startService(url: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['dist/main.js'], {
+    cwd: root,
+    env: { PATH: process.env.PATH, NODE_ENV: 'production', DATABASE_URL: url, PORT: String(PORT), BOOTSTRAP_ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; i < 120; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${PORT}/health/ready`)).ok) return child;
+    } catch {
+      // starting
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error('service did not start');
+}
+
+async function api(method: string, route: string, token: string, body?: string) {
+  const res = await fetch(`http://127.0.0.1:${PORT}${route}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/** The service's issuing transaction, as bare SQL: invoice, lines, audit event, conditional quota UPDATE, read-back, ledger. */
+async function bareIssue(pool: Pool, seller: string, period: string, number: string): Promise<boolean> {
+  const conn = await pool.getConnection();
+  try {
+    await conn.beginTransaction();
+    const now = new Date();
+    await conn.query(
+      `INSERT INTO invoices (number, type, medium, color, status, issued_at, period, seller_tax_id, seller_name, seller_address, seller_phone, seller_bank_name, seller_bank_account,
+        buyer_tax_id, buyer_name, buyer_address, buyer_phone, buyer_bank_name, buyer_bank_account, buyer_email, price_includes_tax, total_amount, total_tax, total_with_tax,
+        remarks, drawer, specific_business_type, specific_business, \`usage\`, accounting_entry, voided_at, issued_by)
+       VALUES (?, 'ordinary', 'electronic', 'blue', 'issued', ?, ?, ?, 'x', '', '', '', '', NULL, '个人消费者', '', '', '', '', NULL, 0, 1080000, 137300, 1217300, '', '压测', NULL, NULL, NULL, 'not_entered', NULL, 'bench')`,
+      [number, now, period, seller],
+    );
+    await conn.query(
+      `INSERT INTO invoice_lines (invoice_number, line_no, item_name, category_short_name, tax_classification_code, spec, unit, quantity, unit_price, amount, tax_rate, tax_amount, preferential_policy)
+       VALUES (?, 1, '笔记本电脑', '计算机', '1090511030000000000', 'X1', '台', '2', '5000', 1000000, '0.13', 130000, NULL),
+              (?, 2, '鼠标', '计算机', '1090511030000000000', '', '个', '10', '50', 50000, '0.13', 6500, NULL),
+              (?, 3, '安装服务', '信息技术服务', '3040201000000000000', '', '', NULL, NULL, 30000, '0.06', 1800, NULL)`,
+      [number, number, number],
+    );
+    await conn.query(
+      `INSERT INTO audit_events (id, at, actor, actor_role, action, object_type, object_id, taxpayer_id, \`before\`, \`after\`) VALUES (?, ?, 'bench', 'taxpayer', 'invoice.issued', 'invoice', ?, ?, NULL, '{}')`,
+      [randomUUID(), now, number, seller],
+    );
+    const [update] = await conn.query('UPDATE quota_months SET used = used + ?, ledger_seq = ledger_seq + 1 WHERE taxpayer_id = ? AND period = ? AND used + ? <= total', [1080000, seller, period, 1080000]);
+    if ((update as { affectedRows: number }).affectedRows !== 1) throw new Error('quota');
+    const [rows] = await conn.query('SELECT total, used, ledger_seq FROM quota_months WHERE taxpayer_id = ? AND period = ?', [seller, period]);
+    const row = (rows as Record<string, string>[])[0];
+    await conn.query(
+      `INSERT INTO quota_ledger (taxpayer_id, period, seq, at, kind, delta, total_after, used_after, ref, actor) VALUES (?, ?, ?, ?, 'issue', 1080000, ?, ?, ?, 'bench')`,
+      [seller, period, row.ledger_seq, now, row.total, row.used, number],
+    );
+    await conn.commit();
+    return true;
+  } catch (error) {
+    await conn.rollback();
+    throw error;
+  } finally {
+    conn.release();
+  }
+}
+
+function table(results: Result[], pairs: [string, string][]) {
+  const rate = (r: Result) => r.count / r.seconds;
+  console.log(`\n${CLIENTS} concurrent clients, ${SECONDS} s per scenario, ${LINES.length} lines per invoice\n`);
+  console.log('scenario                          invoices/s     p50 ms     p99 ms   errors');
+  for (const r of results) {
+    console.log(`${r.name.padEnd(32)} ${rate(r).toFixed(0).padStart(11)} ${r.p50.toFixed(1).padStart(10)} ${r.p99.toFixed(1).padStart(10)} ${String(r.errors).padStart(8)}`);
+  }
+  console.log('');
+  for (const [a, b] of pairs) {
+    const x = results.find((r) => r.name === a)!;
+    const y = results.find((r) => r.name === b)!;
+    console.log(`${a} / ${b}: ${((rate(x) / rate(y)) * 100).toFixed(0)}%`);
+  }
+}
+
+async function main() {
+  const db = `einv_bench_${randomBytes(4).toString('hex')}`;
+  const admin = await createConnection(SERVER);
+  await admin.query(`CREATE DATABASE \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+  await admin.end();
+  const url = new URL(SERVER);
+  url.pathname = `/${db}`;
+  let service: ChildProcess | null = null;
+  const results: Result[] = [];
+  try {
+    service = await startService(url.toString());
+    const tokens: string[] = [];
+    for (let i = 0; i < TAXPAYERS + 1; i++) {
+      const id = taxId(i);
+      const reg = await api('POST', '/v1/taxpayers', ADMIN, JSON.stringify({ taxId: id, name: `压测企业${i}`, riskLevel: 'medium', initialQuota: '9000000000000.00' }));
+      if (reg.status !== 201) throw new Error(`register: ${JSON.stringify(reg.body)}`);
+      const key = await api('POST', '/v1/api-keys', ADMIN, JSON.stringify({ name: 'bench', role: 'taxpayer', taxpayerId: id }));
+      tokens.push(key.body.token);
+    }
+    const issue = async (token: string) => (await api('POST', '/v1/invoices', token, BODY)).status === 201;
+    results.push(await load('service, many taxpayers', (c) => issue(tokens[(c * 7 + Math.floor(Math.random() * TAXPAYERS)) % TAXPAYERS])));
+    results.push(await load('service, one hot taxpayer', () => issue(tokens[TAXPAYERS])));
+    service.kill('SIGTERM');
+    await new Promise((r) => service!.once('exit', r));
+    service = null;
+
+    // The floor: the same statements through mysql2, same concurrency, no HTTP, no Nest.
+    const pool = createPool({ uri: url.toString(), connectionLimit: CLIENTS, timezone: 'Z', supportBigNumbers: true, bigNumberStrings: true });
+    const period = (await pool.query("SELECT MAX(period) AS p FROM quota_months"))[0] as { p: string }[];
+    let sequence = 900_000_000_000_000;
+    const next = () => `26229${String(sequence++).padStart(15, '0')}`;
+    results.push(await load('bare SQL, many taxpayers', () => bareIssue(pool, taxId(Math.floor(Math.random() * TAXPAYERS)), period[0].p, next())));
+    results.push(await load('bare SQL, one hot taxpayer', () => bareIssue(pool, taxId(TAXPAYERS), period[0].p, next())));
+    await pool.end();
+  } finally {
+    if (service) service.kill('SIGTERM');
+    const drop = await createConnection(SERVER);
+    await drop.query(`DROP DATABASE IF EXISTS \`${db}\``);
+    await drop.end();
+  }
+  table(results, [
+    ['service, many taxpayers', 'bare SQL, many taxpayers'],
+    ['service, one hot taxpayer', 'bare SQL, one hot taxpayer'],
+    ['service, one hot taxpayer', 'service, many taxpayers'],
+  ]);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
