@@ -103,7 +103,9 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
 
   private replay<T>(row: IdempotencyKeyEntity, res: Response): T {
     res.setHeader('Idempotent-Replayed', 'true');
-    const body = JSON.parse(row.body);
+    // The body is stored as a JSON string value; some driver stacks (mysql2 on MariaDB) hand it
+    // back already parsed once more.
+    const body = typeof row.body === 'string' ? JSON.parse(row.body) : row.body;
     if (row.status >= 400) {
       const { status, code, detail, type: _type, title: _title, ...extras } = body as ProblemBody;
       throw new ProblemException(status, code, detail, extras);
