@@ -62,7 +62,20 @@ export function createValidationPipe(): ValidationPipe {
   });
 }
 
-/** Rejects a body that is not a JSON object (an array, a string, null) before validation sees it. */
+/** A copy without null-valued properties, at any depth: in a request, null means absent. */
+export function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNulls(v)]));
+  }
+  return value;
+}
+
+/**
+ * Rejects a body that is not a JSON object (an array, a string, null) before validation sees it,
+ * and treats null in any field as absent (so an optional field may be sent as null, as
+ * responses show it).
+ */
 @Injectable()
 export class ObjectBodyPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata) {
@@ -70,6 +83,6 @@ export class ObjectBodyPipe implements PipeTransform {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       throw Problems.field('body', 'must be a JSON object');
     }
-    return value;
+    return withoutNulls(value);
   }
 }

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsEmail, IsIn, IsObject, IsOptional, IsString, Length, Matches, MaxLength, ValidateNested,
 } from 'class-validator';
@@ -103,6 +103,9 @@ export class IssueInvoiceDto {
   })
   @IsOptional()
   @IsObject()
+  // Kept exactly as sent: class-transformer's copy would drop keys such as `toString`, which the
+  // specific-business parser must see to refuse them.
+  @Transform(({ obj }) => obj.specificBusiness, { toClassOnly: true })
   specificBusiness?: Record<string, unknown> | null;
 }
 

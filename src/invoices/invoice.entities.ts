@@ -12,6 +12,7 @@ export type Color = 'blue' | 'red';
 @Entity('invoices')
 @Index('idx_invoices_seller', ['sellerTaxId', 'issuedAt'])
 @Index('idx_invoices_buyer', ['buyerTaxId', 'issuedAt'])
+@Index('idx_invoices_blue', ['blueNumber'])
 export class InvoiceEntity {
   /** The 20-digit number: YY PP C SSSSSSSSSSSSSSS. */
   @PrimaryColumn({ type: 'varchar', length: 20 })
@@ -81,15 +82,18 @@ export class InvoiceEntity {
   @Column({ type: 'varchar', length: 50 })
   drawer: string;
 
-  /** 特定业务 code (03, 04, 06) and its fields as JSON text. */
+  /** 特定业务 code (03, 04, 06) and its fields (JSON: up to 1 GB on MySQL, where TEXT stops at 64 KB). */
   @Column({ name: 'specific_business_type', type: 'varchar', length: 2, nullable: true })
   specificBusinessType: string | null;
-  @Column({ name: 'specific_business', type: 'text', nullable: true })
-  specificBusiness: string | null;
+  @Column({ name: 'specific_business', type: 'json', nullable: true })
+  specificBusiness: object | null;
 
   /** Buyer-side status (SPEC section 5). */
   @Column({ type: 'varchar', length: 24, nullable: true })
   usage: string | null;
+  /** When the usage was (last) confirmed: its period decides whether the buyer "had deducted". */
+  @InstantColumn({ name: 'usage_confirmed_at', nullable: true })
+  usageConfirmedAt: Date | null;
   @Column({ name: 'accounting_entry', type: 'varchar', length: 12 })
   accountingEntry: 'entered' | 'not_entered';
 
@@ -98,6 +102,12 @@ export class InvoiceEntity {
 
   @Column({ name: 'issued_by', type: 'varchar', length: 80 })
   issuedBy: string;
+
+  /** On a red invoice: the blue invoice it reverses and the slip it was issued from. */
+  @Column({ name: 'blue_number', type: 'varchar', length: 20, nullable: true })
+  blueNumber: string | null;
+  @Column({ name: 'red_confirmation_id', type: 'varchar', length: 36, nullable: true })
+  redConfirmationId: string | null;
 }
 
 @Entity('invoice_lines')

@@ -48,10 +48,12 @@ export function invoiceView(inv: InvoiceEntity, lines: InvoiceLineEntity[]) {
     totalWithTaxInWords: amountInWords(inv.totalWithTax),
     remarks: inv.remarks,
     drawer: inv.drawer,
-    specificBusiness: inv.specificBusiness ? JSON.parse(inv.specificBusiness) : null,
+    specificBusiness: inv.specificBusiness,
     usage: inv.usage,
     accountingEntry: inv.accountingEntry,
     voidedAt: inv.voidedAt ? formatCst(inv.voidedAt) : null,
+    blueInvoiceNumber: inv.blueNumber,
+    redConfirmationId: inv.redConfirmationId,
     redConfirmations: [] as unknown[],
     redInvoices: [] as unknown[],
   };

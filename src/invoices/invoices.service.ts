@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { Brackets, In } from 'typeorm';
+import { Brackets, EntityManager, In, IsNull } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { canRead, Principal } from '../auth/principal';
 import { Clock } from '../common/clock';
 import { decodeCursor, encodeCursor, Page, pageLimit } from '../common/pagination';
 import { Problems } from '../common/problem';
-import { parseIsoInstant, periodOf } from '../common/time';
+import { formatCstDate, parseIsoInstant, periodOf } from '../common/time';
 import { Db } from '../database/db.service';
 import { QuotaService } from '../quota/quota.service';
 import { ListInvoicesQuery } from './invoice.dto';
@@ -13,6 +13,17 @@ import { InvoiceEntity, InvoiceLineEntity } from './invoice.entities';
 import { invoiceView, InvoiceView } from './invoice.view';
 
 const DAY_MS = 24 * 3600 * 1000;
+
+export const USAGES = ['deduction', 'no_deduction', 'export_refund', 'agent_export_refund'] as const;
+export type Usage = (typeof USAGES)[number];
+
+/** Red-letter facts about invoices, supplied by the red-letter module (which depends on this one). */
+export interface InvoiceRelations {
+  redConfirmations: unknown[];
+  redInvoices: unknown[];
+  redConfirmationNumber?: string | null;
+}
+export type RelationsLoader = (invoices: InvoiceEntity[]) => Promise<Map<string, InvoiceRelations>>;
 
 /** `YYYY-MM-DD` (a Beijing day) or an ISO instant. */
 function boundary(value: string | undefined, field: string, end: boolean): Date | null {
@@ -36,6 +47,25 @@ export class InvoicesService {
     private readonly quota: QuotaService,
   ) {}
 
+  private relations: RelationsLoader = async () => new Map();
+
+  /** Called once by the red-letter module. */
+  useRelations(loader: RelationsLoader): void {
+    this.relations = loader;
+  }
+
+  /** Views with their red-letter relations. */
+  async views(invoices: InvoiceEntity[], lines: InvoiceLineEntity[]): Promise<InvoiceView[]> {
+    const related = await this.relations(invoices);
+    const byNumber = new Map<string, InvoiceLineEntity[]>();
+    for (const line of lines) byNumber.set(line.invoiceNumber, [...(byNumber.get(line.invoiceNumber) ?? []), line]);
+    return invoices.map((i) => {
+      const view = invoiceView(i, byNumber.get(i.number) ?? []);
+      const r = related.get(i.number);
+      return r ? { ...view, ...r } : view;
+    });
+  }
+
   private visible(principal: Principal, invoice: InvoiceEntity): boolean {
     return canRead(principal, invoice.sellerTaxId) || canRead(principal, invoice.buyerTaxId);
   }
@@ -50,12 +80,71 @@ export class InvoicesService {
 
   async get(principal: Principal, number: string): Promise<InvoiceView> {
     const { invoice, lines } = await this.find(principal, number);
-    return invoiceView(invoice, lines);
+    return (await this.views([invoice], lines))[0];
+  }
+
+  /** The invoice's row, locked for the rest of the transaction where the database has row locks. */
+  async lock(em: EntityManager, number: string): Promise<InvoiceEntity> {
+    const query = em.createQueryBuilder(InvoiceEntity, 'i').where('i.number = :number', { number });
+    if (this.db.rowLocks) query.setLock('pessimistic_write');
+    const row = await query.getOne();
+    if (!row) throw Problems.notFound(`invoice ${number}`);
+    return row;
+  }
+
+  /** 用途确认 by the buyer; once made, only a tax officer corrects it (SPEC section 5). */
+  async confirmUsage(principal: Principal, number: string, purpose: Usage): Promise<InvoiceView> {
+    const { invoice } = await this.find(principal, number);
+    const officer = principal.role === 'tax_officer' || principal.role === 'admin';
+    if (!officer && (principal.role !== 'taxpayer' || invoice.buyerTaxId !== principal.taxpayerId)) throw Problems.forbidden('only the buyer confirms the usage of a received invoice');
+    if (invoice.color !== 'blue' || invoice.status === 'voided') throw Problems.invalidState(`invoice ${number} is ${invoice.color === 'red' ? 'a red invoice' : 'voided'}`);
+    if (!officer && invoice.usage !== null) throw Problems.invalidState(`the usage is already confirmed as ${invoice.usage}; only a tax officer corrects it`);
+    if (officer && invoice.usage === null) throw Problems.invalidState('the buyer has not confirmed a usage yet: there is nothing to correct');
+    const now = this.clock.now();
+    await this.db.transaction(async (em) => {
+      const result = await em
+        .createQueryBuilder()
+        .update(InvoiceEntity)
+        .set({ usage: purpose, usageConfirmedAt: now })
+        .where({ number, usage: invoice.usage === null ? IsNull() : invoice.usage }) // `usage` is reserved in MySQL: let TypeORM quote it
+        .execute();
+      if (result.affected !== 1) throw Problems.invalidState(`the usage of ${number} changed meanwhile; read it again`);
+      await this.audit.record(em, principal, {
+        action: officer ? 'invoice.usage_corrected' : 'invoice.usage_confirmed', objectType: 'invoice', objectId: number, taxpayerId: invoice.buyerTaxId,
+        before: { usage: invoice.usage }, after: { usage: purpose },
+      });
+    });
+    return this.get(principal, number);
+  }
+
+  /** 入账标识 on and off, by the buyer. */
+  async accountingEntry(principal: Principal, number: string, entered: boolean): Promise<InvoiceView> {
+    const { invoice } = await this.find(principal, number);
+    if (principal.role !== 'taxpayer' || invoice.buyerTaxId !== principal.taxpayerId) throw Problems.forbidden('only the buyer records the accounting entry of a received invoice');
+    const next = entered ? 'entered' : 'not_entered';
+    if (invoice.accountingEntry !== next) {
+      await this.db.transaction(async (em) => {
+        await em.update(InvoiceEntity, { number }, { accountingEntry: next });
+        await this.audit.record(em, principal, {
+          action: 'invoice.accounting_entry', objectType: 'invoice', objectId: number, taxpayerId: invoice.buyerTaxId,
+          before: { accountingEntry: invoice.accountingEntry }, after: { accountingEntry: next },
+        });
+      });
+    }
+    return this.get(principal, number);
+  }
+
+  /** 查验: anyone, by number, issue date and total; answers match and status, nothing more. */
+  async verify(number: string, issueDate: string, totalWithTax: bigint) {
+    const invoice = await this.db.dataSource.manager.findOneBy(InvoiceEntity, { number });
+    const matches = invoice !== null && formatCstDate(invoice.issuedAt) === issueDate && invoice.totalWithTax === totalWithTax;
+    if (!matches) return { match: false };
+    return { match: true, color: invoice.color, status: invoice.status };
   }
 
   async list(principal: Principal, query: ListInvoicesQuery): Promise<Page<InvoiceView>> {
     const limit = pageLimit(query);
-    const after = decodeCursor(query.cursor, 2);
+    const after = decodeCursor(query.cursor, 2, ([at, number]) => Number.isSafeInteger(at) && (at as number) >= 0 && /^\d{20}$/.test(String(number)));
     const scoped = principal.role === 'taxpayer' || (principal.role === 'auditor' && principal.taxpayerId !== null);
     if (scoped && query.taxId && query.taxId !== principal.taxpayerId) return { items: [], nextCursor: null };
     const taxId = scoped ? principal.taxpayerId : (query.taxId ?? null);
@@ -78,11 +167,9 @@ export class InvoicesService {
     const rows = await qb.orderBy('i.issued_at', 'DESC').addOrderBy('i.number', 'DESC').take(limit + 1).getMany();
     const page = rows.slice(0, limit);
     const lines = page.length ? await this.db.dataSource.manager.find(InvoiceLineEntity, { where: { invoiceNumber: In(page.map((i) => i.number)) } }) : [];
-    const byNumber = new Map<string, InvoiceLineEntity[]>();
-    for (const line of lines) byNumber.set(line.invoiceNumber, [...(byNumber.get(line.invoiceNumber) ?? []), line]);
     const last = page[page.length - 1];
     return {
-      items: page.map((i) => invoiceView(i, byNumber.get(i.number) ?? [])),
+      items: await this.views(page, lines),
       nextCursor: rows.length > limit ? encodeCursor([last.issuedAt.getTime(), last.number]) : null,
     };
   }
@@ -107,6 +194,6 @@ export class InvoicesService {
       await this.audit.record(em, principal, { action: 'invoice.voided', objectType: 'invoice', objectId: number, taxpayerId: invoice.sellerTaxId, before: { status: 'issued' }, after: { status: 'voided' } });
       await this.quota.restore(em, { taxpayerId: invoice.sellerTaxId, period: invoice.period }, invoice.totalAmount, 'paper_void_restore', number, principal.actorRef);
     });
-    return invoiceView({ ...invoice, status: 'voided', voidedAt: now }, lines);
+    return (await this.views([{ ...invoice, status: 'voided', voidedAt: now }], lines))[0];
   }
 }

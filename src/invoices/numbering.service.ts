@@ -28,21 +28,24 @@ export class NumberingService {
     return `${String(cstFields(issuedAt).year % 100).padStart(2, '0')}${provinceCode}${this.config.numberChannel}`;
   }
 
+  /** `count` invoice numbers: the prefix and a 15-digit sequence. */
   async take(prefix: string, count = 1): Promise<string[]> {
-    const numbers: string[] = [];
-    while (numbers.length < count) {
+    return (await this.sequences(prefix, count)).map((n) => prefix + n.toString().padStart(15, '0'));
+  }
+
+  /** `count` unused values of the prefix's sequence (any sequence kept in number_sequences). */
+  async sequences(prefix: string, count: number): Promise<bigint[]> {
+    const values: bigint[] = [];
+    while (values.length < count) {
       const block = this.blocks.get(prefix);
       if (block && block.next < block.end) {
         // No await between the check and the take: atomic within this process.
-        while (block.next < block.end && numbers.length < count) {
-          numbers.push(prefix + block.next.toString().padStart(15, '0'));
-          block.next++;
-        }
+        while (block.next < block.end && values.length < count) values.push(block.next++);
         continue;
       }
-      await this.refill(prefix, count - numbers.length);
+      await this.refill(prefix, count - values.length);
     }
-    return numbers;
+    return values;
   }
 
   private refill(prefix: string, wanted: number): Promise<void> {

@@ -63,11 +63,13 @@ const LEG: Spec = {
   goods: { kind: 'string', max: 80 },
 };
 
+const own = (object: object, key: string) => Object.prototype.hasOwnProperty.call(object, key);
+
 const isDate = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
 
 function check(value: Record<string, unknown>, spec: Spec, path: string, errors: FieldError[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) if (!(key in spec) && key !== 'type') errors.push({ field: `${path}.${key}`, message: 'is not a known field' });
+  for (const key of Object.keys(value)) if (!own(spec, key) && key !== 'type') errors.push({ field: `${path}.${key}`, message: 'is not a known field' });
   for (const [key, rule] of Object.entries(spec)) {
     const v = value[key];
     const field = `${path}.${key}`;
@@ -93,7 +95,7 @@ export function parseSpecificBusiness(input: Record<string, unknown>): { value: 
   const errors: FieldError[] = [];
   const path = 'specificBusiness';
   const type = input.type;
-  if (typeof type !== 'string' || !SPECIFIC_BUSINESS_NAMES[type]) {
+  if (typeof type !== 'string' || !own(SPECIFIC_BUSINESS_NAMES, type)) {
     return { value: null, errors: [{ field: `${path}.type`, message: `must be one of ${Object.keys(SPECIFIC_BUSINESS_NAMES).join(', ')} (${Object.values(SPECIFIC_BUSINESS_NAMES).join(', ')})` }] };
   }
   if (type === '04') {

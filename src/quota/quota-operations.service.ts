@@ -3,14 +3,15 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { canRead, Principal } from '../auth/principal';
 import { Clock } from '../common/clock';
-import { formatMoney, parseMoney } from '../common/money';
+import { formatMoney, MAX_MONEY_FEN, parseMoney } from '../common/money';
+import { PageQuery, pageNewestFirst } from '../common/pagination';
 import { ProblemException, Problems } from '../common/problem';
 import { formatCst, Period, periodOf } from '../common/time';
 import { Db } from '../database/db.service';
 import type { RecordResponse } from '../common/idempotency.service';
 import { ApplicationDto, ApplicationsQuery, AdjustmentDto, ObjectionDto, PaperCollectionDto, VatFilingDto } from './quota.dto';
 import { PaperCollectionEntity, QuotaApplicationEntity, QuotaObjectionEntity, VatFilingEntity } from './quota.entities';
-import { QuotaService, QuotaView } from './quota.service';
+import { quotaExceeded, QuotaService, QuotaView } from './quota.service';
 import { isDuplicate } from '../database/db-errors';
 import { parseFilingPeriod } from './rules';
 
@@ -66,6 +67,9 @@ export class QuotaOperationsService {
 
   /** Applies the periodic policy to every pilot taxpayer for the month; a second run changes nothing. */
   async periodicRun(principal: Principal, period: Period) {
+    if (period > this.currentPeriod()) {
+      throw Problems.invalidState(`${period} has not started: its total depends on the usage of the months before it, which is not final yet`);
+    }
     const taxpayers = await this.quota.registeredBy(period);
     let created = 0;
     for (const taxpayer of taxpayers) if (await this.quota.ensureMonth(taxpayer, period)) created++;
@@ -124,14 +128,14 @@ export class QuotaOperationsService {
   }
 
   async listApplications(principal: Principal, query: ApplicationsQuery) {
-    const scope = principal.role === 'taxpayer' || (principal.role === 'auditor' && principal.taxpayerId) ? principal.taxpayerId! : query.taxId;
-    if (scope && !canRead(principal, scope)) return { items: [], nextCursor: null };
-    const rows = await this.db.dataSource.manager.find(QuotaApplicationEntity, {
-      where: { ...(scope ? { taxpayerId: scope } : {}), ...(query.status ? { status: query.status } : {}) },
-      order: { createdAt: 'DESC', id: 'DESC' },
-      take: 500,
-    });
-    return { items: rows.map(applicationView), nextCursor: null };
+    const scoped = principal.role === 'taxpayer' || (principal.role === 'auditor' && principal.taxpayerId !== null);
+    if (scoped && query.taxId && query.taxId !== principal.taxpayerId) return { items: [], nextCursor: null };
+    const scope = scoped ? principal.taxpayerId : (query.taxId ?? null);
+    const qb = this.db.dataSource.manager.createQueryBuilder(QuotaApplicationEntity, 'a').where('1 = 1');
+    if (scope) qb.andWhere('a.taxpayer_id = :scope', { scope });
+    if (query.status) qb.andWhere('a.status = :status', { status: query.status });
+    const { rows, nextCursor } = await pageNewestFirst(qb, 'a', query);
+    return { items: rows.map(applicationView), nextCursor };
   }
 
   async object(principal: Principal, taxId: string, dto: ObjectionDto, record: RecordResponse) {
@@ -146,15 +150,17 @@ export class QuotaOperationsService {
     return view;
   }
 
-  async listObjections(principal: Principal, taxId: string) {
+  async listObjections(principal: Principal, taxId: string, query: PageQuery) {
     await this.quota.pilotFor(principal, taxId);
-    const rows = await this.db.dataSource.manager.find(QuotaObjectionEntity, { where: { taxpayerId: taxId }, order: { createdAt: 'DESC', id: 'DESC' }, take: 500 });
-    return { items: rows.map(objectionView), nextCursor: null };
+    const qb = this.db.dataSource.manager.createQueryBuilder(QuotaObjectionEntity, 'o').where('o.taxpayer_id = :taxId', { taxId });
+    const { rows, nextCursor } = await pageNewestFirst(qb, 'o', query);
+    return { items: rows.map(objectionView), nextCursor };
   }
 
   /** Records the VAT return for a period as filed and matched now. Recording it again changes nothing. */
-  async recordFiling(principal: Principal, taxId: string, dto: VatFilingDto): Promise<{ created: boolean; body: object }> {
-    const taxpayer = await this.quota.pilotFor(principal, taxId);
+  async recordFiling(principal: Principal, taxId: string, dto: VatFilingDto, record: RecordResponse): Promise<{ created: boolean; body: object }> {
+    // Any registered taxpayer files: a non-pilot buyer's filing decides whether it "had deducted".
+    const taxpayer = await this.quota.readable(principal, taxId);
     if (principal.role === 'taxpayer' && principal.taxpayerId !== taxId) throw Problems.notFound(`taxpayer ${taxId}`);
     const parsed = parseFilingPeriod(dto.period)!;
     const expected = taxpayer.filingFrequency === 'monthly' ? 'month' : 'quarter';
@@ -170,6 +176,7 @@ export class QuotaOperationsService {
       await this.db.transaction(async (em) => {
         await em.insert(VatFilingEntity, row);
         await this.audit.record(em, principal, { action: 'vat_filing.recorded', objectType: 'vat_filing', objectId: `${taxId}:${dto.period}`, taxpayerId: taxId, after: view(row) });
+        await record(em, view(row));
       });
     } catch (error) {
       if (!isDuplicate(error)) throw error;
@@ -189,6 +196,10 @@ export class QuotaOperationsService {
     }
     const amount = max * BigInt(dto.count);
     const period = this.currentPeriod();
+    if (amount > MAX_MONEY_FEN) {
+      const view = await this.quota.view(taxpayer, period);
+      throw quotaExceeded(parseMoney(view.available), amount);
+    }
     const context = { ...(await this.quota.prepare(taxpayer, period)), eligible: false };
     const row: PaperCollectionEntity = {
       id: randomUUID(), taxpayerId: taxId, period, invoiceKind: dto.invoiceKind, count: dto.count, maxAmountPerInvoice: max, amount, collectedAt: this.clock.now(),

@@ -38,8 +38,8 @@ export class QuotaController {
 
   @Get('taxpayers/:taxId/quota/objections')
   @ApiOperation({ summary: 'Objections lodged by a taxpayer' })
-  objections(@CurrentPrincipal() p: Principal, @Param('taxId') taxId: string) {
-    return this.ops.listObjections(p, taxId);
+  objections(@CurrentPrincipal() p: Principal, @Param('taxId') taxId: string, @Query() query: PageQuery) {
+    return this.ops.listObjections(p, taxId, query);
   }
 
   @Get('taxpayers/:taxId/quota/:period')
@@ -110,9 +110,10 @@ export class QuotaController {
 
   @Post('taxpayers/:taxId/vat-filings')
   @Roles('taxpayer', 'tax_officer')
+  @Idempotent()
   @ApiOperation({ summary: 'Record the VAT return for a period as filed and matched now (201; 200 when already recorded)' })
-  async filing(@CurrentPrincipal() p: Principal, @Param('taxId') taxId: string, @Body() dto: VatFilingDto, @Res({ passthrough: true }) res: Response) {
-    const { created, body } = await this.ops.recordFiling(p, taxId, dto);
+  async filing(@CurrentPrincipal() p: Principal, @Param('taxId') taxId: string, @Body() dto: VatFilingDto, @Res({ passthrough: true }) res: Response, @IdempotencyRecorder() record: RecordResponse) {
+    const { created, body } = await this.ops.recordFiling(p, taxId, dto, record);
     res.status(created ? 201 : 200);
     return body;
   }

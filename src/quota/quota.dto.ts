@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { PageQuery } from '../common/pagination';
 import { IsMoney } from '../common/validation';
 
 const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
@@ -84,7 +85,7 @@ export class PaperCollectionDto {
   maxAmountPerInvoice: string;
 }
 
-export class ApplicationsQuery {
+export class ApplicationsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: ['pending', 'approved', 'rejected'] })
   @IsOptional()
   @IsIn(['pending', 'approved', 'rejected'])

@@ -38,6 +38,8 @@ export interface QuotaView {
   inDeclarationWindow: boolean;
   temporaryAdjusted: boolean;
   temporaryRaise: string;
+  /** A month that has not started and nobody set: its total as the policy would set it today. */
+  projected: boolean;
 }
 
 const SYSTEM = 'system';
@@ -70,10 +72,16 @@ export class QuotaService {
 
   // ------------------------------------------------------------------ months
 
-  /** The taxpayer, if the principal may read it and it has a quota (a pilot). */
-  async pilotFor(principal: Principal, taxId: string): Promise<TaxpayerEntity> {
+  /** The taxpayer, if the principal may read it. */
+  async readable(principal: Principal, taxId: string): Promise<TaxpayerEntity> {
     const taxpayer = canRead(principal, taxId) ? await this.taxpayers.find(taxId) : null;
     if (!taxpayer) throw Problems.notFound(`taxpayer ${taxId}`);
+    return taxpayer;
+  }
+
+  /** The taxpayer, if the principal may read it and it has a quota (a pilot). */
+  async pilotFor(principal: Principal, taxId: string): Promise<TaxpayerEntity> {
+    const taxpayer = await this.readable(principal, taxId);
     if (!taxpayer.pilot) throw Problems.invalidState(`taxpayer ${taxId} is not a pilot taxpayer: it has no quota on this platform`);
     return taxpayer;
   }
@@ -88,19 +96,9 @@ export class QuotaService {
     if (this.knownMonths.has(key)) return false;
     const registered = periodOf(taxpayer.registeredAt);
     if (period < registered) throw Problems.notFound(`quota for ${period} (the taxpayer was registered in ${registered})`);
-    const manager = this.db.dataSource.manager;
     let created = false;
-    if (!(await manager.exists(QuotaMonthEntity, { where: { taxpayerId: taxpayer.taxId, period } }))) {
-      const initial = taxpayer.initialQuota ?? defaultInitialQuota(taxpayer);
-      let kind: LedgerKind = 'initial';
-      let total = initial;
-      if (period > registered) {
-        kind = 'periodic';
-        const recent = await manager.find(QuotaMonthEntity, {
-          where: { taxpayerId: taxpayer.taxId, period: In([1, 2, 3].map((n) => shiftPeriod(period, -n))) },
-        });
-        total = periodicTotal({ ...taxpayer, initialQuota: initial }, recent.map((m) => m.used));
-      }
+    if (!(await this.db.dataSource.manager.exists(QuotaMonthEntity, { where: { taxpayerId: taxpayer.taxId, period } }))) {
+      const { kind, total } = await this.policyTotal(taxpayer, period);
       try {
         await this.db.transaction(async (em) => {
           const now = this.clock.now();
@@ -121,6 +119,21 @@ export class QuotaService {
     if (this.knownMonths.size >= MONTH_CACHE_LIMIT) this.knownMonths.clear();
     this.knownMonths.add(key);
     return created;
+  }
+
+  /** The month's total by policy: the initial total in the registration month, else periodic. */
+  private async policyTotal(taxpayer: TaxpayerEntity, period: Period): Promise<{ kind: LedgerKind; total: bigint }> {
+    const initial = taxpayer.initialQuota ?? defaultInitialQuota(taxpayer);
+    if (period <= periodOf(taxpayer.registeredAt)) return { kind: 'initial', total: initial };
+    const recent = await this.db.dataSource.manager.find(QuotaMonthEntity, {
+      where: { taxpayerId: taxpayer.taxId, period: In([1, 2, 3].map((n) => shiftPeriod(period, -n))) },
+    });
+    return { kind: 'periodic', total: periodicTotal({ ...taxpayer, initialQuota: initial }, recent.map((m) => m.used)) };
+  }
+
+  /** Whether the month has not started yet (Beijing time). */
+  isFuture(period: Period): boolean {
+    return period > periodOf(this.clock.now());
   }
 
   private async hasFiled(taxId: string, filingPeriod: string): Promise<boolean> {
@@ -148,7 +161,19 @@ export class QuotaService {
     return windowCapOf(row);
   }
 
+  /**
+   * The month as it stands. A month that has not started is not fixed by being looked at: unless
+   * an officer has set it explicitly, it is shown as projected by the policy from today's data.
+   */
   async view(taxpayer: TaxpayerEntity, period: Period): Promise<QuotaView> {
+    if (this.isFuture(period)) {
+      const registered = periodOf(taxpayer.registeredAt);
+      if (period < registered) throw Problems.notFound(`quota for ${period} (the taxpayer was registered in ${registered})`);
+      const set = await this.db.dataSource.manager.findOneBy(QuotaMonthEntity, { taxpayerId: taxpayer.taxId, period });
+      if (set) return this.viewOf(set, null);
+      const { total } = await this.policyTotal(taxpayer, period);
+      return { ...this.viewOf({ period, total, used: 0n, temporaryAdjusted: false, temporaryRaise: 0n } as QuotaMonthEntity, null), projected: true };
+    }
     const context = await this.prepare(taxpayer, period);
     const row = await this.db.dataSource.manager.findOneByOrFail(QuotaMonthEntity, { taxpayerId: taxpayer.taxId, period });
     return this.viewOf(row, context.windowCap);
@@ -164,6 +189,7 @@ export class QuotaService {
       inDeclarationWindow: windowCap !== null,
       temporaryAdjusted: row.temporaryAdjusted,
       temporaryRaise: formatMoney(row.temporaryRaise),
+      projected: false,
     };
   }
 
@@ -284,9 +310,10 @@ export class QuotaService {
 
   async ledgerPage(principal: Principal, taxId: string, period: Period, query: PageQuery): Promise<Page<ReturnType<typeof ledgerView>>> {
     const taxpayer = await this.pilotFor(principal, taxId);
-    await this.ensureMonth(taxpayer, period);
+    if (!this.isFuture(period)) await this.ensureMonth(taxpayer, period);
+    else if (period < periodOf(taxpayer.registeredAt)) throw Problems.notFound(`quota for ${period}`);
     const limit = pageLimit(query);
-    const after = decodeCursor(query.cursor, 1);
+    const after = decodeCursor(query.cursor, 1, ([seq]) => Number.isSafeInteger(seq) && (seq as number) >= 0);
     const qb = this.db.dataSource.manager
       .createQueryBuilder(QuotaLedgerEntity, 'l')
       .where('l.taxpayer_id = :taxId AND l.period = :period', { taxId, period })

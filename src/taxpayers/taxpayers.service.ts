@@ -99,7 +99,7 @@ export class TaxpayersService {
 
   async list(principal: Principal, query: PageQuery): Promise<Page<TaxpayerView>> {
     const limit = pageLimit(query);
-    const after = decodeCursor(query.cursor, 1);
+    const after = decodeCursor(query.cursor, 1, ([taxId]) => typeof taxId === 'string' && taxId.length === 18);
     const scoped = principal.role === 'taxpayer' || (principal.role === 'auditor' && principal.taxpayerId !== null);
     if (scoped && after) return { items: [], nextCursor: null };
     const where = scoped ? { taxId: principal.taxpayerId! } : after ? { taxId: MoreThan(String(after[0])) } : {};

@@ -54,7 +54,7 @@ export class IssuingAndQuota1700000000001 implements MigrationInterface {
         str('buyer_email', 254, { isNullable: true }),
         { name: 'price_includes_tax', type: 'boolean' }, money('total_amount'), money('total_tax'), money('total_with_tax'),
         str('remarks', 500), str('drawer', 50),
-        str('specific_business_type', 2, { isNullable: true }), { name: 'specific_business', type: 'text', isNullable: true },
+        str('specific_business_type', 2, { isNullable: true }), { name: 'specific_business', type: 'json', isNullable: true },
         str('usage', 24, { isNullable: true }), str('accounting_entry', 12), instant('voided_at', { isNullable: true }), str('issued_by', 80),
       ],
       indices: [
