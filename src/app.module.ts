@@ -8,7 +8,9 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.controller';
 import { InvoicesModule } from './invoices/invoices.module';
+import { VerificationModule } from './invoices/verification.module';
 import { QuotaModule } from './quota/quota.module';
+import { RedLetterModule } from './red-letter/red-letter.module';
 import { TaxpayersModule } from './taxpayers/taxpayers.module';
 
 @Module({})
@@ -26,6 +28,8 @@ export class AppModule {
         AuthModule,
         QuotaModule,
         InvoicesModule,
+        RedLetterModule,
+        VerificationModule.forRoot(config),
         HealthModule,
       ],
     };

@@ -25,6 +25,8 @@ export class AppConfig {
   /** Temporary adjustment: usage ratio that triggers it, and the raise, in percent of the total. */
   temporaryRatioPercent!: number;
   temporaryUpliftPercent!: number;
+  /** Verifications (查验) allowed per client IP per minute. */
+  verifyRateLimit!: number;
 }
 
 export class ConfigError extends Error {
@@ -103,6 +105,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.numberBlockSize = integer(env, 'NUMBER_BLOCK_SIZE', 200, 1, 1_000_000, problems);
   config.temporaryRatioPercent = integer(env, 'TEMP_ADJUST_RATIO_PERCENT', 80, 1, 100, problems);
   config.temporaryUpliftPercent = integer(env, 'TEMP_ADJUST_UPLIFT_PERCENT', 20, 0, 1000, problems);
+
+  config.verifyRateLimit = integer(env, 'VERIFY_RATE_LIMIT', 60, 1, 1_000_000, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

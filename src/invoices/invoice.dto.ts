@@ -130,3 +130,31 @@ export class ListInvoicesQuery {
   @ApiPropertyOptional({ default: 50, maximum: 500 }) @IsOptional() @Matches(/^[1-9]\d{0,2}$/, { message: 'must be a whole number from 1 to 500' }) limit?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(1000) cursor?: string;
 }
+
+export class UsageConfirmationDto {
+  @ApiProperty({ enum: ['deduction', 'no_deduction', 'export_refund', 'agent_export_refund'], description: '抵扣, 不抵扣, 出口退税, 代办退税' })
+  @IsIn(['deduction', 'no_deduction', 'export_refund', 'agent_export_refund'])
+  purpose: 'deduction' | 'no_deduction' | 'export_refund' | 'agent_export_refund';
+}
+
+export class AccountingEntryDto {
+  @ApiProperty({ description: '入账 (true) or not (false)' })
+  @IsBoolean()
+  entered: boolean;
+}
+
+export class VerificationDto {
+  @ApiProperty({ example: '23222000000000000001' })
+  @IsString()
+  @MaxLength(20)
+  number: string;
+
+  @ApiProperty({ example: '2023-07-20', description: 'issue date in Beijing time' })
+  @IsString()
+  @MaxLength(10)
+  issueDate: string;
+
+  @ApiProperty({ example: '11300.00', description: '价税合计 (negative for a red invoice)' })
+  @IsMoney()
+  totalWithTax: string;
+}

@@ -4,7 +4,7 @@ import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { Idempotent, IdempotencyRecorder } from '../common/idempotency.interceptor';
 import type { RecordResponse } from '../common/idempotency.service';
-import { BatchDto, IssueInvoiceDto, ListInvoicesQuery } from './invoice.dto';
+import { AccountingEntryDto, BatchDto, IssueInvoiceDto, ListInvoicesQuery, UsageConfirmationDto } from './invoice.dto';
 import { InvoicesService } from './invoices.service';
 import { IssuingService } from './issuing.service';
 
@@ -44,6 +44,22 @@ export class InvoicesController {
   @ApiOperation({ summary: 'An invoice (its seller, its buyer, auditors in scope, tax officers)' })
   get(@CurrentPrincipal() p: Principal, @Param('number') number: string) {
     return this.invoices.get(p, number);
+  }
+
+  @Post(':number/usage-confirmation')
+  @Roles('taxpayer', 'tax_officer')
+  @HttpCode(200)
+  @ApiOperation({ summary: '用途确认 by the buyer (deduction, no deduction, export refund, agent export refund); a tax officer corrects it' })
+  usage(@CurrentPrincipal() p: Principal, @Param('number') number: string, @Body() dto: UsageConfirmationDto) {
+    return this.invoices.confirmUsage(p, number, dto.purpose);
+  }
+
+  @Post(':number/accounting-entry')
+  @Roles('taxpayer')
+  @HttpCode(200)
+  @ApiOperation({ summary: '入账标识 on or off, by the buyer' })
+  accounting(@CurrentPrincipal() p: Principal, @Param('number') number: string, @Body() dto: AccountingEntryDto) {
+    return this.invoices.accountingEntry(p, number, dto.entered);
   }
 
   @Post(':number/void')

@@ -10,6 +10,6 @@ import { NumberingService } from './numbering.service';
   imports: [QuotaModule, TaxpayersModule],
   controllers: [InvoicesController],
   providers: [IssuingService, InvoicesService, NumberingService],
-  exports: [IssuingService, InvoicesService],
+  exports: [IssuingService, InvoicesService, NumberingService],
 })
 export class InvoicesModule {}

@@ -92,6 +92,17 @@ export class InvoicesService {
     return row;
   }
 
+  /** The blue invoice's status after its reds: red_full when every line is reversed in full. */
+  async markReversed(em: EntityManager, blueNumber: string, full: boolean): Promise<void> {
+    await em.update(InvoiceEntity, { number: blueNumber }, { status: full ? 'red_full' : 'red_partial' });
+  }
+
+  /** Red invoices of the given blue invoices. */
+  redsOf(blueNumbers: string[]): Promise<InvoiceEntity[]> {
+    if (!blueNumbers.length) return Promise.resolve([]);
+    return this.db.dataSource.manager.find(InvoiceEntity, { where: { blueNumber: In(blueNumbers) }, order: { issuedAt: 'ASC', number: 'ASC' } });
+  }
+
   /** 用途确认 by the buyer; once made, only a tax officer corrects it (SPEC section 5). */
   async confirmUsage(principal: Principal, number: string, purpose: Usage): Promise<InvoiceView> {
     const { invoice } = await this.find(principal, number);

@@ -21,6 +21,7 @@ import { draftInvoice, InvoiceDraft, paperLimitProblem } from './invoice-draft';
 import { IssueInvoiceDto } from './invoice.dto';
 import { InvoiceEntity, InvoiceLineEntity } from './invoice.entities';
 import { invoiceView, InvoiceView } from './invoice.view';
+import { totalsOf } from './tax-math';
 import { NumberingService } from './numbering.service';
 
 export type BatchResult = { number: string } | { error: ProblemBody };
@@ -95,6 +96,56 @@ export class IssuingService {
       await this.quota.consumeForIssue(em, context, invoice.totalAmount, number, principal.actorRef);
     });
     return view;
+  }
+
+  /**
+   * A red invoice from a confirmation slip, inside the caller's transaction (which holds the blue
+   * invoice's row): its own number, the blue's parties and items with the slip's negative
+   * quantities, amounts and taxes, remarks naming the blue invoice and the slip. A red in the same
+   * month as its blue gives the red amount back to that month's quota; a later one gives nothing.
+   */
+  async issueRed(
+    em: EntityManager,
+    actor: Principal,
+    args: { blue: InvoiceEntity; blueLines: InvoiceLineEntity[]; slip: { id: string; number: string; lines: { blueLineNo: number; quantity: string | null; amount: bigint; taxAmount: bigint }[] }; number: string },
+  ): Promise<{ invoice: InvoiceEntity; lines: InvoiceLineEntity[] }> {
+    const { blue, slip, number } = args;
+    const now = this.clock.now();
+    const lines: InvoiceLineEntity[] = slip.lines.map((s, i) => {
+      const b = args.blueLines.find((l) => l.lineNo === s.blueLineNo)!;
+      return {
+        invoiceNumber: number, lineNo: i + 1, itemName: b.itemName, categoryShortName: b.categoryShortName, taxClassificationCode: b.taxClassificationCode,
+        spec: b.spec, unit: b.unit, quantity: s.quantity, unitPrice: b.unitPrice, amount: s.amount, taxRate: b.taxRate, taxAmount: s.taxAmount, preferentialPolicy: b.preferentialPolicy,
+      };
+    });
+    const totals = totalsOf(lines);
+    const invoice: InvoiceEntity = {
+      ...blue,
+      number,
+      color: 'red',
+      status: 'issued',
+      issuedAt: now,
+      period: periodOf(now),
+      priceIncludesTax: false,
+      totalAmount: totals.totalAmount,
+      totalTax: totals.totalTax,
+      totalWithTax: totals.totalWithTax,
+      remarks: `被红冲蓝字数电票号码：${blue.number} 红字发票信息确认单编号：${slip.number}`,
+      usage: null,
+      usageConfirmedAt: null,
+      accountingEntry: 'not_entered',
+      voidedAt: null,
+      issuedBy: actor.actorRef,
+      blueNumber: blue.number,
+      redConfirmationId: slip.id,
+    };
+    await em.insert(InvoiceEntity, invoice);
+    await insertChunked(em, InvoiceLineEntity, lines);
+    await this.audit.record(em, actor, { ...issuedEvent(invoice), after: { ...(issuedEvent(invoice).after as object), blueNumber: blue.number, redConfirmation: slip.number } });
+    if (invoice.period === blue.period) {
+      await this.quota.restore(em, { taxpayerId: blue.sellerTaxId, period: blue.period }, -totals.totalAmount, 'red_restore', number, actor.actorRef);
+    }
+    return { invoice, lines };
   }
 
   /**

@@ -136,7 +136,8 @@ export class QuotaService {
     return period > periodOf(this.clock.now());
   }
 
-  private async hasFiled(taxId: string, filingPeriod: string): Promise<boolean> {
+  /** Whether the VAT filing for the period (YYYY-MM or YYYY-Qn) is recorded. */
+  async filedFor(taxId: string, filingPeriod: string): Promise<boolean> {
     const key = `${taxId}:${filingPeriod}`;
     if (this.knownFilings.has(key)) return true;
     const filed = await this.db.dataSource.manager.exists(VatFilingEntity, { where: { taxpayerId: taxId, period: filingPeriod } });
@@ -153,7 +154,7 @@ export class QuotaService {
   private async windowCap(taxpayer: TaxpayerEntity, period: Period): Promise<bigint | null> {
     const due = filingDueIn(taxpayer.filingFrequency, period);
     const registeredPeriod = periodOf(taxpayer.registeredAt);
-    const filed = due !== null && period > registeredPeriod ? await this.hasFiled(taxpayer.taxId, due) : true;
+    const filed = due !== null && period > registeredPeriod ? await this.filedFor(taxpayer.taxId, due) : true;
     if (!inDeclarationWindow({ frequency: taxpayer.filingFrequency, period, registeredPeriod, filed: () => filed })) return null;
     const previous = shiftPeriod(period, -1);
     await this.ensureMonth(taxpayer, previous);

@@ -1,0 +1,70 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
+import { Principal } from '../auth/principal';
+import { Idempotent, IdempotencyRecorder } from '../common/idempotency.interceptor';
+import type { RecordResponse } from '../common/idempotency.service';
+import { Problems } from '../common/problem';
+import { CreateSlipDto, ListSlipsQuery } from './red-letter.dto';
+import { RedLetterService } from './red-letter.service';
+
+const slipId = new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('red-letter confirmation') });
+
+@ApiTags('red letters')
+@ApiBearerAuth()
+@Controller('v1/red-confirmations')
+export class RedLetterController {
+  constructor(private readonly red: RedLetterService) {}
+
+  @Post()
+  @Roles('taxpayer')
+  @Idempotent()
+  @ApiOperation({ summary: 'Fill in a red-letter confirmation slip (红字发票信息确认单), as the seller or the buyer of the blue invoice' })
+  create(@CurrentPrincipal() p: Principal, @Body() dto: CreateSlipDto, @IdempotencyRecorder() record: RecordResponse) {
+    return this.red.create(p, dto, record);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Slips I initiated, received, or that await my confirmation; by status' })
+  list(@CurrentPrincipal() p: Principal, @Query() query: ListSlipsQuery) {
+    return this.red.list(p, query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A slip (its seller, its buyer, auditors in scope, tax officers)' })
+  get(@CurrentPrincipal() p: Principal, @Param('id', slipId) id: string) {
+    return this.red.get(p, id);
+  }
+
+  @Post(':id/confirm')
+  @Roles('taxpayer')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Confirm a slip the other side filled in (02/03 -> 04)' })
+  confirm(@CurrentPrincipal() p: Principal, @Param('id', slipId) id: string) {
+    return this.red.act(p, id, 'confirm');
+  }
+
+  @Post(':id/reject')
+  @Roles('taxpayer')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Reject a slip the other side filled in (02 -> 05, 03 -> 06)' })
+  reject(@CurrentPrincipal() p: Principal, @Param('id', slipId) id: string) {
+    return this.red.act(p, id, 'reject');
+  }
+
+  @Post(':id/revoke')
+  @Roles('taxpayer')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Revoke a slip you filled in (-> 08 before confirmation, 09 after it, before the red invoice)' })
+  revoke(@CurrentPrincipal() p: Principal, @Param('id', slipId) id: string) {
+    return this.red.act(p, id, 'revoke');
+  }
+
+  @Post(':id/red-invoice')
+  @Roles('taxpayer')
+  @Idempotent()
+  @ApiOperation({ summary: 'Issue the red invoice from a slip in 01 or 04 (the seller, once)' })
+  issue(@CurrentPrincipal() p: Principal, @Param('id', slipId) id: string, @IdempotencyRecorder() record: RecordResponse) {
+    return this.red.issueRed(p, id, record);
+  }
+}

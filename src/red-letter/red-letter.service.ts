@@ -1,0 +1,376 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import Decimal from 'decimal.js';
+import { EntityManager, In } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { canRead, Principal } from '../auth/principal';
+import { Clock } from '../common/clock';
+import type { RecordResponse } from '../common/idempotency.service';
+import { formatMoney } from '../common/money';
+import { pageNewestFirst } from '../common/pagination';
+import { ProblemException, Problems } from '../common/problem';
+import { cstFields, formatCst, periodOf } from '../common/time';
+import { Db } from '../database/db.service';
+import { InvoiceEntity, InvoiceLineEntity } from '../invoices/invoice.entities';
+import { InvoiceRelations, InvoicesService } from '../invoices/invoices.service';
+import { invoiceView } from '../invoices/invoice.view';
+import { IssuingService } from '../invoices/issuing.service';
+import { NumberingService } from '../invoices/numbering.service';
+import { QuotaService } from '../quota/quota.service';
+import { TaxpayersService } from '../taxpayers/taxpayers.service';
+import { CreateSlipDto, ListSlipsQuery } from './red-letter.dto';
+import { RedConfirmationEntity, RedConfirmationLineEntity } from './red-letter.entities';
+import { BlueLine, fullyReversed, Held, planRed, RED_REASONS } from './red-lines';
+import { EXPIRY_HOURS, initialStatus, LIVE, Party, PENDING, SLIP_STATUSES, SlipAction, SlipStatus, transition } from './slip-machine';
+
+const SWEEP_EVERY_MS = 60_000;
+
+export function slipView(slip: RedConfirmationEntity, lines: RedConfirmationLineEntity[]) {
+  return {
+    id: slip.id,
+    number: slip.number,
+    status: slip.status,
+    statusName: SLIP_STATUSES[slip.status],
+    initiator: slip.initiator,
+    blueInvoiceNumber: slip.blueNumber,
+    sellerTaxId: slip.sellerTaxId,
+    buyerTaxId: slip.buyerTaxId,
+    reason: slip.reason,
+    reasonName: RED_REASONS[slip.reason],
+    totalAmount: formatMoney(slip.totalAmount),
+    totalTax: formatMoney(slip.totalTax),
+    inputTaxTransferOut: formatMoney(slip.inputTaxTransferOut),
+    autoIssue: slip.autoIssue,
+    redInvoiceNumber: slip.redInvoiceNumber,
+    lines: [...lines].sort((a, b) => a.blueLineNo - b.blueLineNo).map((l) => ({
+      blueLineNo: l.blueLineNo, quantity: l.quantity, amount: formatMoney(l.amount), taxAmount: formatMoney(l.taxAmount),
+    })),
+    createdAt: formatCst(slip.createdAt),
+    expiresAt: slip.expiresAt ? formatCst(slip.expiresAt) : null,
+    updatedAt: formatCst(slip.updatedAt),
+  };
+}
+export type SlipView = ReturnType<typeof slipView>;
+
+const summary = (s: RedConfirmationEntity) => ({
+  id: s.id, number: s.number, status: s.status, reason: s.reason, totalAmount: formatMoney(s.totalAmount), totalTax: formatMoney(s.totalTax), redInvoiceNumber: s.redInvoiceNumber,
+});
+
+/**
+ * Red-letter confirmation slips (红字发票信息确认单) between seller and buyer, SPEC section 6, and
+ * the red invoices issued from them. Rules live in slip-machine.ts and red-lines.ts; this class
+ * applies them under the blue invoice's row lock (so concurrent slips never exceed the blue) and
+ * records every transition as an audit event.
+ */
+@Injectable()
+export class RedLetterService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('RedLetters');
+  private sweeper: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly audit: AuditService,
+    private readonly invoices: InvoicesService,
+    private readonly issuing: IssuingService,
+    private readonly numbering: NumberingService,
+    private readonly quota: QuotaService,
+    private readonly taxpayers: TaxpayersService,
+  ) {}
+
+  onModuleInit(): void {
+    this.invoices.useRelations((invoices) => this.relations(invoices));
+    this.sweeper = setInterval(() => void this.expireDue().catch((e) => this.logger.warn(`expiry sweep failed: ${e?.message}`)), SWEEP_EVERY_MS);
+    this.sweeper.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  private partyOf(principal: Principal, slip: { sellerTaxId: string; buyerTaxId: string | null }): Party | null {
+    if (principal.role !== 'taxpayer' || !principal.taxpayerId) return null;
+    if (principal.taxpayerId === slip.sellerTaxId) return 'seller';
+    if (principal.taxpayerId === slip.buyerTaxId) return 'buyer';
+    return null;
+  }
+
+  private async load(principal: Principal, id: string): Promise<RedConfirmationEntity> {
+    await this.expireDue({ id });
+    const slip = await this.db.dataSource.manager.findOneBy(RedConfirmationEntity, { id });
+    if (!slip || !(canRead(principal, slip.sellerTaxId) || canRead(principal, slip.buyerTaxId))) throw Problems.notFound(`red-letter confirmation ${id}`);
+    return slip;
+  }
+
+  private async view(slip: RedConfirmationEntity): Promise<SlipView> {
+    const lines = await this.db.dataSource.manager.find(RedConfirmationLineEntity, { where: { confirmationId: slip.id } });
+    return slipView(slip, lines);
+  }
+
+  async get(principal: Principal, id: string): Promise<SlipView> {
+    return this.view(await this.load(principal, id));
+  }
+
+  async list(principal: Principal, query: ListSlipsQuery) {
+    const scoped = principal.role === 'taxpayer' || (principal.role === 'auditor' && principal.taxpayerId !== null);
+    if (scoped && query.taxId && query.taxId !== principal.taxpayerId) return { items: [], nextCursor: null };
+    const me = scoped ? principal.taxpayerId : (query.taxId ?? null);
+    await this.expireDue(me ? { taxId: me } : {});
+    const qb = this.db.dataSource.manager.createQueryBuilder(RedConfirmationEntity, 's').where('1 = 1');
+    if (me) {
+      const initiated = "((s.initiator = 'seller' AND s.seller_tax_id = :me) OR (s.initiator = 'buyer' AND s.buyer_tax_id = :me))";
+      const received = "((s.initiator = 'buyer' AND s.seller_tax_id = :me) OR (s.initiator = 'seller' AND s.buyer_tax_id = :me))";
+      const direction = query.direction;
+      qb.andWhere(direction === 'initiated' ? initiated : direction ? received : `(s.seller_tax_id = :me OR s.buyer_tax_id = :me)`, { me });
+      if (direction === 'awaiting') qb.andWhere("s.status IN ('02', '03')");
+    }
+    if (query.status) qb.andWhere('s.status = :status', { status: query.status });
+    const { rows, nextCursor } = await pageNewestFirst(qb, 's', query);
+    const lines = rows.length ? await this.db.dataSource.manager.find(RedConfirmationLineEntity, { where: { confirmationId: In(rows.map((r) => r.id)) } }) : [];
+    return { items: rows.map((r) => slipView(r, lines.filter((l) => l.confirmationId === r.id))), nextCursor };
+  }
+
+  /** Red-letter facts shown on invoices: a blue's slips and reds; a red's slip. */
+  private async relations(invoices: InvoiceEntity[]): Promise<Map<string, InvoiceRelations>> {
+    const result = new Map<string, InvoiceRelations>();
+    const blues = invoices.filter((i) => i.color === 'blue').map((i) => i.number);
+    const redSlipIds = invoices.filter((i) => i.redConfirmationId).map((i) => i.redConfirmationId!);
+    const manager = this.db.dataSource.manager;
+    const [slips, reds, redSlips] = await Promise.all([
+      blues.length ? manager.find(RedConfirmationEntity, { where: { blueNumber: In(blues) }, order: { createdAt: 'ASC', id: 'ASC' } }) : [],
+      this.invoices.redsOf(blues),
+      redSlipIds.length ? manager.find(RedConfirmationEntity, { where: { id: In(redSlipIds) } }) : [],
+    ]);
+    for (const number of blues) {
+      result.set(number, {
+        redConfirmations: slips.filter((s) => s.blueNumber === number).map(summary),
+        redInvoices: reds.filter((r) => r.blueNumber === number).map((r) => ({
+          number: r.number, issuedAt: formatCst(r.issuedAt), totalAmount: formatMoney(r.totalAmount), totalTax: formatMoney(r.totalTax), redConfirmationId: r.redConfirmationId,
+        })),
+      });
+    }
+    for (const invoice of invoices.filter((i) => i.redConfirmationId)) {
+      const slip = redSlips.find((s) => s.id === invoice.redConfirmationId);
+      result.set(invoice.number, { redConfirmations: slip ? [summary(slip)] : [], redInvoices: [], redConfirmationNumber: slip?.number ?? null });
+    }
+    return result;
+  }
+
+  // ------------------------------------------------------------------ expiry
+
+  /**
+   * Voids slips still awaiting confirmation 72 hours after they were filled in (status 07), by
+   * the clock, whether or not anyone reads them: run every minute and before every access.
+   */
+  async expireDue(filter: { id?: string; taxId?: string; blueNumber?: string } = {}): Promise<number> {
+    const now = this.clock.now();
+    const qb = this.db.dataSource.manager
+      .createQueryBuilder(RedConfirmationEntity, 's')
+      .where("s.status IN ('02', '03') AND s.expires_at <= :now", { now })
+      .take(500);
+    if (filter.id) qb.andWhere('s.id = :id', { id: filter.id });
+    if (filter.taxId) qb.andWhere('(s.seller_tax_id = :t OR s.buyer_tax_id = :t)', { t: filter.taxId });
+    if (filter.blueNumber) qb.andWhere('s.blue_number = :b', { b: filter.blueNumber });
+    const due = await qb.getMany();
+    let expired = 0;
+    for (const slip of due) {
+      await this.db.transaction(async (em) => {
+        if (await this.move(em, slip, '07', 'system')) expired++;
+      });
+    }
+    return expired;
+  }
+
+  /** A conditional status change (from the status we saw) with its audit event. */
+  private async move(em: EntityManager, slip: RedConfirmationEntity, to: SlipStatus, actor: Principal | 'system', extra: Partial<RedConfirmationEntity> = {}): Promise<boolean> {
+    const now = this.clock.now();
+    const result = await em
+      .createQueryBuilder()
+      .update(RedConfirmationEntity)
+      .set({ status: to, updatedAt: now, ...(to === '04' ? { expiresAt: null } : {}), ...extra })
+      .where('id = :id AND status = :from', { id: slip.id, from: slip.status })
+      .andWhere(to === '08' || to === '09' ? 'red_invoice_number IS NULL' : '1 = 1')
+      .execute();
+    if (result.affected !== 1) return false;
+    await this.audit.record(em, actor, {
+      action: 'red_confirmation.status', objectType: 'red_confirmation', objectId: slip.id, taxpayerId: slip.sellerTaxId,
+      before: { status: slip.status }, after: { status: to, statusName: SLIP_STATUSES[to], buyerTaxId: slip.buyerTaxId },
+    });
+    slip.status = to;
+    slip.updatedAt = now;
+    if (to === '04') slip.expiresAt = null;
+    return true;
+  }
+
+  // ------------------------------------------------------------------ filling in
+
+  /** The buyer "had deducted": it confirmed the usage as deduction and has since filed for the period it confirmed in. */
+  private async hadDeducted(blue: InvoiceEntity): Promise<boolean> {
+    if (blue.usage !== 'deduction' || !blue.usageConfirmedAt || !blue.buyerTaxId) return false;
+    const buyer = await this.taxpayers.find(blue.buyerTaxId);
+    if (!buyer) return false;
+    const period = periodOf(blue.usageConfirmedAt);
+    const { year, month } = cstFields(blue.usageConfirmedAt);
+    const filing = buyer.filingFrequency === 'monthly' ? period : `${year}-Q${Math.ceil(month / 3)}`;
+    return this.quota.filedFor(buyer.taxId, filing);
+  }
+
+  /** What live slips (01-04) already hold against each blue line; also voids expired ones first. */
+  private async held(em: EntityManager, blueNumber: string): Promise<Map<number, Held>> {
+    const now = this.clock.now();
+    const slips = await em.find(RedConfirmationEntity, { where: { blueNumber, status: In(LIVE as SlipStatus[]) } });
+    for (const slip of slips.filter((s) => PENDING.includes(s.status) && s.expiresAt && s.expiresAt <= now)) await this.move(em, slip, '07', 'system');
+    const live = slips.filter((s) => LIVE.includes(s.status)).map((s) => s.id);
+    const lines = live.length ? await em.find(RedConfirmationLineEntity, { where: { confirmationId: In(live) } }) : [];
+    const held = new Map<number, Held>();
+    for (const line of lines) {
+      const h = held.get(line.blueLineNo) ?? { amount: 0n, tax: 0n, quantity: new Decimal(0) };
+      held.set(line.blueLineNo, {
+        amount: h.amount - line.amount, tax: h.tax - line.taxAmount, quantity: line.quantity === null ? h.quantity : h.quantity.minus(line.quantity),
+      });
+    }
+    return held;
+  }
+
+  /** A red invoice's number: from the same space as blue ones, in the seller's province (digits 3-4 of the blue number). */
+  private async redNumber(blueNumber: string, now: Date): Promise<string> {
+    return (await this.numbering.take(this.numbering.prefixFor(now, blueNumber.slice(2, 4))))[0];
+  }
+
+  /** The slip's own 20 digits: province, date (YYMMDD, Beijing) and a 12-digit sequence. */
+  private async slipNumber(blue: InvoiceEntity, now: Date): Promise<string> {
+    const province = blue.number.slice(2, 4);
+    const { year, month, day } = cstFields(now);
+    const [sequence] = await this.numbering.sequences(`R${province}`, 1);
+    const date = `${String(year % 100).padStart(2, '0')}${String(month).padStart(2, '0')}${String(day).padStart(2, '0')}`;
+    return `${province}${date}${sequence.toString().padStart(12, '0')}`;
+  }
+
+  async create(principal: Principal, dto: CreateSlipDto, record: RecordResponse): Promise<SlipView> {
+    const { invoice: seen } = await this.invoices.find(principal, dto.blueInvoiceNumber);
+    const party = this.partyOf(principal, seen);
+    if (!party) throw Problems.forbidden('only the seller or the buyer of the blue invoice fills in a slip');
+    const now = this.clock.now();
+    const number = await this.slipNumber(seen, now);
+    const redNumber = dto.autoIssue ? await this.redNumber(seen.number, now) : null;
+    const deducted = await this.hadDeducted(seen);
+
+    return this.db.transaction(async (em) => {
+      const blue = await this.invoices.lock(em, dto.blueInvoiceNumber);
+      const refuse = (detail: string) => new ProblemException(422, 'RED_NOT_ALLOWED', detail);
+      if (blue.color !== 'blue') throw refuse('a red invoice cannot be red-lettered');
+      if (blue.status === 'voided') throw refuse('the invoice was voided');
+      if (blue.status === 'red_full') throw refuse('the invoice has been reversed in full already');
+      if (blue.usage === 'export_refund' || blue.usage === 'agent_export_refund') throw refuse(`the buyer used the invoice for ${blue.usage}: it cannot be red-lettered`);
+      const buyerActed = blue.usage !== null || blue.accountingEntry === 'entered';
+      const start = initialStatus(party, buyerActed);
+      if (!start.ok) throw refuse(start.detail);
+
+      const blueLines = await em.find(InvoiceLineEntity, { where: { invoiceNumber: blue.number }, order: { lineNo: 'ASC' } });
+      const plan = planRed(blueLines as BlueLine[], dto.reason, dto.lines, await this.held(em, blue.number), start.status === '01');
+      if (!plan.ok) {
+        const errors = [{ field: plan.field, message: plan.detail }];
+        if (plan.code === 'VALIDATION_FAILED') throw Problems.validation(errors);
+        throw new ProblemException(422, plan.code, `${plan.field}: ${plan.detail}`, { errors });
+      }
+      const totalAmount = plan.lines.reduce((sum, l) => sum + l.amount, 0n);
+      const totalTax = plan.lines.reduce((sum, l) => sum + l.taxAmount, 0n);
+      const slip: RedConfirmationEntity = {
+        id: randomUUID(), number, blueNumber: blue.number, sellerTaxId: blue.sellerTaxId, buyerTaxId: blue.buyerTaxId, initiator: party,
+        reason: dto.reason, status: start.status, totalAmount, totalTax, inputTaxTransferOut: deducted ? -totalTax : 0n,
+        autoIssue: dto.autoIssue ?? false, redInvoiceNumber: null, createdBy: principal.actorRef, createdAt: now,
+        expiresAt: start.status === '01' ? null : new Date(now.getTime() + EXPIRY_HOURS * 3600 * 1000), updatedAt: now,
+      };
+      const lines: RedConfirmationLineEntity[] = plan.lines.map((l) => ({ confirmationId: slip.id, ...l }));
+      await em.insert(RedConfirmationEntity, slip);
+      await em.insert(RedConfirmationLineEntity, lines);
+      await this.audit.record(em, principal, {
+        action: 'red_confirmation.created', objectType: 'red_confirmation', objectId: slip.id, taxpayerId: blue.sellerTaxId,
+        before: null, after: { status: slip.status, number, blueNumber: blue.number, reason: slip.reason, initiator: party, totalAmount: formatMoney(totalAmount), totalTax: formatMoney(totalTax), buyerTaxId: blue.buyerTaxId },
+      });
+      if (slip.autoIssue && slip.status === '01') await this.issueInTx(em, principal, slip, lines, blue, blueLines, redNumber!);
+      const view = slipView(slip, lines);
+      await record(em, view);
+      return view;
+    });
+  }
+
+  // ------------------------------------------------------------------ transitions
+
+  async act(principal: Principal, id: string, action: Extract<SlipAction, 'confirm' | 'reject' | 'revoke'>): Promise<SlipView> {
+    const slip = await this.load(principal, id);
+    const party = this.partyOf(principal, slip);
+    if (!party) throw Problems.forbidden('only the seller or the buyer acts on a slip');
+    const decision = transition({ status: slip.status, initiator: slip.initiator, redIssued: slip.redInvoiceNumber !== null }, action, party);
+    if (!decision.ok) throw decision.reason === 'FORBIDDEN' ? Problems.forbidden(decision.detail) : Problems.invalidState(decision.detail);
+    const now = this.clock.now();
+    const redNumber = decision.status === '04' && slip.autoIssue ? await this.redNumber(slip.blueNumber, now) : null;
+    return this.db.transaction(async (em) => {
+      const blue = await this.invoices.lock(em, slip.blueNumber);
+      if (!(await this.move(em, slip, decision.status, principal))) throw Problems.invalidState(`slip ${id} changed meanwhile; read it again`);
+      const lines = await em.find(RedConfirmationLineEntity, { where: { confirmationId: id } });
+      if (redNumber) {
+        const blueLines = await em.find(InvoiceLineEntity, { where: { invoiceNumber: blue.number } });
+        await this.issueInTx(em, principal, slip, lines, blue, blueLines, redNumber);
+      }
+      return slipView(slip, lines);
+    });
+  }
+
+  /** The seller issues the red invoice from a slip in 01 or 04, once. */
+  async issueRed(principal: Principal, id: string, record: RecordResponse) {
+    const slip = await this.load(principal, id);
+    const party = this.partyOf(principal, slip);
+    if (!party) throw Problems.forbidden('only the seller issues the red invoice');
+    const decision = transition({ status: slip.status, initiator: slip.initiator, redIssued: slip.redInvoiceNumber !== null }, 'issue', party);
+    if (!decision.ok) throw decision.reason === 'FORBIDDEN' ? Problems.forbidden(decision.detail) : Problems.invalidState(decision.detail);
+    const number = await this.redNumber(slip.blueNumber, this.clock.now());
+    return this.db.transaction(async (em) => {
+      const blue = await this.invoices.lock(em, slip.blueNumber);
+      const lines = await em.find(RedConfirmationLineEntity, { where: { confirmationId: id } });
+      const blueLines = await em.find(InvoiceLineEntity, { where: { invoiceNumber: blue.number } });
+      const red = await this.issueInTx(em, principal, slip, lines, blue, blueLines, number);
+      const view = { ...invoiceView(red.invoice, red.lines), redConfirmations: [summary(slip)], redConfirmationNumber: slip.number };
+      await record(em, view);
+      return view;
+    });
+  }
+
+  /** Issues the red invoice and marks slip and blue invoice; inside a transaction holding the blue row. */
+  private async issueInTx(em: EntityManager, principal: Principal, slip: RedConfirmationEntity, lines: RedConfirmationLineEntity[], blue: InvoiceEntity, blueLines: InvoiceLineEntity[], number: string) {
+    const now = this.clock.now();
+    const marked = await em
+      .createQueryBuilder()
+      .update(RedConfirmationEntity)
+      .set({ redInvoiceNumber: number, updatedAt: now })
+      .where("id = :id AND red_invoice_number IS NULL AND status IN ('01', '04')", { id: slip.id })
+      .execute();
+    if (marked.affected !== 1) throw Problems.invalidState(`the red invoice of slip ${slip.number} has already been issued, or the slip is no longer 01 or 04`);
+    slip.redInvoiceNumber = number;
+    slip.updatedAt = now;
+    const red = await this.issuing.issueRed(em, principal, { blue, blueLines, slip: { id: slip.id, number: slip.number, lines }, number });
+    await this.audit.record(em, principal, {
+      action: 'red_confirmation.red_issued', objectType: 'red_confirmation', objectId: slip.id, taxpayerId: slip.sellerTaxId,
+      before: { redInvoiceNumber: null }, after: { redInvoiceNumber: number, status: slip.status },
+    });
+    // The blue is red_full once the reds issued so far reverse every line in full.
+    const issuedSlips = await em.find(RedConfirmationEntity, { where: { blueNumber: blue.number } });
+    const issuedIds = issuedSlips.filter((s) => s.redInvoiceNumber !== null).map((s) => s.id);
+    const issuedLines = await em.find(RedConfirmationLineEntity, { where: { confirmationId: In(issuedIds) } });
+    const reversed = new Map<number, Held>();
+    for (const l of issuedLines) {
+      const h = reversed.get(l.blueLineNo) ?? { amount: 0n, tax: 0n, quantity: new Decimal(0) };
+      reversed.set(l.blueLineNo, { amount: h.amount - l.amount, tax: h.tax - l.taxAmount, quantity: h.quantity });
+    }
+    const full = fullyReversed(blueLines as BlueLine[], reversed);
+    await this.invoices.markReversed(em, blue.number, full);
+    await this.audit.record(em, principal, {
+      action: 'invoice.reversed', objectType: 'invoice', objectId: blue.number, taxpayerId: blue.sellerTaxId,
+      before: { status: blue.status }, after: { status: full ? 'red_full' : 'red_partial', redInvoice: number },
+    });
+    return red;
+  }
+}
+
