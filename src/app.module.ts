@@ -6,11 +6,13 @@ import { CommonModule } from './common/common.module';
 import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { DeliveryModule } from './delivery/delivery.module';
 import { HealthModule } from './health/health.controller';
 import { InvoicesModule } from './invoices/invoices.module';
 import { VerificationModule } from './invoices/verification.module';
 import { QuotaModule } from './quota/quota.module';
 import { RedLetterModule } from './red-letter/red-letter.module';
+import { RenderingModule } from './rendering/rendering.module';
 import { TaxpayersModule } from './taxpayers/taxpayers.module';
 
 @Module({})
@@ -29,6 +31,8 @@ export class AppModule {
         QuotaModule,
         InvoicesModule,
         RedLetterModule,
+        RenderingModule,
+        DeliveryModule,
         VerificationModule.forRoot(config),
         HealthModule,
       ],

@@ -27,6 +27,10 @@ export class AppConfig {
   temporaryUpliftPercent!: number;
   /** Verifications (查验) allowed per client IP per minute. */
   verifyRateLimit!: number;
+  /** smtp:// or smtps:// URL of the mail relay; null: messages are written as .eml files to outboxDir. */
+  smtpUrl!: string | null;
+  mailFrom!: string;
+  outboxDir!: string;
 }
 
 export class ConfigError extends Error {
@@ -107,6 +111,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.temporaryUpliftPercent = integer(env, 'TEMP_ADJUST_UPLIFT_PERCENT', 20, 0, 1000, problems);
 
   config.verifyRateLimit = integer(env, 'VERIFY_RATE_LIMIT', 60, 1, 1_000_000, problems);
+
+  const smtp = env.SMTP_URL ?? '';
+  if (smtp && !/^smtps?:\/\/[^/]+/.test(smtp)) problems.push('SMTP_URL must be smtp://[user:pass@]host[:port] or smtps://...');
+  config.smtpUrl = smtp || null;
+  config.mailFrom = env.MAIL_FROM || 'einvoice@localhost';
+  config.outboxDir = path.resolve(env.OUTBOX_DIR || './data/outbox');
 
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

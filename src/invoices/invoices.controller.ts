@@ -40,12 +40,6 @@ export class InvoicesController {
     return this.invoices.list(p, query);
   }
 
-  @Get(':number')
-  @ApiOperation({ summary: 'An invoice (its seller, its buyer, auditors in scope, tax officers)' })
-  get(@CurrentPrincipal() p: Principal, @Param('number') number: string) {
-    return this.invoices.get(p, number);
-  }
-
   @Post(':number/usage-confirmation')
   @Roles('taxpayer', 'tax_officer')
   @HttpCode(200)

@@ -12,6 +12,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { createConnection, createPool, Pool } from 'mysql2/promise';
 import { usccCheckCharacter } from '../../src/taxpayers/uscc';
+import { renderBench } from './render-bench';
 
 const SERVER = process.env.BENCH_MYSQL_URL ?? process.env.MYSQL_URL ?? 'mysql://root:@127.0.0.1:3306/test';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -143,6 +144,7 @@ function table(results: Result[], pairs: [string, string][]) {
 }
 
 async function main() {
+  await renderBench();
   const db = `einv_bench_${randomBytes(4).toString('hex')}`;
   const admin = await createConnection(SERVER);
   await admin.query(`CREATE DATABASE \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);

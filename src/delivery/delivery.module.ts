@@ -1,0 +1,57 @@
+import { Body, Controller, Get, Module, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { IsEmail, IsIn, MaxLength } from 'class-validator';
+import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
+import { Principal } from '../auth/principal';
+import { Idempotent, IdempotencyRecorder } from '../common/idempotency.interceptor';
+import type { RecordResponse } from '../common/idempotency.service';
+import { Problems } from '../common/problem';
+import { InvoicesModule } from '../invoices/invoices.module';
+import { RenderingModule } from '../rendering/rendering.module';
+import { DeliveryService } from './delivery.service';
+
+class DeliveryDto {
+  @ApiProperty({ enum: ['email'] })
+  @IsIn(['email'])
+  channel: 'email';
+
+  @ApiProperty({ example: 'ap@example.com' })
+  @IsEmail()
+  @MaxLength(254)
+  to: string;
+}
+
+@ApiTags('delivery')
+@ApiBearerAuth()
+@Controller('v1')
+class DeliveryController {
+  constructor(private readonly delivery: DeliveryService) {}
+
+  @Post('invoices/:number/deliveries')
+  @Roles('taxpayer')
+  @Idempotent()
+  @ApiOperation({ summary: "Send the invoice's PDF, OFD and XML by e-mail (the seller); recorded first, retried on failure" })
+  deliver(@CurrentPrincipal() p: Principal, @Param('number') number: string, @Body() dto: DeliveryDto, @IdempotencyRecorder() record: RecordResponse) {
+    return this.delivery.deliver(p, number, dto.to, record);
+  }
+
+  @Get('invoices/:number/deliveries')
+  @ApiOperation({ summary: "An invoice's deliveries and their outcome" })
+  list(@CurrentPrincipal() p: Principal, @Param('number') number: string) {
+    return this.delivery.list(p, number);
+  }
+
+  @Post('deliveries/:id/retry')
+  @Roles('taxpayer')
+  @ApiOperation({ summary: 'Retry a failed delivery now (the seller)' })
+  retry(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('delivery') })) id: string) {
+    return this.delivery.retry(p, id);
+  }
+}
+
+@Module({
+  imports: [InvoicesModule, RenderingModule],
+  controllers: [DeliveryController],
+  providers: [DeliveryService],
+})
+export class DeliveryModule {}

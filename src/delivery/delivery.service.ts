@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { createTransport, Transporter } from 'nodemailer';
+import { LessThanOrEqual } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import type { Principal } from '../auth/principal';
+import type { RecordResponse } from '../common/idempotency.service';
+import { Problems } from '../common/problem';
+import { formatCst } from '../common/time';
+import { AppConfig } from '../config/config';
+import { Db } from '../database/db.service';
+import { InvoicesService } from '../invoices/invoices.service';
+import { RenderingService } from '../rendering/rendering.service';
+import { DeliveryEntity } from './delivery.entity';
+
+const MAX_ATTEMPTS = 6;
+const SWEEP_EVERY_MS = 30_000;
+/** A delivery still pending this long after its last attempt began is taken up again (its process died). */
+const STALE_PENDING_MS = 5 * 60_000;
+const backoffMs = (attempts: number) => Math.min(60_000 * 2 ** (attempts - 1), 3600_000);
+
+export function deliveryView(d: DeliveryEntity) {
+  return {
+    id: d.id, invoiceNumber: d.invoiceNumber, channel: d.channel, to: d.to, status: d.status, attempts: d.attempts,
+    lastError: d.lastError, receipt: d.receipt, createdAt: formatCst(d.createdAt),
+    nextAttemptAt: d.nextAttemptAt ? formatCst(d.nextAttemptAt) : null, sentAt: d.sentAt ? formatCst(d.sentAt) : null,
+  };
+}
+
+/**
+ * Delivery by e-mail (SPEC section 7): the PDF, the OFD and the XML as attachments. The delivery
+ * is recorded before anything is sent, every attempt's outcome is written back, and failures are
+ * retried with backoff by a sweep (and on request): nothing is lost. Times here are real time.
+ */
+@Injectable()
+export class DeliveryService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('Delivery');
+  private readonly transport: Transporter;
+  private sweeper: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly config: AppConfig,
+    private readonly audit: AuditService,
+    private readonly invoices: InvoicesService,
+    private readonly rendering: RenderingService,
+  ) {
+    this.transport = config.smtpUrl ? createTransport(config.smtpUrl) : createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  }
+
+  onModuleInit(): void {
+    this.sweeper = setInterval(() => void this.retryDue().catch((e) => this.logger.warn(`retry sweep failed: ${e?.message}`)), SWEEP_EVERY_MS);
+    this.sweeper.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+  }
+
+  async deliver(principal: Principal, number: string, to: string, record: RecordResponse) {
+    const { invoice } = await this.invoices.find(principal, number);
+    if (invoice.sellerTaxId !== principal.taxpayerId) throw Problems.forbidden('only the seller delivers an invoice');
+    const now = new Date();
+    const row: DeliveryEntity = {
+      id: randomUUID(), invoiceNumber: number, sellerTaxId: invoice.sellerTaxId, channel: 'email', to, status: 'pending', attempts: 0,
+      lastError: null, receipt: null, createdAt: now, nextAttemptAt: now, sentAt: null, createdBy: principal.actorRef,
+    };
+    await this.db.transaction(async (em) => {
+      await em.insert(DeliveryEntity, row);
+      await this.audit.record(em, principal, { action: 'delivery.requested', objectType: 'delivery', objectId: row.id, taxpayerId: invoice.sellerTaxId, after: { invoice: number, channel: 'email', to } });
+      await record(em, deliveryView(row));
+    });
+    return deliveryView(await this.attempt(row.id));
+  }
+
+  async list(principal: Principal, number: string) {
+    await this.invoices.find(principal, number);
+    const rows = await this.db.dataSource.manager.find(DeliveryEntity, { where: { invoiceNumber: number }, order: { createdAt: 'DESC', id: 'DESC' }, take: 500 });
+    return { items: rows.map(deliveryView), nextCursor: null };
+  }
+
+  async retry(principal: Principal, id: string) {
+    const row = await this.db.dataSource.manager.findOneBy(DeliveryEntity, { id });
+    if (!row) throw Problems.notFound(`delivery ${id}`);
+    await this.invoices.find(principal, row.invoiceNumber);
+    if (row.sellerTaxId !== principal.taxpayerId) throw Problems.forbidden('only the seller retries a delivery');
+    if (row.status === 'sent') throw Problems.invalidState(`delivery ${id} was sent at ${formatCst(row.sentAt!)}`);
+    await this.db.transaction((em) => em.update(DeliveryEntity, { id }, { status: 'pending', nextAttemptAt: new Date() }));
+    return deliveryView(await this.attempt(id));
+  }
+
+  /** Attempts every delivery that is due (failed with its backoff passed, or pending and stale). */
+  async retryDue(): Promise<number> {
+    const now = Date.now();
+    const due = await this.db.dataSource.manager.find(DeliveryEntity, {
+      where: [
+        { status: 'failed', nextAttemptAt: LessThanOrEqual(new Date(now)) },
+        { status: 'pending', nextAttemptAt: LessThanOrEqual(new Date(now - STALE_PENDING_MS)) },
+      ],
+      take: 50,
+    });
+    for (const d of due) await this.attempt(d.id);
+    return due.length;
+  }
+
+  /** One attempt: claimed with a conditional update, so two processes never send the same attempt. */
+  private async attempt(id: string): Promise<DeliveryEntity> {
+    const row = await this.db.dataSource.manager.findOneByOrFail(DeliveryEntity, { id });
+    if (row.status === 'sent' || row.attempts >= MAX_ATTEMPTS) return row;
+    const claimed = await this.db.transaction((em) =>
+      em.createQueryBuilder().update(DeliveryEntity)
+        .set({ status: 'pending', attempts: row.attempts + 1, nextAttemptAt: new Date() })
+        .where('id = :id AND attempts = :attempts AND status IN (:...statuses)', { id, attempts: row.attempts, statuses: ['pending', 'failed'] })
+        .execute(),
+    );
+    if (claimed.affected !== 1) return this.db.dataSource.manager.findOneByOrFail(DeliveryEntity, { id });
+    const attempts = row.attempts + 1;
+    let update: Partial<DeliveryEntity>;
+    try {
+      const receipt = await this.send(row);
+      update = { status: 'sent', sentAt: new Date(), receipt: receipt.slice(0, 500), lastError: null, nextAttemptAt: null };
+    } catch (error) {
+      const message = String((error as Error)?.message ?? error).slice(0, 500);
+      this.logger.warn(`delivery ${id} attempt ${attempts} failed: ${message}`);
+      update = { status: 'failed', lastError: message, nextAttemptAt: attempts >= MAX_ATTEMPTS ? null : new Date(Date.now() + backoffMs(attempts)) };
+    }
+    await this.db.transaction(async (em) => {
+      await em.update(DeliveryEntity, { id }, update);
+      await this.audit.record(em, 'system', {
+        action: update.status === 'sent' ? 'delivery.sent' : 'delivery.failed', objectType: 'delivery', objectId: id, taxpayerId: row.sellerTaxId,
+        after: { attempts, status: update.status, error: update.lastError ?? null },
+      });
+    });
+    return this.db.dataSource.manager.findOneByOrFail(DeliveryEntity, { id });
+  }
+
+  private async send(row: DeliveryEntity): Promise<string> {
+    const view = await this.invoices.get({ kind: 'api_key', id: 'delivery', role: 'admin', taxpayerId: null, actorRef: 'system' }, row.invoiceNumber);
+    const [pdf, ofd, xml] = await Promise.all([
+      this.rendering.renderView(view, 'pdf'),
+      this.rendering.renderView(view, 'ofd'),
+      this.rendering.renderView(view, 'xml'),
+    ]);
+    const kind = view.color === 'red' ? '红字' : '';
+    const message = {
+      from: this.config.mailFrom,
+      to: row.to,
+      subject: `您收到一张${kind}电子发票：${view.seller.name} ${view.number}`,
+      text: `发票号码：${view.number}\n开票日期：${view.issuedAt.slice(0, 10)}\n销售方：${view.seller.name}\n价税合计：${view.totalWithTax}\n\n附件为该发票的 PDF、OFD 版式文件和 XML 数据文件。`,
+      attachments: [pdf, ofd, xml].map((r) => ({ filename: r.filename, content: r.body, contentType: r.type })),
+      headers: { 'X-Invoice-Number': view.number, 'X-Delivery-Id': row.id },
+    };
+    const info = await this.transport.sendMail(message);
+    if (this.config.smtpUrl) return `smtp: ${info.response ?? info.messageId}`;
+    await fs.mkdir(this.config.outboxDir, { recursive: true });
+    const file = path.join(this.config.outboxDir, `${view.number}-${row.id}.eml`);
+    await fs.writeFile(file, info.message as Buffer);
+    return `file: ${file}`;
+  }
+}

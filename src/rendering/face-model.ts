@@ -1,0 +1,80 @@
+/**
+ * The invoice face as drawing primitives: what the layout (templates/invoice-face.json) and an
+ * invoice produce, and what both painters (PDF and OFD) draw, so the two agree by construction.
+ *
+ * Units: millimetres; the origin is the page's top-left corner, y grows downwards. A text's
+ * (x, y) is its baseline start (alignment and wrapping are resolved before painting), `size` the
+ * font size (em height) in millimetres. Colours are RGB triples 0-255.
+ */
+export type Rgb = [number, number, number];
+
+export interface FaceText {
+  kind: 'text';
+  x: number;
+  y: number;
+  size: number;
+  text: string;
+  color: Rgb;
+  /** Advance of each character after the first, in mm (DeltaX in OFD); painters may ignore it. */
+  advances: number[];
+}
+
+export interface FaceLine {
+  kind: 'line';
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  width: number;
+  color: Rgb;
+}
+
+export interface FaceRect {
+  kind: 'rect';
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  lineWidth: number;
+  stroke: Rgb | null;
+  fill: Rgb | null;
+}
+
+/** A QR code: dark modules of a square matrix drawn as filled squares. */
+export interface FaceQr {
+  kind: 'qr';
+  x: number;
+  y: number;
+  size: number;
+  modules: boolean[][];
+}
+
+export type FaceItem = FaceText | FaceLine | FaceRect | FaceQr;
+
+export interface FacePage {
+  /** Static labels and boxes: the same on every page (an OFD template page, drawn first). */
+  template: FaceItem[];
+  /** This page's data. */
+  content: FaceItem[];
+}
+
+/** Indexed facts of the invoice (OFD CustomTags; PDF document info). */
+export interface FaceMeta {
+  number: string;
+  issueDate: string; // yyyy-MM-dd
+  sellerTaxId: string;
+  sellerName: string;
+  buyerTaxId: string | null;
+  buyerName: string;
+  totalAmount: string;
+  totalTax: string;
+  totalWithTax: string;
+  title: string;
+}
+
+export interface FaceDocument {
+  width: number;
+  height: number;
+  pages: FacePage[];
+  meta: FaceMeta;
+}

@@ -1,0 +1,302 @@
+/**
+ * Lays an invoice out on its face: templates/invoice-face.json + an invoice -> FaceDocument, the
+ * primitives both painters draw. Text is measured with the face font here, so wrapping and
+ * alignment are decided once and both formats place every character alike.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as QRCode from 'qrcode';
+import { cstFields } from '../common/time';
+import { SPECIFIC_BUSINESS_NAMES } from '../invoices/specific-business';
+import type { InvoiceView } from '../invoices/invoice.view';
+import { FaceDocument, FaceItem, FaceMeta, FacePage, FaceText, Rgb } from './face-model';
+import { FaceFont, faceFont } from './font';
+
+interface Column { key: string; label: string; w: number; align: 'left' | 'center' | 'right' }
+interface Layout {
+  page: { width: number; height: number };
+  colors: Record<'frame' | 'label' | 'value' | 'red', Rgb>;
+  sizes: Record<'title' | 'label' | 'value' | 'table' | 'small' | 'mark', number>;
+  frameWidth: number;
+  qr: { x: number; y: number; size: number };
+  title: { cx: number; y: number; texts: Record<string, string>; paperTexts: Record<string, string>; underline: { x1: number; x2: number; y: number }[] };
+  businessLabel: { x: number; y: number };
+  redMark: { x: number; y: number; text: string };
+  header: { key: 'number' | 'issueDate'; label: string; x: number; y: number }[];
+  parties: { key: 'buyer' | 'seller'; title: string; x: number; y: number; w: number; h: number }[];
+  partyTitleWidth: number;
+  partyFields: { key: 'name' | 'taxId'; label: string; dy: number }[];
+  table: { x: number; y: number; w: number; headerH: number; bodyH: number; totalH: number; lineH: number; padding: number; columns: Column[]; totalLabel: string };
+  totalInWords: { y: number; h: number; label: string; wordsX: number; figureLabel: string; figureX: number };
+  remarks: { y: number; h: number; title: string };
+  drawer: { x: number; y: number; label: string };
+  pageNo: { x: number; y: number };
+}
+
+export const LAYOUT_FILE = path.resolve(__dirname, '../../templates/invoice-face.json');
+let layoutCache: Layout | null = null;
+export function layout(): Layout {
+  layoutCache ??= JSON.parse(fs.readFileSync(LAYOUT_FILE, 'utf8')) as Layout;
+  return layoutCache;
+}
+
+/** What the face shows beyond the invoice's own fields. */
+export interface FaceContext {
+  /** The slip's number on a red invoice (printed in the remarks already; kept for the QR). */
+  redConfirmationNumber?: string | null;
+}
+
+const RATE_LABEL: Record<string, string> = { '03': '免税', '04': '不征税' };
+
+class Painter {
+  readonly items: FaceItem[] = [];
+  constructor(private readonly font: FaceFont) {}
+
+  text(text: string, x: number, y: number, size: number, color: Rgb, align: 'left' | 'center' | 'right' = 'left', width = 0): void {
+    if (!text) return;
+    const w = this.font.width(text, size);
+    const left = align === 'left' ? x : align === 'center' ? x + (width - w) / 2 : x + width - w;
+    const item: FaceText = { kind: 'text', x: round(left), y: round(y), size, text, color, advances: this.font.advances(text, size) };
+    this.items.push(item);
+  }
+
+  line(x1: number, y1: number, x2: number, y2: number, width: number, color: Rgb): void {
+    this.items.push({ kind: 'line', x1, y1, x2, y2, width, color });
+  }
+
+  rect(x: number, y: number, w: number, h: number, lineWidth: number, stroke: Rgb): void {
+    this.items.push({ kind: 'rect', x, y, w, h, lineWidth, stroke, fill: null });
+  }
+
+  /** Wraps `text` to `width` at `size`; at most `maxLines` lines (the last one ends with …). */
+  wrap(text: string, width: number, size: number, maxLines = Infinity): string[] {
+    const lines: string[] = [];
+    for (const paragraph of text.split(/\r?\n/)) {
+      let current = '';
+      for (const ch of paragraph) {
+        if (current && this.font.width(current + ch, size) > width) {
+          lines.push(current);
+          current = '';
+        }
+        current += ch;
+      }
+      lines.push(current);
+    }
+    if (lines.length > maxLines) {
+      const kept = lines.slice(0, maxLines);
+      let last = kept[maxLines - 1];
+      while (last && this.font.width(`${last}…`, size) > width) last = last.slice(0, -1);
+      kept[maxLines - 1] = `${last}…`;
+      return kept;
+    }
+    return lines;
+  }
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+function specificBusinessText(view: InvoiceView): string {
+  const sb = view.specificBusiness as Record<string, unknown> | null;
+  if (!sb) return '';
+  const yesNo = (b: unknown) => (b ? '是' : '否');
+  switch (sb.type) {
+    case '03':
+      return `建筑服务发生地：${sb.location}；建筑项目名称：${sb.projectName}；跨地（市）标志：${yesNo(sb.crossCity)}${sb.landVatProjectNumber ? `；土地增值税项目编号：${sb.landVatProjectNumber}` : ''}`;
+    case '04':
+      return (sb.transports as Record<string, string>[])
+        .map((t, i) => `运输${i + 1}：${t.transportType} ${t.plateNumber} ${t.origin}→${t.destination} ${t.goods}`)
+        .join('\n');
+    case '06':
+      return `不动产权证号：${sb.propertyCertificateNumber}；不动产地址：${sb.propertyAddress}；租赁期：${sb.leaseStart}至${sb.leaseEnd}；跨地（市）标志：${yesNo(sb.crossCity)}；面积单位：${sb.areaUnit}`;
+    default:
+      return '';
+  }
+}
+
+/** The QR code's content: version, kind (31 专票 / 32 普票), number, pre-tax total, date. */
+export function qrContent(view: InvoiceView): string {
+  const { year, month, day } = cstFields(new Date(view.issuedAt));
+  const date = `${year}${String(month).padStart(2, '0')}${String(day).padStart(2, '0')}`;
+  return `01,${view.type === 'special' ? '31' : '32'},,${view.number},${view.totalAmount},${date},,`;
+}
+
+function qrModules(content: string): boolean[][] {
+  const qr = QRCode.create(content, { errorCorrectionLevel: 'M' });
+  const size = qr.modules.size;
+  const rows: boolean[][] = [];
+  for (let r = 0; r < size; r++) {
+    const row: boolean[] = [];
+    for (let c = 0; c < size; c++) row.push(qr.modules.get(r, c) === 1);
+    rows.push(row);
+  }
+  return rows;
+}
+
+export function issueDateText(issuedAt: string): string {
+  const { year, month, day } = cstFields(new Date(issuedAt));
+  return `${year}年${String(month).padStart(2, '0')}月${String(day).padStart(2, '0')}日`;
+}
+
+/** The static part of every page: frames, labels, the table header. */
+function template(L: Layout, font: FaceFont, view: InvoiceView): FaceItem[] {
+  const p = new Painter(font);
+  const { frame, label } = L.colors;
+  const titleText = (view.medium === 'paper' ? L.title.paperTexts : L.title.texts)[view.type];
+  p.text(titleText, L.title.cx - 60, L.title.y, L.sizes.title, label, 'center', 120);
+  for (const u of L.title.underline) p.line(u.x1, u.y, u.x2, u.y, L.frameWidth, frame);
+  for (const h of L.header) p.text(h.label, h.x, h.y, L.sizes.label, label);
+  for (const party of L.parties) {
+    p.rect(party.x, party.y, party.w, party.h, L.frameWidth, frame);
+    p.line(party.x + L.partyTitleWidth, party.y, party.x + L.partyTitleWidth, party.y + party.h, L.frameWidth, frame);
+    const chars = [...party.title];
+    const step = party.h / (chars.length + 1);
+    chars.forEach((ch, i) => p.text(ch, party.x, party.y + step * (i + 1) + L.sizes.label / 3, L.sizes.label, label, 'center', L.partyTitleWidth));
+    for (const f of L.partyFields) p.text(f.label, party.x + L.partyTitleWidth + 2, party.y + f.dy, L.sizes.label, label);
+  }
+  const t = L.table;
+  p.rect(t.x, t.y, t.w, t.headerH + t.bodyH + t.totalH, L.frameWidth, frame);
+  p.line(t.x, t.y + t.headerH, t.x + t.w, t.y + t.headerH, L.frameWidth / 2, frame);
+  p.line(t.x, t.y + t.headerH + t.bodyH, t.x + t.w, t.y + t.headerH + t.bodyH, L.frameWidth / 2, frame);
+  let x = t.x;
+  for (const c of t.columns) {
+    p.text(c.label, x, t.y + t.headerH - 1.8, L.sizes.table, label, 'center', c.w);
+    x += c.w;
+  }
+  p.text(t.totalLabel, t.x, t.y + t.headerH + t.bodyH + t.totalH - 1.8, L.sizes.table, label, 'center', t.columns[0].w);
+  const w = L.totalInWords;
+  p.rect(t.x, w.y, t.w, w.h, L.frameWidth, frame);
+  p.text(w.label, t.x + 2, w.y + w.h - 2.6, L.sizes.label, label);
+  p.text(w.figureLabel, w.figureX, w.y + w.h - 2.6, L.sizes.label, label);
+  const r = L.remarks;
+  p.rect(t.x, r.y, t.w, r.h, L.frameWidth, frame);
+  p.line(t.x + L.partyTitleWidth, r.y, t.x + L.partyTitleWidth, r.y + r.h, L.frameWidth, frame);
+  const rchars = [...r.title];
+  rchars.forEach((ch, i) => p.text(ch, t.x, r.y + (r.h / (rchars.length + 1)) * (i + 1) + 1, L.sizes.label, label, 'center', L.partyTitleWidth));
+  p.text(L.drawer.label, L.drawer.x, L.drawer.y, L.sizes.label, label);
+  return p.items;
+}
+
+interface Row { lines: Record<string, string[]>; height: number }
+
+function tableRows(L: Layout, p: Painter, view: InvoiceView): Row[] {
+  const t = L.table;
+  const width = (key: string) => t.columns.find((c) => c.key === key)!.w - 2 * t.padding;
+  return view.lines.map((line) => {
+    const cells: Record<string, string> = {
+      name: line.name,
+      spec: line.spec,
+      unit: line.unit,
+      quantity: line.quantity ?? '',
+      unitPrice: line.unitPrice ?? '',
+      amount: line.amount,
+      taxRate: line.preferentialPolicy ? RATE_LABEL[line.preferentialPolicy] ?? '0%' : `${(Number(line.taxRate) * 100).toFixed(1).replace(/\.0$/, '')}%`,
+      taxAmount: line.preferentialPolicy ? '***' : line.taxAmount,
+    };
+    const lines: Record<string, string[]> = {};
+    for (const c of t.columns) lines[c.key] = c.key === 'name' || c.key === 'spec' ? p.wrap(cells[c.key], width(c.key), L.sizes.table, 4) : [cells[c.key]];
+    const height = Math.max(...Object.values(lines).map((l) => l.length)) * t.lineH;
+    return { lines, height };
+  });
+}
+
+/** The whole face: one page, or more when the line table does not fit. */
+export function layoutInvoice(view: InvoiceView, _context: FaceContext = {}, font: FaceFont = faceFont()): FaceDocument {
+  const L = layout();
+  const measure = new Painter(font);
+  const rows = tableRows(L, measure, view);
+  const pagesOfRows: Row[][] = [[]];
+  let used = 0;
+  for (const row of rows) {
+    if (used + row.height > L.table.bodyH - 1 && pagesOfRows[pagesOfRows.length - 1].length) {
+      pagesOfRows.push([]);
+      used = 0;
+    }
+    pagesOfRows[pagesOfRows.length - 1].push(row);
+    used += row.height;
+  }
+  const tpl = template(L, font, view);
+  const qr = { kind: 'qr' as const, ...L.qr, modules: qrModules(qrContent(view)) };
+  const red = view.color === 'red';
+  const { value, red: redColor } = L.colors;
+  const pages: FacePage[] = pagesOfRows.map((pageRows, index) => {
+    const p = new Painter(font);
+    p.items.push(qr);
+    const last = index === pagesOfRows.length - 1;
+    const headerX = (key: string) => {
+      const h = L.header.find((x) => x.key === key)!;
+      return { x: h.x + font.width(h.label, L.sizes.label), y: h.y };
+    };
+    p.text(view.number, headerX('number').x, headerX('number').y, L.sizes.value, value);
+    p.text(issueDateText(view.issuedAt), headerX('issueDate').x, headerX('issueDate').y, L.sizes.value, value);
+    const business = view.specificBusiness as { type?: string } | null;
+    if (business?.type) p.text(SPECIFIC_BUSINESS_NAMES[business.type] ?? '', L.businessLabel.x, L.businessLabel.y, L.sizes.mark, value);
+    if (red) p.text(L.redMark.text, L.redMark.x, L.redMark.y, L.sizes.mark, redColor);
+    for (const party of L.parties) {
+      const data = view[party.key];
+      for (const f of L.partyFields) {
+        const labelW = font.width(f.label, L.sizes.label);
+        const x = party.x + L.partyTitleWidth + 2 + labelW;
+        const available = party.x + party.w - 1.5 - x;
+        const [textLine] = p.wrap(f.key === 'name' ? data.name : (data.taxId ?? ''), available, L.sizes.value, 1);
+        p.text(textLine, x, party.y + f.dy, L.sizes.value, value);
+      }
+    }
+    const t = L.table;
+    let y = t.y + t.headerH;
+    for (const row of pageRows) {
+      let x = t.x;
+      for (const c of t.columns) {
+        row.lines[c.key].forEach((text, i) => p.text(text, x + t.padding, y + t.lineH * (i + 1) - 1.1, L.sizes.table, value, c.align, c.w - 2 * t.padding));
+        x += c.w;
+      }
+      y += row.height;
+    }
+    const columnX = (key: string) => {
+      let x = t.x;
+      for (const c of t.columns) {
+        if (c.key === key) return { x: x + t.padding, w: c.w - 2 * t.padding };
+        x += c.w;
+      }
+      throw new Error(key);
+    };
+    if (last) {
+      const totalsY = t.y + t.headerH + t.bodyH + t.totalH - 1.8;
+      const amount = columnX('amount');
+      const tax = columnX('taxAmount');
+      p.text(`¥${view.totalAmount}`, amount.x, totalsY, L.sizes.table, value, 'right', amount.w);
+      p.text(`¥${view.totalTax}`, tax.x, totalsY, L.sizes.table, value, 'right', tax.w);
+      const w = L.totalInWords;
+      p.text(`⊗ ${view.totalWithTaxInWords}`, w.wordsX, w.y + w.h - 2.6, L.sizes.value, value);
+      p.text(`¥${view.totalWithTax}`, w.figureX + font.width(w.figureLabel, L.sizes.label), w.y + w.h - 2.6, L.sizes.value, value);
+      const remarks = [view.remarks, specificBusinessText(view)].filter(Boolean).join('\n');
+      const r = L.remarks;
+      const lines = p.wrap(remarks, t.w - L.partyTitleWidth - 4, L.sizes.small, Math.floor((r.h - 2) / (L.sizes.small + 1)));
+      lines.forEach((text, i) => p.text(text, t.x + L.partyTitleWidth + 2, r.y + 4 + i * (L.sizes.small + 1), L.sizes.small, value));
+    } else {
+      p.text('（续下页）', t.x, t.y + t.headerH + t.bodyH + t.totalH - 1.8, L.sizes.table, value, 'center', t.w);
+    }
+    p.text(view.drawer, L.drawer.x + font.width(L.drawer.label, L.sizes.label), L.drawer.y, L.sizes.value, value);
+    if (pagesOfRows.length > 1) p.text(`第${index + 1}页/共${pagesOfRows.length}页`, L.pageNo.x - 30, L.pageNo.y, L.sizes.small, value, 'right', 30);
+    return { template: tpl, content: p.items };
+  });
+  const meta: FaceMeta = {
+    number: view.number,
+    issueDate: view.issuedAt.slice(0, 10),
+    sellerTaxId: view.seller.taxId,
+    sellerName: view.seller.name,
+    buyerTaxId: view.buyer.taxId,
+    buyerName: view.buyer.name,
+    totalAmount: view.totalAmount,
+    totalTax: view.totalTax,
+    totalWithTax: view.totalWithTax,
+    title: (view.medium === 'paper' ? L.title.paperTexts : L.title.texts)[view.type],
+  };
+  return { width: L.page.width, height: L.page.height, pages, meta };
+}
+
+/** Every text on the face, for font subsetting. */
+export function faceTexts(face: FaceDocument): string[] {
+  const out: string[] = [];
+  for (const page of face.pages) for (const item of [...page.template, ...page.content]) if (item.kind === 'text') out.push(item.text);
+  return out;
+}

@@ -1,0 +1,272 @@
+/**
+ * The XML data file (SPEC section 8): the national format of a 数电票, the legally complete
+ * record that the PDF and OFD faces must agree with (SPEC section 7).
+ *
+ * The tree, in document order (element names are exact, odd spellings included):
+ *
+ *   EInvoice
+ *     Header
+ *       EIid                      the invoice number
+ *       EInvoiceTag               "SWEI" + seller province + "00" (SWEI4400 in Guangdong), as real files carry
+ *       Version                   XML_VERSION ("0.32", the version most real files carry)
+ *       InherentLabel
+ *         InIssuType              LabelCode Y 蓝字发票 / N 红字发票
+ *         EInvoiceType            LabelCode 01 电子发票
+ *         GeneralOrSpecialVAT     LabelCode 01 增值税专用发票 ('special') / 02 普通发票 ('ordinary')
+ *         TaxpayerType            the seller's: LabelCode 01 一般纳税人 / 02 小规模纳税人
+ *       UndefinedLabel            Label{LabelType, LabelCode, LabelName}*, possibly none:
+ *                                   特定业务标签 <code> <name>   a specific business (03 建筑服务, ...)
+ *                                   发票载体标签 02 纸质发票        an invoice issued on paper
+ *                                   自然人标签 Y 开票给自然人        a buyer without tax id
+ *     EInvoiceData
+ *       SellerInformation         SellerIdNum, SellerName, SellerAddr, SellerTelNum, SellerBankName, SellerBankAccNum
+ *       BuyerInformation          BuyerIdNum (empty for a natural person), BuyerName, BuyerAddr, BuyerTelNum, BuyerBankName, BuyerBankAccNum
+ *       BasicInformation          TotalAmWithoutTax, TotalTaxAm, TotalTax-includedAmount,
+ *                                 TotalTax-includedAmountInChinese, Drawer, RequestTime (yyyy-MM-dd HH:mm:ss, Beijing)
+ *       IssuItemInformation*      one per line, in line order: ItemName (*简称*名称), SpecMod, MeaUnits, Quantity,
+ *                                 UnPrice, Amount, TaxRate (decimal: 0.13, 0.015, 0), ComTaxAm,
+ *                                 TotaltaxIncludedAmount (Amount + ComTaxAm), TaxClassificationCode,
+ *                                 then two elements of ours after SPEC's ten (so SPEC's list stays a prefix):
+ *                                   PreferentialPolicyMark   优惠政策标识: 03 / 04, empty on a taxed line
+ *                                   SpecialVATManagement     增值税特殊管理: 免税 / 不征税, empty on a taxed line
+ *                                 A 免税 or 不征税 line has TaxRate 0 (like a taxed 0% line): the mark tells them apart.
+ *       SpecificInformation       empty, or, in this order:
+ *         Construction            03 建筑服务: ServiceLocation (建筑服务发生地), ProjectName (建筑项目名称),
+ *                                 CrossCityFlag (跨地(市)标志 Y/N), LandVatProjectNumber (土地增值税项目编号)
+ *         GoodsTransport          04 货物运输服务: TransportLeg* {TransportType (运输工具种类), PlateNumber
+ *                                 (运输工具牌号), Origin (起运地), Destination (到达地), GoodsName (运输货物名称)}
+ *         RealEstateLease         06 不动产经营租赁服务: PropertyCertificateNumber (产权证书/不动产权证号),
+ *                                 PropertyAddress (不动产地址), LeaseStart, LeaseEnd (租赁期起止, yyyy-MM-dd),
+ *                                 CrossCityFlag (Y/N), AreaUnit (面积单位)
+ *         RedEInvoice             a red invoice: OriginalInvoiceNumber (the blue number), RedConfirmationNumber (the slip's)
+ *       AdditionalInformation     Remark (备注, verbatim), Additional{Information, InformationValue}*:
+ *                                   购买方邮箱 <e-mail>   when the buyer has an e-mail address
+ *     SellerAuthentication        AuthenticationMethods: AUTHENTICATION_METHOD ("2", the value real files carry; the
+ *                                 platform publishes no code list - here it records that the seller was authenticated
+ *                                 by the platform's own login before issuing)
+ *     TaxSupervisionInfo          InvoiceNumber, IssueTime (yyyy-MM-dd, Beijing), TaxBureauCode ("1" + province +
+ *                                 "00000000"), TaxBureauName (国家税务总局…税务局)
+ *
+ * No TaxBureauSignature (optional, SPEC section 8).
+ *
+ * Values: money exactly as the view prints it ("10000.00", "-1300.00" on a red invoice), the capital
+ * words as the view has them (（负数）… on a red invoice), quantities and unit prices as stored.
+ * An absent value (null, undefined, "") is an empty element `<X></X>` (written open-and-close rather
+ * than `<X/>` for the many integrators that read these files with regular expressions).
+ *
+ * Output: UTF-8 text with an XML declaration, no indentation. It is written by string
+ * concatenation rather than through xmlbuilder2's object API: the element names are fixed
+ * here, so only text needs escaping, and xmlbuilder2 (4.0.3) writes a carriage return raw (a
+ * parser then reads it back as a line feed) and writes characters XML 1.0 forbids unless asked
+ * to throw. Every piece of text goes through `xmlText`: characters illegal in XML 1.0 are
+ * removed (`sanitizeXmlText`), then & < > are escaped as entities and CR as &#xD; so that it
+ * round-trips. The tests parse the output with xmlbuilder2 and xmllint.
+ */
+import { formatMoney, parseMoney } from '../common/money';
+import { formatCstDate, formatCstDateTime, parseIsoInstant } from '../common/time';
+import type { InvoiceView } from '../invoices/invoice.view';
+import { SPECIFIC_BUSINESS_NAMES, type SpecificBusiness } from '../invoices/specific-business';
+import { PREFERENTIAL_POLICIES } from '../invoices/tax-math';
+import { taxBureauOf } from '../taxpayers/provinces';
+
+export interface XmlContext {
+  /** 2-digit GB/T 2260 code; digits 3-4 of the invoice number. */
+  sellerProvince: string;
+  sellerTaxpayerType: 'general' | 'small_scale';
+  /** The slip's number for a red invoice. */
+  redConfirmationNumber: string | null;
+}
+
+export const XML_VERSION = '0.32';
+export const AUTHENTICATION_METHOD = '2';
+
+const TAXPAYER_TYPES = { general: ['01', '一般纳税人'], small_scale: ['02', '小规模纳税人'] } as const;
+const VAT_KINDS = { special: ['01', '增值税专用发票'], ordinary: ['02', '普通发票'] } as const;
+
+/**
+ * Characters XML 1.0 does not allow (its `Char` production): C0 controls other than tab, LF
+ * and CR; U+FFFE and U+FFFF; and UTF-16 surrogates that are not part of a pair.
+ */
+const ILLEGAL_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const ILLEGAL_XML_CHAR = new RegExp(ILLEGAL_XML_CHARS.source); // not global: no lastIndex state
+
+/** Removes the characters XML 1.0 cannot carry; everything else is kept as is. */
+export function sanitizeXmlText(value: string): string {
+  return ILLEGAL_XML_CHAR.test(value) ? value.replace(ILLEGAL_XML_CHARS, '') : value;
+}
+
+const NEEDS_ESCAPE = /[&<>\r]/;
+const ESCAPES = /[&<>\r]/g;
+const ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#xD;' };
+
+/** Character data for element content: sanitized, then & < > and CR escaped. */
+export function xmlText(value: string): string {
+  const clean = sanitizeXmlText(value);
+  return NEEDS_ESCAPE.test(clean) ? clean.replace(ESCAPES, (c) => ENTITY[c]) : clean;
+}
+
+/** `<name>text</name>`; an absent value gives the empty `<name></name>`. Names are ours, never a client's. */
+function el(name: string, value: string | null | undefined): string {
+  return value ? `<${name}>${xmlText(value)}</${name}>` : `<${name}></${name}>`;
+}
+
+function label(tag: string, code: string, name: string): string {
+  return `<${tag}>${el('LabelCode', code)}${el('LabelName', name)}</${tag}>`;
+}
+
+function undefinedLabel(type: string, code: string, name: string): string {
+  return `<Label>${el('LabelType', type)}${el('LabelCode', code)}${el('LabelName', name)}</Label>`;
+}
+
+const yesNo = (flag: unknown) => (flag ? 'Y' : 'N');
+
+function specificBusinessXml(sb: SpecificBusiness): string {
+  switch (sb.type) {
+    case '03':
+      return (
+        '<Construction>' +
+        el('ServiceLocation', sb.location) +
+        el('ProjectName', sb.projectName) +
+        el('CrossCityFlag', yesNo(sb.crossCity)) +
+        el('LandVatProjectNumber', sb.landVatProjectNumber) +
+        '</Construction>'
+      );
+    case '04': {
+      let out = '<GoodsTransport>';
+      for (const leg of sb.transports ?? []) {
+        out +=
+          '<TransportLeg>' +
+          el('TransportType', leg.transportType) +
+          el('PlateNumber', leg.plateNumber) +
+          el('Origin', leg.origin) +
+          el('Destination', leg.destination) +
+          el('GoodsName', leg.goods) +
+          '</TransportLeg>';
+      }
+      return out + '</GoodsTransport>';
+    }
+    case '06':
+      return (
+        '<RealEstateLease>' +
+        el('PropertyCertificateNumber', sb.propertyCertificateNumber) +
+        el('PropertyAddress', sb.propertyAddress) +
+        el('LeaseStart', sb.leaseStart) +
+        el('LeaseEnd', sb.leaseEnd) +
+        el('CrossCityFlag', yesNo(sb.crossCity)) +
+        el('AreaUnit', sb.areaUnit) +
+        '</RealEstateLease>'
+      );
+    default:
+      return '';
+  }
+}
+
+type LineView = InvoiceView['lines'][number];
+
+function lineXml(line: LineView): string {
+  const policy = line.preferentialPolicy as keyof typeof PREFERENTIAL_POLICIES | null;
+  const policyName = policy ? (PREFERENTIAL_POLICIES[policy] ?? line.preferentialPolicyName ?? '') : '';
+  const withTax = formatMoney(parseMoney(line.amount) + parseMoney(line.taxAmount));
+  return (
+    '<IssuItemInformation>' +
+    el('ItemName', line.name) +
+    el('SpecMod', line.spec) +
+    el('MeaUnits', line.unit) +
+    el('Quantity', line.quantity) +
+    el('UnPrice', line.unitPrice) +
+    el('Amount', line.amount) +
+    el('TaxRate', policy ? '0' : line.taxRate) +
+    el('ComTaxAm', line.taxAmount) +
+    el('TotaltaxIncludedAmount', withTax) +
+    el('TaxClassificationCode', line.taxClassificationCode) +
+    el('PreferentialPolicyMark', policy) +
+    el('SpecialVATManagement', policyName) +
+    '</IssuItemInformation>'
+  );
+}
+
+/** The invoice's XML data file (SPEC section 8), as a UTF-8 document string. */
+export function invoiceXml(invoice: InvoiceView, context: XmlContext): string {
+  const issuedAt = parseIsoInstant(invoice.issuedAt);
+  if (!issuedAt) throw new Error(`invoice ${invoice.number}: issuedAt is not an ISO instant: ${JSON.stringify(invoice.issuedAt)}`);
+  const bureau = taxBureauOf(context.sellerProvince);
+  const red = invoice.color === 'red';
+  const [vatCode, vatName] = VAT_KINDS[invoice.type];
+  const [taxpayerCode, taxpayerName] = TAXPAYER_TYPES[context.sellerTaxpayerType];
+  const specific = invoice.specificBusiness as SpecificBusiness | null;
+  const { seller, buyer } = invoice;
+
+  let labels = '';
+  if (specific) labels += undefinedLabel('特定业务标签', specific.type, SPECIFIC_BUSINESS_NAMES[specific.type] ?? '');
+  if (invoice.medium === 'paper') labels += undefinedLabel('发票载体标签', '02', '纸质发票');
+  if (!buyer.taxId) labels += undefinedLabel('自然人标签', 'Y', '开票给自然人');
+
+  let out =
+    '<?xml version="1.0" encoding="UTF-8"?>' +
+    '<EInvoice>' +
+    '<Header>' +
+    el('EIid', invoice.number) +
+    el('EInvoiceTag', `SWEI${context.sellerProvince}00`) +
+    el('Version', XML_VERSION) +
+    '<InherentLabel>' +
+    label('InIssuType', red ? 'N' : 'Y', red ? '红字发票' : '蓝字发票') +
+    label('EInvoiceType', '01', '电子发票') +
+    label('GeneralOrSpecialVAT', vatCode, vatName) +
+    label('TaxpayerType', taxpayerCode, taxpayerName) +
+    '</InherentLabel>' +
+    `<UndefinedLabel>${labels}</UndefinedLabel>` +
+    '</Header>' +
+    '<EInvoiceData>' +
+    '<SellerInformation>' +
+    el('SellerIdNum', seller.taxId) +
+    el('SellerName', seller.name) +
+    el('SellerAddr', seller.address) +
+    el('SellerTelNum', seller.phone) +
+    el('SellerBankName', seller.bankName) +
+    el('SellerBankAccNum', seller.bankAccount) +
+    '</SellerInformation>' +
+    '<BuyerInformation>' +
+    el('BuyerIdNum', buyer.taxId) +
+    el('BuyerName', buyer.name) +
+    el('BuyerAddr', buyer.address) +
+    el('BuyerTelNum', buyer.phone) +
+    el('BuyerBankName', buyer.bankName) +
+    el('BuyerBankAccNum', buyer.bankAccount) +
+    '</BuyerInformation>' +
+    '<BasicInformation>' +
+    el('TotalAmWithoutTax', invoice.totalAmount) +
+    el('TotalTaxAm', invoice.totalTax) +
+    el('TotalTax-includedAmount', invoice.totalWithTax) +
+    el('TotalTax-includedAmountInChinese', invoice.totalWithTaxInWords) +
+    el('Drawer', invoice.drawer) +
+    el('RequestTime', formatCstDateTime(issuedAt)) +
+    '</BasicInformation>';
+
+  for (const line of invoice.lines) out += lineXml(line);
+
+  out += '<SpecificInformation>';
+  if (specific) out += specificBusinessXml(specific);
+  if (red) {
+    out += '<RedEInvoice>' + el('OriginalInvoiceNumber', invoice.blueInvoiceNumber) + el('RedConfirmationNumber', context.redConfirmationNumber) + '</RedEInvoice>';
+  }
+  out += '</SpecificInformation>';
+
+  out += '<AdditionalInformation>' + el('Remark', invoice.remarks);
+  if (buyer.email) out += '<Additional>' + el('Information', '购买方邮箱') + el('InformationValue', buyer.email) + '</Additional>';
+  out += '</AdditionalInformation>';
+
+  return (
+    out +
+    '</EInvoiceData>' +
+    '<SellerAuthentication>' +
+    el('AuthenticationMethods', AUTHENTICATION_METHOD) +
+    '</SellerAuthentication>' +
+    '<TaxSupervisionInfo>' +
+    el('InvoiceNumber', invoice.number) +
+    el('IssueTime', formatCstDate(issuedAt)) +
+    el('TaxBureauCode', bureau.code) +
+    el('TaxBureauName', bureau.name) +
+    '</TaxSupervisionInfo>' +
+    '</EInvoice>'
+  );
+}

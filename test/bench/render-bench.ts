@@ -1,0 +1,69 @@
+/**
+ * Rendering figures for npm run bench: median time per 5-line invoice for XML, OFD and PDF, and
+ * the PDF's size (issue 5 budgets: XML < 1 ms, OFD < 5 ms, PDF < 20 ms and < 100 KB).
+ */
+import { createHash } from 'node:crypto';
+import { amountInWords } from '../../src/invoices/amount-words';
+import type { InvoiceView } from '../../src/invoices/invoice.view';
+import { faceTexts, layoutInvoice } from '../../src/rendering/face';
+import { faceFont } from '../../src/rendering/font';
+import { paintOfd } from '../../src/rendering/ofd';
+import { paintPdf } from '../../src/rendering/pdf';
+import { invoiceXml } from '../../src/rendering/xml';
+
+const ITEMS = ['笔记本电脑', '显示器', '机械键盘', '无线鼠标', '扩展坞'];
+
+export function sampleInvoice(lines = 5): InvoiceView {
+  const l = Array.from({ length: lines }, (_, i) => ({
+    lineNo: i + 1, name: `*计算机*${ITEMS[i % ITEMS.length]}`, itemName: ITEMS[i % ITEMS.length], categoryShortName: '计算机',
+    taxClassificationCode: '1090511030000000000', spec: `型号${i + 1}`, unit: '台', quantity: '2', unitPrice: '5000', amount: '10000.00',
+    taxRate: '0.13', taxAmount: '1300.00', preferentialPolicy: null, preferentialPolicyName: null,
+  }));
+  const total = BigInt(lines) * 1_130_000n;
+  return {
+    number: '26222000000000000001', type: 'special', medium: 'electronic', color: 'blue', status: 'issued', issuedAt: '2026-11-20T09:00:00+08:00',
+    seller: { taxId: '91220100MA10280014', name: '吉林某某科技有限公司', address: '长春市南关区人民大街1号', phone: '0431-88888888', bankName: '中国工商银行长春分行', bankAccount: '4200000000000000000' },
+    buyer: { taxId: '91410100MA1028002G', name: '河南某某贸易有限公司', address: '郑州市金水区花园路1号', phone: '0371-66666666', bankName: '中国银行郑州分行', bankAccount: '6200000000000000001', email: null },
+    priceIncludesTax: false, lines: l, totalAmount: `${lines * 10000}.00`, totalTax: `${lines * 1300}.00`, totalWithTax: `${lines * 11300}.00`,
+    totalWithTaxInWords: amountInWords(total), remarks: '合同号 HT-2026-1120', drawer: '张三', specificBusiness: null, usage: null,
+    accountingEntry: 'not_entered', voidedAt: null, blueInvoiceNumber: null, redConfirmationId: null, redConfirmations: [], redInvoices: [],
+  };
+}
+
+async function median(n: number, work: () => unknown): Promise<number> {
+  for (let i = 0; i < Math.min(20, n); i++) await work();
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = process.hrtime.bigint();
+    await work();
+    times.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(n / 2)];
+}
+
+export async function renderBench(): Promise<void> {
+  const view = sampleInvoice(5);
+  const font = faceFont();
+  const context = { sellerProvince: '22', sellerTaxpayerType: 'general' as const, redConfirmationNumber: null };
+  const xml = invoiceXml(view, context);
+  const ofd = () => {
+    const face = layoutInvoice(view);
+    return paintOfd(face, {
+      font: { fontName: font.postscriptName, familyName: font.familyName, file: font.subset(faceTexts(face)) },
+      attachments: [{ id: 'xml_data', name: 'xml', fileName: `${view.number}.xml`, format: 'xml', data: Buffer.from(xml) }],
+      creationDate: '2026-11-20', docId: createHash('md5').update(view.number).digest('hex'),
+    });
+  };
+  const pdf = () => paintPdf(layoutInvoice(view), font);
+  const x = await median(2000, () => invoiceXml(view, context));
+  const o = await median(200, ofd);
+  const p = await median(100, pdf);
+  const size = (await pdf()).length;
+  console.log('\nrendering, median per invoice of 5 lines (budget)');
+  console.log(`  XML  ${x.toFixed(3).padStart(8)} ms   (< 1 ms)`);
+  console.log(`  OFD  ${o.toFixed(3).padStart(8)} ms   (< 5 ms)   ${ofd().length} bytes`);
+  console.log(`  PDF  ${p.toFixed(3).padStart(8)} ms   (< 20 ms)  ${size} bytes (< 100 KB)`);
+}
+
+if (require.main === module) void renderBench();

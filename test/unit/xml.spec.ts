@@ -1,0 +1,670 @@
+import { execFileSync, spawnSync } from 'child_process';
+import { create } from 'xmlbuilder2';
+import { formatMoney, parseMoney } from '../../src/common/money';
+import { amountInWords } from '../../src/invoices/amount-words';
+import type { InvoiceView } from '../../src/invoices/invoice.view';
+import { invoiceXml, sanitizeXmlText, type XmlContext, xmlText } from '../../src/rendering/xml';
+
+/*
+ * SPEC section 8, "The XML data file":
+ *
+ * The national format, as seen in real files (element names are exact, including their odd
+ * spellings):
+ * ```
+ * EInvoice
+ *   Header: EIid, EInvoiceTag, Version,
+ *     InherentLabel: InIssuType{LabelCode Y blue / N red, LabelName},
+ *       EInvoiceType{01 电子发票}, GeneralOrSpecialVAT{01 增值税专用发票 / 02 普通发票},
+ *       TaxpayerType{LabelCode, LabelName}
+ *     UndefinedLabel: Label{LabelType, LabelCode, LabelName}*
+ *   EInvoiceData
+ *     SellerInformation: SellerIdNum, SellerName, SellerAddr, SellerTelNum, SellerBankName, SellerBankAccNum
+ *     BuyerInformation:  BuyerIdNum,  BuyerName,  BuyerAddr,  BuyerTelNum,  BuyerBankName,  BuyerBankAccNum
+ *     BasicInformation: TotalAmWithoutTax, TotalTaxAm, TotalTax-includedAmount,
+ *       TotalTax-includedAmountInChinese, Drawer, RequestTime (yyyy-MM-dd HH:mm:ss)
+ *     IssuItemInformation (one per line): ItemName, SpecMod, MeaUnits, Quantity, UnPrice, Amount,
+ *       TaxRate (decimal, e.g. 0.13), ComTaxAm, TotaltaxIncludedAmount, TaxClassificationCode
+ *     SpecificInformation (specific-business fields; for a red invoice:
+ *       RedEInvoice{OriginalInvoiceNumber, RedConfirmationNumber} or the platform's equivalent)
+ *     AdditionalInformation: Remark, Additional{Information, InformationValue}*
+ *   SellerAuthentication: AuthenticationMethods
+ *   TaxSupervisionInfo: InvoiceNumber, IssueTime (yyyy-MM-dd), TaxBureauCode (e.g. 14400000000
+ *     for Guangdong: "1" + province + "00000000"), TaxBureauName (e.g. 国家税务总局广东省税务局)
+ *   TaxBureauSignature (SM2 over SM3 on the real platform; optional here)
+ * ```
+ * Red invoices carry negative amounts and the capital words start with （负数）.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// The golden structure: SPEC section 8 as paths, in document order. Repeated parts are functions.
+
+const HEADER = [
+  'EInvoice',
+  'EInvoice/Header',
+  'EInvoice/Header/EIid',
+  'EInvoice/Header/EInvoiceTag',
+  'EInvoice/Header/Version',
+  'EInvoice/Header/InherentLabel',
+  'EInvoice/Header/InherentLabel/InIssuType',
+  'EInvoice/Header/InherentLabel/InIssuType/LabelCode',
+  'EInvoice/Header/InherentLabel/InIssuType/LabelName',
+  'EInvoice/Header/InherentLabel/EInvoiceType',
+  'EInvoice/Header/InherentLabel/EInvoiceType/LabelCode',
+  'EInvoice/Header/InherentLabel/EInvoiceType/LabelName',
+  'EInvoice/Header/InherentLabel/GeneralOrSpecialVAT',
+  'EInvoice/Header/InherentLabel/GeneralOrSpecialVAT/LabelCode',
+  'EInvoice/Header/InherentLabel/GeneralOrSpecialVAT/LabelName',
+  'EInvoice/Header/InherentLabel/TaxpayerType',
+  'EInvoice/Header/InherentLabel/TaxpayerType/LabelCode',
+  'EInvoice/Header/InherentLabel/TaxpayerType/LabelName',
+  'EInvoice/Header/UndefinedLabel',
+];
+const LABEL = [
+  'EInvoice/Header/UndefinedLabel/Label',
+  'EInvoice/Header/UndefinedLabel/Label/LabelType',
+  'EInvoice/Header/UndefinedLabel/Label/LabelCode',
+  'EInvoice/Header/UndefinedLabel/Label/LabelName',
+];
+const PARTIES_AND_BASIC = [
+  'EInvoice/EInvoiceData',
+  'EInvoice/EInvoiceData/SellerInformation',
+  'EInvoice/EInvoiceData/SellerInformation/SellerIdNum',
+  'EInvoice/EInvoiceData/SellerInformation/SellerName',
+  'EInvoice/EInvoiceData/SellerInformation/SellerAddr',
+  'EInvoice/EInvoiceData/SellerInformation/SellerTelNum',
+  'EInvoice/EInvoiceData/SellerInformation/SellerBankName',
+  'EInvoice/EInvoiceData/SellerInformation/SellerBankAccNum',
+  'EInvoice/EInvoiceData/BuyerInformation',
+  'EInvoice/EInvoiceData/BuyerInformation/BuyerIdNum',
+  'EInvoice/EInvoiceData/BuyerInformation/BuyerName',
+  'EInvoice/EInvoiceData/BuyerInformation/BuyerAddr',
+  'EInvoice/EInvoiceData/BuyerInformation/BuyerTelNum',
+  'EInvoice/EInvoiceData/BuyerInformation/BuyerBankName',
+  'EInvoice/EInvoiceData/BuyerInformation/BuyerBankAccNum',
+  'EInvoice/EInvoiceData/BasicInformation',
+  'EInvoice/EInvoiceData/BasicInformation/TotalAmWithoutTax',
+  'EInvoice/EInvoiceData/BasicInformation/TotalTaxAm',
+  'EInvoice/EInvoiceData/BasicInformation/TotalTax-includedAmount',
+  'EInvoice/EInvoiceData/BasicInformation/TotalTax-includedAmountInChinese',
+  'EInvoice/EInvoiceData/BasicInformation/Drawer',
+  'EInvoice/EInvoiceData/BasicInformation/RequestTime',
+];
+const ITEM = [
+  'EInvoice/EInvoiceData/IssuItemInformation',
+  'EInvoice/EInvoiceData/IssuItemInformation/ItemName',
+  'EInvoice/EInvoiceData/IssuItemInformation/SpecMod',
+  'EInvoice/EInvoiceData/IssuItemInformation/MeaUnits',
+  'EInvoice/EInvoiceData/IssuItemInformation/Quantity',
+  'EInvoice/EInvoiceData/IssuItemInformation/UnPrice',
+  'EInvoice/EInvoiceData/IssuItemInformation/Amount',
+  'EInvoice/EInvoiceData/IssuItemInformation/TaxRate',
+  'EInvoice/EInvoiceData/IssuItemInformation/ComTaxAm',
+  'EInvoice/EInvoiceData/IssuItemInformation/TotaltaxIncludedAmount',
+  'EInvoice/EInvoiceData/IssuItemInformation/TaxClassificationCode',
+  // Ours, after SPEC's ten (documented in src/rendering/xml.ts): 优惠政策标识 and 增值税特殊管理.
+  'EInvoice/EInvoiceData/IssuItemInformation/PreferentialPolicyMark',
+  'EInvoice/EInvoiceData/IssuItemInformation/SpecialVATManagement',
+];
+const SPECIFIC = 'EInvoice/EInvoiceData/SpecificInformation';
+const CONSTRUCTION = [`${SPECIFIC}/Construction`, ...['ServiceLocation', 'ProjectName', 'CrossCityFlag', 'LandVatProjectNumber'].map((n) => `${SPECIFIC}/Construction/${n}`)];
+const TRANSPORT = [`${SPECIFIC}/GoodsTransport`];
+const LEG = [`${SPECIFIC}/GoodsTransport/TransportLeg`, ...['TransportType', 'PlateNumber', 'Origin', 'Destination', 'GoodsName'].map((n) => `${SPECIFIC}/GoodsTransport/TransportLeg/${n}`)];
+const LEASE = [
+  `${SPECIFIC}/RealEstateLease`,
+  ...['PropertyCertificateNumber', 'PropertyAddress', 'LeaseStart', 'LeaseEnd', 'CrossCityFlag', 'AreaUnit'].map((n) => `${SPECIFIC}/RealEstateLease/${n}`),
+];
+const RED = [`${SPECIFIC}/RedEInvoice`, `${SPECIFIC}/RedEInvoice/OriginalInvoiceNumber`, `${SPECIFIC}/RedEInvoice/RedConfirmationNumber`];
+const ADDITIONAL_START = ['EInvoice/EInvoiceData/AdditionalInformation', 'EInvoice/EInvoiceData/AdditionalInformation/Remark'];
+const ADDITIONAL = [
+  'EInvoice/EInvoiceData/AdditionalInformation/Additional',
+  'EInvoice/EInvoiceData/AdditionalInformation/Additional/Information',
+  'EInvoice/EInvoiceData/AdditionalInformation/Additional/InformationValue',
+];
+const TAIL = [
+  'EInvoice/SellerAuthentication',
+  'EInvoice/SellerAuthentication/AuthenticationMethods',
+  'EInvoice/TaxSupervisionInfo',
+  'EInvoice/TaxSupervisionInfo/InvoiceNumber',
+  'EInvoice/TaxSupervisionInfo/IssueTime',
+  'EInvoice/TaxSupervisionInfo/TaxBureauCode',
+  'EInvoice/TaxSupervisionInfo/TaxBureauName',
+];
+
+const times = (n: number, part: string[]) => Array.from({ length: n }, () => part).flat();
+
+function golden(o: { labels: number; lines: number; specific?: string[]; additional: number }): string[] {
+  return [
+    ...HEADER,
+    ...times(o.labels, LABEL),
+    ...PARTIES_AND_BASIC,
+    ...times(o.lines, ITEM),
+    SPECIFIC,
+    ...(o.specific ?? []),
+    ...ADDITIONAL_START,
+    ...times(o.additional, ADDITIONAL),
+    ...TAIL,
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing the output back.
+
+interface Node {
+  nodeType: number;
+  nodeName: string;
+  textContent: string | null;
+  childNodes: ArrayLike<Node>;
+}
+
+interface Parsed {
+  paths: string[];
+  /** Text of every element at `path`, in document order. */
+  all(path: string): string[];
+  /** Text of the only (or `index`th) element at `path`. */
+  value(path: string, index?: number): string;
+}
+
+function parse(xml: string): Parsed {
+  const root = create(xml).root().node as unknown as Node;
+  const paths: string[] = [];
+  const texts = new Map<string, string[]>();
+  const walk = (node: Node, prefix: string) => {
+    const path = prefix ? `${prefix}/${node.nodeName}` : node.nodeName;
+    paths.push(path);
+    const children = Array.from(node.childNodes);
+    const elements = children.filter((c) => c.nodeType === 1);
+    // Either an element with element children only, or a leaf with text (no mixed content).
+    if (elements.length) expect(children.filter((c) => c.nodeType !== 1)).toEqual([]);
+    else texts.set(path, [...(texts.get(path) ?? []), node.textContent ?? '']);
+    elements.forEach((c) => walk(c, path));
+  };
+  walk(root, '');
+  return {
+    paths,
+    all: (path) => texts.get(path) ?? [],
+    value: (path, index = 0) => {
+      const values = texts.get(path) ?? [];
+      if (index === 0 && values.length !== 1) throw new Error(`${path}: ${values.length} elements`);
+      return values[index];
+    },
+  };
+}
+
+const hasXmllint = spawnSync('which', ['xmllint']).status === 0;
+
+function xmllint(xml: string): void {
+  execFileSync('xmllint', ['--noout', '-'], { input: xml, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/** An independent parser's reading of one value (libxml2). */
+function xpath(xml: string, expression: string): string {
+  const out = execFileSync('xmllint', ['--xpath', `string(${expression})`, '-'], { input: xml }).toString('utf8');
+  return out.endsWith('\n') ? out.slice(0, -1) : out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invoices built by hand.
+
+type Line = InvoiceView['lines'][number];
+
+function line(lineNo: number, o: Partial<Line> & Pick<Line, 'categoryShortName' | 'itemName' | 'amount' | 'taxRate' | 'taxAmount'>): Line {
+  return {
+    lineNo,
+    name: `*${o.categoryShortName}*${o.itemName}`,
+    taxClassificationCode: '1090511030000000000',
+    spec: '',
+    unit: '',
+    quantity: null,
+    unitPrice: null,
+    preferentialPolicy: null,
+    preferentialPolicyName: null,
+    ...o,
+  };
+}
+
+function invoice(lines: Line[], o: Partial<InvoiceView> = {}): InvoiceView {
+  const totalAmount = lines.reduce((s, l) => s + parseMoney(l.amount), 0n);
+  const totalTax = lines.reduce((s, l) => s + parseMoney(l.taxAmount), 0n);
+  return {
+    number: '24442000000036916313',
+    type: 'special',
+    medium: 'electronic',
+    color: 'blue',
+    status: 'issued',
+    issuedAt: '2024-03-01T00:30:05+08:00', // 2024-02-29 16:30:05 UTC: the Beijing date differs
+    seller: {
+      taxId: '91440300MA5FXXXX1X',
+      name: '深圳市示例科技有限公司',
+      address: '深圳市南山区科技园路1号',
+      phone: '0755-12345678',
+      bankName: '中国工商银行深圳南山支行',
+      bankAccount: '4000020309200123456',
+    },
+    buyer: {
+      taxId: '91440101MA5AXXXX2Y',
+      name: '广州市示例贸易有限公司',
+      address: '广州市天河区体育西路2号',
+      phone: '020-87654321',
+      bankName: '中国建设银行广州天河支行',
+      bankAccount: '44050140040000000123',
+      email: null,
+    },
+    priceIncludesTax: false,
+    lines,
+    totalAmount: formatMoney(totalAmount),
+    totalTax: formatMoney(totalTax),
+    totalWithTax: formatMoney(totalAmount + totalTax),
+    totalWithTaxInWords: amountInWords(totalAmount + totalTax),
+    remarks: '',
+    drawer: '李会计',
+    specificBusiness: null,
+    usage: null,
+    accountingEntry: 'not_entered',
+    voidedAt: null,
+    blueInvoiceNumber: null,
+    redConfirmationId: null,
+    redConfirmations: [],
+    redInvoices: [],
+    ...o,
+  };
+}
+
+const GD: XmlContext = { sellerProvince: '44', sellerTaxpayerType: 'general', redConfirmationNumber: null };
+
+const laptop = line(1, {
+  categoryShortName: '计算机配套产品', itemName: '笔记本电脑', spec: 'X1-2024', unit: '台', quantity: '2', unitPrice: '4000',
+  amount: '8000.00', taxRate: '0.13', taxAmount: '1040.00', taxClassificationCode: '1090511030000000000',
+});
+const maintenance = line(2, {
+  categoryShortName: '信息技术服务', itemName: '软件维护', unit: '次', quantity: '1', unitPrice: '2000',
+  amount: '2000.00', taxRate: '0.06', taxAmount: '120.00', taxClassificationCode: '3040201000000000000',
+});
+const blueSpecial = invoice([laptop, maintenance]);
+
+const naturalPerson = invoice(
+  [line(1, { categoryShortName: '餐饮服务', itemName: '餐费', amount: '300.00', taxRate: '0.03', taxAmount: '9.00', taxClassificationCode: '3070401000000000000' })],
+  {
+    number: '24412000000000000042',
+    type: 'ordinary',
+    buyer: { taxId: null, name: '张三', address: '', phone: '', bankName: '', bankAccount: '', email: 'zhangsan@example.com' },
+  },
+);
+
+const redLine = line(1, {
+  categoryShortName: '计算机配套产品', itemName: '笔记本电脑', spec: 'X1-2024', unit: '台', quantity: '-2.5', unitPrice: '4000',
+  amount: '-10000.00', taxRate: '0.13', taxAmount: '-1300.00',
+});
+const red = invoice([redLine], {
+  number: '24442000000036916999',
+  color: 'red',
+  blueInvoiceNumber: '24442000000036916313',
+  remarks: '被红冲蓝字数电票号码：24442000000036916313 红字发票信息确认单编号：44010824091002615708',
+});
+const redContext: XmlContext = { ...GD, redConfirmationNumber: '44010824091002615708' };
+
+const construction = invoice(
+  [line(1, { categoryShortName: '建筑服务', itemName: '工程服务', amount: '100000.00', taxRate: '0.09', taxAmount: '9000.00', taxClassificationCode: '3050100000000000000' })],
+  { specificBusiness: { type: '03', location: '广东省广州市天河区', projectName: '天河某写字楼装修工程', crossCity: true, landVatProjectNumber: 'TD2024001' } },
+);
+const transport = invoice(
+  [line(1, { categoryShortName: '运输服务', itemName: '国内道路货物运输服务', amount: '5000.00', taxRate: '0.09', taxAmount: '450.00', taxClassificationCode: '3010101020000000000' })],
+  {
+    specificBusiness: {
+      type: '04',
+      transports: [
+        { transportType: '公路运输', plateNumber: '粤A12345', origin: '广州', destination: '长沙', goods: '电脑' },
+        { transportType: '铁路运输', plateNumber: 'K1234', origin: '长沙', destination: '郑州', goods: '电脑配件' },
+      ],
+    },
+  },
+);
+const lease = invoice(
+  [line(1, { categoryShortName: '经营租赁', itemName: '房屋租金', amount: '20000.00', taxRate: '0.09', taxAmount: '1800.00', taxClassificationCode: '3040502020200000000' })],
+  {
+    specificBusiness: {
+      type: '06', propertyCertificateNumber: '粤(2023)广州市不动产权第0000001号', propertyAddress: '广州市越秀区中山路3号',
+      leaseStart: '2024-01-01', leaseEnd: '2024-12-31', crossCity: false, areaUnit: '平方米',
+    },
+  },
+);
+const taxFree = invoice([
+  line(1, { categoryShortName: '蔬菜', itemName: '白菜', unit: '千克', quantity: '1000', unitPrice: '3.5', amount: '3500.00', taxRate: '0', taxAmount: '0.00', preferentialPolicy: '03', preferentialPolicyName: '免税', taxClassificationCode: '1010112010000000000' }),
+  line(2, { categoryShortName: '预付卡销售', itemName: '储值卡', amount: '500.00', taxRate: '0', taxAmount: '0.00', preferentialPolicy: '04', preferentialPolicyName: '不征税', taxClassificationCode: '6010000000000000000' }),
+  line(3, { categoryShortName: '农产品', itemName: '出口大米', amount: '100.00', taxRate: '0', taxAmount: '0.00', taxClassificationCode: '1010101010000000000' }),
+]);
+
+// ---------------------------------------------------------------------------------------------
+
+describe('XML data file: structure (SPEC section 8)', () => {
+  it.each([
+    ['blue special, 2 lines', blueSpecial, GD, golden({ labels: 0, lines: 2, additional: 0 })],
+    ['ordinary to a natural person with an e-mail', naturalPerson, { ...GD, sellerProvince: '41', sellerTaxpayerType: 'small_scale' } as XmlContext, golden({ labels: 1, lines: 1, additional: 1 })],
+    ['red', red, redContext, golden({ labels: 0, lines: 1, specific: RED, additional: 0 })],
+    ['03 建筑服务', construction, GD, golden({ labels: 1, lines: 1, specific: CONSTRUCTION, additional: 0 })],
+    ['04 货物运输服务, 2 legs', transport, GD, golden({ labels: 1, lines: 1, specific: [...TRANSPORT, ...LEG, ...LEG], additional: 0 })],
+    ['06 不动产经营租赁', lease, GD, golden({ labels: 1, lines: 1, specific: LEASE, additional: 0 })],
+    ['tax-free and non-taxable lines', taxFree, GD, golden({ labels: 0, lines: 3, additional: 0 })],
+    ['red of a 03 blue, on paper', { ...red, medium: 'paper', specificBusiness: construction.specificBusiness } as InvoiceView, redContext, golden({ labels: 2, lines: 1, specific: [...CONSTRUCTION, ...RED], additional: 0 })],
+  ])('%s: the element tree is the golden list of paths, in order', (_name, inv, context, expected) => {
+    const xml = invoiceXml(inv, context);
+    expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?><EInvoice>')).toBe(true);
+    expect(parse(xml).paths).toEqual(expected);
+    if (hasXmllint) xmllint(xml);
+  });
+
+  it('keeps SPEC\'s element list of every section intact (ours only appended after it)', () => {
+    const paths = parse(invoiceXml(blueSpecial, GD)).paths;
+    const children = (parent: string) => [...new Set(paths.filter((p) => p.startsWith(`${parent}/`) && !p.slice(parent.length + 1).includes('/')).map((p) => p.slice(parent.length + 1)))];
+    expect(children('EInvoice')).toEqual(['Header', 'EInvoiceData', 'SellerAuthentication', 'TaxSupervisionInfo']);
+    expect(children('EInvoice/Header')).toEqual(['EIid', 'EInvoiceTag', 'Version', 'InherentLabel', 'UndefinedLabel']);
+    expect(children('EInvoice/EInvoiceData')).toEqual(['SellerInformation', 'BuyerInformation', 'BasicInformation', 'IssuItemInformation', 'SpecificInformation', 'AdditionalInformation']);
+    expect(children('EInvoice/EInvoiceData/IssuItemInformation').slice(0, 10)).toEqual([
+      'ItemName', 'SpecMod', 'MeaUnits', 'Quantity', 'UnPrice', 'Amount', 'TaxRate', 'ComTaxAm', 'TotaltaxIncludedAmount', 'TaxClassificationCode',
+    ]);
+    expect(paths).not.toContain('EInvoice/TaxBureauSignature');
+  });
+
+  it('writes an empty optional value as an empty element', () => {
+    const xml = invoiceXml(naturalPerson, { ...GD, sellerProvince: '41' });
+    expect(xml).toContain('<BuyerIdNum></BuyerIdNum>');
+    expect(xml).toContain('<BuyerAddr></BuyerAddr>');
+    expect(xml).toContain('<SpecMod></SpecMod>');
+    expect(xml).toContain('<Quantity></Quantity><UnPrice></UnPrice>');
+    expect(xml).toContain('<Remark></Remark>');
+    expect(xml).toContain('<SpecificInformation></SpecificInformation>');
+    expect(invoiceXml(blueSpecial, GD)).toContain('<UndefinedLabel></UndefinedLabel>');
+  });
+});
+
+describe('XML data file: values', () => {
+  const H = 'EInvoice/Header';
+  const B = 'EInvoice/EInvoiceData/BasicInformation';
+  const I = 'EInvoice/EInvoiceData/IssuItemInformation';
+  const T = 'EInvoice/TaxSupervisionInfo';
+
+  it('blue special: header labels, parties, totals, lines, supervision', () => {
+    const x = parse(invoiceXml(blueSpecial, GD));
+    expect(x.value(`${H}/EIid`)).toBe('24442000000036916313');
+    expect(x.value(`${H}/EInvoiceTag`)).toBe('SWEI4400');
+    expect(x.value(`${H}/Version`)).toBe('0.32');
+    expect([x.value(`${H}/InherentLabel/InIssuType/LabelCode`), x.value(`${H}/InherentLabel/InIssuType/LabelName`)]).toEqual(['Y', '蓝字发票']);
+    expect([x.value(`${H}/InherentLabel/EInvoiceType/LabelCode`), x.value(`${H}/InherentLabel/EInvoiceType/LabelName`)]).toEqual(['01', '电子发票']);
+    expect([x.value(`${H}/InherentLabel/GeneralOrSpecialVAT/LabelCode`), x.value(`${H}/InherentLabel/GeneralOrSpecialVAT/LabelName`)]).toEqual(['01', '增值税专用发票']);
+    expect([x.value(`${H}/InherentLabel/TaxpayerType/LabelCode`), x.value(`${H}/InherentLabel/TaxpayerType/LabelName`)]).toEqual(['01', '一般纳税人']);
+
+    const S = 'EInvoice/EInvoiceData/SellerInformation';
+    expect(['SellerIdNum', 'SellerName', 'SellerAddr', 'SellerTelNum', 'SellerBankName', 'SellerBankAccNum'].map((n) => x.value(`${S}/${n}`))).toEqual([
+      '91440300MA5FXXXX1X', '深圳市示例科技有限公司', '深圳市南山区科技园路1号', '0755-12345678', '中国工商银行深圳南山支行', '4000020309200123456',
+    ]);
+    const Y = 'EInvoice/EInvoiceData/BuyerInformation';
+    expect(['BuyerIdNum', 'BuyerName', 'BuyerAddr', 'BuyerTelNum', 'BuyerBankName', 'BuyerBankAccNum'].map((n) => x.value(`${Y}/${n}`))).toEqual([
+      '91440101MA5AXXXX2Y', '广州市示例贸易有限公司', '广州市天河区体育西路2号', '020-87654321', '中国建设银行广州天河支行', '44050140040000000123',
+    ]);
+
+    expect(x.value(`${B}/TotalAmWithoutTax`)).toBe('10000.00');
+    expect(x.value(`${B}/TotalTaxAm`)).toBe('1160.00');
+    expect(x.value(`${B}/TotalTax-includedAmount`)).toBe('11160.00');
+    expect(x.value(`${B}/TotalTax-includedAmountInChinese`)).toBe('壹万壹仟壹佰陆拾圆整');
+    expect(x.value(`${B}/Drawer`)).toBe('李会计');
+    expect(x.value(`${B}/RequestTime`)).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    expect(x.value(`${B}/RequestTime`)).toBe('2024-03-01 00:30:05'); // Beijing time, not UTC (2024-02-29 16:30:05)
+
+    expect(x.all(`${I}/ItemName`)).toEqual(['*计算机配套产品*笔记本电脑', '*信息技术服务*软件维护']);
+    expect(x.all(`${I}/SpecMod`)).toEqual(['X1-2024', '']);
+    expect(x.all(`${I}/MeaUnits`)).toEqual(['台', '次']);
+    expect(x.all(`${I}/Quantity`)).toEqual(['2', '1']);
+    expect(x.all(`${I}/UnPrice`)).toEqual(['4000', '2000']);
+    expect(x.all(`${I}/Amount`)).toEqual(['8000.00', '2000.00']);
+    expect(x.all(`${I}/TaxRate`)).toEqual(['0.13', '0.06']);
+    expect(x.all(`${I}/ComTaxAm`)).toEqual(['1040.00', '120.00']);
+    expect(x.all(`${I}/TotaltaxIncludedAmount`)).toEqual(['9040.00', '2120.00']);
+    expect(x.all(`${I}/TaxClassificationCode`)).toEqual(['1090511030000000000', '3040201000000000000']);
+    expect(x.all(`${I}/PreferentialPolicyMark`)).toEqual(['', '']);
+    expect(x.all(`${I}/SpecialVATManagement`)).toEqual(['', '']);
+    // Totals are the sums of the lines.
+    const sum = (p: string) => formatMoney(x.all(p).reduce((s, v) => s + parseMoney(v), 0n));
+    expect(sum(`${I}/Amount`)).toBe(x.value(`${B}/TotalAmWithoutTax`));
+    expect(sum(`${I}/ComTaxAm`)).toBe(x.value(`${B}/TotalTaxAm`));
+    expect(sum(`${I}/TotaltaxIncludedAmount`)).toBe(x.value(`${B}/TotalTax-includedAmount`));
+
+    expect(x.value('EInvoice/SellerAuthentication/AuthenticationMethods')).toBe('2');
+    expect(x.value(`${T}/InvoiceNumber`)).toBe('24442000000036916313');
+    expect(x.value(`${T}/IssueTime`)).toBe('2024-03-01');
+    expect(x.value(`${T}/TaxBureauCode`)).toBe('14400000000');
+    expect(x.value(`${T}/TaxBureauName`)).toBe('国家税务总局广东省税务局');
+  });
+
+  it('ordinary, small-scale seller in Henan, natural-person buyer with an e-mail', () => {
+    const x = parse(invoiceXml(naturalPerson, { sellerProvince: '41', sellerTaxpayerType: 'small_scale', redConfirmationNumber: null }));
+    expect(x.value(`${H}/EInvoiceTag`)).toBe('SWEI4100');
+    expect([x.value(`${H}/InherentLabel/GeneralOrSpecialVAT/LabelCode`), x.value(`${H}/InherentLabel/GeneralOrSpecialVAT/LabelName`)]).toEqual(['02', '普通发票']);
+    expect([x.value(`${H}/InherentLabel/TaxpayerType/LabelCode`), x.value(`${H}/InherentLabel/TaxpayerType/LabelName`)]).toEqual(['02', '小规模纳税人']);
+    expect([x.value(`${H}/UndefinedLabel/Label/LabelType`), x.value(`${H}/UndefinedLabel/Label/LabelCode`), x.value(`${H}/UndefinedLabel/Label/LabelName`)]).toEqual(['自然人标签', 'Y', '开票给自然人']);
+    expect(x.value('EInvoice/EInvoiceData/BuyerInformation/BuyerIdNum')).toBe('');
+    expect(x.value('EInvoice/EInvoiceData/BuyerInformation/BuyerName')).toBe('张三');
+    expect(x.value(`${I}/TaxRate`)).toBe('0.03');
+    expect(x.value(`${I}/TotaltaxIncludedAmount`)).toBe('309.00');
+    expect(x.value(`${B}/TotalTax-includedAmountInChinese`)).toBe('叁佰零玖圆整');
+    expect(x.value('EInvoice/EInvoiceData/AdditionalInformation/Additional/Information')).toBe('购买方邮箱');
+    expect(x.value('EInvoice/EInvoiceData/AdditionalInformation/Additional/InformationValue')).toBe('zhangsan@example.com');
+    expect(x.value(`${T}/TaxBureauCode`)).toBe('14100000000');
+    expect(x.value(`${T}/TaxBureauName`)).toBe('国家税务总局河南省税务局');
+  });
+
+  it('red: label N, negative amounts as printed, （负数） words, the blue number and the slip number', () => {
+    const x = parse(invoiceXml(red, redContext));
+    expect([x.value(`${H}/InherentLabel/InIssuType/LabelCode`), x.value(`${H}/InherentLabel/InIssuType/LabelName`)]).toEqual(['N', '红字发票']);
+    expect(x.value(`${H}/EIid`)).toBe('24442000000036916999');
+    expect(x.value(`${B}/TotalAmWithoutTax`)).toBe('-10000.00');
+    expect(x.value(`${B}/TotalTaxAm`)).toBe('-1300.00');
+    expect(x.value(`${B}/TotalTax-includedAmount`)).toBe('-11300.00');
+    expect(x.value(`${B}/TotalTax-includedAmountInChinese`)).toBe('（负数）壹万壹仟叁佰圆整');
+    expect(x.value(`${I}/Quantity`)).toBe('-2.5');
+    expect(x.value(`${I}/UnPrice`)).toBe('4000');
+    expect(x.value(`${I}/Amount`)).toBe('-10000.00');
+    expect(x.value(`${I}/ComTaxAm`)).toBe('-1300.00');
+    expect(x.value(`${I}/TotaltaxIncludedAmount`)).toBe('-11300.00');
+    expect(x.value(`${SPECIFIC}/RedEInvoice/OriginalInvoiceNumber`)).toBe('24442000000036916313');
+    expect(x.value(`${SPECIFIC}/RedEInvoice/RedConfirmationNumber`)).toBe('44010824091002615708');
+    expect(x.value('EInvoice/EInvoiceData/AdditionalInformation/Remark')).toBe('被红冲蓝字数电票号码：24442000000036916313 红字发票信息确认单编号：44010824091002615708');
+    expect(x.value(`${T}/InvoiceNumber`)).toBe('24442000000036916999');
+  });
+
+  it('line totals of a red with fen: -0.05 + -0.01 = -0.06', () => {
+    const inv = invoice([line(1, { categoryShortName: 'a', itemName: 'b', amount: '-0.05', taxRate: '0.13', taxAmount: '-0.01' })], { color: 'red', blueInvoiceNumber: '24442000000036916313' });
+    expect(parse(invoiceXml(inv, redContext)).value(`${I}/TotaltaxIncludedAmount`)).toBe('-0.06');
+  });
+
+  it('03 建筑服务: label and fields', () => {
+    const x = parse(invoiceXml(construction, GD));
+    expect([x.value(`${H}/UndefinedLabel/Label/LabelType`), x.value(`${H}/UndefinedLabel/Label/LabelCode`), x.value(`${H}/UndefinedLabel/Label/LabelName`)]).toEqual(['特定业务标签', '03', '建筑服务']);
+    const C = `${SPECIFIC}/Construction`;
+    expect(['ServiceLocation', 'ProjectName', 'CrossCityFlag', 'LandVatProjectNumber'].map((n) => x.value(`${C}/${n}`))).toEqual(['广东省广州市天河区', '天河某写字楼装修工程', 'Y', 'TD2024001']);
+    const without = { ...construction, specificBusiness: { type: '03', location: 'l', projectName: 'p', crossCity: false } };
+    const y = parse(invoiceXml(without, GD));
+    expect([y.value(`${C}/CrossCityFlag`), y.value(`${C}/LandVatProjectNumber`)]).toEqual(['N', '']);
+  });
+
+  it('04 货物运输服务: one TransportLeg per leg, in order', () => {
+    const x = parse(invoiceXml(transport, GD));
+    expect([x.value(`${H}/UndefinedLabel/Label/LabelCode`), x.value(`${H}/UndefinedLabel/Label/LabelName`)]).toEqual(['04', '货物运输服务']);
+    const L = `${SPECIFIC}/GoodsTransport/TransportLeg`;
+    expect(x.all(`${L}/TransportType`)).toEqual(['公路运输', '铁路运输']);
+    expect(x.all(`${L}/PlateNumber`)).toEqual(['粤A12345', 'K1234']);
+    expect(x.all(`${L}/Origin`)).toEqual(['广州', '长沙']);
+    expect(x.all(`${L}/Destination`)).toEqual(['长沙', '郑州']);
+    expect(x.all(`${L}/GoodsName`)).toEqual(['电脑', '电脑配件']);
+  });
+
+  it('06 不动产经营租赁: label and fields', () => {
+    const x = parse(invoiceXml(lease, GD));
+    expect([x.value(`${H}/UndefinedLabel/Label/LabelCode`), x.value(`${H}/UndefinedLabel/Label/LabelName`)]).toEqual(['06', '不动产经营租赁服务']);
+    const R = `${SPECIFIC}/RealEstateLease`;
+    expect(['PropertyCertificateNumber', 'PropertyAddress', 'LeaseStart', 'LeaseEnd', 'CrossCityFlag', 'AreaUnit'].map((n) => x.value(`${R}/${n}`))).toEqual([
+      '粤(2023)广州市不动产权第0000001号', '广州市越秀区中山路3号', '2024-01-01', '2024-12-31', 'N', '平方米',
+    ]);
+  });
+
+  it('免税 / 不征税 lines: TaxRate 0, zero tax, and the preferential-policy mark; a taxed 0% line has none', () => {
+    const x = parse(invoiceXml(taxFree, GD));
+    expect(x.all(`${I}/TaxRate`)).toEqual(['0', '0', '0']);
+    expect(x.all(`${I}/ComTaxAm`)).toEqual(['0.00', '0.00', '0.00']);
+    expect(x.all(`${I}/TotaltaxIncludedAmount`)).toEqual(['3500.00', '500.00', '100.00']);
+    expect(x.all(`${I}/PreferentialPolicyMark`)).toEqual(['03', '04', '']);
+    expect(x.all(`${I}/SpecialVATManagement`)).toEqual(['免税', '不征税', '']);
+    expect(x.all(`${I}/UnPrice`)).toEqual(['3.5', '', '']);
+    expect(x.value(`${B}/TotalTaxAm`)).toBe('0.00');
+    expect(x.value(`${B}/TotalTax-includedAmountInChinese`)).toBe('肆仟壹佰圆整');
+  });
+
+  it('paper medium: a 发票载体 label', () => {
+    const x = parse(invoiceXml({ ...blueSpecial, medium: 'paper' }, GD));
+    expect([x.value(`${H}/UndefinedLabel/Label/LabelType`), x.value(`${H}/UndefinedLabel/Label/LabelCode`), x.value(`${H}/UndefinedLabel/Label/LabelName`)]).toEqual(['发票载体标签', '02', '纸质发票']);
+  });
+
+  it('refuses an issuedAt that is not an ISO instant, and an unknown province', () => {
+    expect(() => invoiceXml({ ...blueSpecial, issuedAt: '2024-03-01 00:30:05' }, GD)).toThrow(/issuedAt/);
+    expect(() => invoiceXml(blueSpecial, { ...GD, sellerProvince: '81' })).toThrow(/province/);
+  });
+});
+
+describe('XML data file: hostile text', () => {
+  it('sanitizeXmlText removes exactly the characters XML 1.0 forbids', () => {
+    const illegal = ['\u0000', '\u0001', '\u0008', '\u000B', '\u000C', '\u000E', '\u001F', '\uFFFE', '\uFFFF', '\uD800', '\uDBFF', '\uDC00', '\uDFFF'];
+    for (const c of illegal) expect(sanitizeXmlText(`a${c}b`)).toBe('ab');
+    const legal = ['\t', '\n', '\r', ' ', '\u007F', '\u0085', '\u00A0', '\uD7FF', '\uE000', '\uFFFD', '\uD800\uDC00', '\uDBFF\uDFFF', '😀', '<&>"\''];
+    for (const c of legal) expect(sanitizeXmlText(`a${c}b`)).toBe(`a${c}b`);
+    expect(sanitizeXmlText('\uDC00\uD800')).toBe(''); // reversed pair: two lone surrogates
+    expect(sanitizeXmlText('\uD800\uD800\uDC00')).toBe('\uD800\uDC00'); // a lone high surrogate before a pair
+    expect(sanitizeXmlText('x\uD800')).toBe('x'); // at the end
+    expect(sanitizeXmlText('\uDC00x')).toBe('x'); // at the start
+    expect(sanitizeXmlText('纯中文')).toBe('纯中文');
+    // The global regex keeps no state between calls.
+    for (let i = 0; i < 3; i++) expect(sanitizeXmlText('a\u0001b')).toBe('ab');
+  });
+
+  it('xmlText escapes & < > and CR, and nothing is left to close an element', () => {
+    expect(xmlText('a<b>&c\r\n"\'')).toBe('a&lt;b&gt;&amp;c&#xD;\n"\'');
+    expect(xmlText('</EInvoice>]]>')).toBe('&lt;/EInvoice&gt;]]&gt;');
+    expect(xmlText('&amp;')).toBe('&amp;amp;');
+  });
+
+  // xmlbuilder2 4.0.3's parser decodes a character reference a second time after &amp; (it reads
+  // `&amp;#x41;` as "A", not "&#x41;"), so text that looks like a character reference is checked
+  // with libxml2 (HOSTILE) and everything else with both parsers (HOSTILE_TEXT).
+  const HOSTILE_TEXT = '恶意<&>"\'\u0001\u0008\u000B\u000C\u001F\uFFFE\uFFFF\uD800 </EInvoice>]]><!-- &amp; &lt; <![CDATA[x]]> \r\n\ttab 😀 \uDC00end';
+  const HOSTILE = `${HOSTILE_TEXT} &#x1; &#65; &#x41;`;
+  const clean = (s: string) => sanitizeXmlText(s);
+
+  const hostileOf = (text: string) => {
+    const base = invoice(
+      [line(1, { categoryShortName: `类${text}`, itemName: text, spec: text, unit: text, amount: '100.00', taxRate: '0.09', taxAmount: '9.00' })],
+      {
+        seller: { ...blueSpecial.seller, name: text, address: text },
+        buyer: { ...blueSpecial.buyer, name: text, email: text },
+        remarks: text,
+        drawer: text,
+        specificBusiness: { type: '03', location: text, projectName: text, crossCity: false, landVatProjectNumber: text },
+      },
+    );
+    return {
+      '03': base,
+      '04': { ...base, specificBusiness: { type: '04', transports: [{ transportType: text, plateNumber: text, origin: text, destination: text, goods: text }] } },
+      '06': { ...base, specificBusiness: { type: '06', propertyCertificateNumber: text, propertyAddress: text, leaseStart: text, leaseEnd: text, crossCity: true, areaUnit: text } },
+    } as Record<'03' | '04' | '06', InvoiceView>;
+  };
+  const SPECIFIC_PATHS = { '03': CONSTRUCTION, '04': [...TRANSPORT, ...LEG], '06': LEASE };
+  /** The paths that carry the hostile text: every leaf the test fed it to. */
+  const hostilePaths = (type: '03' | '04' | '06') => {
+    const D = 'EInvoice/EInvoiceData';
+    const specific = SPECIFIC_PATHS[type];
+    return [
+      `${D}/SellerInformation/SellerName`, `${D}/SellerInformation/SellerAddr`, `${D}/BuyerInformation/BuyerName`, `${D}/BasicInformation/Drawer`,
+      `${D}/IssuItemInformation/SpecMod`, `${D}/IssuItemInformation/MeaUnits`, `${D}/AdditionalInformation/Remark`, `${D}/AdditionalInformation/Additional/InformationValue`,
+      ...specific.filter((p) => !specific.some((q) => q.startsWith(`${p}/`)) && !p.endsWith('CrossCityFlag')),
+    ];
+  };
+
+  it('xmlbuilder2 reads a character reference after &amp; twice (why HOSTILE goes to libxml2)', () => {
+    expect(create('<a>&amp;#x41;</a>').root().node.textContent).toBe('A'); // should be "&#x41;"
+    expect(invoiceXml(hostileOf(HOSTILE)['03'], GD)).toContain('&amp;#x1; &amp;#65; &amp;#x41;');
+  });
+
+  it('the sanitized text is what the test expects', () => {
+    expect(clean(HOSTILE)).toBe('恶意<&>"\' </EInvoice>]]><!-- &amp; &lt; <![CDATA[x]]> \r\n\ttab 😀 end &#x1; &#65; &#x41;');
+  });
+
+  it.each(['03', '04', '06'] as const)('round-trips in names, remarks and %s fields (xmlbuilder2): same tree, values equal after sanitizing', (type) => {
+    const xml = invoiceXml(hostileOf(HOSTILE_TEXT)[type], GD);
+    const x = parse(xml);
+    expect(x.paths).toEqual(golden({ labels: 1, lines: 1, specific: SPECIFIC_PATHS[type], additional: 1 }));
+    expect(xml.match(/<\/EInvoice>/g)).toHaveLength(1);
+    for (const p of hostilePaths(type)) expect([p, x.value(p)]).toEqual([p, clean(HOSTILE_TEXT)]);
+    expect(x.value('EInvoice/EInvoiceData/IssuItemInformation/ItemName')).toBe(`*类${clean(HOSTILE_TEXT)}*${clean(HOSTILE_TEXT)}`);
+    expect(x.value('EInvoice/EInvoiceData/BasicInformation/TotalTax-includedAmount')).toBe('109.00');
+  });
+
+  (hasXmllint ? it : it.skip).each(['03', '04', '06'] as const)('round-trips in names, remarks and %s fields (libxml2): well-formed, same element count, values equal after sanitizing', (type) => {
+    const xml = invoiceXml(hostileOf(HOSTILE)[type], GD);
+    xmllint(xml);
+    expect(xpath(xml, 'count(//*)')).toBe(String(golden({ labels: 1, lines: 1, specific: SPECIFIC_PATHS[type], additional: 1 }).length));
+    for (const p of hostilePaths(type)) expect([p, xpath(xml, `/${p}`)]).toEqual([p, clean(HOSTILE)]);
+    expect(xpath(xml, '/EInvoice/EInvoiceData/IssuItemInformation/ItemName')).toBe(`*类${clean(HOSTILE)}*${clean(HOSTILE)}`);
+    expect(xpath(xml, '/EInvoice/EInvoiceData/BasicInformation/TotalTax-includedAmount')).toBe('109.00');
+  });
+});
+
+describe('XML data file: xmllint on every fixture', () => {
+  (hasXmllint ? it : it.skip)('is well-formed XML 1.0', () => {
+    for (const [inv, context] of [
+      [blueSpecial, GD], [naturalPerson, { ...GD, sellerProvince: '41' }], [red, redContext], [construction, GD], [transport, GD], [lease, GD], [taxFree, GD],
+    ] as [InvoiceView, XmlContext][]) {
+      xmllint(invoiceXml(inv, context));
+    }
+  });
+});
+
+describe('XML data file: speed', () => {
+  it('prints the median time of 1000 renders of a 5-line invoice', () => {
+    const lines = Array.from({ length: 5 }, (_, i) =>
+      line(i + 1, { categoryShortName: '计算机配套产品', itemName: `笔记本电脑 型号${i}`, spec: 'X1-2024', unit: '台', quantity: '2', unitPrice: '4000', amount: '8000.00', taxRate: '0.13', taxAmount: '1040.00' }),
+    );
+    const inv = invoice(lines, { remarks: '项目：某项目 合同号：HT-2024-001', buyer: { ...blueSpecial.buyer, email: 'buyer@example.com' } });
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    for (let i = 0; i < 200; i++) invoiceXml(inv, GD); // warm-up
+    const samples: number[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const start = process.hrtime.bigint();
+      invoiceXml(inv, GD);
+      samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+
+    // For comparison: the same tree through xmlbuilder2's object API.
+    const xml = invoiceXml(inv, GD);
+    const doc = create(xml).root().node as unknown as Node;
+    const viaXmlbuilder2 = () => {
+      const out = create({ version: '1.0', encoding: 'UTF-8' });
+      const build = (parent: ReturnType<typeof create>, node: Node) => {
+        const child = parent.ele(node.nodeName);
+        const elements = Array.from(node.childNodes).filter((c) => c.nodeType === 1);
+        if (elements.length) elements.forEach((c) => build(child, c));
+        else if (node.textContent) child.txt(node.textContent);
+      };
+      build(out, doc);
+      return out.end({ prettyPrint: false });
+    };
+    // Same document, bar the empty-element spelling (xmlbuilder2 writes <X/>).
+    expect(viaXmlbuilder2()).toBe(xml.replace(/<([A-Za-z-]+)><\/\1>/g, '<$1/>'));
+    for (let i = 0; i < 50; i++) viaXmlbuilder2();
+    const builderSamples: number[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const start = process.hrtime.bigint();
+      viaXmlbuilder2();
+      builderSamples.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    console.log(
+      `invoiceXml, 5-line invoice (${xml.length} chars, ${parse(xml).paths.length} elements): median ${median(samples).toFixed(4)} ms over 1000 renders` +
+        ` (xmlbuilder2 object API, same tree: median ${median(builderSamples).toFixed(4)} ms)`,
+    );
+  });
+});
