@@ -312,8 +312,11 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
       if (!(await this.move(em, slip, decision.status, principal))) throw Problems.invalidState(`slip ${id} changed meanwhile; read it again`);
       const lines = await em.find(RedConfirmationLineEntity, { where: { confirmationId: id } });
       if (redNumber) {
+        // The buyer's confirmation triggers it, but the red invoice is the seller's: issued by the
+        // platform on the seller's behalf, not by whoever confirmed.
+        const onBehalfOfSeller: Principal = { kind: 'api_key', id: 'auto-issue', role: 'taxpayer', taxpayerId: slip.sellerTaxId, actorRef: 'system:auto-issue' };
         const blueLines = await em.find(InvoiceLineEntity, { where: { invoiceNumber: blue.number } });
-        await this.issueInTx(em, principal, slip, lines, blue, blueLines, redNumber);
+        await this.issueInTx(em, onBehalfOfSeller, slip, lines, blue, blueLines, redNumber);
       }
       return slipView(slip, lines);
     });

@@ -922,6 +922,9 @@ describe('red letters', () => {
       expect(confirmed).toMatchObject({ status: '04', redInvoiceNumber: expect.stringMatching(/^\d{20}$/) });
       const red = await getInvoice(s.token, confirmed.redInvoiceNumber);
       expect(red).toMatchObject({ color: 'red', totalAmount: '-100.00', totalTax: '-6.00', seller: { taxId: s.taxId } });
+      // The buyer's confirmation triggered it, but the seller's red invoice is not issued by the buyer.
+      const [issued] = await t.dataSource.query('SELECT issued_by FROM invoices WHERE number = ?', [confirmed.redInvoiceNumber]);
+      expect(issued.issued_by).toBe('system:auto-issue');
       const read = await getInvoice(s.token, blue.number);
       expect(read.status).toBe('red_partial');
       expect(read.redInvoices.map((r: Json) => r.number)).toEqual([confirmed.redInvoiceNumber]);
