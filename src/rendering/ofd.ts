@@ -76,11 +76,18 @@ function allowedInXml(cp: number): boolean {
   return cp >= 0x20 ? cp <= 0xd7ff || (cp >= 0xe000 && cp <= 0xfffd) || cp >= 0x10000 : cp === 0x9 || cp === 0xa || cp === 0xd;
 }
 
-/** A number in mm (or any measure) with at most 3 decimals, no exponent, no "-0". */
+/**
+ * A number in mm (or any measure) with at most 3 decimals, no exponent, no "-0". Built from
+ * integers: number-to-string of doubles is the costliest step of the page XML otherwise.
+ */
 function num(v: number): string {
-  if (!Number.isFinite(v)) return '0';
-  const r = Math.round(v * 1000) / 1000;
-  return r === 0 ? '0' : String(r);
+  const k = Math.round(v * 1000);
+  if (!Number.isFinite(k) || k === 0) return '0';
+  if (k % 1000 === 0) return String(k / 1000);
+  const a = k < 0 ? -k : k;
+  const f = a % 1000;
+  const frac = f % 100 === 0 ? String(f / 100) : f % 10 === 0 ? (f < 100 ? '0' : '') + f / 10 : (f < 10 ? '00' : f < 100 ? '0' : '') + f;
+  return `${k < 0 ? '-' : ''}${(a - f) / 1000}.${frac}`;
 }
 
 function colour(c: Rgb | null | undefined): string {

@@ -153,6 +153,13 @@ describe('paintOfd', () => {
     });
 
     it('passes ofd-check, and carries every text drawn (template texts included)', () => {
+      // Our own reading of the TextCodes (template, then pages), whether or not the checker is here.
+      const unescape = (s: string) => s.replace(/&(lt|gt|quot|apos|amp);/g, (_, e: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[e]!);
+      const own = ['Doc_0/Tpls/Tpl_0/Content.xml', 'Doc_0/Pages/Page_0/Content.xml', 'Doc_0/Pages/Page_1/Content.xml'].flatMap((part) =>
+        [...p[part].matchAll(/<ofd:TextCode[^>]*>([^<]*)<\/ofd:TextCode>/g)].map((m) => unescape(m[1])),
+      );
+      expect(own).toEqual(drawnTexts(face));
+
       const out = check(ofd, `${embedded ? 'embedded' : 'named'}.ofd`);
       if (out === null) return;
       const lines = out.split('\n');
