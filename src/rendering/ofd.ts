@@ -347,7 +347,9 @@ function customTagXml(meta: FaceMeta): string {
 
 /**
  * The zip of `parts` (in order), every entry deflated (method 8; fflate's streaming writer puts
- * CRC and sizes in a data descriptor, which readers only accept after deflated entries).
+ * CRC and sizes in a data descriptor, which readers only accept after deflated entries). Levels
+ * for the time budget: XML at 4 (within 3% of level 6's size in half its time on a page), other
+ * files (the font) at 1 (within 3% of level 6, 25% faster).
  */
 function zipParts(parts: Map<string, Uint8Array>, mtime: Date): Buffer {
   const chunks: Uint8Array[] = [];
@@ -359,7 +361,7 @@ function zipParts(parts: Map<string, Uint8Array>, mtime: Date): Buffer {
   for (const [filename, data] of parts) {
     const file: ZipInputFile = { filename, size: data.length, crc: crc32(data), compression: 8, mtime };
     zip.add(file);
-    file.ondata!(null, deflateRawSync(data, { level: 6 }), true);
+    file.ondata!(null, deflateRawSync(data, { level: filename.endsWith('.xml') ? 4 : 1 }), true);
   }
   zip.end();
   if (failure) throw failure;
