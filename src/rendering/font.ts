@@ -14,7 +14,7 @@ interface FontkitFont {
   postscriptName: string;
   familyName: string;
   glyphsForString(text: string): Glyph[];
-  createSubset(): { includeGlyph(glyph: Glyph | number): number; encode(): Uint8Array };
+  createSubset(): unknown;
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const fontkit: { create(buffer: Uint8Array): FontkitFont } = require('fontkit');
@@ -64,21 +64,6 @@ export class FaceFont {
     return this.unitAdvances(text)
       .slice(0, -1)
       .map((a) => Math.round(((a * size) / this.font.unitsPerEm) * 1000) / 1000);
-  }
-
-  /** A TrueType subset holding just the glyphs of `texts` (for embedding in an OFD). */
-  subset(texts: string[]): Buffer {
-    const subset = this.font.createSubset();
-    const seen = new Set<number>();
-    for (const text of texts) {
-      for (const glyph of this.font.glyphsForString(text)) {
-        if (!seen.has(glyph.id)) {
-          seen.add(glyph.id);
-          subset.includeGlyph(glyph);
-        }
-      }
-    }
-    return Buffer.from(subset.encode());
   }
 }
 

@@ -4,7 +4,7 @@ import type { Principal } from '../auth/principal';
 import type { InvoiceView } from '../invoices/invoice.view';
 import { InvoicesService } from '../invoices/invoices.service';
 import { TaxpayersService } from '../taxpayers/taxpayers.service';
-import { faceTexts, layoutInvoice } from './face';
+import { layoutInvoice } from './face';
 import { faceFont } from './font';
 import { paintOfd } from './ofd';
 import { paintPdf } from './pdf';
@@ -49,11 +49,16 @@ export class RenderingService {
     return paintPdf(layoutInvoice(view), faceFont());
   }
 
+  /**
+   * The OFD names its font rather than embedding it: a TrueType subset as fontkit writes it has no
+   * cmap, and OFD text is Unicode, so a reader could not map it to glyphs (embedding would need
+   * per-text glyph indices, OFD's CGTransform). Readers use Noto Sans SC or substitute a CJK font.
+   */
   ofd(view: InvoiceView, xml: string): Buffer {
     const font = faceFont();
     const face = layoutInvoice(view);
     return paintOfd(face, {
-      font: { fontName: font.postscriptName, familyName: font.familyName, file: font.subset(faceTexts(face)) },
+      font: { fontName: font.postscriptName, familyName: font.familyName, file: null },
       attachments: [{ id: 'xml_data', name: '电子发票数据文件', fileName: `${view.number}.xml`, format: 'xml', data: Buffer.from(xml, 'utf8') }],
       creationDate: view.issuedAt.slice(0, 10),
       docId: createHash('md5').update(view.number).digest('hex'),

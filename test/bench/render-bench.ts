@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { amountInWords } from '../../src/invoices/amount-words';
 import type { InvoiceView } from '../../src/invoices/invoice.view';
-import { faceTexts, layoutInvoice } from '../../src/rendering/face';
+import { layoutInvoice } from '../../src/rendering/face';
 import { faceFont } from '../../src/rendering/font';
 import { paintOfd } from '../../src/rendering/ofd';
 import { paintPdf } from '../../src/rendering/pdf';
@@ -50,7 +50,7 @@ export async function renderBench(): Promise<void> {
   const ofd = () => {
     const face = layoutInvoice(view);
     return paintOfd(face, {
-      font: { fontName: font.postscriptName, familyName: font.familyName, file: font.subset(faceTexts(face)) },
+      font: { fontName: font.postscriptName, familyName: font.familyName, file: null },
       attachments: [{ id: 'xml_data', name: 'xml', fileName: `${view.number}.xml`, format: 'xml', data: Buffer.from(xml) }],
       creationDate: '2026-11-20', docId: createHash('md5').update(view.number).digest('hex'),
     });
