@@ -78,20 +78,8 @@ export function draftInvoice(seller: TaxpayerEntity, dto: IssueInvoiceDto): Invo
       accountingEntry: 'not_entered',
       voidedAt: null,
     },
-    lines: math.lines.map((l) => ({
-      lineNo: l.lineNo,
-      itemName: l.itemName,
-      categoryShortName: l.categoryShortName,
-      taxClassificationCode: l.taxClassificationCode,
-      spec: l.spec,
-      unit: l.unit,
-      quantity: l.quantity,
-      unitPrice: l.unitPrice,
-      amount: l.amount,
-      taxRate: l.taxRate,
-      taxAmount: l.taxAmount,
-      preferentialPolicy: l.preferentialPolicy,
-    })),
+    // A computed line is the stored line plus its display name, which the view derives again.
+    lines: math.lines.map(({ name: _displayName, ...line }) => line),
   };
 }
 

@@ -118,6 +118,20 @@ function undefinedLabel(type: string, code: string, name: string): string {
   return `<Label>${el('LabelType', type)}${el('LabelCode', code)}${el('LabelName', name)}</Label>`;
 }
 
+/** SellerInformation / BuyerInformation: the same six fields under the party's prefix. */
+function partyXml(prefix: 'Seller' | 'Buyer', p: { taxId: string | null; name: string; address: string; phone: string; bankName: string; bankAccount: string }): string {
+  return (
+    `<${prefix}Information>` +
+    el(`${prefix}IdNum`, p.taxId) +
+    el(`${prefix}Name`, p.name) +
+    el(`${prefix}Addr`, p.address) +
+    el(`${prefix}TelNum`, p.phone) +
+    el(`${prefix}BankName`, p.bankName) +
+    el(`${prefix}BankAccNum`, p.bankAccount) +
+    `</${prefix}Information>`
+  );
+}
+
 const yesNo = (flag: unknown) => (flag ? 'Y' : 'N');
 
 function specificBusinessXml(sb: SpecificBusiness): string {
@@ -217,22 +231,8 @@ export function invoiceXml(invoice: InvoiceView, context: XmlContext): string {
     `<UndefinedLabel>${labels}</UndefinedLabel>` +
     '</Header>' +
     '<EInvoiceData>' +
-    '<SellerInformation>' +
-    el('SellerIdNum', seller.taxId) +
-    el('SellerName', seller.name) +
-    el('SellerAddr', seller.address) +
-    el('SellerTelNum', seller.phone) +
-    el('SellerBankName', seller.bankName) +
-    el('SellerBankAccNum', seller.bankAccount) +
-    '</SellerInformation>' +
-    '<BuyerInformation>' +
-    el('BuyerIdNum', buyer.taxId) +
-    el('BuyerName', buyer.name) +
-    el('BuyerAddr', buyer.address) +
-    el('BuyerTelNum', buyer.phone) +
-    el('BuyerBankName', buyer.bankName) +
-    el('BuyerBankAccNum', buyer.bankAccount) +
-    '</BuyerInformation>' +
+    partyXml('Seller', seller) +
+    partyXml('Buyer', buyer) +
     '<BasicInformation>' +
     el('TotalAmWithoutTax', invoice.totalAmount) +
     el('TotalTaxAm', invoice.totalTax) +

@@ -1,6 +1,7 @@
 import type { Response } from 'supertest';
 import { makeTaxId } from '../support/tax-ids';
 import { ADMIN_TOKEN, apiKey, registerTaxpayer, setClock, startApp, TestApp } from '../support/test-app';
+import { expectProblem } from '../support/problems';
 
 // Issuing, reading, listing, voiding and batch-issuing blue invoices over HTTP.
 // SPEC sections 2 (the invoice), 3 (the number), 4 (the quota); API.md "Conventions" and "Invoices".
@@ -46,17 +47,6 @@ const ordinaryBody = (buyerTaxId: string | undefined, amount: string, extra: Jso
   lines: [amountLine(amount)],
   ...extra,
 });
-
-/** Status, problem+json, stable code, RFC 9457 members, and (optionally) a field named in `errors`. */
-function expectProblem(res: Response, status: number, code: string, field?: string): void {
-  if (res.status !== status) throw new Error(`expected ${status} ${code}, got ${res.status} ${JSON.stringify(res.body)}`);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({ status, code, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
-  expect(JSON.stringify(res.body)).not.toMatch(/\bat .*\.(ts|js):\d+/); // never a stack trace
-  if (field !== undefined) {
-    expect(res.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field, message: expect.any(String) })]));
-  }
-}
 
 const setOf = (numbers: string[]) => [...numbers].sort();
 

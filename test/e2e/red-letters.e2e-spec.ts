@@ -2,6 +2,7 @@ import type { Response } from 'supertest';
 import { In } from 'typeorm';
 import { AuditEventEntity } from '../../src/audit/audit-event.entity';
 import { ADMIN_TOKEN, apiKey, registerTaxpayer, setClock, startApp, TestApp } from '../support/test-app';
+import { expectProblem } from '../support/problems';
 
 // Buyer-side status of a received invoice (SPEC 5), red-letter confirmation slips and red
 // invoices (SPEC 6), the quota they give back (SPEC 4) and public verification, over HTTP.
@@ -35,17 +36,6 @@ const blueBody = (buyer: Party): Json => ({
   lines: [LAPTOP, INSTALL],
   remarks: '', drawer: '张三',
 });
-
-/** Status, problem+json, stable code, RFC 9457 members, and (optionally) a field named in `errors`. */
-function expectProblem(res: Response, status: number, code: string, field?: string): void {
-  if (res.status !== status) throw new Error(`expected ${status} ${code}, got ${res.status} ${JSON.stringify(res.body)}`);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({ status, code, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
-  expect(JSON.stringify(res.body)).not.toMatch(/\bat .*\.(ts|js):\d+/); // never a stack trace
-  if (field !== undefined) {
-    expect(res.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field, message: expect.any(String) })]));
-  }
-}
 
 /** The body of a response with the expected status; otherwise fails printing what came back. */
 function expectStatus(res: Response, status: number): Json {
