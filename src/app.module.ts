@@ -7,6 +7,7 @@ import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DeliveryModule } from './delivery/delivery.module';
+import { ExportsModule } from './exports/exports.module';
 import { HealthModule } from './health/health.controller';
 import { InvoicesModule } from './invoices/invoices.module';
 import { VerificationModule } from './invoices/verification.module';
@@ -33,6 +34,7 @@ export class AppModule {
         RedLetterModule,
         RenderingModule,
         DeliveryModule,
+        ExportsModule,
         VerificationModule.forRoot(config),
         HealthModule,
       ],

@@ -1,0 +1,40 @@
+import { Controller, Get, Module, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentPrincipal } from '../auth/auth.decorators';
+import { Principal } from '../auth/principal';
+import { InvoicesModule } from '../invoices/invoices.module';
+import { RenderingModule } from '../rendering/rendering.module';
+import { ExportQuery } from './exports.dto';
+import { ExportsService } from './exports.service';
+
+const TYPES = { csv: 'text/csv; charset=utf-8', jsonl: 'application/x-ndjson; charset=utf-8', zip: 'application/zip' };
+
+@ApiTags('audit')
+@ApiBearerAuth()
+@Controller('v1/exports')
+class ExportsController {
+  constructor(private readonly exports: ExportsService) {}
+
+  @Get('invoices')
+  @ApiProduces(...Object.values(TYPES))
+  @ApiOperation({ summary: 'Stream invoices (auditors, tax officers, the taxpayer itself): csv (UTF-8 with BOM) and jsonl one record per line; zip one folder per invoice with XML, PDF, OFD and manifest.csv' })
+  async invoices(@CurrentPrincipal() p: Principal, @Query() query: ExportQuery, @Res() res: Response) {
+    const plan = await this.exports.plan(p, query);
+    const format = query.format ?? 'csv';
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
+    res.status(200);
+    res.setHeader('Content-Type', TYPES[format]);
+    res.setHeader('Content-Disposition', `attachment; filename="invoices-${plan.taxId ?? 'all'}-${stamp}.${format}"`);
+    res.setHeader('Cache-Control', 'no-store');
+    await this.exports[format](res, plan, query);
+    res.end();
+  }
+}
+
+@Module({
+  imports: [InvoicesModule, RenderingModule],
+  controllers: [ExportsController],
+  providers: [ExportsService],
+})
+export class ExportsModule {}

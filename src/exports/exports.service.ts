@@ -1,0 +1,191 @@
+import { createHash, randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { once } from 'node:events';
+import { Injectable } from '@nestjs/common';
+import type { Response } from 'express';
+import { Zip, ZipDeflate, ZipPassThrough } from 'fflate';
+import { Brackets, In } from 'typeorm';
+import type { Principal } from '../auth/principal';
+import { decodeCursor, encodeCursor } from '../common/pagination';
+import { Problems } from '../common/problem';
+import { parseIsoInstant } from '../common/time';
+import { Db } from '../database/db.service';
+import { InvoiceEntity, InvoiceLineEntity } from '../invoices/invoice.entities';
+import { invoiceView, InvoiceView } from '../invoices/invoice.view';
+import { InvoicesService } from '../invoices/invoices.service';
+import { RenderingService } from '../rendering/rendering.service';
+import type { ExportQuery } from './exports.dto';
+
+const PAGE = 500;
+const DAY_MS = 24 * 3600 * 1000;
+
+export const CSV_COLUMNS = [
+  'number', 'type', 'medium', 'color', 'status', 'issuedAt', 'period', 'sellerTaxId', 'sellerName', 'buyerTaxId', 'buyerName',
+  'totalAmount', 'totalTax', 'totalWithTax', 'blueInvoiceNumber', 'lineNo', 'itemName', 'taxClassificationCode', 'spec', 'unit',
+  'quantity', 'unitPrice', 'amount', 'taxRate', 'taxAmount', 'exportCursor',
+] as const;
+/** Free text a client wrote: guarded against spreadsheet formula injection. */
+const TEXT_COLUMNS = new Set(['sellerName', 'buyerName', 'itemName', 'spec', 'unit']);
+
+/** RFC 4180 field; text cells starting like a formula get a leading apostrophe (OWASP CSV injection). */
+export function csvField(column: string, value: unknown): string {
+  let text = value === null || value === undefined ? '' : String(value);
+  if (TEXT_COLUMNS.has(column) && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function boundary(value: string | undefined, field: string, end: boolean): Date | null {
+  if (value === undefined) return null;
+  const date = /^\d{4}-\d{2}-\d{2}$/.test(value) ? parseIsoInstant(`${value}T00:00:00+08:00`) : parseIsoInstant(value);
+  if (!date) throw Problems.field(field, 'must be a date YYYY-MM-DD (Beijing) or an ISO 8601 instant with an offset');
+  return end && /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(date.getTime() + DAY_MS - 1) : date;
+}
+
+/** Waits for the socket to drain when its buffer is full: the export never runs ahead of the client. */
+async function write(res: Response, chunk: string | Uint8Array): Promise<void> {
+  if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+}
+
+/**
+ * Auditors' exports (API.md "Audit and export"): read in keyset pages straight into the response,
+ * with backpressure, so memory stays flat whatever the size. Ordered by (issued_at, number); each
+ * record carries an `exportCursor` to resume after its invoice (`?cursor=`), or resume with
+ * `?after=<invoice number>`.
+ */
+@Injectable()
+export class ExportsService {
+  constructor(
+    private readonly db: Db,
+    private readonly invoices: InvoicesService,
+    private readonly rendering: RenderingService,
+  ) {}
+
+  /** Validates everything before the first byte is sent (errors are problem details until then). */
+  async plan(principal: Principal, query: ExportQuery) {
+    const scoped = principal.role === 'taxpayer' || (principal.role === 'auditor' && principal.taxpayerId !== null);
+    if (scoped && query.taxId && query.taxId !== principal.taxpayerId) throw Problems.notFound(`taxpayer ${query.taxId}`);
+    const taxId = scoped ? principal.taxpayerId : (query.taxId ?? null);
+    let after: [Date, string] | null = null;
+    const cursor = decodeCursor(query.cursor, 2, ([at, n]) => Number.isSafeInteger(at) && /^\d{20}$/.test(String(n)));
+    if (cursor) after = [new Date(Number(cursor[0])), String(cursor[1])];
+    if (query.after) {
+      const invoice = await this.db.dataSource.manager.findOneBy(InvoiceEntity, { number: query.after });
+      if (!invoice) throw Problems.field('after', `no invoice ${query.after}`);
+      after = [invoice.issuedAt, invoice.number];
+    }
+    return { taxId, after, from: boundary(query.from, 'from', false), to: boundary(query.to, 'to', true) };
+  }
+
+  private async *pages(plan: Awaited<ReturnType<ExportsService['plan']>>, query: ExportQuery): AsyncGenerator<{ invoices: InvoiceEntity[]; lines: InvoiceLineEntity[] }> {
+    let after = plan.after;
+    for (;;) {
+      const qb = this.db.dataSource.manager.createQueryBuilder(InvoiceEntity, 'i').where('1 = 1');
+      if (plan.taxId) {
+        const direction = query.direction ?? 'both';
+        const clause = direction === 'issued' ? 'i.seller_tax_id = :taxId' : direction === 'received' ? 'i.buyer_tax_id = :taxId' : '(i.seller_tax_id = :taxId OR i.buyer_tax_id = :taxId)';
+        qb.andWhere(clause, { taxId: plan.taxId });
+      }
+      if (plan.from) qb.andWhere('i.issued_at >= :from', { from: plan.from });
+      if (plan.to) qb.andWhere('i.issued_at <= :to', { to: plan.to });
+      if (query.color) qb.andWhere('i.color = :color', { color: query.color });
+      if (query.type) qb.andWhere('i.type = :type', { type: query.type });
+      if (query.status) qb.andWhere('i.status = :status', { status: query.status });
+      if (after) {
+        const [at, number] = after;
+        qb.andWhere(new Brackets((w) => w.where('i.issued_at > :at', { at }).orWhere('i.issued_at = :at AND i.number > :number', { number })));
+      }
+      const invoices = await qb.orderBy('i.issued_at', 'ASC').addOrderBy('i.number', 'ASC').take(PAGE).getMany();
+      if (!invoices.length) return;
+      const lines = await this.db.dataSource.manager.find(InvoiceLineEntity, { where: { invoiceNumber: In(invoices.map((i) => i.number)) }, order: { lineNo: 'ASC' } });
+      yield { invoices, lines };
+      const last = invoices[invoices.length - 1];
+      after = [last.issuedAt, last.number];
+      if (invoices.length < PAGE) return;
+    }
+  }
+
+  private records(invoice: InvoiceEntity, lines: InvoiceLineEntity[]): Record<string, unknown>[] {
+    const view = invoiceView(invoice, lines);
+    const exportCursor = encodeCursor([invoice.issuedAt.getTime(), invoice.number]);
+    return view.lines.map((line) => ({
+      number: view.number, type: view.type, medium: view.medium, color: view.color, status: view.status, issuedAt: view.issuedAt,
+      period: invoice.period, sellerTaxId: view.seller.taxId, sellerName: view.seller.name, buyerTaxId: view.buyer.taxId, buyerName: view.buyer.name,
+      totalAmount: view.totalAmount, totalTax: view.totalTax, totalWithTax: view.totalWithTax, blueInvoiceNumber: view.blueInvoiceNumber,
+      lineNo: line.lineNo, itemName: line.name, taxClassificationCode: line.taxClassificationCode, spec: line.spec, unit: line.unit,
+      quantity: line.quantity, unitPrice: line.unitPrice, amount: line.amount, taxRate: line.taxRate, taxAmount: line.taxAmount, exportCursor,
+    }));
+  }
+
+  async csv(res: Response, plan: Awaited<ReturnType<ExportsService['plan']>>, query: ExportQuery): Promise<void> {
+    await write(res, `\uFEFF${CSV_COLUMNS.join(',')}\r\n`);
+    for await (const { invoices, lines } of this.pages(plan, query)) {
+      if (res.destroyed) return;
+      let chunk = '';
+      for (const invoice of invoices) {
+        for (const record of this.records(invoice, lines.filter((l) => l.invoiceNumber === invoice.number))) {
+          chunk += `${CSV_COLUMNS.map((c) => csvField(c, record[c])).join(',')}\r\n`;
+        }
+      }
+      await write(res, chunk);
+    }
+  }
+
+  async jsonl(res: Response, plan: Awaited<ReturnType<ExportsService['plan']>>, query: ExportQuery): Promise<void> {
+    for await (const { invoices, lines } of this.pages(plan, query)) {
+      if (res.destroyed) return;
+      let chunk = '';
+      for (const invoice of invoices) {
+        for (const record of this.records(invoice, lines.filter((l) => l.invoiceNumber === invoice.number))) chunk += `${JSON.stringify(record)}\n`;
+      }
+      await write(res, chunk);
+    }
+  }
+
+  /**
+   * One folder per invoice with its XML, PDF and OFD, and manifest.csv with every file's SHA-256
+   * last. The manifest's rows wait in a temporary file, not in memory, until the end.
+   */
+  async zip(res: Response, plan: Awaited<ReturnType<ExportsService['plan']>>, query: ExportQuery): Promise<void> {
+    let pending: Promise<void> = Promise.resolve();
+    const zip = new Zip((error, chunk) => {
+      if (error) res.destroy(error);
+      else pending = pending.then(() => write(res, chunk));
+    });
+    const manifestFile = path.join(os.tmpdir(), `einvoice-manifest-${randomUUID()}.csv`);
+    fs.writeFileSync(manifestFile, 'path,sha256,bytes,exportCursor\r\n');
+    try {
+      for await (const { invoices, lines } of this.pages(plan, query)) {
+        const views = await this.invoices.views(invoices, lines);
+        for (const view of views) {
+          if (res.destroyed) return;
+          const cursor = encodeCursor([new Date(view.issuedAt).getTime(), view.number]);
+          const files = await Promise.all((['xml', 'pdf', 'ofd'] as const).map((f) => this.rendering.renderView(view as InvoiceView, f)));
+          let rows = '';
+          for (const file of files) {
+            const name = `${view.number}/${file.filename}`;
+            const entry = file.filename.endsWith('.xml') ? new ZipDeflate(name, { level: 6 }) : new ZipPassThrough(name);
+            zip.add(entry);
+            entry.push(file.body, true);
+            rows += `${name},${createHash('sha256').update(file.body).digest('hex')},${file.body.length},${cursor}\r\n`;
+          }
+          fs.appendFileSync(manifestFile, rows);
+          await pending; // backpressure: one invoice at a time, at the client's pace
+        }
+      }
+      const manifest = new ZipDeflate('manifest.csv', { level: 6 });
+      zip.add(manifest);
+      for await (const chunk of fs.createReadStream(manifestFile, { highWaterMark: 256 * 1024 })) {
+        manifest.push(chunk as Buffer, false);
+        await pending;
+      }
+      manifest.push(new Uint8Array(0), true);
+      zip.end();
+      await pending;
+    } finally {
+      fs.rmSync(manifestFile, { force: true });
+    }
+  }
+}
+

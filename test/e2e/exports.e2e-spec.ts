@@ -1,0 +1,180 @@
+import { createHash } from 'node:crypto';
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { unzipSync } from 'fflate';
+import { InvoiceEntity, InvoiceLineEntity } from '../../src/invoices/invoice.entities';
+import { apiKey, registerTaxpayer, setClock, startApp, TestApp } from '../support/test-app';
+
+// API.md "Audit and export"; issue 6: streamed from keyset pages, csv with BOM, jsonl, zip with a
+// manifest of SHA-256 digests, resumable, scoped.
+const line = (name: string, amount: string) => ({ name, taxClassificationCode: '1090511030000000000', categoryShortName: '计算机', amount, taxRate: '0.13' });
+const raw = (res: NodeJS.ReadableStream, cb: (err: Error | null, body: Buffer) => void) => {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => cb(null, Buffer.concat(chunks)));
+};
+
+describe('exports', () => {
+  let t: TestApp;
+  let a: { taxId: string; token: string };
+  let b: { taxId: string; token: string };
+  const numbers: string[] = [];
+
+  beforeAll(async () => {
+    t = await startApp();
+    await setClock(t, '2023-07-01T09:00:00+08:00');
+    a = await registerTaxpayer(t);
+    b = await registerTaxpayer(t, {}, '41');
+    const bodies = [
+      { type: 'special', buyer: { taxId: b.taxId, name: 'B公司' }, lines: [line('笔记本电脑', '100.00'), line('=HYPERLINK("http://x")', '50.00')] },
+      { type: 'ordinary', buyer: { name: '=1+2 个人, "引号"' }, lines: [line('显示器', '200.00')] },
+      { type: 'special', buyer: { taxId: b.taxId, name: 'B公司' }, lines: [line('键盘', '300.00')] },
+    ];
+    for (const [i, body] of bodies.entries()) {
+      await setClock(t, `2023-07-${String(10 + i).padStart(2, '0')}T09:00:00+08:00`);
+      numbers.push((await t.http(a.token).post('/v1/invoices').send(body).expect(201)).body.number);
+    }
+  });
+  afterAll(() => t.close());
+
+  const get = (token: string, query: string) => t.http(token).get(`/v1/exports/invoices?${query}`).buffer(true).parse(raw as never);
+  const csvRows = (body: Buffer) => body.toString('utf8').replace(/^\uFEFF/, '').trim().split('\r\n');
+
+  it('csv: UTF-8 with BOM, one record per invoice line, oldest first, formula-like text neutralised', async () => {
+    const res = await get(a.token, 'format=csv').expect(200);
+    expect(res.headers['content-type']).toMatch(/^text\/csv/);
+    expect([...(res.body as Buffer).subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const rows = csvRows(res.body);
+    expect(rows[0].split(',').slice(0, 3)).toEqual(['number', 'type', 'medium']);
+    expect(rows).toHaveLength(1 + 4);
+    expect(rows.slice(1).map((r) => r.slice(0, 20))).toEqual([numbers[0], numbers[0], numbers[1], numbers[2]]);
+    expect(rows[2]).toContain('"*计算机*=HYPERLINK(""http://x"")"');
+    expect(rows[3]).toContain(`"'=1+2 个人, ""引号"""`);
+  });
+
+  it('jsonl: the same records as JSON lines', async () => {
+    const res = await get(a.token, 'format=jsonl').expect(200);
+    const records = (res.body as Buffer).toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(records).toHaveLength(4);
+    expect(records[0]).toMatchObject({ number: numbers[0], lineNo: 1, itemName: '*计算机*笔记本电脑', amount: '100.00', taxAmount: '13.00', totalWithTax: '169.50', sellerTaxId: a.taxId });
+    expect(records[1].itemName).toBe('*计算机*=HYPERLINK("http://x")');
+  });
+
+  it('filters by direction, period, type; the buyer exports what it received', async () => {
+    expect(csvRows((await get(b.token, 'format=csv&direction=received').expect(200)).body)).toHaveLength(1 + 3);
+    expect(csvRows((await get(b.token, 'format=csv&direction=issued').expect(200)).body)).toHaveLength(1);
+    expect(csvRows((await get(a.token, 'format=csv&from=2023-07-11&to=2023-07-11').expect(200)).body)).toHaveLength(2);
+    expect(csvRows((await get(a.token, 'format=csv&type=ordinary').expect(200)).body)).toHaveLength(2);
+  });
+
+  it('is scoped: another taxpayer\'s export is 404; auditors and officers export', async () => {
+    await t.http(a.token).get(`/v1/exports/invoices?taxId=${b.taxId}`).expect(404);
+    await t.http(await apiKey(t, 'auditor', b.taxId)).get(`/v1/exports/invoices?taxId=${a.taxId}`).expect(404);
+    const auditor = await apiKey(t, 'auditor', a.taxId);
+    expect(csvRows((await get(auditor, 'format=csv').expect(200)).body)).toHaveLength(5);
+    const officer = await apiKey(t, 'tax_officer');
+    expect(csvRows((await get(officer, `format=csv&taxId=${a.taxId}&direction=issued`).expect(200)).body)).toHaveLength(5);
+    const bad = await t.http(a.token).get('/v1/exports/invoices?format=xls').expect(400);
+    expect(bad.body.code).toBe('VALIDATION_FAILED');
+  });
+
+  it('resumes after an invoice, by its exportCursor or by its number', async () => {
+    const records = (await get(a.token, 'format=jsonl').expect(200)).body.toString('utf8').trim().split('\n').map((l: string) => JSON.parse(l));
+    const cursor = records.find((r: { number: string }) => r.number === numbers[1]).exportCursor;
+    const byCursor = (await get(a.token, `format=jsonl&cursor=${cursor}`).expect(200)).body.toString('utf8').trim().split('\n').map((l: string) => JSON.parse(l));
+    expect(byCursor.map((r: { number: string }) => r.number)).toEqual([numbers[2]]);
+    const byNumber = (await get(a.token, `format=jsonl&after=${numbers[0]}`).expect(200)).body.toString('utf8').trim().split('\n').map((l: string) => JSON.parse(l));
+    expect(byNumber.map((r: { number: string }) => r.number)).toEqual([numbers[1], numbers[2]]);
+    await t.http(a.token).get('/v1/exports/invoices?cursor=nonsense').expect(400);
+  });
+
+  it('zip: a folder per invoice with XML, PDF and OFD, and a manifest of SHA-256 digests', async () => {
+    const res = await get(a.token, 'format=zip').expect(200);
+    expect(res.headers['content-type']).toBe('application/zip');
+    const files = unzipSync(new Uint8Array(res.body as Buffer));
+    for (const n of numbers) for (const ext of ['xml', 'pdf', 'ofd']) expect(files[`${n}/${n}.${ext}`]).toBeDefined();
+    const manifest = Buffer.from(files['manifest.csv']).toString('utf8').trim().split('\r\n');
+    expect(manifest[0]).toBe('path,sha256,bytes,exportCursor');
+    expect(manifest).toHaveLength(1 + numbers.length * 3);
+    for (const row of manifest.slice(1)) {
+      const [path, sha, bytes] = row.split(',');
+      expect(createHash('sha256').update(files[path]).digest('hex')).toBe(sha);
+      expect(files[path].length).toBe(Number(bytes));
+    }
+  });
+});
+
+describe('exports stream: memory stays flat', () => {
+  let t: TestApp;
+  let seller: { taxId: string; token: string };
+  const TOTAL = 2000;
+
+  beforeAll(async () => {
+    t = await startApp();
+    await setClock(t, '2023-07-20T09:00:00+08:00');
+    seller = await registerTaxpayer(t);
+    // Many invoices, written straight to the tables (issuing them one by one is not what is tested).
+    const base = Date.parse('2023-07-01T00:00:00Z');
+    const invoices: InvoiceEntity[] = [];
+    const lines: InvoiceLineEntity[] = [];
+    for (let i = 0; i < TOTAL; i++) {
+      const number = `2322200${String(i + 1).padStart(13, '0')}`;
+      invoices.push({
+        number, type: 'ordinary', medium: 'electronic', color: 'blue', status: 'issued', issuedAt: new Date(base + i * 1000), period: '2023-07',
+        sellerTaxId: seller.taxId, sellerName: '卖方', sellerAddress: '', sellerPhone: '', sellerBankName: '', sellerBankAccount: '',
+        buyerTaxId: null, buyerName: '个人', buyerAddress: '', buyerPhone: '', buyerBankName: '', buyerBankAccount: '', buyerEmail: null,
+        priceIncludesTax: false, totalAmount: 10000n, totalTax: 1300n, totalWithTax: 11300n, remarks: '', drawer: '', specificBusinessType: null,
+        specificBusiness: null, usage: null, usageConfirmedAt: null, accountingEntry: 'not_entered', voidedAt: null, issuedBy: 'test', blueNumber: null, redConfirmationId: null,
+      });
+      lines.push({ invoiceNumber: number, lineNo: 1, itemName: '商品', categoryShortName: '计算机', taxClassificationCode: '1090511030000000000', spec: '', unit: '', quantity: null, unitPrice: null, amount: 10000n, taxRate: '0.13', taxAmount: 1300n, preferentialPolicy: null });
+    }
+    for (let i = 0; i < TOTAL; i += 400) {
+      await t.dataSource.manager.insert(InvoiceEntity, invoices.slice(i, i + 400));
+      await t.dataSource.manager.insert(InvoiceLineEntity, lines.slice(i, i + 400));
+    }
+    await t.app.listen(0, '127.0.0.1');
+  }, 120_000);
+  afterAll(() => t.close());
+
+  it('sends records before it reads the next page: nothing is built in memory first', async () => {
+    const runner = t.dataSource.createQueryRunner();
+    const proto = Object.getPrototypeOf(runner);
+    await runner.release();
+    const original = proto.query;
+    let pages = 0;
+    let firstData!: () => void;
+    const received = new Promise<void>((resolve) => (firstData = resolve));
+    let pagesBeforeFirstData = -1;
+    // The second page is read only once the client has received data: an export that buffered
+    // its output would never send anything before that, and would hang here.
+    const spy = jest.spyOn(proto, 'query').mockImplementation(async function (this: unknown, ...args: unknown[]) {
+      if (/FROM\s+["`]invoice_lines["`]/i.test(String(args[0])) && ++pages === 2) await received;
+      return original.apply(this, args);
+    });
+    try {
+      const port = (t.app.getHttpServer().address() as AddressInfo).port;
+      const response = await new Promise<http.IncomingMessage>((resolve, reject) =>
+        http.get({ host: '127.0.0.1', port, path: '/v1/exports/invoices?format=jsonl', headers: { authorization: `Bearer ${seller.token}` } }, resolve).on('error', reject),
+      );
+      expect(response.statusCode).toBe(200);
+      let records = 0;
+      let rest = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        if (pagesBeforeFirstData < 0) {
+          pagesBeforeFirstData = pages;
+          firstData();
+        }
+        const parts = (rest + chunk).split('\n');
+        rest = parts.pop()!;
+        records += parts.length;
+      });
+      await new Promise((r) => response.on('end', r));
+      expect(pagesBeforeFirstData).toBeLessThanOrEqual(2);
+      expect(records).toBe(TOTAL);
+      expect(pages).toBe(TOTAL / 500);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
