@@ -2,7 +2,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { once } from 'node:events';
 import { Injectable } from '@nestjs/common';
 import type { Response } from 'express';
 import { Zip, ZipDeflate, ZipPassThrough } from 'fflate';
@@ -45,7 +44,16 @@ function boundary(value: string | undefined, field: string, end: boolean): Date 
 
 /** Waits for the socket to drain when its buffer is full: the export never runs ahead of the client. */
 async function write(res: Response, chunk: string | Uint8Array): Promise<void> {
-  if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+  if (res.write(chunk)) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 /**

@@ -128,6 +128,48 @@ async function bareIssue(pool: Pool, seller: string, period: string, number: str
   }
 }
 
+const EXPORT_INVOICES = Number(process.env.BENCH_EXPORT_INVOICES ?? 100_000);
+
+/** The service's resident memory, from /proc (Linux). */
+function rssMb(pid: number): number {
+  const status = require('node:fs').readFileSync(`/proc/${pid}/status`, 'utf8') as string;
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+/** EXPORT_INVOICES invoices written straight into the tables, then exported as jsonl and csv
+ * while the service's memory is sampled: streamed, it must stay flat. */
+async function exportBench(url: string, service: ChildProcess, token: string, seller: string): Promise<void> {
+  const pool = createPool({ uri: url, connectionLimit: 4, timezone: 'Z' });
+  const start = Date.parse('2026-01-01T00:00:00Z');
+  for (let i = 0; i < EXPORT_INVOICES; i += 1000) {
+    const n = Math.min(1000, EXPORT_INVOICES - i);
+    const numbers = Array.from({ length: n }, (_, k) => `26229${String(500_000_000_000_000 + i + k).padStart(15, '0')}`);
+    await pool.query(
+      `INSERT INTO invoices (number, type, medium, color, status, issued_at, period, seller_tax_id, seller_name, seller_address, seller_phone, seller_bank_name, seller_bank_account,
+        buyer_tax_id, buyer_name, buyer_address, buyer_phone, buyer_bank_name, buyer_bank_account, buyer_email, price_includes_tax, total_amount, total_tax, total_with_tax,
+        remarks, drawer, specific_business_type, specific_business, \`usage\`, accounting_entry, voided_at, issued_by) VALUES ?`,
+      [numbers.map((num, k) => [num, 'ordinary', 'electronic', 'blue', 'issued', new Date(start + (i + k) * 1000), '2026-01', seller, '压测企业', '', '', '', '', null, '个人消费者', '', '', '', '', null, 0, 1080000, 137300, 1217300, '', '压测', null, null, null, 'not_entered', null, 'bench'])],
+    );
+    await pool.query(
+      'INSERT INTO invoice_lines (invoice_number, line_no, item_name, category_short_name, tax_classification_code, spec, unit, quantity, unit_price, amount, tax_rate, tax_amount, preferential_policy) VALUES ?',
+      [numbers.map((num) => [num, 1, '笔记本电脑', '计算机', '1090511030000000000', 'X1', '台', '2', '5000', 1000000, '0.13', 130000, null])],
+    );
+  }
+  await pool.end();
+  console.log(`\nexport of ${EXPORT_INVOICES} invoices (one line each), the service's resident memory`);
+  for (const format of ['jsonl', 'csv']) {
+    const before = rssMb(service.pid!);
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssMb(service.pid!))), 100);
+    const t0 = Date.now();
+    const res = await fetch(`http://127.0.0.1:${PORT}/v1/exports/invoices?format=${format}&taxId=${seller}&direction=issued`, { headers: { authorization: `Bearer ${token}` } });
+    let bytes = 0;
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) bytes += chunk.length;
+    clearInterval(sampler);
+    console.log(`  ${format.padEnd(5)} ${(bytes / 1048576).toFixed(1).padStart(7)} MB in ${((Date.now() - t0) / 1000).toFixed(1)} s; RSS ${before.toFixed(0)} MB before, ${peak.toFixed(0)} MB at most (+${(peak - before).toFixed(0)} MB)`);
+  }
+}
+
 function table(results: Result[], pairs: [string, string][]) {
   const rate = (r: Result) => r.count / r.seconds;
   console.log(`\n${CLIENTS} concurrent clients, ${SECONDS} s per scenario, ${LINES.length} lines per invoice\n`);
@@ -166,6 +208,7 @@ async function main() {
     const issue = async (token: string) => (await api('POST', '/v1/invoices', token, BODY)).status === 201;
     results.push(await load('service, many taxpayers', (c) => issue(tokens[(c * 7 + Math.floor(Math.random() * TAXPAYERS)) % TAXPAYERS])));
     results.push(await load('service, one hot taxpayer', () => issue(tokens[TAXPAYERS])));
+    await exportBench(url.toString(), service, tokens[0], taxId(0));
     service.kill('SIGTERM');
     await new Promise((r) => service!.once('exit', r));
     service = null;
@@ -173,6 +216,11 @@ async function main() {
     // The floor: the same statements through mysql2, same concurrency, no HTTP, no Nest.
     const pool = createPool({ uri: url.toString(), connectionLimit: CLIENTS, timezone: 'Z', supportBigNumbers: true, bigNumberStrings: true });
     const period = (await pool.query("SELECT MAX(period) AS p FROM quota_months"))[0] as { p: string }[];
+    // Every benchmark taxpayer gets its month's row, as the service would have made it.
+    await pool.query(
+      'INSERT IGNORE INTO quota_months (taxpayer_id, period, total, used, temporary_adjusted, temporary_raise, ledger_seq, created_at) VALUES ?',
+      [Array.from({ length: TAXPAYERS + 1 }, (_, i) => [taxId(i), period[0].p, 900000000000000, 0, 0, 0, 0, new Date()])],
+    );
     let sequence = 900_000_000_000_000;
     const next = () => `26229${String(sequence++).padStart(15, '0')}`;
     results.push(await load('bare SQL, many taxpayers', () => bareIssue(pool, taxId(Math.floor(Math.random() * TAXPAYERS)), period[0].p, next())));
