@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Problems } from '../common/problem';
 import { CurrentPrincipal, Public, Roles } from './auth.decorators';
@@ -41,8 +42,8 @@ export class AuthController {
   @Post('auth/sessions')
   @Public()
   @ApiOperation({ summary: 'Sign in with username and password; returns a session token' })
-  login(@Body() dto: LoginDto) {
-    return this.auth.login(dto);
+  login(@Body() dto: LoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.auth.login(dto, req.ip ?? 'unknown', res);
   }
 
   @Delete('auth/sessions/current')

@@ -26,6 +26,13 @@ export class UserEntity {
 
   @InstantColumn({ name: 'created_at' })
   createdAt: Date;
+
+  /** Consecutive failed sign-ins; LOGIN_MAX_FAILURES of them lock the account until locked_until. */
+  @Column({ name: 'failed_logins', type: 'integer', default: 0 })
+  failedLogins: number;
+
+  @InstantColumn({ name: 'locked_until', nullable: true })
+  lockedUntil: Date | null;
 }
 
 @Entity('api_keys')

@@ -1,6 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Problems } from '../common/problem';
+import { RateLimiter } from '../common/rate-limit';
+import { AppConfig } from '../config/config';
 import { Role } from './auth.entities';
 import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators';
 import { AuthService } from './auth.service';
@@ -11,6 +13,8 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
+    private readonly limiter: RateLimiter,
+    private readonly config: AppConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -18,11 +22,16 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
 
     const request = context.switchToHttp().getRequest();
+    const response = context.switchToHttp().getResponse();
     const header: unknown = request.headers['authorization'];
     const match = typeof header === 'string' ? /^Bearer\s+(\S{1,512})\s*$/i.exec(header) : null;
-    if (!match) throw Problems.unauthenticated();
-    const principal = await this.auth.authenticate(match[1]);
-    if (!principal) throw Problems.unauthenticated('the bearer token is unknown, expired or revoked');
+    const principal = match ? await this.auth.authenticate(match[1]) : null;
+    if (!principal) {
+      // Unauthenticated calls (token guessing included) are limited per client IP, more strictly.
+      await this.limiter.hit(`ip:${request.ip}`, this.config.anonymousRateLimitPerMinute, response, 'unauthenticated requests from this address');
+      throw match ? Problems.unauthenticated('the bearer token is unknown, expired or revoked') : Problems.unauthenticated();
+    }
+    await this.limiter.hit(`principal:${principal.actorRef}`, this.config.rateLimitPerMinute, response, 'requests for this principal');
     request.principal = principal;
 
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);

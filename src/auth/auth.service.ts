@@ -3,7 +3,9 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import * as bcrypt from 'bcrypt';
 import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { Problems } from '../common/problem';
+import type { Response } from 'express';
+import { ProblemException, Problems } from '../common/problem';
+import { RateLimiter } from '../common/rate-limit';
 import { formatCst } from '../common/time';
 import { AppConfig } from '../config/config';
 import { isDuplicate } from '../database/db-errors';
@@ -27,6 +29,7 @@ export class AuthService implements OnApplicationBootstrap {
     private readonly config: AppConfig,
     private readonly audit: AuditService,
     private readonly taxpayers: TaxpayersService,
+    private readonly limiter: RateLimiter,
   ) {}
 
   /** BOOTSTRAP_ADMIN_TOKEN: with no admin yet, create one whose API key is that token. */
@@ -37,7 +40,7 @@ export class AuthService implements OnApplicationBootstrap {
       const admins = await em.count(UserEntity, { where: { role: 'admin' } });
       if (admins > 0) return;
       const now = new Date();
-      const user: UserEntity = { id: randomUUID(), username: BOOTSTRAP_ADMIN, passwordHash: null, role: 'admin', taxpayerId: null, createdAt: now };
+      const user: UserEntity = { id: randomUUID(), username: BOOTSTRAP_ADMIN, passwordHash: null, role: 'admin', taxpayerId: null, createdAt: now, failedLogins: 0, lockedUntil: null };
       await em.insert(UserEntity, user);
       const key: ApiKeyEntity = {
         id: randomUUID(), name: 'bootstrap admin', tokenDigest: tokenDigest(token), role: 'admin',
@@ -80,7 +83,7 @@ export class AuthService implements OnApplicationBootstrap {
     if (Buffer.byteLength(dto.password, 'utf8') > 72) throw Problems.field('password', 'must be at most 72 bytes in UTF-8 (bcrypt ignores the rest)');
     const username = dto.username.toLowerCase();
     const passwordHash = await bcrypt.hash(dto.password, this.config.bcryptCost);
-    const user: UserEntity = { id: randomUUID(), username, passwordHash, role: dto.role, taxpayerId, createdAt: new Date() };
+    const user: UserEntity = { id: randomUUID(), username, passwordHash, role: dto.role, taxpayerId, createdAt: new Date(), failedLogins: 0, lockedUntil: null };
     await this.db.transaction(async (em) => {
       if (await em.exists(UserEntity, { where: { username } })) throw Problems.alreadyExists(`user ${username}`);
       await insertOrConflict(em, UserEntity, user, `user ${username}`);
@@ -114,14 +117,29 @@ export class AuthService implements OnApplicationBootstrap {
     });
   }
 
-  async login(dto: LoginDto) {
+  /**
+   * Signs in. Attempts are limited per client IP (LOGIN_RATE_LIMIT a minute); LOGIN_MAX_FAILURES
+   * consecutive failures lock the account for LOGIN_LOCK_SECONDS (kept in the database, so every
+   * process sees it). An unknown user costs one bcrypt comparison too (no timing oracle).
+   */
+  async login(dto: LoginDto, ip: string, res?: Response) {
+    await this.limiter.hit(`login:${ip}`, this.config.loginRateLimit, res, 'sign-in attempts from this address');
     const username = dto.username.toLowerCase();
     const user = await this.db.dataSource.manager.findOne(UserEntity, { where: { username } });
+    const now = new Date();
+    if (user?.lockedUntil && user.lockedUntil > now) {
+      const retryAfter = Math.ceil((user.lockedUntil.getTime() - now.getTime()) / 1000);
+      res?.setHeader('Retry-After', String(retryAfter));
+      throw new ProblemException(429, 'RATE_LIMITED', `too many failed sign-ins: the account is locked for ${retryAfter} s`, { retryAfter });
+    }
     const hash = user?.passwordHash ?? (await this.dummy());
     const ok = await bcrypt.compare(dto.password, hash);
-    if (!user || !user.passwordHash || !ok) throw Problems.unauthenticated('invalid username or password');
+    if (!user || !user.passwordHash || !ok) {
+      if (user) await this.failedLogin(user);
+      throw Problems.unauthenticated('invalid username or password');
+    }
+    if (user.failedLogins > 0 || user.lockedUntil) await this.db.transaction((em) => em.update(UserEntity, { id: user.id }, { failedLogins: 0, lockedUntil: null }));
     const token = newToken('eis');
-    const now = new Date();
     const session: SessionEntity = {
       id: randomUUID(), tokenDigest: tokenDigest(token), userId: user.id, createdAt: now,
       expiresAt: new Date(now.getTime() + this.config.sessionTtlMinutes * 60_000), revokedAt: null,
@@ -133,6 +151,23 @@ export class AuthService implements OnApplicationBootstrap {
       });
     });
     return { token, expiresAt: formatCst(session.expiresAt) };
+  }
+
+  private async failedLogin(user: UserEntity): Promise<void> {
+    const lockUntil = new Date(Date.now() + this.config.loginLockSeconds * 1000);
+    await this.db.transaction(async (em) => {
+      // Counted in the database, one statement, so that concurrent attempts all count.
+      await em.createQueryBuilder().update(UserEntity)
+        .set({ failedLogins: () => 'failed_logins + 1' })
+        .where('id = :id', { id: user.id })
+        .execute();
+      const { failedLogins } = await em.findOneByOrFail(UserEntity, { id: user.id });
+      if (failedLogins >= this.config.loginMaxFailures) {
+        await em.update(UserEntity, { id: user.id }, { failedLogins: 0, lockedUntil: lockUntil });
+        await this.audit.record(em, 'system', { action: 'user.locked', objectType: 'user', objectId: user.id, taxpayerId: user.taxpayerId, after: { lockedUntil: lockUntil.toISOString() } });
+      }
+      await this.audit.record(em, 'system', { action: 'session.failed', objectType: 'user', objectId: user.id, taxpayerId: user.taxpayerId, after: { failedLogins } });
+    });
   }
 
   async logout(principal: Principal): Promise<void> {

@@ -28,6 +28,13 @@ export class AppConfig {
   /** Verifications (查验) allowed per client IP per minute. */
   verifyRateLimit!: number;
   /** smtp:// or smtps:// URL of the mail relay; null: messages are written as .eml files to outboxDir. */
+  /** Requests per minute per authenticated principal; per client IP when unauthenticated. */
+  rateLimitPerMinute!: number;
+  anonymousRateLimitPerMinute!: number;
+  /** Sign-in attempts per client IP per minute, and the per-account lockout. */
+  loginRateLimit!: number;
+  loginMaxFailures!: number;
+  loginLockSeconds!: number;
   smtpUrl!: string | null;
   mailFrom!: string;
   outboxDir!: string;
@@ -111,6 +118,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.temporaryUpliftPercent = integer(env, 'TEMP_ADJUST_UPLIFT_PERCENT', 20, 0, 1000, problems);
 
   config.verifyRateLimit = integer(env, 'VERIFY_RATE_LIMIT', 60, 1, 1_000_000, problems);
+
+  config.rateLimitPerMinute = integer(env, 'RATE_LIMIT_PER_MINUTE', 60000, 1, 10_000_000, problems);
+  config.anonymousRateLimitPerMinute = integer(env, 'ANON_RATE_LIMIT_PER_MINUTE', 300, 1, 10_000_000, problems);
+  config.loginRateLimit = integer(env, 'LOGIN_RATE_LIMIT', 20, 1, 100_000, problems);
+  config.loginMaxFailures = integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000, problems);
+  config.loginLockSeconds = integer(env, 'LOGIN_LOCK_SECONDS', 900, 1, 86_400, problems);
 
   const smtp = env.SMTP_URL ?? '';
   if (smtp && !/^smtps?:\/\/[^/]+/.test(smtp)) problems.push('SMTP_URL must be smtp://[user:pass@]host[:port] or smtps://...');

@@ -66,7 +66,7 @@ async function load(name: string, op: (client: number) => Promise<boolean>): Pro
 async function startService(url: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: root,
-    env: { PATH: process.env.PATH, NODE_ENV: 'production', DATABASE_URL: url, PORT: String(PORT), BOOTSTRAP_ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'warn' },
+    env: { PATH: process.env.PATH, NODE_ENV: 'production', DATABASE_URL: url, PORT: String(PORT), BOOTSTRAP_ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '10000000' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let i = 0; i < 120; i++) {
