@@ -6,6 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import type { Response } from 'express';
 import { ProblemException, Problems } from '../common/problem';
 import { RateLimiter } from '../common/rate-limit';
+import { TtlCache } from '../common/ttl-cache';
 import { formatCst } from '../common/time';
 import { AppConfig } from '../config/config';
 import { isDuplicate } from '../database/db-errors';
@@ -23,6 +24,8 @@ export class AuthService implements OnApplicationBootstrap {
   private readonly logger = new Logger(AuthService.name);
   /** Compared against when the username is unknown, so both failures cost one bcrypt. */
   private dummyHash: Promise<string> | null = null;
+  /** Resolved tokens, for CACHE_SECONDS: revocation in this process is immediate, in another within that time. */
+  private readonly principals: TtlCache<string, Principal>;
 
   constructor(
     private readonly db: Db,
@@ -30,7 +33,9 @@ export class AuthService implements OnApplicationBootstrap {
     private readonly audit: AuditService,
     private readonly taxpayers: TaxpayersService,
     private readonly limiter: RateLimiter,
-  ) {}
+  ) {
+    this.principals = new TtlCache(config.cacheSeconds * 1000);
+  }
 
   /** BOOTSTRAP_ADMIN_TOKEN: with no admin yet, create one whose API key is that token. */
   async onApplicationBootstrap(): Promise<void> {
@@ -58,17 +63,23 @@ export class AuthService implements OnApplicationBootstrap {
   /** Resolves a bearer token to a principal, or null. */
   async authenticate(token: string): Promise<Principal | null> {
     const digest = tokenDigest(token);
+    const cached = this.principals.get(digest);
+    if (cached) return cached;
     const repo = this.db.dataSource.manager;
     if (token.startsWith('eis_')) {
       const session = await repo.findOne(SessionEntity, { where: { tokenDigest: digest } });
       if (!session || session.revokedAt || session.expiresAt.getTime() <= Date.now()) return null;
       const user = await repo.findOne(UserEntity, { where: { id: session.userId } });
       if (!user) return null;
-      return { kind: 'session', id: session.id, role: user.role, taxpayerId: user.taxpayerId, actorRef: `user:${user.id}` };
+      const principal: Principal = { kind: 'session', id: session.id, role: user.role, taxpayerId: user.taxpayerId, actorRef: `user:${user.id}` };
+      this.principals.set(digest, principal, session.expiresAt.getTime());
+      return principal;
     }
     const key = await repo.findOne(ApiKeyEntity, { where: { tokenDigest: digest } });
     if (!key || key.revokedAt) return null;
-    return { kind: 'api_key', id: key.id, role: key.role, taxpayerId: key.taxpayerId, actorRef: `api_key:${key.id}` };
+    const principal: Principal = { kind: 'api_key', id: key.id, role: key.role, taxpayerId: key.taxpayerId, actorRef: `api_key:${key.id}` };
+    this.principals.set(digest, principal);
+    return principal;
   }
 
   private async checkScope(role: Role, taxpayerId: string | undefined): Promise<string | null> {
@@ -113,6 +124,7 @@ export class AuthService implements OnApplicationBootstrap {
       if (key.revokedAt) return; // revoking twice is a no-op: DELETE is idempotent
       const revokedAt = new Date();
       await em.update(ApiKeyEntity, { id }, { revokedAt });
+      this.principals.delete(key.tokenDigest);
       await this.audit.record(em, actor, { action: 'api_key.revoked', objectType: 'api_key', objectId: id, taxpayerId: key.taxpayerId, before: { revokedAt: null }, after: { revokedAt: revokedAt.toISOString() } });
     });
   }
@@ -172,6 +184,7 @@ export class AuthService implements OnApplicationBootstrap {
 
   async logout(principal: Principal): Promise<void> {
     if (principal.kind !== 'session') throw Problems.invalidState('this token is an API key; revoke it with DELETE /v1/api-keys/{id}');
+    this.principals.deleteWhere((p) => p.kind === 'session' && p.id === principal.id);
     await this.db.transaction(async (em) => {
       await em.update(SessionEntity, { id: principal.id }, { revokedAt: new Date() });
       await this.audit.record(em, principal, { action: 'session.revoked', objectType: 'session', objectId: principal.id, taxpayerId: principal.taxpayerId });

@@ -28,6 +28,8 @@ export class AppConfig {
   /** Verifications (查验) allowed per client IP per minute. */
   verifyRateLimit!: number;
   /** smtp:// or smtps:// URL of the mail relay; null: messages are written as .eml files to outboxDir. */
+  /** How long a process may reuse a resolved token or a taxpayer row (0: never). */
+  cacheSeconds!: number;
   /** Requests per minute per authenticated principal; per client IP when unauthenticated. */
   rateLimitPerMinute!: number;
   anonymousRateLimitPerMinute!: number;
@@ -119,6 +121,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   config.verifyRateLimit = integer(env, 'VERIFY_RATE_LIMIT', 60, 1, 1_000_000, problems);
 
+  config.cacheSeconds = integer(env, 'CACHE_SECONDS', 5, 0, 300, problems);
   config.rateLimitPerMinute = integer(env, 'RATE_LIMIT_PER_MINUTE', 60000, 1, 10_000_000, problems);
   config.anonymousRateLimitPerMinute = integer(env, 'ANON_RATE_LIMIT_PER_MINUTE', 300, 1, 10_000_000, problems);
   config.loginRateLimit = integer(env, 'LOGIN_RATE_LIMIT', 20, 1, 100_000, problems);

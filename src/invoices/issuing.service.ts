@@ -59,7 +59,7 @@ export class IssuingService {
 
   /** The caller's own taxpayer, which must be a pilot to issue. */
   async sellerOf(principal: Principal): Promise<TaxpayerEntity> {
-    const seller = principal.taxpayerId ? await this.taxpayers.find(principal.taxpayerId) : null;
+    const seller = principal.taxpayerId ? await this.taxpayers.findRecent(principal.taxpayerId) : null;
     if (!seller) throw Problems.forbidden('only a taxpayer principal issues invoices');
     if (!seller.pilot) throw Problems.invalidState(`taxpayer ${seller.taxId} is not a pilot taxpayer and cannot issue on this platform`);
     return seller;

@@ -210,7 +210,8 @@ export class QuotaOperationsService {
         action: 'quota.paper_collection', objectType: 'paper_collection', objectId: row.id, taxpayerId: taxId,
         after: { invoiceKind: row.invoiceKind, count: row.count, maxAmountPerInvoice: dto.maxAmountPerInvoice, amount: formatMoney(amount) },
       });
-      const month = await this.quota.consumeForIssue(em, context, amount, `collection ${row.id}`, principal.actorRef, 'paper_collection');
+      await this.quota.consumeForIssue(em, context, amount, `collection ${row.id}`, principal.actorRef, 'paper_collection');
+      const month = await this.quota.readMonth(em, context);
       const view = {
         id: row.id, invoiceKind: row.invoiceKind, count: row.count, maxAmountPerInvoice: formatMoney(max), amount: formatMoney(amount),
         collectedAt: formatCst(row.collectedAt), quota: this.quota.viewOf(month, context.windowCap),

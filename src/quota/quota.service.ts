@@ -209,7 +209,7 @@ export class QuotaService {
    * for an eligible taxpayer, one that raises the total and consumes together. Refused:
    * 422 QUOTA_EXCEEDED with `available`. Call it last in the transaction: it takes the hot row.
    */
-  async consumeForIssue(em: EntityManager, context: QuotaContext, amount: bigint, ref: string, actor: string, kind: LedgerKind = 'issue'): Promise<QuotaMonthEntity> {
+  async consumeForIssue(em: EntityManager, context: QuotaContext, amount: bigint, ref: string, actor: string, kind: LedgerKind = 'issue'): Promise<void> {
     const params = { amount: num(amount), ratio: this.policy.ratioPercent, uplift: this.policy.upliftPercent, cap: context.windowCap === null ? 0 : num(context.windowCap) };
     const capClause = context.windowCap === null ? '' : ' AND used + :amount <= :cap';
     const raiseDue = 'temporary_adjusted = 0 AND (used + :amount) * 100 >= total * :ratio';
@@ -220,9 +220,8 @@ export class QuotaService {
     if (context.eligible) plainQuery.andWhere(`NOT (${raiseDue})`);
     const plain = await plainQuery.execute();
     if (plain.affected === 1) {
-      const row = await this.readMonth(em, context);
-      await this.ledger(em, context, row.ledgerSeq, kind, amount, row.total, row.used, ref, actor);
-      return row;
+      await this.ledgerFromMonth(em, context, kind, amount, ref, actor);
+      return;
     }
     if (context.eligible) {
       const raise = this.db.intDiv('total * :uplift', 100);
@@ -246,7 +245,7 @@ export class QuotaService {
           action: 'quota.temporary', objectType: 'quota_month', objectId: `${context.taxpayerId}:${context.period}`, taxpayerId: context.taxpayerId,
           before: { total: formatMoney(row.total - row.temporaryRaise) }, after: { total: formatMoney(row.total), trigger: ref },
         });
-        return row;
+        return;
       }
     }
     const row = await this.readMonth(em, context);
@@ -298,8 +297,23 @@ export class QuotaService {
     return row;
   }
 
+  /**
+   * The ledger entry of the change this transaction just made to the month's row, written from the
+   * row itself (INSERT ... SELECT): its sequence number and the total and used after it, in one
+   * statement, without reading the hot row back first.
+   */
+  private async ledgerFromMonth(em: EntityManager, context: { taxpayerId: string; period: Period }, kind: LedgerKind, delta: bigint, ref: string, actor: string): Promise<void> {
+    const q = (name: string) => em.connection.driver.escape(name);
+    const at = em.connection.driver.preparePersistentValue(this.clock.now(), em.connection.getMetadata(QuotaLedgerEntity).findColumnWithPropertyName('at')!);
+    await em.query(
+      `INSERT INTO ${q('quota_ledger')} (${['taxpayer_id', 'period', 'seq', 'at', 'kind', 'delta', 'total_after', 'used_after', 'ref', 'actor'].map(q).join(', ')}) ` +
+        `SELECT ${q('taxpayer_id')}, ${q('period')}, ${q('ledger_seq')}, ?, ?, ?, ${q('total')}, ${q('used')}, ?, ? FROM ${q('quota_months')} WHERE ${q('taxpayer_id')} = ? AND ${q('period')} = ?`,
+      [at, kind, Number(delta), ref.slice(0, 64), actor, context.taxpayerId, context.period],
+    );
+  }
+
   /** The row as this transaction now sees it (after its own UPDATE, which holds the row). */
-  private readMonth(em: EntityManager, context: { taxpayerId: string; period: Period }): Promise<QuotaMonthEntity> {
+  readMonth(em: EntityManager, context: { taxpayerId: string; period: Period }): Promise<QuotaMonthEntity> {
     return em.findOneByOrFail(QuotaMonthEntity, { taxpayerId: context.taxpayerId, period: context.period });
   }
 

@@ -7,6 +7,8 @@ import { formatMoney, parseMoney } from '../common/money';
 import { decodeCursor, encodeCursor, Page, PageQuery, pageLimit } from '../common/pagination';
 import { Problems } from '../common/problem';
 import { formatCst } from '../common/time';
+import { TtlCache } from '../common/ttl-cache';
+import { AppConfig } from '../config/config';
 import { Db } from '../database/db.service';
 import { PROVINCES, provinceProblem } from './provinces';
 import { CreateTaxpayerDto, UpdateTaxpayerDto } from './taxpayer.dto';
@@ -39,11 +41,16 @@ export type TaxpayerView = ReturnType<typeof taxpayerView>;
 
 @Injectable()
 export class TaxpayersService {
+  private readonly recent: TtlCache<string, TaxpayerEntity>;
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly audit: AuditService,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.recent = new TtlCache(config.cacheSeconds * 1000);
+  }
 
   async exists(taxId: string): Promise<boolean> {
     return this.db.dataSource.manager.exists(TaxpayerEntity, { where: { taxId } });
@@ -52,6 +59,15 @@ export class TaxpayersService {
   /** The taxpayer, or null. No scope check: for other modules' use. */
   find(taxId: string): Promise<TaxpayerEntity | null> {
     return this.db.dataSource.manager.findOne(TaxpayerEntity, { where: { taxId } });
+  }
+
+  /** The same, possibly up to CACHE_SECONDS old (a change in this process is seen at once): for hot paths. */
+  async findRecent(taxId: string): Promise<TaxpayerEntity | null> {
+    const cached = this.recent.get(taxId);
+    if (cached) return cached;
+    const row = await this.find(taxId);
+    if (row) this.recent.set(taxId, row);
+    return row;
   }
 
   async register(actor: Principal, dto: CreateTaxpayerDto): Promise<TaxpayerView> {
@@ -120,6 +136,7 @@ export class TaxpayersService {
       if (dto.paperMaxAmountPerInvoice !== undefined) row.paperMaxAmountPerInvoice = parseMoney(dto.paperMaxAmountPerInvoice);
       row.updatedAt = this.clock.now();
       await em.save(TaxpayerEntity, row);
+      this.recent.delete(taxId);
       const after = taxpayerView(row);
       await this.audit.record(em, actor, { action: 'taxpayer.updated', objectType: 'taxpayer', objectId: taxId, taxpayerId: taxId, before, after });
       return after;
