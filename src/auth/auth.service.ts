@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import * as bcrypt from 'bcrypt';
-import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Response } from 'express';
 import { ProblemException, Problems } from '../common/problem';
@@ -9,7 +8,7 @@ import { RateLimiter } from '../common/rate-limit';
 import { TtlCache } from '../common/ttl-cache';
 import { formatCst } from '../common/time';
 import { AppConfig } from '../config/config';
-import { isDuplicate } from '../database/db-errors';
+import { insertOrConflict, isDuplicate } from '../database/db-errors';
 import { Db } from '../database/db.service';
 import { TaxpayersService } from '../taxpayers/taxpayers.service';
 import { ApiKeyEntity, Role, SessionEntity, UserEntity } from './auth.entities';
@@ -194,15 +193,5 @@ export class AuthService implements OnApplicationBootstrap {
   private dummy(): Promise<string> {
     this.dummyHash ??= bcrypt.hash('not-a-password-of-anyone', this.config.bcryptCost);
     return this.dummyHash;
-  }
-}
-
-/** Insert, turning a unique-key race into 409 ALREADY_EXISTS. */
-export async function insertOrConflict<T extends object>(em: EntityManager, entity: new () => T, row: T, what: string): Promise<void> {
-  try {
-    await em.insert(entity, row as never);
-  } catch (error) {
-    if (isDuplicate(error)) throw Problems.alreadyExists(what);
-    throw error;
   }
 }

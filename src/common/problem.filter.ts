@@ -30,11 +30,13 @@ export function toProblem(error: unknown, logger: Logger, request?: Request): Pr
   return { type: problemType('INTERNAL'), title: PROBLEM_TITLES.INTERNAL, status: 500, detail: 'an unexpected error occurred; it has been logged', code: 'INTERNAL' };
 }
 
-/** Errors raised by Express middleware (body-parser) carry a status of their own. */
+/** Errors raised by Express middleware (body-parser, http-errors) carry a status of their own:
+ * a client error they mark as such (a `type`, or `expose`) keeps it. */
 function httpStatusOf(error: unknown): number | undefined {
-  const e = error as { status?: unknown; statusCode?: unknown; type?: unknown };
+  const e = error as { status?: unknown; statusCode?: unknown; type?: unknown; expose?: unknown };
   const status = typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : undefined;
-  return typeof e?.type === 'string' && status !== undefined ? status : undefined;
+  if (status === undefined || status < 400 || status >= 500) return undefined;
+  return typeof e.type === 'string' || e.expose === true ? status : undefined;
 }
 
 function clientDetail(error: unknown, status: number, request?: Request): string {
@@ -42,6 +44,7 @@ function clientDetail(error: unknown, status: number, request?: Request): string
   if (type === 'entity.parse.failed') return 'the body is not valid JSON';
   if (type === 'entity.too.large') return 'the request body is larger than allowed';
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') return 'the body must be UTF-8';
+  if (!(error instanceof HttpException) && status === 400) return 'the body could not be read (is its Content-Encoding right?)';
   if (status === 404 && request) return `no route ${request.method} ${request.path}`;
   const message = error instanceof HttpException ? error.message : undefined;
   return message ?? PROBLEM_TITLES[CODE_BY_STATUS[status] ?? 'VALIDATION_FAILED'];

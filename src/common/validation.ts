@@ -62,6 +62,36 @@ export function createValidationPipe(): ValidationPipe {
   });
 }
 
+/** How deep a request body may nest: far beyond any real body, far short of the stack. */
+export const MAX_BODY_DEPTH = 32;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Walks a parsed body without recursion: refuses nesting deeper than MAX_BODY_DEPTH and strings
+ * that are not well-formed Unicode (a lone surrogate cannot be stored or rendered faithfully).
+ */
+export function bodyProblem(body: unknown): FieldError | null {
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: body, path: 'body', depth: 0 }];
+  while (stack.length) {
+    const { value, path, depth } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (LONE_SURROGATE.test(value)) return { field: path, message: 'is not well-formed Unicode (a lone surrogate)' };
+      continue;
+    }
+    if (!value || typeof value !== 'object') continue;
+    if (depth >= MAX_BODY_DEPTH) return { field: path, message: `nests deeper than ${MAX_BODY_DEPTH} levels` };
+    if (Array.isArray(value)) value.forEach((v, i) => stack.push({ value: v, path: `${path}[${i}]`, depth: depth + 1 }));
+    else {
+      for (const [k, v] of Object.entries(value)) {
+        if (LONE_SURROGATE.test(k)) return { field: path, message: 'has a field name that is not well-formed Unicode' };
+        stack.push({ value: v, path: path === 'body' ? k : `${path}.${k}`, depth: depth + 1 });
+      }
+    }
+  }
+  return null;
+}
+
 /** A copy without null-valued properties, at any depth: in a request, null means absent. */
 export function withoutNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutNulls);
@@ -72,9 +102,9 @@ export function withoutNulls(value: unknown): unknown {
 }
 
 /**
- * Rejects a body that is not a JSON object (an array, a string, null) before validation sees it,
- * and treats null in any field as absent (so an optional field may be sent as null, as
- * responses show it).
+ * Rejects a body that is not a JSON object (an array, a string, null), nests too deeply or holds
+ * ill-formed Unicode, before validation sees it; and treats null in any field as absent (so an
+ * optional field may be sent as null, as responses show it).
  */
 @Injectable()
 export class ObjectBodyPipe implements PipeTransform {
@@ -83,6 +113,8 @@ export class ObjectBodyPipe implements PipeTransform {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       throw Problems.field('body', 'must be a JSON object');
     }
+    const problem = bodyProblem(value);
+    if (problem) throw Problems.validation([problem]);
     return withoutNulls(value);
   }
 }

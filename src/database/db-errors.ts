@@ -1,3 +1,6 @@
+import type { EntityManager } from 'typeorm';
+import { Problems } from '../common/problem';
+
 /** Whether a driver error is a unique-key violation (MySQL/MariaDB or SQLite). */
 export function isDuplicate(error: unknown): boolean {
   const e = error as { code?: string; driverError?: { code?: string }; message?: string };
@@ -7,3 +10,13 @@ export function isDuplicate(error: unknown): boolean {
 
 /** Rows per multi-row INSERT: well inside SQLite's 32766 bound variables and MySQL's packet size. */
 export const INSERT_CHUNK = 400;
+
+/** Insert, turning a unique-key race into 409 ALREADY_EXISTS. */
+export async function insertOrConflict<T extends object>(em: EntityManager, entity: new () => T, row: T, what: string): Promise<void> {
+  try {
+    await em.insert(entity, row as never);
+  } catch (error) {
+    if (isDuplicate(error)) throw Problems.alreadyExists(what);
+    throw error;
+  }
+}

@@ -9,6 +9,7 @@ import { Problems } from '../common/problem';
 import { formatCst } from '../common/time';
 import { TtlCache } from '../common/ttl-cache';
 import { AppConfig } from '../config/config';
+import { insertOrConflict } from '../database/db-errors';
 import { Db } from '../database/db.service';
 import { PROVINCES, provinceProblem } from './provinces';
 import { CreateTaxpayerDto, UpdateTaxpayerDto } from './taxpayer.dto';
@@ -101,7 +102,7 @@ export class TaxpayersService {
     if (pilot) row.initialQuota = dto.initialQuota === undefined ? defaultInitialQuota(row) : parseMoney(dto.initialQuota);
     await this.db.transaction(async (em) => {
       if (await em.exists(TaxpayerEntity, { where: { taxId: row.taxId } })) throw Problems.alreadyExists(`taxpayer ${row.taxId}`);
-      await em.insert(TaxpayerEntity, row);
+      await insertOrConflict(em, TaxpayerEntity, row, `taxpayer ${row.taxId}`); // a concurrent twin: 409 too
       await this.audit.record(em, actor, { action: 'taxpayer.registered', objectType: 'taxpayer', objectId: row.taxId, taxpayerId: row.taxId, after: taxpayerView(row) });
     });
     return taxpayerView(row);
