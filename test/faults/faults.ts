@@ -23,6 +23,8 @@ import { usccCheckCharacter } from '../../src/taxpayers/uscc';
 const SERVER = process.env.FAULTS_MYSQL_URL ?? process.env.MYSQL_URL ?? 'mysql://root:@127.0.0.1:3306/test';
 const REQUESTS = Number(process.env.FAULTS_REQUESTS ?? 600);
 const CLIENTS = 16;
+/** The load is paced to last about this long, so that the faults land in the middle of it. */
+const LOAD_SECONDS = 15;
 const PORTS = [39301, 39302];
 const ADMIN = `faults-admin-${randomBytes(8).toString('hex')}`;
 const root = path.resolve(__dirname, '../..');
@@ -123,9 +125,11 @@ async function main(): Promise<void> {
     let retries = 0;
     let next = 0;
     let done = 0;
+    const pause = (CLIENTS * LOAD_SECONDS * 1000) / REQUESTS;
     const worker = async () => {
       while (next < jobs.length) {
         const job = jobs[next++];
+        await sleep(pause * (0.5 + Math.random()));
         for (let attempt = 0; ; attempt++) {
           const port = PORTS[(attempt + next) % 2];
           try {
@@ -150,20 +154,27 @@ async function main(): Promise<void> {
       }
     };
 
-    const faults = (async () => {
-      while (done < REQUESTS / 3) await sleep(50);
-      log(`SIGKILL service process 1 after ${done} requests`);
+    // The faults, each checked to land while requests are still being sent.
+    const during = (what: string) => {
+      if (next >= jobs.length) problems.push(`${what} came after the load: the run proved nothing about it`);
+      log(`${what} after ${done} of ${REQUESTS} requests`);
+    };
+    const kill = (async () => {
+      while (done < REQUESTS / 4) await sleep(20);
+      during('SIGKILL of service process 1');
       processes[0]!.kill('SIGKILL');
       await sleep(1000);
       start(0, url.toString());
       await ready(PORTS[0]);
       log('service process 1 restarted');
-      while (done < (2 * REQUESTS) / 3) await sleep(50);
-      log(`restarting MariaDB after ${done} requests`);
+    })();
+    const restart = (async () => {
+      while (done < REQUESTS / 2) await sleep(20);
+      during('restart of MariaDB');
       await restartMariaDb();
       log('MariaDB is back');
     })();
-    await Promise.all([...Array.from({ length: CLIENTS }, worker), faults]);
+    await Promise.all([...Array.from({ length: CLIENTS }, worker), kill, restart]);
     log(`load done: ${acknowledged.size} acknowledged, ${refused} refused, ${retries} retries`);
 
     // Replays: the same key returns the same invoice, from either process.
