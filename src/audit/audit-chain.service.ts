@@ -1,3 +1,4 @@
+import { every } from '../common/every';
 import { createHash } from 'node:crypto';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AuditEventEntity } from './audit-event.entity';
@@ -47,18 +48,17 @@ export interface ChainReport {
 @Injectable()
 export class AuditChainService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('AuditChain');
-  private timer: NodeJS.Timeout | null = null;
+  private stop: () => void = () => undefined;
   private sealing: Promise<number> | null = null;
 
   constructor(private readonly db: Db) {}
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.seal().catch((e) => this.logger.warn(`sealing failed: ${e?.message}`)), SEAL_EVERY_MS);
-    this.timer.unref();
+    this.stop = every(SEAL_EVERY_MS, () => this.seal(), this.logger, 'sealing');
   }
 
   onModuleDestroy(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.stop();
   }
 
   /** Seals every committed, unsealed event; one sealer at a time (per process, and across processes on MySQL). */

@@ -1,3 +1,4 @@
+import { every } from './every';
 import { createHash } from 'node:crypto';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { Response } from 'express';
@@ -43,17 +44,16 @@ const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').diges
 @Injectable()
 export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Idempotency');
-  private sweeper: NodeJS.Timeout | null = null;
+  private stop: () => void = () => undefined;
 
   constructor(private readonly db: Db) {}
 
   onModuleInit(): void {
-    this.sweeper = setInterval(() => void this.sweep().catch((e) => this.logger.warn(`sweep failed: ${e?.message}`)), SWEEP_EVERY_MS);
-    this.sweeper.unref();
+    this.stop = every(SWEEP_EVERY_MS, () => this.sweep(), this.logger, 'the key sweep');
   }
 
   onModuleDestroy(): void {
-    if (this.sweeper) clearInterval(this.sweeper);
+    this.stop();
   }
 
   /** Deletes keys past retention (real time, not the business clock). */

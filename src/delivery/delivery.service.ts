@@ -1,3 +1,4 @@
+import { every } from '../common/every';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -38,7 +39,7 @@ export function deliveryView(d: DeliveryEntity) {
 export class DeliveryService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Delivery');
   private readonly transport: Transporter;
-  private sweeper: NodeJS.Timeout | null = null;
+  private stop: () => void = () => undefined;
 
   constructor(
     private readonly db: Db,
@@ -51,12 +52,11 @@ export class DeliveryService implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    this.sweeper = setInterval(() => void this.retryDue().catch((e) => this.logger.warn(`retry sweep failed: ${e?.message}`)), SWEEP_EVERY_MS);
-    this.sweeper.unref();
+    this.stop = every(SWEEP_EVERY_MS, () => this.retryDue(), this.logger, 'the retry sweep');
   }
 
   onModuleDestroy(): void {
-    if (this.sweeper) clearInterval(this.sweeper);
+    this.stop();
   }
 
   async deliver(principal: Principal, number: string, to: string, record: RecordResponse) {

@@ -1,3 +1,4 @@
+import { every } from '../common/every';
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import Decimal from 'decimal.js';
@@ -65,7 +66,7 @@ const summary = (s: RedConfirmationEntity) => ({
 @Injectable()
 export class RedLetterService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('RedLetters');
-  private sweeper: NodeJS.Timeout | null = null;
+  private stop: () => void = () => undefined;
 
   constructor(
     private readonly db: Db,
@@ -80,12 +81,11 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.invoices.useRelations((invoices) => this.relations(invoices));
-    this.sweeper = setInterval(() => void this.expireDue().catch((e) => this.logger.warn(`expiry sweep failed: ${e?.message}`)), SWEEP_EVERY_MS);
-    this.sweeper.unref();
+    this.stop = every(SWEEP_EVERY_MS, () => this.expireDue(), this.logger, 'the expiry sweep');
   }
 
   onModuleDestroy(): void {
-    if (this.sweeper) clearInterval(this.sweeper);
+    this.stop();
   }
 
   // ------------------------------------------------------------------ reading

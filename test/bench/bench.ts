@@ -12,6 +12,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { createConnection, createPool, Pool } from 'mysql2/promise';
 import { usccCheckCharacter } from '../../src/taxpayers/uscc';
+import { waitReady } from '../support/service-process';
 import { renderBench } from './render-bench';
 
 const SERVER = process.env.BENCH_MYSQL_URL ?? process.env.MYSQL_URL ?? 'mysql://root:@127.0.0.1:3306/test';
@@ -69,15 +70,8 @@ async function startService(url: string): Promise<ChildProcess> {
     env: { PATH: process.env.PATH, NODE_ENV: 'production', DATABASE_URL: url, PORT: String(PORT), BOOTSTRAP_ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '10000000' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  for (let i = 0; i < 120; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${PORT}/health/ready`)).ok) return child;
-    } catch {
-      // starting
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error('service did not start');
+  await waitReady(PORT);
+  return child;
 }
 
 async function api(method: string, route: string, token: string, body?: string) {

@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { quotaInvariants } from '../support/invariants';
+import { waitReady } from '../support/service-process';
 import { makeTaxId } from '../support/tax-ids';
 import { ADMIN_TOKEN, registerTaxpayer, scratchDatabase, setClock, startApp, taxpayerBody, TestApp } from '../support/test-app';
 
@@ -63,18 +64,6 @@ describe('100 concurrent issues for one taxpayer (SPEC 4: never over-issue)', ()
   let url: string;
   const ports = [41000 + (process.pid % 1000) * 2, 41001 + (process.pid % 1000) * 2];
 
-  async function waitHealthy(port: number) {
-    for (let i = 0; i < 120; i++) {
-      try {
-        if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).ok) return;
-      } catch {
-        // not up yet
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    throw new Error(`service on ${port} did not become ready`);
-  }
-
   beforeAll(async () => {
     ({ url, drop } = await scratchDatabase());
     for (const port of ports) {
@@ -85,7 +74,7 @@ describe('100 concurrent issues for one taxpayer (SPEC 4: never over-issue)', ()
       });
       children.push(child);
     }
-    await Promise.all(ports.map(waitHealthy));
+    await Promise.all(ports.map((port) => waitReady(port, 60)));
   }, 180_000);
 
   afterAll(async () => {

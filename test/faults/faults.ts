@@ -19,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { usccCheckCharacter } from '../../src/taxpayers/uscc';
+import { waitReady } from '../support/service-process';
 
 const SERVER = process.env.FAULTS_MYSQL_URL ?? process.env.MYSQL_URL ?? 'mysql://root:@127.0.0.1:3306/test';
 const REQUESTS = Number(process.env.FAULTS_REQUESTS ?? 600);
@@ -45,18 +46,6 @@ function start(index: number, url: string): ChildProcess {
   });
   processes[index] = child;
   return child;
-}
-
-async function ready(port: number, seconds = 90): Promise<void> {
-  for (let i = 0; i < seconds * 4; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).ok) return;
-    } catch {
-      // not up
-    }
-    await sleep(250);
-  }
-  throw new Error(`service on ${port} not ready`);
 }
 
 async function call(port: number, method: string, route: string, token: string, body?: unknown, key?: string) {
@@ -97,9 +86,9 @@ async function main(): Promise<void> {
   const problems: string[] = [];
   try {
     start(0, url.toString());
-    await ready(PORTS[0]);
+    await waitReady(PORTS[0]);
     start(1, url.toString());
-    await ready(PORTS[1]);
+    await waitReady(PORTS[1]);
 
     // Five sellers with ample quota and one whose quota runs out (refusals must stay refusals).
     const sellers: { taxId: string; token: string }[] = [];
@@ -165,7 +154,7 @@ async function main(): Promise<void> {
       processes[0]!.kill('SIGKILL');
       await sleep(1000);
       start(0, url.toString());
-      await ready(PORTS[0]);
+      await waitReady(PORTS[0]);
       log('service process 1 restarted');
     })();
     const restart = (async () => {
