@@ -5,7 +5,8 @@
  *
  * BENCH_MYSQL_URL (or MYSQL_URL; default mysql://root:@127.0.0.1:3306/test) names the server; a
  * scratch database is created and dropped. BENCH_SECONDS (default 8) per scenario,
- * BENCH_CLIENTS (default 32). Prints figures; asserts nothing.
+ * BENCH_CLIENTS (default 32; every scenario also runs at twice that), and the batch endpoint
+ * (50 invoices a request). Prints figures; asserts nothing.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -19,6 +20,7 @@ const SERVER = process.env.BENCH_MYSQL_URL ?? process.env.MYSQL_URL ?? 'mysql://
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
 const TAXPAYERS = 64;
+const BATCH = 50;
 const PORT = 39123;
 const ADMIN = `bench-admin-${randomBytes(8).toString('hex')}`;
 const root = path.resolve(__dirname, '../..');
@@ -35,22 +37,22 @@ const LINES = [
 ];
 const BODY = JSON.stringify({ type: 'ordinary', buyer: { name: '个人消费者' }, lines: LINES, drawer: '压测' });
 
-interface Result { name: string; count: number; errors: number; seconds: number; p50: number; p99: number }
+interface Result { name: string; clients: number; count: number; errors: number; seconds: number; p50: number; p99: number }
 
 function percentile(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
 }
 
-/** Runs `op` from CLIENTS loops for SECONDS; latencies in ms. */
-async function load(name: string, op: (client: number) => Promise<boolean>): Promise<Result> {
+/** Runs `op` from `clients` loops for SECONDS; latencies in ms; each successful op counts `perOp` invoices. */
+async function load(name: string, op: (client: number) => Promise<boolean>, clients = CLIENTS, perOp = 1): Promise<Result> {
   const latencies: number[] = [];
   let errors = 0;
   const warmupUntil = Date.now() + 1000;
-  while (Date.now() < warmupUntil) await Promise.all(Array.from({ length: CLIENTS }, (_, c) => op(c)));
+  while (Date.now() < warmupUntil) await Promise.all(Array.from({ length: clients }, (_, c) => op(c)));
   const started = process.hrtime.bigint();
   const until = Date.now() + SECONDS * 1000;
   await Promise.all(
-    Array.from({ length: CLIENTS }, async (_, c) => {
+    Array.from({ length: clients }, async (_, c) => {
       while (Date.now() < until) {
         const t0 = process.hrtime.bigint();
         const ok = await op(c).catch(() => false);
@@ -61,7 +63,7 @@ async function load(name: string, op: (client: number) => Promise<boolean>): Pro
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   latencies.sort((a, b) => a - b);
-  return { name, count: latencies.length, errors, seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return { name, clients, count: latencies.length * perOp, errors, seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
 async function startService(url: string): Promise<ChildProcess> {
@@ -166,16 +168,18 @@ async function exportBench(url: string, service: ChildProcess, token: string, se
 
 function table(results: Result[], pairs: [string, string][]) {
   const rate = (r: Result) => r.count / r.seconds;
-  console.log(`\n${CLIENTS} concurrent clients, ${SECONDS} s per scenario, ${LINES.length} lines per invoice\n`);
-  console.log('scenario                          invoices/s     p50 ms     p99 ms   errors');
+  console.log(`\n${SECONDS} s per scenario, ${LINES.length} lines per invoice; latency is per request (a batch request carries ${BATCH} invoices)\n`);
+  console.log('scenario                               clients   invoices/s     p50 ms     p99 ms   errors');
   for (const r of results) {
-    console.log(`${r.name.padEnd(32)} ${rate(r).toFixed(0).padStart(11)} ${r.p50.toFixed(1).padStart(10)} ${r.p99.toFixed(1).padStart(10)} ${String(r.errors).padStart(8)}`);
+    console.log(`${r.name.padEnd(38)} ${String(r.clients).padStart(7)} ${rate(r).toFixed(0).padStart(12)} ${r.p50.toFixed(1).padStart(10)} ${r.p99.toFixed(1).padStart(10)} ${String(r.errors).padStart(8)}`);
   }
   console.log('');
   for (const [a, b] of pairs) {
-    const x = results.find((r) => r.name === a)!;
-    const y = results.find((r) => r.name === b)!;
-    console.log(`${a} / ${b}: ${((rate(x) / rate(y)) * 100).toFixed(0)}%`);
+    for (const clients of [CLIENTS, CLIENTS * 2]) {
+      const x = results.find((r) => r.name === a && r.clients === clients);
+      const y = results.find((r) => r.name === b && r.clients === clients);
+      if (x && y) console.log(`${a} / ${b}, ${clients} clients: ${((rate(x) / rate(y)) * 100).toFixed(0)}%`);
+    }
   }
 }
 
@@ -200,15 +204,21 @@ async function main() {
       tokens.push(key.body.token);
     }
     const issue = async (token: string) => (await api('POST', '/v1/invoices', token, BODY)).status === 201;
-    results.push(await load('service, many taxpayers', (c) => issue(tokens[(c * 7 + Math.floor(Math.random() * TAXPAYERS)) % TAXPAYERS])));
-    results.push(await load('service, one hot taxpayer', () => issue(tokens[TAXPAYERS])));
+    const batchBody = JSON.stringify({ invoices: Array.from({ length: BATCH }, () => JSON.parse(BODY)) });
+    const batch = async (token: string) => (await api('POST', '/v1/invoices/batch', token, batchBody)).status === 200;
+    const anyTaxpayer = (c: number) => tokens[(c * 7 + Math.floor(Math.random() * TAXPAYERS)) % TAXPAYERS];
+    for (const clients of [CLIENTS, CLIENTS * 2]) {
+      results.push(await load('service, many taxpayers', (c) => issue(anyTaxpayer(c)), clients));
+      results.push(await load('service, one hot taxpayer', () => issue(tokens[TAXPAYERS]), clients));
+    }
+    results.push(await load(`service, batch of ${BATCH}, many taxpayers`, (c) => batch(anyTaxpayer(c)), CLIENTS, BATCH));
     await exportBench(url.toString(), service, tokens[0], taxId(0));
     service.kill('SIGTERM');
     await new Promise((r) => service!.once('exit', r));
     service = null;
 
     // The floor: the same statements through mysql2, same concurrency, no HTTP, no Nest.
-    const pool = createPool({ uri: url.toString(), connectionLimit: CLIENTS, timezone: 'Z', supportBigNumbers: true, bigNumberStrings: true });
+    const pool = createPool({ uri: url.toString(), connectionLimit: CLIENTS * 2, timezone: 'Z', supportBigNumbers: true, bigNumberStrings: true });
     const period = (await pool.query("SELECT MAX(period) AS p FROM quota_months"))[0] as { p: string }[];
     // Every benchmark taxpayer gets its month's row, as the service would have made it.
     await pool.query(
@@ -217,8 +227,10 @@ async function main() {
     );
     let sequence = 900_000_000_000_000;
     const next = () => `26229${String(sequence++).padStart(15, '0')}`;
-    results.push(await load('bare SQL, many taxpayers', () => bareIssue(pool, taxId(Math.floor(Math.random() * TAXPAYERS)), period[0].p, next())));
-    results.push(await load('bare SQL, one hot taxpayer', () => bareIssue(pool, taxId(TAXPAYERS), period[0].p, next())));
+    for (const clients of [CLIENTS, CLIENTS * 2]) {
+      results.push(await load('bare SQL, many taxpayers', () => bareIssue(pool, taxId(Math.floor(Math.random() * TAXPAYERS)), period[0].p, next()), clients));
+      results.push(await load('bare SQL, one hot taxpayer', () => bareIssue(pool, taxId(TAXPAYERS), period[0].p, next()), clients));
+    }
     await pool.end();
   } finally {
     if (service) service.kill('SIGTERM');
@@ -230,6 +242,7 @@ async function main() {
     ['service, many taxpayers', 'bare SQL, many taxpayers'],
     ['service, one hot taxpayer', 'bare SQL, one hot taxpayer'],
     ['service, one hot taxpayer', 'service, many taxpayers'],
+    [`service, batch of ${BATCH}, many taxpayers`, 'service, many taxpayers'],
   ]);
 }
 
