@@ -141,7 +141,8 @@ export class IssuingService {
     };
     await em.insert(InvoiceEntity, invoice);
     await insertChunked(em, InvoiceLineEntity, lines);
-    await this.audit.record(em, actor, { ...issuedEvent(invoice), after: { ...(issuedEvent(invoice).after as object), blueNumber: blue.number, redConfirmation: slip.number } });
+    const event = issuedEvent(invoice);
+    await this.audit.record(em, actor, { ...event, after: { ...(event.after as object), blueNumber: blue.number, redConfirmation: slip.number } });
     if (invoice.period === blue.period) {
       await this.quota.restore(em, { taxpayerId: blue.sellerTaxId, period: blue.period }, -totals.totalAmount, 'red_restore', number, actor.actorRef);
     }

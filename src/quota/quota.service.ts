@@ -340,7 +340,7 @@ export class QuotaService {
     return { items, nextCursor: rows.length > limit ? encodeCursor([Number(rows[limit - 1].seq)]) : null };
   }
 
-  /** Months that exist up to `period` for the given taxpayers (periodic runs). */
+  /** The pilot taxpayers registered by the end of `period` (those a periodic run covers). */
   registeredBy(period: Period) {
     return this.db.dataSource.manager.find(TaxpayerEntity, {
       where: { pilot: true, registeredAt: LessThanOrEqual(new Date(periodStart(shiftPeriod(period, 1)).getTime() - 1)) },
