@@ -7,6 +7,10 @@
  * scratch database is created and dropped. BENCH_SECONDS (default 8) per scenario,
  * BENCH_CLIENTS (default 32; every scenario also runs at twice that), and the batch endpoint
  * (50 invoices a request). Prints figures; asserts nothing.
+ *
+ * BENCH_ONLY (comma-separated: render, issue, batch, export, bare) runs some sections only.
+ * BENCH_CPU_PROF=<dir> runs the service under `node --cpu-prof` and writes its profile there
+ * when the service sections end; summarize it with test/bench/profile-summary.ts.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -24,6 +28,9 @@ const BATCH = 50;
 const PORT = 39123;
 const ADMIN = `bench-admin-${randomBytes(8).toString('hex')}`;
 const root = path.resolve(__dirname, '../..');
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
+const runs = (section: string) => !ONLY || ONLY.has(section);
+const CPU_PROF = process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : null;
 
 const taxId = (n: number) => {
   const first17 = `91220100MB${String(n).padStart(7, '0')}`;
@@ -67,7 +74,8 @@ async function load(name: string, op: (client: number) => Promise<boolean>, clie
 }
 
 async function startService(url: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['dist/main.js'], {
+  const profile = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`, '-r', path.join(__dirname, 'profile-preload.js')] : [];
+  const child = spawn(process.execPath, [...profile, 'dist/main.js'], {
     cwd: root,
     env: { PATH: process.env.PATH, NODE_ENV: 'production', DATABASE_URL: url, PORT: String(PORT), BOOTSTRAP_ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '10000000' },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -184,7 +192,7 @@ function table(results: Result[], pairs: [string, string][]) {
 }
 
 async function main() {
-  await renderBench();
+  if (runs('render')) await renderBench();
   const db = `einv_bench_${randomBytes(4).toString('hex')}`;
   const admin = await createConnection(SERVER);
   await admin.query(`CREATE DATABASE \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
@@ -207,13 +215,13 @@ async function main() {
     const batchBody = JSON.stringify({ invoices: Array.from({ length: BATCH }, () => JSON.parse(BODY)) });
     const batch = async (token: string) => (await api('POST', '/v1/invoices/batch', token, batchBody)).status === 200;
     const anyTaxpayer = (c: number) => tokens[(c * 7 + Math.floor(Math.random() * TAXPAYERS)) % TAXPAYERS];
-    for (const clients of [CLIENTS, CLIENTS * 2]) {
+    for (const clients of runs('issue') ? [CLIENTS, CLIENTS * 2] : []) {
       results.push(await load('service, many taxpayers', (c) => issue(anyTaxpayer(c)), clients));
       results.push(await load('service, one hot taxpayer', () => issue(tokens[TAXPAYERS]), clients));
     }
-    results.push(await load(`service, batch of ${BATCH}, many taxpayers`, (c) => batch(anyTaxpayer(c)), CLIENTS, BATCH));
-    await exportBench(url.toString(), service, tokens[0], taxId(0));
-    service.kill('SIGTERM');
+    if (runs('batch')) results.push(await load(`service, batch of ${BATCH}, many taxpayers`, (c) => batch(anyTaxpayer(c)), CLIENTS, BATCH));
+    if (runs('export')) await exportBench(url.toString(), service, tokens[0], taxId(0));
+    service.kill(CPU_PROF ? 'SIGUSR2' : 'SIGTERM');
     await new Promise((r) => service!.once('exit', r));
     service = null;
 
@@ -227,7 +235,7 @@ async function main() {
     );
     let sequence = 900_000_000_000_000;
     const next = () => `26229${String(sequence++).padStart(15, '0')}`;
-    for (const clients of [CLIENTS, CLIENTS * 2]) {
+    for (const clients of runs('bare') ? [CLIENTS, CLIENTS * 2] : []) {
       results.push(await load('bare SQL, many taxpayers', () => bareIssue(pool, taxId(Math.floor(Math.random() * TAXPAYERS)), period[0].p, next()), clients));
       results.push(await load('bare SQL, one hot taxpayer', () => bareIssue(pool, taxId(TAXPAYERS), period[0].p, next()), clients));
     }
