@@ -4,7 +4,7 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { AuditEventEntity } from './audit-event.entity';
 import { AuditChainEntity } from './audit-chain.entity';
 import { Db } from '../database/db.service';
-import { INSERT_CHUNK } from '../database/db-errors';
+import { insertRows } from '../database/insert-rows';
 
 export const GENESIS = '0'.repeat(64);
 const LOCK = 'einvoice_audit_seal';
@@ -107,7 +107,7 @@ export class AuditChainService implements OnModuleInit, OnModuleDestroy {
         return link;
       });
       await this.db.transaction(async (em) => {
-        for (let i = 0; i < links.length; i += INSERT_CHUNK) await em.insert(AuditChainEntity, links.slice(i, i + INSERT_CHUNK));
+        await insertRows(em, AuditChainEntity, links);
       });
       sealed += links.length;
     }

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { Principal } from '../auth/principal';
-import { INSERT_CHUNK } from '../database/db-errors';
+import { insertRows } from '../database/insert-rows';
 import { AuditEventEntity } from './audit-event.entity';
 
 export interface AuditInput {
@@ -33,10 +33,9 @@ export class AuditService {
     await em.insert(AuditEventEntity, this.row(actor, event));
   }
 
-  /** Many events in multi-row INSERTs (batch issuing). */
-  async recordMany(em: EntityManager, actor: Principal | 'system', events: AuditInput[]): Promise<void> {
-    const rows = events.map((event) => this.row(actor, event));
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await em.insert(AuditEventEntity, rows.slice(i, i + INSERT_CHUNK));
+  /** Many events, each with its actor, in multi-row INSERTs (group and batch issuing). */
+  async recordMany(em: EntityManager, entries: { actor: Principal | 'system'; event: AuditInput }[]): Promise<void> {
+    await insertRows(em, AuditEventEntity, entries.map(({ actor, event }) => this.row(actor, event)));
   }
 
   private row(actor: Principal | 'system', event: AuditInput): AuditEventEntity {

@@ -22,12 +22,16 @@ export class AppConfig {
   numberChannel!: string;
   /** How many numbers a process reserves from the database at a time. */
   numberBlockSize!: number;
+  /**
+   * Issuing transactions a process runs at once (lanes; a taxpayer always uses the same one).
+   * Requests that arrive while their lane is busy are committed together in its next transaction.
+   */
+  issueLanes!: number;
   /** Temporary adjustment: usage ratio that triggers it, and the raise, in percent of the total. */
   temporaryRatioPercent!: number;
   temporaryUpliftPercent!: number;
   /** Verifications (查验) allowed per client IP per minute. */
   verifyRateLimit!: number;
-  /** smtp:// or smtps:// URL of the mail relay; null: messages are written as .eml files to outboxDir. */
   /** How long a process may reuse a resolved token or a taxpayer row (0: never). */
   cacheSeconds!: number;
   /** Requests per minute per authenticated principal; per client IP when unauthenticated. */
@@ -37,6 +41,7 @@ export class AppConfig {
   loginRateLimit!: number;
   loginMaxFailures!: number;
   loginLockSeconds!: number;
+  /** smtp:// or smtps:// URL of the mail relay; null: messages are written as .eml files to outboxDir. */
   smtpUrl!: string | null;
   mailFrom!: string;
   outboxDir!: string;
@@ -94,6 +99,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (config.database.kind === 'mysql') {
     config.database.poolSize = integer(env, 'DB_POOL_SIZE', 20, 1, 500, problems);
   }
+  // SQLite runs one transaction at a time anyway; on MySQL a quarter of the pool by default.
+  const lanes = config.database.kind === 'mysql' ? Math.max(1, Math.floor(config.database.poolSize / 4)) : 1;
+  config.issueLanes = integer(env, 'ISSUE_LANES', lanes, 1, 64, problems);
 
   const token = env.BOOTSTRAP_ADMIN_TOKEN;
   if (token !== undefined && token !== '' && (token.length < 16 || token.length > 200 || /\s/.test(token))) {

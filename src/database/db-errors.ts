@@ -8,8 +8,6 @@ export function isDuplicate(error: unknown): boolean {
   return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
-/** Rows per multi-row INSERT: well inside SQLite's 32766 bound variables and MySQL's packet size. */
-export const INSERT_CHUNK = 400;
 
 /** Insert, turning a unique-key race into 409 ALREADY_EXISTS. */
 export async function insertOrConflict<T extends object>(em: EntityManager, entity: new () => T, row: T, what: string): Promise<void> {

@@ -10,11 +10,11 @@ import { formatMoney } from '../common/money';
 import { ProblemBody, ProblemException, Problems } from '../common/problem';
 import { periodOf } from '../common/time';
 import { flattenValidationErrors } from '../common/validation';
-import { INSERT_CHUNK } from '../database/db-errors';
+import { insertRows } from '../database/insert-rows';
+import { AppConfig } from '../config/config';
+import { Coalescer, Settled } from '../common/coalescer';
 import { Db } from '../database/db.service';
-import { QuotaLedgerEntity, QuotaMonthEntity } from '../quota/quota.entities';
-import { ledgerRow, quotaExceeded, QuotaService } from '../quota/quota.service';
-import { decideIssue } from '../quota/rules';
+import { QuotaContext, QuotaService } from '../quota/quota.service';
 import { TaxpayerEntity } from '../taxpayers/taxpayer.entity';
 import { TaxpayersService } from '../taxpayers/taxpayers.service';
 import { draftInvoice, InvoiceDraft, paperLimitProblem } from './invoice-draft';
@@ -26,8 +26,23 @@ import { NumberingService } from './numbering.service';
 
 export type BatchResult = { number: string } | { error: ProblemBody };
 
-async function insertChunked<T extends object>(em: EntityManager, entity: new () => T, rows: T[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) await em.insert(entity, rows.slice(i, i + INSERT_CHUNK) as never[]);
+/** Single issues committed together at most (Coalescer). */
+const MAX_GROUP = 100;
+
+/** A blue invoice ready to commit: drafted, with its quota context, time and number prefix. */
+interface Pending {
+  principal: Principal;
+  context: QuotaContext;
+  draft: InvoiceDraft;
+  now: Date;
+  prefix: string;
+  /** Taken just before the first transaction that tries it, and kept if that one is retried. */
+  number?: string;
+}
+
+/** A single issue waiting for its group, with its Idempotency-Key recorder. */
+interface Submitted extends Pending {
+  record: RecordResponse;
 }
 
 const issuedEvent = (invoice: InvoiceEntity): AuditInput => ({
@@ -42,12 +57,16 @@ const issuedEvent = (invoice: InvoiceEntity): AuditInput => ({
 });
 
 /**
- * Issues blue invoices (API.md "Invoices"): validation and tax math outside any transaction,
- * then one short transaction: invoice, lines, audit event and idempotency record, and the quota
- * row last, because it is the hot row.
+ * Issues blue invoices (API.md "Invoices"). Validation and tax math run outside any transaction;
+ * then the invoices, lines, audit events, idempotency records, ledger rows and quota months of
+ * many invoices are written in one short transaction: a batch request's, or a group of single
+ * requests that arrived together (group commit, common/coalescer.ts). Each invoice is decided on
+ * its own under the month's row lock, so one refusal never refuses another.
  */
 @Injectable()
 export class IssuingService {
+  private readonly singles: Coalescer<Submitted, InvoiceView>;
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
@@ -55,7 +74,10 @@ export class IssuingService {
     private readonly quota: QuotaService,
     private readonly numbering: NumberingService,
     private readonly taxpayers: TaxpayersService,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.singles = new Coalescer(config.issueLanes, MAX_GROUP, (group) => this.issueGroup(group));
+  }
 
   /** The caller's own taxpayer, which must be a pilot to issue. */
   async sellerOf(principal: Principal): Promise<TaxpayerEntity> {
@@ -85,17 +107,74 @@ export class IssuingService {
     const draft = this.draft(seller, dto);
     const now = this.clock.now();
     const context = await this.quota.prepare(seller, periodOf(now));
-    const [number] = await this.numbering.take(this.numbering.prefixFor(now, seller.regionCode));
-    const { invoice, lines } = this.complete(draft, number, now, principal.actorRef);
-    const view = invoiceView(invoice, lines);
-    await this.db.transaction(async (em) => {
-      await em.insert(InvoiceEntity, invoice);
-      await insertChunked(em, InvoiceLineEntity, lines);
-      await this.audit.record(em, principal, issuedEvent(invoice));
-      await record(em, view);
-      await this.quota.consumeForIssue(em, context, invoice.totalAmount, number, principal.actorRef);
+    return this.singles.submit(seller.taxId, { principal, context, draft, now, prefix: this.numbering.prefixFor(now, seller.regionCode), record });
+  }
+
+  /**
+   * One transaction for a group of single issues. If it fails as a whole (one member's
+   * Idempotency-Key taken meanwhile by a concurrent duplicate, a lost connection), each member is
+   * tried again alone with the number it already has, so one request's failure is never another's.
+   */
+  private async issueGroup(group: Submitted[]): Promise<Settled<InvoiceView>[]> {
+    try {
+      await this.assignNumbers(group);
+      return await this.db.transaction(async (em) => {
+        const committed = await this.commit(em, group);
+        const outcomes: Settled<InvoiceView>[] = [];
+        for (const [i, result] of committed.entries()) {
+          if (result instanceof ProblemException) {
+            outcomes.push({ ok: false, error: result });
+            continue;
+          }
+          const view = invoiceView(result.invoice, result.lines);
+          await group[i].record(em, view);
+          outcomes.push({ ok: true, value: view });
+        }
+        return outcomes;
+      });
+    } catch (error) {
+      if (group.length === 1) return [{ ok: false, error }];
+      const outcomes: Settled<InvoiceView>[] = [];
+      for (const member of group) outcomes.push(...(await this.issueGroup([member])));
+      return outcomes;
+    }
+  }
+
+  /** Numbers for those without one, taken per prefix (outside any transaction: see NumberingService). */
+  private async assignNumbers(pending: Pending[]): Promise<void> {
+    const byPrefix = new Map<string, Pending[]>();
+    for (const p of pending) if (!p.number) byPrefix.set(p.prefix, [...(byPrefix.get(p.prefix) ?? []), p]);
+    for (const [prefix, members] of byPrefix) {
+      const numbers = await this.numbering.take(prefix, members.length);
+      members.forEach((m, i) => (m.number = numbers[i]));
+    }
+  }
+
+  /**
+   * Writes the invoices whose amounts fit the quota (QuotaService.consumeMany decides each in
+   * turn) with multi-row INSERTs; answers each one's rows, or its 422 QUOTA_EXCEEDED.
+   */
+  private async commit(em: EntityManager, pending: Pending[]): Promise<({ invoice: InvoiceEntity; lines: InvoiceLineEntity[] } | ProblemException)[]> {
+    const refusals = await this.quota.consumeMany(
+      em,
+      pending.map((p) => ({ context: p.context, amount: p.draft.invoice.totalAmount, ref: p.number!, actor: p.principal.actorRef, at: p.now })),
+    );
+    const invoices: InvoiceEntity[] = [];
+    const lines: InvoiceLineEntity[] = [];
+    const events: { actor: Principal; event: AuditInput }[] = [];
+    const results = pending.map((p, i) => {
+      const refusal = refusals[i];
+      if (refusal) return refusal;
+      const completed = this.complete(p.draft, p.number!, p.now, p.principal.actorRef);
+      invoices.push(completed.invoice);
+      lines.push(...completed.lines);
+      events.push({ actor: p.principal, event: issuedEvent(completed.invoice) });
+      return completed;
     });
-    return view;
+    await insertRows(em, InvoiceEntity, invoices);
+    await insertRows(em, InvoiceLineEntity, lines);
+    await this.audit.recordMany(em, events);
+    return results;
   }
 
   /**
@@ -140,7 +219,7 @@ export class IssuingService {
       redConfirmationId: slip.id,
     };
     await em.insert(InvoiceEntity, invoice);
-    await insertChunked(em, InvoiceLineEntity, lines);
+    await insertRows(em, InvoiceLineEntity, lines);
     const event = issuedEvent(invoice);
     await this.audit.record(em, actor, { ...event, after: { ...(event.after as object), blueNumber: blue.number, redConfirmation: slip.number } });
     if (invoice.period === blue.period) {
@@ -151,10 +230,7 @@ export class IssuingService {
 
   /**
    * Up to 1,000 invoices, each succeeding or failing on its own, in one transaction and a
-   * handful of statements: the month's row is locked once, each invoice is decided in order by
-   * the same rules.decideIssue as a single issue, and everything is written with multi-row
-   * INSERTs and one UPDATE of the row (a read-modify-write made safe by the row lock; SQLite
-   * runs transactions one at a time).
+   * handful of statements (see commit).
    */
   async issueBatch(principal: Principal, items: Record<string, unknown>[], record: RecordResponse): Promise<{ results: BatchResult[] }> {
     const seller = await this.sellerOf(principal);
@@ -173,54 +249,16 @@ export class IssuingService {
     }
     const now = this.clock.now();
     const context = await this.quota.prepare(seller, periodOf(now));
-    const numbers = drafts.length ? await this.numbering.take(this.numbering.prefixFor(now, seller.regionCode), drafts.length) : [];
-
+    const prefix = this.numbering.prefixFor(now, seller.regionCode);
+    const pending: Pending[] = drafts.map(({ draft }) => ({ principal, context, draft, now, prefix }));
+    await this.assignNumbers(pending);
     await this.db.transaction(async (em) => {
-      const month = await this.quota.lockMonth(em, context);
-      const state = { total: month.total, used: month.used, temporaryAdjusted: month.temporaryAdjusted };
-      let raise = month.temporaryRaise;
-      let seq = month.ledgerSeq;
-      const invoices: InvoiceEntity[] = [];
-      const lines: InvoiceLineEntity[] = [];
-      const ledger: QuotaLedgerEntity[] = [];
-      const events = [] as AuditInput[];
-      drafts.forEach(({ index, draft }, k) => {
-        const amount = draft.invoice.totalAmount;
-        const decision = decideIssue(state, amount, { windowCap: context.windowCap, eligible: context.eligible, policy: this.quota.policy });
-        if (!decision.ok) {
-          results[index] = { error: quotaExceeded(decision.available, amount).toBody() };
-          return;
-        }
-        const completed = this.complete(draft, numbers[k], now, principal.actorRef);
-        if (decision.raised > 0n) {
-          raise = decision.raised;
-          state.temporaryAdjusted = true;
-          ledger.push(ledgerRow(context, ++seq, now, 'temporary', decision.raised, decision.total, state.used, 'temporary adjustment', 'system'));
-          events.push({
-            action: 'quota.temporary', objectType: 'quota_month', objectId: `${context.taxpayerId}:${context.period}`, taxpayerId: context.taxpayerId,
-            before: { total: formatMoney(state.total) }, after: { total: formatMoney(decision.total), trigger: numbers[k] },
-          });
-        }
-        state.total = decision.total;
-        state.used = decision.used;
-        ledger.push(ledgerRow(context, ++seq, now, 'issue', amount, state.total, state.used, completed.invoice.number, principal.actorRef));
-        invoices.push(completed.invoice);
-        events.push(issuedEvent(completed.invoice));
-        lines.push(...completed.lines);
-        results[index] = { number: completed.invoice.number };
+      const committed = pending.length ? await this.commit(em, pending) : [];
+      committed.forEach((result, k) => {
+        results[drafts[k].index] = result instanceof ProblemException ? { error: result.toBody() } : { number: result.invoice.number };
       });
-      await insertChunked(em, InvoiceEntity, invoices);
-      await insertChunked(em, InvoiceLineEntity, lines);
-      await this.audit.recordMany(em, principal, events);
-      await insertChunked(em, QuotaLedgerEntity, ledger);
-      if (ledger.length) {
-        await em.update(QuotaMonthEntity, { taxpayerId: context.taxpayerId, period: context.period }, {
-          total: state.total, used: state.used, temporaryAdjusted: state.temporaryAdjusted, temporaryRaise: raise, ledgerSeq: seq,
-        });
-      }
       await record(em, { results });
     });
     return { results };
   }
 }
-

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager, In, LessThanOrEqual } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
+import { AuditInput, AuditService } from '../audit/audit.service';
 import { canRead, Principal } from '../auth/principal';
 import { Clock } from '../common/clock';
 import { formatMoney } from '../common/money';
@@ -10,12 +10,13 @@ import { ProblemException, Problems } from '../common/problem';
 import { formatCst, Period, periodOf, periodStart, shiftPeriod } from '../common/time';
 import { AppConfig } from '../config/config';
 import { isDuplicate } from '../database/db-errors';
+import { insertRows } from '../database/insert-rows';
 import { Db } from '../database/db.service';
 import { TaxpayerEntity } from '../taxpayers/taxpayer.entity';
 import { TaxpayersService } from '../taxpayers/taxpayers.service';
 import { QuotaLedgerEntity, QuotaMonthEntity, VatFilingEntity } from './quota.entities';
 import {
-  availableOf, defaultInitialQuota, filingDueIn, inDeclarationWindow, LedgerKind, periodicTotal, temporaryEligible,
+  availableOf, decideIssue, defaultInitialQuota, filingDueIn, inDeclarationWindow, LedgerKind, periodicTotal, temporaryEligible,
   TemporaryPolicy, windowCapOf,
 } from './rules';
 
@@ -43,6 +44,18 @@ export interface QuotaView {
 }
 
 const SYSTEM = 'system';
+
+/** An amount to consume for an invoice being issued (consumeMany). */
+export interface ConsumeItem {
+  context: QuotaContext;
+  amount: bigint;
+  /** The invoice number. */
+  ref: string;
+  actor: string;
+  at: Date;
+}
+
+const monthKey = (c: { taxpayerId: string; period: Period }) => `${c.taxpayerId}:${c.period}`;
 const MONTH_CACHE_LIMIT = 100_000;
 
 const num = (fen: bigint) => Number(fen); // every amount is <= MAX_MONEY_FEN < 2^53: exact
@@ -286,6 +299,58 @@ export class QuotaService {
       before: { total: formatMoney(before.total) }, after: { total: formatMoney(row.total), ref },
     });
     return row;
+  }
+
+  /**
+   * Consumes quota for many invoices in one transaction (group commit and the batch endpoint):
+   * the months involved are locked in one statement, in key order, each amount is decided in turn
+   * by rules.decideIssue (the same rule the conditional UPDATEs of consumeForIssue enforce), and
+   * the ledger rows, the audit events of temporary raises and one UPDATE per month are written.
+   * Answers, in order, null for a consumed amount or 422 QUOTA_EXCEEDED for a refused one.
+   */
+  async consumeMany(em: EntityManager, items: ConsumeItem[]): Promise<(ProblemException | null)[]> {
+    const months = await this.lockMonths(em, items.map((i) => i.context));
+    const ledger: QuotaLedgerEntity[] = [];
+    const events: AuditInput[] = [];
+    const results = items.map(({ context, amount, ref, actor, at }) => {
+      const month = months.get(monthKey(context))!;
+      const decision = decideIssue(month, amount, { windowCap: context.windowCap, eligible: context.eligible, policy: this.policy });
+      if (!decision.ok) return quotaExceeded(decision.available, amount);
+      if (decision.raised > 0n) {
+        ledger.push(ledgerRow(context, ++month.ledgerSeq, at, 'temporary', decision.raised, decision.total, month.used, 'temporary adjustment', SYSTEM));
+        events.push({
+          action: 'quota.temporary', objectType: 'quota_month', objectId: monthKey(context), taxpayerId: context.taxpayerId,
+          before: { total: formatMoney(month.total) }, after: { total: formatMoney(decision.total), trigger: ref },
+        });
+        month.temporaryRaise = decision.raised;
+        month.temporaryAdjusted = true;
+      }
+      month.total = decision.total;
+      month.used = decision.used;
+      ledger.push(ledgerRow(context, ++month.ledgerSeq, at, 'issue', amount, month.total, month.used, ref, actor));
+      month.changed = true;
+      return null;
+    });
+    await insertRows(em, QuotaLedgerEntity, ledger);
+    await this.audit.recordMany(em, events.map((event) => ({ actor: 'system', event })));
+    for (const month of months.values()) {
+      if (!month.changed) continue;
+      const { total, used, temporaryAdjusted, temporaryRaise, ledgerSeq } = month;
+      await em.update(QuotaMonthEntity, { taxpayerId: month.taxpayerId, period: month.period }, { total, used, temporaryAdjusted, temporaryRaise, ledgerSeq });
+    }
+    return results;
+  }
+
+  /** Several months' rows, locked in key order (one statement) where the database has row locks. */
+  private async lockMonths(em: EntityManager, contexts: { taxpayerId: string; period: Period }[]): Promise<Map<string, QuotaMonthEntity & { changed: boolean }>> {
+    const keys = new Map(contexts.map((c) => [monthKey(c), c]));
+    const query = em.createQueryBuilder(QuotaMonthEntity, 'm').orderBy('m.taxpayerId').addOrderBy('m.period');
+    [...keys.values()].forEach((c, i) => query.orWhere(`(m.taxpayer_id = :t${i} AND m.period = :p${i})`, { [`t${i}`]: c.taxpayerId, [`p${i}`]: c.period }));
+    if (this.db.rowLocks) query.setLock('pessimistic_write');
+    const rows = await query.getMany();
+    const months = new Map(rows.map((row) => [monthKey(row), { ...row, changed: false }]));
+    for (const key of keys.keys()) if (!months.has(key)) throw new Error(`no quota row for ${key}`);
+    return months;
   }
 
   /** The month's row, locked for the rest of the transaction where the database has row locks. */

@@ -4,6 +4,7 @@ import { createConnection } from 'mysql2/promise';
 import { quotaInvariants } from '../support/invariants';
 import { waitReady } from '../support/service-process';
 import { makeTaxId } from '../support/tax-ids';
+import { IssuingService } from '../../src/invoices/issuing.service';
 import { ADMIN_TOKEN, registerTaxpayer, scratchDatabase, setClock, startApp, taxpayerBody, TestApp } from '../support/test-app';
 
 // Issue 3, "Never over-issue"; DESIGN.md: correctness under concurrency comes from the database.
@@ -52,6 +53,105 @@ describe('100 concurrent issues for one taxpayer (SPEC 4: never over-issue)', ()
     expect(q.invoiceCount).toBe(fit);
     expect(q.distinctNumbers).toBe(fit);
     expect(q.invoiceSum).toBe(q.used);
+  });
+});
+
+// Issue 7: concurrent single issues are committed together (group commit, common/coalescer.ts).
+// Each must still be decided on its own (SPEC 4), answered on its own, and recorded once.
+describe('group commit of concurrent single issues', () => {
+  let t: TestApp;
+  let groupSizes: number[];
+  // Holds every group until `expected` requests have been submitted: on the embedded database a
+  // transaction can finish before supertest's next request arrives, and the test needs groups.
+  let hold: { expected: number; submitted: number; open: () => void; gate: Promise<void> } | null = null;
+  beforeAll(async () => {
+    t = await startApp({ ISSUE_LANES: '2' });
+    await setClock(t, '2023-07-20T09:00:00+08:00');
+    type Internals = { issueGroup(group: unknown[]): Promise<unknown>; singles: { submit(key: string, item: unknown): Promise<unknown> } };
+    const issuing = t.app.get(IssuingService) as unknown as Internals;
+    const submit = issuing.singles.submit.bind(issuing.singles);
+    issuing.singles.submit = (key, item) => {
+      if (hold && ++hold.submitted >= hold.expected) hold.open();
+      return submit(key, item);
+    };
+    const issueGroup = issuing.issueGroup.bind(issuing);
+    issuing.issueGroup = async (group) => {
+      groupSizes.push(group.length);
+      if (hold) await hold.gate;
+      return issueGroup(group);
+    };
+  });
+  beforeEach(() => (groupSizes = []));
+  afterAll(() => t.close());
+
+  it('many taxpayers at once, duplicates and refusals among them: each request answered on its own, quota exact, invariants hold', async () => {
+    // Four sellers: a medium-risk one that fits 6 of its 10 requests, a low-risk one raised once
+    // at 80 % (1,200,000.00: 8 of 10 fit), two with room for everything.
+    const tight = await registerTaxpayer(t, { riskLevel: 'medium', initialQuota: '100000.00' });
+    const raised = await registerTaxpayer(t, { riskLevel: 'low', initialQuota: '1000000.00' });
+    const roomy = [await registerTaxpayer(t), await registerTaxpayer(t)];
+    const plan = [
+      ...Array.from({ length: 10 }, () => ({ seller: tight, amount: '15000.00', key: undefined as string | undefined })),
+      ...Array.from({ length: 10 }, () => ({ seller: raised, amount: '150000.00', key: undefined as string | undefined })),
+      ...roomy.flatMap((seller, s) => Array.from({ length: 20 }, (_, i) => ({ seller, amount: `${100 + (i % 10)}.00`, key: `k-${s}-${i % 10}` }))),
+    ];
+    // Interleaved, so that groups mix taxpayers; every keyed request of the roomy sellers is sent twice at once.
+    const order = plan.map((p, i) => ({ p, i })).sort((a, b) => (a.i % 10) - (b.i % 10) || a.i - b.i);
+    // Nothing commits before every request has been submitted, so none of them can be a replay yet.
+    let open = () => undefined as void;
+    hold = { expected: plan.length, submitted: 0, open: () => open(), gate: new Promise<void>((r) => (open = r)) };
+    const responses = await Promise.all(
+      order.map(({ p }) => {
+        const req = t.http(p.seller.token).post('/v1/invoices');
+        return (p.key ? req.set('Idempotency-Key', p.key) : req).send(invoiceOf(p.amount));
+      }),
+    );
+    hold = null;
+    expect(Math.max(...groupSizes)).toBeGreaterThan(1); // requests really were committed together
+
+    const byIndex = new Map(order.map(({ i }, k) => [i, responses[k]]));
+    const of = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => byIndex.get(from + k)!);
+    const tightAnswers = of(0, 10).map((r) => r.status);
+    expect(tightAnswers.filter((s) => s === 201)).toHaveLength(6);
+    expect(tightAnswers.filter((s) => s === 422)).toHaveLength(4);
+    expect(of(10, 20).filter((r) => r.status === 201)).toHaveLength(8);
+    for (const [s] of roomy.entries()) {
+      const answers = of(20 + s * 20, 40 + s * 20);
+      expect(answers.map((r) => r.status)).toEqual(Array(20).fill(201));
+      // Same key, same body: the same invoice, once.
+      for (let i = 0; i < 10; i++) {
+        expect(answers[i + 10].body.number).toBe(answers[i].body.number);
+        expect(answers[i].body.totalAmount).toBe(`${100 + i}.00`);
+      }
+      expect(new Set(answers.map((r) => r.body.number)).size).toBe(10);
+    }
+
+    const query = (sql: string, params?: unknown[]) => t.dataSource.query(sql, params);
+    for (const [seller, issued, raises] of [[tight, 6, 0], [raised, 8, 1], [roomy[0], 10, 0], [roomy[1], 10, 0]] as const) {
+      const q = await quotaInvariants(query, seller.taxId, '2023-07');
+      expect(q.invoiceCount).toBe(issued);
+      expect(q.distinctNumbers).toBe(issued);
+      expect(q.issueEntries).toBe(issued);
+      expect(q.temporaryEntries).toBe(raises);
+      expect(q.used).toBeLessThanOrEqual(q.total);
+      expect(q.used).toBe(q.invoiceSum);
+      expect(q.ledgerUsed).toBe(q.used);
+      expect(q.ledgerTotal).toBe(q.total);
+      expect(q.seqsGapless).toBe(true);
+      expect(BigInt(q.ledgerEntries)).toBe(q.ledgerSeq);
+      const events = await query("SELECT action, actor FROM audit_events WHERE taxpayer_id = ? AND action IN ('invoice.issued', 'quota.temporary')", [seller.taxId]);
+      expect(events.filter((e: { action: string }) => e.action === 'invoice.issued')).toHaveLength(issued);
+      expect(events.filter((e: { action: string; actor: string }) => e.action === 'quota.temporary' && e.actor === 'system')).toHaveLength(raises);
+    }
+    const refusal = of(0, 10).find((r) => r.status === 422)!;
+    expect(refusal.body).toMatchObject({ code: 'QUOTA_EXCEEDED', available: '10000.00' });
+  });
+
+  it('a lone request is committed alone, without waiting for company', async () => {
+    const seller = await registerTaxpayer(t);
+    const res = await t.http(seller.token).post('/v1/invoices').send(invoiceOf('1.00'));
+    expect(res.status).toBe(201);
+    expect(groupSizes).toEqual([1]);
   });
 });
 
