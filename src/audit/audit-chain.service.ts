@@ -4,7 +4,7 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { AuditEventEntity } from './audit-event.entity';
 import { AuditChainEntity } from './audit-chain.entity';
 import { Db } from '../database/db.service';
-import { insertRows } from '../database/insert-rows';
+import { insertRows } from '../database/bulk-writes';
 
 export const GENESIS = '0'.repeat(64);
 const LOCK = 'einvoice_audit_seal';

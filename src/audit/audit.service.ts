@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { Principal } from '../auth/principal';
-import { insertRows } from '../database/insert-rows';
+import { insertRows } from '../database/bulk-writes';
 import { AuditEventEntity } from './audit-event.entity';
 
 export interface AuditInput {
@@ -30,7 +30,7 @@ export class AuditService {
   constructor(private readonly clock: Clock) {}
 
   async record(em: EntityManager, actor: Principal | 'system', event: AuditInput): Promise<void> {
-    await em.insert(AuditEventEntity, this.row(actor, event));
+    await insertRows(em, AuditEventEntity, [this.row(actor, event)]);
   }
 
   /** Many events, each with its actor, in multi-row INSERTs (group and batch issuing). */

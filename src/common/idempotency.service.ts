@@ -6,6 +6,7 @@ import { EntityManager, LessThan } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { isDuplicate } from '../database/db-errors';
 import { Db } from '../database/db.service';
+import { insertRows } from '../database/bulk-writes';
 import { IdempotencyKeyEntity } from './idempotency.entity';
 import { ProblemBody, ProblemException, Problems } from './problem';
 
@@ -116,7 +117,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
 
   private async insert(em: EntityManager, scope: IdempotencyScope, status: number, body: unknown): Promise<void> {
     try {
-      await em.insert(IdempotencyKeyEntity, { id: scope.id, requestHash: scope.hash, status, body: JSON.stringify(body, jsonSafe), createdAt: new Date() });
+      await insertRows(em, IdempotencyKeyEntity, [{ id: scope.id, requestHash: scope.hash, status, body: JSON.stringify(body, jsonSafe), createdAt: new Date() }]);
     } catch (error) {
       if (isDuplicate(error)) throw new IdempotencyRace();
       throw error;

@@ -99,9 +99,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (config.database.kind === 'mysql') {
     config.database.poolSize = integer(env, 'DB_POOL_SIZE', 20, 1, 500, problems);
   }
-  // SQLite runs one transaction at a time anyway; on MySQL a quarter of the pool by default.
-  const lanes = config.database.kind === 'mysql' ? Math.max(1, Math.floor(config.database.poolSize / 4)) : 1;
-  config.issueLanes = integer(env, 'ISSUE_LANES', lanes, 1, 64, problems);
+  // SQLite runs one transaction at a time anyway. On MySQL, 2: with group commit one lane already
+  // carries a hot taxpayer's whole load, and more lanes measured no faster (test/bench/README.md).
+  config.issueLanes = integer(env, 'ISSUE_LANES', config.database.kind === 'mysql' ? 2 : 1, 1, 64, problems);
 
   const token = env.BOOTSTRAP_ADMIN_TOKEN;
   if (token !== undefined && token !== '' && (token.length < 16 || token.length > 200 || /\s/.test(token))) {

@@ -10,7 +10,7 @@ import { formatMoney } from '../common/money';
 import { ProblemBody, ProblemException, Problems } from '../common/problem';
 import { periodOf } from '../common/time';
 import { flattenValidationErrors } from '../common/validation';
-import { insertRows } from '../database/insert-rows';
+import { insertRows } from '../database/bulk-writes';
 import { AppConfig } from '../config/config';
 import { Coalescer, Settled } from '../common/coalescer';
 import { Db } from '../database/db.service';

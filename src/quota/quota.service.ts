@@ -10,7 +10,7 @@ import { ProblemException, Problems } from '../common/problem';
 import { formatCst, Period, periodOf, periodStart, shiftPeriod } from '../common/time';
 import { AppConfig } from '../config/config';
 import { isDuplicate } from '../database/db-errors';
-import { insertRows } from '../database/insert-rows';
+import { insertRows, updateRows } from '../database/bulk-writes';
 import { Db } from '../database/db.service';
 import { TaxpayerEntity } from '../taxpayers/taxpayer.entity';
 import { TaxpayersService } from '../taxpayers/taxpayers.service';
@@ -333,11 +333,8 @@ export class QuotaService {
     });
     await insertRows(em, QuotaLedgerEntity, ledger);
     await this.audit.recordMany(em, events.map((event) => ({ actor: 'system', event })));
-    for (const month of months.values()) {
-      if (!month.changed) continue;
-      const { total, used, temporaryAdjusted, temporaryRaise, ledgerSeq } = month;
-      await em.update(QuotaMonthEntity, { taxpayerId: month.taxpayerId, period: month.period }, { total, used, temporaryAdjusted, temporaryRaise, ledgerSeq });
-    }
+    const changed = [...months.values()].filter((m) => m.changed);
+    await updateRows(em, QuotaMonthEntity, ['taxpayerId', 'period'], ['total', 'used', 'temporaryAdjusted', 'temporaryRaise', 'ledgerSeq'], changed);
     return results;
   }
 

@@ -45,7 +45,35 @@ const LINES = [
 ];
 const BODY = JSON.stringify({ type: 'ordinary', buyer: { name: '个人消费者' }, lines: LINES, drawer: '压测' });
 
-interface Result { name: string; clients: number; count: number; errors: number; seconds: number; p50: number; p99: number }
+interface Result { name: string; clients: number; count: number; errors: number; seconds: number; p50: number; p99: number; cpu: Cpu }
+
+/** CPU seconds used so far by the load generator (this process), the service and MariaDB. */
+interface Cpu { bench: number; service: number; db: number }
+
+/** user + system CPU seconds of a process, from /proc (Linux); 0 when it cannot be read. */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const fields = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ') as string[];
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return 0;
+  }
+}
+
+let servicePid: number | undefined;
+const mariadbPid = (() => {
+  try {
+    return Number(require('node:child_process').execFileSync('pidof', ['mariadbd', 'mysqld'], { encoding: 'utf8' }).trim().split(/\s+/)[0]) || undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+function cpuNow(): Cpu {
+  const own = process.cpuUsage();
+  return { bench: (own.user + own.system) / 1e6, service: cpuSeconds(servicePid), db: cpuSeconds(mariadbPid) };
+}
 
 function percentile(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
@@ -58,6 +86,7 @@ async function load(name: string, op: (client: number) => Promise<boolean>, clie
   const warmupUntil = Date.now() + 1000;
   while (Date.now() < warmupUntil) await Promise.all(Array.from({ length: clients }, (_, c) => op(c)));
   const started = process.hrtime.bigint();
+  const cpu0 = cpuNow();
   const until = Date.now() + SECONDS * 1000;
   await Promise.all(
     Array.from({ length: clients }, async (_, c) => {
@@ -70,8 +99,10 @@ async function load(name: string, op: (client: number) => Promise<boolean>, clie
     }),
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu1 = cpuNow();
   latencies.sort((a, b) => a - b);
-  return { name, clients, count: latencies.length * perOp, errors, seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  const cpu = { bench: cpu1.bench - cpu0.bench, service: cpu1.service - cpu0.service, db: cpu1.db - cpu0.db };
+  return { name, clients, count: latencies.length * perOp, errors, seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpu };
 }
 
 async function startService(url: string): Promise<ChildProcess> {
@@ -85,6 +116,7 @@ async function startService(url: string): Promise<ChildProcess> {
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  servicePid = child.pid;
   await waitReady(PORT);
   return child;
 }
@@ -182,9 +214,14 @@ async function exportBench(url: string, service: ChildProcess, token: string, se
 function table(results: Result[], pairs: [string, string][]) {
   const rate = (r: Result) => r.count / r.seconds;
   console.log(`\n${SECONDS} s per scenario, ${LINES.length} lines per invoice; latency is per request (a batch request carries ${BATCH} invoices)\n`);
-  console.log('scenario                               clients   invoices/s     p50 ms     p99 ms   errors');
+  console.log('CPU: milliseconds of CPU per invoice used by the load generator (this process), the service and MariaDB; 2 cores give 2 s a second\n');
+  console.log('scenario                               clients   invoices/s     p50 ms     p99 ms   errors   CPU ms/invoice: load  service  MariaDB');
+  const perInvoice = (r: Result, s: number) => ((s * 1000) / Math.max(1, r.count)).toFixed(2);
   for (const r of results) {
-    console.log(`${r.name.padEnd(38)} ${String(r.clients).padStart(7)} ${rate(r).toFixed(0).padStart(12)} ${r.p50.toFixed(1).padStart(10)} ${r.p99.toFixed(1).padStart(10)} ${String(r.errors).padStart(8)}`);
+    console.log(
+      `${r.name.padEnd(38)} ${String(r.clients).padStart(7)} ${rate(r).toFixed(0).padStart(12)} ${r.p50.toFixed(1).padStart(10)} ${r.p99.toFixed(1).padStart(10)} ${String(r.errors).padStart(8)}` +
+        `${perInvoice(r, r.cpu.bench).padStart(22)} ${perInvoice(r, r.cpu.service).padStart(8)} ${perInvoice(r, r.cpu.db).padStart(8)}`,
+    );
   }
   console.log('');
   for (const [a, b] of pairs) {

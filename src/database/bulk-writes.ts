@@ -32,3 +32,25 @@ export async function insertRows<T extends object>(em: EntityManager, entity: ne
     );
   }
 }
+
+/**
+ * Sets columns of several rows, each to its own values, in one UPDATE (CASE on the key), so that
+ * a group touching many quota months writes them in one statement rather than one each.
+ * `rows` carry the key properties and the properties to set.
+ */
+export async function updateRows<T extends object>(em: EntityManager, entity: new () => T, keys: (keyof T & string)[], set: (keyof T & string)[], rows: T[]): Promise<void> {
+  if (rows.length === 0) return;
+  const { driver } = em.connection;
+  const metadata = em.connection.getMetadata(entity);
+  const column = (property: string) => metadata.findColumnWithPropertyName(property)!;
+  const keyColumns = keys.map(column);
+  const match = `(${keyColumns.map((c) => `${driver.escape(c.databaseName)} = ?`).join(' AND ')})`;
+  const keyParams = (row: T) => keyColumns.map((c) => driver.preparePersistentValue(c.getEntityValue(row), c));
+  const params: unknown[] = [];
+  const assignments = set.map(column).map((c) => {
+    for (const row of rows) params.push(...keyParams(row), driver.preparePersistentValue(c.getEntityValue(row), c));
+    return `${driver.escape(c.databaseName)} = CASE ${rows.map(() => `WHEN ${match} THEN ?`).join(' ')} END`;
+  });
+  for (const row of rows) params.push(...keyParams(row));
+  await em.query(`UPDATE ${driver.escape(metadata.tableName)} SET ${assignments.join(', ')} WHERE ${rows.map(() => match).join(' OR ')}`, params);
+}
