@@ -8,7 +8,7 @@
  * BENCH_CLIENTS (default 32; every scenario also runs at twice that), and the batch endpoint
  * (50 invoices a request). Prints figures; asserts nothing.
  *
- * ISSUE_LANES and DB_POOL_SIZE, when set, pass through to the service.
+ * ISSUE_LANES, DB_POOL_SIZE and NODE_OPTIONS, when set, pass through to the service.
  * BENCH_ONLY (comma-separated: render, issue, batch, export, bare) runs some sections only.
  * BENCH_CPU_PROF=<dir> runs the service under `node --cpu-prof` and writes its profile there
  * when the service sections end; summarize it with test/bench/profile-summary.ts.
@@ -107,12 +107,13 @@ async function load(name: string, op: (client: number) => Promise<boolean>, clie
 
 async function startService(url: string): Promise<ChildProcess> {
   const profile = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`, '-r', path.join(__dirname, 'profile-preload.js')] : [];
-  const child = spawn(process.execPath, [...profile, 'dist/main.js'], {
+  // As `npm start` runs it (package.json).
+  const child = spawn(process.execPath, [...profile, '--max-semi-space-size=64', 'dist/main.js'], {
     cwd: root,
     env: {
       PATH: process.env.PATH, NODE_ENV: 'production', DATABASE_URL: url, PORT: String(PORT), BOOTSTRAP_ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '10000000',
       // Tuning settings pass through, to compare them.
-      ...Object.fromEntries(['ISSUE_LANES', 'DB_POOL_SIZE'].filter((k) => process.env[k]).map((k) => [k, process.env[k]])),
+      ...Object.fromEntries(['ISSUE_LANES', 'DB_POOL_SIZE', 'NODE_OPTIONS'].filter((k) => process.env[k]).map((k) => [k, process.env[k]])),
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
