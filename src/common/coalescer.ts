@@ -52,15 +52,16 @@ export class Coalescer<T, R> {
   private async drain(lane: Lane<T, R>): Promise<void> {
     while (lane.queue.length > 0) {
       const group = lane.queue.splice(0, this.maxGroup);
-      let outcomes: Settled<R>[];
+      let outcomes: Settled<R>[] = [];
       try {
         outcomes = await this.run(group.map((w) => w.item));
       } catch (error) {
         outcomes = group.map(() => ({ ok: false, error }));
       }
       group.forEach((w, i) => {
-        const outcome = outcomes[i] ?? { ok: false, error: new Error('the group answered fewer items than it was given') };
-        if (outcome.ok) w.resolve(outcome.value);
+        const outcome = Array.isArray(outcomes) ? outcomes[i] : undefined;
+        if (!outcome) w.reject(new Error('the group answered fewer items than it was given'));
+        else if (outcome.ok) w.resolve(outcome.value);
         else w.reject(outcome.error);
       });
     }

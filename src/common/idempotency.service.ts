@@ -2,7 +2,7 @@ import { every } from './every';
 import { createHash } from 'node:crypto';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { Response } from 'express';
-import { EntityManager, LessThan } from 'typeorm';
+import { EntityManager, In, LessThan } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { isDuplicate } from '../database/db-errors';
 import { Db } from '../database/db.service';
@@ -21,10 +21,18 @@ export interface IdempotencyScope {
   hash: string;
 }
 
-/** Records the response inside the business transaction, so that it commits with the change. */
-export type RecordResponse = (em: EntityManager, body: unknown) => Promise<void>;
+/**
+ * Records the response inside the business transaction, so that it commits with the change.
+ * `keyId` names the key's record (absent without an Idempotency-Key).
+ */
+export type RecordResponse = ((em: EntityManager, body: unknown) => Promise<void>) & { keyId?: string };
 
-class IdempotencyRace extends Error {}
+/** The key was recorded meanwhile by a concurrent request with the same key: run() replays it. */
+export class IdempotencyRace extends Error {
+  constructor() {
+    super('the Idempotency-Key was recorded meanwhile by a concurrent request');
+  }
+}
 
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
@@ -81,7 +89,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     const prior = await this.stored(scope);
     if (prior) return this.replay(prior, res);
     try {
-      return await work((em, body) => this.insert(em, scope, status, body));
+      return await work(Object.assign((em: EntityManager, body: unknown) => this.insert(em, scope, status, body), { keyId: scope.id }));
     } catch (error) {
       if (error instanceof IdempotencyRace) {
         const winner = await this.stored(scope);
@@ -92,6 +100,13 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
       }
       throw error;
     }
+  }
+
+  /** Which of these keys' records exist already (committed). */
+  async recorded(keyIds: string[]): Promise<Set<string>> {
+    if (keyIds.length === 0) return new Set();
+    const rows = await this.db.dataSource.manager.find(IdempotencyKeyEntity, { select: { id: true }, where: { id: In(keyIds) } });
+    return new Set(rows.map((r) => r.id));
   }
 
   private async stored(scope: IdempotencyScope): Promise<IdempotencyKeyEntity | null> {

@@ -1,36 +1,62 @@
 import type { EntityManager } from 'typeorm';
 
-/** Rows per multi-row INSERT: well inside SQLite's 32766 bound variables and MySQL's packet size. */
+/** Rows per multi-row INSERT: well inside SQLite's 32766 bound variables. */
 export const INSERT_CHUNK = 400;
 
 /**
- * Inserts entity rows with multi-row INSERTs of at most INSERT_CHUNK rows (none for an empty
- * list), written directly from the entity's metadata: each value goes through the driver's
- * preparePersistentValue (column transformers included), as TypeORM's insert does, without the
- * query builder's per-parameter bookkeeping, which grows with the square of a statement's
- * parameters and was the largest share of the service's CPU when issuing in groups and batches
- * (test/bench/README.md). Columns left undefined in every row are left to their defaults; a
- * chunk that leaves a column undefined in some rows only goes through TypeORM's insert.
+ * A statement's size at most (an estimate from its values; mysql2 writes the values into the SQL
+ * text): well inside MySQL's and MariaDB's smallest default max_allowed_packet (16 MiB; 64 MiB
+ * on MySQL 8). A single row larger than this is inserted alone.
+ */
+export const STATEMENT_BYTES = 4 * 1024 * 1024;
+
+/** Bytes a prepared value may take in the SQL text: UTF-8 (3 bytes for a CJK character), escaped. */
+function sizeOf(value: unknown): number {
+  if (typeof value === 'string') return value.length * 3 + 3;
+  if (Buffer.isBuffer(value)) return value.length * 2 + 3;
+  return 32;
+}
+
+/**
+ * Inserts entity rows with multi-row INSERTs of at most INSERT_CHUNK rows and about
+ * STATEMENT_BYTES (none for an empty list), written directly from the entity's metadata: each
+ * value goes through the driver's preparePersistentValue (column transformers included), as
+ * TypeORM's insert does, without the query builder's per-parameter bookkeeping, which grows with
+ * the square of a statement's parameters and was the largest share of the service's CPU when
+ * issuing in groups and batches (test/bench/README.md). Columns left undefined in every row are
+ * left to their defaults; rows that leave a column undefined in some rows only go through
+ * TypeORM's insert.
  */
 export async function insertRows<T extends object>(em: EntityManager, entity: new () => T, rows: T[]): Promise<void> {
   if (rows.length === 0) return;
   const { driver } = em.connection;
   const metadata = em.connection.getMetadata(entity);
-  for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-    const chunk = rows.slice(start, start + INSERT_CHUNK);
-    const columns = metadata.columns.filter((column) => chunk.some((row) => column.getEntityValue(row) !== undefined));
-    if (columns.some((column) => chunk.some((row) => column.getEntityValue(row) === undefined))) {
-      await em.insert(entity, chunk as never[]);
-      continue;
-    }
-    const params: unknown[] = [];
-    for (const row of chunk) for (const column of columns) params.push(driver.preparePersistentValue(column.getEntityValue(row), column));
-    const tuple = `(${columns.map(() => '?').join(', ')})`;
-    await em.query(
-      `INSERT INTO ${driver.escape(metadata.tableName)} (${columns.map((c) => driver.escape(c.databaseName)).join(', ')}) VALUES ${Array(chunk.length).fill(tuple).join(', ')}`,
-      params,
-    );
+  const columns = metadata.columns.filter((column) => rows.some((row) => column.getEntityValue(row) !== undefined));
+  if (columns.some((column) => rows.some((row) => column.getEntityValue(row) === undefined))) {
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await em.insert(entity, rows.slice(i, i + INSERT_CHUNK) as never[]);
+    return;
   }
+  const head = `INSERT INTO ${driver.escape(metadata.tableName)} (${columns.map((c) => driver.escape(c.databaseName)).join(', ')}) VALUES `;
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  let params: unknown[] = [];
+  let count = 0;
+  let bytes = 0;
+  const flush = async () => {
+    if (count === 0) return;
+    await em.query(head + Array(count).fill(tuple).join(', '), params);
+    params = [];
+    count = 0;
+    bytes = 0;
+  };
+  for (const row of rows) {
+    const values = columns.map((c) => driver.preparePersistentValue(c.getEntityValue(row), c));
+    const size = values.reduce((sum: number, v) => sum + sizeOf(v), 0);
+    if (count === INSERT_CHUNK || (count > 0 && bytes + size > STATEMENT_BYTES)) await flush();
+    params.push(...values);
+    count++;
+    bytes += size;
+  }
+  await flush();
 }
 
 /**

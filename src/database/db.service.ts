@@ -30,11 +30,6 @@ export class Db {
     return this.serialized ? 'sqlite' : 'mysql';
   }
 
-  /** Integer division of two integer SQL expressions, rounded down for non-negative operands. */
-  intDiv(expression: string, divisor: number): string {
-    return this.serialized ? `((${expression}) / ${divisor})` : `((${expression}) DIV ${divisor})`;
-  }
-
   /** Whether SELECT ... FOR UPDATE is needed (and available) to lock a row in a transaction.
    * SQLite has no row locks; its transactions already run one at a time. */
   get rowLocks(): boolean {

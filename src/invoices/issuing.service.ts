@@ -5,7 +5,7 @@ import { EntityManager } from 'typeorm';
 import { AuditInput, AuditService } from '../audit/audit.service';
 import { Principal } from '../auth/principal';
 import { Clock } from '../common/clock';
-import type { RecordResponse } from '../common/idempotency.service';
+import { IdempotencyRace, IdempotencyService, RecordResponse } from '../common/idempotency.service';
 import { formatMoney } from '../common/money';
 import { ProblemBody, ProblemException, Problems } from '../common/problem';
 import { periodOf } from '../common/time';
@@ -74,6 +74,7 @@ export class IssuingService {
     private readonly quota: QuotaService,
     private readonly numbering: NumberingService,
     private readonly taxpayers: TaxpayersService,
+    private readonly idempotency: IdempotencyService,
     config: AppConfig,
   ) {
     this.singles = new Coalescer(config.issueLanes, MAX_GROUP, (group) => this.issueGroup(group));
@@ -111,11 +112,37 @@ export class IssuingService {
   }
 
   /**
-   * One transaction for a group of single issues. If it fails as a whole (one member's
-   * Idempotency-Key taken meanwhile by a concurrent duplicate, a lost connection), each member is
-   * tried again alone with the number it already has, so one request's failure is never another's.
+   * A group of single issues. Idempotency-Keys first, so that they do not fail the shared
+   * transaction: a key already recorded (a retry whose first attempt committed meanwhile) is
+   * answered by its replay, and a key that appears twice in the group waits until the group is
+   * done (it will find the first attempt's record). The rest are committed together.
    */
   private async issueGroup(group: Submitted[]): Promise<Settled<InvoiceView>[]> {
+    const outcomes: Settled<InvoiceView>[] = new Array(group.length);
+    const recorded = await this.idempotency.recorded(group.flatMap((m) => (m.record.keyId ? [m.record.keyId] : [])));
+    const seen = new Set<string>();
+    const now: number[] = [];
+    const later: number[] = [];
+    group.forEach(({ record: { keyId } }, i) => {
+      if (keyId && recorded.has(keyId)) outcomes[i] = { ok: false, error: new IdempotencyRace() };
+      else if (keyId && seen.has(keyId)) later.push(i);
+      else {
+        if (keyId) seen.add(keyId);
+        now.push(i);
+      }
+    });
+    const place = (indexes: number[], settled: Settled<InvoiceView>[]) => indexes.forEach((index, k) => (outcomes[index] = settled[k]));
+    if (now.length) place(now, await this.commitGroup(now.map((i) => group[i])));
+    if (later.length) place(later, await this.issueGroup(later.map((i) => group[i])));
+    return outcomes;
+  }
+
+  /**
+   * One transaction for a group. If it fails as a whole (a key recorded by another process in the
+   * meantime, a lost connection), each member is tried again alone with the number it already
+   * has, so that one request's failure is never another's.
+   */
+  private async commitGroup(group: Submitted[]): Promise<Settled<InvoiceView>[]> {
     try {
       await this.assignNumbers(group);
       return await this.db.transaction(async (em) => {
@@ -135,7 +162,7 @@ export class IssuingService {
     } catch (error) {
       if (group.length === 1) return [{ ok: false, error }];
       const outcomes: Settled<InvoiceView>[] = [];
-      for (const member of group) outcomes.push(...(await this.issueGroup([member])));
+      for (const member of group) outcomes.push(...(await this.commitGroup([member])));
       return outcomes;
     }
   }
@@ -155,15 +182,15 @@ export class IssuingService {
    * turn) with multi-row INSERTs; answers each one's rows, or its 422 QUOTA_EXCEEDED.
    */
   private async commit(em: EntityManager, pending: Pending[]): Promise<({ invoice: InvoiceEntity; lines: InvoiceLineEntity[] } | ProblemException)[]> {
-    const refusals = await this.quota.consumeMany(
+    const consumed = await this.quota.consumeMany(
       em,
-      pending.map((p) => ({ context: p.context, amount: p.draft.invoice.totalAmount, ref: p.number!, actor: p.principal.actorRef, at: p.now })),
+      pending.map((p) => ({ context: p.context, amount: p.draft.invoice.totalAmount, ref: p.number!, actor: p.principal.actorRef })),
     );
     const invoices: InvoiceEntity[] = [];
     const lines: InvoiceLineEntity[] = [];
     const events: { actor: Principal; event: AuditInput }[] = [];
     const results = pending.map((p, i) => {
-      const refusal = refusals[i];
+      const { refusal } = consumed[i];
       if (refusal) return refusal;
       const completed = this.complete(p.draft, p.number!, p.now, p.principal.actorRef);
       invoices.push(completed.invoice);

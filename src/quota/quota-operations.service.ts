@@ -210,11 +210,12 @@ export class QuotaOperationsService {
         action: 'quota.paper_collection', objectType: 'paper_collection', objectId: row.id, taxpayerId: taxId,
         after: { invoiceKind: row.invoiceKind, count: row.count, maxAmountPerInvoice: dto.maxAmountPerInvoice, amount: formatMoney(amount) },
       });
-      await this.quota.consumeForIssue(em, context, amount, `collection ${row.id}`, principal.actorRef, 'paper_collection');
+      const [{ refusal, windowCap }] = await this.quota.consumeMany(em, [{ context, amount, ref: `collection ${row.id}`, actor: principal.actorRef, kind: 'paper_collection' }]);
+      if (refusal) throw refusal;
       const month = await this.quota.readMonth(em, context);
       const view = {
         id: row.id, invoiceKind: row.invoiceKind, count: row.count, maxAmountPerInvoice: formatMoney(max), amount: formatMoney(amount),
-        collectedAt: formatCst(row.collectedAt), quota: this.quota.viewOf(month, context.windowCap),
+        collectedAt: formatCst(row.collectedAt), quota: this.quota.viewOf(month, windowCap),
       };
       await record(em, view);
       return view;

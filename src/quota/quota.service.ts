@@ -45,14 +45,21 @@ export interface QuotaView {
 
 const SYSTEM = 'system';
 
-/** An amount to consume for an invoice being issued (consumeMany). */
+/** An amount to consume (consumeMany): an invoice being issued, or a paper collection. */
 export interface ConsumeItem {
   context: QuotaContext;
   amount: bigint;
-  /** The invoice number. */
+  /** The invoice number, or what else the ledger entry names. */
   ref: string;
   actor: string;
-  at: Date;
+  kind?: LedgerKind;
+}
+
+/** What consumeMany answers for an item: its refusal (422 QUOTA_EXCEEDED) or null, and the
+ * declaration window's cap as it stood when the item was decided. */
+export interface ConsumeResult {
+  refusal: ProblemException | null;
+  windowCap: bigint | null;
 }
 
 const monthKey = (c: { taxpayerId: string; period: Period }) => `${c.taxpayerId}:${c.period}`;
@@ -61,9 +68,10 @@ const MONTH_CACHE_LIMIT = 100_000;
 const num = (fen: bigint) => Number(fen); // every amount is <= MAX_MONEY_FEN < 2^53: exact
 
 /**
- * The monthly quota. Every change to a month's `total` or `used` is a conditional UPDATE on its
- * row (never a read-then-write of the counter) plus an entry in the append-only ledger, in the
- * caller's transaction. The rules themselves live in ./rules.ts.
+ * The monthly quota. Every change to a month's `total` or `used` is made in the caller's
+ * transaction with an entry in the append-only ledger, either as a conditional UPDATE on its row
+ * (single changes) or as a read-modify-write of rows locked first (consumeMany: group commit and
+ * batches; SQLite runs one transaction at a time). The rules themselves live in ./rules.ts.
  */
 @Injectable()
 export class QuotaService {
@@ -216,55 +224,6 @@ export class QuotaService {
       .where('taxpayer_id = :taxpayerId AND period = :period', { taxpayerId: context.taxpayerId, period: context.period });
   }
 
-  /**
-   * Consumes `amount` for an invoice being issued, deciding the temporary adjustment as
-   * rules.decideIssue does, atomically: first an UPDATE that applies when no raise is due, then,
-   * for an eligible taxpayer, one that raises the total and consumes together. Refused:
-   * 422 QUOTA_EXCEEDED with `available`. Call it last in the transaction: it takes the hot row.
-   */
-  async consumeForIssue(em: EntityManager, context: QuotaContext, amount: bigint, ref: string, actor: string, kind: LedgerKind = 'issue'): Promise<void> {
-    const params = { amount: num(amount), ratio: this.policy.ratioPercent, uplift: this.policy.upliftPercent, cap: context.windowCap === null ? 0 : num(context.windowCap) };
-    const capClause = context.windowCap === null ? '' : ' AND used + :amount <= :cap';
-    const raiseDue = 'temporary_adjusted = 0 AND (used + :amount) * 100 >= total * :ratio';
-    const plainQuery = this.monthQuery(em, context)
-      .set({ used: () => 'used + :amount', ledgerSeq: () => 'ledger_seq + 1' })
-      .andWhere(`used + :amount <= total${capClause}`)
-      .setParameters(params);
-    if (context.eligible) plainQuery.andWhere(`NOT (${raiseDue})`);
-    const plain = await plainQuery.execute();
-    if (plain.affected === 1) {
-      await this.ledgerFromMonth(em, context, kind, amount, ref, actor);
-      return;
-    }
-    if (context.eligible) {
-      const raise = this.db.intDiv('total * :uplift', 100);
-      // Assignment order matters on MySQL (left to right): temporary_raise reads the old total.
-      const raised = await this.monthQuery(em, context)
-        .set({
-          temporaryRaise: () => raise,
-          total: () => `total + ${raise}`,
-          temporaryAdjusted: () => '1',
-          used: () => 'used + :amount',
-          ledgerSeq: () => 'ledger_seq + 2',
-        })
-        .andWhere(`${raiseDue} AND used + :amount <= total + ${raise}${capClause}`)
-        .setParameters(params)
-        .execute();
-      if (raised.affected === 1) {
-        const row = await this.readMonth(em, context);
-        await this.ledger(em, context, row.ledgerSeq - 1n, 'temporary', row.temporaryRaise, row.total, row.used - amount, 'temporary adjustment', SYSTEM);
-        await this.ledger(em, context, row.ledgerSeq, kind, amount, row.total, row.used, ref, actor);
-        await this.audit.record(em, 'system', {
-          action: 'quota.temporary', objectType: 'quota_month', objectId: `${context.taxpayerId}:${context.period}`, taxpayerId: context.taxpayerId,
-          before: { total: formatMoney(row.total - row.temporaryRaise) }, after: { total: formatMoney(row.total), trigger: ref },
-        });
-        return;
-      }
-    }
-    const row = await this.readMonth(em, context);
-    throw quotaExceeded(availableOf(row, context.windowCap), amount);
-  }
-
   /** Gives back `amount` (a same-month red invoice, a voided paper invoice). */
   async restore(em: EntityManager, context: { taxpayerId: string; period: Period }, amount: bigint, kind: LedgerKind, ref: string, actor: string): Promise<void> {
     const result = await this.monthQuery(em, context)
@@ -302,20 +261,25 @@ export class QuotaService {
   }
 
   /**
-   * Consumes quota for many invoices in one transaction (group commit and the batch endpoint):
-   * the months involved are locked in one statement, in key order, each amount is decided in turn
-   * by rules.decideIssue (the same rule the conditional UPDATEs of consumeForIssue enforce), and
-   * the ledger rows, the audit events of temporary raises and one UPDATE per month are written.
-   * Answers, in order, null for a consumed amount or 422 QUOTA_EXCEEDED for a refused one.
+   * Consumes quota for one or many items in one transaction (group commit, batches, paper
+   * collections). The months involved are locked in one statement, in key order, and with them,
+   * for an item in the declaration window, the previous month, whose remaining amount is the cap:
+   * read under the lock, not before, so that previous-month issues still in flight at the turn of
+   * the month cannot be counted twice. Each item is then decided in turn by rules.decideIssue
+   * (temporary raise included), and the ledger rows, the audit events of temporary raises and one
+   * UPDATE of every changed month are written. Answers each item's refusal or null, in order.
    */
-  async consumeMany(em: EntityManager, items: ConsumeItem[]): Promise<(ProblemException | null)[]> {
-    const months = await this.lockMonths(em, items.map((i) => i.context));
+  async consumeMany(em: EntityManager, items: ConsumeItem[]): Promise<ConsumeResult[]> {
+    const previous = (c: { taxpayerId: string; period: Period }) => ({ taxpayerId: c.taxpayerId, period: shiftPeriod(c.period, -1) });
+    const months = await this.lockMonths(em, [...items.map((i) => i.context), ...items.filter((i) => i.context.windowCap !== null).map((i) => previous(i.context))]);
+    const at = this.clock.now();
     const ledger: QuotaLedgerEntity[] = [];
     const events: AuditInput[] = [];
-    const results = items.map(({ context, amount, ref, actor, at }) => {
+    const decide = ({ context, amount, ref, actor, kind = 'issue' }: ConsumeItem): ConsumeResult => {
       const month = months.get(monthKey(context))!;
-      const decision = decideIssue(month, amount, { windowCap: context.windowCap, eligible: context.eligible, policy: this.policy });
-      if (!decision.ok) return quotaExceeded(decision.available, amount);
+      const windowCap = context.windowCap === null ? null : windowCapOf(months.get(monthKey(previous(context)))!);
+      const decision = decideIssue(month, amount, { windowCap, eligible: context.eligible, policy: this.policy });
+      if (!decision.ok) return { refusal: quotaExceeded(decision.available, amount), windowCap };
       if (decision.raised > 0n) {
         ledger.push(ledgerRow(context, ++month.ledgerSeq, at, 'temporary', decision.raised, decision.total, month.used, 'temporary adjustment', SYSTEM));
         events.push({
@@ -327,10 +291,15 @@ export class QuotaService {
       }
       month.total = decision.total;
       month.used = decision.used;
-      ledger.push(ledgerRow(context, ++month.ledgerSeq, at, 'issue', amount, month.total, month.used, ref, actor));
+      ledger.push(ledgerRow(context, ++month.ledgerSeq, at, kind, amount, month.total, month.used, ref, actor));
       month.changed = true;
-      return null;
-    });
+      return { refusal: null, windowCap };
+    };
+    // An earlier month's items first (arrival order otherwise): at the turn of the month, the last
+    // issues of the old month count in the remaining amount that caps the new one.
+    const order = items.map((_, i) => i).sort((a, b) => (items[a].context.period < items[b].context.period ? -1 : items[a].context.period > items[b].context.period ? 1 : a - b));
+    const results: ConsumeResult[] = new Array(items.length);
+    for (const index of order) results[index] = decide(items[index]);
     await insertRows(em, QuotaLedgerEntity, ledger);
     await this.audit.recordMany(em, events.map((event) => ({ actor: 'system', event })));
     const changed = [...months.values()].filter((m) => m.changed);
@@ -357,21 +326,6 @@ export class QuotaService {
     const row = await query.getOne();
     if (!row) throw new Error(`no quota row for ${context.taxpayerId} ${context.period}`);
     return row;
-  }
-
-  /**
-   * The ledger entry of the change this transaction just made to the month's row, written from the
-   * row itself (INSERT ... SELECT): its sequence number and the total and used after it, in one
-   * statement, without reading the hot row back first.
-   */
-  private async ledgerFromMonth(em: EntityManager, context: { taxpayerId: string; period: Period }, kind: LedgerKind, delta: bigint, ref: string, actor: string): Promise<void> {
-    const q = (name: string) => em.connection.driver.escape(name);
-    const at = em.connection.driver.preparePersistentValue(this.clock.now(), em.connection.getMetadata(QuotaLedgerEntity).findColumnWithPropertyName('at')!);
-    await em.query(
-      `INSERT INTO ${q('quota_ledger')} (${['taxpayer_id', 'period', 'seq', 'at', 'kind', 'delta', 'total_after', 'used_after', 'ref', 'actor'].map(q).join(', ')}) ` +
-        `SELECT ${q('taxpayer_id')}, ${q('period')}, ${q('ledger_seq')}, ?, ?, ?, ${q('total')}, ${q('used')}, ?, ? FROM ${q('quota_months')} WHERE ${q('taxpayer_id')} = ? AND ${q('period')} = ?`,
-      [at, kind, Number(delta), ref.slice(0, 64), actor, context.taxpayerId, context.period],
-    );
   }
 
   /** The row as this transaction now sees it (after its own UPDATE, which holds the row). */

@@ -45,7 +45,15 @@ const LINES = [
 ];
 const BODY = JSON.stringify({ type: 'ordinary', buyer: { name: '个人消费者' }, lines: LINES, drawer: '压测' });
 
-interface Result { name: string; clients: number; count: number; errors: number; seconds: number; p50: number; p99: number; cpu: Cpu }
+interface Result { name: string; clients: number; count: number; errors: number; seconds: number; p50: number; p99: number; cpu: Cpu; statements: number }
+
+/** Statements MariaDB has received from every client so far (its global `Questions` counter). */
+let statusConnection: Promise<import('mysql2/promise').Connection> | null = null;
+async function statementsSoFar(): Promise<number> {
+  statusConnection ??= createConnection(SERVER);
+  const [rows] = await (await statusConnection).query("SHOW GLOBAL STATUS LIKE 'Questions'");
+  return Number((rows as { Value: string }[])[0].Value);
+}
 
 /** CPU seconds used so far by the load generator (this process), the service and MariaDB. */
 interface Cpu { bench: number; service: number; db: number }
@@ -85,6 +93,7 @@ async function load(name: string, op: (client: number) => Promise<boolean>, clie
   let errors = 0;
   const warmupUntil = Date.now() + 1000;
   while (Date.now() < warmupUntil) await Promise.all(Array.from({ length: clients }, (_, c) => op(c)));
+  const statements0 = await statementsSoFar();
   const started = process.hrtime.bigint();
   const cpu0 = cpuNow();
   const until = Date.now() + SECONDS * 1000;
@@ -100,9 +109,10 @@ async function load(name: string, op: (client: number) => Promise<boolean>, clie
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpu1 = cpuNow();
+  const statements = (await statementsSoFar()) - statements0 - 1;
   latencies.sort((a, b) => a - b);
   const cpu = { bench: cpu1.bench - cpu0.bench, service: cpu1.service - cpu0.service, db: cpu1.db - cpu0.db };
-  return { name, clients, count: latencies.length * perOp, errors, seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpu };
+  return { name, clients, count: latencies.length * perOp, errors, seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpu, statements };
 }
 
 async function startService(url: string): Promise<ChildProcess> {
@@ -215,13 +225,13 @@ async function exportBench(url: string, service: ChildProcess, token: string, se
 function table(results: Result[], pairs: [string, string][]) {
   const rate = (r: Result) => r.count / r.seconds;
   console.log(`\n${SECONDS} s per scenario, ${LINES.length} lines per invoice; latency is per request (a batch request carries ${BATCH} invoices)\n`);
-  console.log('CPU: milliseconds of CPU per invoice used by the load generator (this process), the service and MariaDB; 2 cores give 2 s a second\n');
-  console.log('scenario                               clients   invoices/s     p50 ms     p99 ms   errors   CPU ms/invoice: load  service  MariaDB');
+  console.log('CPU: milliseconds of CPU per invoice used by the load generator (this process), the service and MariaDB; stmts: SQL statements per invoice\n');
+  console.log('scenario                               clients   invoices/s     p50 ms     p99 ms   errors   CPU ms/invoice: load  service  MariaDB   stmts');
   const perInvoice = (r: Result, s: number) => ((s * 1000) / Math.max(1, r.count)).toFixed(2);
   for (const r of results) {
     console.log(
       `${r.name.padEnd(38)} ${String(r.clients).padStart(7)} ${rate(r).toFixed(0).padStart(12)} ${r.p50.toFixed(1).padStart(10)} ${r.p99.toFixed(1).padStart(10)} ${String(r.errors).padStart(8)}` +
-        `${perInvoice(r, r.cpu.bench).padStart(22)} ${perInvoice(r, r.cpu.service).padStart(8)} ${perInvoice(r, r.cpu.db).padStart(8)}`,
+        `${perInvoice(r, r.cpu.bench).padStart(22)} ${perInvoice(r, r.cpu.service).padStart(8)} ${perInvoice(r, r.cpu.db).padStart(8)} ${(r.statements / Math.max(1, r.count)).toFixed(2).padStart(7)}`,
     );
   }
   console.log('');
@@ -288,6 +298,7 @@ async function main() {
     const drop = await createConnection(SERVER);
     await drop.query(`DROP DATABASE IF EXISTS \`${db}\``);
     await drop.end();
+    if (statusConnection) await (await statusConnection).end();
   }
   table(results, [
     ['service, many taxpayers', 'bare SQL, many taxpayers'],

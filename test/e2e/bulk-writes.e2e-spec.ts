@@ -1,6 +1,6 @@
 import { In } from 'typeorm';
 import { AuditEventEntity } from '../../src/audit/audit-event.entity';
-import { INSERT_CHUNK, insertRows, updateRows } from '../../src/database/bulk-writes';
+import { INSERT_CHUNK, insertRows, STATEMENT_BYTES, updateRows } from '../../src/database/bulk-writes';
 import { QuotaMonthEntity } from '../../src/quota/quota.entities';
 import { startApp, TestApp } from '../support/test-app';
 
@@ -44,15 +44,44 @@ describe('insertRows / updateRows', () => {
     for (const e of [events[0], events[1], events[3], events[INSERT_CHUNK + 49]]) expect(byId.get(e.id)).toEqual(e);
   });
 
-  it('goes through TypeORM for a chunk where a column is set in some rows only', async () => {
+  it('goes through TypeORM when a column is set in some rows only, and not otherwise', async () => {
     const at = new Date('2031-05-03T00:00:00.000Z');
     const base = { at, actor: 'system', action: 'bulk.partial', objectType: 'test', objectId: 'x', taxpayerId: null, before: null, after: null };
     const rows = [
       { ...base, id: 'bulk-partial-1', actorRole: 'admin' },
       { ...base, id: 'bulk-partial-2' } as AuditEventEntity, // actorRole left undefined: the column's default (NULL)
     ];
-    await t.dataSource.transaction((tx) => insertRows(tx, AuditEventEntity, rows));
+    const inserts: number[] = [];
+    await t.dataSource.transaction(async (tx) => {
+      const insert = jest.spyOn(tx, 'insert');
+      await insertRows(tx, AuditEventEntity, rows);
+      inserts.push(insert.mock.calls.length);
+      await insertRows(tx, AuditEventEntity, [{ ...base, id: 'bulk-partial-3', actorRole: null }]);
+      inserts.push(insert.mock.calls.length);
+    });
+    expect(inserts).toEqual([1, 1]);
     const stored = await t.dataSource.manager.find(AuditEventEntity, { where: { action: 'bulk.partial' }, order: { id: 'ASC' } });
-    expect(stored.map((e) => e.actorRole)).toEqual(['admin', null]);
+    expect(stored.map((e) => e.actorRole)).toEqual(['admin', null, null]);
+  });
+
+  it(`keeps each statement within about ${STATEMENT_BYTES / 1048576} MiB (mysql2 writes the values into the SQL text)`, async () => {
+    const at = new Date('2031-05-04T00:00:00.000Z');
+    const after = '票'.repeat(20_000); // 60,000 bytes in UTF-8: within a TEXT column
+    const rows: AuditEventEntity[] = Array.from({ length: 80 }, (_, i) => ({
+      id: `bulk-big-${String(i).padStart(27, '0')}`, at, actor: 'system', actorRole: null, action: 'bulk.big', objectType: 'test', objectId: String(i), taxpayerId: null, before: null, after,
+    }));
+    const statements: number[] = [];
+    await t.dataSource.transaction(async (tx) => {
+      const query = jest.spyOn(tx, 'query');
+      await insertRows(tx, AuditEventEntity, rows);
+      for (const [sql] of query.mock.calls) statements.push((String(sql).match(/\(\?/g) ?? []).length);
+    });
+    // 80 rows of ~60 KB (estimated 3 bytes a character): more than one statement, none over the bound.
+    expect(statements.length).toBeGreaterThan(1);
+    expect(statements.reduce((a, b) => a + b, 0)).toBe(80);
+    for (const n of statements) expect(n * 60_000).toBeLessThanOrEqual(STATEMENT_BYTES);
+    const stored = await t.dataSource.manager.find(AuditEventEntity, { where: { action: 'bulk.big' } });
+    expect(stored).toHaveLength(80);
+    expect(stored.every((e) => e.after === after)).toBe(true);
   });
 });

@@ -4,6 +4,7 @@ import { createConnection } from 'mysql2/promise';
 import { quotaInvariants } from '../support/invariants';
 import { waitReady } from '../support/service-process';
 import { makeTaxId } from '../support/tax-ids';
+import { laneOf } from '../../src/common/coalescer';
 import { IssuingService } from '../../src/invoices/issuing.service';
 import { ADMIN_TOKEN, registerTaxpayer, scratchDatabase, setClock, startApp, taxpayerBody, TestApp } from '../support/test-app';
 
@@ -61,18 +62,29 @@ describe('100 concurrent issues for one taxpayer (SPEC 4: never over-issue)', ()
 describe('group commit of concurrent single issues', () => {
   let t: TestApp;
   let groupSizes: number[];
+  /** Members of each issuing transaction tried (a fallback to one transaction each shows here). */
+  let transactions: number[];
   // Holds every group until `expected` requests have been submitted: on the embedded database a
   // transaction can finish before supertest's next request arrives, and the test needs groups.
   let hold: { expected: number; submitted: number; open: () => void; gate: Promise<void> } | null = null;
   beforeAll(async () => {
     t = await startApp({ ISSUE_LANES: '2' });
     await setClock(t, '2023-07-20T09:00:00+08:00');
-    type Internals = { issueGroup(group: unknown[]): Promise<unknown>; singles: { submit(key: string, item: unknown): Promise<unknown> } };
+    type Internals = {
+      issueGroup(group: unknown[]): Promise<unknown>;
+      commitGroup(group: unknown[]): Promise<unknown>;
+      singles: { submit(key: string, item: unknown): Promise<unknown> };
+    };
     const issuing = t.app.get(IssuingService) as unknown as Internals;
     const submit = issuing.singles.submit.bind(issuing.singles);
     issuing.singles.submit = (key, item) => {
       if (hold && ++hold.submitted >= hold.expected) hold.open();
       return submit(key, item);
+    };
+    const commitGroup = issuing.commitGroup.bind(issuing);
+    issuing.commitGroup = (group) => {
+      transactions.push(group.length);
+      return commitGroup(group);
     };
     const issueGroup = issuing.issueGroup.bind(issuing);
     issuing.issueGroup = async (group) => {
@@ -81,7 +93,28 @@ describe('group commit of concurrent single issues', () => {
       return issueGroup(group);
     };
   });
-  beforeEach(() => (groupSizes = []));
+  beforeEach(() => {
+    groupSizes = [];
+    transactions = [];
+  });
+  const holdFor = (expected: number) => {
+    let open = () => undefined as void;
+    hold = { expected, submitted: 0, open: () => open(), gate: new Promise<void>((r) => (open = r)) };
+  };
+  const submitted = async (n: number) => {
+    for (let i = 0; i < 5000 && (hold?.submitted ?? 0) < n; i++) await new Promise((r) => setTimeout(r, 2));
+    expect(hold?.submitted).toBe(n);
+  };
+  /** Another taxpayer whose requests share the lane of `taxId` (ISSUE_LANES 2). */
+  const sameLane = async (taxId: string) => {
+    let other = await registerTaxpayer(t);
+    while (laneOf(other.taxId, 2) !== laneOf(taxId, 2)) other = await registerTaxpayer(t);
+    return other;
+  };
+  const send = (token: string, amount: string, key?: string) => {
+    const req = t.http(token).post('/v1/invoices');
+    return (key ? req.set('Idempotency-Key', key) : req).send(invoiceOf(amount)).then((r) => r);
+  };
   afterAll(() => t.close());
 
   it('many taxpayers at once, duplicates and refusals among them: each request answered on its own, quota exact, invariants hold', async () => {
@@ -98,8 +131,7 @@ describe('group commit of concurrent single issues', () => {
     // Interleaved, so that groups mix taxpayers; every keyed request of the roomy sellers is sent twice at once.
     const order = plan.map((p, i) => ({ p, i })).sort((a, b) => (a.i % 10) - (b.i % 10) || a.i - b.i);
     // Nothing commits before every request has been submitted, so none of them can be a replay yet.
-    let open = () => undefined as void;
-    hold = { expected: plan.length, submitted: 0, open: () => open(), gate: new Promise<void>((r) => (open = r)) };
+    holdFor(plan.length);
     const responses = await Promise.all(
       order.map(({ p }) => {
         const req = t.http(p.seller.token).post('/v1/invoices');
@@ -145,6 +177,61 @@ describe('group commit of concurrent single issues', () => {
     }
     const refusal = of(0, 10).find((r) => r.status === 422)!;
     expect(refusal.body).toMatchObject({ code: 'QUOTA_EXCEEDED', available: '10000.00' });
+  });
+
+  it('at the turn of the month, the new month\'s cap counts the old month\'s issues queued with it (SPEC 4, declaration window)', async () => {
+    await setClock(t, '2023-05-10T10:00:00+08:00');
+    const seller = await registerTaxpayer(t, { riskLevel: 'medium', initialQuota: '100000.00' });
+    const other = await sameLane(seller.taxId);
+    await setClock(t, '2023-06-30T23:59:59+08:00');
+    // Another taxpayer's request holds the lane; June's A and July's B queue behind it, together.
+    holdFor(3);
+    const c = send(other.token, '1.00');
+    await submitted(1);
+    const a = send(seller.token, '60000.00');
+    await submitted(2);
+    await setClock(t, '2023-07-01T00:00:01+08:00');
+    const b = send(seller.token, '80000.00');
+    const [rc, ra, rb] = await Promise.all([c, a, b]);
+    hold = null;
+    expect(transactions).toEqual([1, 2]);
+    expect([rc.status, ra.status]).toEqual([201, 201]);
+    expect(ra.body.number.slice(0, 2)).toBe('23');
+    // July's cap is June's remaining once A counts: 100,000.00 - 60,000.00.
+    expect(rb.status).toBe(422);
+    expect(rb.body).toMatchObject({ code: 'QUOTA_EXCEEDED', available: '40000.00' });
+    const july = await t.http(seller.token).get(`/v1/taxpayers/${seller.taxId}/quota/2023-07`);
+    expect(july.body).toMatchObject({ inDeclarationWindow: true, used: '0.00', available: '40000.00' });
+    await setClock(t, '2023-07-20T09:00:00+08:00');
+  });
+
+  it('Idempotency-Keys in a group: a duplicate replays the first, another body under a used key is 409, a refusal replays as 422, and the group stays one transaction', async () => {
+    const seller = await registerTaxpayer(t, { riskLevel: 'medium', initialQuota: '1000.00' });
+    const other = await sameLane(seller.taxId);
+    const plan: [string, string][] = [['k1', '100.00'], ['k2', '100.00'], ['k3', '100.00'], ['k1', '100.00'], ['k2', '200.00'], ['k4', '5000.00']];
+    holdFor(plan.length + 1);
+    const blocker = send(other.token, '1.00'); // holds the lane, so that the plan's requests form one group
+    await submitted(1);
+    const answers = await Promise.all(plan.map(([key, amount]) => send(seller.token, amount, key)));
+    await blocker;
+    hold = null;
+    expect(transactions).toEqual([1, 4]); // k1, k2, k3, k4 together; the second k1 and k2 after them, without a transaction
+    // They arrive in any order: for k2, whichever body came first wins and the other is 409.
+    const [k1a, k2a, k3, k1b, k2b, k4] = answers;
+    expect([k1a.status, k1b.status, k3.status]).toEqual([201, 201, 201]);
+    expect(k1b.body.number).toBe(k1a.body.number);
+    expect([k1a.headers['idempotent-replayed'], k1b.headers['idempotent-replayed']].sort()).toEqual(['true', undefined]);
+    expect([k2a.status, k2b.status].sort()).toEqual([201, 409]);
+    expect([k2a, k2b].find((r) => r.status === 409)!.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(k4.status).toBe(422);
+    expect(k4.body.code).toBe('QUOTA_EXCEEDED');
+    const k2amount = k2a.status === 201 ? 10_000n : 20_000n;
+    const again = await send(seller.token, '5000.00', 'k4');
+    expect(again.status).toBe(422);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    const q = await quotaInvariants((sql, params) => t.dataSource.query(sql, params), seller.taxId, '2023-07');
+    expect(q.invoiceCount).toBe(3);
+    expect(q.used).toBe(20_000n + k2amount);
   });
 
   it('a lone request is committed alone, without waiting for company', async () => {

@@ -90,3 +90,13 @@ describe('Coalescer (group commit of single issues)', () => {
     expect(b.status).toBe('rejected');
   });
 });
+
+describe('Coalescer, when run misbehaves', () => {
+  it('rejects every item of a group whose run answers something other than a list, and the lane goes on', async () => {
+    let calls = 0;
+    const c = new Coalescer<string, string>(1, 10, async (items) => (calls++ === 0 ? (null as never) : items.map((i) => ({ ok: true, value: i }))));
+    const first = await Promise.allSettled([c.submit('k', 'a'), c.submit('k', 'b')]);
+    expect(first.map((f) => f.status)).toEqual(['rejected', 'rejected']);
+    await expect(c.submit('k', 'c')).resolves.toBe('c');
+  });
+});

@@ -2,21 +2,40 @@ import { countHit, RateLimiter } from '../../src/common/rate-limit';
 import { ProblemException } from '../../src/common/problem';
 
 // API.md "Conventions": over a limit, 429 RATE_LIMITED with Retry-After; limits are per minute.
-describe('countHit: fixed one-minute windows', () => {
+describe('countHit: a sliding one-minute window from two counters', () => {
   const T = 1_000_000;
+  const M = 60_000;
   it.each([
-    // [window before, now, limit, allowed, hits after, retryAfter]
-    [undefined, T, 2, true, 1, 60],
-    [{ startedAt: T, hits: 1 }, T + 1, 2, true, 2, 60],
-    [{ startedAt: T, hits: 2 }, T + 30_000, 2, false, 3, 30],
-    [{ startedAt: T, hits: 2 }, T + 59_999, 2, false, 3, 1],
-    [{ startedAt: T, hits: 9 }, T + 60_000, 2, true, 1, 60], // a new window starts
-    [{ startedAt: T, hits: 0 }, T + 59_500, 0, false, 1, 1], // Retry-After is at least 1 s
-  ])('%j at %d, limit %d -> allowed %s', (before, now, limit, allowed, hits, retryAfter) => {
+    // [window before, now, limit, allowed, current after, previous after, retryAfter]
+    [undefined, T, 2, true, 1, 0, 0],
+    [{ startedAt: T, current: 1, previous: 0 }, T + 1, 2, true, 2, 0, 0],
+    [{ startedAt: T, current: 2, previous: 0 }, T + 30_000, 2, false, 2, 0, 60], // this minute is full: 30 s left, then 30 s for its weight to fall to 1
+    // The edge of a window: 10 hits at the end of one minute still weigh almost fully just after it.
+    [{ startedAt: T, current: 10, previous: 0 }, T + M + 100, 10, false, 0, 10, 6], // until 10 x 54/60 + 1 = 10
+    [{ startedAt: T, current: 10, previous: 0 }, T + M + 6_000, 10, true, 1, 10, 0], // 10 x 54/60 + 0 + 1 = 10
+    [{ startedAt: T, current: 10, previous: 0 }, T + M + 30_000, 10, true, 1, 10, 0],
+    [{ startedAt: T, current: 4, previous: 10 }, T + 30_000, 10, true, 5, 10, 0], // 10 x 30/60 + 4 + 1 = 10
+    [{ startedAt: T, current: 5, previous: 10 }, T + 30_000, 10, false, 5, 10, 6], // 10 x 24/60 + 5 + 1 = 10 six seconds on
+    [{ startedAt: T, current: 9, previous: 9 }, T + 2 * M + 1, 10, true, 1, 0, 0], // two minutes on: both counts gone
+    [{ startedAt: T, current: 1, previous: 0 }, T - 5_000, 1, false, 1, 0, 120], // a clock stepped back counts as the window's start
+  ])('%j at %d, limit %d -> allowed %s', (before, now, limit, allowed, current, previous, retryAfter) => {
     const result = countHit(before ? { ...before } : undefined, now, limit);
     expect(result.allowed).toBe(allowed);
-    expect(result.window.hits).toBe(hits);
+    expect(result.window.current).toBe(current);
+    expect(result.window.previous).toBe(previous);
     expect(result.retryAfter).toBe(retryAfter);
+  });
+
+  it('lets no more than the limit through in any 60 seconds of a steady stream, across window edges', () => {
+    let window;
+    const allowedAt: number[] = [];
+    for (let now = 0; now < 5 * M; now += 250) {
+      const r = countHit(window, now, 30);
+      window = r.window;
+      if (r.allowed) allowedAt.push(now);
+    }
+    for (const start of allowedAt) expect(allowedAt.filter((t) => t >= start && t < start + M).length).toBeLessThanOrEqual(30);
+    expect(allowedAt.length).toBeGreaterThan(4 * 30 * 0.8); // and it does let the limit through
   });
 });
 
@@ -34,15 +53,19 @@ describe('RateLimiter', () => {
     expect(refused).toBeInstanceOf(ProblemException);
     expect(refused.getStatus()).toBe(429);
     expect(refused.code).toBe('RATE_LIMITED');
-    expect(headers['Retry-After']).toBe('40');
-    await expect(limiter.hit('a', 2, res, 'requests', 60_000)).resolves.toBeUndefined();
+    expect(headers['Retry-After']).toBe('70'); // 40 s to the window's end, 30 s for its weight to fall to 1
+    await expect(limiter.hit('a', 2, res, 'requests', 90_000)).resolves.toBeUndefined();
   });
 
-  it('forgets ended windows when it sweeps', async () => {
-    await limiter.hit('c', 5, undefined, 'requests', 100_000);
-    limiter.sweep(100_000 + 59_999);
-    expect(limiter.size).toBeGreaterThan(0);
-    limiter.sweep(10_000_000);
-    expect(limiter.size).toBe(0);
+  it('forgets keys not seen for two minutes when it sweeps', async () => {
+    const fresh = new RateLimiter();
+    await fresh.hit('old', 5, undefined, 'requests', 0);
+    await fresh.hit('new', 5, undefined, 'requests', 100_000);
+    fresh.sweep(119_999);
+    expect(fresh.size).toBe(2);
+    fresh.sweep(120_000);
+    expect(fresh.size).toBe(1);
+    await expect(fresh.hit('new', 1, undefined, 'requests', 130_000)).rejects.toThrow(ProblemException); // 'new' was kept, with its count
+    fresh.onModuleDestroy();
   });
 });
