@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { validated } from '../common/validation';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { Idempotent, IdempotencyRecorder } from '../common/idempotency.interceptor';
@@ -30,8 +31,10 @@ export class InvoicesController {
   @HttpCode(200)
   @Idempotent()
   @ApiOperation({ summary: 'Issue up to 1,000 invoices in one call; each succeeds or fails on its own' })
-  batch(@CurrentPrincipal() p: Principal, @Body() dto: BatchDto, @IdempotencyRecorder() record: RecordResponse) {
-    return this.issuing.issueBatch(p, dto.invoices, record);
+  @ApiBody({ type: BatchDto })
+  batch(@CurrentPrincipal() p: Principal, @Body() body: object, @IdempotencyRecorder() record: RecordResponse) {
+    // Validated here without the global pipe's deep copy: each item is validated on its own later.
+    return this.issuing.issueBatch(p, validated(BatchDto, body, false).invoices, record);
   }
 
   @Get()

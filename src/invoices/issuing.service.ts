@@ -1,6 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
 import { EntityManager } from 'typeorm';
 import { AuditInput, AuditService } from '../audit/audit.service';
 import { Principal } from '../auth/principal';
@@ -9,7 +7,7 @@ import { IdempotencyRace, IdempotencyService, RecordResponse } from '../common/i
 import { formatMoney } from '../common/money';
 import { ProblemBody, ProblemException, Problems } from '../common/problem';
 import { periodOf } from '../common/time';
-import { flattenValidationErrors } from '../common/validation';
+import { validated } from '../common/validation';
 import { insertRows } from '../database/bulk-writes';
 import { AppConfig } from '../config/config';
 import { Coalescer, Settled } from '../common/coalescer';
@@ -265,10 +263,7 @@ export class IssuingService {
     const drafts: { index: number; draft: InvoiceDraft }[] = [];
     for (let index = 0; index < items.length; index++) {
       try {
-        const dto = plainToInstance(IssueInvoiceDto, items[index]);
-        const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true, validationError: { target: false, value: false } });
-        if (errors.length) throw Problems.validation(flattenValidationErrors(errors));
-        drafts.push({ index, draft: this.draft(seller, dto) });
+        drafts.push({ index, draft: this.draft(seller, validated(IssueInvoiceDto, items[index])) });
       } catch (error) {
         if (!(error instanceof ProblemException)) throw error;
         results[index] = { error: error.toBody() };
