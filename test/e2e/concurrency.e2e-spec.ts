@@ -64,6 +64,8 @@ describe('group commit of concurrent single issues', () => {
   let groupSizes: number[];
   /** Members of each issuing transaction tried (a fallback to one transaction each shows here). */
   let transactions: number[];
+  /** Runs just before a group's transaction (after its Idempotency-Keys were checked). */
+  let beforeCommit: ((group: { record: { keyId?: string } }[]) => Promise<void>) | null = null;
   // Holds every group until `expected` requests have been submitted: on the embedded database a
   // transaction can finish before supertest's next request arrives, and the test needs groups.
   let hold: { expected: number; submitted: number; open: () => void; gate: Promise<void> } | null = null;
@@ -82,8 +84,9 @@ describe('group commit of concurrent single issues', () => {
       return submit(key, item);
     };
     const commitGroup = issuing.commitGroup.bind(issuing);
-    issuing.commitGroup = (group) => {
+    issuing.commitGroup = async (group) => {
       transactions.push(group.length);
+      if (beforeCommit) await beforeCommit(group as { record: { keyId?: string } }[]);
       return commitGroup(group);
     };
     const issueGroup = issuing.issueGroup.bind(issuing);
@@ -96,6 +99,7 @@ describe('group commit of concurrent single issues', () => {
   beforeEach(() => {
     groupSizes = [];
     transactions = [];
+    beforeCommit = null;
   });
   const holdFor = (expected: number) => {
     let open = () => undefined as void;
@@ -232,6 +236,33 @@ describe('group commit of concurrent single issues', () => {
     const q = await quotaInvariants((sql, params) => t.dataSource.query(sql, params), seller.taxId, '2023-07');
     expect(q.invoiceCount).toBe(3);
     expect(q.used).toBe(20_000n + k2amount);
+  });
+
+  it('when the shared transaction fails as a whole, each member is tried alone: one failure stays one failure', async () => {
+    const seller = await registerTaxpayer(t, { riskLevel: 'medium' });
+    const other = await sameLane(seller.taxId);
+    // Another process records one member's key between the check and the transaction.
+    beforeCommit = async (group) => {
+      const victim = group.find((m) => m.record.keyId);
+      if (!victim || group.length < 2) return;
+      beforeCommit = null;
+      await t.dataSource.query('INSERT INTO idempotency_keys (id, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?)', [
+        victim.record.keyId, 'f'.repeat(64), 201, JSON.stringify({ elsewhere: true }), t.dataSource.driver.preparePersistentValue(new Date(), t.dataSource.getMetadata('idempotency_keys').findColumnWithPropertyName('createdAt')!),
+      ]);
+    };
+    holdFor(6);
+    const blocker = send(other.token, '1.00');
+    await submitted(1);
+    const answers = await Promise.all([send(seller.token, '10.00'), send(seller.token, '11.00', 'taken-elsewhere'), send(seller.token, '12.00'), send(seller.token, '13.00'), send(seller.token, '14.00')]);
+    await blocker;
+    hold = null;
+    expect(transactions).toEqual([1, 5, 1, 1, 1, 1, 1]); // the group of 5 failed, then each alone
+    expect(answers.map((r) => r.status)).toEqual([201, 409, 201, 201, 201]);
+    expect(answers[1].body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    const q = await quotaInvariants((sql, params) => t.dataSource.query(sql, params), seller.taxId, '2023-07');
+    expect(q.invoiceCount).toBe(4);
+    expect(q.used).toBe(4_900n);
+    expect(q.seqsGapless).toBe(true);
   });
 
   it('a lone request is committed alone, without waiting for company', async () => {
