@@ -50,10 +50,10 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   return out;
 }
 
-/** The global pipe: whitelist, forbid unknown fields, transform, and answer 400 VALIDATION_FAILED. */
 /** class-validator's options, the same for the global pipe and for validating by hand. */
 const VALIDATOR_OPTIONS = { whitelist: true, forbidNonWhitelisted: true, validationError: { target: false, value: false }, stopAtFirstError: false } as const;
 
+/** The global pipe: whitelist, forbid unknown fields, transform, and answer 400 VALIDATION_FAILED. */
 export function createValidationPipe(): ValidationPipe {
   return new ValidationPipe({
     ...VALIDATOR_OPTIONS,
