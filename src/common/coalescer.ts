@@ -12,6 +12,13 @@ interface Lane<T, R> {
   busy: boolean;
 }
 
+/** A lane already has as many items waiting as it may hold. */
+export class LaneFull extends Error {
+  constructor(readonly waiting: number) {
+    super(`${waiting} items are waiting in this lane`);
+  }
+}
+
 /** FNV-1a: a cheap, stable spread of keys over lanes. */
 export function laneOf(key: string, lanes: number): number {
   let hash = 0x811c9dc5;
@@ -25,7 +32,9 @@ export function laneOf(key: string, lanes: number): number {
  * `maxGroup` items a group. An idle lane starts on the next turn of the event loop, so the
  * requests of one burst share a group; under load groups grow by themselves, and a lone request
  * waits for nobody. `run` answers every item of the group in order (it should not throw; if it
- * does, every item of the group gets the error).
+ * does, every item of the group gets the error). A lane holds at most `maxWaiting` items besides
+ * the group it runs; one more is refused at once with LaneFull (load shedding: memory and waits
+ * stay bounded when calls arrive faster than they can be committed).
  */
 export class Coalescer<T, R> {
   private readonly lanes: Lane<T, R>[];
@@ -34,12 +43,14 @@ export class Coalescer<T, R> {
     lanes: number,
     private readonly maxGroup: number,
     private readonly run: (items: T[]) => Promise<Settled<R>[]>,
+    private readonly maxWaiting = Infinity,
   ) {
     this.lanes = Array.from({ length: lanes }, () => ({ queue: [], busy: false }));
   }
 
   submit(key: string, item: T): Promise<R> {
     const lane = this.lanes[laneOf(key, this.lanes.length)];
+    if (lane.queue.length >= this.maxWaiting) return Promise.reject(new LaneFull(lane.queue.length));
     return new Promise<R>((resolve, reject) => {
       lane.queue.push({ item, resolve, reject });
       if (!lane.busy) {

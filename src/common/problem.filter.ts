@@ -55,6 +55,8 @@ export function sendProblem(response: Response, body: ProblemBody): void {
     response.destroy();
     return;
   }
+  const retryAfter = (body as { retryAfter?: unknown }).retryAfter;
+  if (typeof retryAfter === 'number') response.setHeader('Retry-After', String(retryAfter));
   response.status(body.status).type('application/problem+json').send(JSON.stringify(body));
 }
 

@@ -27,6 +27,8 @@ export class AppConfig {
    * Requests that arrive while their lane is busy are committed together in its next transaction.
    */
   issueLanes!: number;
+  /** Single issues that may wait in a lane; beyond it they are refused with 503 and Retry-After. */
+  issueQueueLimit!: number;
   /** Temporary adjustment: usage ratio that triggers it, and the raise, in percent of the total. */
   temporaryRatioPercent!: number;
   temporaryUpliftPercent!: number;
@@ -102,6 +104,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   // SQLite runs one transaction at a time anyway. On MySQL, 2: with group commit one lane already
   // carries a hot taxpayer's whole load, and more lanes measured no faster (test/bench/README.md).
   config.issueLanes = integer(env, 'ISSUE_LANES', config.database.kind === 'mysql' ? 2 : 1, 1, 64, problems);
+  config.issueQueueLimit = integer(env, 'ISSUE_QUEUE_LIMIT', 2000, 1, 1_000_000, problems);
 
   const token = env.BOOTSTRAP_ADMIN_TOKEN;
   if (token !== undefined && token !== '' && (token.length < 16 || token.length > 200 || /\s/.test(token))) {

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { validated } from '../common/validation';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
@@ -22,6 +22,7 @@ export class InvoicesController {
   @Roles('taxpayer')
   @Idempotent()
   @ApiOperation({ summary: 'Issue a blue invoice (数电专票 / 数电普票) as the caller\'s taxpayer' })
+  @ApiServiceUnavailableResponse({ description: 'SERVICE_UNAVAILABLE with Retry-After: too many issues are waiting (ISSUE_QUEUE_LIMIT); retry with the same Idempotency-Key' })
   issue(@CurrentPrincipal() p: Principal, @Body() dto: IssueInvoiceDto, @IdempotencyRecorder() record: RecordResponse) {
     return this.issuing.issue(p, dto, record);
   }

@@ -10,7 +10,7 @@ import { periodOf } from '../common/time';
 import { validated } from '../common/validation';
 import { insertRows } from '../database/bulk-writes';
 import { AppConfig } from '../config/config';
-import { Coalescer, Settled } from '../common/coalescer';
+import { Coalescer, LaneFull, Settled } from '../common/coalescer';
 import { Db } from '../database/db.service';
 import { QuotaContext, QuotaService } from '../quota/quota.service';
 import { TaxpayerEntity } from '../taxpayers/taxpayer.entity';
@@ -75,7 +75,7 @@ export class IssuingService {
     private readonly idempotency: IdempotencyService,
     config: AppConfig,
   ) {
-    this.singles = new Coalescer(config.issueLanes, MAX_GROUP, (group) => this.issueGroup(group));
+    this.singles = new Coalescer(config.issueLanes, MAX_GROUP, (group) => this.issueGroup(group), config.issueQueueLimit);
   }
 
   /** The caller's own taxpayer, which must be a pilot to issue. */
@@ -106,7 +106,12 @@ export class IssuingService {
     const draft = this.draft(seller, dto);
     const now = this.clock.now();
     const context = await this.quota.prepare(seller, periodOf(now));
-    return this.singles.submit(seller.taxId, { principal, context, draft, now, prefix: this.numbering.prefixFor(now, seller.regionCode), record });
+    try {
+      return await this.singles.submit(seller.taxId, { principal, context, draft, now, prefix: this.numbering.prefixFor(now, seller.regionCode), record });
+    } catch (error) {
+      if (!(error instanceof LaneFull)) throw error;
+      throw new ProblemException(503, 'SERVICE_UNAVAILABLE', `${error.waiting} invoices are already waiting to be issued here; retry in a moment (with the same Idempotency-Key)`, { retryAfter: 1 });
+    }
   }
 
   /**

@@ -70,7 +70,7 @@ describe('group commit of concurrent single issues', () => {
   // transaction can finish before supertest's next request arrives, and the test needs groups.
   let hold: { expected: number; submitted: number; open: () => void; gate: Promise<void> } | null = null;
   beforeAll(async () => {
-    t = await startApp({ ISSUE_LANES: '2' });
+    t = await startApp({ ISSUE_LANES: '2', ISSUE_QUEUE_LIMIT: '64' });
     await setClock(t, '2023-07-20T09:00:00+08:00');
     type Internals = {
       issueGroup(group: unknown[]): Promise<unknown>;
@@ -263,6 +263,30 @@ describe('group commit of concurrent single issues', () => {
     expect(q.invoiceCount).toBe(4);
     expect(q.used).toBe(4_900n);
     expect(q.seqsGapless).toBe(true);
+  });
+
+  it('sheds load: beyond ISSUE_QUEUE_LIMIT waiting in a lane, a call is refused at once with 503 and Retry-After, and nothing of it is kept', async () => {
+    const seller = await registerTaxpayer(t, { riskLevel: 'medium' });
+    const other = await sameLane(seller.taxId);
+    holdFor(Infinity); // opened below, by hand
+    const blocker = send(other.token, '1.00'); // the lane's running group
+    await submitted(1);
+    const waiting = Array.from({ length: 64 }, (_, i) => send(seller.token, '1.00', `shed-${i}`));
+    await submitted(65);
+    const refused = await send(seller.token, '2.00', 'shed-late');
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryAfter: 1 });
+    hold!.open();
+    const answers = await Promise.all([blocker, ...waiting]);
+    hold = null;
+    expect(answers.every((r) => r.status === 201)).toBe(true);
+    // Not recorded under its key: the same call later is issued normally.
+    const retried = await send(seller.token, '2.00', 'shed-late');
+    expect(retried.status).toBe(201);
+    expect(retried.headers['idempotent-replayed']).toBeUndefined();
+    const q = await quotaInvariants((sql, params) => t.dataSource.query(sql, params), seller.taxId, '2023-07');
+    expect(q.invoiceCount).toBe(65);
   });
 
   it('a lone request is committed alone, without waiting for company', async () => {

@@ -1,4 +1,4 @@
-import { Coalescer, laneOf, Settled } from '../../src/common/coalescer';
+import { Coalescer, LaneFull, laneOf, Settled } from '../../src/common/coalescer';
 
 /** A run function that records its groups and is released by hand. */
 function recorder<T>() {
@@ -98,5 +98,32 @@ describe('Coalescer, when run misbehaves', () => {
     const first = await Promise.allSettled([c.submit('k', 'a'), c.submit('k', 'b')]);
     expect(first.map((f) => f.status)).toEqual(['rejected', 'rejected']);
     await expect(c.submit('k', 'c')).resolves.toBe('c');
+  });
+});
+
+describe('Coalescer, when a lane is full', () => {
+  it('refuses an item beyond maxWaiting at once with LaneFull, leaves other lanes alone, and takes items again once the lane drains', async () => {
+    const r = recorder<string>();
+    const c = new Coalescer(2, 10, r.run, 2);
+    const keys = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const k1 = keys.find((k) => laneOf(k, 2) === 0)!;
+    const k2 = keys.find((k) => laneOf(k, 2) === 1)!;
+    const running = c.submit(k1, 'running');
+    await tick(); // 'running' is the lane's group now; nothing waits
+    const waiting = [c.submit(k1, 'w1'), c.submit(k1, 'w2')];
+    const refused = await c.submit(k1, 'w3').catch((e) => e);
+    expect(refused).toBeInstanceOf(LaneFull);
+    expect(refused.waiting).toBe(2);
+    const otherLane = c.submit(k2, 'other'); // another lane has room
+    await tick();
+    r.open();
+    await Promise.all([running, otherLane]);
+    await tick();
+    r.open();
+    await expect(Promise.all(waiting)).resolves.toEqual(['done w1', 'done w2']);
+    const again = c.submit(k1, 'w4');
+    await tick();
+    r.open();
+    await expect(again).resolves.toBe('done w4');
   });
 });

@@ -31,9 +31,21 @@ describe('configuration', () => {
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be/],
     [{ BOOTSTRAP_ADMIN_TOKEN: 'short' }, /BOOTSTRAP_ADMIN_TOKEN must be 16 to 200/],
     [{ BCRYPT_COST: '3' }, /BCRYPT_COST/],
+    [{ ISSUE_LANES: '0' }, /ISSUE_LANES must be a whole number from 1 to 64/],
+    [{ ISSUE_QUEUE_LIMIT: 'many' }, /ISSUE_QUEUE_LIMIT must be a whole number/],
   ])('rejects %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it.each([
+    [{}, 1, 2000], // SQLite runs one transaction at a time
+    [{ DATABASE_URL: 'mysql://root:@127.0.0.1:3306/test' }, 2, 2000],
+    [{ DATABASE_URL: 'mysql://root:@127.0.0.1:3306/test', ISSUE_LANES: '4', ISSUE_QUEUE_LIMIT: '50' }, 4, 50],
+  ])('group commit settings for %j: %d lanes, %d waiting at most', (env, lanes, limit) => {
+    const config = loadConfig(env);
+    expect(config.issueLanes).toBe(lanes);
+    expect(config.issueQueueLimit).toBe(limit);
   });
 
   it('lists every problem at once', () => {
