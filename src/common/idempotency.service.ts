@@ -22,10 +22,11 @@ export interface IdempotencyScope {
 }
 
 /**
- * Records the response inside the business transaction, so that it commits with the change.
+ * Records the response inside the business transaction, so that it commits with the change: the
+ * route's success status, or a refusal's own status (a refusal decided inside a group commit).
  * `keyId` names the key's record (absent without an Idempotency-Key).
  */
-export type RecordResponse = ((em: EntityManager, body: unknown) => Promise<void>) & { keyId?: string };
+export type RecordResponse = ((em: EntityManager, body: unknown, status?: number) => Promise<void>) & { keyId?: string };
 
 /** The key was recorded meanwhile by a concurrent request with the same key: run() replays it. */
 export class IdempotencyRace extends Error {
@@ -89,7 +90,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     const prior = await this.stored(scope);
     if (prior) return this.replay(prior, res);
     try {
-      return await work(Object.assign((em: EntityManager, body: unknown) => this.insert(em, scope, status, body), { keyId: scope.id }));
+      return await work(Object.assign((em: EntityManager, body: unknown, recorded = status) => this.insert(em, scope, recorded, body), { keyId: scope.id }));
     } catch (error) {
       if (error instanceof IdempotencyRace) {
         const winner = await this.stored(scope);

@@ -21,8 +21,8 @@ interface Window {
  * table tests.
  */
 export function countHit(window: Window | undefined, now: number, perMinute: number): { window: Window; allowed: boolean; retryAfter: number } {
-  let w = window ?? { startedAt: now, current: 0, previous: 0 };
-  let elapsed = Math.max(0, now - w.startedAt);
+  let w = window && now >= window.startedAt ? window : { startedAt: now, current: window?.current ?? 0, previous: window?.previous ?? 0 };
+  let elapsed = now - w.startedAt;
   if (elapsed >= MINUTE_MS) {
     const minutes = Math.floor(elapsed / MINUTE_MS);
     w = { startedAt: w.startedAt + minutes * MINUTE_MS, current: 0, previous: minutes === 1 ? w.current : 0 };

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { EntityManager, In } from 'typeorm';
 import { AuditInput, AuditService } from '../audit/audit.service';
 import { Principal } from '../auth/principal';
 import { Clock } from '../common/clock';
@@ -141,9 +141,12 @@ export class IssuingService {
   }
 
   /**
-   * One transaction for a group. If it fails as a whole (a key recorded by another process in the
-   * meantime, a lost connection), each member is tried again alone with the number it already
-   * has, so that one request's failure is never another's.
+   * One transaction for a group. A refusal is recorded under its key in the same transaction, so
+   * that a duplicate waiting for it finds it. If the transaction fails as a whole (a key recorded
+   * by another process in the meantime, a lost connection), an invoice whose number is in the
+   * database nevertheless was issued (the connection lost on COMMIT) and is answered as such; each
+   * other member is tried again alone with the number it already has, so that one request's
+   * failure is never another's.
    */
   private async commitGroup(group: Submitted[]): Promise<Settled<InvoiceView>[]> {
     try {
@@ -153,6 +156,7 @@ export class IssuingService {
         const outcomes: Settled<InvoiceView>[] = [];
         for (const [i, result] of committed.entries()) {
           if (result instanceof ProblemException) {
+            await group[i].record(em, result.toBody(), result.getStatus());
             outcomes.push({ ok: false, error: result });
             continue;
           }
@@ -163,11 +167,26 @@ export class IssuingService {
         return outcomes;
       });
     } catch (error) {
-      if (group.length === 1) return [{ ok: false, error }];
+      const issued = await this.issuedAmong(group).catch(() => null);
+      if (issued === null) return group.map(() => ({ ok: false, error }));
       const outcomes: Settled<InvoiceView>[] = [];
-      for (const member of group) outcomes.push(...(await this.commitGroup([member])));
+      for (const member of group) {
+        if (issued.has(member.number!)) {
+          const { invoice, lines } = this.complete(member.draft, member.number!, member.now, member.principal.actorRef);
+          outcomes.push({ ok: true, value: invoiceView(invoice, lines) });
+        } else if (group.length === 1) outcomes.push({ ok: false, error });
+        else outcomes.push(...(await this.commitGroup([member])));
+      }
       return outcomes;
     }
+  }
+
+  /** Which of the members' numbers are invoices in the database. */
+  private async issuedAmong(group: Pending[]): Promise<Set<string>> {
+    const numbers = group.flatMap((m) => (m.number ? [m.number] : []));
+    if (numbers.length === 0) return new Set();
+    const rows = await this.db.dataSource.manager.find(InvoiceEntity, { select: { number: true }, where: { number: In(numbers) } });
+    return new Set(rows.map((r) => r.number));
   }
 
   /** Numbers for those without one, taken per prefix (outside any transaction: see NumberingService). */

@@ -270,6 +270,7 @@ export class QuotaService {
    * UPDATE of every changed month are written. Answers each item's refusal or null, in order.
    */
   async consumeMany(em: EntityManager, items: ConsumeItem[]): Promise<ConsumeResult[]> {
+    if (items.length === 0) return [];
     const previous = (c: { taxpayerId: string; period: Period }) => ({ taxpayerId: c.taxpayerId, period: shiftPeriod(c.period, -1) });
     const months = await this.lockMonths(em, [...items.map((i) => i.context), ...items.filter((i) => i.context.windowCap !== null).map((i) => previous(i.context))]);
     const at = this.clock.now();

@@ -5,6 +5,7 @@ import { quotaInvariants } from '../support/invariants';
 import { waitReady } from '../support/service-process';
 import { makeTaxId } from '../support/tax-ids';
 import { laneOf } from '../../src/common/coalescer';
+import { Db } from '../../src/database/db.service';
 import { IssuingService } from '../../src/invoices/issuing.service';
 import { ADMIN_TOKEN, registerTaxpayer, scratchDatabase, setClock, startApp, taxpayerBody, TestApp } from '../support/test-app';
 
@@ -209,19 +210,43 @@ describe('group commit of concurrent single issues', () => {
     await setClock(t, '2023-07-20T09:00:00+08:00');
   });
 
+  it('in one group, the earlier month is decided first, whatever the order of arrival (SPEC 4, declaration window)', async () => {
+    await setClock(t, '2023-05-10T10:00:00+08:00');
+    const seller = await registerTaxpayer(t, { riskLevel: 'medium', initialQuota: '100000.00' });
+    const other = await sameLane(seller.taxId);
+    holdFor(3);
+    const c = send(other.token, '1.00');
+    await submitted(1);
+    await setClock(t, '2023-07-01T00:00:01+08:00');
+    const b = send(seller.token, '80000.00'); // July's, first in the queue
+    await submitted(2);
+    await setClock(t, '2023-06-30T23:59:59+08:00');
+    const a = send(seller.token, '60000.00'); // June's, behind it
+    const [, ra, rb] = await Promise.all([c, a, b]);
+    hold = null;
+    expect(transactions).toEqual([1, 2]);
+    expect(ra.status).toBe(201);
+    expect(rb.status).toBe(422);
+    expect(rb.body).toMatchObject({ code: 'QUOTA_EXCEEDED', available: '40000.00' });
+    await setClock(t, '2023-07-20T09:00:00+08:00');
+  });
+
   it('Idempotency-Keys in a group: a duplicate replays the first, another body under a used key is 409, a refusal replays as 422, and the group stays one transaction', async () => {
     const seller = await registerTaxpayer(t, { riskLevel: 'medium', initialQuota: '1000.00' });
     const other = await sameLane(seller.taxId);
-    const plan: [string, string][] = [['k1', '100.00'], ['k2', '100.00'], ['k3', '100.00'], ['k1', '100.00'], ['k2', '200.00'], ['k4', '5000.00']];
+    const plan: [string, string][] = [['k1', '100.00'], ['k2', '100.00'], ['k3', '100.00'], ['k1', '100.00'], ['k2', '200.00'], ['k4', '5000.00'], ['k5', '6000.00'], ['k5', '6000.00']];
     holdFor(plan.length + 1);
     const blocker = send(other.token, '1.00'); // holds the lane, so that the plan's requests form one group
     await submitted(1);
     const answers = await Promise.all(plan.map(([key, amount]) => send(seller.token, amount, key)));
     await blocker;
     hold = null;
-    expect(transactions).toEqual([1, 4]); // k1, k2, k3, k4 together; the second k1 and k2 after them, without a transaction
+    expect(transactions).toEqual([1, 5]); // k1-k5 together; the second k1, k2 and k5 after them, without a transaction
     // They arrive in any order: for k2, whichever body came first wins and the other is 409.
-    const [k1a, k2a, k3, k1b, k2b, k4] = answers;
+    const [k1a, k2a, k3, k1b, k2b, k4, k5a, k5b] = answers;
+    // A refusal is recorded with the group: its duplicate replays it rather than being decided again.
+    expect([k5a.status, k5b.status]).toEqual([422, 422]);
+    expect([k5a.headers['idempotent-replayed'], k5b.headers['idempotent-replayed']].sort()).toEqual(['true', undefined]);
     expect([k1a.status, k1b.status, k3.status]).toEqual([201, 201, 201]);
     expect(k1b.body.number).toBe(k1a.body.number);
     expect([k1a.headers['idempotent-replayed'], k1b.headers['idempotent-replayed']].sort()).toEqual(['true', undefined]);
@@ -263,6 +288,42 @@ describe('group commit of concurrent single issues', () => {
     expect(q.invoiceCount).toBe(4);
     expect(q.used).toBe(4_900n);
     expect(q.seqsGapless).toBe(true);
+  });
+
+  it('a group whose COMMIT went through but whose answer was lost answers its invoices as issued, and issues nothing twice', async () => {
+    const seller = await registerTaxpayer(t, { riskLevel: 'medium' });
+    const other = await sameLane(seller.taxId);
+    const db = t.app.get(Db);
+    const transaction = db.transaction.bind(db);
+    let lost = false;
+    // The group's transaction commits, then its connection "drops" before the answer arrives.
+    const spy = jest.spyOn(db, 'transaction').mockImplementation(async (work) => {
+      const result = await transaction(work);
+      if (!lost && Array.isArray(result) && result.length === 4) {
+        lost = true;
+        throw new Error('Connection lost: The server closed the connection.');
+      }
+      return result;
+    });
+    try {
+      holdFor(5);
+      const blocker = send(other.token, '1.00');
+      await submitted(1);
+      const answers = await Promise.all(['10.00', '11.00', '12.00', '13.00'].map((amount) => send(seller.token, amount)));
+      await blocker;
+      hold = null;
+      expect(lost).toBe(true);
+      expect(transactions).toEqual([1, 4]); // no member tried again
+      expect(answers.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+      expect(answers.map((r) => r.body.totalAmount)).toEqual(['10.00', '11.00', '12.00', '13.00']);
+      const q = await quotaInvariants((sql, params) => t.dataSource.query(sql, params), seller.taxId, '2023-07');
+      expect(q.invoiceCount).toBe(4);
+      expect(q.distinctNumbers).toBe(4);
+      expect(new Set(answers.map((r) => r.body.number)).size).toBe(4);
+      expect(q.used).toBe(4_600n);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('sheds load: beyond ISSUE_QUEUE_LIMIT waiting in a lane, a call is refused at once with 503 and Retry-After, and nothing of it is kept', async () => {
