@@ -17,7 +17,7 @@ import { TaxpayersService } from '../taxpayers/taxpayers.service';
 import { QuotaLedgerEntity, QuotaMonthEntity, VatFilingEntity } from './quota.entities';
 import {
   availableOf, decideIssue, defaultInitialQuota, filingDueIn, inDeclarationWindow, LedgerKind, periodicTotal, temporaryEligible,
-  TemporaryPolicy, windowCapOf,
+  TemporaryPolicy, windowCapOf, capWithSuccessor,
 } from './rules';
 
 /** What issuing needs to know before it takes the quota row: computed outside the transaction. */
@@ -28,6 +28,8 @@ export interface QuotaContext {
   windowCap: bigint | null;
   /** Whether a temporary adjustment may happen this month (low risk, scan passes). */
   eligible: boolean;
+  /** Whether the next month is in its declaration window (asked only when it has issued already). */
+  nextInWindow: () => Promise<boolean>;
 }
 
 export interface QuotaView {
@@ -169,14 +171,22 @@ export class QuotaService {
   /** Everything issuing needs before its transaction: the month exists, the window's cap. */
   async prepare(taxpayer: TaxpayerEntity, period: Period): Promise<QuotaContext> {
     await this.ensureMonth(taxpayer, period);
-    return { taxpayerId: taxpayer.taxId, period, windowCap: await this.windowCap(taxpayer, period), eligible: temporaryEligible(taxpayer) };
+    return {
+      taxpayerId: taxpayer.taxId, period, windowCap: await this.windowCap(taxpayer, period), eligible: temporaryEligible(taxpayer),
+      nextInWindow: () => this.inWindow(taxpayer, shiftPeriod(period, 1)),
+    };
   }
 
-  private async windowCap(taxpayer: TaxpayerEntity, period: Period): Promise<bigint | null> {
+  /** Whether the month is in the taxpayer's declaration window (the previous period not yet filed). */
+  private async inWindow(taxpayer: TaxpayerEntity, period: Period): Promise<boolean> {
     const due = filingDueIn(taxpayer.filingFrequency, period);
     const registeredPeriod = periodOf(taxpayer.registeredAt);
     const filed = due !== null && period > registeredPeriod ? await this.filedFor(taxpayer.taxId, due) : true;
-    if (!inDeclarationWindow({ frequency: taxpayer.filingFrequency, period, registeredPeriod, filed: () => filed })) return null;
+    return inDeclarationWindow({ frequency: taxpayer.filingFrequency, period, registeredPeriod, filed: () => filed });
+  }
+
+  private async windowCap(taxpayer: TaxpayerEntity, period: Period): Promise<bigint | null> {
+    if (!(await this.inWindow(taxpayer, period))) return null;
     const previous = shiftPeriod(period, -1);
     await this.ensureMonth(taxpayer, previous);
     const row = await this.db.dataSource.manager.findOneByOrFail(QuotaMonthEntity, { taxpayerId: taxpayer.taxId, period: previous });
@@ -263,23 +273,38 @@ export class QuotaService {
   /**
    * Consumes quota for one or many items in one transaction (group commit, batches, paper
    * collections). The months involved are locked in one statement, in key order, and with them,
-   * for an item in the declaration window, the previous month, whose remaining amount is the cap:
-   * read under the lock, not before, so that previous-month issues still in flight at the turn of
-   * the month cannot be counted twice. Each item is then decided in turn by rules.decideIssue
-   * (temporary raise included), and the ledger rows, the audit events of temporary raises and one
-   * UPDATE of every changed month are written. Answers each item's refusal or null, in order.
+   * for an item in the declaration window, the previous month, whose remaining amount is the cap
+   * (read under the lock, not before), and the next month if it exists: at the turn of the month,
+   * a late invoice of the old month may not take the remaining amount that the new month, in its
+   * window, has already used (rules.capWithSuccessor). Earlier months' items are decided first,
+   * each by rules.decideIssue (temporary raise included); then the ledger rows, the audit events of
+   * temporary raises and one UPDATE of every changed month are written. Answers each item's
+   * refusal or null, in order.
    */
   async consumeMany(em: EntityManager, items: ConsumeItem[]): Promise<ConsumeResult[]> {
     if (items.length === 0) return [];
-    const previous = (c: { taxpayerId: string; period: Period }) => ({ taxpayerId: c.taxpayerId, period: shiftPeriod(c.period, -1) });
-    const months = await this.lockMonths(em, [...items.map((i) => i.context), ...items.filter((i) => i.context.windowCap !== null).map((i) => previous(i.context))]);
+    const shifted = (c: { taxpayerId: string; period: Period }, by: number) => ({ taxpayerId: c.taxpayerId, period: shiftPeriod(c.period, by) });
+    const months = await this.lockMonths(
+      em,
+      [...items.map((i) => i.context), ...items.filter((i) => i.context.windowCap !== null).map((i) => shifted(i.context, -1))],
+      items.map((i) => shifted(i.context, 1)),
+    );
+    // A next month that has already issued (only at the turn of a month): is it in its window?
+    const nextInWindow = new Map<string, boolean>();
+    for (const { context } of items) {
+      const key = monthKey(shifted(context, 1));
+      if ((months.get(key)?.used ?? 0n) > 0n && !nextInWindow.has(key)) nextInWindow.set(key, await context.nextInWindow());
+    }
     const at = this.clock.now();
     const ledger: QuotaLedgerEntity[] = [];
     const events: AuditInput[] = [];
     const decide = ({ context, amount, ref, actor, kind = 'issue' }: ConsumeItem): ConsumeResult => {
       const month = months.get(monthKey(context))!;
-      const windowCap = context.windowCap === null ? null : windowCapOf(months.get(monthKey(previous(context)))!);
-      const decision = decideIssue(month, amount, { windowCap, eligible: context.eligible, policy: this.policy });
+      const windowCap = context.windowCap === null ? null : windowCapOf(months.get(monthKey(shifted(context, -1)))!);
+      const nextKey = monthKey(shifted(context, 1));
+      const next = months.get(nextKey);
+      const cap = capWithSuccessor(month, windowCap, next ? { used: next.used, inWindow: nextInWindow.get(nextKey) ?? false } : null);
+      const decision = decideIssue(month, amount, { windowCap: cap, eligible: context.eligible, policy: this.policy });
       if (!decision.ok) return { refusal: quotaExceeded(decision.available, amount), windowCap };
       if (decision.raised > 0n) {
         ledger.push(ledgerRow(context, ++month.ledgerSeq, at, 'temporary', decision.raised, decision.total, month.used, 'temporary adjustment', SYSTEM));
@@ -308,15 +333,22 @@ export class QuotaService {
     return results;
   }
 
-  /** Several months' rows, locked in key order (one statement) where the database has row locks. */
-  private async lockMonths(em: EntityManager, contexts: { taxpayerId: string; period: Period }[]): Promise<Map<string, QuotaMonthEntity & { changed: boolean }>> {
-    const keys = new Map(contexts.map((c) => [monthKey(c), c]));
+  /**
+   * Several months' rows, locked in key order (one statement) where the database has row locks:
+   * those `required` must exist, the `optional` ones are locked if they do.
+   */
+  private async lockMonths(
+    em: EntityManager,
+    required: { taxpayerId: string; period: Period }[],
+    optional: { taxpayerId: string; period: Period }[] = [],
+  ): Promise<Map<string, QuotaMonthEntity & { changed: boolean }>> {
+    const keys = new Map([...required, ...optional].map((c) => [monthKey(c), c]));
     const query = em.createQueryBuilder(QuotaMonthEntity, 'm').orderBy('m.taxpayerId').addOrderBy('m.period');
     [...keys.values()].forEach((c, i) => query.orWhere(`(m.taxpayer_id = :t${i} AND m.period = :p${i})`, { [`t${i}`]: c.taxpayerId, [`p${i}`]: c.period }));
     if (this.db.rowLocks) query.setLock('pessimistic_write');
     const rows = await query.getMany();
     const months = new Map(rows.map((row) => [monthKey(row), { ...row, changed: false }]));
-    for (const key of keys.keys()) if (!months.has(key)) throw new Error(`no quota row for ${key}`);
+    for (const c of required) if (!months.has(monthKey(c))) throw new Error(`no quota row for ${monthKey(c)}`);
     return months;
   }
 

@@ -64,6 +64,19 @@ export function windowCapOf(previous: Pick<MonthState, 'total' | 'used'>): bigin
   return remaining > 0n ? remaining : 0n;
 }
 
+/**
+ * The cap on a month's `used` while the next month is in its declaration window and has already
+ * issued `nextUsed`: the next month may use only this month's remaining, so this month's remaining
+ * must not fall below what the next one has used (an invoice of this month committed late, at the
+ * turn of the month). Null when nothing binds. Combined with the month's own window cap, the
+ * smaller one applies.
+ */
+export function capWithSuccessor(month: Pick<MonthState, 'total'>, windowCap: bigint | null, next: { used: bigint; inWindow: boolean } | null): bigint | null {
+  if (!next || !next.inWindow || next.used <= 0n) return windowCap;
+  const ceiling = month.total - next.used > 0n ? month.total - next.used : 0n;
+  return windowCap === null || ceiling < windowCap ? ceiling : windowCap;
+}
+
 /** "YYYY-MM" or "YYYY-Qn": null when it is neither. */
 export function parseFilingPeriod(value: string): { kind: 'month' | 'quarter'; lastMonth: Period } | null {
   const month = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(value);

@@ -210,6 +210,38 @@ describe('group commit of concurrent single issues', () => {
     await setClock(t, '2023-07-20T09:00:00+08:00');
   });
 
+  it('a late invoice of the old month may not take the remaining amount the new month has already used (SPEC 4, declaration window)', async () => {
+    await setClock(t, '2023-05-10T10:00:00+08:00');
+    const seller = await registerTaxpayer(t, { riskLevel: 'medium', initialQuota: '100000.00' });
+    const other = await sameLane(seller.taxId);
+    await setClock(t, '2023-06-30T23:59:59+08:00');
+    holdFor(Infinity); // opened below, by hand
+    const c = send(other.token, '1.00');
+    await submitted(1);
+    const a = send(seller.token, '60000.00'); // June's, held in the lane
+    await submitted(2);
+    await setClock(t, '2023-07-01T00:00:01+08:00');
+    // Meanwhile July, in its window, issues 80,000.00 against June's remaining 100,000.00 (a batch: no lane).
+    const july = await t.http(seller.token).post('/v1/invoices/batch').send({ invoices: [invoiceOf('80000.00')] });
+    expect(july.status).toBe(200);
+    expect(july.body.results[0].number).toMatch(/^23/);
+    hold!.open();
+    const [, ra] = await Promise.all([c, a]);
+    hold = null;
+    // June's remaining may not fall below July's 80,000.00: 20,000.00 is all June may still issue.
+    expect(ra.status).toBe(422);
+    expect(ra.body).toMatchObject({ code: 'QUOTA_EXCEEDED', available: '20000.00' });
+    const june = await t.http(seller.token).get(`/v1/taxpayers/${seller.taxId}/quota/2023-06`);
+    const julyView = await t.http(seller.token).get(`/v1/taxpayers/${seller.taxId}/quota/2023-07`);
+    expect(june.body).toMatchObject({ used: '0.00', remaining: '100000.00' });
+    expect(julyView.body).toMatchObject({ inDeclarationWindow: true, used: '80000.00', available: '20000.00' });
+    // Within that, June still issues.
+    await setClock(t, '2023-06-30T23:59:59+08:00');
+    expect((await send(seller.token, '20000.00')).status).toBe(201);
+    expect((await send(seller.token, '0.01')).status).toBe(422);
+    await setClock(t, '2023-07-20T09:00:00+08:00');
+  });
+
   it('in one group, the earlier month is decided first, whatever the order of arrival (SPEC 4, declaration window)', async () => {
     await setClock(t, '2023-05-10T10:00:00+08:00');
     const seller = await registerTaxpayer(t, { riskLevel: 'medium', initialQuota: '100000.00' });

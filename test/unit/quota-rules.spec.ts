@@ -1,6 +1,6 @@
 import { parseMoney } from '../../src/common/money';
 import {
-  availableOf, decideIssue, DEFAULT_TEMPORARY_POLICY, defaultInitialQuota, filingDueIn, inDeclarationWindow,
+  availableOf, capWithSuccessor, decideIssue, DEFAULT_TEMPORARY_POLICY, defaultInitialQuota, filingDueIn, inDeclarationWindow,
   parseFilingPeriod, periodicTotal, reachesRatio, temporaryEligible, temporaryRaise, windowCapOf,
 } from '../../src/quota/rules';
 
@@ -56,6 +56,20 @@ describe('small rules', () => {
   it('the window cap is the previous month\'s remaining (SPEC: July 7.5M, used 4.0M -> 3.5M)', () => {
     expect(windowCapOf({ total: M(7.5), used: M(4) })).toBe(M(3.5));
     expect(windowCapOf({ total: M(1), used: M(2) })).toBe(0n);
+  });
+
+  // SPEC 4, declaration window, seen from the earlier month: once August (in its window) has used
+  // 3.0M of July's remaining, a late July invoice may not bring July's remaining below 3.0M.
+  it.each([
+    ['no next month', null, null, null],
+    ['next month not in its window', null, { used: M(3), inWindow: false }, null],
+    ['next month has used nothing', null, { used: 0n, inWindow: true }, null],
+    ['next month used 3.0M of 7.5M', null, { used: M(3), inWindow: true }, M(4.5)],
+    ['and this month has its own smaller cap', M(2), { used: M(3), inWindow: true }, M(2)],
+    ['its own cap is larger', M(6), { used: M(3), inWindow: true }, M(4.5)],
+    ['next month used more than the total', null, { used: M(8), inWindow: true }, 0n],
+  ])('capWithSuccessor: %s', (_what, own, next, expected) => {
+    expect(capWithSuccessor({ total: M(7.5) }, own, next)).toBe(expected);
   });
 
   it.each([
