@@ -1,5 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
+import type { Request } from 'express';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Problems } from '../common/problem';
 import { CurrentPrincipal, Public, Roles } from './auth.decorators';
@@ -42,8 +42,8 @@ export class AuthController {
   @Post('auth/sessions')
   @Public()
   @ApiOperation({ summary: 'Sign in with username and password; returns a session token' })
-  login(@Body() dto: LoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    return this.auth.login(dto, req.ip ?? 'unknown', res);
+  login(@Body() dto: LoginDto, @Req() req: Request) {
+    return this.auth.login(dto, req.ip ?? 'unknown');
   }
 
   @Delete('auth/sessions/current')

@@ -22,16 +22,15 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
 
     const request = context.switchToHttp().getRequest();
-    const response = context.switchToHttp().getResponse();
     const header: unknown = request.headers['authorization'];
     const match = typeof header === 'string' ? /^Bearer\s+(\S{1,512})\s*$/i.exec(header) : null;
     const principal = match ? await this.auth.authenticate(match[1]) : null;
     if (!principal) {
       // Unauthenticated calls (token guessing included) are limited per client IP, more strictly.
-      await this.limiter.hit(`ip:${request.ip}`, this.config.anonymousRateLimitPerMinute, response, 'unauthenticated requests from this address');
+      await this.limiter.hit(`ip:${request.ip}`, this.config.anonymousRateLimitPerMinute, 'unauthenticated requests from this address');
       throw match ? Problems.unauthenticated('the bearer token is unknown, expired or revoked') : Problems.unauthenticated();
     }
-    await this.limiter.hit(`principal:${principal.actorRef}`, this.config.rateLimitPerMinute, response, 'requests for this principal');
+    await this.limiter.hit(`principal:${principal.actorRef}`, this.config.rateLimitPerMinute, 'requests for this principal');
     request.principal = principal;
 
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);

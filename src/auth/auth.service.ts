@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import * as bcrypt from 'bcrypt';
 import { AuditService } from '../audit/audit.service';
-import type { Response } from 'express';
 import { ProblemException, Problems } from '../common/problem';
 import { RateLimiter } from '../common/rate-limit';
 import { TtlCache } from '../common/ttl-cache';
@@ -133,14 +132,13 @@ export class AuthService implements OnApplicationBootstrap {
    * consecutive failures lock the account for LOGIN_LOCK_SECONDS (kept in the database, so every
    * process sees it). An unknown user costs one bcrypt comparison too (no timing oracle).
    */
-  async login(dto: LoginDto, ip: string, res?: Response) {
-    await this.limiter.hit(`login:${ip}`, this.config.loginRateLimit, res, 'sign-in attempts from this address');
+  async login(dto: LoginDto, ip: string) {
+    await this.limiter.hit(`login:${ip}`, this.config.loginRateLimit, 'sign-in attempts from this address');
     const username = dto.username.toLowerCase();
     const user = await this.db.dataSource.manager.findOne(UserEntity, { where: { username } });
     const now = new Date();
     if (user?.lockedUntil && user.lockedUntil > now) {
       const retryAfter = Math.ceil((user.lockedUntil.getTime() - now.getTime()) / 1000);
-      res?.setHeader('Retry-After', String(retryAfter));
       throw new ProblemException(429, 'RATE_LIMITED', `too many failed sign-ins: the account is locked for ${retryAfter} s`, { retryAfter });
     }
     const hash = user?.passwordHash ?? (await this.dummy());

@@ -55,6 +55,7 @@ export function sendProblem(response: Response, body: ProblemBody): void {
     response.destroy();
     return;
   }
+  // A refusal that says when to come back (rate limits, a locked account, a full issuing lane).
   const retryAfter = (body as { retryAfter?: unknown }).retryAfter;
   if (typeof retryAfter === 'number') response.setHeader('Retry-After', String(retryAfter));
   response.status(body.status).type('application/problem+json').send(JSON.stringify(body));

@@ -1,5 +1,4 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
-import type { Response } from 'express';
 import { ProblemException } from './problem';
 
 const MINUTE_MS = 60_000;
@@ -54,12 +53,11 @@ export class RateLimiter implements OnModuleDestroy {
   private readonly windows = new Map<string, Window>();
   private readonly sweeper = setInterval(() => this.sweep(Date.now()), MINUTE_MS).unref();
 
-  /** Counts one hit; over the limit: 429 RATE_LIMITED with Retry-After. */
-  async hit(key: string, perMinute: number, res: Response | undefined, what: string, now = Date.now()): Promise<void> {
+  /** Counts one hit; over the limit: 429 RATE_LIMITED with `retryAfter` (ProblemFilter sends it as Retry-After). */
+  async hit(key: string, perMinute: number, what: string, now = Date.now()): Promise<void> {
     const { window, allowed, retryAfter } = countHit(this.windows.get(key), now, perMinute);
     this.windows.set(key, window);
     if (allowed) return;
-    res?.setHeader('Retry-After', String(retryAfter));
     throw new ProblemException(429, 'RATE_LIMITED', `too many ${what}; retry after ${retryAfter} s`, { retryAfter });
   }
 

@@ -44,28 +44,26 @@ describe('RateLimiter', () => {
   afterAll(() => limiter.onModuleDestroy());
 
   it('refuses the hit over the limit with 429 and Retry-After, counting keys apart', async () => {
-    const headers: Record<string, string> = {};
-    const res = { setHeader: (name: string, value: string) => (headers[name] = value) } as never;
-    await limiter.hit('a', 2, res, 'requests', 0);
-    await limiter.hit('a', 2, res, 'requests', 1000);
-    await limiter.hit('b', 2, res, 'requests', 1000);
-    const refused = await limiter.hit('a', 2, res, 'requests', 20_000).catch((e) => e);
+    await limiter.hit('a', 2, 'requests', 0);
+    await limiter.hit('a', 2, 'requests', 1000);
+    await limiter.hit('b', 2, 'requests', 1000);
+    const refused = await limiter.hit('a', 2, 'requests', 20_000).catch((e) => e);
     expect(refused).toBeInstanceOf(ProblemException);
     expect(refused.getStatus()).toBe(429);
     expect(refused.code).toBe('RATE_LIMITED');
-    expect(headers['Retry-After']).toBe('70'); // 40 s to the window's end, 30 s for its weight to fall to 1
-    await expect(limiter.hit('a', 2, res, 'requests', 90_000)).resolves.toBeUndefined();
+    expect(refused.toBody().retryAfter).toBe(70); // 40 s to the window's end, 30 s for its weight to fall to 1; sent as Retry-After
+    await expect(limiter.hit('a', 2, 'requests', 90_000)).resolves.toBeUndefined();
   });
 
   it('forgets keys not seen for two minutes when it sweeps', async () => {
     const fresh = new RateLimiter();
-    await fresh.hit('old', 5, undefined, 'requests', 0);
-    await fresh.hit('new', 5, undefined, 'requests', 100_000);
+    await fresh.hit('old', 5, 'requests', 0);
+    await fresh.hit('new', 5, 'requests', 100_000);
     fresh.sweep(119_999);
     expect(fresh.size).toBe(2);
     fresh.sweep(120_000);
     expect(fresh.size).toBe(1);
-    await expect(fresh.hit('new', 1, undefined, 'requests', 130_000)).rejects.toThrow(ProblemException); // 'new' was kept, with its count
+    await expect(fresh.hit('new', 1, 'requests', 130_000)).rejects.toThrow(ProblemException); // 'new' was kept, with its count
     fresh.onModuleDestroy();
   });
 });
