@@ -192,7 +192,12 @@ export class IssuingService {
   /** Numbers for those without one, taken per prefix (outside any transaction: see NumberingService). */
   private async assignNumbers(pending: Pending[]): Promise<void> {
     const byPrefix = new Map<string, Pending[]>();
-    for (const p of pending) if (!p.number) byPrefix.set(p.prefix, [...(byPrefix.get(p.prefix) ?? []), p]);
+    for (const p of pending) {
+      if (p.number) continue;
+      const members = byPrefix.get(p.prefix);
+      if (members) members.push(p);
+      else byPrefix.set(p.prefix, [p]);
+    }
     for (const [prefix, members] of byPrefix) {
       const numbers = await this.numbering.take(prefix, members.length);
       members.forEach((m, i) => (m.number = numbers[i]));
