@@ -56,10 +56,10 @@ export class QuotaOperationsService {
   /** A tax officer sets a month's total explicitly (kind periodic or manual). */
   async adjust(principal: Principal, taxId: string, dto: AdjustmentDto, record: RecordResponse): Promise<QuotaView> {
     const taxpayer = await this.quota.pilotFor(principal, taxId);
-    const context = await this.quota.prepare(taxpayer, dto.period);
+    const windowCap = await this.quota.windowCapNow(await this.quota.prepare(taxpayer, dto.period));
     return this.db.transaction(async (em) => {
       const row = await this.quota.setTotal(em, taxId, dto.period, parseMoney(dto.newTotal), dto.kind, dto.reason, principal);
-      const view = this.quota.viewOf(row, context.windowCap);
+      const view = this.quota.viewOf(row, windowCap);
       await record(em, view);
       return view;
     });

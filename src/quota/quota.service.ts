@@ -24,8 +24,9 @@ import {
 export interface QuotaContext {
   taxpayerId: string;
   period: Period;
-  /** The declaration window's cap on `used` (previous month's remaining), or null outside it. */
-  windowCap: bigint | null;
+  /** Whether the month is in the declaration window: its cap (the previous month's remaining,
+   * whose row exists) is read under the lock when deciding. */
+  inWindow: boolean;
   /** Whether a temporary adjustment may happen this month (low risk, scan passes). */
   eligible: boolean;
   /** Whether the next month is in its declaration window (asked only when it has issued already). */
@@ -168,11 +169,13 @@ export class QuotaService {
     return filed;
   }
 
-  /** Everything issuing needs before its transaction: the month exists, the window's cap. */
+  /** Everything issuing needs before its transaction: the month (and in the window the previous one) exists. */
   async prepare(taxpayer: TaxpayerEntity, period: Period): Promise<QuotaContext> {
     await this.ensureMonth(taxpayer, period);
+    const inWindow = await this.inWindow(taxpayer, period);
+    if (inWindow) await this.ensureMonth(taxpayer, shiftPeriod(period, -1));
     return {
-      taxpayerId: taxpayer.taxId, period, windowCap: await this.windowCap(taxpayer, period), eligible: temporaryEligible(taxpayer),
+      taxpayerId: taxpayer.taxId, period, inWindow, eligible: temporaryEligible(taxpayer),
       nextInWindow: () => this.inWindow(taxpayer, shiftPeriod(period, 1)),
     };
   }
@@ -185,12 +188,10 @@ export class QuotaService {
     return inDeclarationWindow({ frequency: taxpayer.filingFrequency, period, registeredPeriod, filed: () => filed });
   }
 
-  private async windowCap(taxpayer: TaxpayerEntity, period: Period): Promise<bigint | null> {
-    if (!(await this.inWindow(taxpayer, period))) return null;
-    const previous = shiftPeriod(period, -1);
-    await this.ensureMonth(taxpayer, previous);
-    const row = await this.db.dataSource.manager.findOneByOrFail(QuotaMonthEntity, { taxpayerId: taxpayer.taxId, period: previous });
-    return windowCapOf(row);
+  /** The declaration window's cap on `used` as it stands (for views), or null outside the window. */
+  async windowCapNow(context: QuotaContext): Promise<bigint | null> {
+    if (!context.inWindow) return null;
+    return windowCapOf(await this.db.dataSource.manager.findOneByOrFail(QuotaMonthEntity, { taxpayerId: context.taxpayerId, period: shiftPeriod(context.period, -1) }));
   }
 
   /**
@@ -208,7 +209,7 @@ export class QuotaService {
     }
     const context = await this.prepare(taxpayer, period);
     const row = await this.db.dataSource.manager.findOneByOrFail(QuotaMonthEntity, { taxpayerId: taxpayer.taxId, period });
-    return this.viewOf(row, context.windowCap);
+    return this.viewOf(row, await this.windowCapNow(context));
   }
 
   viewOf(row: QuotaMonthEntity, windowCap: bigint | null): QuotaView {
@@ -286,7 +287,7 @@ export class QuotaService {
     const shifted = (c: { taxpayerId: string; period: Period }, by: number) => ({ taxpayerId: c.taxpayerId, period: shiftPeriod(c.period, by) });
     const months = await this.lockMonths(
       em,
-      [...items.map((i) => i.context), ...items.filter((i) => i.context.windowCap !== null).map((i) => shifted(i.context, -1))],
+      [...items.map((i) => i.context), ...items.filter((i) => i.context.inWindow).map((i) => shifted(i.context, -1))],
       items.map((i) => shifted(i.context, 1)),
     );
     // A next month that has already issued (only at the turn of a month): is it in its window?
@@ -300,7 +301,7 @@ export class QuotaService {
     const events: AuditInput[] = [];
     const decide = ({ context, amount, ref, actor, kind = 'issue' }: ConsumeItem): ConsumeResult => {
       const month = months.get(monthKey(context))!;
-      const windowCap = context.windowCap === null ? null : windowCapOf(months.get(monthKey(shifted(context, -1)))!);
+      const windowCap = !context.inWindow ? null : windowCapOf(months.get(monthKey(shifted(context, -1)))!);
       const nextKey = monthKey(shifted(context, 1));
       const next = months.get(nextKey);
       const cap = capWithSuccessor(month, windowCap, next ? { used: next.used, inWindow: nextInWindow.get(nextKey) ?? false } : null);
