@@ -253,7 +253,7 @@ export class QuotaService {
    */
   async setTotal(em: EntityManager, taxpayerId: string, period: Period, newTotal: bigint, kind: LedgerKind, ref: string, actor: Principal): Promise<QuotaMonthEntity> {
     const context = { taxpayerId, period };
-    const before = await this.lockMonth(em, context);
+    const before = (await this.lockMonths(em, [context])).get(monthKey(context))!;
     const result = await this.monthQuery(em, context)
       .set({ total: () => ':total', ledgerSeq: () => 'ledger_seq + 1' })
       .andWhere('used <= :total')
@@ -351,15 +351,6 @@ export class QuotaService {
     const months = new Map(rows.map((row) => [monthKey(row), { ...row, changed: false }]));
     for (const c of required) if (!months.has(monthKey(c))) throw new Error(`no quota row for ${monthKey(c)}`);
     return months;
-  }
-
-  /** The month's row, locked for the rest of the transaction where the database has row locks. */
-  async lockMonth(em: EntityManager, context: { taxpayerId: string; period: Period }): Promise<QuotaMonthEntity> {
-    const query = em.createQueryBuilder(QuotaMonthEntity, 'm').where('m.taxpayer_id = :taxpayerId AND m.period = :period', context);
-    if (this.db.rowLocks) query.setLock('pessimistic_write');
-    const row = await query.getOne();
-    if (!row) throw new Error(`no quota row for ${context.taxpayerId} ${context.period}`);
-    return row;
   }
 
   /** The row as this transaction now sees it (after its own UPDATE, which holds the row). */
