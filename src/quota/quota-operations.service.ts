@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
-import { canRead, Principal } from '../auth/principal';
+import { Principal } from '../common/principal';
 import { Clock } from '../common/clock';
 import { formatMoney, MAX_MONEY_FEN, parseMoney } from '../common/money';
 import { PageQuery, pageNewestFirst } from '../common/pagination';
 import { ProblemException, Problems } from '../common/problem';
 import { formatCst, Period, periodOf } from '../common/time';
 import { Db } from '../database/db.service';
-import type { RecordResponse } from '../common/idempotency.service';
+import type { RecordResponse } from '../idempotency/idempotency.service';
 import { ApplicationDto, ApplicationsQuery, AdjustmentDto, ObjectionDto, PaperCollectionDto, VatFilingDto } from './quota.dto';
 import { PaperCollectionEntity, QuotaApplicationEntity, QuotaObjectionEntity, VatFilingEntity } from './quota.entities';
 import { quotaExceeded, QuotaService, QuotaView } from './quota.service';

@@ -293,10 +293,3 @@ export function layoutInvoice(view: InvoiceView, _context: FaceContext = {}, fon
   };
   return { width: L.page.width, height: L.page.height, pages, meta };
 }
-
-/** Every text on the face, for font subsetting. */
-export function faceTexts(face: FaceDocument): string[] {
-  const out: string[] = [];
-  for (const page of face.pages) for (const item of [...page.template, ...page.content]) if (item.kind === 'text') out.push(item.text);
-  return out;
-}

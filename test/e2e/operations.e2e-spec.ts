@@ -115,7 +115,7 @@ describe('request logs', () => {
   let restore: () => void;
   beforeAll(async () => {
     const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    process.stdout.write = ((chunk: string | Uint8Array) => {
       lines.push(String(chunk));
       return true;
     }) as typeof process.stdout.write;

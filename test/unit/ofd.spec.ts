@@ -360,7 +360,6 @@ describe('paintOfd', () => {
     // does), or, should fontkit be unavailable, use a slice of the font of a subset's size.
     let subset: Buffer;
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const fontkit = require('fontkit') as { create(b: Buffer): { glyphsForString(s: string): unknown[]; createSubset(): { includeGlyph(g: unknown): void; encode(): Uint8Array } } };
       const f = fontkit.create(font);
       const s = f.createSubset();
