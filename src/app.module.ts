@@ -8,6 +8,7 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DeliveryModule } from './delivery/delivery.module';
 import { ExportsModule } from './exports/exports.module';
+import { IdempotencyModule } from './idempotency/idempotency.module';
 import { HealthModule } from './health/health.controller';
 import { InvoicesModule } from './invoices/invoices.module';
 import { VerificationModule } from './invoices/verification.module';
@@ -27,6 +28,7 @@ export class AppModule {
         ClockModule.forRoot(config),
         AuditModule,
         CommonModule,
+        IdempotencyModule,
         TaxpayersModule,
         AuthModule,
         QuotaModule,

@@ -1,8 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
-import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
+import { CurrentPrincipal, Roles } from '../common/access';
+import { Principal } from '../common/principal';
 import { decodeCursor, encodeCursor, PageQuery, pageLimit } from '../common/pagination';
 import { Problems } from '../common/problem';
 import { formatCst, parseIsoInstant } from '../common/time';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
-import { Principal } from '../auth/principal';
+import { Principal } from '../common/principal';
 import { insertRows } from '../database/bulk-writes';
 import { AuditEventEntity } from './audit-event.entity';
 

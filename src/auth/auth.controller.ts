@@ -2,10 +2,10 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Re
 import type { Request } from 'express';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Problems } from '../common/problem';
-import { CurrentPrincipal, Public, Roles } from './auth.decorators';
+import { CurrentPrincipal, Public, Roles } from '../common/access';
 import { CreateApiKeyDto, CreateUserDto, LoginDto } from './auth.dto';
 import { AuthService } from './auth.service';
-import { Principal } from './principal';
+import { Principal } from '../common/principal';
 
 @ApiTags('auth')
 @ApiBearerAuth()

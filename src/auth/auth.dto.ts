@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches, MaxLength, MinLength } from 'class-validator';
-import { ROLES, Role } from './auth.entities';
+import { ROLES, Role } from '../common/principal';
 
 export class CreateUserDto {
   @ApiProperty({ example: 'finance.zhang', description: '3-64 of letters, digits and . _ @ -; case-insensitive' })

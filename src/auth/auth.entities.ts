@@ -1,8 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { Role } from '../common/principal';
 import { InstantColumn } from '../database/columns';
-
-export const ROLES = ['admin', 'tax_officer', 'taxpayer', 'auditor'] as const;
-export type Role = (typeof ROLES)[number];
 
 @Entity('users')
 @Index('uq_users_username', ['username'], { unique: true })

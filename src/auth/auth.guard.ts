@@ -3,8 +3,8 @@ import { Reflector } from '@nestjs/core';
 import { Problems } from '../common/problem';
 import { RateLimiter } from '../common/rate-limit';
 import { AppConfig } from '../config/config';
-import { Role } from './auth.entities';
-import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators';
+import { Role } from '../common/principal';
+import { PUBLIC_KEY, ROLES_KEY } from '../common/access';
 import { AuthService } from './auth.service';
 
 /** Global guard: every route needs a valid bearer token unless marked @Public(); @Roles() narrows it. */

@@ -10,9 +10,10 @@ import { AppConfig } from '../config/config';
 import { insertOrConflict, isDuplicate } from '../database/db-errors';
 import { Db } from '../database/db.service';
 import { TaxpayersService } from '../taxpayers/taxpayers.service';
-import { ApiKeyEntity, Role, SessionEntity, UserEntity } from './auth.entities';
+import { Role } from '../common/principal';
+import { ApiKeyEntity, SessionEntity, UserEntity } from './auth.entities';
 import { CreateApiKeyDto, CreateUserDto, LoginDto } from './auth.dto';
-import { Principal } from './principal';
+import { Principal } from '../common/principal';
 import { newToken, tokenDigest } from './tokens';
 
 const BOOTSTRAP_ADMIN = 'admin';

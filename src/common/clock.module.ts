@@ -1,7 +1,7 @@
 import { Body, Controller, DynamicModule, Get, Global, Module, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsString } from 'class-validator';
-import { Roles } from '../auth/auth.decorators';
+import { Roles } from './access';
 import { AppConfig } from '../config/config';
 import { Clock, ManualClock, SystemClock } from './clock';
 import { Problems } from './problem';

@@ -1,8 +1,7 @@
 import { Global, Module } from '@nestjs/common';
-import { IdempotencyService } from './idempotency.service';
 import { RateLimiter } from './rate-limit';
 
 /** Framework-light services every module may use. */
 @Global()
-@Module({ providers: [IdempotencyService, RateLimiter], exports: [IdempotencyService, RateLimiter] })
+@Module({ providers: [RateLimiter], exports: [RateLimiter] })
 export class CommonModule {}

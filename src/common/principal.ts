@@ -1,4 +1,6 @@
-import { Role } from './auth.entities';
+/** The roles of API.md "Principals and roles". */
+export const ROLES = ['admin', 'tax_officer', 'taxpayer', 'auditor'] as const;
+export type Role = (typeof ROLES)[number];
 
 /** Who is calling: resolved from the bearer token by the AuthGuard. */
 export interface Principal {

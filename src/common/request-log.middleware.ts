@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import type { Principal } from '../auth/principal';
+import type { Principal } from './principal';
 
 const logger = new Logger('HTTP');
 

@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DataSourceOptions } from 'typeorm';
 import { DatabaseConfig } from '../config/config';
-import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
 /**
@@ -20,10 +19,13 @@ export async function detectMysqlFlavor(url: string): Promise<'mysql' | 'mariadb
   }
 }
 
-/** The one description of the data source, used by the app, the tests and ormconfig.ts. */
+/**
+ * The one description of the data source, used by the app and ormconfig.ts. It names no entity:
+ * each module registers its own (`TypeOrmModule.forFeature`) and the app loads them
+ * (`autoLoadEntities`); migrations, which the CLI runs, need none.
+ */
 export function dataSourceOptions(db: DatabaseConfig, flavor: 'mysql' | 'mariadb' = db.kind === 'mysql' ? db.flavor : 'mysql'): DataSourceOptions {
   const common = {
-    entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsRun: false, // DatabaseModule runs them explicitly at start, inside its own lock handling
     synchronize: false,

@@ -40,6 +40,7 @@ export class DatabaseModule {
         TypeOrmModule.forRootAsync({
           useFactory: async () => ({
             ...dataSourceOptions(config.database, config.database.kind === 'mysql' ? await detectMysqlFlavor(config.database.url) : undefined),
+            autoLoadEntities: true, // every module registers its own entities with TypeOrmModule.forFeature
             // A server that is still starting (docker compose) is worth waiting for; a bad schema or
             // a missing file is not.
             retryAttempts: config.database.kind === 'mysql' ? 10 : 0,

@@ -1,10 +1,12 @@
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { Body, Controller, Get, Module, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsEmail, IsIn, MaxLength } from 'class-validator';
-import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
-import { Idempotent, IdempotencyRecorder } from '../common/idempotency.interceptor';
-import type { RecordResponse } from '../common/idempotency.service';
+import { DeliveryEntity } from './delivery.entity';
+import { CurrentPrincipal, Roles } from '../common/access';
+import { Principal } from '../common/principal';
+import { Idempotent, IdempotencyRecorder } from '../idempotency/idempotency.interceptor';
+import type { RecordResponse } from '../idempotency/idempotency.service';
 import { Problems } from '../common/problem';
 import { InvoicesModule } from '../invoices/invoices.module';
 import { RenderingModule } from '../rendering/rendering.module';
@@ -50,7 +52,7 @@ class DeliveryController {
 }
 
 @Module({
-  imports: [InvoicesModule, RenderingModule],
+  imports: [TypeOrmModule.forFeature([DeliveryEntity]), InvoicesModule, RenderingModule],
   controllers: [DeliveryController],
   providers: [DeliveryService],
 })

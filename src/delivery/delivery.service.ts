@@ -6,8 +6,8 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { createTransport, Transporter } from 'nodemailer';
 import { LessThanOrEqual } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import type { Principal } from '../auth/principal';
-import type { RecordResponse } from '../common/idempotency.service';
+import type { Principal } from '../common/principal';
+import type { RecordResponse } from '../idempotency/idempotency.service';
 import { Problems } from '../common/problem';
 import { formatCst } from '../common/time';
 import { AppConfig } from '../config/config';

@@ -1,8 +1,8 @@
 import { Controller, Get, Module, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentPrincipal } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
+import { CurrentPrincipal } from '../common/access';
+import { Principal } from '../common/principal';
 import { InvoicesModule } from '../invoices/invoices.module';
 import { RenderingModule } from '../rendering/rendering.module';
 import { ExportQuery } from './exports.dto';
@@ -18,7 +18,10 @@ class ExportsController {
 
   @Get('invoices')
   @ApiProduces(...Object.values(TYPES))
-  @ApiOperation({ summary: 'Stream invoices (auditors, tax officers, the taxpayer itself): csv (UTF-8 with BOM) and jsonl one record per line; zip one folder per invoice with XML, PDF, OFD and manifest.csv' })
+  @ApiOperation({
+    summary:
+      'Stream invoices (auditors, tax officers, the taxpayer itself): csv (UTF-8 with BOM) and jsonl one record per line; zip one folder per invoice with XML, PDF, OFD and manifest.csv',
+  })
   async invoices(@CurrentPrincipal() p: Principal, @Query() query: ExportQuery, @Res() res: Response) {
     const plan = await this.exports.plan(p, query);
     const format = query.format ?? 'csv';

@@ -6,7 +6,7 @@ import { Injectable } from '@nestjs/common';
 import type { Response } from 'express';
 import { Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import { Brackets, In } from 'typeorm';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../common/principal';
 import { decodeCursor, encodeCursor } from '../common/pagination';
 import { Problems } from '../common/problem';
 import { parseIsoInstant } from '../common/time';

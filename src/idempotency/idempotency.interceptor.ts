@@ -4,7 +4,7 @@ import { Reflector } from '@nestjs/core';
 import { ApiHeader } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { from, lastValueFrom, Observable } from 'rxjs';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../common/principal';
 import { IdempotencyService, RecordResponse } from './idempotency.service';
 
 const RECORDER = Symbol('idempotency-recorder');

@@ -1,14 +1,14 @@
-import { every } from './every';
+import { every } from '../common/every';
 import { createHash } from 'node:crypto';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { Response } from 'express';
 import { EntityManager, In, LessThan } from 'typeorm';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../common/principal';
 import { isDuplicate } from '../database/db-errors';
 import { Db } from '../database/db.service';
 import { insertRows } from '../database/bulk-writes';
 import { IdempotencyKeyEntity } from './idempotency.entity';
-import { ProblemBody, ProblemException, Problems } from './problem';
+import { ProblemBody, ProblemException, Problems } from '../common/problem';
 
 /** Keys are kept at least 24 hours (API.md); older than this they are swept. */
 const RETENTION_MS = 48 * 3600 * 1000;

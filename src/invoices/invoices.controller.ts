@@ -1,10 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { validated } from '../common/validation';
-import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
-import { Idempotent, IdempotencyRecorder } from '../common/idempotency.interceptor';
-import type { RecordResponse } from '../common/idempotency.service';
+import { CurrentPrincipal, Roles } from '../common/access';
+import { Principal } from '../common/principal';
+import { Idempotent, IdempotencyRecorder } from '../idempotency/idempotency.interceptor';
+import type { RecordResponse } from '../idempotency/idempotency.service';
 import { AccountingEntryDto, BatchDto, IssueInvoiceDto, ListInvoicesQuery, UsageConfirmationDto } from './invoice.dto';
 import { InvoicesService } from './invoices.service';
 import { IssuingService } from './issuing.service';

@@ -1,4 +1,6 @@
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { Module } from '@nestjs/common';
+import { INVOICE_ENTITIES } from './invoice.entities';
 import { QuotaModule } from '../quota/quota.module';
 import { TaxpayersModule } from '../taxpayers/taxpayers.module';
 import { InvoicesController } from './invoices.controller';
@@ -7,7 +9,7 @@ import { IssuingService } from './issuing.service';
 import { NumberingService } from './numbering.service';
 
 @Module({
-  imports: [QuotaModule, TaxpayersModule],
+  imports: [TypeOrmModule.forFeature(INVOICE_ENTITIES), QuotaModule, TaxpayersModule],
   controllers: [InvoicesController],
   providers: [IssuingService, InvoicesService, NumberingService],
   exports: [IssuingService, InvoicesService, NumberingService],

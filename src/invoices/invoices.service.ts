@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Brackets, EntityManager, In, IsNull } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { canRead, Principal } from '../auth/principal';
+import { canRead, Principal } from '../common/principal';
 import { Clock } from '../common/clock';
 import { decodeCursor, encodeCursor, Page, pageLimit } from '../common/pagination';
 import { Problems } from '../common/problem';

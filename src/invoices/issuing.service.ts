@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, In } from 'typeorm';
 import { AuditInput, AuditService } from '../audit/audit.service';
-import { Principal } from '../auth/principal';
+import { Principal } from '../common/principal';
 import { Clock } from '../common/clock';
-import { IdempotencyRace, IdempotencyService, RecordResponse } from '../common/idempotency.service';
+import { IdempotencyRace, IdempotencyService, RecordResponse } from '../idempotency/idempotency.service';
 import { formatMoney } from '../common/money';
 import { ProblemBody, ProblemException, Problems } from '../common/problem';
 import { periodOf } from '../common/time';

@@ -1,7 +1,7 @@
 import { Body, Controller, DynamicModule, HttpCode, Module, Post, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
-import { Public } from '../auth/auth.decorators';
+import { Public } from '../common/access';
 import { parseMoney } from '../common/money';
 import { AppConfig } from '../config/config';
 import { VerificationDto } from './invoice.dto';

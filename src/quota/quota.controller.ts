@@ -1,10 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, PipeTransform, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
-import { Idempotent, IdempotencyRecorder } from '../common/idempotency.interceptor';
-import type { RecordResponse } from '../common/idempotency.service';
+import { CurrentPrincipal, Roles } from '../common/access';
+import { Principal } from '../common/principal';
+import { Idempotent, IdempotencyRecorder } from '../idempotency/idempotency.interceptor';
+import type { RecordResponse } from '../idempotency/idempotency.service';
 import { PageQuery } from '../common/pagination';
 import { Problems } from '../common/problem';
 import { isPeriod } from '../common/time';

@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager, In, LessThanOrEqual } from 'typeorm';
 import { AuditInput, AuditService } from '../audit/audit.service';
-import { canRead, Principal } from '../auth/principal';
+import { canRead, Principal } from '../common/principal';
 import { Clock } from '../common/clock';
 import { formatMoney } from '../common/money';
 import { decodeCursor, encodeCursor, Page, PageQuery, pageLimit } from '../common/pagination';

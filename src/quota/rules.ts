@@ -3,9 +3,12 @@
  * The service feeds them what it reads and writes what they decide; the conditional UPDATEs in
  * QuotaService enforce the same decisions atomically in the database.
  */
-import { MAX_MONEY_FEN } from '../common/money';
 import { Period, periodParts, shiftPeriod } from '../common/time';
-import type { CreditRating, FilingFrequency, RiskLevel, TaxpayerType } from '../taxpayers/taxpayer.entity';
+import { riskScaled } from '../taxpayers/risk-scaling';
+import type { CreditRating, FilingFrequency, RiskLevel } from '../taxpayers/taxpayer.entity';
+
+/** The default initial total is the taxpayer registry's rule (taxpayers/risk-scaling.ts); the policy starts from it. */
+export { defaultInitialQuota } from '../taxpayers/risk-scaling';
 
 export interface MonthState {
   total: bigint;
@@ -133,29 +136,7 @@ export function decideIssue(
   return { ok: false, available: availableOf(state, options.windowCap) };
 }
 
-/** A consumption without temporary adjustment (legacy paper collections). */
-export function decideConsume(state: MonthState, amount: bigint, windowCap: bigint | null): IssueDecision {
-  return decideIssue(state, amount, { windowCap, eligible: false, policy: DEFAULT_TEMPORARY_POLICY });
-}
-
 // ---------------------------------------------------------------- periodic adjustment policy
-
-/**
- * The default initial total when registration does not give one (from the taxpayer's type,
- * scaled by the same risk and credit factors as the periodic policy).
- */
-export function defaultInitialQuota(taxpayer: { taxpayerType: TaxpayerType; riskLevel: RiskLevel; creditRating: CreditRating }): bigint {
-  const base = taxpayer.taxpayerType === 'general' ? 100_000_000n /* 1,000,000.00 */ : 10_000_000n; /* 100,000.00 */
-  return scaled(base, taxpayer);
-}
-
-function scaled(base: bigint, taxpayer: { riskLevel: RiskLevel; creditRating: CreditRating }): bigint {
-  const risk = taxpayer.riskLevel === 'high' ? 50n : 100n;
-  const credit = taxpayer.creditRating === 'D' ? 50n : taxpayer.creditRating === 'C' ? 80n : 100n;
-  const total = (base * risk * credit) / 10_000n;
-  const whole = (total / 100n) * 100n; // whole yuan
-  return whole > MAX_MONEY_FEN ? (MAX_MONEY_FEN / 100n) * 100n : whole;
-}
 
 /**
  * The periodic policy (定期调整), applied at the start of each month or on its first use:
@@ -176,5 +157,5 @@ export function periodicTotal(
     const grown = (peak * 120n) / 100n;
     if (grown > base) base = grown;
   }
-  return scaled(base, taxpayer);
+  return riskScaled(base, taxpayer);
 }

@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
-import { Idempotent, IdempotencyRecorder } from '../common/idempotency.interceptor';
-import type { RecordResponse } from '../common/idempotency.service';
+import { CurrentPrincipal, Roles } from '../common/access';
+import { Principal } from '../common/principal';
+import { Idempotent, IdempotencyRecorder } from '../idempotency/idempotency.interceptor';
+import type { RecordResponse } from '../idempotency/idempotency.service';
 import { Problems } from '../common/problem';
 import { CreateSlipDto, ListSlipsQuery } from './red-letter.dto';
 import { RedLetterService } from './red-letter.service';

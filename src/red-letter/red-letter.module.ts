@@ -1,4 +1,6 @@
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { Module } from '@nestjs/common';
+import { RED_LETTER_ENTITIES } from './red-letter.entities';
 import { InvoicesModule } from '../invoices/invoices.module';
 import { QuotaModule } from '../quota/quota.module';
 import { TaxpayersModule } from '../taxpayers/taxpayers.module';
@@ -6,7 +8,7 @@ import { RedLetterController } from './red-letter.controller';
 import { RedLetterService } from './red-letter.service';
 
 @Module({
-  imports: [InvoicesModule, QuotaModule, TaxpayersModule],
+  imports: [TypeOrmModule.forFeature(RED_LETTER_ENTITIES), InvoicesModule, QuotaModule, TaxpayersModule],
   controllers: [RedLetterController],
   providers: [RedLetterService],
 })

@@ -4,9 +4,9 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import Decimal from 'decimal.js';
 import { EntityManager, In } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { canRead, Principal } from '../auth/principal';
+import { canRead, Principal } from '../common/principal';
 import { Clock } from '../common/clock';
-import type { RecordResponse } from '../common/idempotency.service';
+import type { RecordResponse } from '../idempotency/idempotency.service';
 import { formatMoney } from '../common/money';
 import { pageNewestFirst } from '../common/pagination';
 import { ProblemException, Problems } from '../common/problem';

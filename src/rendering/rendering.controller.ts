@@ -1,8 +1,8 @@
 import { Controller, Get, Param, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { CurrentPrincipal } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
+import { CurrentPrincipal } from '../common/access';
+import { Principal } from '../common/principal';
 import { ProblemException } from '../common/problem';
 import { InvoicesService } from '../invoices/invoices.service';
 import { Format, Rendered, RenderingService } from './rendering.service';

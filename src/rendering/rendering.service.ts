@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../common/principal';
 import type { InvoiceView } from '../invoices/invoice.view';
 import { InvoicesService } from '../invoices/invoices.service';
 import { TaxpayersService } from '../taxpayers/taxpayers.service';

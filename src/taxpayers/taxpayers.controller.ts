@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
+import { CurrentPrincipal, Roles } from '../common/access';
+import { Principal } from '../common/principal';
 import { PageQuery } from '../common/pagination';
 import { CreateTaxpayerDto, UpdateTaxpayerDto } from './taxpayer.dto';
 import { TaxpayersService } from './taxpayers.service';

@@ -1,6 +1,13 @@
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { Module } from '@nestjs/common';
+import { TaxpayerEntity } from './taxpayer.entity';
 import { TaxpayersController } from './taxpayers.controller';
 import { TaxpayersService } from './taxpayers.service';
 
-@Module({ controllers: [TaxpayersController], providers: [TaxpayersService], exports: [TaxpayersService] })
+@Module({
+  imports: [TypeOrmModule.forFeature([TaxpayerEntity])],
+  controllers: [TaxpayersController],
+  providers: [TaxpayersService],
+  exports: [TaxpayersService],
+})
 export class TaxpayersModule {}

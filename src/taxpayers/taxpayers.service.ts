@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { MoreThan } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { Principal, canRead } from '../auth/principal';
+import { Principal, canRead } from '../common/principal';
 import { Clock } from '../common/clock';
 import { formatMoney, parseMoney } from '../common/money';
 import { decodeCursor, encodeCursor, Page, PageQuery, pageLimit } from '../common/pagination';
@@ -13,7 +13,7 @@ import { insertOrConflict } from '../database/db-errors';
 import { Db } from '../database/db.service';
 import { PROVINCES, provinceProblem } from './provinces';
 import { CreateTaxpayerDto, UpdateTaxpayerDto } from './taxpayer.dto';
-import { defaultInitialQuota } from '../quota/rules';
+import { defaultInitialQuota } from './risk-scaling';
 import { TaxpayerEntity } from './taxpayer.entity';
 import { usccProblem } from './uscc';
 
