@@ -218,6 +218,7 @@ function line(lineNo: number, o: Partial<Line> & Pick<Line, 'categoryShortName' 
     unitPrice: null,
     preferentialPolicy: null,
     preferentialPolicyName: null,
+    lineNature: 'normal',
     ...o,
   };
 }
@@ -258,6 +259,7 @@ function invoice(lines: Line[], o: Partial<InvoiceView> = {}): InvoiceView {
     remarks: '',
     drawer: '李会计',
     specificBusiness: null,
+    differentialTaxation: null,
     usage: null,
     accountingEntry: 'not_entered',
     voidedAt: null,
