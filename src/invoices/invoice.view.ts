@@ -5,6 +5,9 @@ import { InvoiceEntity, InvoiceLineEntity, LINE_NATURES, LineNatureCode } from '
 import { DIFFERENTIAL_KINDS } from './differential';
 import { displayName, PREFERENTIAL_POLICIES } from './tax-math';
 
+/** 发票行性质 back to the national code, for the XML data file. */
+export const LINE_NATURE_CODES: Record<string, LineNatureCode> = { normal: '0', discount: '1', discounted: '2' };
+
 export function lineView(l: InvoiceLineEntity) {
   return {
     lineNo: l.lineNo,
