@@ -16,6 +16,7 @@ import { QuotaModule } from './quota/quota.module';
 import { RedLetterModule } from './red-letter/red-letter.module';
 import { RenderingModule } from './rendering/rendering.module';
 import { TaxpayersModule } from './taxpayers/taxpayers.module';
+import { VatReturnsModule } from './vat-returns/vat-returns.module';
 
 @Module({})
 export class AppModule {
@@ -37,6 +38,7 @@ export class AppModule {
         RenderingModule,
         DeliveryModule,
         ExportsModule,
+        VatReturnsModule,
         VerificationModule.forRoot(config),
         HealthModule,
       ],

@@ -23,7 +23,7 @@ const DAY_MS = 24 * 3600 * 1000;
 export const CSV_COLUMNS = [
   'number', 'type', 'medium', 'color', 'status', 'issuedAt', 'period', 'sellerTaxId', 'sellerName', 'buyerTaxId', 'buyerName',
   'totalAmount', 'totalTax', 'totalWithTax', 'blueInvoiceNumber', 'lineNo', 'itemName', 'taxClassificationCode', 'spec', 'unit',
-  'quantity', 'unitPrice', 'amount', 'taxRate', 'taxAmount', 'exportCursor',
+  'quantity', 'unitPrice', 'amount', 'taxRate', 'taxAmount', 'lineNature', 'differentialKind', 'deduction', 'exportCursor',
 ] as const;
 /** Free text a client wrote: guarded against spreadsheet formula injection. */
 const TEXT_COLUMNS = new Set(['sellerName', 'buyerName', 'itemName', 'spec', 'unit']);
@@ -122,7 +122,10 @@ export class ExportsService {
       period: invoice.period, sellerTaxId: view.seller.taxId, sellerName: view.seller.name, buyerTaxId: view.buyer.taxId, buyerName: view.buyer.name,
       totalAmount: view.totalAmount, totalTax: view.totalTax, totalWithTax: view.totalWithTax, blueInvoiceNumber: view.blueInvoiceNumber,
       lineNo: line.lineNo, itemName: line.name, taxClassificationCode: line.taxClassificationCode, spec: line.spec, unit: line.unit,
-      quantity: line.quantity, unitPrice: line.unitPrice, amount: line.amount, taxRate: line.taxRate, taxAmount: line.taxAmount, exportCursor,
+      quantity: line.quantity, unitPrice: line.unitPrice, amount: line.amount, taxRate: line.taxRate, taxAmount: line.taxAmount,
+      // 发票行性质 (normal, discounted, discount) and the invoice's 差额征税 kind and deduction (empty when none).
+      lineNature: line.lineNature, differentialKind: view.differentialTaxation?.kind ?? null, deduction: view.differentialTaxation?.deduction ?? null,
+      exportCursor,
     }));
   }
 

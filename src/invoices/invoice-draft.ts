@@ -8,8 +8,13 @@ import type { TaxpayerEntity } from '../taxpayers/taxpayer.entity';
 import { usccProblem } from '../taxpayers/uscc';
 import { InvoiceEntity, InvoiceLineEntity } from './invoice.entities';
 import type { IssueInvoiceDto } from './invoice.dto';
+import { deductionOf, differentialNote, differentialProblems } from './differential';
+import type { DifferentialTaxationRecord } from './invoice.entities';
 import { parseSpecificBusiness } from './specific-business';
 import { computeInvoice } from './tax-math';
+
+/** The remarks column's width. */
+export const MAX_REMARKS = 500;
 
 export interface InvoiceDraft {
   /** Everything but number, issuedAt, period and issuedBy. */
@@ -33,7 +38,20 @@ export function draftInvoice(seller: TaxpayerEntity, dto: IssueInvoiceDto): Invo
     errors.push(...parsed.errors);
     specific = parsed.value;
   }
-  const math = computeInvoice(dto.lines, dto.priceIncludesTax ?? false);
+  let differential: DifferentialTaxationRecord | null = null;
+  let deduction: bigint | null = null;
+  let remarks = dto.remarks ?? '';
+  if (dto.differentialTaxation) {
+    const { kind, deductions } = dto.differentialTaxation;
+    differential = { kind, deductions: deductions.map(({ voucherType, voucherNumber, voucherDate, amount }) => ({ voucherType, voucherNumber, voucherDate, amount })) };
+    const problems = differentialProblems({ ...dto, differentialTaxation: differential });
+    errors.push(...problems);
+    deduction = deductionOf(differential);
+    remarks = differentialNote(kind, deduction) + remarks;
+    if (remarks.length > MAX_REMARKS) errors.push({ field: 'remarks', message: `with the 差额征税 note the remarks exceed ${MAX_REMARKS} characters: shorten them` });
+    if (problems.length) return Problems.validation(errors);
+  }
+  const math = computeInvoice(dto.lines, dto.priceIncludesTax ?? false, differential?.kind === '02' ? { differentialDeduction: deduction! } : {});
   if (!math.ok) {
     const mismatches = math.problems.filter((p) => p.code === 'TAX_MISMATCH');
     if (mismatches.length && !errors.length && mismatches.length === math.problems.length) {
@@ -67,10 +85,12 @@ export function draftInvoice(seller: TaxpayerEntity, dto: IssueInvoiceDto): Invo
       totalAmount: math.totals.totalAmount,
       totalTax: math.totals.totalTax,
       totalWithTax: math.totals.totalWithTax,
-      remarks: dto.remarks ?? '',
+      remarks,
       drawer: dto.drawer ?? '',
       specificBusinessType: specific?.type ?? null,
       specificBusiness: specific,
+      differentialTaxation: differential,
+      deduction,
       usage: null,
       usageConfirmedAt: null,
       blueNumber: null,

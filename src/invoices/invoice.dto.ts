@@ -72,6 +72,43 @@ export class LineDto {
   @IsOptional()
   @IsIn(Object.keys(PREFERENTIAL_POLICIES))
   preferentialPolicy?: PreferentialPolicy;
+
+  @ApiPropertyOptional({ example: '100.00', description: '折扣 (SPEC section 2): positive, at most the line\'s amount, on the same basis (tax-inclusive when priceIncludesTax). The invoice then holds this line (lineNature "discounted") and right after it its discount line ("discount", amount = minus the discount, tax by the same rule)' })
+  @IsOptional()
+  @IsMoney({ minFen: 1n })
+  discountAmount?: string;
+}
+
+/** A deduction voucher (扣除凭证) of 差额征税. */
+export class DeductionVoucherDto {
+  @ApiProperty({ example: '01', description: 'voucher type code (凭证类型), e.g. 01 数电票, 02 增值税专用发票, 03 增值税普通发票, 04 营业税发票, 05 财政票据, 06 法院裁决书, 07 契税完税凭证, 08 其他发票类, 09 其他扣除凭证' })
+  @Matches(/^\d{2}$/, { message: 'must be a 2-digit voucher type code' })
+  voucherType: string;
+
+  @ApiProperty({ example: '26442000000012345678' }) @IsString() @Length(1, 60) voucherNumber: string;
+
+  @ApiProperty({ example: '2026-10-01', description: 'YYYY-MM-DD' })
+  @Matches(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, { message: 'must be a date YYYY-MM-DD' })
+  voucherDate: string;
+
+  @ApiProperty({ example: '60000.00', description: 'the deductible amount of this voucher (本次扣除金额)' })
+  @IsMoney({ minFen: 1n })
+  amount: string;
+}
+
+/** 差额征税 (SPEC section 2). */
+export class DifferentialTaxationDto {
+  @ApiProperty({ enum: ['01', '02'], description: '01 全额开票 (issued in full, marks the business), 02 差额开票 (tax on the price less the deduction)' })
+  @IsIn(['01', '02'])
+  kind: '01' | '02';
+
+  @ApiProperty({ type: [DeductionVoucherDto], minItems: 1, maxItems: 100, description: 'the vouchers backing the deduction (扣除额 = their sum, at most the price)' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => DeductionVoucherDto)
+  deductions: DeductionVoucherDto[];
 }
 
 export class IssueInvoiceDto {
@@ -98,7 +135,17 @@ export class IssueInvoiceDto {
   @ApiPropertyOptional({ example: '张三' }) @IsOptional() @IsString() @MaxLength(50) drawer?: string;
 
   @ApiPropertyOptional({
-    description: '特定业务: { "type": "03", "location", "projectName", "crossCity", "landVatProjectNumber"? } | { "type": "04", "transports": [{ "transportType", "plateNumber", "origin", "destination", "goods" }] } | { "type": "06", "propertyCertificateNumber", "propertyAddress", "leaseStart", "leaseEnd", "crossCity", "areaUnit"? }',
+    type: DifferentialTaxationDto,
+    description: '差额征税: with priceIncludesTax true and exactly one line whose amount is the tax-inclusive price, no discount and no specificBusiness. Kind 02: tax = round((price - deduction) x rate / (1 + rate)), amount = price - tax',
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => DifferentialTaxationDto)
+  differentialTaxation?: DifferentialTaxationDto;
+
+  @ApiPropertyOptional({
+    description: '特定业务: { "type": "03", "location", "projectName", "crossCity", "landVatProjectNumber"? } | { "type": "04", "transports": [{ "transportType", "plateNumber", "origin", "destination", "goods" }] } | { "type": "05", "propertyAddress", "propertyCertificateNumber"?, "crossCity", "realEstateUnitCode"? | "contractFilingNumber"? (exactly one), "landVatProjectNumber"?, "assessedTaxPrice"?, "actualTransactionAmount"?, "areaUnit"? ("平方米") } | { "type": "06", "propertyCertificateNumber", "propertyAddress", "leaseStart", "leaseEnd", "crossCity", "areaUnit"? } | { "type": "09", "passengers": [{ "traveler", "idType", "idNumber", "travelDate", "departure", "destination", "grade", "vehicleType" }] }',
     nullable: true,
   })
   @IsOptional()

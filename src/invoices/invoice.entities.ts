@@ -9,10 +9,21 @@ export type Medium = (typeof MEDIA)[number];
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 export type Color = 'blue' | 'red';
 
+/** 发票行性质 as the national files code it: 0 正常行, 1 折扣行, 2 被折扣行. */
+export type LineNatureCode = '0' | '1' | '2';
+export const LINE_NATURES: Record<LineNatureCode, 'normal' | 'discount' | 'discounted'> = { '0': 'normal', '1': 'discount', '2': 'discounted' };
+
+/** 差额征税 as stored: kind and vouchers in the API's shape (money as "0.00" strings). */
+export interface DifferentialTaxationRecord {
+  kind: '01' | '02';
+  deductions: { voucherType: string; voucherNumber: string; voucherDate: string; amount: string }[];
+}
+
 @Entity('invoices')
 @Index('idx_invoices_seller', ['sellerTaxId', 'issuedAt'])
 @Index('idx_invoices_buyer', ['buyerTaxId', 'issuedAt'])
 @Index('idx_invoices_blue', ['blueNumber'])
+@Index('idx_invoices_usage_confirmed', ['buyerTaxId', 'usageConfirmedAt'])
 export class InvoiceEntity {
   /** The 20-digit number: YY PP C SSSSSSSSSSSSSSS. */
   @PrimaryColumn({ type: 'varchar', length: 20 })
@@ -88,6 +99,16 @@ export class InvoiceEntity {
   @Column({ name: 'specific_business', type: 'json', nullable: true })
   specificBusiness: object | null;
 
+  /**
+   * 差额征税 (SPEC section 2): kind 01 全额开票 / 02 差额开票 and the vouchers, as the API shows
+   * them ({ kind, deductions: [{ voucherType, voucherNumber, voucherDate, amount }] }); the
+   * deduction (扣除额) in fen, negative on a red invoice. Both null on an ordinary invoice.
+   */
+  @Column({ name: 'differential_taxation', type: 'json', nullable: true })
+  differentialTaxation: DifferentialTaxationRecord | null;
+  @MoneyColumn({ name: 'deduction', nullable: true })
+  deduction: bigint | null;
+
   /** Buyer-side status (SPEC section 5). */
   @Column({ type: 'varchar', length: 24, nullable: true })
   usage: string | null;
@@ -140,6 +161,9 @@ export class InvoiceLineEntity {
   taxAmount: bigint;
   @Column({ name: 'preferential_policy', type: 'varchar', length: 2, nullable: true })
   preferentialPolicy: string | null;
+  /** 发票行性质 (SPEC section 2): 0 normal, 1 discount line (折扣行), 2 discounted line (被折扣行). */
+  @Column({ name: 'line_nature', type: 'varchar', length: 1, default: '0' })
+  lineNature: LineNatureCode;
 }
 
 /** Number space per prefix (YY + province + channel): blocks are handed out from next_value. */

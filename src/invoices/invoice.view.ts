@@ -1,8 +1,12 @@
 import { formatMoney } from '../common/money';
 import { formatCst } from '../common/time';
 import { amountInWords } from './amount-words';
-import { InvoiceEntity, InvoiceLineEntity } from './invoice.entities';
+import { InvoiceEntity, InvoiceLineEntity, LINE_NATURES, LineNatureCode } from './invoice.entities';
+import { DIFFERENTIAL_KINDS } from './differential';
 import { displayName, PREFERENTIAL_POLICIES } from './tax-math';
+
+/** 发票行性质 back to the national code, for the XML data file. */
+export const LINE_NATURE_CODES: Record<string, LineNatureCode> = { normal: '0', discount: '1', discounted: '2' };
 
 export function lineView(l: InvoiceLineEntity) {
   return {
@@ -20,7 +24,16 @@ export function lineView(l: InvoiceLineEntity) {
     taxAmount: formatMoney(l.taxAmount),
     preferentialPolicy: l.preferentialPolicy,
     preferentialPolicyName: l.preferentialPolicy ? PREFERENTIAL_POLICIES[l.preferentialPolicy as keyof typeof PREFERENTIAL_POLICIES] : null,
+    /** 发票行性质: normal (0), discount (1, 折扣行), discounted (2, 被折扣行). */
+    lineNature: LINE_NATURES[(l.lineNature ?? '0') as LineNatureCode] ?? 'normal',
   };
+}
+
+/** 差额征税 as the API shows it: kind, its name, the vouchers and the deduction (negative on a red). */
+export function differentialView(inv: Pick<InvoiceEntity, 'differentialTaxation' | 'deduction'>) {
+  const d = inv.differentialTaxation;
+  if (!d) return null;
+  return { kind: d.kind, kindName: DIFFERENTIAL_KINDS[d.kind], deductions: d.deductions, deduction: formatMoney(inv.deduction ?? 0n) };
 }
 
 /** The invoice as API.md shows it: money as "0.00" strings, time in +08:00. */
@@ -49,6 +62,7 @@ export function invoiceView(inv: InvoiceEntity, lines: InvoiceLineEntity[]) {
     remarks: inv.remarks,
     drawer: inv.drawer,
     specificBusiness: inv.specificBusiness,
+    differentialTaxation: differentialView(inv),
     usage: inv.usage,
     accountingEntry: inv.accountingEntry,
     voidedAt: inv.voidedAt ? formatCst(inv.voidedAt) : null,

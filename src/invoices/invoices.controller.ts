@@ -21,7 +21,10 @@ export class InvoicesController {
   @Post()
   @Roles('taxpayer')
   @Idempotent()
-  @ApiOperation({ summary: 'Issue a blue invoice (数电专票 / 数电普票) as the caller\'s taxpayer' })
+  @ApiOperation({
+    summary: 'Issue a blue invoice (数电专票 / 数电普票) as the caller\'s taxpayer',
+    description: 'Each answered line carries `lineNature` (normal | discounted | discount: a line with `discountAmount` is followed by its negative discount line); a 差额征税 invoice answers `differentialTaxation` with `kindName` and `deduction`.',
+  })
   @ApiServiceUnavailableResponse({ description: 'SERVICE_UNAVAILABLE with Retry-After: too many issues are waiting (ISSUE_QUEUE_LIMIT); retry with the same Idempotency-Key' })
   issue(@CurrentPrincipal() p: Principal, @Body() dto: IssueInvoiceDto, @IdempotencyRecorder() record: RecordResponse) {
     return this.issuing.issue(p, dto, record);

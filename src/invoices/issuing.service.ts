@@ -19,7 +19,8 @@ import { draftInvoice, InvoiceDraft, paperLimitProblem } from './invoice-draft';
 import { IssueInvoiceDto } from './invoice.dto';
 import { InvoiceEntity, InvoiceLineEntity } from './invoice.entities';
 import { invoiceView, InvoiceView } from './invoice.view';
-import { totalsOf } from './tax-math';
+import { differentialNote, redShare } from './differential';
+import { netLines, totalsOf } from './tax-math';
 import { NumberingService } from './numbering.service';
 
 export type BatchResult = { number: string } | { error: ProblemBody };
@@ -244,14 +245,18 @@ export class IssuingService {
   ): Promise<{ invoice: InvoiceEntity; lines: InvoiceLineEntity[] }> {
     const { blue, slip, number } = args;
     const now = this.clock.now();
+    // A discounted blue line is reversed on its net amount: one red line at the net unit price.
+    const basis = netLines(args.blueLines);
     const lines: InvoiceLineEntity[] = slip.lines.map((s, i) => {
-      const b = args.blueLines.find((l) => l.lineNo === s.blueLineNo)!;
+      const b = basis.find((l) => l.lineNo === s.blueLineNo)!;
       return {
         invoiceNumber: number, lineNo: i + 1, itemName: b.itemName, categoryShortName: b.categoryShortName, taxClassificationCode: b.taxClassificationCode,
         spec: b.spec, unit: b.unit, quantity: s.quantity, unitPrice: b.unitPrice, amount: s.amount, taxRate: b.taxRate, taxAmount: s.taxAmount, preferentialPolicy: b.preferentialPolicy,
+        lineNature: '0',
       };
     });
     const totals = totalsOf(lines);
+    const deduction = blue.deduction === null ? null : await this.redDeduction(em, blue, totals.totalAmount);
     const invoice: InvoiceEntity = {
       ...blue,
       number,
@@ -263,7 +268,10 @@ export class IssuingService {
       totalAmount: totals.totalAmount,
       totalTax: totals.totalTax,
       totalWithTax: totals.totalWithTax,
-      remarks: `被红冲蓝字数电票号码：${blue.number} 红字发票信息确认单编号：${slip.number}`,
+      remarks: `被红冲蓝字数电票号码：${blue.number} 红字发票信息确认单编号：${slip.number}`
+        + (blue.differentialTaxation && deduction !== null ? ` ${differentialNote(blue.differentialTaxation.kind, deduction)}` : ''),
+      differentialTaxation: blue.differentialTaxation ? { kind: blue.differentialTaxation.kind, deductions: [] } : null,
+      deduction,
       usage: null,
       usageConfirmedAt: null,
       accountingEntry: 'not_entered',
@@ -280,6 +288,19 @@ export class IssuingService {
       await this.quota.restore(em, { taxpayerId: blue.sellerTaxId, period: blue.period }, -totals.totalAmount, 'red_restore', number, actor.actorRef);
     }
     return { invoice, lines };
+  }
+
+  /**
+   * A 差额征税 red's deduction (negative): the blue's deduction in the proportion of the red's
+   * amount to the blue's, round(deduction x red amount / blue amount) half up; the red that brings
+   * the reds to the blue's whole amount takes whatever deduction remains, so that all reds of a
+   * blue reverse its deduction exactly.
+   */
+  private async redDeduction(em: EntityManager, blue: InvoiceEntity, redAmount: bigint): Promise<bigint> {
+    const earlier = await em.find(InvoiceEntity, { select: { totalAmount: true, deduction: true }, where: { blueNumber: blue.number, color: 'red' } });
+    const reversedAmount = earlier.reduce((sum, r) => sum - r.totalAmount, 0n) - redAmount;
+    const reversedDeduction = earlier.reduce((sum, r) => sum - (r.deduction ?? 0n), 0n);
+    return -redShare(blue.deduction!, blue.totalAmount, -redAmount, reversedAmount, reversedDeduction);
   }
 
   /**

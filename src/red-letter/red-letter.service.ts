@@ -13,6 +13,7 @@ import { ProblemException, Problems } from '../common/problem';
 import { cstFields, formatCst, periodOf } from '../common/time';
 import { Db } from '../database/db.service';
 import { InvoiceEntity, InvoiceLineEntity } from '../invoices/invoice.entities';
+import { discountLinesOf, netLines } from '../invoices/tax-math';
 import { InvoiceRelations, InvoicesService } from '../invoices/invoices.service';
 import { invoiceView } from '../invoices/invoice.view';
 import { IssuingService } from '../invoices/issuing.service';
@@ -25,6 +26,15 @@ import { BlueLine, fullyReversed, Held, planRed, RED_REASONS } from './red-lines
 import { EXPIRY_HOURS, initialStatus, LIVE, Party, PENDING, SLIP_STATUSES, SlipAction, SlipStatus, transition } from './slip-machine';
 
 const SWEEP_EVERY_MS = 60_000;
+
+/**
+ * The blue lines a red letter works on: net of discounts (netLines), and on a 差额开票 invoice
+ * with the tax taken back in proportion (red-lines.ts).
+ */
+export function redBasis(blue: Pick<InvoiceEntity, 'differentialTaxation'>, lines: InvoiceLineEntity[]): BlueLine[] {
+  const proportionalTax = blue.differentialTaxation?.kind === '02';
+  return netLines(lines).map((l) => ({ ...l, proportionalTax }));
+}
 
 export function slipView(slip: RedConfirmationEntity, lines: RedConfirmationLineEntity[]) {
   return {
@@ -269,7 +279,7 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
       if (!start.ok) throw refuse(start.detail);
 
       const blueLines = await em.find(InvoiceLineEntity, { where: { invoiceNumber: blue.number }, order: { lineNo: 'ASC' } });
-      const plan = planRed(blueLines as BlueLine[], dto.reason, dto.lines, await this.held(em, blue.number), start.status === '01');
+      const plan = planRed(redBasis(blue, blueLines), dto.reason, dto.lines, await this.held(em, blue.number), start.status === '01', discountLinesOf(blueLines));
       if (!plan.ok) {
         const errors = [{ field: plan.field, message: plan.detail }];
         if (plan.code === 'VALIDATION_FAILED') throw Problems.validation(errors);
@@ -367,7 +377,7 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
       const h = reversed.get(l.blueLineNo) ?? { amount: 0n, tax: 0n, quantity: new Decimal(0) };
       reversed.set(l.blueLineNo, { amount: h.amount - l.amount, tax: h.tax - l.taxAmount, quantity: h.quantity });
     }
-    const full = fullyReversed(blueLines as BlueLine[], reversed);
+    const full = fullyReversed(redBasis(blue, blueLines), reversed);
     await this.invoices.markReversed(em, blue.number, full);
     await this.audit.record(em, principal, {
       action: 'invoice.reversed', objectType: 'invoice', objectId: blue.number, taxpayerId: blue.sellerTaxId,

@@ -3,6 +3,12 @@
  * Reasons: 01 开票有误 (always the full invoice), 02 销货退回 (quantities, not unit prices),
  * 03 服务中止 (amounts and quantities, not unit prices), 04 销售折让 (amounts only). Reds and live
  * slips together never exceed the blue, per line (amount, tax, quantity) and so in total.
+ *
+ * The blue lines given here are its net lines (tax-math's netLines): a discounted line stands
+ * with its net amount, tax and unit price, its discount line is not a line of its own (naming it
+ * is refused, `discountLines` says which it belongs to). On a 差额征税 差额开票 line
+ * (`proportionalTax`) a red's tax is the blue's tax in proportion, round(blue tax x red amount /
+ * blue amount), since its tax is not amount x rate; the last red on a line takes the remainder.
  */
 import Decimal from 'decimal.js';
 import { formatMoney, parseMoney } from '../common/money';
@@ -19,6 +25,8 @@ export interface BlueLine {
   unitPrice: string | null;
   taxRate: string;
   preferentialPolicy: string | null;
+  /** 差额开票: the red's tax is the blue's in proportion to the amount. */
+  proportionalTax?: boolean;
 }
 
 /** As the client sends it: negative amounts. */
@@ -62,7 +70,20 @@ function coversAll(blue: BlueLine[], lines: SlipLine[], held: Map<number, Held>)
   });
 }
 
-export function planRed(blue: BlueLine[], reason: RedReason, requested: RequestedLine[] | undefined, held: Map<number, Held>, fullOnly: boolean): RedPlan {
+/** A red's tax on a blue line: amount x rate, none on a 免税/不征税 line, the blue's share on a 差额开票 line. */
+export function redTaxOf(b: BlueLine, amount: bigint): bigint {
+  if (b.preferentialPolicy) return 0n;
+  if (b.proportionalTax) {
+    if (b.amount === 0n) return 0n;
+    return -BigInt(new Decimal(abs(amount).toString()).times(b.taxAmount.toString()).dividedBy(b.amount.toString()).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toFixed(0));
+  }
+  return taxOf(amount, b.taxRate);
+}
+
+export function planRed(
+  blue: BlueLine[], reason: RedReason, requested: RequestedLine[] | undefined, held: Map<number, Held>, fullOnly: boolean,
+  discountLines: Map<number, number> = new Map(),
+): RedPlan {
   const anyHeld = [...held.values()].some((h) => h.amount > 0n || h.tax > 0n);
   if (requested === undefined) {
     if (anyHeld) return fail('RED_NOT_ALLOWED', 'lines', 'a full red is no longer possible: earlier reds or live slips already hold part of this invoice');
@@ -76,6 +97,10 @@ export function planRed(blue: BlueLine[], reason: RedReason, requested: Requeste
   for (const [i, r] of requested.entries()) {
     const field = `lines[${i}]`;
     const b = blue.find((x) => x.lineNo === r.blueLineNo);
+    const discounted = discountLines.get(r.blueLineNo);
+    if (!b && discounted !== undefined) {
+      return fail('VALIDATION_FAILED', `${field}.blueLineNo`, `line ${r.blueLineNo} is the discount line of line ${discounted}: red-letter line ${discounted}, whose limits are its net amount and tax`);
+    }
     if (!b) return fail('VALIDATION_FAILED', `${field}.blueLineNo`, `the blue invoice has no line ${r.blueLineNo}`);
     if (seen.has(r.blueLineNo)) return fail('VALIDATION_FAILED', `${field}.blueLineNo`, `line ${r.blueLineNo} appears twice`);
     seen.add(r.blueLineNo);
@@ -103,13 +128,13 @@ export function planRed(blue: BlueLine[], reason: RedReason, requested: Requeste
     if (h.amount + abs(amount) > b.amount) {
       return fail('RED_NOT_ALLOWED', `${field}.amount`, `line ${b.lineNo}: only ${formatMoney(b.amount - h.amount)} of ${formatMoney(b.amount)} remain to be reversed`);
     }
-    const computed = b.preferentialPolicy ? 0n : taxOf(amount, b.taxRate);
+    const computed = redTaxOf(b, amount);
     const remainingTax = b.taxAmount - h.tax;
     let tax: bigint;
     if (r.taxAmount !== undefined) {
       tax = parseMoney(r.taxAmount);
       if (tax > 0n) return fail('VALIDATION_FAILED', `${field}.taxAmount`, 'must be negative or zero');
-      if (abs(tax - computed) > TAX_TOLERANCE_FEN) return fail('TAX_MISMATCH', `${field}.taxAmount`, `differs from amount x rate = ${formatMoney(computed)} by more than 0.06`);
+      if (abs(tax - computed) > TAX_TOLERANCE_FEN) return fail('TAX_MISMATCH', `${field}.taxAmount`, `differs from ${b.proportionalTax ? 'the blue tax in proportion' : 'amount x rate'} = ${formatMoney(computed)} by more than 0.06`);
     } else if (h.amount + abs(amount) === b.amount && abs(-remainingTax - computed) <= TAX_TOLERANCE_FEN) {
       tax = -remainingTax; // the last red on a line takes the rounding remainder (尾差)
     } else tax = computed;

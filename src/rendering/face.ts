@@ -31,6 +31,8 @@ interface Layout {
   remarks: { y: number; h: number; title: string };
   drawer: { x: number; y: number; label: string };
   pageNo: { x: number; y: number };
+  businessFields: Record<string, { separator: string; list?: string; fields: [string, string][] }>;
+  differential: { mark: string; kinds: Record<string, string>; deductionLabel: string; voucherLabel: string };
 }
 
 export const LAYOUT_FILE = path.resolve(__dirname, '../../templates/invoice-face.json');
@@ -95,9 +97,33 @@ class Painter {
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
-function specificBusinessText(view: InvoiceView): string {
+/** Fields printed by the layout's businessFields (05, 09): label + value, absent ones skipped. */
+function layoutFieldsText(L: Layout, sb: Record<string, unknown>): string | null {
+  const spec = L.businessFields[String(sb.type)];
+  if (!spec) return null;
+  const row = (item: Record<string, unknown>) =>
+    spec.fields
+      .filter(([key]) => item[key] !== undefined && item[key] !== null && item[key] !== '')
+      .map(([key, label]) => `${label}${typeof item[key] === 'boolean' ? (item[key] ? '是' : '否') : String(item[key])}`)
+      .join(spec.separator);
+  if (spec.list) return ((sb[spec.list] as Record<string, unknown>[]) ?? []).map(row).join('\n');
+  return row(sb);
+}
+
+/** 差额征税 in the remarks box: kind, deduction and vouchers (the remarks themselves start with the note). */
+function differentialText(L: Layout, view: InvoiceView): string {
+  const d = view.differentialTaxation;
+  if (!d) return '';
+  const D = L.differential;
+  const vouchers = d.deductions.map((v) => `${v.voucherType} ${v.voucherNumber} ${v.voucherDate} ¥${v.amount}`).join('；');
+  return `${D.mark}（${D.kinds[d.kind] ?? d.kind}） ${D.deductionLabel}¥${d.deduction}${vouchers ? ` ${D.voucherLabel}${vouchers}` : ''}`;
+}
+
+function specificBusinessText(view: InvoiceView, L: Layout = layout()): string {
   const sb = view.specificBusiness as Record<string, unknown> | null;
   if (!sb) return '';
+  const fromLayout = layoutFieldsText(L, sb);
+  if (fromLayout !== null) return fromLayout;
   const yesNo = (b: unknown) => (b ? '是' : '否');
   switch (sb.type) {
     case '03':
@@ -230,6 +256,7 @@ export function layoutInvoice(view: InvoiceView, _context: FaceContext = {}, fon
     p.text(issueDateText(view.issuedAt), headerX('issueDate').x, headerX('issueDate').y, L.sizes.value, value);
     const business = view.specificBusiness as { type?: string } | null;
     if (business?.type) p.text(SPECIFIC_BUSINESS_NAMES[business.type] ?? '', L.businessLabel.x, L.businessLabel.y, L.sizes.mark, value);
+    else if (view.differentialTaxation) p.text(L.differential.mark, L.businessLabel.x, L.businessLabel.y, L.sizes.mark, value);
     if (red) p.text(L.redMark.text, L.redMark.x, L.redMark.y, L.sizes.mark, redColor);
     for (const party of L.parties) {
       const data = view[party.key];
@@ -268,7 +295,7 @@ export function layoutInvoice(view: InvoiceView, _context: FaceContext = {}, fon
       const w = L.totalInWords;
       p.text(`⊗ ${view.totalWithTaxInWords}`, w.wordsX, w.y + w.h - 2.6, L.sizes.value, value);
       p.text(`¥${view.totalWithTax}`, w.figureX + font.width(w.figureLabel, L.sizes.label), w.y + w.h - 2.6, L.sizes.value, value);
-      const remarks = [view.remarks, specificBusinessText(view)].filter(Boolean).join('\n');
+      const remarks = [view.remarks, differentialText(L, view), specificBusinessText(view, L)].filter(Boolean).join('\n');
       const r = L.remarks;
       const lines = p.wrap(remarks, t.w - L.partyTitleWidth - 4, L.sizes.small, Math.floor((r.h - 2) / (L.sizes.small + 1)));
       lines.forEach((text, i) => p.text(text, t.x + L.partyTitleWidth + 2, r.y + 4 + i * (L.sizes.small + 1), L.sizes.small, value));

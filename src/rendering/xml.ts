@@ -26,18 +26,33 @@
  *       IssuItemInformation*      one per line, in line order: ItemName (*简称*名称), SpecMod, MeaUnits, Quantity,
  *                                 UnPrice, Amount, TaxRate (decimal: 0.13, 0.015, 0), ComTaxAm,
  *                                 TotaltaxIncludedAmount (Amount + ComTaxAm), TaxClassificationCode,
- *                                 then two elements of ours after SPEC's ten (so SPEC's list stays a prefix):
+ *                                 then three elements of ours after SPEC's ten (so SPEC's list stays a prefix):
  *                                   PreferentialPolicyMark   优惠政策标识: 03 / 04, empty on a taxed line
  *                                   SpecialVATManagement     增值税特殊管理: 免税 / 不征税, empty on a taxed line
+ *                                   InvoiceLineNature        发票行性质: 0 正常行, 1 折扣行 (the negative line right after
+ *                                                            the line it discounts), 2 被折扣行
  *                                 A 免税 or 不征税 line has TaxRate 0 (like a taxed 0% line): the mark tells them apart.
  *       SpecificInformation       empty, or, in this order:
  *         Construction            03 建筑服务: ServiceLocation (建筑服务发生地), ProjectName (建筑项目名称),
  *                                 CrossCityFlag (跨地(市)标志 Y/N), LandVatProjectNumber (土地增值税项目编号)
  *         GoodsTransport          04 货物运输服务: TransportLeg* {TransportType (运输工具种类), PlateNumber
  *                                 (运输工具牌号), Origin (起运地), Destination (到达地), GoodsName (运输货物名称)}
+ *         RealEstateSale          05 不动产销售 (names of ours, in the style of the others): PropertyAddress (不动产地址),
+ *                                 PropertyCertificateNumber (不动产权证号), CrossCityFlag (跨地(市)标志 Y/N),
+ *                                 RealEstateUnitCode (不动产单元代码), OnlineContractFilingNumber (网签合同备案编号),
+ *                                 LandVatProjectNumber (土地增值税项目编号), AssessedTaxablePrice (核定计税价格),
+ *                                 ActualTransactionAmount (实际成交含税金额), AreaUnit (面积单位)
  *         RealEstateLease         06 不动产经营租赁服务: PropertyCertificateNumber (产权证书/不动产权证号),
  *                                 PropertyAddress (不动产地址), LeaseStart, LeaseEnd (租赁期起止, yyyy-MM-dd),
  *                                 CrossCityFlag (Y/N), AreaUnit (面积单位)
+ *         PassengerTransportation* 09 旅客运输服务, one per passenger, with the real files' names: Traveler (出行人),
+ *                                 ValidIDNumber (有效身份证件号), TypeOfPassengerDocument (证件类型), TravelDate
+ *                                 (出行日期, yyyy-MM-dd), Departure (出发地), Destination (到达地), Grade (等级),
+ *                                 Vehicletype (交通工具类型: 飞机, 火车, 长途汽车, 公共交通, 出租车, 轮船, 其他)
+ *         DifferentialTaxation    差额征税 (no public real file shows it; names of ours in the national style):
+ *                                 DifferentialTaxationType (01 全额开票 / 02 差额开票), DifferentialTaxationTypeName,
+ *                                 DeductionAmount (扣除额; negative on a red invoice), DeductionVoucher*{VoucherType,
+ *                                 VoucherNumber, VoucherDate (yyyy-MM-dd), VoucherAmount} (the blue's vouchers; none on a red)
  *         RedEInvoice             a red invoice: OriginalInvoiceNumber (the blue number), RedConfirmationNumber (the slip's)
  *       AdditionalInformation     Remark (备注, verbatim), Additional{Information, InformationValue}*:
  *                                   购买方邮箱 <e-mail>   when the buyer has an e-mail address
@@ -66,6 +81,7 @@ import { formatMoney, parseMoney } from '../common/money';
 import { formatCstDate, formatCstDateTime, parseIsoInstant } from '../common/time';
 import type { InvoiceView } from '../invoices/invoice.view';
 import { SPECIFIC_BUSINESS_NAMES, type SpecificBusiness } from '../invoices/specific-business';
+import { LINE_NATURE_CODES } from '../invoices/invoice.view';
 import { PREFERENTIAL_POLICIES } from '../invoices/tax-math';
 import { taxBureauOf } from '../taxpayers/provinces';
 
@@ -159,6 +175,36 @@ function specificBusinessXml(sb: SpecificBusiness): string {
       }
       return out + '</GoodsTransport>';
     }
+    case '05':
+      return (
+        '<RealEstateSale>' +
+        el('PropertyAddress', sb.propertyAddress) +
+        el('PropertyCertificateNumber', sb.propertyCertificateNumber) +
+        el('CrossCityFlag', yesNo(sb.crossCity)) +
+        el('RealEstateUnitCode', sb.realEstateUnitCode) +
+        el('OnlineContractFilingNumber', sb.contractFilingNumber) +
+        el('LandVatProjectNumber', sb.landVatProjectNumber) +
+        el('AssessedTaxablePrice', sb.assessedTaxPrice) +
+        el('ActualTransactionAmount', sb.actualTransactionAmount) +
+        el('AreaUnit', sb.areaUnit) +
+        '</RealEstateSale>'
+      );
+    case '09':
+      return (sb.passengers ?? [])
+        .map(
+          (p) =>
+            '<PassengerTransportation>' +
+            el('Traveler', p.traveler) +
+            el('ValidIDNumber', p.idNumber) +
+            el('TypeOfPassengerDocument', p.idType) +
+            el('TravelDate', p.travelDate) +
+            el('Departure', p.departure) +
+            el('Destination', p.destination) +
+            el('Grade', p.grade) +
+            el('Vehicletype', p.vehicleType) +
+            '</PassengerTransportation>',
+        )
+        .join('');
     case '06':
       return (
         '<RealEstateLease>' +
@@ -195,6 +241,7 @@ function lineXml(line: LineView): string {
     el('TaxClassificationCode', line.taxClassificationCode) +
     el('PreferentialPolicyMark', policy) +
     el('SpecialVATManagement', policyName) +
+    el('InvoiceLineNature', LINE_NATURE_CODES[line.lineNature] ?? '0') +
     '</IssuItemInformation>'
   );
 }
@@ -246,6 +293,18 @@ export function invoiceXml(invoice: InvoiceView, context: XmlContext): string {
 
   out += '<SpecificInformation>';
   if (specific) out += specificBusinessXml(specific);
+  const differential = invoice.differentialTaxation;
+  if (differential) {
+    out +=
+      '<DifferentialTaxation>' +
+      el('DifferentialTaxationType', differential.kind) +
+      el('DifferentialTaxationTypeName', differential.kindName) +
+      el('DeductionAmount', differential.deduction);
+    for (const v of differential.deductions) {
+      out += '<DeductionVoucher>' + el('VoucherType', v.voucherType) + el('VoucherNumber', v.voucherNumber) + el('VoucherDate', v.voucherDate) + el('VoucherAmount', v.amount) + '</DeductionVoucher>';
+    }
+    out += '</DifferentialTaxation>';
+  }
   if (red) {
     out += '<RedEInvoice>' + el('OriginalInvoiceNumber', invoice.blueInvoiceNumber) + el('RedConfirmationNumber', context.redConfirmationNumber) + '</RedEInvoice>';
   }

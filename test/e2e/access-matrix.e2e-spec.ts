@@ -172,6 +172,7 @@ const ROWS: Row[] = [
   row('POST', '/v1/quota/applications/{app}/approve', [401, OK, OK,   403,    403, 403, 403, 403, 403], { body: () => ({ reason: '同意' }), fresh: async (s) => ({ app: await application(s) }) }),
   row('POST', '/v1/quota/applications/{app}/reject', [401, OK,  OK,   403,    403, 403, 403, 403, 403], { body: () => ({ reason: '不予调整' }), fresh: async (s) => ({ app: await application(s) }) }),
   row('POST', '/v1/taxpayers/{taxId}/quota/objections', [401, 403, 403, 403,  403, 403, OK,  404, 404], { body: () => ({ reason: '额度偏低' }) }),
+  row('GET', `/v1/taxpayers/{taxId}/vat-return-figures?period=${PERIOD}`, [401, OK, OK, OK, OK, 404, OK, 404, 404]),
   row('POST', '/v1/taxpayers/{taxId}/vat-filings', [401, OK, OK,      403,    403, 403, OK,  404, 404], { body: () => ({ period: '2023-06' }) }),
   row('POST', '/v1/taxpayers/{taxId}/paper-collections', [401, 403, 403, 403, 403, 403, OK,  404, 404], { body: () => ({ invoiceKind: 'paper_special', count: 1, maxAmountPerInvoice: '100.00' }) }),
   // ------------------------------------------------------------ invoices

@@ -125,8 +125,9 @@ describe('exports stream: memory stays flat', () => {
         buyerTaxId: null, buyerName: '个人', buyerAddress: '', buyerPhone: '', buyerBankName: '', buyerBankAccount: '', buyerEmail: null,
         priceIncludesTax: false, totalAmount: 10000n, totalTax: 1300n, totalWithTax: 11300n, remarks: '', drawer: '', specificBusinessType: null,
         specificBusiness: null, usage: null, usageConfirmedAt: null, accountingEntry: 'not_entered', voidedAt: null, issuedBy: 'test', blueNumber: null, redConfirmationId: null,
+        differentialTaxation: null, deduction: null,
       });
-      lines.push({ invoiceNumber: number, lineNo: 1, itemName: '商品', categoryShortName: '计算机', taxClassificationCode: '1090511030000000000', spec: '', unit: '', quantity: null, unitPrice: null, amount: 10000n, taxRate: '0.13', taxAmount: 1300n, preferentialPolicy: null });
+      lines.push({ invoiceNumber: number, lineNo: 1, itemName: '商品', categoryShortName: '计算机', taxClassificationCode: '1090511030000000000', spec: '', unit: '', quantity: null, unitPrice: null, amount: 10000n, taxRate: '0.13', taxAmount: 1300n, preferentialPolicy: null, lineNature: '0' });
     }
     for (let i = 0; i < TOTAL; i += 400) {
       await t.dataSource.manager.insert(InvoiceEntity, invoices.slice(i, i + 400));

@@ -445,7 +445,7 @@ describe('invoices', () => {
     });
 
     it.each([
-      ['an unsupported type 05', { type: '05', propertyAddress: 'x' }, 'specificBusiness.type'],
+      ['an unsupported type 07', { type: '07', propertyAddress: 'x' }, 'specificBusiness.type'],
       ['a type that is an Object.prototype member', { type: 'constructor' }, 'specificBusiness.type'],
       ['no type', { location: 'x' }, 'specificBusiness.type'],
       ['03 without projectName', { ...construction, projectName: undefined }, 'specificBusiness.projectName'],
@@ -941,7 +941,7 @@ describe('invoices', () => {
         exampleBody(buyer.taxId, { extra: 1 }),
         exampleBody(buyer.taxId, { lines: [exampleLine({ amount: 10000 })] }),
         exampleBody(seller.taxId),
-        exampleBody(buyer.taxId, { specificBusiness: { type: '05' } }),
+        exampleBody(buyer.taxId, { specificBusiness: { type: '07' } }),
         ordinaryBody(undefined, '1.00'),
       ]).expect(200);
       const codes = res.body.results.map((r: { error?: { code: string } }) => r.error?.code ?? 'ok');

@@ -101,9 +101,10 @@ const ITEM = [
   'EInvoice/EInvoiceData/IssuItemInformation/ComTaxAm',
   'EInvoice/EInvoiceData/IssuItemInformation/TotaltaxIncludedAmount',
   'EInvoice/EInvoiceData/IssuItemInformation/TaxClassificationCode',
-  // Ours, after SPEC's ten (documented in src/rendering/xml.ts): 优惠政策标识 and 增值税特殊管理.
+  // Ours, after SPEC's ten (documented in src/rendering/xml.ts): 优惠政策标识, 增值税特殊管理, 发票行性质.
   'EInvoice/EInvoiceData/IssuItemInformation/PreferentialPolicyMark',
   'EInvoice/EInvoiceData/IssuItemInformation/SpecialVATManagement',
+  'EInvoice/EInvoiceData/IssuItemInformation/InvoiceLineNature',
 ];
 const SPECIFIC = 'EInvoice/EInvoiceData/SpecificInformation';
 const CONSTRUCTION = [`${SPECIFIC}/Construction`, ...['ServiceLocation', 'ProjectName', 'CrossCityFlag', 'LandVatProjectNumber'].map((n) => `${SPECIFIC}/Construction/${n}`)];
@@ -218,6 +219,7 @@ function line(lineNo: number, o: Partial<Line> & Pick<Line, 'categoryShortName' 
     unitPrice: null,
     preferentialPolicy: null,
     preferentialPolicyName: null,
+    lineNature: 'normal',
     ...o,
   };
 }
@@ -258,6 +260,7 @@ function invoice(lines: Line[], o: Partial<InvoiceView> = {}): InvoiceView {
     remarks: '',
     drawer: '李会计',
     specificBusiness: null,
+    differentialTaxation: null,
     usage: null,
     accountingEntry: 'not_entered',
     voidedAt: null,
@@ -666,5 +669,75 @@ describe('XML data file: speed', () => {
       `invoiceXml, 5-line invoice (${xml.length} chars, ${parse(xml).paths.length} elements): median ${median(samples).toFixed(4)} ms over 1000 renders` +
         ` (xmlbuilder2 object API, same tree: median ${median(builderSamples).toFixed(4)} ms)`,
     );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Tax breadth (SPEC section 2 and 8): 发票行性质, 05 不动产销售, 09 旅客运输 and 差额征税.
+
+describe('XML data file: discount lines, 05, 09 and 差额征税 (SPEC sections 2 and 8)', () => {
+  const SALE = [
+    `${SPECIFIC}/RealEstateSale`,
+    ...['PropertyAddress', 'PropertyCertificateNumber', 'CrossCityFlag', 'RealEstateUnitCode', 'OnlineContractFilingNumber', 'LandVatProjectNumber', 'AssessedTaxablePrice', 'ActualTransactionAmount', 'AreaUnit'].map((n) => `${SPECIFIC}/RealEstateSale/${n}`),
+  ];
+  const PASSENGER = [`${SPECIFIC}/PassengerTransportation`, ...['Traveler', 'ValidIDNumber', 'TypeOfPassengerDocument', 'TravelDate', 'Departure', 'Destination', 'Grade', 'Vehicletype'].map((n) => `${SPECIFIC}/PassengerTransportation/${n}`)];
+  const DIFF = (vouchers: number) => [
+    `${SPECIFIC}/DifferentialTaxation`,
+    ...['DifferentialTaxationType', 'DifferentialTaxationTypeName', 'DeductionAmount'].map((n) => `${SPECIFIC}/DifferentialTaxation/${n}`),
+    ...times(vouchers, [`${SPECIFIC}/DifferentialTaxation/DeductionVoucher`, ...['VoucherType', 'VoucherNumber', 'VoucherDate', 'VoucherAmount'].map((n) => `${SPECIFIC}/DifferentialTaxation/DeductionVoucher/${n}`)]),
+  ];
+
+  it('writes each line\'s 发票行性质: 2 for the discounted line, 1 for its discount line, 0 otherwise', () => {
+    const discounted = invoice([
+      { ...laptop, lineNature: 'discounted' },
+      line(2, { categoryShortName: '计算机配套产品', itemName: '笔记本电脑', amount: '-800.00', taxRate: '0.13', taxAmount: '-104.00', lineNature: 'discount' }),
+      { ...maintenance, lineNo: 3 },
+    ]);
+    const x = parse(invoiceXml(discounted, GD));
+    expect(x.paths).toEqual(golden({ labels: 0, lines: 3, additional: 0 }));
+    expect(x.all('EInvoice/EInvoiceData/IssuItemInformation/InvoiceLineNature')).toEqual(['2', '1', '0']);
+    expect(x.all('EInvoice/EInvoiceData/IssuItemInformation/Amount')).toEqual(['8000.00', '-800.00', '2000.00']);
+  });
+
+  it('05 不动产销售: RealEstateSale', () => {
+    const sale = invoice([line(1, { categoryShortName: '不动产', itemName: '住宅', amount: '1000000.00', taxRate: '0.09', taxAmount: '90000.00' })], {
+      specificBusiness: { type: '05', propertyAddress: '广州市越秀区中山路3号', crossCity: true, contractFilingNumber: 'WQ2024000123', assessedTaxPrice: '950000.00', areaUnit: '平方米' },
+    });
+    const x = parse(invoiceXml(sale, GD));
+    expect(x.paths).toEqual(golden({ labels: 1, lines: 1, specific: SALE, additional: 0 }));
+    expect(['PropertyAddress', 'CrossCityFlag', 'RealEstateUnitCode', 'OnlineContractFilingNumber', 'AssessedTaxablePrice', 'ActualTransactionAmount', 'AreaUnit'].map((n) => x.value(`${SPECIFIC}/RealEstateSale/${n}`)))
+      .toEqual(['广州市越秀区中山路3号', 'Y', '', 'WQ2024000123', '950000.00', '', '平方米']);
+  });
+
+  it('09 旅客运输: one PassengerTransportation per passenger, with the real files\' element names', () => {
+    const trip = invoice([line(1, { categoryShortName: '运输服务', itemName: '客运服务', amount: '1000.00', taxRate: '0.09', taxAmount: '90.00' })], {
+      specificBusiness: { type: '09', passengers: [
+        { traveler: '张三', idType: '居民身份证', idNumber: '440101199001010011', travelDate: '2024-03-01', departure: '广州', destination: '北京', grade: '经济舱', vehicleType: '飞机' },
+        { traveler: '李四', idType: '护照', idNumber: 'E12345678', travelDate: '2024-03-02', departure: '广州', destination: '深圳', grade: '二等座', vehicleType: '火车' },
+      ] },
+    });
+    const x = parse(invoiceXml(trip, GD));
+    expect(x.paths).toEqual(golden({ labels: 1, lines: 1, specific: [...PASSENGER, ...PASSENGER], additional: 0 }));
+    expect(x.all(`${SPECIFIC}/PassengerTransportation/Traveler`)).toEqual(['张三', '李四']);
+    expect(x.all(`${SPECIFIC}/PassengerTransportation/ValidIDNumber`)).toEqual(['440101199001010011', 'E12345678']);
+    expect(x.all(`${SPECIFIC}/PassengerTransportation/TypeOfPassengerDocument`)).toEqual(['居民身份证', '护照']);
+    expect(x.all(`${SPECIFIC}/PassengerTransportation/Vehicletype`)).toEqual(['飞机', '火车']);
+  });
+
+  it('差额征税: DifferentialTaxation with the deduction and its vouchers; a red\'s negative deduction and no vouchers', () => {
+    const vouchers = [{ voucherType: '01', voucherNumber: '24442000000012345678', voucherDate: '2024-02-01', amount: '45000.00' }, { voucherType: '08', voucherNumber: 'JD-2', voucherDate: '2024-02-02', amount: '15000.00' }];
+    const blue = invoice([line(1, { categoryShortName: '旅游服务', itemName: '旅游服务费', amount: '97735.85', taxRate: '0.06', taxAmount: '2264.15' })], {
+      type: 'ordinary', differentialTaxation: { kind: '02', kindName: '差额开票', deductions: vouchers, deduction: '60000.00' },
+    });
+    const x = parse(invoiceXml(blue, GD));
+    expect(x.paths).toEqual(golden({ labels: 0, lines: 1, specific: DIFF(2), additional: 0 }));
+    expect([`${SPECIFIC}/DifferentialTaxation/DifferentialTaxationType`, `${SPECIFIC}/DifferentialTaxation/DeductionAmount`].map((p) => x.value(p))).toEqual(['02', '60000.00']);
+    expect(x.all(`${SPECIFIC}/DifferentialTaxation/DeductionVoucher/VoucherAmount`)).toEqual(['45000.00', '15000.00']);
+    const redOf = invoice([line(1, { categoryShortName: '旅游服务', itemName: '旅游服务费', amount: '-97735.85', taxRate: '0.06', taxAmount: '-2264.15' })], {
+      ...red, lines: undefined as never, type: 'ordinary', differentialTaxation: { kind: '02', kindName: '差额开票', deductions: [], deduction: '-60000.00' },
+    });
+    const y = parse(invoiceXml({ ...redOf, lines: [line(1, { categoryShortName: '旅游服务', itemName: '旅游服务费', amount: '-97735.85', taxRate: '0.06', taxAmount: '-2264.15' })] }, redContext));
+    expect(y.paths).toEqual(golden({ labels: 0, lines: 1, specific: [...DIFF(0), ...RED], additional: 0 }));
+    expect(y.value(`${SPECIFIC}/DifferentialTaxation/DeductionAmount`)).toBe('-60000.00');
   });
 });
