@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Module, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { IsEmail, IsIn, MaxLength } from 'class-validator';
+import { IsEmail, IsIn, Matches, MaxLength } from 'class-validator';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { Idempotent, IdempotencyRecorder } from '../common/idempotency.interceptor';
@@ -18,6 +18,9 @@ class DeliveryDto {
   @ApiProperty({ example: 'ap@example.com' })
   @IsEmail()
   @MaxLength(254)
+  // Refused explicitly: a CR/LF or any other control character has no place in an address (and
+  // would be a header injection in the message it goes into).
+  @Matches(/^[^\u0000-\u001f\u007f-\u009f]*$/, { message: 'must not contain control characters' })
   to: string;
 }
 
