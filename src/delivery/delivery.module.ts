@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Module, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { IsEmail, IsIn, Matches, MaxLength } from 'class-validator';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
@@ -34,6 +34,8 @@ class DeliveryController {
   @Roles('taxpayer')
   @Idempotent()
   @ApiOperation({ summary: "Send the invoice's PDF, OFD and XML by e-mail (the seller); recorded first, retried on failure" })
+  @ApiResponse({ status: 201, description: "the delivery after its first attempt (receipt: the SMTP answer, or `file: <name>.eml` in the outbox, never a path); a duplicate with the same Idempotency-Key replays this answer" })
+  @ApiResponse({ status: 400, description: 'VALIDATION_FAILED naming `to`: not an e-mail address, or control characters in it' })
   deliver(@CurrentPrincipal() p: Principal, @Param('number') number: string, @Body() dto: DeliveryDto, @IdempotencyRecorder() record: RecordResponse) {
     return this.delivery.deliver(p, number, dto.to, record);
   }
