@@ -1,4 +1,5 @@
 import type { Response } from 'supertest';
+import { pdfText } from '../support/extract';
 import { apiKey, registerTaxpayer, setClock, startApp, TestApp } from '../support/test-app';
 
 // Issue 11, items 1 to 3: money and state around red letters (SPEC section 6, "While a slip is
@@ -278,6 +279,17 @@ describe('red letters: state, locks and the quota (issue 11, items 1-3)', () => 
       const record = (jsonl.body as unknown as string).trim().split('\n').map((l) => JSON.parse(l)).find((r) => JSON.stringify(r).includes(red.number));
       expect(JSON.stringify(record)).toContain('"unitPrice":null');
       expect(JSON.stringify(record)).not.toContain('"unitPrice":"5000');
+
+      // The face: the amount and its tax, no unit price (the blue's was 5000.00) and no quantity.
+      const pdf = await t.http(s.token).get(`/v1/invoices/${red.number}/pdf`).buffer(true).parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
+      expect(pdf.status).toBe(200);
+      const face = pdfText(pdf.body as Buffer);
+      expect(face).toContain('-1000.00');
+      expect(face).not.toMatch(/5000(\.0+)?\b/);
     });
 
     it('a full 04 red (no buyer action, 01) carries no quantity either, on the slip and on the red', async () => {
