@@ -1,6 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Idempotent, IdempotencyRecorder } from '../idempotency/idempotency.interceptor';
+import type { RecordResponse } from '../idempotency/idempotency.service';
 import { Problems } from '../common/problem';
 import { CurrentPrincipal, Public, Roles } from '../common/access';
 import { CreateApiKeyDto, CreateUserDto, LoginDto } from './auth.dto';
@@ -15,17 +17,21 @@ export class AuthController {
 
   @Post('users')
   @Roles('admin')
+  @Idempotent()
   @ApiOperation({ summary: 'Create a user (admin)' })
-  createUser(@CurrentPrincipal() principal: Principal, @Body() dto: CreateUserDto) {
-    return this.auth.createUser(principal, dto);
+  createUser(@CurrentPrincipal() principal: Principal, @Body() dto: CreateUserDto, @IdempotencyRecorder() record: RecordResponse) {
+    return this.auth.createUser(principal, dto, record);
   }
 
   @Post('api-keys')
   @Roles('admin')
+  @Idempotent()
   @ApiOperation({ summary: 'Create an API key (admin); the token is shown once' })
-  @ApiCreatedResponse({ description: '{ id, name, role, taxpayerId, token, createdAt }' })
-  createApiKey(@CurrentPrincipal() principal: Principal, @Body() dto: CreateApiKeyDto) {
-    return this.auth.createApiKey(principal, dto);
+  @ApiCreatedResponse({
+    description: '{ id, name, role, taxpayerId, token, createdAt }. A replay (same Idempotency-Key and body) answers the same key with token null: the token is kept only as a digest and shown once',
+  })
+  createApiKey(@CurrentPrincipal() principal: Principal, @Body() dto: CreateApiKeyDto, @IdempotencyRecorder() record: RecordResponse) {
+    return this.auth.createApiKey(principal, dto, record);
   }
 
   @Delete('api-keys/:id')

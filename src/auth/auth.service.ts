@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import * as bcrypt from 'bcrypt';
 import { AuditService } from '../audit/audit.service';
+import type { RecordResponse } from '../idempotency/idempotency.service';
 import { ProblemException, Problems } from '../common/problem';
 import { RateLimiter } from '../common/rate-limit';
 import { TtlCache } from '../common/ttl-cache';
@@ -88,32 +89,38 @@ export class AuthService implements OnApplicationBootstrap {
     return taxpayerId ?? null;
   }
 
-  async createUser(actor: Principal, dto: CreateUserDto) {
+  async createUser(actor: Principal, dto: CreateUserDto, record: RecordResponse = async () => undefined) {
     const taxpayerId = await this.checkScope(dto.role, dto.taxpayerId);
     if (Buffer.byteLength(dto.password, 'utf8') > 72) throw Problems.field('password', 'must be at most 72 bytes in UTF-8 (bcrypt ignores the rest)');
     const username = dto.username.toLowerCase();
     const passwordHash = await bcrypt.hash(dto.password, this.config.bcryptCost);
     const user: UserEntity = { id: randomUUID(), username, passwordHash, role: dto.role, taxpayerId, createdAt: new Date(), failedLogins: 0, lockedUntil: null };
+    const view = { id: user.id, username, role: user.role, taxpayerId, createdAt: formatCst(user.createdAt) };
     await this.db.transaction(async (em) => {
       if (await em.exists(UserEntity, { where: { username } })) throw Problems.alreadyExists(`user ${username}`);
       await insertOrConflict(em, UserEntity, user, `user ${username}`);
       await this.audit.record(em, actor, { action: 'user.created', objectType: 'user', objectId: user.id, taxpayerId, after: { username, role: user.role, taxpayerId } });
+      await record(em, view);
     });
-    return { id: user.id, username, role: user.role, taxpayerId, createdAt: formatCst(user.createdAt) };
+    return view;
   }
 
-  async createApiKey(actor: Principal, dto: CreateApiKeyDto) {
+  async createApiKey(actor: Principal, dto: CreateApiKeyDto, record: RecordResponse = async () => undefined) {
     const taxpayerId = await this.checkScope(dto.role, dto.taxpayerId);
     const token = newToken('eik');
     const key: ApiKeyEntity = {
       id: randomUUID(), name: dto.name, tokenDigest: tokenDigest(token), role: dto.role, taxpayerId,
       createdBy: actor.actorRef, createdAt: new Date(), revokedAt: null,
     };
+    const view = { id: key.id, name: key.name, role: key.role, taxpayerId, createdAt: formatCst(key.createdAt) };
     await this.db.transaction(async (em) => {
       await em.insert(ApiKeyEntity, key);
       await this.audit.record(em, actor, { action: 'api_key.created', objectType: 'api_key', objectId: key.id, taxpayerId, after: { name: key.name, role: key.role, taxpayerId } });
+      // The replay of an Idempotency-Key is the same key without its token: a bearer token is
+      // never stored in the clear (only its digest), so it is shown once, in the first answer.
+      await record(em, { ...view, token: null });
     });
-    return { id: key.id, name: key.name, role: key.role, taxpayerId, token, createdAt: formatCst(key.createdAt) };
+    return { ...view, token };
   }
 
   async revokeApiKey(actor: Principal, id: string): Promise<void> {

@@ -79,11 +79,16 @@ export function validated<T extends object>(type: new () => T, body: object, dee
 /** How deep a request body may nest: far beyond any real body, far short of the stack. */
 export const MAX_BODY_DEPTH = 32;
 
+/** Keys that name an object's prototype machinery: never a field, refused like any unknown one. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
- * Walks a parsed body without recursion: refuses nesting deeper than MAX_BODY_DEPTH and strings
- * that are not well-formed Unicode (a lone surrogate cannot be stored or rendered faithfully).
+ * Walks a parsed body without recursion: refuses nesting deeper than MAX_BODY_DEPTH, strings
+ * that are not well-formed Unicode (a lone surrogate cannot be stored or rendered faithfully), and
+ * the keys `__proto__`, `constructor` and `prototype` at any depth (JSON.parse keeps them as own
+ * properties, which class-transformer would drop silently).
  */
 export function bodyProblem(body: unknown): FieldError | null {
   const stack: { value: unknown; path: string; depth: number }[] = [{ value: body, path: 'body', depth: 0 }];
@@ -99,7 +104,9 @@ export function bodyProblem(body: unknown): FieldError | null {
     else {
       for (const [k, v] of Object.entries(value)) {
         if (LONE_SURROGATE.test(k)) return { field: path, message: 'has a field name that is not well-formed Unicode' };
-        stack.push({ value: v, path: path === 'body' ? k : `${path}.${k}`, depth: depth + 1 });
+        const field = path === 'body' ? k : `${path}.${k}`;
+        if (FORBIDDEN_KEYS.has(k)) return { field, message: 'is not a known field' };
+        stack.push({ value: v, path: field, depth: depth + 1 });
       }
     }
   }

@@ -1,8 +1,8 @@
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Body, Controller, Get, Module, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { IsEmail, IsIn, MaxLength } from 'class-validator';
 import { DeliveryEntity } from './delivery.entity';
+import { ApiBearerAuth, ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { IsEmail, IsIn, Matches, MaxLength } from 'class-validator';
 import { CurrentPrincipal, Roles } from '../common/access';
 import { Principal } from '../common/principal';
 import { Idempotent, IdempotencyRecorder } from '../idempotency/idempotency.interceptor';
@@ -20,6 +20,9 @@ class DeliveryDto {
   @ApiProperty({ example: 'ap@example.com' })
   @IsEmail()
   @MaxLength(254)
+  // Refused explicitly: a CR/LF or any other control character has no place in an address (and
+  // would be a header injection in the message it goes into).
+  @Matches(/^[^\u0000-\u001f\u007f-\u009f]*$/, { message: 'must not contain control characters' })
   to: string;
 }
 
@@ -33,6 +36,8 @@ class DeliveryController {
   @Roles('taxpayer')
   @Idempotent()
   @ApiOperation({ summary: "Send the invoice's PDF, OFD and XML by e-mail (the seller); recorded first, retried on failure" })
+  @ApiResponse({ status: 201, description: "the delivery after its first attempt (receipt: the SMTP answer, or `file: <name>.eml` in the outbox, never a path); a duplicate with the same Idempotency-Key replays this answer" })
+  @ApiResponse({ status: 400, description: 'VALIDATION_FAILED naming `to`: not an e-mail address, or control characters in it' })
   deliver(@CurrentPrincipal() p: Principal, @Param('number') number: string, @Body() dto: DeliveryDto, @IdempotencyRecorder() record: RecordResponse) {
     return this.delivery.deliver(p, number, dto.to, record);
   }

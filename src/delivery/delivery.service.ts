@@ -22,10 +22,13 @@ const SWEEP_EVERY_MS = 30_000;
 const STALE_PENDING_MS = 5 * 60_000;
 const backoffMs = (attempts: number) => Math.min(60_000 * 2 ** (attempts - 1), 3600_000);
 
+/** A receipt as shown: an outbox file by its name only (rows written before kept a full path). */
+const receiptOf = (receipt: string | null) => (receipt?.startsWith('file: ') ? `file: ${path.basename(receipt.slice(6))}` : receipt);
+
 export function deliveryView(d: DeliveryEntity) {
   return {
     id: d.id, invoiceNumber: d.invoiceNumber, channel: d.channel, to: d.to, status: d.status, attempts: d.attempts,
-    lastError: d.lastError, receipt: d.receipt, createdAt: formatCst(d.createdAt),
+    lastError: d.lastError, receipt: receiptOf(d.receipt), createdAt: formatCst(d.createdAt),
     nextAttemptAt: d.nextAttemptAt ? formatCst(d.nextAttemptAt) : null, sentAt: d.sentAt ? formatCst(d.sentAt) : null,
   };
 }
@@ -70,9 +73,13 @@ export class DeliveryService implements OnModuleInit, OnModuleDestroy {
     await this.db.transaction(async (em) => {
       await em.insert(DeliveryEntity, row);
       await this.audit.record(em, principal, { action: 'delivery.requested', objectType: 'delivery', objectId: row.id, taxpayerId: invoice.sellerTaxId, after: { invoice: number, channel: 'email', to } });
-      await record(em, deliveryView(row));
+      await (record.provisional ?? record)(em, deliveryView(row));
     });
-    return deliveryView(await this.attempt(row.id));
+    // The first attempt runs before answering: the replay of an Idempotency-Key is this answer,
+    // not the pending record written with the delivery.
+    const view = deliveryView(await this.attempt(row.id));
+    await record.amend?.(view);
+    return view;
   }
 
   async list(principal: Principal, number: string) {
@@ -157,6 +164,6 @@ export class DeliveryService implements OnModuleInit, OnModuleDestroy {
     await fs.mkdir(this.config.outboxDir, { recursive: true });
     const file = path.join(this.config.outboxDir, `${view.number}-${row.id}.eml`);
     await fs.writeFile(file, info.message as Buffer);
-    return `file: ${file}`;
+    return `file: ${path.basename(file)}`; // the outbox file's name, never a path on the server
   }
 }

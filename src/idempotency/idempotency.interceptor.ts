@@ -44,5 +44,5 @@ export const Idempotent = () =>
 /** The function that stores the response inside the handler's own transaction (a no-op without a key). */
 export const IdempotencyRecorder = createParamDecorator((_data: unknown, ctx: ExecutionContext): RecordResponse => {
   const req = ctx.switchToHttp().getRequest();
-  return req[RECORDER] ?? (async () => undefined);
+  return req[RECORDER] ?? Object.assign(async () => undefined, { provisional: async () => undefined, amend: async () => undefined });
 });

@@ -26,7 +26,21 @@ export interface IdempotencyScope {
  * route's success status, or a refusal's own status (a refusal decided inside a group commit).
  * `keyId` names the key's record (absent without an Idempotency-Key).
  */
-export type RecordResponse = ((em: EntityManager, body: unknown, status?: number) => Promise<void>) & { keyId?: string };
+export type RecordResponse = ((em: EntityManager, body: unknown, status?: number) => Promise<void>) & {
+  keyId?: string;
+  /**
+   * For a route whose answer is completed after its change commits (a delivery's first attempt):
+   * records `body` as provisional inside the transaction; `amend` then records the answer given.
+   * A duplicate that finds the record provisional waits for the amendment (up to
+   * PROVISIONAL_WAIT_MS, then replays the provisional body). No-ops without a key.
+   */
+  provisional?: (em: EntityManager, body: unknown) => Promise<void>;
+  amend?: (body: unknown) => Promise<void>;
+};
+
+/** How long a duplicate waits for a provisional record to be amended, and how often it looks. */
+const PROVISIONAL_WAIT_MS = 30_000;
+const PROVISIONAL_POLL_MS = 50;
 
 /** The key was recorded meanwhile by a concurrent request with the same key: run() replays it. */
 export class IdempotencyRace extends Error {
@@ -88,14 +102,36 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   async run<T>(scope: IdempotencyScope | null, res: Response, status: number, work: (record: RecordResponse) => Promise<T>): Promise<T> {
     if (!scope) return work(async () => undefined);
     const prior = await this.stored(scope);
-    if (prior) return this.replay(prior, res);
+    if (prior) return this.replay(await this.settled(scope, prior), res);
+    /** The status this attempt recorded itself (a refusal recorded inside its own transaction). */
+    let ownStatus: number | null = null;
     try {
-      return await work(Object.assign((em: EntityManager, body: unknown, recorded = status) => this.insert(em, scope, recorded, body), { keyId: scope.id }));
+      return await work(
+        Object.assign(
+          async (em: EntityManager, body: unknown, recorded = status) => {
+            await this.insert(em, scope, recorded, body);
+            ownStatus = recorded;
+          },
+          {
+            keyId: scope.id,
+            provisional: async (em: EntityManager, body: unknown) => {
+              await this.insert(em, scope, -status, body);
+              ownStatus = -status;
+            },
+            amend: (body: unknown) => this.amend(scope, status, body),
+          },
+        ),
+      );
     } catch (error) {
-      if (error instanceof IdempotencyRace) {
-        const winner = await this.stored(scope);
-        if (winner) return this.replay(winner, res);
-      }
+      if (error instanceof ProblemException && ownStatus === error.getStatus()) throw error; // its own refusal, recorded with it
+      // A concurrent twin (same key, same body) that committed first: its record is there now,
+      // whether this attempt failed on the key itself (IdempotencyRace) or on the state the twin
+      // left behind (the slip it filed, the red it issued, the user it created). Replay it.
+      const winner = await this.stored(scope).catch((lookup) => {
+        if (lookup instanceof ProblemException) throw lookup; // the key was used meanwhile with another body
+        return null; // the database cannot say: answer with this attempt's own error
+      });
+      if (winner) return this.replay(await this.settled(scope, winner), res);
       if (error instanceof ProblemException && STORED_ERRORS.has(error.getStatus()) && error.code !== 'IDEMPOTENCY_KEY_REUSED') {
         await this.db.transaction((em) => this.insert(em, scope, error.getStatus(), error.toBody())).catch(() => undefined);
       }
@@ -129,6 +165,21 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     }
     res.status(row.status);
     return body as T;
+  }
+
+  /** Records the answer given in place of the provisional one (see RecordResponse.amend). */
+  private async amend(scope: IdempotencyScope, status: number, body: unknown): Promise<void> {
+    await this.db.transaction((em) => em.update(IdempotencyKeyEntity, { id: scope.id, requestHash: scope.hash }, { status, body: JSON.stringify(body, jsonSafe) }));
+  }
+
+  /** A provisional record (negative status) once amended, or as it stands after PROVISIONAL_WAIT_MS. */
+  private async settled(scope: IdempotencyScope, row: IdempotencyKeyEntity): Promise<IdempotencyKeyEntity> {
+    const deadline = Date.now() + PROVISIONAL_WAIT_MS;
+    while (row.status < 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, PROVISIONAL_POLL_MS));
+      row = (await this.stored(scope)) ?? row;
+    }
+    return row.status < 0 ? { ...row, status: -row.status } : row;
   }
 
   private async insert(em: EntityManager, scope: IdempotencyScope, status: number, body: unknown): Promise<void> {

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { validated } from '../common/validation';
 import { CurrentPrincipal, Roles } from '../common/access';
 import { Principal } from '../common/principal';
@@ -51,6 +51,7 @@ export class InvoicesController {
   @Roles('taxpayer', 'tax_officer')
   @HttpCode(200)
   @ApiOperation({ summary: '用途确认 by the buyer (deduction, no deduction, export refund, agent export refund); a tax officer corrects it' })
+  @ApiResponse({ status: 409, description: 'INVALID_STATE: a red invoice, a voided or red_full blue, a usage already confirmed (only a tax officer corrects it); or a red-letter slip is live on the invoice (01-04, no red yet; the detail names it): the usage is locked, for the officer too, until the slip is revoked, rejected or void' })
   usage(@CurrentPrincipal() p: Principal, @Param('number') number: string, @Body() dto: UsageConfirmationDto) {
     return this.invoices.confirmUsage(p, number, dto.purpose);
   }
@@ -59,6 +60,7 @@ export class InvoicesController {
   @Roles('taxpayer')
   @HttpCode(200)
   @ApiOperation({ summary: '入账标识 on or off, by the buyer' })
+  @ApiResponse({ status: 409, description: 'INVALID_STATE: a red-letter slip is live on the invoice (01-04, no red yet; the detail names it): the accounting entry is locked until the slip is revoked, rejected or void' })
   accounting(@CurrentPrincipal() p: Principal, @Param('number') number: string, @Body() dto: AccountingEntryDto) {
     return this.invoices.accountingEntry(p, number, dto.entered);
   }
@@ -67,6 +69,7 @@ export class InvoicesController {
   @Roles('taxpayer')
   @HttpCode(200)
   @ApiOperation({ summary: '作废 a paper invoice in the month it was issued (the seller); its quota is given back' })
+  @ApiResponse({ status: 409, description: 'INVALID_STATE: electronic, red, not issued (voided, red_partial, red_full), of an earlier month, or a red-letter slip is live on it (the detail names the slip)' })
   void(@CurrentPrincipal() p: Principal, @Param('number') number: string) {
     return this.invoices.void(p, number);
   }

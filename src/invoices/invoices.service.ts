@@ -24,6 +24,9 @@ export interface InvoiceRelations {
   redConfirmationNumber?: string | null;
 }
 export type RelationsLoader = (invoices: InvoiceEntity[]) => Promise<Map<string, InvoiceRelations>>;
+/** The number of a live slip on the blue invoice (01-04, no red issued yet), read inside the
+ * caller's transaction, which holds the blue's row; null when there is none. */
+export type LiveSlipFinder = (em: EntityManager, blueNumber: string) => Promise<string | null>;
 
 /** `YYYY-MM-DD` (a Beijing day) or an ISO instant. */
 function boundary(value: string | undefined, field: string, end: boolean): Date | null {
@@ -49,9 +52,26 @@ export class InvoicesService {
 
   private relations: RelationsLoader = async () => new Map();
 
+  private liveSlip: LiveSlipFinder = async () => null;
+
   /** Called once by the red-letter module. */
   useRelations(loader: RelationsLoader): void {
     this.relations = loader;
+  }
+
+  /** Called once by the red-letter module: how to find a live slip that locks a blue invoice. */
+  useLiveSlips(finder: LiveSlipFinder): void {
+    this.liveSlip = finder;
+  }
+
+  /**
+   * SPEC 6: while a slip is live on a blue invoice, the blue is locked (no usage confirmation, no
+   * accounting entry, no void). Inside a transaction holding the blue's row, so that a slip filed
+   * concurrently is either seen here or sees this change (it takes the same row lock).
+   */
+  private async refuseIfSlipLive(em: EntityManager, number: string, what: string): Promise<void> {
+    const slip = await this.liveSlip(em, number);
+    if (slip) throw Problems.invalidState(`red-letter confirmation slip ${slip} is live on invoice ${number}: ${what} until the slip is revoked, rejected or void, or its red invoice issued`);
   }
 
   /** Views with their red-letter relations. */
@@ -105,14 +125,17 @@ export class InvoicesService {
 
   /** 用途确认 by the buyer; once made, only a tax officer corrects it (SPEC section 5). */
   async confirmUsage(principal: Principal, number: string, purpose: Usage): Promise<InvoiceView> {
-    const { invoice } = await this.find(principal, number);
+    const { invoice: seen } = await this.find(principal, number);
     const officer = principal.role === 'tax_officer' || principal.role === 'admin';
-    if (!officer && (principal.role !== 'taxpayer' || invoice.buyerTaxId !== principal.taxpayerId)) throw Problems.forbidden('only the buyer confirms the usage of a received invoice');
-    if (invoice.color !== 'blue' || invoice.status === 'voided') throw Problems.invalidState(`invoice ${number} is ${invoice.color === 'red' ? 'a red invoice' : 'voided'}`);
-    if (!officer && invoice.usage !== null) throw Problems.invalidState(`the usage is already confirmed as ${invoice.usage}; only a tax officer corrects it`);
-    if (officer && invoice.usage === null) throw Problems.invalidState('the buyer has not confirmed a usage yet: there is nothing to correct');
+    if (!officer && (principal.role !== 'taxpayer' || seen.buyerTaxId !== principal.taxpayerId)) throw Problems.forbidden('only the buyer confirms the usage of a received invoice');
     const now = this.clock.now();
     await this.db.transaction(async (em) => {
+      const invoice = await this.lock(em, number);
+      if (invoice.color !== 'blue' || invoice.status === 'voided') throw Problems.invalidState(`invoice ${number} is ${invoice.color === 'red' ? 'a red invoice' : 'voided'}`);
+      if (invoice.status === 'red_full') throw Problems.invalidState(`invoice ${number} is red_full: reversed in full by red invoices, there is nothing left to use`);
+      if (!officer && invoice.usage !== null) throw Problems.invalidState(`the usage is already confirmed as ${invoice.usage}; only a tax officer corrects it`);
+      if (officer && invoice.usage === null) throw Problems.invalidState('the buyer has not confirmed a usage yet: there is nothing to correct');
+      await this.refuseIfSlipLive(em, number, 'its usage cannot be confirmed or corrected');
       const result = await em
         .createQueryBuilder()
         .update(InvoiceEntity)
@@ -135,10 +158,13 @@ export class InvoicesService {
     const next = entered ? 'entered' : 'not_entered';
     if (invoice.accountingEntry !== next) {
       await this.db.transaction(async (em) => {
+        const locked = await this.lock(em, number);
+        if (locked.accountingEntry === next) return;
+        await this.refuseIfSlipLive(em, number, 'its accounting entry cannot change');
         await em.update(InvoiceEntity, { number }, { accountingEntry: next });
         await this.audit.record(em, principal, {
           action: 'invoice.accounting_entry', objectType: 'invoice', objectId: number, taxpayerId: invoice.buyerTaxId,
-          before: { accountingEntry: invoice.accountingEntry }, after: { accountingEntry: next },
+          before: { accountingEntry: locked.accountingEntry }, after: { accountingEntry: next },
         });
       });
     }
@@ -195,6 +221,9 @@ export class InvoicesService {
     const now = this.clock.now();
     if (periodOf(now) !== invoice.period) throw Problems.invalidState(`invoice ${number} was issued in ${invoice.period}; a paper invoice can be voided only in its own month`);
     await this.db.transaction(async (em) => {
+      const locked = await this.lock(em, number);
+      if (locked.status !== 'issued') throw Problems.invalidState(`invoice ${number} is ${locked.status}`);
+      await this.refuseIfSlipLive(em, number, 'a paper invoice with a live slip cannot be voided');
       const result = await em
         .createQueryBuilder()
         .update(InvoiceEntity)

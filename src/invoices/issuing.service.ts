@@ -241,7 +241,7 @@ export class IssuingService {
   async issueRed(
     em: EntityManager,
     actor: Principal,
-    args: { blue: InvoiceEntity; blueLines: InvoiceLineEntity[]; slip: { id: string; number: string; lines: { blueLineNo: number; quantity: string | null; amount: bigint; taxAmount: bigint }[] }; number: string },
+    args: { blue: InvoiceEntity; blueLines: InvoiceLineEntity[]; slip: { id: string; number: string; reason: string; lines: { blueLineNo: number; quantity: string | null; amount: bigint; taxAmount: bigint }[] }; number: string },
   ): Promise<{ invoice: InvoiceEntity; lines: InvoiceLineEntity[] }> {
     const { blue, slip, number } = args;
     const now = this.clock.now();
@@ -251,7 +251,8 @@ export class IssuingService {
       const b = basis.find((l) => l.lineNo === s.blueLineNo)!;
       return {
         invoiceNumber: number, lineNo: i + 1, itemName: b.itemName, categoryShortName: b.categoryShortName, taxClassificationCode: b.taxClassificationCode,
-        spec: b.spec, unit: b.unit, quantity: s.quantity, unitPrice: b.unitPrice, amount: s.amount, taxRate: b.taxRate, taxAmount: s.taxAmount, preferentialPolicy: b.preferentialPolicy,
+        // A sales discount (04) changes amounts only: no quantity, no unit price (SPEC 6).
+        spec: b.spec, unit: b.unit, quantity: args.slip.reason === '04' ? null : s.quantity, unitPrice: args.slip.reason === '04' ? null : b.unitPrice, amount: s.amount, taxRate: b.taxRate, taxAmount: s.taxAmount, preferentialPolicy: b.preferentialPolicy,
         lineNature: '0',
       };
     });

@@ -66,17 +66,19 @@ export class QuotaOperationsService {
   }
 
   /** Applies the periodic policy to every pilot taxpayer for the month; a second run changes nothing. */
-  async periodicRun(principal: Principal, period: Period) {
+  async periodicRun(principal: Principal, period: Period, record: RecordResponse = async () => undefined) {
     if (period > this.currentPeriod()) {
       throw Problems.invalidState(`${period} has not started: its total depends on the usage of the months before it, which is not final yet`);
     }
     const taxpayers = await this.quota.registeredBy(period);
     let created = 0;
     for (const taxpayer of taxpayers) if (await this.quota.ensureMonth(taxpayer, period)) created++;
-    await this.db.transaction((em) =>
-      this.audit.record(em, principal, { action: 'quota.periodic_run', objectType: 'quota_period', objectId: period, after: { taxpayers: taxpayers.length, created } }),
-    );
-    return { period, taxpayers: taxpayers.length, created, unchanged: taxpayers.length - created };
+    const view = { period, taxpayers: taxpayers.length, created, unchanged: taxpayers.length - created };
+    await this.db.transaction(async (em) => {
+      await this.audit.record(em, principal, { action: 'quota.periodic_run', objectType: 'quota_period', objectId: period, after: { taxpayers: taxpayers.length, created } });
+      await record(em, view);
+    });
+    return view;
   }
 
   private ownPilot(principal: Principal, taxId: string) {
@@ -170,7 +172,14 @@ export class QuotaOperationsService {
     if (parsed.lastMonth >= this.currentPeriod()) throw Problems.field('period', `${dto.period} has not ended yet`);
     const existing = await this.db.dataSource.manager.findOneBy(VatFilingEntity, { taxpayerId: taxId, period: dto.period });
     const view = (f: VatFilingEntity) => ({ taxId, period: f.period, filedAt: formatCst(f.filedAt) });
-    if (existing) return { created: false, body: view(existing) };
+    // Already recorded: answered 200, and that answer recorded under the Idempotency-Key; if a
+    // concurrent twin with the same key recorded its 201 first, this fails on the key and the
+    // twin's answer is replayed (IdempotencyService.run).
+    const already = async (f: VatFilingEntity) => {
+      await this.db.transaction((em) => record(em, view(f), 200));
+      return { created: false, body: view(f) };
+    };
+    if (existing) return already(existing);
     const row: VatFilingEntity = { taxpayerId: taxId, period: dto.period, filedAt: this.clock.now(), actor: principal.actorRef };
     try {
       await this.db.transaction(async (em) => {
@@ -180,7 +189,7 @@ export class QuotaOperationsService {
       });
     } catch (error) {
       if (!isDuplicate(error)) throw error;
-      return { created: false, body: view(await this.db.dataSource.manager.findOneByOrFail(VatFilingEntity, { taxpayerId: taxId, period: dto.period })) };
+      return already(await this.db.dataSource.manager.findOneByOrFail(VatFilingEntity, { taxpayerId: taxId, period: dto.period }));
     }
     return { created: true, body: view(row) };
   }

@@ -65,9 +65,10 @@ export class QuotaController {
   @Post('quota/periodic-runs')
   @Roles('tax_officer')
   @HttpCode(200)
+  @Idempotent()
   @ApiOperation({ summary: 'Apply the periodic policy to every pilot taxpayer for a month; running it twice changes nothing' })
-  periodicRun(@CurrentPrincipal() p: Principal, @Body() dto: PeriodicRunDto) {
-    return this.ops.periodicRun(p, dto.period);
+  periodicRun(@CurrentPrincipal() p: Principal, @Body() dto: PeriodicRunDto, @IdempotencyRecorder() record: RecordResponse) {
+    return this.ops.periodicRun(p, dto.period, record);
   }
 
   @Post('taxpayers/:taxId/quota/applications')

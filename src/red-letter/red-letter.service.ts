@@ -2,7 +2,7 @@ import { every } from '../common/every';
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import Decimal from 'decimal.js';
-import { EntityManager, In } from 'typeorm';
+import { EntityManager, In, IsNull } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { canRead, Principal } from '../common/principal';
 import { Clock } from '../common/clock';
@@ -22,7 +22,7 @@ import { QuotaService } from '../quota/quota.service';
 import { TaxpayersService } from '../taxpayers/taxpayers.service';
 import { CreateSlipDto, ListSlipsQuery } from './red-letter.dto';
 import { RedConfirmationEntity, RedConfirmationLineEntity } from './red-letter.entities';
-import { BlueLine, fullyReversed, Held, planRed, RED_REASONS } from './red-lines';
+import { BlueLine, exceedsBlue, fullyReversed, Held, planRed, RED_REASONS } from './red-lines';
 import { EXPIRY_HOURS, initialStatus, LIVE, Party, PENDING, SLIP_STATUSES, SlipAction, SlipStatus, transition } from './slip-machine';
 
 const SWEEP_EVERY_MS = 60_000;
@@ -91,6 +91,7 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.invoices.useRelations((invoices) => this.relations(invoices));
+    this.invoices.useLiveSlips((em, blueNumber) => this.liveSlipOn(em, blueNumber));
     this.stop = every(SWEEP_EVERY_MS, () => this.expireDue(), this.logger, 'the expiry sweep');
   }
 
@@ -244,6 +245,20 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
     return held;
   }
 
+  /**
+   * The number of a slip live on the blue (01-04, no red issued yet), inside a transaction holding
+   * the blue's row; a slip awaiting confirmation past its 72 hours is voided (07) here, not live.
+   */
+  private async liveSlipOn(em: EntityManager, blueNumber: string): Promise<string | null> {
+    const now = this.clock.now();
+    const slips = await em.find(RedConfirmationEntity, { where: { blueNumber, status: In(LIVE as SlipStatus[]), redInvoiceNumber: IsNull() }, order: { createdAt: 'ASC', id: 'ASC' } });
+    for (const slip of slips) {
+      if (PENDING.includes(slip.status) && slip.expiresAt && slip.expiresAt <= now && (await this.move(em, slip, '07', 'system'))) continue;
+      return slip.number;
+    }
+    return null;
+  }
+
   /** A red invoice's number: from the same space as blue ones, in the seller's province (digits 3-4 of the blue number). */
   private async redNumber(blueNumber: string, now: Date): Promise<string> {
     return (await this.numbering.take(this.numbering.prefixFor(now, blueNumber.slice(2, 4))))[0];
@@ -269,6 +284,11 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
 
     return this.db.transaction(async (em) => {
       const blue = await this.invoices.lock(em, dto.blueInvoiceNumber);
+      // The transfer-out was decided from the invoice read before the lock: the buyer's usage must
+      // not have changed since (it cannot once the slip exists: the slip locks it).
+      if (blue.usage !== seen.usage || blue.usageConfirmedAt?.getTime() !== seen.usageConfirmedAt?.getTime()) {
+        throw Problems.invalidState(`the buyer changed the usage of invoice ${blue.number} meanwhile; read it and fill in the slip again`);
+      }
       const refuse = (detail: string) => new ProblemException(422, 'RED_NOT_ALLOWED', detail);
       if (blue.color !== 'blue') throw refuse('a red invoice cannot be red-lettered');
       if (blue.status === 'voided') throw refuse('the invoice was voided');
@@ -351,8 +371,38 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
     });
   }
 
+  /**
+   * SPEC 6: "When the red is issued, the slip's conditions are checked again", under the blue's
+   * row lock: the blue is neither voided nor reversed in full, not used for export refund; a slip
+   * filled in without confirmation (01) still has a buyer that has done neither; a recorded
+   * transfer-out still has a deducted invoice; and the reds stay within the blue, line by line.
+   */
+  private async recheck(em: EntityManager, slip: RedConfirmationEntity, lines: RedConfirmationLineEntity[], blue: InvoiceEntity, blueLines: InvoiceLineEntity[]): Promise<void> {
+    const refuse = (detail: string) => new ProblemException(422, 'RED_NOT_ALLOWED', `slip ${slip.number}: ${detail}`);
+    if (blue.status === 'voided') throw refuse(`the blue invoice ${blue.number} was voided: a voided invoice cannot be red-lettered`);
+    if (blue.status === 'red_full') throw refuse(`the blue invoice ${blue.number} has been reversed in full already`);
+    if (blue.usage === 'export_refund' || blue.usage === 'agent_export_refund') throw refuse(`the buyer used the invoice for ${blue.usage}: it cannot be red-lettered`);
+    if (slip.status === '01' && (blue.usage !== null || blue.accountingEntry === 'entered')) {
+      throw refuse('it was filled in without confirmation (01), but the buyer has since confirmed a usage or entered the invoice: revoke it and fill in a slip for the other side to confirm');
+    }
+    if (slip.inputTaxTransferOut !== 0n && blue.usage !== 'deduction') {
+      throw refuse(`it records an inputTaxTransferOut of ${formatMoney(slip.inputTaxTransferOut)}, but the buyer's usage of the blue invoice is ${blue.usage ?? 'not confirmed'}, not deduction`);
+    }
+    const earlier = await em.find(RedConfirmationEntity, { where: { blueNumber: blue.number } });
+    const issuedIds = earlier.filter((s) => s.redInvoiceNumber !== null && s.id !== slip.id).map((s) => s.id);
+    const issuedLines = issuedIds.length ? await em.find(RedConfirmationLineEntity, { where: { confirmationId: In(issuedIds) } }) : [];
+    const reversed = new Map<number, Held>();
+    for (const l of issuedLines) {
+      const h = reversed.get(l.blueLineNo) ?? { amount: 0n, tax: 0n, quantity: new Decimal(0) };
+      reversed.set(l.blueLineNo, { amount: h.amount - l.amount, tax: h.tax - l.taxAmount, quantity: l.quantity === null ? h.quantity : h.quantity.minus(l.quantity) });
+    }
+    const excess = exceedsBlue(blueLines as BlueLine[], reversed, lines);
+    if (excess) throw refuse(excess);
+  }
+
   /** Issues the red invoice and marks slip and blue invoice; inside a transaction holding the blue row. */
   private async issueInTx(em: EntityManager, principal: Principal, slip: RedConfirmationEntity, lines: RedConfirmationLineEntity[], blue: InvoiceEntity, blueLines: InvoiceLineEntity[], number: string) {
+    await this.recheck(em, slip, lines, blue, blueLines);
     const now = this.clock.now();
     const marked = await em
       .createQueryBuilder()
@@ -363,7 +413,7 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
     if (marked.affected !== 1) throw Problems.invalidState(`the red invoice of slip ${slip.number} has already been issued, or the slip is no longer 01 or 04`);
     slip.redInvoiceNumber = number;
     slip.updatedAt = now;
-    const red = await this.issuing.issueRed(em, principal, { blue, blueLines, slip: { id: slip.id, number: slip.number, lines }, number });
+    const red = await this.issuing.issueRed(em, principal, { blue, blueLines, slip: { id: slip.id, number: slip.number, reason: slip.reason, lines }, number });
     await this.audit.record(em, principal, {
       action: 'red_confirmation.red_issued', objectType: 'red_confirmation', objectId: slip.id, taxpayerId: slip.sellerTaxId,
       before: { redInvoiceNumber: null }, after: { redInvoiceNumber: number, status: slip.status },

@@ -87,7 +87,9 @@ export function planRed(
   const anyHeld = [...held.values()].some((h) => h.amount > 0n || h.tax > 0n);
   if (requested === undefined) {
     if (anyHeld) return fail('RED_NOT_ALLOWED', 'lines', 'a full red is no longer possible: earlier reds or live slips already hold part of this invoice');
-    const lines = blue.map((b) => ({ blueLineNo: b.lineNo, quantity: b.quantity === null ? null : plain(new Decimal(b.quantity).neg()), amount: -b.amount, taxAmount: -b.taxAmount }));
+    // A sales discount (04) changes amounts only: its lines carry no quantity, even in full.
+    const quantityOf = (b: BlueLine) => (b.quantity === null || reason === '04' ? null : plain(new Decimal(b.quantity).neg()));
+    const lines = blue.map((b) => ({ blueLineNo: b.lineNo, quantity: quantityOf(b), amount: -b.amount, taxAmount: -b.taxAmount }));
     return { ok: true, lines, full: true };
   }
   if (requested.length === 0) return fail('VALIDATION_FAILED', 'lines', 'give at least one line, or omit lines for a full red');
@@ -153,4 +155,23 @@ export function planRed(
 /** Whether, after these slips, every blue line is reversed in full. */
 export function fullyReversed(blue: BlueLine[], held: Map<number, Held>): boolean {
   return coversAll(blue, [], held);
+}
+
+/**
+ * Checked again when a red is issued (SPEC 6): the reds issued so far (`reversed`, positive
+ * figures) plus this slip's lines stay within every blue line's amount, tax and quantity. Answers
+ * what exceeds, or null.
+ */
+export function exceedsBlue(blue: BlueLine[], reversed: Map<number, Held>, lines: SlipLine[]): string | null {
+  for (const line of lines) {
+    const b = blue.find((x) => x.lineNo === line.blueLineNo);
+    if (!b) return `the blue invoice has no line ${line.blueLineNo}`;
+    const h = reversed.get(b.lineNo) ?? NONE;
+    if (h.amount + abs(line.amount) > b.amount) return `line ${b.lineNo}: the reds would reverse ${formatMoney(h.amount + abs(line.amount))} of ${formatMoney(b.amount)}`;
+    if (h.tax + abs(line.taxAmount) > b.taxAmount) return `line ${b.lineNo}: the reds would reverse a tax of ${formatMoney(h.tax + abs(line.taxAmount))} of ${formatMoney(b.taxAmount)}`;
+    if (line.quantity !== null && b.quantity !== null && h.quantity.plus(new Decimal(line.quantity).abs()).greaterThan(b.quantity)) {
+      return `line ${b.lineNo}: the reds would give back more than its quantity ${b.quantity}`;
+    }
+  }
+  return null;
 }

@@ -2,6 +2,8 @@ import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '../common/access';
 import { Principal } from '../common/principal';
+import { Idempotent, IdempotencyRecorder } from '../idempotency/idempotency.interceptor';
+import type { RecordResponse } from '../idempotency/idempotency.service';
 import { PageQuery } from '../common/pagination';
 import { CreateTaxpayerDto, UpdateTaxpayerDto } from './taxpayer.dto';
 import { TaxpayersService } from './taxpayers.service';
@@ -14,9 +16,10 @@ export class TaxpayersController {
 
   @Post()
   @Roles('admin')
+  @Idempotent()
   @ApiOperation({ summary: 'Register a taxpayer (admin); pilot=false registers a counterparty only' })
-  register(@CurrentPrincipal() principal: Principal, @Body() dto: CreateTaxpayerDto) {
-    return this.taxpayers.register(principal, dto);
+  register(@CurrentPrincipal() principal: Principal, @Body() dto: CreateTaxpayerDto, @IdempotencyRecorder() record: RecordResponse) {
+    return this.taxpayers.register(principal, dto, record);
   }
 
   @Get()

@@ -5,6 +5,7 @@ import { Principal, canRead } from '../common/principal';
 import { Clock } from '../common/clock';
 import { formatMoney, parseMoney } from '../common/money';
 import { decodeCursor, encodeCursor, Page, PageQuery, pageLimit } from '../common/pagination';
+import type { RecordResponse } from '../idempotency/idempotency.service';
 import { Problems } from '../common/problem';
 import { formatCst } from '../common/time';
 import { TtlCache } from '../common/ttl-cache';
@@ -71,7 +72,7 @@ export class TaxpayersService {
     return row;
   }
 
-  async register(actor: Principal, dto: CreateTaxpayerDto): Promise<TaxpayerView> {
+  async register(actor: Principal, dto: CreateTaxpayerDto, record: RecordResponse = async () => undefined): Promise<TaxpayerView> {
     const idProblem = usccProblem(dto.taxId);
     if (idProblem) throw Problems.field('taxId', idProblem);
     const regionCode = dto.regionCode ?? dto.taxId.slice(2, 4);
@@ -104,6 +105,7 @@ export class TaxpayersService {
       if (await em.exists(TaxpayerEntity, { where: { taxId: row.taxId } })) throw Problems.alreadyExists(`taxpayer ${row.taxId}`);
       await insertOrConflict(em, TaxpayerEntity, row, `taxpayer ${row.taxId}`); // a concurrent twin: 409 too
       await this.audit.record(em, actor, { action: 'taxpayer.registered', objectType: 'taxpayer', objectId: row.taxId, taxpayerId: row.taxId, after: taxpayerView(row) });
+      await record(em, taxpayerView(row));
     });
     return taxpayerView(row);
   }

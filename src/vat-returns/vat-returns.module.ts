@@ -1,8 +1,8 @@
 import { Controller, Get, Module, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import { CurrentPrincipal } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
+import { CurrentPrincipal } from '../common/access';
+import { Principal } from '../common/principal';
 import { TaxpayersModule } from '../taxpayers/taxpayers.module';
 import { VatReturnsService } from './vat-returns.service';
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { canRead, Principal } from '../auth/principal';
+import { canRead, Principal } from '../common/principal';
 import { fenFromDb } from '../common/money';
 import { Problems } from '../common/problem';
 import { Db } from '../database/db.service';
