@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
-import { ClockModule } from './common/clock.module';
+import { ClockModule } from './system/clock.module';
 import { CommonModule } from './common/common.module';
 import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';

@@ -40,6 +40,14 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
       .addBearerAuth()
       .build(),
   );
+  // Every route may answer 503 SERVICE_UNAVAILABLE with Retry-After while the database is down.
+  for (const item of Object.values(document.paths)) {
+    for (const operation of Object.values(item)) {
+      if (operation && typeof operation === 'object' && 'responses' in operation) {
+        operation.responses['503'] ??= { description: 'SERVICE_UNAVAILABLE (problem, with a Retry-After header): the database is unavailable, or the service is saturated; retry after the given seconds' };
+      }
+    }
+  }
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
 }

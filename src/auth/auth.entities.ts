@@ -83,3 +83,30 @@ export class SessionEntity {
   @InstantColumn({ name: 'revoked_at', nullable: true })
   revokedAt: Date | null;
 }
+
+/**
+ * Sign-in attempts per account and client address (README "Sign-in"): `attempts` is counted
+ * before the password is evaluated; LOGIN_MAX_FAILURES of them lock this pair until locked_until.
+ */
+@Entity('sign_in_throttles')
+@Index('ix_sign_in_throttles_updated_at', ['updatedAt'])
+export class SignInThrottleEntity {
+  @PrimaryColumn({ name: 'user_id', type: 'varchar', length: 36 })
+  userId: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  client: string;
+
+  @Column({ type: 'integer', default: 0 })
+  attempts: number;
+
+  @InstantColumn({ name: 'locked_until', nullable: true })
+  lockedUntil: Date | null;
+
+  /** 1 once the lock's audit event (user.locked) is written. */
+  @Column({ name: 'lock_recorded', type: 'integer', default: 0 })
+  lockRecorded: number;
+
+  @InstantColumn({ name: 'updated_at' })
+  updatedAt: Date;
+}

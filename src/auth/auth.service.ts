@@ -3,18 +3,16 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import * as bcrypt from 'bcrypt';
 import { AuditService } from '../audit/audit.service';
 import type { RecordResponse } from '../idempotency/idempotency.service';
-import { ProblemException, Problems } from '../common/problem';
+import { Problems } from '../common/problem';
 import { RateLimiter } from '../common/rate-limit';
-import { TtlCache } from '../common/ttl-cache';
 import { formatCst } from '../common/time';
 import { AppConfig } from '../config/config';
 import { insertOrConflict, isDuplicate } from '../database/db-errors';
 import { Db } from '../database/db.service';
 import { TaxpayersService } from '../taxpayers/taxpayers.service';
-import { Role } from '../common/principal';
-import { ApiKeyEntity, SessionEntity, UserEntity } from './auth.entities';
+import { ApiKeyEntity, SessionEntity, SignInThrottleEntity, UserEntity } from './auth.entities';
 import { CreateApiKeyDto, CreateUserDto, LoginDto } from './auth.dto';
-import { Principal } from '../common/principal';
+import { Principal, Role } from '../common/principal';
 import { newToken, tokenDigest } from './tokens';
 
 const BOOTSTRAP_ADMIN = 'admin';
@@ -24,8 +22,6 @@ export class AuthService implements OnApplicationBootstrap {
   private readonly logger = new Logger(AuthService.name);
   /** Compared against when the username is unknown, so both failures cost one bcrypt. */
   private dummyHash: Promise<string> | null = null;
-  /** Resolved tokens, for CACHE_SECONDS: revocation in this process is immediate, in another within that time. */
-  private readonly principals: TtlCache<string, Principal>;
 
   constructor(
     private readonly db: Db,
@@ -33,9 +29,7 @@ export class AuthService implements OnApplicationBootstrap {
     private readonly audit: AuditService,
     private readonly taxpayers: TaxpayersService,
     private readonly limiter: RateLimiter,
-  ) {
-    this.principals = new TtlCache(config.cacheSeconds * 1000);
-  }
+  ) {}
 
   /** BOOTSTRAP_ADMIN_TOKEN: with no admin yet, create one whose API key is that token. */
   async onApplicationBootstrap(): Promise<void> {
@@ -60,26 +54,28 @@ export class AuthService implements OnApplicationBootstrap {
     });
   }
 
-  /** Resolves a bearer token to a principal, or null. */
+  /**
+   * Resolves a bearer token to a principal, or null. Read from the database on every call (one
+   * indexed lookup by the token's digest; a session joins its user): a key revoked or a session
+   * signed out by any process stops working everywhere at once (issue 11 item 12). Nothing about
+   * a token is cached, since whether it still holds is exactly what may change.
+   */
   async authenticate(token: string): Promise<Principal | null> {
     const digest = tokenDigest(token);
-    const cached = this.principals.get(digest);
-    if (cached) return cached;
     const repo = this.db.dataSource.manager;
     if (token.startsWith('eis_')) {
-      const session = await repo.findOne(SessionEntity, { where: { tokenDigest: digest } });
-      if (!session || session.revokedAt || session.expiresAt.getTime() <= Date.now()) return null;
-      const user = await repo.findOne(UserEntity, { where: { id: session.userId } });
-      if (!user) return null;
-      const principal: Principal = { kind: 'session', id: session.id, role: user.role, taxpayerId: user.taxpayerId, actorRef: `user:${user.id}` };
-      this.principals.set(digest, principal, session.expiresAt.getTime());
-      return principal;
+      const row = await repo
+        .createQueryBuilder(SessionEntity, 's')
+        .innerJoin(UserEntity, 'u', 'u.id = s.user_id')
+        .select(['s.id AS id', 's.expires_at AS expires_at', 's.revoked_at AS revoked_at', 'u.id AS user_id', 'u.role AS role', 'u.taxpayer_id AS taxpayer_id'])
+        .where('s.token_digest = :digest', { digest })
+        .getRawOne<{ id: string; expires_at: Date | string; revoked_at: Date | string | null; user_id: string; role: Role; taxpayer_id: string | null }>();
+      if (!row || row.revoked_at !== null || instantOf(row.expires_at) <= Date.now()) return null;
+      return { kind: 'session', id: row.id, role: row.role, taxpayerId: row.taxpayer_id, actorRef: `user:${row.user_id}` };
     }
     const key = await repo.findOne(ApiKeyEntity, { where: { tokenDigest: digest } });
     if (!key || key.revokedAt) return null;
-    const principal: Principal = { kind: 'api_key', id: key.id, role: key.role, taxpayerId: key.taxpayerId, actorRef: `api_key:${key.id}` };
-    this.principals.set(digest, principal);
-    return principal;
+    return { kind: 'api_key', id: key.id, role: key.role, taxpayerId: key.taxpayerId, actorRef: `api_key:${key.id}` };
   }
 
   private async checkScope(role: Role, taxpayerId: string | undefined): Promise<string | null> {
@@ -130,32 +126,35 @@ export class AuthService implements OnApplicationBootstrap {
       if (key.revokedAt) return; // revoking twice is a no-op: DELETE is idempotent
       const revokedAt = new Date();
       await em.update(ApiKeyEntity, { id }, { revokedAt });
-      this.principals.delete(key.tokenDigest);
       await this.audit.record(em, actor, { action: 'api_key.revoked', objectType: 'api_key', objectId: id, taxpayerId: key.taxpayerId, before: { revokedAt: null }, after: { revokedAt: revokedAt.toISOString() } });
     });
   }
 
   /**
-   * Signs in. Attempts are limited per client IP (LOGIN_RATE_LIMIT a minute); LOGIN_MAX_FAILURES
-   * consecutive failures lock the account for LOGIN_LOCK_SECONDS (kept in the database, so every
-   * process sees it). An unknown user costs one bcrypt comparison too (no timing oracle).
+   * Signs in (README "Sign-in"). Attempts are limited per client IP (LOGIN_RATE_LIMIT a minute,
+   * in this process) and, in the database, per account and client IP: each attempt takes one of
+   * LOGIN_MAX_FAILURES slots by a conditional UPDATE BEFORE the password is evaluated, so however
+   * many requests race, across processes, no more guesses than that are ever compared; a success
+   * frees the slots, a failure keeps its slot, and the last slot locks the pair for
+   * LOGIN_LOCK_SECONDS. A refused attempt (locked), an unknown user and a wrong password answer
+   * alike, 401 with one detail, each after one bcrypt comparison: nothing tells which usernames
+   * exist or which are locked. A stranger locks only his own address out of the account.
    */
   async login(dto: LoginDto, ip: string) {
     await this.limiter.hit(`login:${ip}`, this.config.loginRateLimit, 'sign-in attempts from this address');
     const username = dto.username.toLowerCase();
     const user = await this.db.dataSource.manager.findOne(UserEntity, { where: { username } });
-    const now = new Date();
-    if (user?.lockedUntil && user.lockedUntil > now) {
-      const retryAfter = Math.ceil((user.lockedUntil.getTime() - now.getTime()) / 1000);
-      throw new ProblemException(429, 'RATE_LIMITED', `too many failed sign-ins: the account is locked for ${retryAfter} s`, { retryAfter });
-    }
-    const hash = user?.passwordHash ?? (await this.dummy());
-    const ok = await bcrypt.compare(dto.password, hash);
-    if (!user || !user.passwordHash || !ok) {
-      if (user) await this.failedLogin(user);
+    const client = ip.slice(0, 64);
+    const admitted = user?.passwordHash ? await this.admitAttempt(user.id, client) : false;
+    // Always one comparison, so that time tells nothing either (refused, unknown, no password).
+    const hash = admitted ? user!.passwordHash! : await this.dummy();
+    const ok = (await bcrypt.compare(dto.password, hash)) && admitted;
+    if (!user || !ok) {
+      if (user && admitted) await this.failedLogin(user, client);
       throw Problems.unauthenticated('invalid username or password');
     }
-    if (user.failedLogins > 0 || user.lockedUntil) await this.db.transaction((em) => em.update(UserEntity, { id: user.id }, { failedLogins: 0, lockedUntil: null }));
+    await this.db.dataSource.manager.update(SignInThrottleEntity, { userId: user.id, client }, { attempts: 0, lockedUntil: null, lockRecorded: 0, updatedAt: new Date() });
+    const now = new Date();
     const token = newToken('eis');
     const session: SessionEntity = {
       id: randomUUID(), tokenDigest: tokenDigest(token), userId: user.id, createdAt: now,
@@ -170,26 +169,66 @@ export class AuthService implements OnApplicationBootstrap {
     return { token, expiresAt: formatCst(session.expiresAt) };
   }
 
-  private async failedLogin(user: UserEntity): Promise<void> {
-    const lockUntil = new Date(Date.now() + this.config.loginLockSeconds * 1000);
-    await this.db.transaction(async (em) => {
-      // Counted in the database, one statement, so that concurrent attempts all count.
-      await em.createQueryBuilder().update(UserEntity)
-        .set({ failedLogins: () => 'failed_logins + 1' })
-        .where('id = :id', { id: user.id })
+  /**
+   * Takes one attempt slot of (user, client), atomically in the database: true if the password may
+   * be evaluated. One conditional UPDATE counts the attempt unless the pair already has
+   * LOGIN_MAX_FAILURES attempts counted or is locked; the attempt that takes the last slot sets the
+   * lock. A missing row is inserted first; an expired lock is cleared first.
+   */
+  private async admitAttempt(userId: string, client: string): Promise<boolean> {
+    const em = this.db.dataSource.manager;
+    const max = this.config.loginMaxFailures;
+    for (let round = 0; round < 3; round++) {
+      const now = new Date();
+      const lockUntil = new Date(now.getTime() + this.config.loginLockSeconds * 1000);
+      // locked_until is assigned before attempts: MySQL evaluates SET left to right (later
+      // assignments see earlier ones), SQLite from the old row; this order reads the old count on both.
+      const result = await em.createQueryBuilder().update(SignInThrottleEntity)
+        .set({
+          lockedUntil: () => 'CASE WHEN attempts + 1 >= :max THEN :lockUntil ELSE NULL END',
+          attempts: () => 'attempts + 1',
+          updatedAt: now,
+        })
+        .where('user_id = :userId AND client = :client AND attempts < :max AND locked_until IS NULL', { userId, client, max, lockUntil })
         .execute();
-      const { failedLogins } = await em.findOneByOrFail(UserEntity, { id: user.id });
-      if (failedLogins >= this.config.loginMaxFailures) {
-        await em.update(UserEntity, { id: user.id }, { failedLogins: 0, lockedUntil: lockUntil });
-        await this.audit.record(em, 'system', { action: 'user.locked', objectType: 'user', objectId: user.id, taxpayerId: user.taxpayerId, after: { lockedUntil: lockUntil.toISOString() } });
+      if (result.affected === 1) return true;
+      const row = await em.findOne(SignInThrottleEntity, { where: { userId, client } });
+      if (!row) {
+        await em.insert(SignInThrottleEntity, { userId, client, attempts: 0, lockedUntil: null, lockRecorded: 0, updatedAt: now }).catch((error) => {
+          if (!isDuplicate(error)) throw error; // another attempt inserted it first
+        });
+        continue;
       }
-      await this.audit.record(em, 'system', { action: 'session.failed', objectType: 'user', objectId: user.id, taxpayerId: user.taxpayerId, after: { failedLogins } });
+      if (row.lockedUntil && row.lockedUntil.getTime() <= now.getTime()) {
+        // The lock has run out: start counting again (conditional, so a newer lock survives).
+        await em.createQueryBuilder().update(SignInThrottleEntity)
+          .set({ attempts: 0, lockedUntil: null, lockRecorded: 0, updatedAt: now })
+          .where('user_id = :userId AND client = :client AND locked_until <= :now', { userId, client, now })
+          .execute();
+        continue;
+      }
+      return false;
+    }
+    return false;
+  }
+
+  /** A failed attempt keeps its slot; the first failure that finds the pair locked records the lock. */
+  private async failedLogin(user: UserEntity, client: string): Promise<void> {
+    await this.db.transaction(async (em) => {
+      const noted = await em.createQueryBuilder().update(SignInThrottleEntity)
+        .set({ lockRecorded: 1 })
+        .where('user_id = :userId AND client = :client AND locked_until IS NOT NULL AND lock_recorded = 0', { userId: user.id, client })
+        .execute();
+      const row = await em.findOne(SignInThrottleEntity, { where: { userId: user.id, client } });
+      if (noted.affected === 1 && row?.lockedUntil) {
+        await this.audit.record(em, 'system', { action: 'user.locked', objectType: 'user', objectId: user.id, taxpayerId: user.taxpayerId, after: { lockedUntil: row.lockedUntil.toISOString(), client } });
+      }
+      await this.audit.record(em, 'system', { action: 'session.failed', objectType: 'user', objectId: user.id, taxpayerId: user.taxpayerId, after: { failedLogins: row?.attempts ?? 0, client } });
     });
   }
 
   async logout(principal: Principal): Promise<void> {
     if (principal.kind !== 'session') throw Problems.invalidState('this token is an API key; revoke it with DELETE /v1/api-keys/{id}');
-    this.principals.deleteWhere((p) => p.kind === 'session' && p.id === principal.id);
     await this.db.transaction(async (em) => {
       await em.update(SessionEntity, { id: principal.id }, { revokedAt: new Date() });
       await this.audit.record(em, principal, { action: 'session.revoked', objectType: 'session', objectId: principal.id, taxpayerId: principal.taxpayerId });
@@ -200,4 +239,10 @@ export class AuthService implements OnApplicationBootstrap {
     this.dummyHash ??= bcrypt.hash('not-a-password-of-anyone', this.config.bcryptCost);
     return this.dummyHash;
   }
+}
+
+/** A raw DATETIME(3) column: mysql2 gives a Date; better-sqlite3 a UTC text 'YYYY-MM-DD HH:MM:SS.mmm'. */
+function instantOf(value: Date | string): number {
+  if (value instanceof Date) return value.getTime();
+  return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(' ', 'T')}Z`);
 }

@@ -15,6 +15,11 @@ export class SystemClock extends Clock {
   }
 }
 
+/**
+ * The manual clock's value in this process. With several processes on one database the value is
+ * kept in the database (SharedManualClock, clock.module.ts) and this copy refreshed from it before
+ * every request; `now()` stays synchronous.
+ */
 export class ManualClock extends Clock {
   readonly mode = 'manual' as const;
   private current: number;

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './unavailable';
 import { ProblemBody, ProblemCode, ProblemException, PROBLEM_TITLES, problemType } from './problem';
 
 const CODE_BY_STATUS: Record<number, ProblemCode> = {
@@ -16,7 +17,8 @@ const CODE_BY_STATUS: Record<number, ProblemCode> = {
   503: 'SERVICE_UNAVAILABLE',
 };
 
-/** Turns any error into an RFC 9457 problem. Client errors keep their status; anything
+/** Turns any error into an RFC 9457 problem. Client errors keep their status; an unavailable
+ * database is 503 SERVICE_UNAVAILABLE with retryAfter (sent as Retry-After); anything
  * unexpected is logged with its stack and answered as a short 500 (never a stack trace). */
 export function toProblem(error: unknown, logger: Logger, request?: Request): ProblemBody {
   if (error instanceof ProblemException) return error.toBody();
@@ -25,6 +27,14 @@ export function toProblem(error: unknown, logger: Logger, request?: Request): Pr
     const code = CODE_BY_STATUS[status] ?? 'VALIDATION_FAILED';
     const detail = clientDetail(error, status, request);
     return { type: problemType(code), title: PROBLEM_TITLES[code], status, detail, code };
+  }
+  if (isDatabaseUnavailable(error)) {
+    // The database is down, restarting or out of connections: a condition to wait out, not a bug.
+    logger.warn(`database unavailable: ${(error as Error)?.message ?? String(error)}`);
+    return {
+      type: problemType('SERVICE_UNAVAILABLE'), title: PROBLEM_TITLES.SERVICE_UNAVAILABLE, status: 503,
+      detail: 'the database is unavailable; retry later', code: 'SERVICE_UNAVAILABLE', retryAfter: DATABASE_RETRY_AFTER_SECONDS,
+    };
   }
   logger.error(`unexpected error: ${(error as Error)?.message ?? String(error)}`, (error as Error)?.stack);
   return { type: problemType('INTERNAL'), title: PROBLEM_TITLES.INTERNAL, status: 500, detail: 'an unexpected error occurred; it has been logged', code: 'INTERNAL' };

@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 /**
@@ -43,6 +44,12 @@ export class AppConfig {
   loginRateLimit!: number;
   loginMaxFailures!: number;
   loginLockSeconds!: number;
+  /** Worker threads that paint PDF and OFD faces; renders one principal may run at once and
+   * have waiting; renders waiting for a thread in all (beyond: 503). */
+  renderThreads!: number;
+  renderPerPrincipal!: number;
+  renderQueuePerPrincipal!: number;
+  renderQueueLimit!: number;
   /** smtp:// or smtps:// URL of the mail relay; null: messages are written as .eml files to outboxDir. */
   smtpUrl!: string | null;
   mailFrom!: string;
@@ -138,6 +145,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.loginRateLimit = integer(env, 'LOGIN_RATE_LIMIT', 20, 1, 100_000, problems);
   config.loginMaxFailures = integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000, problems);
   config.loginLockSeconds = integer(env, 'LOGIN_LOCK_SECONDS', 900, 1, 86_400, problems);
+
+  const cpus = os.availableParallelism?.() ?? os.cpus().length;
+  config.renderThreads = integer(env, 'RENDER_THREADS', Math.max(1, Math.min(4, cpus - 1)), 1, 64, problems);
+  config.renderPerPrincipal = integer(env, 'RENDER_PER_PRINCIPAL', 2, 1, 64, problems);
+  config.renderQueuePerPrincipal = integer(env, 'RENDER_QUEUE_PER_PRINCIPAL', 8, 0, 10_000, problems);
+  config.renderQueueLimit = integer(env, 'RENDER_QUEUE_LIMIT', 256, 1, 100_000, problems);
 
   const smtp = env.SMTP_URL ?? '';
   if (smtp && !/^smtps?:\/\/[^/]+/.test(smtp)) problems.push('SMTP_URL must be smtp://[user:pass@]host[:port] or smtps://...');

@@ -8,7 +8,6 @@ export function isDuplicate(error: unknown): boolean {
   return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
-
 /** Insert, turning a unique-key race into 409 ALREADY_EXISTS. */
 export async function insertOrConflict<T extends object>(em: EntityManager, entity: new () => T, row: T, what: string): Promise<void> {
   try {

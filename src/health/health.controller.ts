@@ -1,7 +1,8 @@
 import { Controller, Get, Module } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { Public } from '../common/access';
 import { ProblemException } from '../common/problem';
+import { DATABASE_RETRY_AFTER_SECONDS } from '../common/unavailable';
 import { Db } from '../database/db.service';
 
 @ApiTags('operations')
@@ -19,12 +20,14 @@ class HealthController {
   @Get('ready')
   @Public()
   @ApiOperation({ summary: 'Readiness: the database answers' })
+  @ApiOkResponse({ description: '{ status: "ok", database: "sqlite" | "mysql" }' })
+  @ApiServiceUnavailableResponse({ description: 'problem SERVICE_UNAVAILABLE with `database: "unavailable"` and a Retry-After header: the database does not answer' })
   async ready() {
     try {
       await this.db.dataSource.query('SELECT 1');
       return { status: 'ok', database: this.db.kind };
     } catch {
-      throw new ProblemException(503, 'SERVICE_UNAVAILABLE', 'the database does not answer');
+      throw new ProblemException(503, 'SERVICE_UNAVAILABLE', 'the database does not answer', { database: 'unavailable', retryAfter: DATABASE_RETRY_AFTER_SECONDS });
     }
   }
 }

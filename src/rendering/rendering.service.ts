@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import * as path from 'node:path';
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Piscina } from 'piscina';
 import type { Principal } from '../common/principal';
+import { ProblemException } from '../common/problem';
+import { AppConfig } from '../config/config';
 import type { InvoiceView } from '../invoices/invoice.view';
 import { InvoicesService } from '../invoices/invoices.service';
 import { TaxpayersService } from '../taxpayers/taxpayers.service';
-import { layoutInvoice } from './face';
-import { faceFont } from './font';
-import { paintOfd } from './ofd';
-import { paintPdf } from './pdf';
+import type { RenderResult, RenderTask } from './render.worker';
 import { invoiceXml } from './xml';
 
 export type Format = 'xml' | 'pdf' | 'ofd';
@@ -25,16 +26,104 @@ export interface Rendered {
 }
 
 /**
+ * At most `perPrincipal` renders of one principal run at once; up to `queued` more wait their
+ * turn (FIFO); beyond that the principal is refused (429 with Retry-After). In this process:
+ * a bound on the pool's share one caller may take, not a correctness rule.
+ */
+export class PrincipalGate {
+  private readonly lanes = new Map<string, { active: number; waiting: (() => void)[] }>();
+
+  constructor(
+    private readonly perPrincipal: number,
+    private readonly queued: number,
+  ) {}
+
+  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    let lane = this.lanes.get(key);
+    if (!lane) this.lanes.set(key, (lane = { active: 0, waiting: [] }));
+    if (lane.active >= this.perPrincipal) {
+      if (lane.waiting.length >= this.queued) {
+        throw new ProblemException(429, 'RATE_LIMITED', `too many renderings in progress for this principal (at most ${this.perPrincipal} at once and ${this.queued} waiting); retry after 2 s`, { retryAfter: 2 });
+      }
+      await new Promise<void>((resolve) => lane!.waiting.push(resolve));
+    } else {
+      lane.active++;
+    }
+    try {
+      return await work();
+    } finally {
+      const next = lane.waiting.shift();
+      if (next) next(); // the slot passes straight to the next waiter
+      else if (--lane.active === 0) this.lanes.delete(key);
+    }
+  }
+
+  /** Renders running and waiting for a principal (for tests and metrics). */
+  load(key: string): { active: number; waiting: number } {
+    const lane = this.lanes.get(key);
+    return { active: lane?.active ?? 0, waiting: lane?.waiting.length ?? 0 };
+  }
+}
+
+/**
  * The three renderings of an invoice (SPEC section 7): the XML data file (the legally complete
  * record) and the face as PDF and OFD, both painted from one layout. The OFD carries the XML
  * as an attachment.
+ *
+ * Faces are painted in a pool of worker threads (render.worker.ts; RENDER_THREADS), never on the
+ * event loop that answers requests: a 2,000-line PDF costs seconds of CPU (issue 11 item 10). A
+ * principal has at most RENDER_PER_PRINCIPAL renders running and RENDER_QUEUE_PER_PRINCIPAL
+ * waiting; a full pool queue (RENDER_QUEUE_LIMIT) answers 503 with Retry-After. The worker is
+ * compiled JavaScript in dist/; under ts-jest (running from .ts) the workers register ts-node.
  */
 @Injectable()
-export class RenderingService {
+export class RenderingService implements OnModuleDestroy {
+  private pool: Piscina<RenderTask, RenderResult> | null = null;
+  private readonly gate: PrincipalGate;
+  /** Threads that painted faces in this process (0 would be the main thread): for tests. */
+  readonly paintedBy = new Set<number>();
+
   constructor(
     private readonly invoices: InvoicesService,
     private readonly taxpayers: TaxpayersService,
-  ) {}
+    private readonly config: AppConfig,
+  ) {
+    this.gate = new PrincipalGate(config.renderPerPrincipal, config.renderQueuePerPrincipal);
+  }
+
+  private workers(): Piscina<RenderTask, RenderResult> {
+    if (this.pool) return this.pool;
+    const fromTs = __filename.endsWith('.ts');
+    this.pool = new Piscina<RenderTask, RenderResult>({
+      filename: path.join(__dirname, `render.worker${fromTs ? '.ts' : '.js'}`),
+      minThreads: 1,
+      maxThreads: this.config.renderThreads,
+      maxQueue: this.config.renderQueueLimit,
+      idleTimeout: 60_000,
+      execArgv: fromTs ? ['-r', 'ts-node/register/transpile-only'] : [],
+    });
+    return this.pool;
+  }
+
+  private async paint(task: RenderTask): Promise<Buffer> {
+    let result: RenderResult;
+    try {
+      result = await this.workers().run(task);
+    } catch (error) {
+      if (/queue is at limit/i.test((error as Error)?.message ?? '')) {
+        throw new ProblemException(503, 'SERVICE_UNAVAILABLE', 'every rendering thread is busy and the queue is full; retry later', { retryAfter: 5 });
+      }
+      throw error;
+    }
+    this.paintedBy.add(result.threadId);
+    return Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    const pool = this.pool;
+    this.pool = null;
+    await pool?.destroy();
+  }
 
   async xml(view: InvoiceView): Promise<string> {
     const seller = await this.taxpayers.find(view.seller.taxId);
@@ -46,7 +135,7 @@ export class RenderingService {
   }
 
   pdf(view: InvoiceView): Promise<Buffer> {
-    return paintPdf(layoutInvoice(view), faceFont());
+    return this.paint({ format: 'pdf', view });
   }
 
   /**
@@ -54,21 +143,15 @@ export class RenderingService {
    * cmap, and OFD text is Unicode, so a reader could not map it to glyphs (embedding would need
    * per-text glyph indices, OFD's CGTransform). Readers use Noto Sans SC or substitute a CJK font.
    */
-  ofd(view: InvoiceView, xml: string): Buffer {
-    const font = faceFont();
-    const face = layoutInvoice(view);
-    return paintOfd(face, {
-      font: { fontName: font.postscriptName, familyName: font.familyName, file: null },
-      attachments: [{ id: 'xml_data', name: '电子发票数据文件', fileName: `${view.number}.xml`, format: 'xml', data: Buffer.from(xml, 'utf8') }],
-      creationDate: view.issuedAt.slice(0, 10),
-      docId: createHash('md5').update(view.number).digest('hex'),
-    });
+  ofd(view: InvoiceView, xml: string): Promise<Buffer> {
+    return this.paint({ format: 'ofd', view, xml });
   }
 
-  /** One rendering of an invoice the principal may read. */
+  /** One rendering of an invoice the principal may read; faces within the principal's bound. */
   async render(principal: Principal, number: string, format: Format): Promise<Rendered> {
     const view = await this.invoices.get(principal, number);
-    return this.renderView(view, format);
+    if (format === 'xml') return this.renderView(view, format);
+    return this.gate.run(principal.actorRef, () => this.renderView(view, format));
   }
 
   async renderView(view: InvoiceView, format: Format): Promise<Rendered> {
@@ -76,6 +159,6 @@ export class RenderingService {
     if (format === 'pdf') return { body: await this.pdf(view), type: MEDIA_TYPES.pdf, filename };
     const xml = await this.xml(view);
     if (format === 'xml') return { body: Buffer.from(xml, 'utf8'), type: `${MEDIA_TYPES.xml}; charset=utf-8`, filename };
-    return { body: this.ofd(view, xml), type: MEDIA_TYPES.ofd, filename };
+    return { body: await this.ofd(view, xml), type: MEDIA_TYPES.ofd, filename };
   }
 }

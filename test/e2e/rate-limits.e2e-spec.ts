@@ -40,13 +40,14 @@ describe('sign-in', () => {
 
   it('locks the account after repeated failures, even for the right password, then lets it in again', async () => {
     for (let i = 0; i < 3; i++) await login('wrong password!!').expect(401);
-    const locked = await login('correct horse battery').expect(429);
-    expect(locked.body.code).toBe('RATE_LIMITED');
-    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    // Issue 11 item 7: a locked account answers exactly like a wrong password.
+    const locked = await login('correct horse battery').expect(401);
+    expect(locked.body).toMatchObject({ code: 'UNAUTHENTICATED', detail: 'invalid username or password' });
+    expect(locked.headers['retry-after']).toBeUndefined();
     await new Promise((r) => setTimeout(r, 2100));
     await login('correct horse battery').expect(201);
-    const [user] = await t.dataSource.query("SELECT failed_logins FROM users WHERE username = 'finance.li'");
-    expect(Number(user.failed_logins)).toBe(0);
+    const [row] = await t.dataSource.query("SELECT attempts FROM sign_in_throttles WHERE user_id = (SELECT id FROM users WHERE username = 'finance.li')");
+    expect(Number(row.attempts)).toBe(0);
     const actions = (await t.dataSource.query("SELECT action FROM audit_events WHERE action IN ('user.locked', 'session.failed')")).map((r: { action: string }) => r.action);
     expect(actions).toContain('user.locked');
     expect(actions.filter((a: string) => a === 'session.failed')).toHaveLength(3);

@@ -4,7 +4,13 @@ import { RedLetters1700000000002 } from './1700000000002-RedLetters';
 import { Deliveries1700000000003 } from './1700000000003-Deliveries';
 import { AuditChain1700000000004 } from './1700000000004-AuditChain';
 import { LoginLockout1700000000005 } from './1700000000005-LoginLockout';
+import { SignInThrottle1700000000110 } from './1700000000110-SignInThrottle';
+import { SharedTestClock1700000000111 } from './1700000000111-SharedTestClock';
 import { TaxBreadth1700000000140 } from './1700000000140-TaxBreadth';
 
 /** Every migration in order (explicit, no globs). */
-export const MIGRATIONS = [Foundation1700000000000, IssuingAndQuota1700000000001, RedLetters1700000000002, Deliveries1700000000003, AuditChain1700000000004, LoginLockout1700000000005, TaxBreadth1700000000140];
+export const MIGRATIONS = [
+  Foundation1700000000000, IssuingAndQuota1700000000001, RedLetters1700000000002, Deliveries1700000000003, AuditChain1700000000004, LoginLockout1700000000005,
+  SignInThrottle1700000000110, SharedTestClock1700000000111,
+  TaxBreadth1700000000140,
+];

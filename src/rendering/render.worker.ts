@@ -1,0 +1,42 @@
+/**
+ * The body of a rendering worker thread (rendering.service.ts runs it in a piscina pool): lays out
+ * the face and paints it as PDF or OFD, off the event loop that answers requests (issue 11 item
+ * 10). Plain functions of plain data: the view in, the file's bytes out.
+ */
+import { createHash } from 'node:crypto';
+import { threadId } from 'node:worker_threads';
+import type { InvoiceView } from '../invoices/invoice.view';
+import { layoutInvoice } from './face';
+import { faceFont } from './font';
+import { paintOfd } from './ofd';
+import { paintPdf } from './pdf';
+
+export interface RenderTask {
+  format: 'pdf' | 'ofd';
+  view: InvoiceView;
+  /** The XML data file, attached to the OFD. */
+  xml?: string;
+}
+
+export interface RenderResult {
+  body: Uint8Array;
+  /** The thread that painted it (0 is the main thread). */
+  threadId: number;
+}
+
+export async function paint(task: RenderTask): Promise<Uint8Array> {
+  const { view } = task;
+  if (task.format === 'pdf') return paintPdf(layoutInvoice(view), faceFont());
+  const font = faceFont();
+  return paintOfd(layoutInvoice(view), {
+    font: { fontName: font.postscriptName, familyName: font.familyName, file: null },
+    attachments: [{ id: 'xml_data', name: '电子发票数据文件', fileName: `${view.number}.xml`, format: 'xml', data: Buffer.from(task.xml ?? '', 'utf8') }],
+    creationDate: view.issuedAt.slice(0, 10),
+    docId: createHash('md5').update(view.number).digest('hex'),
+  });
+}
+
+/** piscina's entry point. */
+export default async function render(task: RenderTask): Promise<RenderResult> {
+  return { body: await paint(task), threadId };
+}
