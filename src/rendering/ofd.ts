@@ -21,7 +21,8 @@
  *   merged downwards while identical runs repeat).
  *
  * The XML is built as strings (it is small and regular; a DOM builder would cost more than the whole
- * budget): every text and attribute value goes through `escapeXml()`, which escapes markup and drops
+ * budget): every text and attribute value goes through `escapeXml()` (src/common/xml-text.ts, the
+ * codebase's one escaper), which escapes markup and drops
  * characters XML 1.0 does not allow. The output is deterministic: identical input, identical bytes.
  *
  * The zip: fflate's Zip writes the container; the entries are deflated by Node's zlib (native, some
@@ -30,6 +31,7 @@
  */
 import { Zip, ZipInputFile } from 'fflate';
 import { crc32, deflateRawSync } from 'node:zlib';
+import { allowedInXml, escapeXml, FORBIDDEN_IN_XML } from '../common/xml-text';
 import { FaceDocument, FaceItem, FaceLine, FaceMeta, FaceQr, FaceRect, FaceText, Rgb } from './face-model';
 
 export interface OfdOptions {
@@ -50,31 +52,6 @@ export const OFD_INVOICE_TAGS_NAMESPACE = 'urn:einvoice-service:ofd:invoice-tags
 const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n';
 const NS = ` xmlns:ofd="${OFD_NAMESPACE}"`;
 const DOC = 'Doc_0';
-
-// ---------------------------------------------------------------------------------------------
-// XML text
-
-/** Anything that needs escaping or dropping (lone surrogates included: `u` flag). */
-const NEEDS_ESCAPE = /[&<>"'\u0000-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/u;
-const ESCAPE_ALL = /[&<>"'\u0000-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/gu;
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\t': '&#9;', '\n': '&#10;', '\r': '&#13;' };
-
-/**
- * `s` as XML character data or attribute value (double-quoted): markup escaped, tab / LF / CR as
- * character references (so attribute normalisation keeps them), characters XML 1.0 forbids
- * (U+0000-U+0008, U+000B, U+000C, U+000E-U+001F, U+FFFE, U+FFFF, lone surrogates) dropped.
- */
-export function escapeXml(s: string): string {
-  if (!NEEDS_ESCAPE.test(s)) return s;
-  return s.replace(ESCAPE_ALL, (c) => ESCAPES[c] ?? '');
-}
-
-/** Characters XML 1.0 does not allow (lone surrogates included: `u` flag). */
-const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/u;
-
-function allowedInXml(cp: number): boolean {
-  return cp >= 0x20 ? cp <= 0xd7ff || (cp >= 0xe000 && cp <= 0xfffd) || cp >= 0x10000 : cp === 0x9 || cp === 0xa || cp === 0xd;
-}
 
 /**
  * A number in mm (or any measure) with at most 3 decimals, no exponent, no "-0". Built from
@@ -122,7 +99,7 @@ function prepareText(item: FaceText): { text: string; deltaX: number[] | null; s
       adv.push(a);
     }
   }
-  if (!FORBIDDEN.test(text)) {
+  if (!FORBIDDEN_IN_XML.test(text)) {
     return { text, deltaX: adv, shift: 0 };
   }
   // Drop what XML cannot carry; the advance of a dropped character goes to the gap it leaves.

@@ -23,7 +23,7 @@ export function sampleInvoice(lines = 5): InvoiceView {
   return {
     number: '26222000000000000001', type: 'special', medium: 'electronic', color: 'blue', status: 'issued', issuedAt: '2026-11-20T09:00:00+08:00',
     seller: { taxId: '91220100MA10280014', name: '吉林某某科技有限公司', address: '长春市南关区人民大街1号', phone: '0431-88888888', bankName: '中国工商银行长春分行', bankAccount: '4200000000000000000' },
-    buyer: { taxId: '91410100MA1028002G', name: '河南某某贸易有限公司', address: '郑州市金水区花园路1号', phone: '0371-66666666', bankName: '中国银行郑州分行', bankAccount: '6200000000000000001', email: null },
+    buyer: { taxId: '91410100MA1028002G', name: '河南某某贸易有限公司', address: '郑州市金水区花园路1号', phone: '0371-66666666', bankName: '中国银行郑州分行', bankAccount: '6200000000000000001', email: null, handlingName: null },
     priceIncludesTax: false, lines: l, totalAmount: `${lines * 10000}.00`, totalTax: `${lines * 1300}.00`, totalWithTax: `${lines * 11300}.00`,
     totalWithTaxInWords: amountInWords(total), remarks: '合同号 HT-2026-1120', drawer: '张三', specificBusiness: null, usage: null,
     accountingEntry: 'not_entered', voidedAt: null, blueInvoiceNumber: null, redConfirmationId: null, redConfirmations: [], redInvoices: [],

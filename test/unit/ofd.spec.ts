@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { strFromU8, unzipSync } from 'fflate';
 import { FaceDocument, FaceItem, FaceText, Rgb } from '../../src/rendering/face-model';
-import { escapeXml, OFD_INVOICE_TAGS_NAMESPACE, OfdOptions, paintOfd } from '../../src/rendering/ofd';
+import { escapeXml } from '../../src/common/xml-text';
+import { OFD_INVOICE_TAGS_NAMESPACE, OfdOptions, paintOfd } from '../../src/rendering/ofd';
 
 // The checker shared with CI (an implementation independent of ours: xmllint + the standard's XSDs).
 const CHECKER = path.resolve(__dirname, '../../../shared/tools/ofd-check');
