@@ -29,6 +29,7 @@ interface Layout {
   table: { x: number; y: number; w: number; headerH: number; bodyH: number; totalH: number; lineH: number; padding: number; columns: Column[]; totalLabel: string };
   totalInWords: { y: number; h: number; label: string; wordsX: number; figureLabel: string; figureX: number };
   remarks: { y: number; h: number; title: string };
+  paperCipherArea: { x: number; y: number; w: number; h: number; title: string; numberLabel: string; platformLabel: string; url: string };
   drawer: { x: number; y: number; label: string };
   pageNo: { x: number; y: number };
 }
@@ -182,6 +183,13 @@ function template(L: Layout, font: FaceFont, view: InvoiceView): FaceItem[] {
   p.line(t.x + L.partyTitleWidth, r.y, t.x + L.partyTitleWidth, r.y + r.h, L.frameWidth, frame);
   const rchars = [...r.title];
   rchars.forEach((ch, i) => p.text(ch, t.x, r.y + (r.h / (rchars.length + 1)) * (i + 1) + 1, L.sizes.label, label, 'center', L.partyTitleWidth));
+  if (view.medium === 'paper') {
+    const c = L.paperCipherArea;
+    p.line(c.x, c.y, c.x, c.y + c.h, L.frameWidth, frame);
+    p.line(c.x + L.partyTitleWidth, c.y, c.x + L.partyTitleWidth, c.y + c.h, L.frameWidth, frame);
+    const cchars = [...c.title];
+    cchars.forEach((ch, i) => p.text(ch, c.x, c.y + (c.h / (cchars.length + 1)) * (i + 1) + 1, L.sizes.label, label, 'center', L.partyTitleWidth));
+  }
   p.text(L.drawer.label, L.drawer.x, L.drawer.y, L.sizes.label, label);
   return p.items;
 }
@@ -281,12 +289,22 @@ export function layoutInvoice(view: InvoiceView, _context: FaceContext = {}, fon
       p.text(`¥${view.totalWithTax}`, w.figureX + font.width(w.figureLabel, L.sizes.label), w.y + w.h - 2.6, L.sizes.value, value, 'left', 0, 'TaxInclusiveTotalAmount');
       const remarks = [view.remarks, specificBusinessText(view)].filter(Boolean).join('\n');
       const r = L.remarks;
-      const lines = p.wrap(remarks, t.w - L.partyTitleWidth - 4, L.sizes.small, Math.floor((r.h - 2) / (L.sizes.small + 1)));
+      const remarksWidth = (view.medium === 'paper' ? L.paperCipherArea.x - t.x : t.w) - L.partyTitleWidth - 4;
+      const lines = p.wrap(remarks, remarksWidth, L.sizes.small, Math.floor((r.h - 2) / (L.sizes.small + 1)));
       lines.forEach((text, i) => p.text(text, t.x + L.partyTitleWidth + 2, r.y + 4 + i * (L.sizes.small + 1), L.sizes.small, value, 'left', 0, 'Note'));
     } else {
       p.text('（续下页）', t.x, t.y + t.headerH + t.bodyH + t.totalH - 1.8, L.sizes.table, value, 'center', t.w);
     }
     p.text(view.drawer, L.drawer.x + font.width(L.drawer.label, L.sizes.label), L.drawer.y, L.sizes.value, value, 'left', 0, 'InvoiceClerk');
+    if (view.medium === 'paper') {
+      // The old cipher area: the 20-digit number and where to verify it.
+      const c = L.paperCipherArea;
+      const x = c.x + L.partyTitleWidth + 2;
+      const step = L.sizes.small + 2;
+      p.text(`${c.numberLabel}${view.number}`, x, c.y + 5, L.sizes.small, value);
+      p.text(c.platformLabel, x, c.y + 5 + step, L.sizes.small, value);
+      p.text(c.url, x, c.y + 5 + 2 * step, L.sizes.small, value);
+    }
     if (pagesOfRows.length > 1) p.text(`第${index + 1}页/共${pagesOfRows.length}页`, L.pageNo.x - 30, L.pageNo.y, L.sizes.small, value, 'right', 30);
     return { template: tpl, content: p.items };
   });
