@@ -11,7 +11,7 @@ import { layoutInvoice } from './face';
 import { faceFont } from './font';
 import { paintOfd } from './ofd';
 import { paintPdf } from './pdf';
-import { InvoiceSignedXmlEntity } from './signing.entities';
+import { InvoiceSignedXmlEntity, SIGNED_XML_CHUNK } from './signing.entities';
 import { SigningKeysService } from './signing-keys.service';
 import { invoiceXml } from './xml';
 import { signXml } from './xml-signature';
@@ -68,7 +68,13 @@ export class RenderingService {
     });
     const xml = Buffer.from(signXml(unsigned, key.privateKeyHex), 'utf8');
     try {
-      await this.db.transaction((em) => em.insert(InvoiceSignedXmlEntity, { invoiceNumber: view.number, keyId: key.keyId, signedAt, xml }));
+      const chunks: InvoiceSignedXmlEntity[] = [];
+      for (let i = 0; i * SIGNED_XML_CHUNK < xml.length; i++) {
+        chunks.push({ invoiceNumber: view.number, chunkNo: i, keyId: key.keyId, signedAt, data: xml.subarray(i * SIGNED_XML_CHUNK, (i + 1) * SIGNED_XML_CHUNK) });
+      }
+      await this.db.transaction(async (em) => {
+        for (const chunk of chunks) await em.insert(InvoiceSignedXmlEntity, chunk);
+      });
       return xml;
     } catch (e) {
       if (!isDuplicate(e)) throw e;
@@ -79,8 +85,8 @@ export class RenderingService {
   }
 
   private async storedXml(number: string): Promise<Buffer | null> {
-    const row = await this.db.dataSource.manager.findOne(InvoiceSignedXmlEntity, { where: { invoiceNumber: number } });
-    return row ? Buffer.from(row.xml) : null;
+    const rows = await this.db.dataSource.manager.find(InvoiceSignedXmlEntity, { where: { invoiceNumber: number }, order: { chunkNo: 'ASC' } });
+    return rows.length ? Buffer.concat(rows.map((r) => Buffer.from(r.data))) : null;
   }
 
   pdf(view: InvoiceView): Promise<Buffer> {

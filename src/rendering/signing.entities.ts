@@ -33,11 +33,20 @@ export class PlatformSigningKeyEntity {
   validTo: Date | null;
 }
 
-/** An invoice's XML data file as it was signed, once: every download returns these bytes. */
+/** Bytes per chunk of a stored XML file: below MySQL's BLOB limit (65,535). */
+export const SIGNED_XML_CHUNK = 60_000;
+
+/**
+ * An invoice's XML data file as it was signed, once: every download returns these bytes, the
+ * concatenation of its chunks in chunk_no order (written together in one transaction).
+ */
 @Entity('invoice_signed_xml')
 export class InvoiceSignedXmlEntity {
   @PrimaryColumn({ name: 'invoice_number', type: 'varchar', length: 20 })
   invoiceNumber: string;
+
+  @PrimaryColumn({ name: 'chunk_no', type: 'integer' })
+  chunkNo: number;
 
   @Column({ name: 'key_id', type: 'varchar', length: 32 })
   keyId: string;
@@ -46,7 +55,7 @@ export class InvoiceSignedXmlEntity {
   signedAt: Date;
 
   @Column({ type: 'blob' })
-  xml: Buffer;
+  data: Buffer;
 }
 
 export const SIGNING_ENTITIES = [PlatformSigningKeyEntity, InvoiceSignedXmlEntity];

@@ -186,6 +186,20 @@ describe('the platform SM2 signature of XML files (SPEC 8)', () => {
     expect(Number(rows[0].c)).toBe(1);
   });
 
+  it('a file larger than a MySQL BLOB (300 lines, > 64 KiB) is stored whole and verifies', async () => {
+    const many = body(buyer.taxId);
+    many.lines = Array.from({ length: 300 }, (_, i) => ({ ...many.lines[0], name: `笔记本电脑第${i + 1}台` }));
+    const inv = (await t.http(seller.token).post('/v1/invoices').send(many).expect(201)).body;
+    const xml = await download(inv.number);
+    expect(xml.length).toBeGreaterThan(65_535);
+    expect(xml.toString('utf8').match(/<IssuItemInformation>/g)).toHaveLength(300);
+    const [key] = await keys();
+    expect(openssl(xml, key.publicKeyPem)).toBe(true);
+    expect((await download(inv.number)).equals(xml)).toBe(true);
+    const rows = await t.dataSource.query('SELECT COUNT(*) AS c FROM invoice_signed_xml WHERE invoice_number = ?', [inv.number]);
+    expect(Number(rows[0].c)).toBe(Math.ceil(xml.length / 60_000));
+  });
+
   it('a second process on the same database signs with the same current key and publishes the same keys', async () => {
     const other = await secondProcess(t);
     try {
