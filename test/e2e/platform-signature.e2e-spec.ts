@@ -128,6 +128,14 @@ describe('the platform SM2 signature of XML files (SPEC 8)', () => {
     expect(row.privateKeySealed).not.toContain(privateHex);
   });
 
+  it('issuing does not sign (off the request path): no stored file until the first render', async () => {
+    const inv = await issue();
+    const count = async () => Number((await t.dataSource.query('SELECT COUNT(*) AS c FROM invoice_signed_xml WHERE invoice_number = ?', [inv.number]))[0].c);
+    expect(await count()).toBe(0);
+    await download(inv.number);
+    expect(await count()).toBe(1);
+  });
+
   it('signs the XML: TaxBureauSignature as SPEC 8 writes it, valid for OpenSSL and for sm-crypto-v2; one changed byte of an amount fails both', async () => {
     const xml = await download(blue.number);
     const text = xml.toString('utf8');
