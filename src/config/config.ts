@@ -54,6 +54,13 @@ export class AppConfig {
   smtpUrl!: string | null;
   mailFrom!: string;
   outboxDir!: string;
+  /**
+   * The secret that seals the platform's SM2 private keys in the database (SPEC section 8): every
+   * process on one database must have the same. Null: read from signingKeySecretFile, which the
+   * first start creates (32 random bytes) when it does not exist.
+   */
+  signingKeySecret!: string | null;
+  signingKeySecretFile!: string;
 }
 
 export class ConfigError extends Error {
@@ -157,6 +164,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.smtpUrl = smtp || null;
   config.mailFrom = env.MAIL_FROM || 'einvoice@localhost';
   config.outboxDir = path.resolve(env.OUTBOX_DIR || './data/outbox');
+
+  const secret = env.SIGNING_KEY_SECRET ?? '';
+  if (secret && (secret.length < 32 || secret.length > 512)) problems.push('SIGNING_KEY_SECRET must be 32 to 512 characters (e.g. `openssl rand -hex 32`)');
+  config.signingKeySecret = secret || null;
+  config.signingKeySecretFile = path.resolve(env.SIGNING_KEY_SECRET_FILE || './data/signing-key.secret');
 
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

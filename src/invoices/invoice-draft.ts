@@ -81,6 +81,7 @@ export function draftInvoice(seller: TaxpayerEntity, dto: IssueInvoiceDto): Invo
       buyerBankName: buyer.bankName ?? '',
       buyerBankAccount: buyer.bankAccount ?? '',
       buyerEmail: buyer.email ?? null,
+      buyerHandlingName: buyer.handlingName || null,
       priceIncludesTax: dto.priceIncludesTax ?? false,
       totalAmount: math.totals.totalAmount,
       totalTax: math.totals.totalTax,

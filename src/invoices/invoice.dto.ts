@@ -23,6 +23,11 @@ export class BuyerDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) bankName?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(50) bankAccount?: string;
   @ApiPropertyOptional({ example: 'ap@example.com' }) @IsOptional() @IsEmail() @MaxLength(254) email?: string;
+  @ApiPropertyOptional({ example: '张三', description: '经办人: the person who handles the purchase for the buyer (XML BuyerHandlingName)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  handlingName?: string;
 }
 
 export class LineDto {

@@ -76,6 +76,9 @@ export class InvoiceEntity {
   buyerBankAccount: string;
   @Column({ name: 'buyer_email', type: 'varchar', length: 254, nullable: true })
   buyerEmail: string | null;
+  /** 经办人 (XML BuyerHandlingName), optional. */
+  @Column({ name: 'buyer_handling_name', type: 'varchar', length: 100, nullable: true })
+  buyerHandlingName?: string | null;
 
   @Column({ name: 'price_includes_tax', type: 'boolean' })
   priceIncludesTax: boolean;

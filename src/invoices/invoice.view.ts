@@ -52,6 +52,7 @@ export function invoiceView(inv: InvoiceEntity, lines: InvoiceLineEntity[]) {
     buyer: {
       taxId: inv.buyerTaxId, name: inv.buyerName, address: inv.buyerAddress, phone: inv.buyerPhone,
       bankName: inv.buyerBankName, bankAccount: inv.buyerBankAccount, email: inv.buyerEmail,
+      handlingName: inv.buyerHandlingName ?? null,
     },
     priceIncludesTax: inv.priceIncludesTax,
     lines: [...lines].sort((a, b) => a.lineNo - b.lineNo).map(lineView),

@@ -17,7 +17,19 @@ export interface FaceText {
   color: Rgb;
   /** Advance of each character after the first, in mm (DeltaX in OFD); painters may ignore it. */
   advances: number[];
+  /**
+   * The invoice fact this text shows, named as the OFD's CustomTag.xml names it (InvoiceNo,
+   * BuyerName, Item, Amount, ...: SPEC section 9); the OFD painter points the index at it.
+   */
+  tag?: FaceTag;
 }
+
+/** The CustomTag.xml fields (SPEC section 9). Line fields come once per invoice line, Note once per remarks row. */
+export const FACE_TAGS = [
+  'InvoiceNo', 'IssueDate', 'BuyerName', 'BuyerTaxID', 'SellerName', 'SellerTaxID', 'TaxExclusiveTotalAmount', 'TaxTotalAmount',
+  'TaxInclusiveTotalAmount', 'InvoiceClerk', 'Item', 'TaxScheme', 'Amount', 'TaxAmount', 'Price', 'Quantity', 'Note',
+] as const;
+export type FaceTag = (typeof FACE_TAGS)[number];
 
 export interface FaceLine {
   kind: 'line';
@@ -61,7 +73,7 @@ export interface FacePage {
 /** Indexed facts of the invoice (OFD CustomTags; PDF document info). */
 export interface FaceMeta {
   number: string;
-  issueDate: string; // yyyy-MM-dd
+  issueDate: string; // YYYY年MM月DD日, as the face prints it (SPEC section 9)
   sellerTaxId: string;
   sellerName: string;
   buyerTaxId: string | null;

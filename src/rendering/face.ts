@@ -9,7 +9,7 @@ import * as QRCode from 'qrcode';
 import { cstFields } from '../common/time';
 import { SPECIFIC_BUSINESS_NAMES } from '../invoices/specific-business';
 import type { InvoiceView } from '../invoices/invoice.view';
-import { FaceDocument, FaceItem, FaceMeta, FacePage, FaceText, Rgb } from './face-model';
+import { FaceDocument, FaceItem, FaceMeta, FacePage, FaceTag, FaceText, Rgb } from './face-model';
 import { FaceFont, faceFont } from './font';
 
 interface Column { key: string; label: string; w: number; align: 'left' | 'center' | 'right' }
@@ -29,6 +29,7 @@ interface Layout {
   table: { x: number; y: number; w: number; headerH: number; bodyH: number; totalH: number; lineH: number; padding: number; columns: Column[]; totalLabel: string };
   totalInWords: { y: number; h: number; label: string; wordsX: number; figureLabel: string; figureX: number };
   remarks: { y: number; h: number; title: string };
+  paperCipherArea: { x: number; y: number; w: number; h: number; title: string; numberLabel: string; platformLabel: string; url: string };
   drawer: { x: number; y: number; label: string };
   pageNo: { x: number; y: number };
   businessFields: Record<string, { separator: string; list?: string; fields: [string, string][] }>;
@@ -50,15 +51,25 @@ export interface FaceContext {
 
 const RATE_LABEL: Record<string, string> = { '03': '免税', '04': '不征税' };
 
+/** What the OFD's CustomTag.xml calls each value the face shows (SPEC section 9). */
+const PARTY_TAGS: Record<'buyer' | 'seller', Record<'name' | 'taxId', FaceTag>> = {
+  buyer: { name: 'BuyerName', taxId: 'BuyerTaxID' },
+  seller: { name: 'SellerName', taxId: 'SellerTaxID' },
+};
+const COLUMN_TAGS: Record<string, FaceTag | undefined> = {
+  name: 'Item', quantity: 'Quantity', unitPrice: 'Price', amount: 'Amount', taxRate: 'TaxScheme', taxAmount: 'TaxAmount',
+};
+
 class Painter {
   readonly items: FaceItem[] = [];
   constructor(private readonly font: FaceFont) {}
 
-  text(text: string, x: number, y: number, size: number, color: Rgb, align: 'left' | 'center' | 'right' = 'left', width = 0): void {
+  text(text: string, x: number, y: number, size: number, color: Rgb, align: 'left' | 'center' | 'right' = 'left', width = 0, tag?: FaceTag): void {
     if (!text) return;
     const w = this.font.width(text, size);
     const left = align === 'left' ? x : align === 'center' ? x + (width - w) / 2 : x + width - w;
     const item: FaceText = { kind: 'text', x: round(left), y: round(y), size, text, color, advances: this.font.advances(text, size) };
+    if (tag) item.tag = tag;
     this.items.push(item);
   }
 
@@ -198,6 +209,13 @@ function template(L: Layout, font: FaceFont, view: InvoiceView): FaceItem[] {
   p.line(t.x + L.partyTitleWidth, r.y, t.x + L.partyTitleWidth, r.y + r.h, L.frameWidth, frame);
   const rchars = [...r.title];
   rchars.forEach((ch, i) => p.text(ch, t.x, r.y + (r.h / (rchars.length + 1)) * (i + 1) + 1, L.sizes.label, label, 'center', L.partyTitleWidth));
+  if (view.medium === 'paper') {
+    const c = L.paperCipherArea;
+    p.line(c.x, c.y, c.x, c.y + c.h, L.frameWidth, frame);
+    p.line(c.x + L.partyTitleWidth, c.y, c.x + L.partyTitleWidth, c.y + c.h, L.frameWidth, frame);
+    const cchars = [...c.title];
+    cchars.forEach((ch, i) => p.text(ch, c.x, c.y + (c.h / (cchars.length + 1)) * (i + 1) + 1, L.sizes.label, label, 'center', L.partyTitleWidth));
+  }
   p.text(L.drawer.label, L.drawer.x, L.drawer.y, L.sizes.label, label);
   return p.items;
 }
@@ -252,8 +270,8 @@ export function layoutInvoice(view: InvoiceView, _context: FaceContext = {}, fon
       const h = L.header.find((x) => x.key === key)!;
       return { x: h.x + font.width(h.label, L.sizes.label), y: h.y };
     };
-    p.text(view.number, headerX('number').x, headerX('number').y, L.sizes.value, value);
-    p.text(issueDateText(view.issuedAt), headerX('issueDate').x, headerX('issueDate').y, L.sizes.value, value);
+    p.text(view.number, headerX('number').x, headerX('number').y, L.sizes.value, value, 'left', 0, 'InvoiceNo');
+    p.text(issueDateText(view.issuedAt), headerX('issueDate').x, headerX('issueDate').y, L.sizes.value, value, 'left', 0, 'IssueDate');
     const business = view.specificBusiness as { type?: string } | null;
     if (business?.type) p.text(SPECIFIC_BUSINESS_NAMES[business.type] ?? '', L.businessLabel.x, L.businessLabel.y, L.sizes.mark, value);
     else if (view.differentialTaxation) p.text(L.differential.mark, L.businessLabel.x, L.businessLabel.y, L.sizes.mark, value);
@@ -265,7 +283,7 @@ export function layoutInvoice(view: InvoiceView, _context: FaceContext = {}, fon
         const x = party.x + L.partyTitleWidth + 2 + labelW;
         const available = party.x + party.w - 1.5 - x;
         const [textLine] = p.wrap(f.key === 'name' ? data.name : (data.taxId ?? ''), available, L.sizes.value, 1);
-        p.text(textLine, x, party.y + f.dy, L.sizes.value, value);
+        p.text(textLine, x, party.y + f.dy, L.sizes.value, value, 'left', 0, PARTY_TAGS[party.key][f.key]);
       }
     }
     const t = L.table;
@@ -273,7 +291,8 @@ export function layoutInvoice(view: InvoiceView, _context: FaceContext = {}, fon
     for (const row of pageRows) {
       let x = t.x;
       for (const c of t.columns) {
-        row.lines[c.key].forEach((text, i) => p.text(text, x + t.padding, y + t.lineH * (i + 1) - 1.1, L.sizes.table, value, c.align, c.w - 2 * t.padding));
+        // The index points at a line's first row of each column (a wrapped name continues below it).
+        row.lines[c.key].forEach((text, i) => p.text(text, x + t.padding, y + t.lineH * (i + 1) - 1.1, L.sizes.table, value, c.align, c.w - 2 * t.padding, i === 0 ? COLUMN_TAGS[c.key] : undefined));
         x += c.w;
       }
       y += row.height;
@@ -290,25 +309,35 @@ export function layoutInvoice(view: InvoiceView, _context: FaceContext = {}, fon
       const totalsY = t.y + t.headerH + t.bodyH + t.totalH - 1.8;
       const amount = columnX('amount');
       const tax = columnX('taxAmount');
-      p.text(`¥${view.totalAmount}`, amount.x, totalsY, L.sizes.table, value, 'right', amount.w);
-      p.text(`¥${view.totalTax}`, tax.x, totalsY, L.sizes.table, value, 'right', tax.w);
+      p.text(`¥${view.totalAmount}`, amount.x, totalsY, L.sizes.table, value, 'right', amount.w, 'TaxExclusiveTotalAmount');
+      p.text(`¥${view.totalTax}`, tax.x, totalsY, L.sizes.table, value, 'right', tax.w, 'TaxTotalAmount');
       const w = L.totalInWords;
       p.text(`⊗ ${view.totalWithTaxInWords}`, w.wordsX, w.y + w.h - 2.6, L.sizes.value, value);
-      p.text(`¥${view.totalWithTax}`, w.figureX + font.width(w.figureLabel, L.sizes.label), w.y + w.h - 2.6, L.sizes.value, value);
+      p.text(`¥${view.totalWithTax}`, w.figureX + font.width(w.figureLabel, L.sizes.label), w.y + w.h - 2.6, L.sizes.value, value, 'left', 0, 'TaxInclusiveTotalAmount');
       const remarks = [view.remarks, differentialText(L, view), specificBusinessText(view, L)].filter(Boolean).join('\n');
       const r = L.remarks;
-      const lines = p.wrap(remarks, t.w - L.partyTitleWidth - 4, L.sizes.small, Math.floor((r.h - 2) / (L.sizes.small + 1)));
-      lines.forEach((text, i) => p.text(text, t.x + L.partyTitleWidth + 2, r.y + 4 + i * (L.sizes.small + 1), L.sizes.small, value));
+      const remarksWidth = (view.medium === 'paper' ? L.paperCipherArea.x - t.x : t.w) - L.partyTitleWidth - 4;
+      const lines = p.wrap(remarks, remarksWidth, L.sizes.small, Math.floor((r.h - 2) / (L.sizes.small + 1)));
+      lines.forEach((text, i) => p.text(text, t.x + L.partyTitleWidth + 2, r.y + 4 + i * (L.sizes.small + 1), L.sizes.small, value, 'left', 0, 'Note'));
     } else {
       p.text('（续下页）', t.x, t.y + t.headerH + t.bodyH + t.totalH - 1.8, L.sizes.table, value, 'center', t.w);
     }
-    p.text(view.drawer, L.drawer.x + font.width(L.drawer.label, L.sizes.label), L.drawer.y, L.sizes.value, value);
+    p.text(view.drawer, L.drawer.x + font.width(L.drawer.label, L.sizes.label), L.drawer.y, L.sizes.value, value, 'left', 0, 'InvoiceClerk');
+    if (view.medium === 'paper') {
+      // The old cipher area: the 20-digit number and where to verify it.
+      const c = L.paperCipherArea;
+      const x = c.x + L.partyTitleWidth + 2;
+      const step = L.sizes.small + 2;
+      p.text(`${c.numberLabel}${view.number}`, x, c.y + 5, L.sizes.small, value);
+      p.text(c.platformLabel, x, c.y + 5 + step, L.sizes.small, value);
+      p.text(c.url, x, c.y + 5 + 2 * step, L.sizes.small, value);
+    }
     if (pagesOfRows.length > 1) p.text(`第${index + 1}页/共${pagesOfRows.length}页`, L.pageNo.x - 30, L.pageNo.y, L.sizes.small, value, 'right', 30);
     return { template: tpl, content: p.items };
   });
   const meta: FaceMeta = {
     number: view.number,
-    issueDate: view.issuedAt.slice(0, 10),
+    issueDate: issueDateText(view.issuedAt),
     sellerTaxId: view.seller.taxId,
     sellerName: view.seller.name,
     buyerTaxId: view.buyer.taxId,

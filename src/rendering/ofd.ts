@@ -1,14 +1,20 @@
 /**
  * The OFD painter: draws a FaceDocument as an OFD package (GB/T 33190-2016), a zip of XML parts:
  *
- *   OFD.xml                          entry: DocInfo + DocRoot
+ *   OFD.xml                          entry: DocInfo (with CustomDatas: the six invoice facts of SPEC section 9) + DocRoot
  *   Doc_0/Document.xml               CommonData (MaxUnitID, PageArea, PublicRes, TemplatePage, DefaultCS), Pages, CustomTags, Attachments
  *   Doc_0/PublicRes.xml              colour space (RGB) and the font; BaseLoc "Res"
  *   Doc_0/Res/font_<id>.ttf          the embedded (caller-subset) font, when there is one
  *   Doc_0/Tpls/Tpl_0/Content.xml     the template page: the first page's static labels and boxes
  *   Doc_0/Pages/Page_<n>/Content.xml one per page, referring to the template
- *   Doc_0/Tags/CustomTags.xml        one CustomTag -> CustomTag.xml
- *   Doc_0/Tags/CustomTag.xml         the indexed facts (number, date, parties, totals)
+ *   Doc_0/Tags/CustomTags.xml        <ofd:CustomTag NameSpace="http://www.ofdspec.org/2016"> -> CustomTag.xml (real files
+ *                                    write TypeID="root" instead, which GB/T 33190's CustomTags.xsd does not allow and
+ *                                    ofd-check refuses; NameSpace is required there: the index's own namespace, OFD's)
+ *   Doc_0/Tags/CustomTag.xml         the invoice index as real files carry it (SPEC section 9): <ofd:root> holding
+ *                                    InvoiceNo, IssueDate, Buyer{BuyerName, BuyerTaxID}, Seller{...}, the totals,
+ *                                    InvoiceClerk, and per line Item, TaxScheme, Amount, TaxAmount, Price, Quantity,
+ *                                    then Note; each an <ofd:ObjectRef PageRef="page ID">TextObject ID</ofd:ObjectRef>
+ *                                    pointing at the TextObject that shows the value (a text tagged so in the face)
  *   Doc_0/Attachs/Attachments.xml    the attachments (the invoice's XML data file) -> files beside it
  *
  * Mapping of the primitives (face-model.ts: mm, origin top-left, y down, which is OFD's own
@@ -21,7 +27,8 @@
  *   merged downwards while identical runs repeat).
  *
  * The XML is built as strings (it is small and regular; a DOM builder would cost more than the whole
- * budget): every text and attribute value goes through `escapeXml()`, which escapes markup and drops
+ * budget): every text and attribute value goes through `escapeXml()` (src/common/xml-text.ts, the
+ * codebase's one escaper), which escapes markup and drops
  * characters XML 1.0 does not allow. The output is deterministic: identical input, identical bytes.
  *
  * The zip: fflate's Zip writes the container; the entries are deflated by Node's zlib (native, some
@@ -30,7 +37,8 @@
  */
 import { Zip, ZipInputFile } from 'fflate';
 import { crc32, deflateRawSync } from 'node:zlib';
-import { FaceDocument, FaceItem, FaceLine, FaceMeta, FaceQr, FaceRect, FaceText, Rgb } from './face-model';
+import { allowedInXml, escapeXml, FORBIDDEN_IN_XML } from '../common/xml-text';
+import { FACE_TAGS, FaceDocument, FaceItem, FaceLine, FaceMeta, FaceQr, FaceRect, FaceTag, FaceText, Rgb } from './face-model';
 
 export interface OfdOptions {
   /** The CJK font: an embedded TrueType file (already subset by the caller) or none (referenced by name). */
@@ -44,37 +52,12 @@ export interface OfdOptions {
 }
 
 export const OFD_NAMESPACE = 'http://www.ofdspec.org/2016';
-/** The NameSpace of our CustomTag (the invoice facts in Doc_0/Tags/CustomTag.xml). */
-export const OFD_INVOICE_TAGS_NAMESPACE = 'urn:einvoice-service:ofd:invoice-tags:1.0';
+/** The index's fields that a face shows once (on every page): the index points at the first page's. */
+const ONCE: ReadonlySet<FaceTag> = new Set(['InvoiceNo', 'IssueDate', 'BuyerName', 'BuyerTaxID', 'SellerName', 'SellerTaxID', 'InvoiceClerk']);
 
 const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n';
 const NS = ` xmlns:ofd="${OFD_NAMESPACE}"`;
 const DOC = 'Doc_0';
-
-// ---------------------------------------------------------------------------------------------
-// XML text
-
-/** Anything that needs escaping or dropping (lone surrogates included: `u` flag). */
-const NEEDS_ESCAPE = /[&<>"'\u0000-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/u;
-const ESCAPE_ALL = /[&<>"'\u0000-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/gu;
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\t': '&#9;', '\n': '&#10;', '\r': '&#13;' };
-
-/**
- * `s` as XML character data or attribute value (double-quoted): markup escaped, tab / LF / CR as
- * character references (so attribute normalisation keeps them), characters XML 1.0 forbids
- * (U+0000-U+0008, U+000B, U+000C, U+000E-U+001F, U+FFFE, U+FFFF, lone surrogates) dropped.
- */
-export function escapeXml(s: string): string {
-  if (!NEEDS_ESCAPE.test(s)) return s;
-  return s.replace(ESCAPE_ALL, (c) => ESCAPES[c] ?? '');
-}
-
-/** Characters XML 1.0 does not allow (lone surrogates included: `u` flag). */
-const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/u;
-
-function allowedInXml(cp: number): boolean {
-  return cp >= 0x20 ? cp <= 0xd7ff || (cp >= 0xe000 && cp <= 0xfffd) || cp >= 0x10000 : cp === 0x9 || cp === 0xa || cp === 0xd;
-}
 
 /**
  * A number in mm (or any measure) with at most 3 decimals, no exponent, no "-0". Built from
@@ -101,6 +84,9 @@ function colour(c: Rgb | null | undefined): string {
 interface Ctx {
   nextId: number;
   fontId: number;
+  /** The page being written (null on the template page), and the tagged TextObjects met so far. */
+  pageId: number | null;
+  refs: Map<FaceTag, { pageId: number; id: number }[]>;
 }
 
 /** The text's code points with forbidden characters dropped, and DeltaX adjusted to match. */
@@ -122,7 +108,7 @@ function prepareText(item: FaceText): { text: string; deltaX: number[] | null; s
       adv.push(a);
     }
   }
-  if (!FORBIDDEN.test(text)) {
+  if (!FORBIDDEN_IN_XML.test(text)) {
     return { text, deltaX: adv, shift: 0 };
   }
   // Drop what XML cannot carry; the advance of a dropped character goes to the gap it leaves.
@@ -175,8 +161,14 @@ function textObject(ctx: Ctx, item: FaceText): string {
   // Boundary: from the baseline start, one em above the baseline and 0.3 em below it.
   const boundary = `${num(item.x)} ${num(item.y - size)} ${num(Math.max(width, size))} ${num(size * 1.3)}`;
   const dx = deltaX && deltaX.length > 0 ? ` DeltaX="${deltaXAttr(deltaX)}"` : '';
+  const id = ctx.nextId++;
+  if (item.tag && ctx.pageId !== null) {
+    const list = ctx.refs.get(item.tag) ?? [];
+    if (!(ONCE.has(item.tag) && list.length > 0)) list.push({ pageId: ctx.pageId, id });
+    ctx.refs.set(item.tag, list);
+  }
   return (
-    `<ofd:TextObject ID="${ctx.nextId++}" Boundary="${boundary}" Font="${ctx.fontId}" Size="${num(size)}">` +
+    `<ofd:TextObject ID="${id}" Boundary="${boundary}" Font="${ctx.fontId}" Size="${num(size)}">` +
     `<ofd:FillColor Value="${colour(item.color)}"/>` +
     `<ofd:TextCode X="${num(shift)}" Y="${num(size)}"${dx}>${escapeXml(text)}</ofd:TextCode></ofd:TextObject>\n`
   );
@@ -329,20 +321,29 @@ function attachmentFileName(fileName: string, index: number, taken: Set<string>)
   return unique;
 }
 
-function customTagXml(meta: FaceMeta): string {
-  const field = (name: string, value: string | null | undefined) => (value == null ? '' : `<${name}>${escapeXml(String(value))}</${name}>`);
-  return (
-    `${XML_DECL}<Invoice xmlns="${OFD_INVOICE_TAGS_NAMESPACE}">` +
-    field('Title', meta.title) +
-    field('InvoiceNumber', meta.number) +
-    field('IssueDate', meta.issueDate) +
-    `<Seller>${field('TaxID', meta.sellerTaxId)}${field('Name', meta.sellerName)}</Seller>` +
-    `<Buyer>${field('TaxID', meta.buyerTaxId)}${field('Name', meta.buyerName)}</Buyer>` +
-    field('TotalAmount', meta.totalAmount) +
-    field('TotalTax', meta.totalTax) +
-    field('TotalWithTax', meta.totalWithTax) +
-    `</Invoice>\n`
-  );
+/** Doc_0/Tags/CustomTag.xml: every field of SPEC section 9, each pointing at the TextObjects that show it. */
+function customTagXml(refs: Ctx['refs']): string {
+  const field = (tag: FaceTag) =>
+    `<ofd:${tag}>` + (refs.get(tag) ?? []).map((r) => `<ofd:ObjectRef PageRef="${r.pageId}">${r.id}</ofd:ObjectRef>`).join('') + `</ofd:${tag}>`;
+  let out = `${XML_DECL}<ofd:root${NS} version="1.0">`;
+  out += field('InvoiceNo') + field('IssueDate');
+  out += `<ofd:Buyer>${field('BuyerName')}${field('BuyerTaxID')}</ofd:Buyer>`;
+  out += `<ofd:Seller>${field('SellerName')}${field('SellerTaxID')}</ofd:Seller>`;
+  for (const tag of FACE_TAGS.slice(FACE_TAGS.indexOf('TaxExclusiveTotalAmount'))) out += field(tag);
+  return `${out}</ofd:root>\n`;
+}
+
+/** OFD.xml DocInfo/CustomDatas: the six facts real readers take from it (SPEC section 9), plain figures. */
+function customDatasXml(meta: FaceMeta): string {
+  const data: [string, string | null][] = [
+    ['发票号码', meta.number],
+    ['销售方纳税人识别号', meta.sellerTaxId],
+    ['购买方纳税人识别号', meta.buyerTaxId],
+    ['合计金额', meta.totalAmount],
+    ['合计税额', meta.totalTax],
+    ['开票日期', meta.issueDate],
+  ];
+  return `<ofd:CustomDatas>${data.map(([name, value]) => `<ofd:CustomData Name="${name}">${escapeXml(value ?? '')}</ofd:CustomData>`).join('')}</ofd:CustomDatas>`;
 }
 
 /**
@@ -374,7 +375,7 @@ export function paintOfd(face: FaceDocument, options: OfdOptions): Buffer {
   const enc = (s: string) => Buffer.from(s, 'utf8');
   // The package's parts in zip order: the entry parts first, filled in once MaxUnitID is known.
   const files: Record<string, Uint8Array> = { 'OFD.xml': new Uint8Array(0), [`${DOC}/Document.xml`]: new Uint8Array(0) };
-  const ctx: Ctx = { nextId: 1, fontId: 0 };
+  const ctx: Ctx = { nextId: 1, fontId: 0, pageId: null, refs: new Map() };
   const physicalBox = `0 0 ${num(face.width)} ${num(face.height)}`;
 
   // Resources: the RGB colour space every Value refers to by default, and the font.
@@ -407,15 +408,16 @@ export function paintOfd(face: FaceDocument, options: OfdOptions): Buffer {
   let pagesXml = '';
   face.pages.forEach((page, i) => {
     const pageId = ctx.nextId++;
+    ctx.pageId = pageId;
     files[`${DOC}/Pages/Page_${i}/Content.xml`] = enc(pageXml(ctx, page.content ?? [], physicalBox, templateId));
     pagesXml += `<ofd:Page ID="${pageId}" BaseLoc="Pages/Page_${i}/Content.xml"/>`;
   });
 
-  // Custom tags: the invoice's facts.
+  // Custom tags: the invoice index, pointing at the TextObjects of the pages.
   files[`${DOC}/Tags/CustomTags.xml`] = enc(
-    `${XML_DECL}<ofd:CustomTags${NS}><ofd:CustomTag NameSpace="${OFD_INVOICE_TAGS_NAMESPACE}"><ofd:FileLoc>CustomTag.xml</ofd:FileLoc></ofd:CustomTag></ofd:CustomTags>\n`,
+    `${XML_DECL}<ofd:CustomTags${NS}><ofd:CustomTag NameSpace="${OFD_NAMESPACE}"><ofd:FileLoc>CustomTag.xml</ofd:FileLoc></ofd:CustomTag></ofd:CustomTags>\n`,
   );
-  files[`${DOC}/Tags/CustomTag.xml`] = enc(customTagXml(face.meta));
+  files[`${DOC}/Tags/CustomTag.xml`] = enc(customTagXml(ctx.refs));
 
   // Attachments.
   const date = isoDate(options.creationDate);
@@ -455,6 +457,7 @@ export function paintOfd(face: FaceDocument, options: OfdOptions): Buffer {
       `<ofd:DocID>${escapeXml(options.docId)}</ofd:DocID>` +
       (face.meta.title ? `<ofd:Title>${escapeXml(face.meta.title)}</ofd:Title>` : '') +
       (date ? `<ofd:CreationDate>${date}</ofd:CreationDate>` : '') +
+      customDatasXml(face.meta) +
       `</ofd:DocInfo><ofd:DocRoot>${DOC}/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>\n`,
   );
 

@@ -14,9 +14,12 @@ import { paintPdf } from './pdf';
 export interface RenderTask {
   format: 'pdf' | 'ofd';
   view: InvoiceView;
-  /** The XML data file, attached to the OFD. */
-  xml?: string;
+  /** The signed XML data file, attached to the OFD. */
+  xml?: Uint8Array;
 }
+
+/** Where readers of real files look for the XML data file inside the OFD (Doc_0/Attachs/, SPEC section 9). */
+export const ORIGINAL_INVOICE_FILE = 'original_invoice.xml';
 
 export interface RenderResult {
   body: Uint8Array;
@@ -30,7 +33,7 @@ export async function paint(task: RenderTask): Promise<Uint8Array> {
   const font = faceFont();
   return paintOfd(layoutInvoice(view), {
     font: { fontName: font.postscriptName, familyName: font.familyName, file: null },
-    attachments: [{ id: 'xml_data', name: '电子发票数据文件', fileName: `${view.number}.xml`, format: 'xml', data: Buffer.from(task.xml ?? '', 'utf8') }],
+    attachments: [{ id: 'xml_data', name: '电子发票数据文件', fileName: ORIGINAL_INVOICE_FILE, format: 'xml', data: Buffer.from(task.xml ?? new Uint8Array()) }],
     creationDate: view.issuedAt.slice(0, 10),
     docId: createHash('md5').update(view.number).digest('hex'),
   });

@@ -1,15 +1,21 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Piscina } from 'piscina';
-import type { Principal } from '../common/principal';
 import { ProblemException } from '../common/problem';
 import { AppConfig } from '../config/config';
+import type { RenderResult, RenderTask } from './render.worker';
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import type { Principal } from '../common/principal';
+import { Clock } from '../common/clock';
+import { isDuplicate } from '../database/db-errors';
+import { Db } from '../database/db.service';
 import type { InvoiceView } from '../invoices/invoice.view';
 import { InvoicesService } from '../invoices/invoices.service';
 import { TaxpayersService } from '../taxpayers/taxpayers.service';
-import type { RenderResult, RenderTask } from './render.worker';
+import { InvoiceSignedXmlEntity, SIGNED_XML_CHUNK } from './signing.entities';
+import { SigningKeysService } from './signing-keys.service';
 import { invoiceXml } from './xml';
+import { signXml } from './xml-signature';
 
 export type Format = 'xml' | 'pdf' | 'ofd';
 
@@ -18,6 +24,8 @@ export const MEDIA_TYPES: Record<Format, string> = {
   pdf: 'application/pdf',
   ofd: 'application/ofd',
 };
+
+export { ORIGINAL_INVOICE_FILE } from './render.worker';
 
 export interface Rendered {
   body: Buffer;
@@ -68,7 +76,12 @@ export class PrincipalGate {
 /**
  * The three renderings of an invoice (SPEC section 7): the XML data file (the legally complete
  * record) and the face as PDF and OFD, both painted from one layout. The OFD carries the XML
- * as an attachment.
+ * as an attachment (Doc_0/Attachs/original_invoice.xml).
+ *
+ * The XML is signed by the platform's current SM2 key (SPEC section 8) once, when it is first
+ * rendered (never on the issuing request's path), and stored by invoice number: every later
+ * download, the OFD's attachment and the zip export return those bytes. Two first renders at
+ * once both sign; the table's primary key keeps the first, and the other answers the stored file.
  *
  * Faces are painted in a pool of worker threads (render.worker.ts; RENDER_THREADS), never on the
  * event loop that answers requests: a 2,000-line PDF costs seconds of CPU (issue 11 item 10). A
@@ -86,11 +99,13 @@ export class RenderingService implements OnModuleDestroy {
   constructor(
     private readonly invoices: InvoicesService,
     private readonly taxpayers: TaxpayersService,
+    private readonly keys: SigningKeysService,
+    private readonly db: Db,
+    private readonly clock: Clock,
     private readonly config: AppConfig,
   ) {
     this.gate = new PrincipalGate(config.renderPerPrincipal, config.renderQueuePerPrincipal);
   }
-
   private workers(): Piscina<RenderTask, RenderResult> {
     if (this.pool) return this.pool;
     const fromTs = __filename.endsWith('.ts');
@@ -125,13 +140,40 @@ export class RenderingService implements OnModuleDestroy {
     await pool?.destroy();
   }
 
-  async xml(view: InvoiceView): Promise<string> {
+  /** The invoice's signed XML data file: stored bytes, or signed and stored now (first render). */
+  async xml(view: InvoiceView): Promise<Buffer> {
+    const stored = await this.storedXml(view.number);
+    if (stored) return stored;
     const seller = await this.taxpayers.find(view.seller.taxId);
-    return invoiceXml(view, {
+    const key = await this.keys.current();
+    const signedAt = this.clock.now();
+    const unsigned = invoiceXml(view, {
       sellerProvince: view.number.slice(2, 4),
       sellerTaxpayerType: seller?.taxpayerType ?? 'general',
       redConfirmationNumber: (view as InvoiceView & { redConfirmationNumber?: string | null }).redConfirmationNumber ?? null,
+      signature: { keyId: key.keyId, time: signedAt },
     });
+    const xml = Buffer.from(signXml(unsigned, key.privateKeyHex), 'utf8');
+    try {
+      const chunks: InvoiceSignedXmlEntity[] = [];
+      for (let i = 0; i * SIGNED_XML_CHUNK < xml.length; i++) {
+        chunks.push({ invoiceNumber: view.number, chunkNo: i, keyId: key.keyId, signedAt, data: xml.subarray(i * SIGNED_XML_CHUNK, (i + 1) * SIGNED_XML_CHUNK) });
+      }
+      await this.db.transaction(async (em) => {
+        for (const chunk of chunks) await em.insert(InvoiceSignedXmlEntity, chunk);
+      });
+      return xml;
+    } catch (e) {
+      if (!isDuplicate(e)) throw e;
+      const winner = await this.storedXml(view.number);
+      if (!winner) throw e;
+      return winner;
+    }
+  }
+
+  private async storedXml(number: string): Promise<Buffer | null> {
+    const rows = await this.db.dataSource.manager.find(InvoiceSignedXmlEntity, { where: { invoiceNumber: number }, order: { chunkNo: 'ASC' } });
+    return rows.length ? Buffer.concat(rows.map((r) => Buffer.from(r.data))) : null;
   }
 
   pdf(view: InvoiceView): Promise<Buffer> {
@@ -143,7 +185,7 @@ export class RenderingService implements OnModuleDestroy {
    * cmap, and OFD text is Unicode, so a reader could not map it to glyphs (embedding would need
    * per-text glyph indices, OFD's CGTransform). Readers use Noto Sans SC or substitute a CJK font.
    */
-  ofd(view: InvoiceView, xml: string): Promise<Buffer> {
+  ofd(view: InvoiceView, xml: Buffer): Promise<Buffer> {
     return this.paint({ format: 'ofd', view, xml });
   }
 
@@ -158,7 +200,7 @@ export class RenderingService implements OnModuleDestroy {
     const filename = `${view.number}.${format}`;
     if (format === 'pdf') return { body: await this.pdf(view), type: MEDIA_TYPES.pdf, filename };
     const xml = await this.xml(view);
-    if (format === 'xml') return { body: Buffer.from(xml, 'utf8'), type: `${MEDIA_TYPES.xml}; charset=utf-8`, filename };
+    if (format === 'xml') return { body: xml, type: `${MEDIA_TYPES.xml}; charset=utf-8`, filename };
     return { body: await this.ofd(view, xml), type: MEDIA_TYPES.ofd, filename };
   }
 }

@@ -13,14 +13,15 @@
  *         InIssuType              LabelCode Y 蓝字发票 / N 红字发票
  *         EInvoiceType            LabelCode 01 电子发票
  *         GeneralOrSpecialVAT     LabelCode 01 增值税专用发票 ('special') / 02 普通发票 ('ordinary')
- *         TaxpayerType            the seller's: LabelCode 01 一般纳税人 / 02 小规模纳税人
+ *         TaxpayerType            the seller's: LabelCode 1 一般纳税人 / 2 小规模纳税人 (one digit, as real files write it)
  *       UndefinedLabel            Label{LabelType, LabelCode, LabelName}*, possibly none:
  *                                   特定业务标签 <code> <name>   a specific business (03 建筑服务, ...)
  *                                   发票载体标签 02 纸质发票        an invoice issued on paper
  *                                   自然人标签 Y 开票给自然人        a buyer without tax id
  *     EInvoiceData
  *       SellerInformation         SellerIdNum, SellerName, SellerAddr, SellerTelNum, SellerBankName, SellerBankAccNum
- *       BuyerInformation          BuyerIdNum (empty for a natural person), BuyerName, BuyerAddr, BuyerTelNum, BuyerBankName, BuyerBankAccNum
+ *       BuyerInformation          BuyerIdNum (empty for a natural person), BuyerName, BuyerAddr, BuyerTelNum, BuyerBankName, BuyerBankAccNum,
+ *                                 BuyerHandlingName (经办人, the buyer's optional handlingName; empty when none)
  *       BasicInformation          TotalAmWithoutTax, TotalTaxAm, TotalTax-includedAmount,
  *                                 TotalTax-includedAmountInChinese, Drawer, RequestTime (yyyy-MM-dd HH:mm:ss, Beijing)
  *       IssuItemInformation*      one per line, in line order: ItemName (*简称*名称), SpecMod, MeaUnits, Quantity,
@@ -53,16 +54,21 @@
  *                                 DifferentialTaxationType (01 全额开票 / 02 差额开票), DifferentialTaxationTypeName,
  *                                 DeductionAmount (扣除额; negative on a red invoice), DeductionVoucher*{VoucherType,
  *                                 VoucherNumber, VoucherDate (yyyy-MM-dd), VoucherAmount} (the blue's vouchers; none on a red)
- *         RedEInvoice             a red invoice: OriginalInvoiceNumber (the blue number), RedConfirmationNumber (the slip's)
+ *         RedEInvoice             a red invoice: OriginalInvoiceCode (the blue invoice's 20-digit number),
+ *                                 CreditNoteNumber (the slip's number): the odd names of real files
  *       AdditionalInformation     Remark (备注, verbatim), Additional{Information, InformationValue}*:
  *                                   购买方邮箱 <e-mail>   when the buyer has an e-mail address
- *     SellerAuthentication        AuthenticationMethods: AUTHENTICATION_METHOD ("2", the value real files carry; the
+ *     SellerAuthentication        AuthenticationMethods: AUTHENTICATION_METHOD ("02", two digits as real files carry it; the
  *                                 platform publishes no code list - here it records that the seller was authenticated
  *                                 by the platform's own login before issuing)
  *     TaxSupervisionInfo          InvoiceNumber, IssueTime (yyyy-MM-dd, Beijing), TaxBureauCode ("1" + province +
  *                                 "00000000"), TaxBureauName (国家税务总局…税务局)
- *
- * No TaxBureauSignature (optional, SPEC section 8).
+ *     TaxBureauSignature          when the context carries a signature (every file the service hands out does):
+ *                                 Reference URI="/Einvoice/Header|..." (SIGNATURE_REFERENCE_URI, spelled as real files
+ *                                 spell it), SignatureAlgorithm 1.2.156.10197.1.501 (SM2 with SM3), SignatureFormat
+ *                                 DETACH, SignatureTime (yyyy-MM-dd HH:mm:ss, Beijing), SignatureValue (written EMPTY
+ *                                 here: xml-signature.ts signs the document and fills it in), KeyInfo (the keyId of
+ *                                 the platform key that signs, see GET /v1/platform/signing-keys)
  *
  * Values: money exactly as the view prints it ("10000.00", "-1300.00" on a red invoice), the capital
  * words as the view has them (（负数）… on a red invoice), quantities and unit prices as stored.
@@ -73,11 +79,13 @@
  * concatenation rather than through xmlbuilder2's object API: the element names are fixed
  * here, so only text needs escaping, and xmlbuilder2 (4.0.3) writes a carriage return raw (a
  * parser then reads it back as a line feed) and writes characters XML 1.0 forbids unless asked
- * to throw. Every piece of text goes through `xmlText`: characters illegal in XML 1.0 are
- * removed (`sanitizeXmlText`), then & < > are escaped as entities and CR as &#xD; so that it
- * round-trips. The tests parse the output with xmlbuilder2 and xmllint.
+ * to throw. Every piece of text goes through the codebase's one escaper, `escapeXml`
+ * (src/common/xml-text.ts): characters illegal in XML 1.0 are removed, & < > " ' are escaped as
+ * entities and tab, LF, CR as character references, so that it round-trips. The tests parse the
+ * output with xmlbuilder2 and xmllint.
  */
 import { formatMoney, parseMoney } from '../common/money';
+import { escapeXml } from '../common/xml-text';
 import { formatCstDate, formatCstDateTime, parseIsoInstant } from '../common/time';
 import type { InvoiceView } from '../invoices/invoice.view';
 import { SPECIFIC_BUSINESS_NAMES, type SpecificBusiness } from '../invoices/specific-business';
@@ -91,39 +99,27 @@ export interface XmlContext {
   sellerTaxpayerType: 'general' | 'small_scale';
   /** The slip's number for a red invoice. */
   redConfirmationNumber: string | null;
+  /**
+   * The platform's signature block to write (TaxBureauSignature, with an empty SignatureValue that
+   * signXml fills in); absent: no TaxBureauSignature (an unsigned draft, used by tests).
+   */
+  signature?: { keyId: string; time: Date } | null;
 }
 
 export const XML_VERSION = '0.32';
-export const AUTHENTICATION_METHOD = '2';
+export const AUTHENTICATION_METHOD = '02';
+/** TaxBureauSignature/Reference@URI, verbatim as real files carry it (SPEC section 8). */
+export const SIGNATURE_REFERENCE_URI =
+  '/Einvoice/Header|/Einvoice/EinvoiceData|/Einvoice/SellerAuthentication|/Einvoice/TaxSupervisionInfo|/Einvoice/TaxBureauSignature/SignatureTime';
+/** SM2 with SM3 (GM/T 0006). */
+export const SIGNATURE_ALGORITHM = '1.2.156.10197.1.501';
 
-const TAXPAYER_TYPES = { general: ['01', '一般纳税人'], small_scale: ['02', '小规模纳税人'] } as const;
+const TAXPAYER_TYPES = { general: ['1', '一般纳税人'], small_scale: ['2', '小规模纳税人'] } as const;
 const VAT_KINDS = { special: ['01', '增值税专用发票'], ordinary: ['02', '普通发票'] } as const;
-
-/**
- * Characters XML 1.0 does not allow (its `Char` production): C0 controls other than tab, LF
- * and CR; U+FFFE and U+FFFF; and UTF-16 surrogates that are not part of a pair.
- */
-const ILLEGAL_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-const ILLEGAL_XML_CHAR = new RegExp(ILLEGAL_XML_CHARS.source); // not global: no lastIndex state
-
-/** Removes the characters XML 1.0 cannot carry; everything else is kept as is. */
-export function sanitizeXmlText(value: string): string {
-  return ILLEGAL_XML_CHAR.test(value) ? value.replace(ILLEGAL_XML_CHARS, '') : value;
-}
-
-const NEEDS_ESCAPE = /[&<>\r]/;
-const ESCAPES = /[&<>\r]/g;
-const ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#xD;' };
-
-/** Character data for element content: sanitized, then & < > and CR escaped. */
-export function xmlText(value: string): string {
-  const clean = sanitizeXmlText(value);
-  return NEEDS_ESCAPE.test(clean) ? clean.replace(ESCAPES, (c) => ENTITY[c]) : clean;
-}
 
 /** `<name>text</name>`; an absent value gives the empty `<name></name>`. Names are ours, never a client's. */
 function el(name: string, value: string | null | undefined): string {
-  return value ? `<${name}>${xmlText(value)}</${name}>` : `<${name}></${name}>`;
+  return value ? `<${name}>${escapeXml(value)}</${name}>` : `<${name}></${name}>`;
 }
 
 function label(tag: string, code: string, name: string): string {
@@ -135,7 +131,7 @@ function undefinedLabel(type: string, code: string, name: string): string {
 }
 
 /** SellerInformation / BuyerInformation: the same six fields under the party's prefix. */
-function partyXml(prefix: 'Seller' | 'Buyer', p: { taxId: string | null; name: string; address: string; phone: string; bankName: string; bankAccount: string }): string {
+function partyXml(prefix: 'Seller' | 'Buyer', p: { taxId: string | null; name: string; address: string; phone: string; bankName: string; bankAccount: string; handlingName?: string | null }): string {
   return (
     `<${prefix}Information>` +
     el(`${prefix}IdNum`, p.taxId) +
@@ -144,6 +140,7 @@ function partyXml(prefix: 'Seller' | 'Buyer', p: { taxId: string | null; name: s
     el(`${prefix}TelNum`, p.phone) +
     el(`${prefix}BankName`, p.bankName) +
     el(`${prefix}BankAccNum`, p.bankAccount) +
+    (prefix === 'Buyer' ? el('BuyerHandlingName', p.handlingName) : '') +
     `</${prefix}Information>`
   );
 }
@@ -246,6 +243,20 @@ function lineXml(line: LineView): string {
   );
 }
 
+/** TaxBureauSignature with an empty SignatureValue (the signed bytes are exactly this document's). */
+function signatureXml(signature: { keyId: string; time: Date }): string {
+  return (
+    '<TaxBureauSignature>' +
+    `<Reference URI="${escapeXml(SIGNATURE_REFERENCE_URI)}"></Reference>` +
+    el('SignatureAlgorithm', SIGNATURE_ALGORITHM) +
+    el('SignatureFormat', 'DETACH') +
+    el('SignatureTime', formatCstDateTime(signature.time)) +
+    '<SignatureValue></SignatureValue>' +
+    el('KeyInfo', signature.keyId) +
+    '</TaxBureauSignature>'
+  );
+}
+
 /** The invoice's XML data file (SPEC section 8), as a UTF-8 document string. */
 export function invoiceXml(invoice: InvoiceView, context: XmlContext): string {
   const issuedAt = parseIsoInstant(invoice.issuedAt);
@@ -306,7 +317,7 @@ export function invoiceXml(invoice: InvoiceView, context: XmlContext): string {
     out += '</DifferentialTaxation>';
   }
   if (red) {
-    out += '<RedEInvoice>' + el('OriginalInvoiceNumber', invoice.blueInvoiceNumber) + el('RedConfirmationNumber', context.redConfirmationNumber) + '</RedEInvoice>';
+    out += '<RedEInvoice>' + el('OriginalInvoiceCode', invoice.blueInvoiceNumber) + el('CreditNoteNumber', context.redConfirmationNumber) + '</RedEInvoice>';
   }
   out += '</SpecificInformation>';
 
@@ -326,6 +337,7 @@ export function invoiceXml(invoice: InvoiceView, context: XmlContext): string {
     el('TaxBureauCode', bureau.code) +
     el('TaxBureauName', bureau.name) +
     '</TaxSupervisionInfo>' +
+    (context.signature ? signatureXml(context.signature) : '') +
     '</EInvoice>'
   );
 }

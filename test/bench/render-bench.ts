@@ -10,6 +10,7 @@ import { faceFont } from '../../src/rendering/font';
 import { paintOfd } from '../../src/rendering/ofd';
 import { paintPdf } from '../../src/rendering/pdf';
 import { invoiceXml } from '../../src/rendering/xml';
+import { generateSm2KeyPair, signXml } from '../../src/rendering/xml-signature';
 
 const ITEMS = ['笔记本电脑', '显示器', '机械键盘', '无线鼠标', '扩展坞'];
 
@@ -23,7 +24,7 @@ export function sampleInvoice(lines = 5): InvoiceView {
   return {
     number: '26222000000000000001', type: 'special', medium: 'electronic', color: 'blue', status: 'issued', issuedAt: '2026-11-20T09:00:00+08:00',
     seller: { taxId: '91220100MA10280014', name: '吉林某某科技有限公司', address: '长春市南关区人民大街1号', phone: '0431-88888888', bankName: '中国工商银行长春分行', bankAccount: '4200000000000000000' },
-    buyer: { taxId: '91410100MA1028002G', name: '河南某某贸易有限公司', address: '郑州市金水区花园路1号', phone: '0371-66666666', bankName: '中国银行郑州分行', bankAccount: '6200000000000000001', email: null },
+    buyer: { taxId: '91410100MA1028002G', name: '河南某某贸易有限公司', address: '郑州市金水区花园路1号', phone: '0371-66666666', bankName: '中国银行郑州分行', bankAccount: '6200000000000000001', email: null, handlingName: null },
     priceIncludesTax: false, lines: l, totalAmount: `${lines * 10000}.00`, totalTax: `${lines * 1300}.00`, totalWithTax: `${lines * 11300}.00`,
     totalWithTaxInWords: amountInWords(total), remarks: '合同号 HT-2026-1120', drawer: '张三', specificBusiness: null, differentialTaxation: null, usage: null,
     accountingEntry: 'not_entered', voidedAt: null, blueInvoiceNumber: null, redConfirmationId: null, redConfirmations: [], redInvoices: [],
@@ -60,8 +61,13 @@ export async function renderBench(): Promise<void> {
   const o = await median(200, ofd);
   const p = await median(100, pdf);
   const size = (await pdf()).length;
+  // The platform's SM2 signature (issue 13): once per invoice, at its first render, not when issuing.
+  const key = generateSm2KeyPair();
+  const unsigned = invoiceXml(view, { ...context, signature: { keyId: 'sm2-bench', time: new Date() } });
+  const sign = await median(200, () => signXml(unsigned, key.privateKeyHex));
   console.log('\nrendering, median per invoice of 5 lines (budget)');
   console.log(`  XML  ${x.toFixed(3).padStart(8)} ms   (< 1 ms)`);
+  console.log(`  SM2  ${sign.toFixed(3).padStart(8)} ms   signing the XML (sm-crypto-v2), once per invoice at its first render`);
   console.log(`  OFD  ${o.toFixed(3).padStart(8)} ms   (< 5 ms)   ${ofd().length} bytes`);
   console.log(`  PDF  ${p.toFixed(3).padStart(8)} ms   (< 20 ms)  ${size} bytes (< 100 KB)`);
 }

@@ -221,6 +221,9 @@ const ROWS: Row[] = [
   row('GET', '/v1/system/clock',                [401, OK,   403,    403,    403, 403, 403, 403, 403]),
   // The time it already shows: allowed, and changes nothing.
   row('PUT', '/v1/system/clock',                [401, OK,   403,    403,    403, 403, 403, 403, 403], { body: () => ({ now: T0 }) }),
+  // ------------------------------------------------------------ the platform's signing keys (issue 13)
+  row('GET', '/v1/platform/signing-keys',       [OK,  OK,   OK,     OK,     OK,  OK,  OK,  OK,  OK]),
+  row('POST', '/v1/platform/signing-keys/rotate', [401, OK, 403,    403,    403, 403, 403, 403, 403]),
 ];
 
 const LOGIN = { username: 'matrix.login', password: 'correct horse battery staple' };
@@ -379,7 +382,7 @@ describe('access matrix: every route x every principal x own / other taxpayer (i
   describe('the table', () => {
     it('only the public routes of API.md answer without a token', () => {
       expect(PUBLIC.map((r) => `${r.method} ${r.path}`).sort()).toEqual(
-        ['GET /docs', 'GET /docs-json', 'GET /health', 'GET /health/ready', 'POST /v1/auth/sessions', 'POST /v1/verifications'].sort(),
+        ['GET /docs', 'GET /docs-json', 'GET /health', 'GET /health/ready', 'GET /v1/platform/signing-keys', 'POST /v1/auth/sessions', 'POST /v1/verifications'].sort(),
       );
     });
 

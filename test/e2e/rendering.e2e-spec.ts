@@ -63,7 +63,7 @@ describe('renderings: XML, PDF and OFD agree', () => {
         expect(xml).toContain('<TaxBureauCode>14400000000</TaxBureauCode>');
         expect(xml).toContain(`<LabelCode>${which === 'blue' ? 'Y' : 'N'}</LabelCode>`);
         if (which === 'blue') expect(xml).toContain('&lt;&amp;&gt;');
-        if (which === 'red') expect(xml).toContain(`<OriginalInvoiceNumber>${blue.number}</OriginalInvoiceNumber>`);
+        if (which === 'red') expect(xml).toContain(`<OriginalInvoiceCode>${blue.number}</OriginalInvoiceCode>`);
       });
 
       it('PDF: pdftotext finds the number, the date, both tax ids, every line amount and the words', async () => {
@@ -83,7 +83,7 @@ describe('renderings: XML, PDF and OFD agree', () => {
         const ofd = binary(res);
         const parts = unzipSync(new Uint8Array(ofd));
         expect(Object.keys(parts)).toEqual(expect.arrayContaining(['OFD.xml']));
-        const attached = Object.entries(parts).find(([name]) => name.endsWith(`${inv().number}.xml`));
+        const attached = Object.entries(parts).find(([name]) => name === 'Doc_0/Attachs/original_invoice.xml'); // SPEC section 9
         expect(attached).toBeDefined();
         const xml = await fetch(seller.token, `/v1/invoices/${inv().number}/xml`).expect(200);
         expect(Buffer.from(attached![1]).equals(binary(xml))).toBe(true);

@@ -70,6 +70,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
     EINVOICE_CLOCK: 'manual',
     LOG_LEVEL: 'error',
     BCRYPT_COST: '4',
+    SIGNING_KEY_SECRET: 'test-signing-key-secret-0123456789abcdef',
     ...env,
   });
   const app = await createApp(config);

@@ -9,6 +9,10 @@ describe('configuration', () => {
     expect(config.clockMode).toBe('system');
     expect(config.logLevel).toBe('info');
     expect(config.bootstrapAdminToken).toBeNull();
+    // The platform's signing keys are sealed with a secret from this file unless SIGNING_KEY_SECRET is set.
+    expect(config.signingKeySecret).toBeNull();
+    expect(config.signingKeySecretFile).toBe(path.resolve('./data/signing-key.secret'));
+    expect(loadConfig({ SIGNING_KEY_SECRET: 's'.repeat(32) }).signingKeySecret).toBe('s'.repeat(32));
   });
 
   it.each([
@@ -33,6 +37,7 @@ describe('configuration', () => {
     [{ BCRYPT_COST: '3' }, /BCRYPT_COST/],
     [{ ISSUE_LANES: '0' }, /ISSUE_LANES must be a whole number from 1 to 64/],
     [{ ISSUE_QUEUE_LIMIT: 'many' }, /ISSUE_QUEUE_LIMIT must be a whole number/],
+    [{ SIGNING_KEY_SECRET: 'too-short' }, /SIGNING_KEY_SECRET must be 32 to 512 characters/],
   ])('rejects %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { strFromU8, unzipSync } from 'fflate';
 import { FaceDocument, FaceItem, FaceText, Rgb } from '../../src/rendering/face-model';
-import { escapeXml, OFD_INVOICE_TAGS_NAMESPACE, OfdOptions, paintOfd } from '../../src/rendering/ofd';
+import { escapeXml } from '../../src/common/xml-text';
+import { OfdOptions, paintOfd } from '../../src/rendering/ofd';
 
 // The checker shared with CI (an implementation independent of ours: xmllint + the standard's XSDs).
 const CHECKER = path.resolve(__dirname, '../../../shared/tools/ofd-check');
@@ -63,8 +64,8 @@ function faceDocument(): FaceDocument {
         template: template(),
         content: [
           { kind: 'qr', x: 5, y: 5, size: 20, modules: qrMatrix(21) },
-          text('发票号码：23442000000012345678', 150, 12),
-          text('*计算机*笔记本电脑', 12, 66),
+          { ...text('23442000000012345678', 150, 12), tag: 'InvoiceNo' },
+          { ...text('*计算机*笔记本电脑', 12, 66), tag: 'Item' },
           text('壹万壹仟叁佰圆整', 50, 120),
           text('¥11300.00', 150, 120),
           text(HOSTILE, 12, 72),
@@ -75,12 +76,12 @@ function faceDocument(): FaceDocument {
       },
       {
         template: template(),
-        content: [text('第2页/共2页', 100, 135), text('*计算机*鼠标', 12, 66), { kind: 'line', x1: 5, y1: 90, x2: 205, y2: 90, width: 0.2, color: BROWN }],
+        content: [text('第2页/共2页', 100, 135), { ...text('23442000000012345678', 150, 12), tag: 'InvoiceNo' }, { ...text('*计算机*鼠标', 12, 66), tag: 'Item' }, { kind: 'line', x1: 5, y1: 90, x2: 205, y2: 90, width: 0.2, color: BROWN }],
       },
     ],
     meta: {
       number: '23442000000012345678',
-      issueDate: '2023-07-20',
+      issueDate: '2023年07月20日',
       sellerTaxId: '91440300MA5XXXXX1X',
       sellerName: '深圳市某某科技有限公司 & <Partners>',
       buyerTaxId: null,
@@ -225,14 +226,32 @@ describe('paintOfd', () => {
       for (const m of Object.values(p).join('').matchAll(/<ofd:TextObject [^>]*Font="(\d+)"/g)) expect(m[1]).toBe(fontId);
     });
 
-    it('indexes number, date, parties and totals in the custom tags', () => {
-      expect(p['Doc_0/Tags/CustomTags.xml']).toContain(`<ofd:CustomTag NameSpace="${OFD_INVOICE_TAGS_NAMESPACE}"><ofd:FileLoc>CustomTag.xml</ofd:FileLoc></ofd:CustomTag>`);
+    // SPEC section 9: CustomTags.xml -> CustomTag.xml (<ofd:root>), ObjectRefs to the TextObjects that show each value.
+    it('indexes the tagged texts in CustomTag.xml by page and TextObject ID, once for header fields and per line for line fields', () => {
+      expect(p['Doc_0/Tags/CustomTags.xml']).toContain('<ofd:CustomTag NameSpace="http://www.ofdspec.org/2016"><ofd:FileLoc>CustomTag.xml</ofd:FileLoc></ofd:CustomTag>');
       const tags = p['Doc_0/Tags/CustomTag.xml'];
-      expect(tags).toContain('<InvoiceNumber>23442000000012345678</InvoiceNumber>');
-      expect(tags).toContain('<IssueDate>2023-07-20</IssueDate>');
-      expect(tags).toContain('<Seller><TaxID>91440300MA5XXXXX1X</TaxID><Name>深圳市某某科技有限公司 &amp; &lt;Partners&gt;</Name></Seller>');
-      expect(tags).toContain('<Buyer><Name>张三</Name></Buyer>');
-      expect(tags).toContain('<TotalAmount>10000.00</TotalAmount><TotalTax>1300.00</TotalTax><TotalWithTax>11300.00</TotalWithTax>');
+      expect(tags).toContain('<ofd:root xmlns:ofd="http://www.ofdspec.org/2016" version="1.0">');
+      const doc = p['Doc_0/Document.xml'];
+      const pageIds = [...doc.matchAll(/<ofd:Page ID="(\d+)" BaseLoc="Pages\/Page_(\d)\/Content\.xml"\/>/g)].map((m) => m[1]);
+      const objectId = (page: number, s: string) => new RegExp(`<ofd:TextObject ID="(\\d+)"[^>]*>(?:(?!</ofd:TextObject>).)*>${s.replace(/[*]/g, '\\*')}</ofd:TextCode>`).exec(p[`Doc_0/Pages/Page_${page}/Content.xml`])![1];
+      // The number is on both pages: the index names the first page's only.
+      expect(tags).toContain(`<ofd:InvoiceNo><ofd:ObjectRef PageRef="${pageIds[0]}">${objectId(0, '23442000000012345678')}</ofd:ObjectRef></ofd:InvoiceNo>`);
+      expect(tags).toContain(
+        `<ofd:Item><ofd:ObjectRef PageRef="${pageIds[0]}">${objectId(0, '*计算机*笔记本电脑')}</ofd:ObjectRef><ofd:ObjectRef PageRef="${pageIds[1]}">${objectId(1, '*计算机*鼠标')}</ofd:ObjectRef></ofd:Item>`,
+      );
+      // Every field of SPEC section 9 is there, in order, even when the face shows nothing for it.
+      expect([...tags.matchAll(/<ofd:(\w+)>/g)].map((m) => m[1])).toEqual([
+        'InvoiceNo', 'IssueDate', 'Buyer', 'BuyerName', 'BuyerTaxID', 'Seller', 'SellerName', 'SellerTaxID', 'TaxExclusiveTotalAmount', 'TaxTotalAmount',
+        'TaxInclusiveTotalAmount', 'InvoiceClerk', 'Item', 'TaxScheme', 'Amount', 'TaxAmount', 'Price', 'Quantity', 'Note',
+      ]);
+    });
+
+    it('carries the six CustomData of SPEC section 9 in OFD.xml DocInfo', () => {
+      expect(p['OFD.xml']).toContain(
+        '<ofd:CustomDatas><ofd:CustomData Name="发票号码">23442000000012345678</ofd:CustomData><ofd:CustomData Name="销售方纳税人识别号">91440300MA5XXXXX1X</ofd:CustomData>' +
+          '<ofd:CustomData Name="购买方纳税人识别号"></ofd:CustomData><ofd:CustomData Name="合计金额">10000.00</ofd:CustomData><ofd:CustomData Name="合计税额">1300.00</ofd:CustomData>' +
+          '<ofd:CustomData Name="开票日期">2023年07月20日</ofd:CustomData></ofd:CustomDatas>',
+      );
     });
   });
 

@@ -3,7 +3,9 @@ import { create } from 'xmlbuilder2';
 import { formatMoney, parseMoney } from '../../src/common/money';
 import { amountInWords } from '../../src/invoices/amount-words';
 import type { InvoiceView } from '../../src/invoices/invoice.view';
-import { invoiceXml, sanitizeXmlText, type XmlContext, xmlText } from '../../src/rendering/xml';
+import { escapeXml } from '../../src/common/xml-text';
+import { invoiceXml, SIGNATURE_REFERENCE_URI, type XmlContext } from '../../src/rendering/xml';
+import { generateSm2KeyPair, signXml, verifyXml } from '../../src/rendering/xml-signature';
 
 /*
  * SPEC section 8, "The XML data file":
@@ -19,19 +21,23 @@ import { invoiceXml, sanitizeXmlText, type XmlContext, xmlText } from '../../src
  *     UndefinedLabel: Label{LabelType, LabelCode, LabelName}*
  *   EInvoiceData
  *     SellerInformation: SellerIdNum, SellerName, SellerAddr, SellerTelNum, SellerBankName, SellerBankAccNum
- *     BuyerInformation:  BuyerIdNum,  BuyerName,  BuyerAddr,  BuyerTelNum,  BuyerBankName,  BuyerBankAccNum
+ *     BuyerInformation:  BuyerIdNum,  BuyerName,  BuyerAddr,  BuyerTelNum,  BuyerBankName,  BuyerBankAccNum,
+ *       BuyerHandlingName (经办人, empty when none)
  *     BasicInformation: TotalAmWithoutTax, TotalTaxAm, TotalTax-includedAmount,
  *       TotalTax-includedAmountInChinese, Drawer, RequestTime (yyyy-MM-dd HH:mm:ss)
  *     IssuItemInformation (one per line): ItemName, SpecMod, MeaUnits, Quantity, UnPrice, Amount,
  *       TaxRate (decimal, e.g. 0.13), ComTaxAm, TotaltaxIncludedAmount, TaxClassificationCode
- *     SpecificInformation (specific-business fields; for a red invoice:
- *       RedEInvoice{OriginalInvoiceNumber, RedConfirmationNumber} or the platform's equivalent)
+ *     SpecificInformation (specific-business fields; for a red invoice: RedEInvoice{OriginalInvoiceCode
+ *       = the blue invoice's 20-digit number, CreditNoteNumber = the slip's number})
  *     AdditionalInformation: Remark, Additional{Information, InformationValue}*
  *   SellerAuthentication: AuthenticationMethods
  *   TaxSupervisionInfo: InvoiceNumber, IssueTime (yyyy-MM-dd), TaxBureauCode (e.g. 14400000000
  *     for Guangdong: "1" + province + "00000000"), TaxBureauName (e.g. 国家税务总局广东省税务局)
- *   TaxBureauSignature (SM2 over SM3 on the real platform; optional here)
+ *   TaxBureauSignature: Reference URI="/Einvoice/Header|...", SignatureAlgorithm 1.2.156.10197.1.501,
+ *     SignatureFormat DETACH, SignatureTime (yyyy-MM-dd HH:mm:ss), SignatureValue, KeyInfo
  * ```
+ * Codes as real files write them: TaxpayerType LabelCode `1` 一般纳税人, `2` 小规模纳税人;
+ * AuthenticationMethods two digits (`02`).
  * Red invoices carry negative amounts and the capital words start with （负数）.
  */
 
@@ -81,6 +87,7 @@ const PARTIES_AND_BASIC = [
   'EInvoice/EInvoiceData/BuyerInformation/BuyerTelNum',
   'EInvoice/EInvoiceData/BuyerInformation/BuyerBankName',
   'EInvoice/EInvoiceData/BuyerInformation/BuyerBankAccNum',
+  'EInvoice/EInvoiceData/BuyerInformation/BuyerHandlingName',
   'EInvoice/EInvoiceData/BasicInformation',
   'EInvoice/EInvoiceData/BasicInformation/TotalAmWithoutTax',
   'EInvoice/EInvoiceData/BasicInformation/TotalTaxAm',
@@ -114,7 +121,8 @@ const LEASE = [
   `${SPECIFIC}/RealEstateLease`,
   ...['PropertyCertificateNumber', 'PropertyAddress', 'LeaseStart', 'LeaseEnd', 'CrossCityFlag', 'AreaUnit'].map((n) => `${SPECIFIC}/RealEstateLease/${n}`),
 ];
-const RED = [`${SPECIFIC}/RedEInvoice`, `${SPECIFIC}/RedEInvoice/OriginalInvoiceNumber`, `${SPECIFIC}/RedEInvoice/RedConfirmationNumber`];
+const RED = [`${SPECIFIC}/RedEInvoice`, `${SPECIFIC}/RedEInvoice/OriginalInvoiceCode`, `${SPECIFIC}/RedEInvoice/CreditNoteNumber`];
+const SIGNATURE = ['EInvoice/TaxBureauSignature', ...['Reference', 'SignatureAlgorithm', 'SignatureFormat', 'SignatureTime', 'SignatureValue', 'KeyInfo'].map((n) => `EInvoice/TaxBureauSignature/${n}`)];
 const ADDITIONAL_START = ['EInvoice/EInvoiceData/AdditionalInformation', 'EInvoice/EInvoiceData/AdditionalInformation/Remark'];
 const ADDITIONAL = [
   'EInvoice/EInvoiceData/AdditionalInformation/Additional',
@@ -250,6 +258,7 @@ function invoice(lines: Line[], o: Partial<InvoiceView> = {}): InvoiceView {
       bankName: '中国建设银行广州天河支行',
       bankAccount: '44050140040000000123',
       email: null,
+      handlingName: '李四',
     },
     priceIncludesTax: false,
     lines,
@@ -289,7 +298,7 @@ const naturalPerson = invoice(
   {
     number: '24412000000000000042',
     type: 'ordinary',
-    buyer: { taxId: null, name: '张三', address: '', phone: '', bankName: '', bankAccount: '', email: 'zhangsan@example.com' },
+    buyer: { taxId: null, name: '张三', address: '', phone: '', bankName: '', bankAccount: '', email: 'zhangsan@example.com', handlingName: null },
   },
 );
 
@@ -353,6 +362,9 @@ describe('XML data file: structure (SPEC section 8)', () => {
     expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?><EInvoice>')).toBe(true);
     expect(parse(xml).paths).toEqual(expected);
     if (hasXmllint) xmllint(xml);
+    // Signed: the same tree, TaxBureauSignature last.
+    const signed = invoiceXml(inv, { ...context, signature: { keyId: 'k1', time: new Date('2024-03-01T00:00:00Z') } });
+    expect(parse(signed).paths).toEqual([...expected, ...SIGNATURE]);
   });
 
   it('keeps SPEC\'s element list of every section intact (ours only appended after it)', () => {
@@ -393,15 +405,15 @@ describe('XML data file: values', () => {
     expect([x.value(`${H}/InherentLabel/InIssuType/LabelCode`), x.value(`${H}/InherentLabel/InIssuType/LabelName`)]).toEqual(['Y', '蓝字发票']);
     expect([x.value(`${H}/InherentLabel/EInvoiceType/LabelCode`), x.value(`${H}/InherentLabel/EInvoiceType/LabelName`)]).toEqual(['01', '电子发票']);
     expect([x.value(`${H}/InherentLabel/GeneralOrSpecialVAT/LabelCode`), x.value(`${H}/InherentLabel/GeneralOrSpecialVAT/LabelName`)]).toEqual(['01', '增值税专用发票']);
-    expect([x.value(`${H}/InherentLabel/TaxpayerType/LabelCode`), x.value(`${H}/InherentLabel/TaxpayerType/LabelName`)]).toEqual(['01', '一般纳税人']);
+    expect([x.value(`${H}/InherentLabel/TaxpayerType/LabelCode`), x.value(`${H}/InherentLabel/TaxpayerType/LabelName`)]).toEqual(['1', '一般纳税人']);
 
     const S = 'EInvoice/EInvoiceData/SellerInformation';
     expect(['SellerIdNum', 'SellerName', 'SellerAddr', 'SellerTelNum', 'SellerBankName', 'SellerBankAccNum'].map((n) => x.value(`${S}/${n}`))).toEqual([
       '91440300MA5FXXXX1X', '深圳市示例科技有限公司', '深圳市南山区科技园路1号', '0755-12345678', '中国工商银行深圳南山支行', '4000020309200123456',
     ]);
     const Y = 'EInvoice/EInvoiceData/BuyerInformation';
-    expect(['BuyerIdNum', 'BuyerName', 'BuyerAddr', 'BuyerTelNum', 'BuyerBankName', 'BuyerBankAccNum'].map((n) => x.value(`${Y}/${n}`))).toEqual([
-      '91440101MA5AXXXX2Y', '广州市示例贸易有限公司', '广州市天河区体育西路2号', '020-87654321', '中国建设银行广州天河支行', '44050140040000000123',
+    expect(['BuyerIdNum', 'BuyerName', 'BuyerAddr', 'BuyerTelNum', 'BuyerBankName', 'BuyerBankAccNum', 'BuyerHandlingName'].map((n) => x.value(`${Y}/${n}`))).toEqual([
+      '91440101MA5AXXXX2Y', '广州市示例贸易有限公司', '广州市天河区体育西路2号', '020-87654321', '中国建设银行广州天河支行', '44050140040000000123', '李四',
     ]);
 
     expect(x.value(`${B}/TotalAmWithoutTax`)).toBe('10000.00');
@@ -430,7 +442,7 @@ describe('XML data file: values', () => {
     expect(sum(`${I}/ComTaxAm`)).toBe(x.value(`${B}/TotalTaxAm`));
     expect(sum(`${I}/TotaltaxIncludedAmount`)).toBe(x.value(`${B}/TotalTax-includedAmount`));
 
-    expect(x.value('EInvoice/SellerAuthentication/AuthenticationMethods')).toBe('2');
+    expect(x.value('EInvoice/SellerAuthentication/AuthenticationMethods')).toBe('02');
     expect(x.value(`${T}/InvoiceNumber`)).toBe('24442000000036916313');
     expect(x.value(`${T}/IssueTime`)).toBe('2024-03-01');
     expect(x.value(`${T}/TaxBureauCode`)).toBe('14400000000');
@@ -441,10 +453,11 @@ describe('XML data file: values', () => {
     const x = parse(invoiceXml(naturalPerson, { sellerProvince: '41', sellerTaxpayerType: 'small_scale', redConfirmationNumber: null }));
     expect(x.value(`${H}/EInvoiceTag`)).toBe('SWEI4100');
     expect([x.value(`${H}/InherentLabel/GeneralOrSpecialVAT/LabelCode`), x.value(`${H}/InherentLabel/GeneralOrSpecialVAT/LabelName`)]).toEqual(['02', '普通发票']);
-    expect([x.value(`${H}/InherentLabel/TaxpayerType/LabelCode`), x.value(`${H}/InherentLabel/TaxpayerType/LabelName`)]).toEqual(['02', '小规模纳税人']);
+    expect([x.value(`${H}/InherentLabel/TaxpayerType/LabelCode`), x.value(`${H}/InherentLabel/TaxpayerType/LabelName`)]).toEqual(['2', '小规模纳税人']);
     expect([x.value(`${H}/UndefinedLabel/Label/LabelType`), x.value(`${H}/UndefinedLabel/Label/LabelCode`), x.value(`${H}/UndefinedLabel/Label/LabelName`)]).toEqual(['自然人标签', 'Y', '开票给自然人']);
     expect(x.value('EInvoice/EInvoiceData/BuyerInformation/BuyerIdNum')).toBe('');
     expect(x.value('EInvoice/EInvoiceData/BuyerInformation/BuyerName')).toBe('张三');
+    expect(x.value('EInvoice/EInvoiceData/BuyerInformation/BuyerHandlingName')).toBe(''); // none: empty
     expect(x.value(`${I}/TaxRate`)).toBe('0.03');
     expect(x.value(`${I}/TotaltaxIncludedAmount`)).toBe('309.00');
     expect(x.value(`${B}/TotalTax-includedAmountInChinese`)).toBe('叁佰零玖圆整');
@@ -467,8 +480,8 @@ describe('XML data file: values', () => {
     expect(x.value(`${I}/Amount`)).toBe('-10000.00');
     expect(x.value(`${I}/ComTaxAm`)).toBe('-1300.00');
     expect(x.value(`${I}/TotaltaxIncludedAmount`)).toBe('-11300.00');
-    expect(x.value(`${SPECIFIC}/RedEInvoice/OriginalInvoiceNumber`)).toBe('24442000000036916313');
-    expect(x.value(`${SPECIFIC}/RedEInvoice/RedConfirmationNumber`)).toBe('44010824091002615708');
+    expect(x.value(`${SPECIFIC}/RedEInvoice/OriginalInvoiceCode`)).toBe('24442000000036916313');
+    expect(x.value(`${SPECIFIC}/RedEInvoice/CreditNoteNumber`)).toBe('44010824091002615708');
     expect(x.value('EInvoice/EInvoiceData/AdditionalInformation/Remark')).toBe('被红冲蓝字数电票号码：24442000000036916313 红字发票信息确认单编号：44010824091002615708');
     expect(x.value(`${T}/InvoiceNumber`)).toBe('24442000000036916999');
   });
@@ -532,24 +545,24 @@ describe('XML data file: values', () => {
 });
 
 describe('XML data file: hostile text', () => {
-  it('sanitizeXmlText removes exactly the characters XML 1.0 forbids', () => {
+  it('escapeXml (the one escaper) drops exactly the characters XML 1.0 forbids', () => {
     const illegal = ['\u0000', '\u0001', '\u0008', '\u000B', '\u000C', '\u000E', '\u001F', '\uFFFE', '\uFFFF', '\uD800', '\uDBFF', '\uDC00', '\uDFFF'];
-    for (const c of illegal) expect(sanitizeXmlText(`a${c}b`)).toBe('ab');
-    const legal = ['\t', '\n', '\r', ' ', '\u007F', '\u0085', '\u00A0', '\uD7FF', '\uE000', '\uFFFD', '\uD800\uDC00', '\uDBFF\uDFFF', '😀', '<&>"\''];
-    for (const c of legal) expect(sanitizeXmlText(`a${c}b`)).toBe(`a${c}b`);
-    expect(sanitizeXmlText('\uDC00\uD800')).toBe(''); // reversed pair: two lone surrogates
-    expect(sanitizeXmlText('\uD800\uD800\uDC00')).toBe('\uD800\uDC00'); // a lone high surrogate before a pair
-    expect(sanitizeXmlText('x\uD800')).toBe('x'); // at the end
-    expect(sanitizeXmlText('\uDC00x')).toBe('x'); // at the start
-    expect(sanitizeXmlText('纯中文')).toBe('纯中文');
+    for (const c of illegal) expect(escapeXml(`a${c}b`)).toBe('ab');
+    const kept = [' ', '\u007F', '\u0085', '\u00A0', '\uD7FF', '\uE000', '\uFFFD', '\uD800\uDC00', '\uDBFF\uDFFF', '😀'];
+    for (const c of kept) expect(escapeXml(`a${c}b`)).toBe(`a${c}b`);
+    expect(escapeXml('\uDC00\uD800')).toBe(''); // reversed pair: two lone surrogates
+    expect(escapeXml('\uD800\uD800\uDC00')).toBe('\uD800\uDC00'); // a lone high surrogate before a pair
+    expect(escapeXml('x\uD800')).toBe('x'); // at the end
+    expect(escapeXml('\uDC00x')).toBe('x'); // at the start
+    expect(escapeXml('纯中文')).toBe('纯中文');
     // The global regex keeps no state between calls.
-    for (let i = 0; i < 3; i++) expect(sanitizeXmlText('a\u0001b')).toBe('ab');
+    for (let i = 0; i < 3; i++) expect(escapeXml('a\u0001b')).toBe('ab');
   });
 
-  it('xmlText escapes & < > and CR, and nothing is left to close an element', () => {
-    expect(xmlText('a<b>&c\r\n"\'')).toBe('a&lt;b&gt;&amp;c&#xD;\n"\'');
-    expect(xmlText('</EInvoice>]]>')).toBe('&lt;/EInvoice&gt;]]&gt;');
-    expect(xmlText('&amp;')).toBe('&amp;amp;');
+  it('escapeXml escapes markup, quotes and tab/LF/CR, and nothing is left to close an element', () => {
+    expect(escapeXml('a<b>&c\r\n\t"\'')).toBe('a&lt;b&gt;&amp;c&#13;&#10;&#9;&quot;&apos;');
+    expect(escapeXml('</EInvoice>]]>')).toBe('&lt;/EInvoice&gt;]]&gt;');
+    expect(escapeXml('&amp;')).toBe('&amp;amp;');
   });
 
   // xmlbuilder2 4.0.3's parser decodes a character reference a second time after &amp; (it reads
@@ -557,7 +570,8 @@ describe('XML data file: hostile text', () => {
   // with libxml2 (HOSTILE) and everything else with both parsers (HOSTILE_TEXT).
   const HOSTILE_TEXT = '恶意<&>"\'\u0001\u0008\u000B\u000C\u001F\uFFFE\uFFFF\uD800 </EInvoice>]]><!-- &amp; &lt; <![CDATA[x]]> \r\n\ttab 😀 \uDC00end';
   const HOSTILE = `${HOSTILE_TEXT} &#x1; &#65; &#x41;`;
-  const clean = (s: string) => sanitizeXmlText(s);
+  /** What XML 1.0 can carry of `s` (its forbidden characters removed), written independently of the escaper. */
+  const clean = (s: string) => s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '');
 
   const hostileOf = (text: string) => {
     const base = invoice(

@@ -1,0 +1,42 @@
+import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Public, Roles } from '../common/access';
+import { SigningKeysService } from './signing-keys.service';
+
+class SigningKeyDto {
+  @ApiProperty({ example: 'sm2-3f9a0c5e1b2d4a67' }) keyId: string;
+  @ApiProperty({ example: 'SM2' }) algorithm: string;
+  @ApiProperty({ description: 'SubjectPublicKeyInfo PEM (id-ecPublicKey, curve SM2 1.2.156.10197.1.301): what `openssl pkeyutl -pubin -inkey` reads' })
+  publicKeyPem: string;
+  @ApiProperty({ example: '2026-11-30T08:00:00.000Z' }) validFrom: string;
+  @ApiPropertyOptional({ nullable: true, description: 'null for the current key; set when a rotation replaced it' }) validTo: string | null;
+}
+
+class SigningKeysDto {
+  @ApiProperty({ type: [SigningKeyDto] }) items: SigningKeyDto[];
+}
+
+/** The platform's public signing keys (SPEC section 8, API.md "The platform's signing keys"). */
+@ApiTags('platform')
+@Controller('v1/platform/signing-keys')
+export class PlatformController {
+  constructor(private readonly keys: SigningKeysService) {}
+
+  @Get()
+  @Public()
+  @ApiOkResponse({ type: SigningKeysDto })
+  @ApiOperation({ summary: 'Every SM2 key that has signed (or signs) XML files, the current one (validTo null) included; public halves only, no token needed' })
+  async list(): Promise<SigningKeysDto> {
+    return { items: await this.keys.published() };
+  }
+
+  @Post('rotate')
+  @HttpCode(201)
+  @Roles('admin')
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: SigningKeyDto })
+  @ApiOperation({ summary: 'Admin: make a new SM2 key current; the previous key gets validTo and stays published (files it signed still verify)' })
+  rotate(): Promise<SigningKeyDto> {
+    return this.keys.rotate();
+  }
+}
