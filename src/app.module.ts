@@ -15,6 +15,7 @@ import { QuotaModule } from './quota/quota.module';
 import { RedLetterModule } from './red-letter/red-letter.module';
 import { RenderingModule } from './rendering/rendering.module';
 import { TaxpayersModule } from './taxpayers/taxpayers.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
@@ -37,6 +38,7 @@ export class AppModule {
         ExportsModule,
         VerificationModule.forRoot(config),
         HealthModule,
+        WebhooksModule,
       ],
     };
   }

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/config';
 import { dataSourceOptions, detectMysqlFlavor } from './data-source-options';
 import { Db } from './db.service';
+import { Outbox } from './outbox.service';
 
 const MIGRATION_LOCK = 'einvoice_migrations';
 
@@ -53,8 +54,8 @@ export class DatabaseModule {
           },
         }),
       ],
-      providers: [Db],
-      exports: [Db],
+      providers: [Db, Outbox],
+      exports: [Db, Outbox],
     };
   }
 }

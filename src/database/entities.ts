@@ -7,6 +7,8 @@ import { INVOICE_ENTITIES } from '../invoices/invoice.entities';
 import { QUOTA_ENTITIES } from '../quota/quota.entities';
 import { RED_LETTER_ENTITIES } from '../red-letter/red-letter.entities';
 import { TaxpayerEntity } from '../taxpayers/taxpayer.entity';
+import { WEBHOOK_ENTITIES } from '../webhooks/webhook.entities';
+import { OutboxEventEntity } from './outbox.entity';
 
 /** Every entity, listed explicitly (no globs: the same list works under ts-jest and in dist/). */
-export const ENTITIES = [UserEntity, ApiKeyEntity, SessionEntity, TaxpayerEntity, AuditEventEntity, AuditChainEntity, IdempotencyKeyEntity, ...QUOTA_ENTITIES, ...INVOICE_ENTITIES, ...RED_LETTER_ENTITIES, DeliveryEntity];
+export const ENTITIES = [UserEntity, ApiKeyEntity, SessionEntity, TaxpayerEntity, AuditEventEntity, AuditChainEntity, IdempotencyKeyEntity, ...QUOTA_ENTITIES, ...INVOICE_ENTITIES, ...RED_LETTER_ENTITIES, DeliveryEntity, OutboxEventEntity, ...WEBHOOK_ENTITIES];
