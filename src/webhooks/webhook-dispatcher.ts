@@ -169,7 +169,9 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
       await this.finish(delivery, token, { status: 'cancelled', nextAttemptAt: null, lastError: !event ? 'the event is no longer kept' : 'the webhook was deleted' });
       return true;
     }
-    const body = `${JSON.stringify({ id: event.id, type: event.type, createdAt: formatCst(event.createdAt), taxId: event.taxId }).slice(0, -1)},"data":${event.payload}}`;
+    // Stored as a JSON string value; some driver stacks hand it back parsed (see IdempotencyService).
+    const data = typeof event.payload === 'string' ? event.payload : JSON.stringify(event.payload);
+    const body = `${JSON.stringify({ id: event.id, type: event.type, createdAt: formatCst(event.createdAt), taxId: event.taxId }).slice(0, -1)},"data":${data}}`;
     const secrets = [this.box.open(hook.secretEnc)];
     if (hook.previousSecretEnc && hook.previousExpiresAt && hook.previousExpiresAt.getTime() > Date.now()) secrets.push(this.box.open(hook.previousSecretEnc));
     const outcome = await this.poster.post(hook.url, body, {
