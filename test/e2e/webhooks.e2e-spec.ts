@@ -236,6 +236,18 @@ describe('webhooks (private targets allowed, a receiver on 127.0.0.1)', () => {
     expect(signedBy(got[1].headers['einvoice-signature'], got[1].raw, hook.secret)).toBe(true);
   });
 
+  it('a batch emits invoice.issued for each invoice it issued (in its one transaction), none for a refused item', async () => {
+    const p = await registerTaxpayer(t, {}, '22');
+    const hook = await register(p, '/batch', ['invoice.issued']);
+    const body = { invoices: [blueTo(buyer, 'electronic', '10.00'), blueTo(buyer, 'electronic', '20.00'), { ...blueTo(buyer), lines: [] }, blueTo(buyer, 'electronic', '30.00')] };
+    const { results } = expectStatus(await t.http(p.token).post('/v1/invoices/batch').send(body), 200);
+    const numbers = results.filter((r: Json) => r.number).map((r: Json) => r.number);
+    expect(numbers).toHaveLength(3);
+    await until('three events at /batch', () => rx.at('/batch').length >= 3);
+    expect(rx.at('/batch').map((r) => r.body.data.number).sort()).toEqual([...numbers].sort());
+    expect(rx.at('/batch').every((r) => signedBy(r.headers['einvoice-signature'], r.raw, hook.secret))).toBe(true);
+  });
+
   it('rotation: both secrets sign during the overlap; the new one is shown once', async () => {
     const p = await registerTaxpayer(t, {}, '22');
     const hook = await register(p, '/rotated', ['invoice.issued']);
