@@ -307,6 +307,8 @@ describe('access matrix: every route x every principal x own / other taxpayer (i
     t = await startApp({
       VERIFY_RATE_LIMIT: '100000', ANON_RATE_LIMIT_PER_MINUTE: '100000', LOGIN_RATE_LIMIT: '100000',
       SMTP_URL: `smtp://127.0.0.1:${port}`, OUTBOX_DIR: outbox,
+      // Webhook secrets need a key on MySQL (on SQLite a key file would do).
+      WEBHOOK_SECRET_KEY: 'a'.repeat(64),
     });
     w = { t };
     await setClock(t, T0);

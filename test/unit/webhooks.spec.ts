@@ -4,7 +4,7 @@ import type { AddressInfo, LookupFunction } from 'node:net';
 import { checkTargetUrl, classifyAddress } from '../../src/webhooks/address-policy';
 import { retryDelaySeconds, RETRY_WINDOW_SECONDS } from '../../src/webhooks/backoff';
 import { createPoster } from '../../src/webhooks/http-post';
-import { seal, unseal } from '../../src/webhooks/secret-box';
+import { loadOrCreateKeyFile, seal, unseal } from '../../src/webhooks/secret-box';
 import { signatureHeader, verifySignature } from '../../src/webhooks/signature';
 
 // Webhooks (API.md "Webhooks"): the pure parts. Signature, backoff, address classification,
@@ -190,5 +190,41 @@ describe('the poster, against a receiver on 127.0.0.1', () => {
     const out = await poster.post(`http://127.0.0.1:${port}/big`, '{}', {});
     poster.destroy();
     expect(out).toMatchObject({ status: 200, error: null });
+  });
+});
+
+describe('the key file (embedded default)', () => {
+  it('is created on first start with 32 random bytes (mode 0600) and read back unchanged afterwards', () => {
+    const fs = jest.requireActual<typeof import('node:fs')>('node:fs');
+    const os = jest.requireActual<typeof import('node:os')>('node:os');
+    const path = jest.requireActual<typeof import('node:path')>('node:path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'einv-key-'));
+    try {
+      const file = path.join(dir, 'data', 'webhook-secret.key');
+      const first = loadOrCreateKeyFile(file);
+      expect(first).toHaveLength(32);
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+      expect(loadOrCreateKeyFile(file).equals(first)).toBe(true);
+      fs.writeFileSync(file, 'short');
+      expect(() => loadOrCreateKeyFile(file)).toThrow(/64 hex digits/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('webhook settings', () => {
+  it('take a 32-byte key as hex or base64, refuse anything else, and default the rest', () => {
+    const { loadConfig } = jest.requireActual<typeof import('../../src/config/config')>('../../src/config/config');
+    const hex = 'ab'.repeat(32);
+    expect(loadConfig({ WEBHOOK_SECRET_KEY: hex }).webhookSecretKey!.toString('hex')).toBe(hex);
+    expect(loadConfig({ WEBHOOK_SECRET_KEY: Buffer.from(hex, 'hex').toString('base64') }).webhookSecretKey!.toString('hex')).toBe(hex);
+    expect(() => loadConfig({ WEBHOOK_SECRET_KEY: 'abc' })).toThrow(/WEBHOOK_SECRET_KEY/);
+    expect(() => loadConfig({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'yes' })).toThrow(/WEBHOOK_ALLOW_PRIVATE_TARGETS/);
+    expect(() => loadConfig({ WEBHOOK_RETRY_BASE_SECONDS: '0' })).toThrow(/WEBHOOK_RETRY_BASE_SECONDS/);
+    const defaults = loadConfig({});
+    expect(defaults).toMatchObject({ webhookSecretKey: null, webhookAllowPrivateTargets: false, webhookRetryBaseSeconds: 30, webhookRotationOverlapHours: 24, webhookConcurrency: 16 });
+    expect(defaults.webhookKeyFile).toMatch(/data[\\/]webhook-secret\.key$/);
+    expect(loadConfig({ DATABASE_URL: 'mysql://u:p@db:3306/einvoice' }).webhookKeyFile).toBeNull();
   });
 });
