@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { LookupFunction } from 'node:net';
-import { In, IsNull } from 'typeorm';
+import { EntityManager, In, IsNull } from 'typeorm';
 import { every } from '../common/every';
 import { formatCst } from '../common/time';
 import { AppConfig } from '../config/config';
@@ -18,6 +18,8 @@ import { webhookDeliveryView } from './webhooks.service';
 
 const POLL_MS = 200;
 const FAN_OUT_BATCH = 500;
+/** An endpoint's pending deliveries read at a time. */
+const PAGE = 50;
 /** A claim outlives the longest attempt (10 s) with a margin; a killed process's claims run out after it. */
 export const CLAIM_MS = TIMEOUT_MS + 5_000;
 
@@ -143,28 +145,54 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** One endpoint's due deliveries, one after the other, in event order. */
+  /**
+   * One endpoint's due deliveries, one after the other, in event order: its pending deliveries are
+   * read oldest first, a page at a time, with their events and the webhook's secrets read once
+   * per page; the work stops at the first one that is not due, is held by another process, or
+   * fails (the later ones wait for its retry).
+   */
   private async workEndpoint(first: WebhookDeliveryEntity): Promise<void> {
-    let next: WebhookDeliveryEntity | undefined = first;
-    while (next && !this.stopped) {
-      if (!(await this.attempt(next))) return;
-      [next] = await this.heads(next.webhookId);
+    const manager = this.db.dataSource.manager;
+    let page: WebhookDeliveryEntity[] = [first];
+    while (page.length && !this.stopped) {
+      const [hook, events] = await Promise.all([
+        manager.findOneBy(WebhookEntity, { id: first.webhookId }),
+        manager.find(OutboxEventEntity, { where: { id: In(page.map((d) => d.eventId)) } }),
+      ]);
+      const secrets = hook && !hook.deletedAt ? this.secretsOf(hook) : [];
+      for (const delivery of page) {
+        if (this.stopped || delivery.nextAttemptAt === null || delivery.nextAttemptAt.getTime() > Date.now()) return;
+        if (!(await this.attempt(delivery, hook, secrets, events.find((e) => e.id === delivery.eventId) ?? null))) return;
+      }
+      page = await manager.find(WebhookDeliveryEntity, { where: { webhookId: first.webhookId, status: 'pending' }, order: { eventId: 'ASC' }, take: PAGE });
     }
   }
 
-  /** Claims the delivery and makes one attempt; false when another process holds it. */
-  private async attempt(delivery: WebhookDeliveryEntity): Promise<boolean> {
+  private secretsOf(hook: WebhookEntity): string[] {
+    const secrets = [this.box.open(hook.secretEnc)];
+    if (hook.previousSecretEnc && hook.previousExpiresAt && hook.previousExpiresAt.getTime() > Date.now()) secrets.push(this.box.open(hook.previousSecretEnc));
+    return secrets;
+  }
+
+  /**
+   * A single statement: on MySQL as it is (autocommit); on SQLite, whose one connection the
+   * transactions share, queued as a transaction of its own.
+   */
+  private single<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.db.kind === 'mysql' ? work(this.db.dataSource.manager) : this.db.transaction(work);
+  }
+
+  /** Claims the delivery and makes one attempt; true when it succeeded (false: held elsewhere, or failed). */
+  private async attempt(delivery: WebhookDeliveryEntity, hook: WebhookEntity | null, secrets: string[], event: OutboxEventEntity | null): Promise<boolean> {
     const token = randomUUID();
     const now = new Date();
-    const claimed = await this.db.transaction((em) =>
+    const claimed = await this.single((em) =>
       em.createQueryBuilder().update(WebhookDeliveryEntity)
         .set({ claimedUntil: new Date(now.getTime() + CLAIM_MS), claimToken: token })
         .where("id = :id AND status = 'pending' AND next_attempt_at <= :now AND (claimed_until IS NULL OR claimed_until < :now)", { id: delivery.id, now })
         .execute(),
     );
     if (claimed.affected !== 1) return false;
-    const manager = this.db.dataSource.manager;
-    const [hook, event] = await Promise.all([manager.findOneBy(WebhookEntity, { id: delivery.webhookId }), manager.findOneBy(OutboxEventEntity, { id: delivery.eventId })]);
     if (!hook || hook.deletedAt || !event) {
       await this.finish(delivery, token, { status: 'cancelled', nextAttemptAt: null, lastError: !event ? 'the event is no longer kept' : 'the webhook was deleted' });
       return true;
@@ -172,8 +200,6 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
     // Stored as a JSON string value; some driver stacks hand it back parsed (see IdempotencyService).
     const data = typeof event.payload === 'string' ? event.payload : JSON.stringify(event.payload);
     const body = `${JSON.stringify({ id: event.id, type: event.type, createdAt: formatCst(event.createdAt), taxId: event.taxId }).slice(0, -1)},"data":${data}}`;
-    const secrets = [this.box.open(hook.secretEnc)];
-    if (hook.previousSecretEnc && hook.previousExpiresAt && hook.previousExpiresAt.getTime() > Date.now()) secrets.push(this.box.open(hook.previousSecretEnc));
     const outcome = await this.poster.post(hook.url, body, {
       'content-type': 'application/json',
       'user-agent': 'einvoice-webhooks/1',
@@ -182,7 +208,7 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
       'einvoice-signature': signatureHeader(secrets, Math.floor(Date.now() / 1000), body),
     });
     await this.record(delivery, hook, token, outcome);
-    return true;
+    return outcome.error === null;
   }
 
   private async record(delivery: WebhookDeliveryEntity, hook: WebhookEntity, token: string, outcome: PostOutcome): Promise<void> {
@@ -207,7 +233,7 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
 
   /** Writes the attempt's outcome and releases the claim, if this process still holds it (events in the same transaction). */
   private async finish(delivery: WebhookDeliveryEntity, token: string, set: Partial<WebhookDeliveryEntity>, events: Parameters<Outbox['emit']>[1] = []): Promise<void> {
-    await this.db.transaction(async (em) => {
+    await (events.length ? this.db.transaction.bind(this.db) : this.single.bind(this))(async (em: EntityManager) => {
       const result = await em.createQueryBuilder().update(WebhookDeliveryEntity)
         .set({ ...set, claimedUntil: null, claimToken: null })
         .where('id = :id AND claim_token = :token', { id: delivery.id, token })

@@ -278,7 +278,7 @@ async function webhooksBench(url: string, token: string, issue: (token: string) 
     const [[pending]] = (await conn.query("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'pending'")) as unknown as [{ n: number }[]];
     await conn.end();
     console.log(`\nwebhooks: ${(withHooks.count / withHooks.seconds).toFixed(0)} invoices/s with 50 webhooks vs ${(without.count / without.seconds).toFixed(0)} without: ratio ${(withHooks.count / withHooks.seconds / (without.count / without.seconds)).toFixed(2)} (goal >= 0.9);`);
-    console.log(`  ${delivered} deliveries received during the run (${(delivered / withHooks.seconds).toFixed(0)}/s), ${pending} pending when it ended. Noisy on a shared machine: rerun with BENCH_ONLY=webhooks.`);
+    console.log(`  ${delivered} deliveries received during the run (${(delivered / withHooks.seconds).toFixed(0)}/s), ${pending.n} pending when it ended. Noisy on a shared machine: rerun with BENCH_ONLY=webhooks.`);
     return [without, withHooks];
   } finally {
     receiver.closeAllConnections();
