@@ -17,6 +17,7 @@ import { RedLetterModule } from './red-letter/red-letter.module';
 import { RenderingModule } from './rendering/rendering.module';
 import { TaxpayersModule } from './taxpayers/taxpayers.module';
 import { VatReturnsModule } from './vat-returns/vat-returns.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
@@ -41,6 +42,7 @@ export class AppModule {
         VatReturnsModule,
         VerificationModule.forRoot(config),
         HealthModule,
+        WebhooksModule,
       ],
     };
   }

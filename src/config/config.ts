@@ -61,6 +61,18 @@ export class AppConfig {
    */
   signingKeySecret!: string | null;
   signingKeySecretFile!: string;
+  /** Webhooks: the AES-256-GCM key for secrets at rest (32 bytes), or null: the key file. */
+  webhookSecretKey!: Buffer | null;
+  /** Where the generated key lives when no key is configured (embedded SQLite only; null on MySQL). */
+  webhookKeyFile!: string | null;
+  /** Loopback, private and link-local targets allowed (on-premises ERPs, tests). */
+  webhookAllowPrivateTargets!: boolean;
+  /** Delay before the first retry; it doubles for each further one, for up to three days. */
+  webhookRetryBaseSeconds!: number;
+  /** How long the secret before a rotation keeps being signed with. */
+  webhookRotationOverlapHours!: number;
+  /** Deliveries a process makes at once (one at a time per endpoint). */
+  webhookConcurrency!: number;
 }
 
 export class ConfigError extends Error {
@@ -169,6 +181,21 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (secret && (secret.length < 32 || secret.length > 512)) problems.push('SIGNING_KEY_SECRET must be 32 to 512 characters (e.g. `openssl rand -hex 32`)');
   config.signingKeySecret = secret || null;
   config.signingKeySecretFile = path.resolve(env.SIGNING_KEY_SECRET_FILE || './data/signing-key.secret');
+  const webhookKey = env.WEBHOOK_SECRET_KEY ?? '';
+  config.webhookSecretKey = null;
+  if (webhookKey) {
+    const key = /^[0-9a-fA-F]{64}$/.test(webhookKey) ? Buffer.from(webhookKey, 'hex') : Buffer.from(webhookKey, 'base64');
+    if (key.length !== 32 || (!/^[0-9a-fA-F]{64}$/.test(webhookKey) && key.toString('base64') !== webhookKey)) {
+      problems.push('WEBHOOK_SECRET_KEY must be 32 bytes as 64 hex digits or base64 (e.g. openssl rand -hex 32)');
+    } else config.webhookSecretKey = key;
+  }
+  config.webhookKeyFile = config.database.kind === 'sqlite' && config.database.path !== ':memory:' ? path.join(path.dirname(config.database.path), 'webhook-secret.key') : null;
+  const allowPrivate = (env.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? 'false').toLowerCase();
+  if (!['true', 'false'].includes(allowPrivate)) problems.push(`WEBHOOK_ALLOW_PRIVATE_TARGETS must be true or false (got ${JSON.stringify(env.WEBHOOK_ALLOW_PRIVATE_TARGETS)})`);
+  config.webhookAllowPrivateTargets = allowPrivate === 'true';
+  config.webhookRetryBaseSeconds = integer(env, 'WEBHOOK_RETRY_BASE_SECONDS', 30, 1, 86_400, problems);
+  config.webhookRotationOverlapHours = integer(env, 'WEBHOOK_ROTATION_OVERLAP_HOURS', 24, 0, 720, problems);
+  config.webhookConcurrency = integer(env, 'WEBHOOK_CONCURRENCY', 16, 1, 1000, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -4,6 +4,8 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/config';
 import { dataSourceOptions, detectMysqlFlavor } from './data-source-options';
 import { Db } from './db.service';
+import { OutboxEventEntity } from './outbox.entity';
+import { Outbox } from './outbox.service';
 
 const MIGRATION_LOCK = 'einvoice_migrations';
 
@@ -53,9 +55,10 @@ export class DatabaseModule {
             return dataSource;
           },
         }),
+        TypeOrmModule.forFeature([OutboxEventEntity]), // the kernel's own table: the transactional outbox
       ],
-      providers: [Db],
-      exports: [Db],
+      providers: [Db, Outbox],
+      exports: [Db, Outbox],
     };
   }
 }

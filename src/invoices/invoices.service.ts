@@ -7,6 +7,7 @@ import { decodeCursor, encodeCursor, Page, pageLimit } from '../common/paginatio
 import { Problems } from '../common/problem';
 import { formatCstDate, parseIsoInstant, periodOf } from '../common/time';
 import { Db } from '../database/db.service';
+import { Outbox } from '../database/outbox.service';
 import { QuotaService } from '../quota/quota.service';
 import { ListInvoicesQuery } from './invoice.dto';
 import { InvoiceEntity, InvoiceLineEntity } from './invoice.entities';
@@ -48,6 +49,7 @@ export class InvoicesService {
     private readonly clock: Clock,
     private readonly audit: AuditService,
     private readonly quota: QuotaService,
+    private readonly outbox: Outbox,
   ) {}
 
   private relations: RelationsLoader = async () => new Map();
@@ -233,6 +235,7 @@ export class InvoicesService {
       if (result.affected !== 1) throw Problems.invalidState(`invoice ${number} is no longer issued`);
       await this.audit.record(em, principal, { action: 'invoice.voided', objectType: 'invoice', objectId: number, taxpayerId: invoice.sellerTaxId, before: { status: 'issued' }, after: { status: 'voided' } });
       await this.quota.restore(em, { taxpayerId: invoice.sellerTaxId, period: invoice.period }, invoice.totalAmount, 'paper_void_restore', number, principal.actorRef);
+      await this.outbox.emit(em, [{ type: 'invoice.voided', taxIds: [invoice.sellerTaxId, invoice.buyerTaxId], payload: invoiceView({ ...invoice, status: 'voided', voidedAt: now }, lines) }]);
     });
     return (await this.views([{ ...invoice, status: 'voided', voidedAt: now }], lines))[0];
   }

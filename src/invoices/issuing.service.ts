@@ -12,6 +12,8 @@ import { insertRows } from '../database/bulk-writes';
 import { AppConfig } from '../config/config';
 import { Coalescer, LaneFull, Settled } from '../common/coalescer';
 import { Db } from '../database/db.service';
+import { Outbox } from '../database/outbox.service';
+import { invoiceEvents } from './invoice-events';
 import { QuotaContext, QuotaService } from '../quota/quota.service';
 import { TaxpayerEntity } from '../taxpayers/taxpayer.entity';
 import { TaxpayersService } from '../taxpayers/taxpayers.service';
@@ -75,6 +77,7 @@ export class IssuingService {
     private readonly taxpayers: TaxpayersService,
     private readonly idempotency: IdempotencyService,
     config: AppConfig,
+    private readonly outbox: Outbox,
   ) {
     this.singles = new Coalescer(config.issueLanes, MAX_GROUP, (group) => this.issueGroup(group), config.issueQueueLimit);
   }
@@ -229,6 +232,7 @@ export class IssuingService {
     await insertRows(em, InvoiceEntity, invoices);
     await insertRows(em, InvoiceLineEntity, lines);
     await this.audit.recordMany(em, events);
+    await this.outbox.emit(em, invoiceEvents(results));
     return results;
   }
 

@@ -8,6 +8,7 @@ import { PageQuery, pageNewestFirst } from '../common/pagination';
 import { ProblemException, Problems } from '../common/problem';
 import { formatCst, Period, periodOf } from '../common/time';
 import { Db } from '../database/db.service';
+import { Outbox } from '../database/outbox.service';
 import type { RecordResponse } from '../idempotency/idempotency.service';
 import { ApplicationDto, ApplicationsQuery, AdjustmentDto, ObjectionDto, PaperCollectionDto, VatFilingDto } from './quota.dto';
 import { PaperCollectionEntity, QuotaApplicationEntity, QuotaObjectionEntity, VatFilingEntity } from './quota.entities';
@@ -42,6 +43,7 @@ export class QuotaOperationsService {
     private readonly clock: Clock,
     private readonly audit: AuditService,
     private readonly quota: QuotaService,
+    private readonly outbox: Outbox,
   ) {}
 
   private currentPeriod(): Period {
@@ -125,6 +127,7 @@ export class QuotaOperationsService {
         action: `quota.application_${decision}`, objectType: 'quota_application', objectId: id, taxpayerId: application.taxpayerId,
         before: { status: 'pending' }, after: { status: decision, reason },
       });
+      await this.outbox.emit(em, [{ type: 'quota.application_decided', taxIds: [application.taxpayerId], payload: applicationView({ ...application, status: decision, decidedBy: principal.actorRef, decisionReason: reason, decidedAt }) }]);
     });
     return applicationView({ ...application, status: decision, decidedBy: principal.actorRef, decisionReason: reason, decidedAt });
   }

@@ -11,6 +11,8 @@ import { AppConfig } from '../config/config';
 import { isDuplicate } from '../database/db-errors';
 import { insertRows, updateRows } from '../database/bulk-writes';
 import { Db } from '../database/db.service';
+import { Outbox, OutboxInput } from '../database/outbox.service';
+import { totalChanged } from './quota-events';
 import { TaxpayerEntity } from '../taxpayers/taxpayer.entity';
 import { TaxpayersService } from '../taxpayers/taxpayers.service';
 import { QuotaLedgerEntity, QuotaMonthEntity, VatFilingEntity } from './quota.entities';
@@ -89,6 +91,7 @@ export class QuotaService {
     private readonly audit: AuditService,
     private readonly taxpayers: TaxpayersService,
     config: AppConfig,
+    private readonly outbox: Outbox,
   ) {
     this.policy = { ratioPercent: config.temporaryRatioPercent, upliftPercent: config.temporaryUpliftPercent };
   }
@@ -133,6 +136,7 @@ export class QuotaService {
             ref: kind === 'initial' ? 'registration' : 'periodic policy', actor: SYSTEM,
           });
           await this.audit.record(em, 'system', { action: `quota.${kind}`, objectType: 'quota_month', objectId: key, taxpayerId: taxpayer.taxId, after: { total: formatMoney(total) } });
+          await this.outbox.emit(em, [totalChanged({ taxId: taxpayer.taxId, period, kind, previousTotal: null, total, used: 0n, ref: kind === 'initial' ? 'registration' : 'periodic policy' })]);
         });
         created = true;
       } catch (error) {
@@ -267,6 +271,7 @@ export class QuotaService {
       action: `quota.${kind}`, objectType: 'quota_month', objectId: `${taxpayerId}:${period}`, taxpayerId,
       before: { total: formatMoney(before.total) }, after: { total: formatMoney(row.total), ref },
     });
+    await this.outbox.emit(em, [totalChanged({ taxId: taxpayerId, period, kind, previousTotal: before.total, total: row.total, used: row.used, ref })]);
     return row;
   }
 
@@ -298,6 +303,7 @@ export class QuotaService {
     const at = this.clock.now();
     const ledger: QuotaLedgerEntity[] = [];
     const events: AuditInput[] = [];
+    const raised: OutboxInput[] = [];
     const decide = ({ context, amount, ref, actor, kind = 'issue' }: ConsumeItem): ConsumeResult => {
       const month = months.get(monthKey(context))!;
       const windowCap = !context.inWindow ? null : windowCapOf(months.get(monthKey(shifted(context, -1)))!);
@@ -312,6 +318,7 @@ export class QuotaService {
           action: 'quota.temporary', objectType: 'quota_month', objectId: monthKey(context), taxpayerId: context.taxpayerId,
           before: { total: formatMoney(month.total) }, after: { total: formatMoney(decision.total), trigger: ref },
         });
+        raised.push(totalChanged({ taxId: context.taxpayerId, period: context.period, kind: 'temporary', previousTotal: month.total, total: decision.total, used: decision.used, ref: `temporary adjustment (${ref})` }));
         month.temporaryRaise = decision.raised;
         month.temporaryAdjusted = true;
       }
@@ -328,6 +335,7 @@ export class QuotaService {
     for (const index of order) results[index] = decide(items[index]);
     await insertRows(em, QuotaLedgerEntity, ledger);
     await this.audit.recordMany(em, events.map((event) => ({ actor: 'system', event })));
+    await this.outbox.emit(em, raised);
     const changed = [...months.values()].filter((m) => m.changed);
     await updateRows(em, QuotaMonthEntity, ['taxpayerId', 'period'], ['total', 'used', 'temporaryAdjusted', 'temporaryRaise', 'ledgerSeq'], changed);
     return results;

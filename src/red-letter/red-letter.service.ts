@@ -12,6 +12,8 @@ import { pageNewestFirst } from '../common/pagination';
 import { ProblemException, Problems } from '../common/problem';
 import { cstFields, formatCst, periodOf } from '../common/time';
 import { Db } from '../database/db.service';
+import { Outbox } from '../database/outbox.service';
+import { slipEvents } from './slip-events';
 import { InvoiceEntity, InvoiceLineEntity } from '../invoices/invoice.entities';
 import { discountLinesOf, netLines } from '../invoices/tax-math';
 import { InvoiceRelations, InvoicesService } from '../invoices/invoices.service';
@@ -87,6 +89,7 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
     private readonly numbering: NumberingService,
     private readonly quota: QuotaService,
     private readonly taxpayers: TaxpayersService,
+    private readonly outbox: Outbox,
   ) {}
 
   onModuleInit(): void {
@@ -212,6 +215,7 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
     slip.status = to;
     slip.updatedAt = now;
     if (to === '04') slip.expiresAt = null;
+    await this.outbox.emit(em, slipEvents(slipView(slip, await em.find(RedConfirmationLineEntity, { where: { confirmationId: slip.id } })), 'moved'));
     return true;
   }
 
@@ -320,6 +324,7 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
         action: 'red_confirmation.created', objectType: 'red_confirmation', objectId: slip.id, taxpayerId: blue.sellerTaxId,
         before: null, after: { status: slip.status, number, blueNumber: blue.number, reason: slip.reason, initiator: party, totalAmount: formatMoney(totalAmount), totalTax: formatMoney(totalTax), buyerTaxId: blue.buyerTaxId },
       });
+      await this.outbox.emit(em, slipEvents(slipView(slip, lines), 'created'));
       if (slip.autoIssue && slip.status === '01') await this.issueInTx(em, principal, slip, lines, blue, blueLines, redNumber!);
       const view = slipView(slip, lines);
       await record(em, view);
@@ -414,6 +419,7 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
     slip.redInvoiceNumber = number;
     slip.updatedAt = now;
     const red = await this.issuing.issueRed(em, principal, { blue, blueLines, slip: { id: slip.id, number: slip.number, reason: slip.reason, lines }, number });
+    await this.outbox.emit(em, [{ type: 'red_invoice.issued', taxIds: [blue.sellerTaxId, blue.buyerTaxId], payload: { ...invoiceView(red.invoice, red.lines), redConfirmations: [summary(slip)], redConfirmationNumber: slip.number } }]);
     await this.audit.record(em, principal, {
       action: 'red_confirmation.red_issued', objectType: 'red_confirmation', objectId: slip.id, taxpayerId: slip.sellerTaxId,
       before: { redInvoiceNumber: null }, after: { redInvoiceNumber: number, status: slip.status },

@@ -9,7 +9,9 @@
  * (50 invoices a request). Prints figures; asserts nothing.
  *
  * ISSUE_LANES, DB_POOL_SIZE and NODE_OPTIONS, when set, pass through to the service.
- * BENCH_ONLY (comma-separated: render, issue, batch, export, bare) runs some sections only.
+ * BENCH_ONLY (comma-separated: render, issue, batch, export, bare, webhooks) runs some sections only.
+ * webhooks: one hot taxpayer's issuing with 50 webhooks subscribed to invoice.issued (delivered to a
+ * local receiver) against the same without, as a ratio.
  * BENCH_CPU_PROF=<dir> runs the service under `node --cpu-prof` and writes its profile there
  * when the service sections end; summarize it with test/bench/profile-summary.ts.
  */
@@ -123,6 +125,8 @@ async function startService(url: string): Promise<ChildProcess> {
     cwd: root,
     env: {
       PATH: process.env.PATH, NODE_ENV: 'production', DATABASE_URL: url, PORT: String(PORT), BOOTSTRAP_ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '10000000',
+      // The webhooks section delivers to a receiver on 127.0.0.1.
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex'),
       // Tuning settings pass through, to compare them.
       ...Object.fromEntries(['ISSUE_LANES', 'DB_POOL_SIZE', 'NODE_OPTIONS'].filter((k) => process.env[k]).map((k) => [k, process.env[k]])),
     },
@@ -244,6 +248,44 @@ async function exportBench(url: string, service: ChildProcess, token: string, se
   }
 }
 
+/**
+ * Issuing by one hot taxpayer without webhooks, then with 50 webhooks subscribed to
+ * invoice.issued (a receiver on 127.0.0.1 answers 204 at once): the outbox rows are written either
+ * way; the difference is the fan-out and the deliveries running in the same process. Prints the
+ * ratio and what was delivered meanwhile.
+ */
+async function webhooksBench(url: string, token: string, issue: (token: string) => Promise<boolean>): Promise<Result[]> {
+  let received = 0;
+  const receiver = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      received++;
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const port = (receiver.address() as import('node:net').AddressInfo).port;
+  try {
+    const without = await load('webhooks: none, one hot taxpayer', () => issue(token));
+    for (let i = 0; i < 50; i++) {
+      const res = await api('POST', '/v1/webhooks', token, JSON.stringify({ url: `http://127.0.0.1:${port}/hook/${i}`, events: ['invoice.issued'] }));
+      if (res.status !== 201) throw new Error(`webhook: ${JSON.stringify(res.body)}`);
+    }
+    const before = received;
+    const withHooks = await load('webhooks: 50 on invoice.issued, hot', () => issue(token));
+    const delivered = received - before;
+    const conn = await createConnection(url);
+    const [[pending]] = (await conn.query("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'pending'")) as unknown as [{ n: number }[]];
+    await conn.end();
+    console.log(`\nwebhooks: ${(withHooks.count / withHooks.seconds).toFixed(0)} invoices/s with 50 webhooks vs ${(without.count / without.seconds).toFixed(0)} without: ratio ${(withHooks.count / withHooks.seconds / (without.count / without.seconds)).toFixed(2)} (goal >= 0.9);`);
+    console.log(`  ${delivered} deliveries received during the run (${(delivered / withHooks.seconds).toFixed(0)}/s), ${pending.n} pending when it ended. Noisy on a shared machine: rerun with BENCH_ONLY=webhooks.`);
+    return [without, withHooks];
+  } finally {
+    receiver.closeAllConnections();
+    await new Promise((r) => receiver.close(r));
+  }
+}
+
 function table(results: Result[], pairs: [string, string][]) {
   const rate = (r: Result) => r.count / r.seconds;
   console.log(`\n${SECONDS} s per scenario, ${LINES.length} lines per invoice; latency is per request (a batch request carries ${BATCH} invoices)\n`);
@@ -296,6 +338,7 @@ async function main() {
     }
     if (runs('batch')) results.push(await load(`service, batch of ${BATCH}, many taxpayers`, (c) => batch(anyTaxpayer(c)), CLIENTS, BATCH));
     if (runs('export')) await exportBench(url.toString(), service, tokens[0], taxId(0));
+    if (runs('webhooks')) results.push(...(await webhooksBench(url.toString(), tokens[TAXPAYERS], issue)));
     service.kill(CPU_PROF ? 'SIGUSR2' : 'SIGTERM');
     await new Promise((r) => service!.once('exit', r));
     service = null;
@@ -327,6 +370,7 @@ async function main() {
     ['service, one hot taxpayer', 'bare SQL, one hot taxpayer'],
     ['service, one hot taxpayer', 'service, many taxpayers'],
     [`service, batch of ${BATCH}, many taxpayers`, 'service, many taxpayers'],
+    ['webhooks: 50 on invoice.issued, hot', 'webhooks: none, one hot taxpayer'],
   ]);
 }
 

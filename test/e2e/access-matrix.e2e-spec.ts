@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import request, { type Response } from 'supertest';
+import { WebhookDeliveryEntity } from '../../src/webhooks/webhook.entities';
 import { makeTaxId } from '../support/tax-ids';
 import { ADMIN_TOKEN, apiKey, registerTaxpayer, setClock, startApp, taxpayerBody, TestApp } from '../support/test-app';
 
@@ -71,6 +73,10 @@ interface Vars {
   delivery: string;
   /** An API key of the owner's taxpayer role. */
   key: string;
+  /** A webhook of the owner's (for delivery.failed: it never receives anything here). */
+  webhook: string;
+  /** A delivery of that webhook, made (succeeded) straight in the database. */
+  whDelivery: string;
 }
 interface Side {
   owner: Owner;
@@ -93,7 +99,7 @@ interface Row {
 
 const row = (method: Method, path: string, exp: Exp[], extra: Partial<Row> = {}): Row => {
   if (exp.length !== WHO.length) throw new Error(`${method} ${path}: ${exp.length} expectations for ${WHO.length} principals`);
-  return { method, path, exp, owned: /\{(taxId|invoice|paper|slip|readySlip|app|objection|delivery|key)\}/.test(path), ...extra };
+  return { method, path, exp, owned: /\{(taxId|invoice|paper|slip|readySlip|app|objection|delivery|key|webhook|whDelivery)\}/.test(path), ...extra };
 };
 
 let unique = 0;
@@ -135,6 +141,17 @@ const application = async (side: Side) =>
   (await ok(w.t.http(side.seller.token).post(`/v1/taxpayers/${side.seller.taxId}/quota/applications`).send({ requestedTotal: '7500000.00', reason: '季度备货' }), 201)).id as string;
 const delivery = async (side: Side, number: string) =>
   (await ok(w.t.http(side.seller.token).post(`/v1/invoices/${number}/deliveries`).send({ channel: 'email', to: 'ap@example.com' }), 201)).id as string;
+const webhook = async (side: Side) =>
+  (await ok(w.t.http(side.seller.token).post('/v1/webhooks').send({ url: 'https://erp.example.com/einvoice', events: ['delivery.failed'] }), 201)).id as string;
+async function whDelivery(side: Side): Promise<string> {
+  const id = randomUUID();
+  const now = new Date();
+  await w.t.dataSource.createQueryBuilder().insert().into(WebhookDeliveryEntity).values({
+    id, webhookId: side.vars.webhook, eventId: `evt_${id.replace(/-/g, '').slice(0, 26)}`, eventType: 'delivery.failed', status: 'succeeded', attempts: 1, nextAttemptAt: null,
+    claimedUntil: null, claimToken: null, lastStatusCode: 200, lastDurationMs: 5, lastError: null, lastAttemptAt: now, deliveredAt: now, createdAt: now,
+  }).execute();
+  return id;
+}
 const keyId = async (side: Side) =>
   (await ok(w.t.http(ADMIN_TOKEN).post('/v1/api-keys').send({ name: `spare ${next()}`, role: 'taxpayer', taxpayerId: side.seller.taxId }), 201)).id as string;
 
@@ -217,6 +234,14 @@ const ROWS: Row[] = [
   row('GET', '/v1/audit-events/verify',         [401, OK,   OK,     OK,     403, 403, 403, 403, 403]),
   row('GET', '/v1/exports/invoices?taxId={taxId}&format=csv', [401, OK, OK, OK, OK, 404, OK,  404, 404]),
   row('GET', '/v1/exports/invoices?taxId={taxId}&format=jsonl', [401, OK, OK, OK, OK, 404, OK, 404, 404]),
+  // ------------------------------------------------------------ webhooks (a taxpayer its own; an admin any)
+  row('POST', '/v1/webhooks',                   [401, OK,   403,    403,    403, 403, OK,  403, 403], { body: (v) => ({ url: 'https://erp.example.com/einvoice', events: ['delivery.failed'], taxId: v.taxId }) }),
+  row('GET', '/v1/webhooks',                    [401, OK,   403,    403,    403, 403, OK,  OK,  OK]),
+  row('GET', '/v1/webhooks/{webhook}',          [401, OK,   403,    403,    403, 403, OK,  404, 404]),
+  row('GET', '/v1/webhooks/{webhook}/deliveries', [401, OK, 403,    403,    403, 403, OK,  404, 404]),
+  row('POST', '/v1/webhooks/{webhook}/rotate-secret', [401, OK, 403, 403,   403, 403, OK,  404, 404], { fresh: async (s) => ({ webhook: await webhook(s) }) }),
+  row('DELETE', '/v1/webhooks/{webhook}',       [401, OK,   403,    403,    403, 403, OK,  404, 404], { fresh: async (s) => ({ webhook: await webhook(s) }) }),
+  row('POST', '/v1/webhook-deliveries/{whDelivery}/redeliver', [401, OK, 403, 403, 403, 403, OK, 404, 404], { fresh: async (s) => ({ whDelivery: await whDelivery(s) }) }),
   // ------------------------------------------------------------ the test clock (admin)
   row('GET', '/v1/system/clock',                [401, OK,   403,    403,    403, 403, 403, 403, 403]),
   // The time it already shows: allowed, and changes nothing.
@@ -286,6 +311,8 @@ describe('access matrix: every route x every principal x own / other taxpayer (i
     t = await startApp({
       VERIFY_RATE_LIMIT: '100000', ANON_RATE_LIMIT_PER_MINUTE: '100000', LOGIN_RATE_LIMIT: '100000',
       SMTP_URL: `smtp://127.0.0.1:${port}`, OUTBOX_DIR: outbox,
+      // Webhook secrets need a key on MySQL (on SQLite a key file would do).
+      WEBHOOK_SECRET_KEY: 'a'.repeat(64),
     });
     w = { t };
     await setClock(t, T0);
@@ -328,7 +355,11 @@ describe('access matrix: every route x every principal x own / other taxpayer (i
         objection: (await ok(t.http(seller.token).post(`/v1/taxpayers/${seller.taxId}/quota/objections`).send({ reason: '额度偏低' }), 201)).id,
         delivery: await delivery(side, invoice.number),
         key: await keyId(side),
+        webhook: '',
+        whDelivery: '',
       };
+      side.vars.webhook = await webhook(side);
+      side.vars.whDelivery = await whDelivery(side);
       sides[owner] = side;
     }
   });

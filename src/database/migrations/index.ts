@@ -8,6 +8,7 @@ import { SignInThrottle1700000000110 } from './1700000000110-SignInThrottle';
 import { SharedTestClock1700000000111 } from './1700000000111-SharedTestClock';
 import { PlatformSignatures1700000000130 } from './1700000000130-PlatformSignatures';
 import { TaxBreadth1700000000140 } from './1700000000140-TaxBreadth';
+import { Webhooks1700000000150 } from './1700000000150-Webhooks';
 
 /** Every migration in order (explicit, no globs). */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   SignInThrottle1700000000110, SharedTestClock1700000000111,
   PlatformSignatures1700000000130,
   TaxBreadth1700000000140,
+  Webhooks1700000000150,
 ];

@@ -1,0 +1,114 @@
+import * as dns from 'node:dns';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { isIP, LookupFunction, Socket } from 'node:net';
+import { refusal } from './address-policy';
+
+export const TIMEOUT_MS = 10_000;
+export const MAX_RESPONSE_BYTES = 64 * 1024;
+
+export interface PostOutcome {
+  /** The HTTP status, or null when no response came (refused, timed out, connection failed). */
+  status: number | null;
+  durationMs: number;
+  /** Why it is not a success (null on 2xx). */
+  error: string | null;
+}
+
+export class TargetRefused extends Error {}
+
+/**
+ * A `lookup` for http(s) agents that resolves as usual and then refuses the addresses the policy
+ * refuses: the check applies to the address the socket will connect to, at connect time, so a
+ * name that re-resolves to a private address (DNS rebinding) is refused too.
+ */
+export function guardedLookup(allowPrivate: boolean, resolve: LookupFunction = dns.lookup as unknown as LookupFunction): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error, '', 0);
+      const list = (Array.isArray(addresses) ? addresses : [{ address: String(addresses), family: isIP(String(addresses)) }]) as dns.LookupAddress[];
+      const allowed = list.filter((a) => refusal(a.address, allowPrivate) === null);
+      if (allowed.length === 0) {
+        const why = list.length ? refusal(list[0].address, allowPrivate)! : `${hostname} did not resolve`;
+        return callback(Object.assign(new TargetRefused(`${hostname}: ${why}`), { code: 'ETARGETREFUSED' }), '', 0);
+      }
+      if ((options as dns.LookupOptions).all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, allowed);
+      callback(null, allowed[0].address, allowed[0].family);
+    });
+  };
+}
+
+export interface Poster {
+  post(url: string, body: string, headers: Record<string, string>): Promise<PostOutcome>;
+  destroy(): void;
+}
+
+/**
+ * POSTs a JSON body: 10 s for the whole exchange, at most 64 KB of the answer read, no redirect
+ * followed (a 3xx is a failure), every connection checked by the address policy (the lookup
+ * above for names; the connected socket's address for IP literals, which skip the lookup).
+ */
+export function createPoster(options: { allowPrivate: boolean; maxSockets: number; resolve?: LookupFunction }): Poster {
+  const lookup = guardedLookup(options.allowPrivate, options.resolve);
+  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, lookup } as http.AgentOptions;
+  const agents = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions as https.AgentOptions) };
+  return {
+    destroy: () => Object.values(agents).forEach((a) => a.destroy()),
+    post: (url, body, headers) =>
+      new Promise<PostOutcome>((done) => {
+        const started = process.hrtime.bigint();
+        const elapsed = () => Number((process.hrtime.bigint() - started) / 1_000_000n);
+        let settled = false;
+        let timer: NodeJS.Timeout | undefined;
+        const finish = (status: number | null, error: string | null) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          done({ status, durationMs: elapsed(), error });
+        };
+        let target: URL;
+        try {
+          target = new URL(url);
+        } catch {
+          return finish(null, 'not a valid URL');
+        }
+        if (target.protocol !== 'http:' && target.protocol !== 'https:') return finish(null, 'only http and https are allowed');
+        const literal = target.hostname.replace(/^\[|\]$/g, '');
+        if (isIP(literal)) {
+          const why = refusal(literal, options.allowPrivate);
+          if (why) return finish(null, `refused: ${why}`);
+        }
+        const request = (target.protocol === 'https:' ? https : http).request(target, {
+          method: 'POST',
+          agent: agents[target.protocol],
+          headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        });
+        timer = setTimeout(() => request.destroy(new Error(`no answer within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
+        request.on('socket', (socket: Socket) => {
+          const check = () => {
+            const why = socket.remoteAddress ? refusal(socket.remoteAddress, options.allowPrivate) : null;
+            if (why) request.destroy(new TargetRefused(why));
+          };
+          if (socket.connecting) socket.once('connect', check);
+          else check();
+        });
+        request.on('error', (error) => finish(null, error instanceof TargetRefused || (error as NodeJS.ErrnoException).code === 'ETARGETREFUSED' ? `refused: ${error.message}` : error.message));
+        request.on('response', (response) => {
+          let read = 0;
+          const status = response.statusCode ?? 0;
+          const verdict = status >= 200 && status < 300 ? null : status >= 300 && status < 400 ? `redirect not followed (${status}${response.headers.location ? ` to ${String(response.headers.location).slice(0, 200)}` : ''})` : `answered ${status}`;
+          response.on('data', (chunk: Buffer) => {
+            read += chunk.length;
+            if (read > MAX_RESPONSE_BYTES) {
+              response.destroy();
+              finish(status, verdict);
+            }
+          });
+          response.on('end', () => finish(status, verdict));
+          response.on('error', () => finish(status, verdict));
+          response.on('close', () => finish(status, verdict));
+        });
+        request.end(body);
+      }),
+  };
+}

@@ -1,0 +1,244 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { LookupFunction } from 'node:net';
+import { EntityManager, In, IsNull } from 'typeorm';
+import { every } from '../common/every';
+import { formatCst } from '../common/time';
+import { AppConfig } from '../config/config';
+import { Db } from '../database/db.service';
+import { OutboxEventEntity } from '../database/outbox.entity';
+import { Outbox } from '../database/outbox.service';
+import { retryDelaySeconds } from './backoff';
+import { subscribes } from './events';
+import { createPoster, Poster, PostOutcome, TIMEOUT_MS } from './http-post';
+import { SecretBox } from './secret-box';
+import { signatureHeader } from './signature';
+import { WebhookDeliveryEntity, WebhookEntity } from './webhook.entities';
+import { webhookDeliveryView } from './webhooks.service';
+
+const POLL_MS = 200;
+const FAN_OUT_BATCH = 500;
+/** An endpoint's pending deliveries read at a time. */
+const PAGE = 50;
+/** A claim outlives the longest attempt (10 s) with a margin; a killed process's claims run out after it. */
+export const CLAIM_MS = TIMEOUT_MS + 5_000;
+
+/** The real-time milliseconds inside an outbox event id (`evt_` + 12 hex). */
+const emittedAt = (eventId: string) => parseInt(eventId.slice(4, 16), 16);
+
+/**
+ * Delivers outbox events to webhooks, in every process. Each tick (every 200 ms) it fans new
+ * outbox rows out to the subscribed endpoints (one delivery row per event and endpoint, unique, so
+ * two processes fanning out the same rows create each once), then works the endpoints whose oldest
+ * pending delivery is due: an endpoint's deliveries go out one at a time in event order, each
+ * claimed first with a conditional UPDATE (so no two processes send the same attempt at once; a
+ * claim runs out after CLAIM_MS, so a killed process loses nothing). At most WEBHOOK_CONCURRENCY
+ * endpoints are worked at once per process. All of it runs beside request handling: a slow or
+ * dead endpoint holds one slot for at most 10 s per attempt and never touches issuing.
+ */
+@Injectable()
+export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('Webhooks');
+  private poster: Poster;
+  private readonly working = new Map<string, Promise<void>>();
+  private stop: () => void = () => undefined;
+  private ticking = false;
+  private stopped = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly config: AppConfig,
+    private readonly outbox: Outbox,
+    private readonly box: SecretBox,
+  ) {
+    this.poster = createPoster({ allowPrivate: config.webhookAllowPrivateTargets, maxSockets: 2 });
+  }
+
+  /** Resolves names with `resolve` from now on (tests: a name that resolves to a refused address). */
+  useResolver(resolve: LookupFunction): void {
+    this.poster.destroy();
+    this.poster = createPoster({ allowPrivate: this.config.webhookAllowPrivateTargets, maxSockets: 2, resolve });
+  }
+
+  onModuleInit(): void {
+    this.stop = every(POLL_MS, () => this.tick(), this.logger, 'the webhook dispatcher');
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    this.stop();
+    this.poster.destroy();
+    await Promise.allSettled([...this.working.values()]);
+  }
+
+  /** One round: fan out, then start work on due endpoints. Exposed for tests. */
+  async tick(): Promise<void> {
+    if (this.ticking || this.stopped || !this.box.key) return;
+    this.ticking = true;
+    try {
+      while ((await this.fanOut()) === FAN_OUT_BATCH && !this.stopped);
+      await this.startDue();
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /** New outbox rows -> delivery rows for the endpoints subscribed at the time; rows nobody subscribed to are deleted. */
+  private async fanOut(): Promise<number> {
+    const manager = this.db.dataSource.manager;
+    const events = await manager.find(OutboxEventEntity, { select: { id: true, type: true, taxId: true }, where: { dispatched: false }, order: { id: 'ASC' }, take: FAN_OUT_BATCH });
+    if (events.length === 0) return 0;
+    const hooks = await manager.find(WebhookEntity, { where: { taxId: In([...new Set(events.map((e) => e.taxId))]), deletedAt: IsNull() } });
+    const now = new Date();
+    const deliveries: WebhookDeliveryEntity[] = [];
+    const matched: string[] = [];
+    const unmatched: string[] = [];
+    for (const event of events) {
+      const targets = hooks.filter((h) => h.taxId === event.taxId && subscribes(h.events, event.type) && h.createdAt.getTime() <= emittedAt(event.id));
+      (targets.length ? matched : unmatched).push(event.id);
+      for (const hook of targets) {
+        deliveries.push({
+          id: randomUUID(), webhookId: hook.id, eventId: event.id, eventType: event.type, status: 'pending', attempts: 0, nextAttemptAt: now, claimedUntil: null,
+          claimToken: null, lastStatusCode: null, lastDurationMs: null, lastError: null, lastAttemptAt: null, deliveredAt: null, createdAt: now,
+        });
+      }
+    }
+    await this.db.transaction(async (em) => {
+      for (let i = 0; i < deliveries.length; i += 400) {
+        await em.createQueryBuilder().insert().into(WebhookDeliveryEntity).values(deliveries.slice(i, i + 400)).orIgnore().execute();
+      }
+      if (matched.length) await em.createQueryBuilder().update(OutboxEventEntity).set({ dispatched: true }).where({ id: In(matched) }).execute();
+      if (unmatched.length) await em.createQueryBuilder().delete().from(OutboxEventEntity).where({ id: In(unmatched), dispatched: false }).execute();
+    });
+    return events.length;
+  }
+
+  /** The oldest pending delivery of each endpoint (its head), if it is due and nobody holds it. */
+  private async heads(webhookId?: string): Promise<WebhookDeliveryEntity[]> {
+    const now = new Date();
+    const qb = this.db.dataSource.manager
+      .createQueryBuilder(WebhookDeliveryEntity, 'd')
+      .innerJoin(
+        (sub) => {
+          sub.select('h.webhook_id', 'wid').addSelect('MIN(h.event_id)', 'first').from(WebhookDeliveryEntity, 'h').where("h.status = 'pending'");
+          if (webhookId) sub.andWhere('h.webhook_id = :webhookId', { webhookId });
+          return sub.groupBy('h.webhook_id');
+        },
+        'heads',
+        'heads.wid = d.webhook_id AND heads.first = d.event_id',
+      )
+      .where("d.status = 'pending' AND d.next_attempt_at <= :now AND (d.claimed_until IS NULL OR d.claimed_until < :now)", { now })
+      .orderBy('d.next_attempt_at', 'ASC')
+      .take(this.config.webhookConcurrency * 2);
+    return qb.getMany();
+  }
+
+  private async startDue(): Promise<void> {
+    if (this.working.size >= this.config.webhookConcurrency) return;
+    for (const head of await this.heads()) {
+      if (this.working.size >= this.config.webhookConcurrency || this.stopped) break;
+      if (this.working.has(head.webhookId)) continue;
+      const work = this.workEndpoint(head)
+        .catch((e: Error) => this.logger.warn(`webhook ${head.webhookId}: ${e?.message ?? e}`))
+        .finally(() => this.working.delete(head.webhookId));
+      this.working.set(head.webhookId, work);
+    }
+  }
+
+  /**
+   * One endpoint's due deliveries, one after the other, in event order: its pending deliveries are
+   * read oldest first, a page at a time, with their events and the webhook's secrets read once
+   * per page; the work stops at the first one that is not due, is held by another process, or
+   * fails (the later ones wait for its retry).
+   */
+  private async workEndpoint(first: WebhookDeliveryEntity): Promise<void> {
+    const manager = this.db.dataSource.manager;
+    let page: WebhookDeliveryEntity[] = [first];
+    while (page.length && !this.stopped) {
+      const [hook, events] = await Promise.all([
+        manager.findOneBy(WebhookEntity, { id: first.webhookId }),
+        manager.find(OutboxEventEntity, { where: { id: In(page.map((d) => d.eventId)) } }),
+      ]);
+      const secrets = hook && !hook.deletedAt ? this.secretsOf(hook) : [];
+      for (const delivery of page) {
+        if (this.stopped || delivery.nextAttemptAt === null || delivery.nextAttemptAt.getTime() > Date.now()) return;
+        if (!(await this.attempt(delivery, hook, secrets, events.find((e) => e.id === delivery.eventId) ?? null))) return;
+      }
+      page = await manager.find(WebhookDeliveryEntity, { where: { webhookId: first.webhookId, status: 'pending' }, order: { eventId: 'ASC' }, take: PAGE });
+    }
+  }
+
+  private secretsOf(hook: WebhookEntity): string[] {
+    const secrets = [this.box.open(hook.secretEnc)];
+    if (hook.previousSecretEnc && hook.previousExpiresAt && hook.previousExpiresAt.getTime() > Date.now()) secrets.push(this.box.open(hook.previousSecretEnc));
+    return secrets;
+  }
+
+  /**
+   * A single statement: on MySQL as it is (autocommit); on SQLite, whose one connection the
+   * transactions share, queued as a transaction of its own.
+   */
+  private single<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.db.kind === 'mysql' ? work(this.db.dataSource.manager) : this.db.transaction(work);
+  }
+
+  /** Claims the delivery and makes one attempt; true when it succeeded (false: held elsewhere, or failed). */
+  private async attempt(delivery: WebhookDeliveryEntity, hook: WebhookEntity | null, secrets: string[], event: OutboxEventEntity | null): Promise<boolean> {
+    const token = randomUUID();
+    const now = new Date();
+    const claimed = await this.single((em) =>
+      em.createQueryBuilder().update(WebhookDeliveryEntity)
+        .set({ claimedUntil: new Date(now.getTime() + CLAIM_MS), claimToken: token })
+        .where("id = :id AND status = 'pending' AND next_attempt_at <= :now AND (claimed_until IS NULL OR claimed_until < :now)", { id: delivery.id, now })
+        .execute(),
+    );
+    if (claimed.affected !== 1) return false;
+    if (!hook || hook.deletedAt || !event) {
+      await this.finish(delivery, token, { status: 'cancelled', nextAttemptAt: null, lastError: !event ? 'the event is no longer kept' : 'the webhook was deleted' });
+      return true;
+    }
+    // Stored as a JSON string value; some driver stacks hand it back parsed (see IdempotencyService).
+    const data = typeof event.payload === 'string' ? event.payload : JSON.stringify(event.payload);
+    const body = `${JSON.stringify({ id: event.id, type: event.type, createdAt: formatCst(event.createdAt), taxId: event.taxId }).slice(0, -1)},"data":${data}}`;
+    const outcome = await this.poster.post(hook.url, body, {
+      'content-type': 'application/json',
+      'user-agent': 'einvoice-webhooks/1',
+      'einvoice-event-id': event.id,
+      'einvoice-event-type': event.type,
+      'einvoice-signature': signatureHeader(secrets, Math.floor(Date.now() / 1000), body),
+    });
+    await this.record(delivery, hook, token, outcome);
+    return outcome.error === null;
+  }
+
+  private async record(delivery: WebhookDeliveryEntity, hook: WebhookEntity, token: string, outcome: PostOutcome): Promise<void> {
+    const attempts = delivery.attempts + 1;
+    const at = new Date();
+    const common = { attempts, lastStatusCode: outcome.status, lastDurationMs: outcome.durationMs, lastError: outcome.error?.slice(0, 500) ?? null, lastAttemptAt: at };
+    if (outcome.error === null) {
+      await this.finish(delivery, token, { ...common, status: 'succeeded', deliveredAt: at, nextAttemptAt: null });
+      return;
+    }
+    const delay = retryDelaySeconds(attempts, this.config.webhookRetryBaseSeconds);
+    if (delay !== null) {
+      await this.finish(delivery, token, { ...common, nextAttemptAt: new Date(at.getTime() + delay * 1000) });
+      return;
+    }
+    const failed: WebhookDeliveryEntity = { ...delivery, ...common, status: 'failed', nextAttemptAt: null, claimedUntil: null, claimToken: null };
+    this.logger.warn(`webhook delivery ${delivery.id} to ${hook.url} failed for good after ${attempts} attempts: ${outcome.error}`);
+    await this.finish(delivery, token, { ...common, status: 'failed', nextAttemptAt: null }, delivery.eventType === 'delivery.failed' ? [] : [
+      { type: 'delivery.failed', taxIds: [hook.taxId], payload: { ...webhookDeliveryView(failed), url: hook.url } },
+    ]);
+  }
+
+  /** Writes the attempt's outcome and releases the claim, if this process still holds it (events in the same transaction). */
+  private async finish(delivery: WebhookDeliveryEntity, token: string, set: Partial<WebhookDeliveryEntity>, events: Parameters<Outbox['emit']>[1] = []): Promise<void> {
+    await (events.length ? this.db.transaction.bind(this.db) : this.single.bind(this))(async (em: EntityManager) => {
+      const result = await em.createQueryBuilder().update(WebhookDeliveryEntity)
+        .set({ ...set, claimedUntil: null, claimToken: null })
+        .where('id = :id AND claim_token = :token', { id: delivery.id, token })
+        .execute();
+      if (result.affected === 1 && events.length) await this.outbox.emit(em, events);
+    });
+  }
+}

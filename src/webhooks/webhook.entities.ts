@@ -1,0 +1,101 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { InstantColumn } from '../database/columns';
+
+/** An endpoint registered by (or for) a taxpayer. Secrets are AES-256-GCM ciphertexts (secret-box.ts). */
+@Entity('webhooks')
+@Index('idx_webhooks_tax', ['taxId', 'createdAt'])
+export class WebhookEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  @Column({ name: 'tax_id', type: 'varchar', length: 18 })
+  taxId: string;
+
+  @Column({ type: 'varchar', length: 2000 })
+  url: string;
+
+  /** Subscribed event types, comma-separated (`*` for all). */
+  @Column({ type: 'varchar', length: 1000 })
+  events: string;
+
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  description: string | null;
+
+  @Column({ name: 'secret_enc', type: 'varchar', length: 300 })
+  secretEnc: string;
+
+  /** The secret before the last rotation, still signed with until previousExpiresAt. */
+  @Column({ name: 'previous_secret_enc', type: 'varchar', length: 300, nullable: true })
+  previousSecretEnc: string | null;
+
+  @InstantColumn({ name: 'previous_expires_at', nullable: true })
+  previousExpiresAt: Date | null;
+
+  @InstantColumn({ name: 'created_at' })
+  createdAt: Date;
+
+  @Column({ name: 'created_by', type: 'varchar', length: 80 })
+  createdBy: string;
+
+  @InstantColumn({ name: 'deleted_at', nullable: true })
+  deletedAt: Date | null;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled';
+
+/** One event for one endpoint, with the outcome of its last attempt; kept for redelivery. */
+@Entity('webhook_deliveries')
+@Index('uq_webhook_deliveries_event', ['webhookId', 'eventId'], { unique: true })
+@Index('idx_webhook_deliveries_head', ['status', 'webhookId', 'eventId'])
+@Index('idx_webhook_deliveries_list', ['webhookId', 'createdAt'])
+export class WebhookDeliveryEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  @Column({ name: 'webhook_id', type: 'varchar', length: 36 })
+  webhookId: string;
+
+  /** The outbox event (its id orders an endpoint's deliveries). */
+  @Column({ name: 'event_id', type: 'varchar', length: 40 })
+  eventId: string;
+
+  @Column({ name: 'event_type', type: 'varchar', length: 60 })
+  eventType: string;
+
+  @Column({ type: 'varchar', length: 10 })
+  status: WebhookDeliveryStatus;
+
+  @Column({ type: 'integer' })
+  attempts: number;
+
+  /** Real time (not the test clock): when the next attempt is due. */
+  @InstantColumn({ name: 'next_attempt_at', nullable: true })
+  nextAttemptAt: Date | null;
+
+  /** A process delivering it holds it until then (a killed process's claim runs out). */
+  @InstantColumn({ name: 'claimed_until', nullable: true })
+  claimedUntil: Date | null;
+
+  @Column({ name: 'claim_token', type: 'varchar', length: 36, nullable: true })
+  claimToken: string | null;
+
+  @Column({ name: 'last_status_code', type: 'integer', nullable: true })
+  lastStatusCode: number | null;
+
+  @Column({ name: 'last_duration_ms', type: 'integer', nullable: true })
+  lastDurationMs: number | null;
+
+  @Column({ name: 'last_error', type: 'varchar', length: 500, nullable: true })
+  lastError: string | null;
+
+  @InstantColumn({ name: 'last_attempt_at', nullable: true })
+  lastAttemptAt: Date | null;
+
+  @InstantColumn({ name: 'delivered_at', nullable: true })
+  deliveredAt: Date | null;
+
+  @InstantColumn({ name: 'created_at' })
+  createdAt: Date;
+}
+
+export const WEBHOOK_ENTITIES = [WebhookEntity, WebhookDeliveryEntity];

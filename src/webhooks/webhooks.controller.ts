@@ -1,0 +1,73 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, Roles } from '../common/access';
+import { Principal } from '../common/principal';
+import { Idempotent, IdempotencyRecorder } from '../idempotency/idempotency.interceptor';
+import type { RecordResponse } from '../idempotency/idempotency.service';
+import { PageQuery } from '../common/pagination';
+import { Problems } from '../common/problem';
+import { CreateWebhookDto, ListWebhooksQuery } from './webhooks.dto';
+import { WebhooksService } from './webhooks.service';
+
+const webhookId = new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('webhook') });
+const deliveryId = new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('webhook delivery') });
+
+@ApiTags('webhooks')
+@ApiBearerAuth()
+@Controller('v1')
+export class WebhooksController {
+  constructor(private readonly webhooks: WebhooksService) {}
+
+  @Post('webhooks')
+  @Roles('taxpayer', 'admin')
+  @Idempotent()
+  @ApiOperation({ summary: 'Register an endpoint for events (a taxpayer for its own; an admin for any, with taxId); answers the signing secret once' })
+  create(@CurrentPrincipal() p: Principal, @Body() dto: CreateWebhookDto, @IdempotencyRecorder() record: RecordResponse) {
+    return this.webhooks.create(p, dto, record);
+  }
+
+  @Get('webhooks')
+  @Roles('taxpayer', 'admin')
+  @ApiOperation({ summary: 'Webhooks: a taxpayer\'s own; an admin\'s all (or one taxpayer\'s with taxId)' })
+  list(@CurrentPrincipal() p: Principal, @Query() query: ListWebhooksQuery) {
+    return this.webhooks.list(p, query);
+  }
+
+  @Get('webhooks/:id')
+  @Roles('taxpayer', 'admin')
+  @ApiOperation({ summary: 'A webhook (never its secret)' })
+  get(@CurrentPrincipal() p: Principal, @Param('id', webhookId) id: string) {
+    return this.webhooks.get(p, id);
+  }
+
+  @Delete('webhooks/:id')
+  @Roles('taxpayer', 'admin')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a webhook; its pending deliveries are cancelled' })
+  async remove(@CurrentPrincipal() p: Principal, @Param('id', webhookId) id: string): Promise<void> {
+    await this.webhooks.remove(p, id);
+  }
+
+  @Post('webhooks/:id/rotate-secret')
+  @Roles('taxpayer', 'admin')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'A new signing secret (answered once); the old one is still signed with (a second v1=) for WEBHOOK_ROTATION_OVERLAP_HOURS' })
+  rotate(@CurrentPrincipal() p: Principal, @Param('id', webhookId) id: string) {
+    return this.webhooks.rotate(p, id);
+  }
+
+  @Get('webhooks/:id/deliveries')
+  @Roles('taxpayer', 'admin')
+  @ApiOperation({ summary: "The webhook's delivery log, newest first: status, attempts, last response code and duration, next try" })
+  deliveries(@CurrentPrincipal() p: Principal, @Param('id', webhookId) id: string, @Query() query: PageQuery) {
+    return this.webhooks.deliveries(p, id, query);
+  }
+
+  @Post('webhook-deliveries/:id/redeliver')
+  @Roles('taxpayer', 'admin')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Send a succeeded, failed or cancelled delivery again (same event id), with a fresh three days of retries' })
+  redeliver(@CurrentPrincipal() p: Principal, @Param('id', deliveryId) id: string) {
+    return this.webhooks.redeliver(p, id);
+  }
+}

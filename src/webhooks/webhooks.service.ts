@@ -1,0 +1,165 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service';
+import { Principal } from '../common/principal';
+import type { RecordResponse } from '../idempotency/idempotency.service';
+import { pageNewestFirst, PageQuery } from '../common/pagination';
+import { Problems } from '../common/problem';
+import { formatCst } from '../common/time';
+import { AppConfig } from '../config/config';
+import { Db } from '../database/db.service';
+import { TaxpayersService } from '../taxpayers/taxpayers.service';
+import { checkTargetUrl } from './address-policy';
+import { SecretBox } from './secret-box';
+import { CreateWebhookDto, ListWebhooksQuery } from './webhooks.dto';
+import { WebhookDeliveryEntity, WebhookEntity } from './webhook.entities';
+
+export function webhookView(w: WebhookEntity) {
+  return {
+    id: w.id,
+    taxId: w.taxId,
+    url: w.url,
+    events: w.events.split(','),
+    description: w.description,
+    createdAt: formatCst(w.createdAt),
+    previousSecretExpiresAt: w.previousExpiresAt && w.previousExpiresAt.getTime() > Date.now() ? formatCst(w.previousExpiresAt) : null,
+  };
+}
+
+export function webhookDeliveryView(d: WebhookDeliveryEntity) {
+  const at = (v: Date | null) => (v ? formatCst(v) : null);
+  return {
+    id: d.id, webhookId: d.webhookId, eventId: d.eventId, eventType: d.eventType, status: d.status, attempts: d.attempts,
+    lastStatusCode: d.lastStatusCode, lastDurationMs: d.lastDurationMs, lastError: d.lastError, lastAttemptAt: at(d.lastAttemptAt),
+    nextAttemptAt: d.status === 'pending' ? at(d.nextAttemptAt) : null, deliveredAt: at(d.deliveredAt), createdAt: formatCst(d.createdAt),
+  };
+}
+
+const newSecret = () => `whsec_${randomBytes(32).toString('base64url')}`;
+
+/**
+ * Webhook endpoints (API.md "Webhooks"): a taxpayer principal manages its own, an admin any
+ * taxpayer's; other roles may not (403), and another taxpayer's webhook is not found (404).
+ * Times here are real time (not the test clock), like the deliveries they schedule.
+ */
+@Injectable()
+export class WebhooksService {
+  constructor(
+    private readonly db: Db,
+    private readonly config: AppConfig,
+    private readonly audit: AuditService,
+    private readonly taxpayers: TaxpayersService,
+    private readonly box: SecretBox,
+  ) {}
+
+  private taxIdFor(principal: Principal, taxId: string | undefined): string {
+    if (principal.role === 'admin') {
+      if (!taxId) throw Problems.field('taxId', 'is required when an admin registers a webhook: the taxpayer whose events it receives');
+      return taxId;
+    }
+    if (principal.role !== 'taxpayer' || !principal.taxpayerId) throw Problems.forbidden('only a taxpayer principal or an admin manages webhooks');
+    if (taxId && taxId !== principal.taxpayerId) throw Problems.forbidden('a taxpayer principal registers webhooks for its own events only');
+    return principal.taxpayerId;
+  }
+
+  async create(principal: Principal, dto: CreateWebhookDto, record: RecordResponse) {
+    const taxId = this.taxIdFor(principal, dto.taxId);
+    const problem = checkTargetUrl(dto.url, this.config.webhookAllowPrivateTargets);
+    if (problem) throw Problems.field('url', problem);
+    if (!(await this.taxpayers.find(taxId))) throw Problems.notFound(`taxpayer ${taxId}`);
+    const secret = newSecret();
+    const row: WebhookEntity = {
+      id: randomUUID(), taxId, url: dto.url, events: (dto.events.includes('*') ? ['*'] : dto.events).join(','), description: dto.description ?? null,
+      secretEnc: this.box.seal(secret), previousSecretEnc: null, previousExpiresAt: null, createdAt: new Date(), createdBy: principal.actorRef, deletedAt: null,
+    };
+    const view = { ...webhookView(row), secret };
+    await this.db.transaction(async (em) => {
+      await em.insert(WebhookEntity, row);
+      await this.audit.record(em, principal, { action: 'webhook.created', objectType: 'webhook', objectId: row.id, taxpayerId: taxId, after: { url: row.url, events: row.events } });
+      await record(em, view);
+    });
+    return view;
+  }
+
+  /** The webhook, if the principal may manage it (404 otherwise, as for any object not one's own). */
+  async find(principal: Principal, id: string): Promise<WebhookEntity> {
+    const row = await this.db.dataSource.manager.findOneBy(WebhookEntity, { id });
+    const mine = row && row.deletedAt === null && (principal.role === 'admin' || (principal.role === 'taxpayer' && principal.taxpayerId === row.taxId));
+    if (!mine) throw Problems.notFound(`webhook ${id}`);
+    return row;
+  }
+
+  async get(principal: Principal, id: string) {
+    return webhookView(await this.find(principal, id));
+  }
+
+  async list(principal: Principal, query: ListWebhooksQuery) {
+    const qb = this.db.dataSource.manager.createQueryBuilder(WebhookEntity, 'w').where('w.deleted_at IS NULL');
+    if (principal.role === 'admin') {
+      if (query.taxId) qb.andWhere('w.tax_id = :taxId', { taxId: query.taxId });
+    } else {
+      if (query.taxId && query.taxId !== principal.taxpayerId) return { items: [], nextCursor: null };
+      qb.andWhere('w.tax_id = :taxId', { taxId: principal.taxpayerId });
+    }
+    const { rows, nextCursor } = await pageNewestFirst(qb, 'w', query);
+    return { items: rows.map(webhookView), nextCursor };
+  }
+
+  /** Deletes the webhook; its deliveries not yet made are cancelled. */
+  async remove(principal: Principal, id: string): Promise<void> {
+    const row = await this.find(principal, id);
+    await this.db.transaction(async (em) => {
+      const result = await em.createQueryBuilder().update(WebhookEntity).set({ deletedAt: new Date() }).where('id = :id AND deleted_at IS NULL', { id }).execute();
+      if (result.affected !== 1) return;
+      await em.createQueryBuilder().update(WebhookDeliveryEntity).set({ status: 'cancelled', nextAttemptAt: null }).where("webhook_id = :id AND status = 'pending'", { id }).execute();
+      await this.audit.record(em, principal, { action: 'webhook.deleted', objectType: 'webhook', objectId: id, taxpayerId: row.taxId, before: { url: row.url } });
+    });
+  }
+
+  /**
+   * A new secret; the one it replaces keeps being signed with (a second `v1=`) for
+   * WEBHOOK_ROTATION_OVERLAP_HOURS, so receivers can switch without losing an event.
+   */
+  async rotate(principal: Principal, id: string) {
+    const row = await this.find(principal, id);
+    const secret = newSecret();
+    const overlap = this.config.webhookRotationOverlapHours * 3600_000;
+    const update: Partial<WebhookEntity> = {
+      secretEnc: this.box.seal(secret),
+      previousSecretEnc: overlap > 0 ? row.secretEnc : null,
+      previousExpiresAt: overlap > 0 ? new Date(Date.now() + overlap) : null,
+    };
+    await this.db.transaction(async (em) => {
+      const result = await em.createQueryBuilder().update(WebhookEntity).set(update).where('id = :id AND secret_enc = :old AND deleted_at IS NULL', { id, old: row.secretEnc }).execute();
+      if (result.affected !== 1) throw Problems.invalidState(`webhook ${id} changed meanwhile; try again`);
+      await this.audit.record(em, principal, { action: 'webhook.secret_rotated', objectType: 'webhook', objectId: id, taxpayerId: row.taxId, after: { previousSecretExpiresAt: update.previousExpiresAt?.toISOString() ?? null } });
+    });
+    return { ...webhookView({ ...row, ...update }), secret };
+  }
+
+  async deliveries(principal: Principal, id: string, query: PageQuery) {
+    await this.find(principal, id);
+    const qb = this.db.dataSource.manager.createQueryBuilder(WebhookDeliveryEntity, 'd').where('d.webhook_id = :id', { id });
+    const { rows, nextCursor } = await pageNewestFirst(qb, 'd', query);
+    return { items: rows.map(webhookDeliveryView), nextCursor };
+  }
+
+  /** Sends a delivery again (same event id), as soon as its endpoint's earlier deliveries are done; a fresh three days of retries. */
+  async redeliver(principal: Principal, deliveryId: string) {
+    const delivery = await this.db.dataSource.manager.findOneBy(WebhookDeliveryEntity, { id: deliveryId });
+    if (!delivery) throw Problems.notFound(`webhook delivery ${deliveryId}`);
+    await this.find(principal, delivery.webhookId).catch(() => {
+      throw Problems.notFound(`webhook delivery ${deliveryId}`);
+    });
+    if (delivery.status === 'pending') throw Problems.invalidState(`delivery ${deliveryId} is pending already (next attempt ${delivery.nextAttemptAt ? formatCst(delivery.nextAttemptAt) : 'now'})`);
+    const now = new Date();
+    await this.db.transaction(async (em) => {
+      const result = await em.createQueryBuilder().update(WebhookDeliveryEntity)
+        .set({ status: 'pending', attempts: 0, nextAttemptAt: now, claimedUntil: null, claimToken: null })
+        .where('id = :id AND status = :status', { id: deliveryId, status: delivery.status })
+        .execute();
+      if (result.affected !== 1) throw Problems.invalidState(`delivery ${deliveryId} changed meanwhile; read it again`);
+    });
+    return webhookDeliveryView({ ...delivery, status: 'pending', attempts: 0, nextAttemptAt: now, claimedUntil: null, claimToken: null });
+  }
+}

@@ -1,0 +1,352 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo, LookupFunction } from 'node:net';
+import type { Response } from 'supertest';
+import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher';
+import { WebhookDeliveryEntity } from '../../src/webhooks/webhook.entities';
+import { expectProblem } from '../support/problems';
+import { ADMIN_TOKEN, apiKey, registerTaxpayer, setClock, startApp, TestApp } from '../support/test-app';
+
+// Webhooks (API.md "Webhooks", issue 16): every event type once, signed as documented and checked
+// here with an independent HMAC; a 500 then a 200 gives the same event twice and nothing else;
+// the delivery log and redelivery; SSRF refusals without WEBHOOK_ALLOW_PRIVATE_TARGETS. A real
+// HTTP receiver listens on 127.0.0.1 (the app runs with WEBHOOK_ALLOW_PRIVATE_TARGETS=true).
+
+const T0 = '2023-07-20T09:00:00+08:00';
+type Json = Record<string, any>;
+type Party = { taxId: string; token: string; body: Json };
+
+interface Received {
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  raw: string;
+  body: Json;
+}
+
+/** A receiver: records every request; answers from a per-path script of statuses (then 200). */
+class Receiver {
+  readonly received: Received[] = [];
+  readonly script = new Map<string, number[]>();
+  private server!: http.Server;
+  port = 0;
+
+  async start(): Promise<void> {
+    this.server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        this.received.push({ path: req.url!, headers: req.headers, raw, body: raw ? JSON.parse(raw) : {} });
+        if (req.url === '/redirect') return void res.writeHead(302, { location: '/target' }).end();
+        const statuses = this.script.get(req.url!) ?? [];
+        res.writeHead(statuses.length ? statuses.shift()! : 200).end('ok');
+      });
+    });
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  url(path: string): string {
+    return `http://127.0.0.1:${this.port}${path}`;
+  }
+
+  at(path: string): Received[] {
+    return this.received.filter((r) => r.path === path);
+  }
+
+  stop(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((r) => this.server.close(() => r()));
+  }
+}
+
+/** Waits (polling) until `probe` answers something truthy; fails with `what` after a long while. */
+async function until<T>(what: string, probe: () => T | Promise<T>, seconds = 60): Promise<NonNullable<T>> {
+  for (let i = 0; i < seconds * 10; i++) {
+    const value = await probe();
+    if (value) return value as NonNullable<T>;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The receiver's check, written here from the API.md definition (not the service's code). */
+function signedBy(header: string | string[] | undefined, raw: string, secret: string): boolean {
+  const parts = String(header).split(',');
+  const t = parts.find((p) => p.startsWith('t='))!.slice(2);
+  const expected = createHmac('sha256', secret).update(`${t}.${raw}`).digest('hex');
+  return Math.abs(Date.now() / 1000 - Number(t)) < 300 && parts.some((p) => p === `v1=${expected}`);
+}
+
+function expectStatus(res: Response, status: number): Json {
+  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+const blueTo = (buyer: Party, medium: 'electronic' | 'paper' = 'electronic', amount = '1000.00'): Json => ({
+  type: 'special', medium,
+  buyer: { taxId: buyer.taxId, name: buyer.body.name, address: '郑州市金水区花园路1号', phone: '0371-66666666', bankName: '中国银行郑州分行', bankAccount: '6200000000000000001' },
+  lines: [{ name: '咨询服务', taxClassificationCode: '3040201990000000000', categoryShortName: '信息技术服务', amount, taxRate: '0.06' }],
+  drawer: '张三',
+});
+
+const ENV = { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_RETRY_BASE_SECONDS: '1', WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex') };
+
+describe('webhooks (private targets allowed, a receiver on 127.0.0.1)', () => {
+  let t: TestApp;
+  let rx: Receiver;
+  let officer: string;
+  let seller: Party;
+  let buyer: Party;
+
+  beforeAll(async () => {
+    rx = new Receiver();
+    await rx.start();
+    t = await startApp(ENV);
+    await setClock(t, T0);
+    officer = await apiKey(t, 'tax_officer');
+    seller = await registerTaxpayer(t, {}, '22');
+    buyer = await registerTaxpayer(t, {}, '41');
+  });
+  afterAll(async () => {
+    await t.close();
+    await rx.stop();
+  });
+
+  const register = async (who: Party, path: string, events: string[] = ['*']) =>
+    expectStatus(await t.http(who.token).post('/v1/webhooks').send({ url: rx.url(path), events, description: path }), 201);
+
+  it('delivers every event type once, to the party it concerns, signed with its webhook secret', async () => {
+    const sellerHook = await register(seller, '/seller');
+    const buyerHook = await register(buyer, '/buyer');
+    expect(sellerHook.secret).toMatch(/^whsec_/);
+    expect(sellerHook).toMatchObject({ url: rx.url('/seller'), events: ['*'], taxId: seller.taxId });
+
+    // invoice.issued (seller), invoice.received (buyer); the month's first use sets its total (quota.total_changed)
+    const blue = expectStatus(await t.http(seller.token).post('/v1/invoices').send(blueTo(buyer)), 201);
+    // invoice.voided (both): a paper invoice voided in its month
+    const paper = expectStatus(await t.http(seller.token).post('/v1/invoices').send(blueTo(buyer, 'paper')), 201);
+    expectStatus(await t.http(seller.token).post(`/v1/invoices/${paper.number}/void`), 200);
+    // quota.application_decided and quota.total_changed (manual)
+    const application = expectStatus(await t.http(seller.token).post(`/v1/taxpayers/${seller.taxId}/quota/applications`).send({ requestedTotal: '8000000.00', reason: '季度备货' }), 201);
+    expectStatus(await t.http(officer).post(`/v1/quota/applications/${application.id}/approve`).send({ reason: '同意' }), 200);
+    // Slips: the buyer entered the invoices in its accounts, so the seller's slips await the buyer (02).
+    const slipOnNew = async () => {
+      const invoice = expectStatus(await t.http(seller.token).post('/v1/invoices').send(blueTo(buyer)), 201);
+      expectStatus(await t.http(buyer.token).post(`/v1/invoices/${invoice.number}/accounting-entry`).send({ entered: true }), 200);
+      const slip = expectStatus(await t.http(seller.token).post('/v1/red-confirmations').send({ blueInvoiceNumber: invoice.number, reason: '01' }), 201);
+      expect(slip.status).toBe('02');
+      return slip;
+    };
+    const confirmed = await slipOnNew();
+    expectStatus(await t.http(buyer.token).post(`/v1/red-confirmations/${confirmed.id}/confirm`), 200);
+    const red = expectStatus(await t.http(seller.token).post(`/v1/red-confirmations/${confirmed.id}/red-invoice`), 201);
+    const rejected = await slipOnNew();
+    expectStatus(await t.http(buyer.token).post(`/v1/red-confirmations/${rejected.id}/reject`), 200);
+    const revoked = await slipOnNew();
+    expectStatus(await t.http(seller.token).post(`/v1/red-confirmations/${revoked.id}/revoke`), 200);
+    const expired = await slipOnNew();
+    // red_confirmation.expired: 72 hours later by the (manual) clock; the sweep that reading runs voids it.
+    await setClock(t, '2023-07-23T10:00:00+08:00');
+    expect(expectStatus(await t.http(seller.token).get(`/v1/red-confirmations/${expired.id}`), 200).status).toBe('07');
+    await setClock(t, T0);
+
+    // delivery.failed: a third webhook of the seller's that always answers 500, on its last try
+    // (its attempts set to where three days of backoff end), reported to the seller's '*' webhook.
+    rx.script.set('/dead', new Array(100).fill(500));
+    const dead = await register(seller, '/dead', ['invoice.issued']);
+    expectStatus(await t.http(seller.token).post('/v1/invoices').send(blueTo(buyer)), 201);
+    const first = await until('a first try at /dead', async () => {
+      const log = expectStatus(await t.http(seller.token).get(`/v1/webhooks/${dead.id}/deliveries`), 200);
+      return log.items.find((d: Json) => d.attempts >= 1);
+    });
+    expect(first).toMatchObject({ status: 'pending', lastStatusCode: 500, nextAttemptAt: expect.any(String) });
+    await t.dataSource.createQueryBuilder().update(WebhookDeliveryEntity).set({ attempts: 18, nextAttemptAt: new Date() }).where('id = :id', { id: first.id }).execute();
+
+    const wanted: Record<string, 'seller' | 'buyer' | 'both'> = {
+      'invoice.issued': 'seller', 'invoice.received': 'buyer', 'invoice.voided': 'both', 'red_confirmation.created': 'both',
+      'red_confirmation.awaiting_confirmation': 'buyer', 'red_confirmation.confirmed': 'both', 'red_confirmation.rejected': 'both',
+      'red_confirmation.revoked': 'both', 'red_confirmation.expired': 'both', 'red_invoice.issued': 'both', 'quota.total_changed': 'seller',
+      'quota.application_decided': 'seller', 'delivery.failed': 'seller',
+    };
+    const typesAt = (path: string) => new Set(rx.at(path).map((r) => r.body.type));
+    await until('every event type', () => Object.entries(wanted).every(([type, who]) => (who === 'buyer' || typesAt('/seller').has(type)) && (who === 'seller' || typesAt('/buyer').has(type))));
+
+    for (const [path, hook, party, other] of [['/seller', sellerHook, seller, buyer], ['/buyer', buyerHook, buyer, seller]] as const) {
+      for (const r of rx.at(path)) {
+        expect(r.headers['content-type']).toBe('application/json');
+        expect(r.body).toEqual({ id: expect.stringMatching(/^evt_[0-9a-f]+$/), type: expect.any(String), createdAt: expect.stringMatching(/\+08:00$/), taxId: party.taxId, data: expect.any(Object) });
+        expect(signedBy(r.headers['einvoice-signature'], r.raw, hook.secret)).toBe(true);
+        expect(signedBy(r.headers['einvoice-signature'], r.raw, 'whsec_someone-else')).toBe(false);
+        // Not the other party's events of its own (invoice.issued is the seller's only, ...).
+        expect(wanted[r.body.type] === (party === seller ? 'buyer' : 'seller')).toBe(false);
+      }
+      expect(other).toBeDefined();
+    }
+    const ofType = (path: string, type: string) => rx.at(path).filter((r) => r.body.type === type).map((r) => r.body);
+    // The data is the object as the API shows it.
+    expect(ofType('/seller', 'invoice.issued').find((e) => e.data.number === blue.number)!.data).toMatchObject({ number: blue.number, totalAmount: '1000.00', seller: { taxId: seller.taxId } });
+    expect(ofType('/buyer', 'invoice.received').find((e) => e.data.number === blue.number)).toBeDefined();
+    expect(ofType('/buyer', 'invoice.voided')[0].data).toMatchObject({ number: paper.number, status: 'voided' });
+    expect(ofType('/buyer', 'red_confirmation.awaiting_confirmation').map((e) => e.data.id)).toEqual(expect.arrayContaining([confirmed.id, rejected.id, revoked.id, expired.id]));
+    expect(ofType('/seller', 'red_confirmation.awaiting_confirmation')).toEqual([]);
+    expect(ofType('/seller', 'red_confirmation.confirmed')[0].data).toMatchObject({ id: confirmed.id, status: '04' });
+    expect(ofType('/seller', 'red_confirmation.rejected')[0].data).toMatchObject({ id: rejected.id, status: '05' });
+    expect(ofType('/seller', 'red_confirmation.revoked')[0].data).toMatchObject({ id: revoked.id, status: '08' });
+    expect(ofType('/buyer', 'red_confirmation.expired')[0].data).toMatchObject({ id: expired.id, status: '07' });
+    expect(ofType('/buyer', 'red_invoice.issued')[0].data).toMatchObject({ number: red.number, color: 'red', blueInvoiceNumber: confirmed.blueInvoiceNumber });
+    expect(ofType('/seller', 'quota.application_decided')[0].data).toMatchObject({ id: application.id, status: 'approved' });
+    expect(ofType('/seller', 'quota.total_changed').map((e) => e.data.kind)).toEqual(expect.arrayContaining(['initial', 'manual']));
+    expect(ofType('/seller', 'quota.total_changed').find((e) => e.data.kind === 'manual')!.data).toMatchObject({ previousTotal: '7500000.00', total: '8000000.00' });
+    expect(ofType('/seller', 'delivery.failed')[0].data).toMatchObject({ id: first.id, webhookId: dead.id, status: 'failed', eventType: 'invoice.issued', lastStatusCode: 500 });
+    // Each event id arrives once at each endpoint (every one of these was answered 200 at once).
+    for (const path of ['/seller', '/buyer']) {
+      const ids = rx.at(path).map((r) => r.body.id);
+      expect(new Set(ids).size).toBe(ids.length);
+    }
+    // In order per endpoint: the seller's events arrive in the order they were emitted.
+    const sellerIds = rx.at('/seller').map((r) => r.body.id);
+    expect([...sellerIds].sort()).toEqual(sellerIds);
+
+    // The failed delivery stays in the log, and can be sent again.
+    const failed = expectStatus(await t.http(seller.token).get(`/v1/webhooks/${dead.id}/deliveries`), 200).items.find((d: Json) => d.id === first.id);
+    expect(failed).toMatchObject({ status: 'failed', attempts: 19, nextAttemptAt: null, lastError: 'answered 500' });
+    rx.script.set('/dead', []);
+    const again = expectStatus(await t.http(seller.token).post(`/v1/webhook-deliveries/${first.id}/redeliver`), 200);
+    expect(again).toMatchObject({ id: first.id, status: 'pending', attempts: 0 });
+    await until('the redelivery', async () => expectStatus(await t.http(seller.token).get(`/v1/webhooks/${dead.id}/deliveries`), 200).items.find((d: Json) => d.id === first.id && d.status === 'succeeded'));
+    const deadIds = rx.at('/dead').map((r) => r.body.id);
+    expect(deadIds.filter((id) => id === deadIds[0]).length).toBe(deadIds.length); // always the same event
+    expectProblem(await t.http(buyer.token).post(`/v1/webhook-deliveries/${first.id}/redeliver`), 404, 'NOT_FOUND');
+  });
+
+  it('a 500 then a 200: the same event id twice and nothing else; the log shows both tries', async () => {
+    const p = await registerTaxpayer(t, {}, '22');
+    rx.script.set('/flaky', [500]);
+    const hook = await register(p, '/flaky', ['invoice.issued']);
+    const invoice = expectStatus(await t.http(p.token).post('/v1/invoices').send(blueTo(buyer)), 201);
+    const done = await until('the delivery to succeed', async () =>
+      expectStatus(await t.http(p.token).get(`/v1/webhooks/${hook.id}/deliveries`), 200).items.find((d: Json) => d.status === 'succeeded'));
+    expect(done).toMatchObject({ eventType: 'invoice.issued', attempts: 2, lastStatusCode: 200, lastError: null, nextAttemptAt: null, deliveredAt: expect.any(String), lastDurationMs: expect.any(Number) });
+    const got = rx.at('/flaky');
+    expect(got).toHaveLength(2);
+    expect(got[0].body.id).toBe(got[1].body.id);
+    expect(got[0].body.id).toBe(done.eventId);
+    expect(got[1].body.data.number).toBe(invoice.number);
+    expect(signedBy(got[1].headers['einvoice-signature'], got[1].raw, hook.secret)).toBe(true);
+  });
+
+  it('a batch emits invoice.issued for each invoice it issued (in its one transaction), none for a refused item', async () => {
+    const p = await registerTaxpayer(t, {}, '22');
+    const hook = await register(p, '/batch', ['invoice.issued']);
+    const body = { invoices: [blueTo(buyer, 'electronic', '10.00'), blueTo(buyer, 'electronic', '20.00'), { ...blueTo(buyer), lines: [] }, blueTo(buyer, 'electronic', '30.00')] };
+    const { results } = expectStatus(await t.http(p.token).post('/v1/invoices/batch').send(body), 200);
+    const numbers = results.filter((r: Json) => r.number).map((r: Json) => r.number);
+    expect(numbers).toHaveLength(3);
+    await until('three events at /batch', () => rx.at('/batch').length >= 3);
+    expect(rx.at('/batch').map((r) => r.body.data.number).sort()).toEqual([...numbers].sort());
+    expect(rx.at('/batch').every((r) => signedBy(r.headers['einvoice-signature'], r.raw, hook.secret))).toBe(true);
+  });
+
+  it('rotation: both secrets sign during the overlap; the new one is shown once', async () => {
+    const p = await registerTaxpayer(t, {}, '22');
+    const hook = await register(p, '/rotated', ['invoice.issued']);
+    const rotated = expectStatus(await t.http(p.token).post(`/v1/webhooks/${hook.id}/rotate-secret`), 200);
+    expect(rotated.secret).toMatch(/^whsec_/);
+    expect(rotated.secret).not.toBe(hook.secret);
+    expect(rotated.previousSecretExpiresAt).toEqual(expect.stringMatching(/\+08:00$/));
+    expect(expectStatus(await t.http(p.token).get(`/v1/webhooks/${hook.id}`), 200).secret).toBeUndefined();
+    expectStatus(await t.http(p.token).post('/v1/invoices').send(blueTo(buyer)), 201);
+    const [r] = await until('a delivery at /rotated', () => (rx.at('/rotated').length ? rx.at('/rotated') : null));
+    expect(String(r.headers['einvoice-signature']).split(',').filter((x) => x.startsWith('v1='))).toHaveLength(2);
+    expect(signedBy(r.headers['einvoice-signature'], r.raw, rotated.secret)).toBe(true);
+    expect(signedBy(r.headers['einvoice-signature'], r.raw, hook.secret)).toBe(true);
+  });
+
+  it('a redirect is not followed: the delivery fails with 302 and the target is never asked', async () => {
+    const p = await registerTaxpayer(t, {}, '22');
+    const hook = await register(p, '/redirect', ['invoice.issued']);
+    expectStatus(await t.http(p.token).post('/v1/invoices').send(blueTo(buyer)), 201);
+    const tried = await until('a try', async () => expectStatus(await t.http(p.token).get(`/v1/webhooks/${hook.id}/deliveries`), 200).items.find((d: Json) => d.attempts >= 1));
+    expect(tried).toMatchObject({ status: 'pending', lastStatusCode: 302, lastError: expect.stringMatching(/redirect not followed/) });
+    expect(rx.at('/target')).toEqual([]);
+    expectStatus(await t.http(p.token).delete(`/v1/webhooks/${hook.id}`), 204);
+    const log = await t.dataSource.query('SELECT status FROM webhook_deliveries WHERE webhook_id = ?', [hook.id]);
+    expect(log.map((d: Json) => d.status)).toEqual(['cancelled']);
+  });
+
+  it('routes: scoped like every read; an admin registers for any taxpayer with taxId; bad input is a 400 naming the field', async () => {
+    const mine = await register(seller, '/scoped', ['invoice.received']);
+    const list = expectStatus(await t.http(seller.token).get('/v1/webhooks'), 200);
+    expect(list.items.every((w: Json) => w.taxId === seller.taxId)).toBe(true);
+    expect(list.items.map((w: Json) => w.id)).toContain(mine.id);
+    expect(list.items.some((w: Json) => 'secret' in w)).toBe(false);
+    expectProblem(await t.http(buyer.token).get(`/v1/webhooks/${mine.id}`), 404, 'NOT_FOUND');
+    expectProblem(await t.http(buyer.token).delete(`/v1/webhooks/${mine.id}`), 404, 'NOT_FOUND');
+    expectProblem(await t.http(buyer.token).get(`/v1/webhooks/${mine.id}/deliveries`), 404, 'NOT_FOUND');
+    expectProblem(await t.http(buyer.token).post(`/v1/webhooks/${mine.id}/rotate-secret`), 404, 'NOT_FOUND');
+    expectProblem(await t.http(buyer.token).post('/v1/webhooks').send({ url: rx.url('/x'), events: ['*'], taxId: seller.taxId }), 403, 'FORBIDDEN');
+    expectProblem(await t.http(officer).get('/v1/webhooks'), 403, 'FORBIDDEN');
+    expectProblem(await t.http(officer).post('/v1/webhooks').send({ url: rx.url('/x'), events: ['*'], taxId: seller.taxId }), 403, 'FORBIDDEN');
+    expectStatus(await t.http(ADMIN_TOKEN).get(`/v1/webhooks/${mine.id}`), 200);
+    expectProblem(await t.http(ADMIN_TOKEN).post('/v1/webhooks').send({ url: rx.url('/x'), events: ['*'] }), 400, 'VALIDATION_FAILED', 'taxId');
+    const byAdmin = expectStatus(await t.http(ADMIN_TOKEN).post('/v1/webhooks').send({ url: rx.url('/admin'), events: ['quota.total_changed'], taxId: buyer.taxId }), 201);
+    expect(byAdmin.taxId).toBe(buyer.taxId);
+    expect(expectStatus(await t.http(buyer.token).get('/v1/webhooks'), 200).items.map((w: Json) => w.id)).toContain(byAdmin.id);
+    expect(expectStatus(await t.http(ADMIN_TOKEN).get(`/v1/webhooks?taxId=${buyer.taxId}`), 200).items.every((w: Json) => w.taxId === buyer.taxId)).toBe(true);
+    expectProblem(await t.http(seller.token).post('/v1/webhooks').send({ url: rx.url('/x'), events: ['invoice.paid'] }), 400, 'VALIDATION_FAILED', 'events');
+    expectProblem(await t.http(seller.token).post('/v1/webhooks').send({ url: rx.url('/x'), events: [] }), 400, 'VALIDATION_FAILED', 'events');
+    expectProblem(await t.http(seller.token).post('/v1/webhooks').send({ url: 'ftp://127.0.0.1/x', events: ['*'] }), 400, 'VALIDATION_FAILED', 'url');
+    // Cloud metadata addresses: refused even with private targets allowed.
+    expectProblem(await t.http(seller.token).post('/v1/webhooks').send({ url: 'http://169.254.169.254/latest/meta-data/', events: ['*'] }), 400, 'VALIDATION_FAILED', 'url');
+    expectProblem(await t.http(seller.token).post('/v1/webhooks').send({ url: 'http://[fd00:ec2::254]/', events: ['*'] }), 400, 'VALIDATION_FAILED', 'url');
+    expectProblem(await t.http(seller.token).get('/v1/webhooks/not-a-uuid'), 404, 'NOT_FOUND');
+    expectStatus(await t.http(seller.token).delete(`/v1/webhooks/${mine.id}`), 204);
+    expectProblem(await t.http(seller.token).get(`/v1/webhooks/${mine.id}`), 404, 'NOT_FOUND');
+    // The secret is stored encrypted: the database holds no whsec_.
+    const rows = await t.dataSource.query('SELECT secret_enc FROM webhooks');
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r: Json) => !String(r.secret_enc).includes('whsec_'))).toBe(true);
+  });
+});
+
+describe('webhooks without WEBHOOK_ALLOW_PRIVATE_TARGETS (SSRF)', () => {
+  let t: TestApp;
+  let rx: Receiver;
+  let p: Party;
+  beforeAll(async () => {
+    rx = new Receiver();
+    await rx.start();
+    t = await startApp({ WEBHOOK_RETRY_BASE_SECONDS: '1', WEBHOOK_SECRET_KEY: ENV.WEBHOOK_SECRET_KEY });
+    await setClock(t, T0);
+    p = await registerTaxpayer(t, {}, '22');
+  });
+  afterAll(async () => {
+    await t.close();
+    await rx.stop();
+  });
+
+  it.each([
+    ['loopback', (port: number) => `http://127.0.0.1:${port}/hook`],
+    ['a private network', () => 'http://10.1.2.3/hook'],
+    ['link-local', () => 'http://169.254.10.10/hook'],
+    ['the cloud metadata address', () => 'http://169.254.169.254/latest/meta-data/'],
+    ['IPv6 loopback', (port: number) => `http://[::1]:${port}/hook`],
+    ['IPv4-mapped loopback', (port: number) => `http://[::ffff:127.0.0.1]:${port}/hook`],
+    ['localhost', (port: number) => `http://localhost:${port}/hook`],
+  ])('registering %s is a 400 naming url', async (_label, url) => {
+    expectProblem(await t.http(p.token).post('/v1/webhooks').send({ url: url(rx.port), events: ['*'] }), 400, 'VALIDATION_FAILED', 'url');
+  });
+
+  it('a name that resolves to loopback is refused when connecting (DNS rebinding cannot bypass it); nothing reaches the receiver', async () => {
+    const dispatcher = t.app.get(WebhookDispatcher);
+    dispatcher.useResolver(((hostname: string, _o: unknown, cb: (e: Error | null, a: { address: string; family: number }[]) => void) =>
+      hostname === 'erp.rebind.test' ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' }), [])) as unknown as LookupFunction);
+    const hook = expectStatus(await t.http(p.token).post('/v1/webhooks').send({ url: `http://erp.rebind.test:${rx.port}/hook`, events: ['invoice.issued'] }), 201);
+    const buyer = await registerTaxpayer(t, {}, '41');
+    expectStatus(await t.http(p.token).post('/v1/invoices').send(blueTo(buyer)), 201);
+    const tried = await until('a try', async () => expectStatus(await t.http(p.token).get(`/v1/webhooks/${hook.id}/deliveries`), 200).items.find((d: Json) => d.attempts >= 1));
+    expect(tried).toMatchObject({ status: 'pending', lastStatusCode: null, lastError: expect.stringMatching(/refused.*127\.0\.0\.1.*WEBHOOK_ALLOW_PRIVATE_TARGETS/) });
+    expect(rx.received).toEqual([]);
+  });
+});

@@ -1,0 +1,230 @@
+import { createHmac } from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo, LookupFunction } from 'node:net';
+import { checkTargetUrl, classifyAddress } from '../../src/webhooks/address-policy';
+import { retryDelaySeconds, RETRY_WINDOW_SECONDS } from '../../src/webhooks/backoff';
+import { createPoster } from '../../src/webhooks/http-post';
+import { loadOrCreateKeyFile, seal, unseal } from '../../src/webhooks/secret-box';
+import { signatureHeader, verifySignature } from '../../src/webhooks/signature';
+
+// Webhooks (API.md "Webhooks"): the pure parts. Signature, backoff, address classification,
+// secrets at rest, and the HTTP poster's connect-time checks against a real local receiver.
+
+describe('address classification', () => {
+  it.each([
+    ['8.8.8.8', 'public'],
+    ['114.114.114.114', 'public'],
+    ['2400:3200::1', 'public'],
+    ['127.0.0.1', 'private'],
+    ['127.255.0.9', 'private'],
+    ['10.1.2.3', 'private'],
+    ['172.16.0.1', 'private'],
+    ['172.31.255.255', 'private'],
+    ['172.32.0.1', 'public'],
+    ['192.168.1.1', 'private'],
+    ['169.254.1.1', 'private'],
+    ['100.64.0.1', 'private'],
+    ['0.0.0.0', 'private'],
+    ['::1', 'private'],
+    ['::', 'private'],
+    ['fe80::1', 'private'],
+    ['fc00::1', 'private'],
+    ['::ffff:127.0.0.1', 'private'],
+    ['::ffff:7f00:1', 'private'],
+    ['::ffff:8.8.8.8', 'public'],
+    ['64:ff9b::a00:1', 'private'],
+    ['169.254.169.254', 'metadata'],
+    ['::ffff:169.254.169.254', 'metadata'],
+    ['fd00:ec2::254', 'metadata'],
+    ['100.100.100.200', 'metadata'],
+    ['not-an-ip', 'private'],
+  ])('%s is %s', (address, kind) => {
+    expect(classifyAddress(address)).toBe(kind);
+  });
+
+  it.each([
+    ['https://erp.example.com/hook', false, null],
+    ['http://erp.example.com:8080/hook', false, null],
+    ['ftp://erp.example.com/', false, /http or https/],
+    ['https://user:pw@erp.example.com/', false, /credentials/],
+    ['http://127.0.0.1:9000/', false, /private/],
+    ['http://127.1/', false, /private/],
+    ['http://0x7f000001/', false, /private/],
+    ['http://10.0.0.5/', false, /private/],
+    ['http://[::1]/', false, /private/],
+    ['http://localhost:3000/', false, /loopback/],
+    ['http://127.0.0.1:9000/', true, null],
+    ['http://localhost:3000/', true, null],
+    ['http://169.254.169.254/latest/meta-data', true, /metadata/],
+    ['http://[fd00:ec2::254]/', true, /metadata/],
+    ['not a url', false, /absolute/],
+  ])('registering %s (private allowed: %s)', (url, allowPrivate, problem) => {
+    const result = checkTargetUrl(url, allowPrivate);
+    if (problem === null) expect(result).toBeNull();
+    else expect(result).toMatch(problem);
+  });
+});
+
+describe('backoff', () => {
+  it('starts at the base and doubles', () => {
+    expect([1, 2, 3, 4, 5].map((n) => retryDelaySeconds(n, 30))).toEqual([30, 60, 120, 240, 480]);
+  });
+
+  it('stops after three days of waiting, the last wait shortened to end exactly there', () => {
+    let waited = 0;
+    let attempts = 0;
+    for (;;) {
+      const delay = retryDelaySeconds(++attempts, 30);
+      if (delay === null) break;
+      waited += delay;
+    }
+    expect(waited).toBe(RETRY_WINDOW_SECONDS);
+    expect(attempts).toBe(15); // 14 waits: 30 s x (2^13 - 1) = 2.84 days, then the rest to 3 days
+  });
+
+  it('with a base of a day: waits 1 d, then the remaining 2 d, then fails', () => {
+    expect([1, 2, 3].map((n) => retryDelaySeconds(n, 86_400))).toEqual([86_400, 172_800, null]);
+  });
+});
+
+describe('signature', () => {
+  const body = '{"id":"evt_1","type":"invoice.issued","data":{"totalAmount":"1.00"}}';
+
+  it('is t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>"> as a receiver computes it', () => {
+    const header = signatureHeader(['whsec_a'], 1_700_000_000, body);
+    const expected = createHmac('sha256', 'whsec_a').update(`1700000000.${body}`).digest('hex');
+    expect(header).toBe(`t=1700000000,v1=${expected}`);
+  });
+
+  it('carries one v1 per valid secret; either verifies; a changed body or an old t does not', () => {
+    const now = 1_700_000_000;
+    const header = signatureHeader(['whsec_new', 'whsec_old'], now, body);
+    expect(header.split(',').filter((p) => p.startsWith('v1='))).toHaveLength(2);
+    expect(verifySignature(header, body, 'whsec_new', 300, now)).toBe(true);
+    expect(verifySignature(header, body, 'whsec_old', 300, now)).toBe(true);
+    expect(verifySignature(header, body, 'whsec_other', 300, now)).toBe(false);
+    expect(verifySignature(header, body.replace('1.00', '9.00'), 'whsec_new', 300, now)).toBe(false);
+    expect(verifySignature(header, body, 'whsec_new', 300, now + 301)).toBe(false);
+  });
+});
+
+describe('secrets at rest', () => {
+  const key = Buffer.alloc(32, 7);
+  it('round-trips with AES-256-GCM, a fresh IV each time, and refuses another key or a changed ciphertext', () => {
+    const a = seal(key, 'whsec_x');
+    expect(a).not.toContain('whsec_x');
+    expect(seal(key, 'whsec_x')).not.toBe(a);
+    expect(unseal(key, a)).toBe('whsec_x');
+    expect(() => unseal(Buffer.alloc(32, 8), a)).toThrow();
+    const parts = a.split('.');
+    parts[3] = Buffer.from('whsec_y').toString('base64url');
+    expect(() => unseal(key, parts.join('.'))).toThrow();
+  });
+});
+
+describe('the poster, against a receiver on 127.0.0.1', () => {
+  let server: http.Server;
+  let port: number;
+  const hits: string[] = [];
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      hits.push(req.url!);
+      req.resume();
+      if (req.url === '/redirect') {
+        res.writeHead(302, { location: '/target' }).end();
+      } else if (req.url === '/big') {
+        res.writeHead(200);
+        res.end(Buffer.alloc(1024 * 1024, 65));
+      } else res.writeHead(204).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise((r) => server.close(r)));
+  beforeEach(() => (hits.length = 0));
+
+  /** A resolver that answers `rebind.test` with loopback, as a rebinding DNS server would. */
+  const rebinding: LookupFunction = ((hostname: string, _options: unknown, callback: (e: Error | null, a: { address: string; family: number }[]) => void) => {
+    if (hostname === 'rebind.test') callback(null, [{ address: '127.0.0.1', family: 4 }]);
+    else callback(Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' }), []);
+  }) as unknown as LookupFunction;
+
+  it('refuses a literal loopback address without the setting, before connecting', async () => {
+    const poster = createPoster({ allowPrivate: false, maxSockets: 1 });
+    const out = await poster.post(`http://127.0.0.1:${port}/x`, '{}', {});
+    poster.destroy();
+    expect(out).toMatchObject({ status: null, error: expect.stringMatching(/refused/) });
+    expect(hits).toEqual([]);
+  });
+
+  it('refuses a name that resolves to loopback at connect time (DNS rebinding), and connects with the setting', async () => {
+    const strict = createPoster({ allowPrivate: false, maxSockets: 1, resolve: rebinding });
+    const refused = await strict.post(`http://rebind.test:${port}/x`, '{}', {});
+    strict.destroy();
+    expect(refused).toMatchObject({ status: null, error: expect.stringMatching(/refused.*127\.0\.0\.1/) });
+    expect(hits).toEqual([]);
+    const open = createPoster({ allowPrivate: true, maxSockets: 1, resolve: rebinding });
+    const delivered = await open.post(`http://rebind.test:${port}/x`, '{}', {});
+    open.destroy();
+    expect(delivered).toMatchObject({ status: 204, error: null });
+    expect(hits).toEqual(['/x']);
+  });
+
+  it('never connects to a metadata address, whatever the setting', async () => {
+    const poster = createPoster({ allowPrivate: true, maxSockets: 1 });
+    const out = await poster.post('http://169.254.169.254/latest/meta-data/', '{}', {});
+    poster.destroy();
+    expect(out.error).toMatch(/metadata/);
+  });
+
+  it('does not follow a redirect: a 3xx is a failure and the target is never asked', async () => {
+    const poster = createPoster({ allowPrivate: true, maxSockets: 1 });
+    const out = await poster.post(`http://127.0.0.1:${port}/redirect`, '{}', {});
+    poster.destroy();
+    expect(out).toMatchObject({ status: 302, error: expect.stringMatching(/redirect not followed/) });
+    expect(hits).toEqual(['/redirect']);
+  });
+
+  it('reads at most 64 KB of an answer and still takes its status', async () => {
+    const poster = createPoster({ allowPrivate: true, maxSockets: 1 });
+    const out = await poster.post(`http://127.0.0.1:${port}/big`, '{}', {});
+    poster.destroy();
+    expect(out).toMatchObject({ status: 200, error: null });
+  });
+});
+
+describe('the key file (embedded default)', () => {
+  it('is created on first start with 32 random bytes (mode 0600) and read back unchanged afterwards', () => {
+    const fs = jest.requireActual<typeof import('node:fs')>('node:fs');
+    const os = jest.requireActual<typeof import('node:os')>('node:os');
+    const path = jest.requireActual<typeof import('node:path')>('node:path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'einv-key-'));
+    try {
+      const file = path.join(dir, 'data', 'webhook-secret.key');
+      const first = loadOrCreateKeyFile(file);
+      expect(first).toHaveLength(32);
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+      expect(loadOrCreateKeyFile(file).equals(first)).toBe(true);
+      fs.writeFileSync(file, 'short');
+      expect(() => loadOrCreateKeyFile(file)).toThrow(/64 hex digits/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('webhook settings', () => {
+  it('take a 32-byte key as hex or base64, refuse anything else, and default the rest', () => {
+    const { loadConfig } = jest.requireActual<typeof import('../../src/config/config')>('../../src/config/config');
+    const hex = 'ab'.repeat(32);
+    expect(loadConfig({ WEBHOOK_SECRET_KEY: hex }).webhookSecretKey!.toString('hex')).toBe(hex);
+    expect(loadConfig({ WEBHOOK_SECRET_KEY: Buffer.from(hex, 'hex').toString('base64') }).webhookSecretKey!.toString('hex')).toBe(hex);
+    expect(() => loadConfig({ WEBHOOK_SECRET_KEY: 'abc' })).toThrow(/WEBHOOK_SECRET_KEY/);
+    expect(() => loadConfig({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'yes' })).toThrow(/WEBHOOK_ALLOW_PRIVATE_TARGETS/);
+    expect(() => loadConfig({ WEBHOOK_RETRY_BASE_SECONDS: '0' })).toThrow(/WEBHOOK_RETRY_BASE_SECONDS/);
+    const defaults = loadConfig({});
+    expect(defaults).toMatchObject({ webhookSecretKey: null, webhookAllowPrivateTargets: false, webhookRetryBaseSeconds: 30, webhookRotationOverlapHours: 24, webhookConcurrency: 16 });
+    expect(defaults.webhookKeyFile).toMatch(/data[\\/]webhook-secret\.key$/);
+    expect(loadConfig({ DATABASE_URL: 'mysql://u:p@db:3306/einvoice' }).webhookKeyFile).toBeNull();
+  });
+});
