@@ -1,5 +1,5 @@
-import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
@@ -10,6 +10,7 @@ import { Db } from '../database/db.service';
 import { AuditChainEntity } from './audit-chain.entity';
 import { AuditChainService } from './audit-chain.service';
 import { AuditEventEntity } from './audit-event.entity';
+import { AuditVerifications } from './audit-verifications.service';
 
 class AuditQuery extends PageQuery {
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(18, 18) taxId?: string;
@@ -32,6 +33,7 @@ export class AuditController {
   constructor(
     private readonly db: Db,
     private readonly chain: AuditChainService,
+    private readonly verifications: AuditVerifications,
   ) {}
 
   @Get()
@@ -67,9 +69,38 @@ export class AuditController {
 
   @Get('verify')
   @Roles('auditor', 'tax_officer')
-  @ApiOperation({ summary: 'Whether the hash chain of audit events is intact, and where it breaks' })
+  @ApiOperation({
+    summary: 'Whether the hash chain of audit events is intact, and where it breaks',
+    description:
+      'Incremental: seals what is pending, then verifies from the newest signed checkpoint (`fromCheckpoint`; null: from the first link) ' +
+      'up to 50,000 links (`complete` false when the chain goes further: call again), reports events the sealer will never reach ' +
+      '(`overdue`, a failure) and records a new checkpoint at `head`. Tampering before a checkpoint is found by a full run (POST verifications).',
+  })
   async verify(@CurrentPrincipal() p: Principal) {
-    if (p.role === 'auditor' && p.taxpayerId !== null) throw Problems.forbidden('the whole chain is verified by an unscoped auditor or a tax officer');
+    this.wholeChain(p);
     return this.chain.verify();
+  }
+
+  @Post('verifications')
+  @Roles('auditor', 'tax_officer')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Start a full re-verification of the chain from its first link, in the background; read its progress at GET verifications/{id}' })
+  @ApiAcceptedResponse({ description: '{ id, status: running, checked, total, progress, verifiedTo, report: null, ... }' })
+  async startVerification(@CurrentPrincipal() p: Principal) {
+    this.wholeChain(p);
+    return this.verifications.start(p);
+  }
+
+  @Get('verifications/:id')
+  @Roles('auditor', 'tax_officer')
+  @ApiOperation({ summary: 'A full verification: status running | intact | broken | failed | interrupted, links checked of total, and its report when finished' })
+  @ApiOkResponse({ description: '{ id, status, checked, total, progress, verifiedTo: { seq, hash }, startedAt, updatedAt, finishedAt, report: { intact, checked, head, unsealed, overdue, brokenAt } | null }' })
+  async verification(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
+    this.wholeChain(p);
+    return this.verifications.get(id);
+  }
+
+  private wholeChain(p: Principal): void {
+    if (p.role === 'auditor' && p.taxpayerId !== null) throw Problems.forbidden('the whole chain is verified by an unscoped auditor or a tax officer');
   }
 }

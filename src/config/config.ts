@@ -47,6 +47,12 @@ export class AppConfig {
   smtpUrl!: string | null;
   mailFrom!: string;
   outboxDir!: string;
+  /**
+   * The HMAC key that signs audit verification checkpoints (AUDIT_CHECKPOINT_KEY, at least 32
+   * characters); when unset, the key in auditCheckpointKeyFile, generated there on first start.
+   */
+  auditCheckpointKey!: string | null;
+  auditCheckpointKeyFile!: string;
 }
 
 export class ConfigError extends Error {
@@ -144,6 +150,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.smtpUrl = smtp || null;
   config.mailFrom = env.MAIL_FROM || 'einvoice@localhost';
   config.outboxDir = path.resolve(env.OUTBOX_DIR || './data/outbox');
+  const auditKey = env.AUDIT_CHECKPOINT_KEY;
+  if (auditKey !== undefined && auditKey !== '' && (auditKey.length < 32 || auditKey.length > 512 || /\s/.test(auditKey))) {
+    problems.push('AUDIT_CHECKPOINT_KEY must be 32 to 512 characters without spaces (e.g. `openssl rand -hex 32`)');
+  }
+  config.auditCheckpointKey = auditKey ? auditKey : null;
+  config.auditCheckpointKeyFile = path.resolve(env.AUDIT_CHECKPOINT_KEY_FILE || './data/audit-checkpoint.key');
 
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
