@@ -68,6 +68,18 @@ describe('exports', () => {
     expect(csvRows((await get(a.token, 'format=csv&type=ordinary').expect(200)).body)).toHaveLength(2);
   });
 
+  it('GET /v1/invoices?direction=both merges issued and received, newest first, paged (issue 17)', async () => {
+    const mine = (await t.http(b.token).post('/v1/invoices').send({ type: 'ordinary', buyer: { name: '个人' }, lines: [line('纸', '1.00')] }).expect(201)).body.number;
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: { items: { number: string }[]; nextCursor: string | null } } = await t.http(b.token).get(`/v1/invoices?direction=both&limit=2${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+      seen.push(...page.body.items.map((i) => i.number));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual([mine, numbers[2], numbers[0]]);
+  });
+
   it('is scoped: another taxpayer\'s export is 404; auditors and officers export', async () => {
     await t.http(a.token).get(`/v1/exports/invoices?taxId=${b.taxId}`).expect(404);
     await t.http(await apiKey(t, 'auditor', b.taxId)).get(`/v1/exports/invoices?taxId=${a.taxId}`).expect(404);
