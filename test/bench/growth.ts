@@ -34,7 +34,9 @@ const bigs = Array.from({ length: BIG }, (_, i) => taxId(i));
 const smalls = Array.from({ length: SMALL }, (_, i) => taxId(100 + i));
 const LINE = { name: '笔记本电脑', taxClassificationCode: '1090511030000000000', categoryShortName: '计算机', quantity: '1', unitPrice: '5000.00', amount: '5000.00', taxRate: '0.13' };
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+// A connection per request (no keep-alive): an aborted export must not leave a socket to reuse,
+// and the service's idle timeout must not reset one; the same cost on both databases.
+const agent = new http.Agent({ keepAlive: false, maxSockets: 64 });
 
 /** One request: status, ms to the first byte of the body (or headers when empty), ms to the end, bytes; stops reading after `maxBytes`. */
 function timed(method: string, route: string, token: string, body?: string, maxBytes = Infinity): Promise<{ status: number; firstMs: number; totalMs: number; bytes: number; text: string }> {
@@ -229,11 +231,11 @@ export async function growthBench(server: string): Promise<void> {
     await conn.query('ANALYZE TABLE invoices, audit_events, audit_chain');
     // Deep cursors: the middle of each taxpayer's result.
     const deep = new Map<string, string>();
-    for (const [who, where] of [
-      [bigs[0], 'seller_tax_id = ?'],
-      [smalls[0], 'seller_tax_id = ? OR buyer_tax_id = ?'],
+    for (const [who, where, params] of [
+      [bigs[0], 'seller_tax_id = ?', [bigs[0]]],
+      [smalls[0], 'seller_tax_id = ? OR buyer_tax_id = ?', [smalls[0], smalls[0]]],
     ] as const) {
-      const [rows] = (await conn.query(`SELECT issued_at, number FROM invoices WHERE ${where} ORDER BY issued_at, number LIMIT 1 OFFSET ?`, [who, who, Math.floor(issued / (who === bigs[0] ? 4 : 200))])) as unknown as [{ issued_at: Date; number: string }[]];
+      const [rows] = (await conn.query(`SELECT issued_at, number FROM invoices WHERE ${where} ORDER BY issued_at, number LIMIT 1 OFFSET ?`, [...params, Math.floor(issued / (who === bigs[0] ? 4 : 200))])) as unknown as [{ issued_at: Date; number: string }[]];
       if (rows[0]) deep.set(`${who}:DESC`, cursor(new Date(rows[0].issued_at).getTime(), rows[0].number));
     }
     const [[counts]] = (await conn.query('SELECT COUNT(*) AS n, SUM(seller_tax_id = ?) AS big FROM invoices', [bigs[0]])) as unknown as [{ n: number; big: number }[]];
