@@ -5,6 +5,7 @@ import { AuditEventEntity } from './audit-event.entity';
 import { AuditChainEntity } from './audit-chain.entity';
 import { Db } from '../database/db.service';
 import { insertRows } from '../database/bulk-writes';
+import { AuditCheckpoints } from './audit-checkpoints';
 
 export const GENESIS = '0'.repeat(64);
 const LOCK = 'einvoice_audit_seal';
@@ -29,12 +30,36 @@ const idFloor = (ms: number) => {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}`;
 };
 
+/** Links verified per GET /v1/audit-events/verify at most; the rest on the next call or by a full run. */
+export const VERIFY_PAGES_PER_REQUEST = 50;
+
+export interface BrokenAt {
+  /** The link where the chain breaks; null for an event outside the chain. */
+  seq: number | null;
+  eventId: string | null;
+  reason: string;
+}
+
 export interface ChainReport {
   intact: boolean;
+  /** Links verified by this run. */
   checked: number;
+  /** Where this run started: the signed checkpoint it trusted, or null for the first link. */
+  fromCheckpoint: { seq: number; hash: string; at: string } | null;
+  /** The last link verified (its hash chains back to the checkpoint or the first link). */
   head: { seq: number; hash: string } | null;
+  /** The chain's last link: `complete` when the run reached it. */
+  chainHead: number;
+  complete: boolean;
+  /** Events not (yet) in the chain, among those this run looked at; `overdue` of them are out of the sealer's reach. */
   unsealed: number;
-  brokenAt: { seq: number; eventId: string | null; reason: string } | null;
+  overdue: number;
+  brokenAt: BrokenAt | null;
+}
+
+interface Position {
+  seq: bigint;
+  hash: string;
 }
 
 /**
@@ -51,7 +76,10 @@ export class AuditChainService implements OnModuleInit, OnModuleDestroy {
   private stop: () => void = () => undefined;
   private sealing: Promise<number> | null = null;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly checkpoints: AuditCheckpoints,
+  ) {}
 
   onModuleInit(): void {
     this.stop = every(SEAL_EVERY_MS, () => this.seal(), this.logger, 'sealing');
@@ -113,33 +141,135 @@ export class AuditChainService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** Seals what is pending, then walks the whole chain. */
-  async verify(): Promise<ChainReport> {
-    await this.seal();
+  // ---------------------------------------------------------------------------- verification
+
+  /**
+   * Verifies one page of links after `from`: each continues the chain, and its event exists and
+   * hashes to it. Returns where it got to, or where the chain breaks.
+   */
+  async verifyPage(from: Position, limit = BATCH): Promise<{ to: Position; checked: number; broken: BrokenAt | null; end: boolean }> {
     const m = this.db.dataSource.manager;
-    let prevSeq = 0n;
-    let prevHash = GENESIS;
+    const links = await m.createQueryBuilder(AuditChainEntity, 'c').where('c.seq > :after', { after: from.seq.toString() }).orderBy('c.seq', 'ASC').limit(limit).getMany();
+    if (!links.length) return { to: from, checked: 0, broken: null, end: true };
+    const events = await m.createQueryBuilder(AuditEventEntity, 'e').where('e.id IN (:...ids)', { ids: links.map((l) => l.eventId) }).getMany();
+    const byId = new Map(events.map((e) => [e.id, e]));
+    let prevSeq = from.seq;
+    let prevHash = from.hash;
     let checked = 0;
-    let head: ChainReport['head'] = null;
-    for (;;) {
-      const links = await m.createQueryBuilder(AuditChainEntity, 'c').where('c.seq > :after', { after: Number(prevSeq) }).orderBy('c.seq', 'ASC').limit(BATCH).getMany();
-      if (!links.length) break;
-      const events = await m.createQueryBuilder(AuditEventEntity, 'e').where('e.id IN (:...ids)', { ids: links.map((l) => l.eventId) }).getMany();
-      const byId = new Map(events.map((e) => [e.id, e]));
-      for (const link of links) {
-        const at = (reason: string) => ({ intact: false, checked, head, unsealed: 0, brokenAt: { seq: Number(link.seq), eventId: link.eventId, reason } });
-        if (link.seq !== prevSeq + 1n) return { ...at(`link ${prevSeq + 1n} is missing`), brokenAt: { seq: Number(prevSeq + 1n), eventId: null, reason: `link ${prevSeq + 1n} is missing` } };
-        if (link.prevHash !== prevHash) return at('the link does not continue the chain (prev_hash differs)');
-        const event = byId.get(link.eventId);
-        if (!event) return at('the event was deleted');
-        if (linkHash(prevHash, event) !== link.hash) return at('the event was edited (its content no longer matches the hash)');
-        prevSeq = link.seq;
-        prevHash = link.hash;
-        checked++;
-        head = { seq: Number(link.seq), hash: link.hash };
+    for (const link of links) {
+      const at = (reason: string): BrokenAt => ({ seq: Number(link.seq), eventId: link.eventId, reason });
+      let broken: BrokenAt | null = null;
+      if (link.seq !== prevSeq + 1n) broken = { seq: Number(prevSeq + 1n), eventId: null, reason: `link ${prevSeq + 1n} is missing` };
+      else if (link.prevHash !== prevHash) broken = at('the link does not continue the chain (prev_hash differs)');
+      else if (!byId.has(link.eventId)) broken = at('the event was deleted');
+      else if (linkHash(prevHash, byId.get(link.eventId)!) !== link.hash) broken = at('the event was edited (its content no longer matches the hash)');
+      if (broken) return { to: { seq: prevSeq, hash: prevHash }, checked, broken, end: true };
+      prevSeq = link.seq;
+      prevHash = link.hash;
+      checked++;
+    }
+    return { to: { seq: prevSeq, hash: prevHash }, checked, broken: null, end: links.length < limit };
+  }
+
+  /** The chain's last link (seq 0 when empty). */
+  async chainHead(): Promise<AuditChainEntity | null> {
+    return this.db.dataSource.manager.createQueryBuilder(AuditChainEntity, 'c').orderBy('c.seq', 'DESC').limit(1).getOne();
+  }
+
+  /**
+   * The smallest event id the sealer still looks at: an event below it that is not in the chain
+   * will never be sealed (issue 11, item 15: a forged, back-dated event).
+   */
+  sealerFloor(head: AuditChainEntity | null): string {
+    return head ? idFloor(idTime(head.eventId) - LOOKBACK_MS) : '';
+  }
+
+  /**
+   * Unsealed events with ids from `from` (inclusive) on, one page: how many, and how many of them
+   * lie below the sealer's floor. Returns the last id looked at (null when no more).
+   */
+  async unsealedPage(from: string, after: string | null, floor: string, limit = BATCH): Promise<{ unsealed: number; overdue: number; last: string | null; firstOverdue: string | null }> {
+    const qb = this.db.dataSource.manager
+      .createQueryBuilder(AuditEventEntity, 'e')
+      .leftJoin(AuditChainEntity, 'c', 'c.event_id = e.id')
+      .select('e.id', 'id')
+      .addSelect('c.seq', 'seq')
+      .where(after === null ? 'e.id >= :from' : 'e.id > :after', { from, after })
+      .orderBy('e.id', 'ASC')
+      .limit(limit);
+    const rows: { id: string; seq: unknown }[] = await qb.getRawMany();
+    let unsealed = 0;
+    let overdue = 0;
+    let firstOverdue: string | null = null;
+    for (const row of rows) {
+      if (row.seq !== null && row.seq !== undefined) continue;
+      unsealed++;
+      if (row.id < floor) {
+        overdue++;
+        firstOverdue ??= row.id;
       }
     }
-    const total = await m.count(AuditEventEntity);
-    return { intact: true, checked, head, unsealed: Math.max(0, total - checked), brokenAt: null };
+    return { unsealed, overdue, last: rows.length === limit ? rows[rows.length - 1].id : null, firstOverdue };
+  }
+
+  /**
+   * Seals what is pending, then verifies from the newest signed checkpoint (or the first link) at
+   * most VERIFY_PAGES_PER_REQUEST pages of links, each page awaited on its own (the event loop is
+   * never held for more than a page). When it reaches the chain's head intact, it looks for
+   * events the sealer will never reach since the checkpoint, and records a new checkpoint.
+   */
+  async verify(): Promise<ChainReport> {
+    await this.seal();
+    const head = await this.chainHead();
+    const checkpoint = await this.checkpoints.latest();
+    let from: Position = { seq: 0n, hash: GENESIS };
+    let fromCheckpoint: ChainReport['fromCheckpoint'] = null;
+    let fromEventId = '';
+    if (checkpoint) {
+      fromCheckpoint = { seq: Number(checkpoint.seq), hash: checkpoint.hash, at: checkpoint.createdAt.toISOString() };
+      const link = await this.db.dataSource.manager.findOneBy(AuditChainEntity, { seq: checkpoint.seq });
+      if (!link || link.hash !== checkpoint.hash) {
+        return {
+          intact: false, checked: 0, fromCheckpoint, head: null, chainHead: Number(head?.seq ?? 0n), complete: false, unsealed: 0, overdue: 0,
+          brokenAt: { seq: Number(checkpoint.seq), eventId: link?.eventId ?? null, reason: link ? 'the checkpointed link was rewritten (its hash differs from the signed checkpoint)' : 'the checkpointed link is missing' },
+        };
+      }
+      from = { seq: checkpoint.seq, hash: checkpoint.hash };
+      fromEventId = idFloor(idTime(link.eventId) - LOOKBACK_MS);
+    }
+    let position = from;
+    let checked = 0;
+    let end = false;
+    for (let page = 0; page < VERIFY_PAGES_PER_REQUEST && !end; page++) {
+      const step = await this.verifyPage(position);
+      checked += step.checked;
+      position = step.to;
+      end = step.end;
+      if (step.broken) {
+        return { intact: false, checked, fromCheckpoint, head: this.pos(position), chainHead: Number(head?.seq ?? 0n), complete: false, unsealed: 0, overdue: 0, brokenAt: step.broken };
+      }
+    }
+    let unsealed = 0;
+    let overdue = 0;
+    let brokenAt: BrokenAt | null = null;
+    if (end) {
+      // Events since the checkpoint (from the first when there is none) that are not in the chain.
+      const floor = this.sealerFloor(head);
+      let after: string | null = null;
+      for (;;) {
+        const step = await this.unsealedPage(fromEventId, after, floor);
+        unsealed += step.unsealed;
+        overdue += step.overdue;
+        if (step.firstOverdue && !brokenAt) brokenAt = { seq: null, eventId: step.firstOverdue, reason: 'an event the sealer never sealed lies before its reach (back-dated or forged)' };
+        if (step.last === null) break;
+        after = step.last;
+      }
+      if (!brokenAt && position.seq > from.seq) await this.checkpoints.record(position);
+    }
+    return { intact: brokenAt === null, checked, fromCheckpoint, head: this.pos(position), chainHead: Number(head?.seq ?? 0n), complete: end, unsealed, overdue, brokenAt };
+  }
+
+  private pos(p: Position): ChainReport['head'] {
+    return p.seq === 0n ? null : { seq: Number(p.seq), hash: p.hash };
   }
 }

@@ -5,6 +5,9 @@ import { InstantColumn } from '../database/columns';
 @Entity('audit_events')
 @Index('idx_audit_taxpayer_at', ['taxpayerId', 'at'])
 @Index('idx_audit_at', ['at'])
+@Index('idx_audit_taxpayer_id', ['taxpayerId', 'id'])
+@Index('idx_audit_taxpayer_action_id', ['taxpayerId', 'action', 'id'])
+@Index('idx_audit_action_id', ['action', 'id'])
 export class AuditEventEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;

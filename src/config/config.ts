@@ -73,6 +73,12 @@ export class AppConfig {
   webhookRotationOverlapHours!: number;
   /** Deliveries a process makes at once (one at a time per endpoint). */
   webhookConcurrency!: number;
+  /**
+   * The HMAC key that signs audit verification checkpoints (AUDIT_CHECKPOINT_KEY, at least 32
+   * characters); when unset, the key in auditCheckpointKeyFile, generated there on first start.
+   */
+  auditCheckpointKey!: string | null;
+  auditCheckpointKeyFile!: string;
 }
 
 export class ConfigError extends Error {
@@ -176,6 +182,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.smtpUrl = smtp || null;
   config.mailFrom = env.MAIL_FROM || 'einvoice@localhost';
   config.outboxDir = path.resolve(env.OUTBOX_DIR || './data/outbox');
+  const auditKey = env.AUDIT_CHECKPOINT_KEY;
+  if (auditKey !== undefined && auditKey !== '' && (auditKey.length < 32 || auditKey.length > 512 || /\s/.test(auditKey))) {
+    problems.push('AUDIT_CHECKPOINT_KEY must be 32 to 512 characters without spaces (e.g. `openssl rand -hex 32`)');
+  }
+  config.auditCheckpointKey = auditKey ? auditKey : null;
+  config.auditCheckpointKeyFile = path.resolve(env.AUDIT_CHECKPOINT_KEY_FILE || './data/audit-checkpoint.key');
 
   const secret = env.SIGNING_KEY_SECRET ?? '';
   if (secret && (secret.length < 32 || secret.length > 512)) problems.push('SIGNING_KEY_SECRET must be 32 to 512 characters (e.g. `openssl rand -hex 32`)');

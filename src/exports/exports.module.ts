@@ -28,9 +28,11 @@ class ExportsController {
     const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
     res.status(200);
     res.setHeader('Content-Type', TYPES[format]);
-    res.setHeader('Content-Disposition', `attachment; filename="invoices-${plan.taxId ?? 'all'}-${stamp}.${format}"`);
+    // Only validated values reach the header: a USCC (digits and capitals), the format (an enum), the time.
+    const who = plan.taxId !== null && /^[0-9A-Z]{18}$/.test(plan.taxId) ? plan.taxId : 'all';
+    res.setHeader('Content-Disposition', `attachment; filename="invoices-${who}-${stamp}.${format}"`);
     res.setHeader('Cache-Control', 'no-store');
-    await this.exports[format](res, plan, query);
+    await this.exports[format](res, plan);
     res.end();
   }
 }

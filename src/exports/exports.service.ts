@@ -5,13 +5,14 @@ import * as path from 'node:path';
 import { Injectable } from '@nestjs/common';
 import type { Response } from 'express';
 import { Zip, ZipDeflate, ZipPassThrough } from 'fflate';
-import { Brackets, In } from 'typeorm';
-import type { Principal } from '../common/principal';
+import { In } from 'typeorm';
+import { canRead, Principal } from '../common/principal';
 import { decodeCursor, encodeCursor } from '../common/pagination';
 import { Problems } from '../common/problem';
 import { parseIsoInstant } from '../common/time';
 import { Db } from '../database/db.service';
 import { InvoiceEntity, InvoiceLineEntity } from '../invoices/invoice.entities';
+import { InvoiceFilter, InvoiceKey, invoicesByKeys, scanKeys, takeKeys } from '../invoices/invoice-scan';
 import { invoiceView, InvoiceView } from '../invoices/invoice.view';
 import { InvoicesService } from '../invoices/invoices.service';
 import { RenderingService } from '../rendering/rendering.service';
@@ -42,6 +43,22 @@ function boundary(value: string | undefined, field: string, end: boolean): Date 
   return end && /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(date.getTime() + DAY_MS - 1) : date;
 }
 
+export interface ExportPlan {
+  /** The validated taxpayer (a unified social credit code) or null for every taxpayer. */
+  taxId: string | null;
+  filter: InvoiceFilter;
+  after: InvoiceKey | null;
+}
+
+/** Whether the invoice belongs to the export: the caller may read it and it matches the taxpayer and direction. */
+function inExport(principal: Principal, filter: InvoiceFilter, invoice: InvoiceEntity): boolean {
+  if (!canRead(principal, invoice.sellerTaxId) && !canRead(principal, invoice.buyerTaxId)) return false;
+  if (!filter.taxId) return true;
+  const seller = invoice.sellerTaxId === filter.taxId;
+  const buyer = invoice.buyerTaxId === filter.taxId;
+  return filter.direction === 'issued' ? seller : filter.direction === 'received' ? buyer : seller || buyer;
+}
+
 /** Waits for the socket to drain when its buffer is full: the export never runs ahead of the client. */
 async function write(res: Response, chunk: string | Uint8Array): Promise<void> {
   if (res.write(chunk)) return;
@@ -70,47 +87,42 @@ export class ExportsService {
     private readonly rendering: RenderingService,
   ) {}
 
-  /** Validates everything before the first byte is sent (errors are problem details until then). */
-  async plan(principal: Principal, query: ExportQuery) {
+  /**
+   * Validates everything before the first byte is sent (errors are problem details until then).
+   * `after=<number>` resumes after an invoice of this export only: a number of an invoice the
+   * caller may not see, or outside the export's taxpayer and direction, answers exactly like a
+   * number that does not exist (issue 11, item 8: no existence oracle).
+   */
+  async plan(principal: Principal, query: ExportQuery): Promise<ExportPlan> {
     const scoped = principal.role === 'taxpayer' || (principal.role === 'auditor' && principal.taxpayerId !== null);
     if (scoped && query.taxId && query.taxId !== principal.taxpayerId) throw Problems.notFound(`taxpayer ${query.taxId}`);
     const taxId = scoped ? principal.taxpayerId : (query.taxId ?? null);
-    let after: [Date, string] | null = null;
-    const cursor = decodeCursor(query.cursor, 2, ([at, n]) => Number.isSafeInteger(at) && /^\d{20}$/.test(String(n)));
-    if (cursor) after = [new Date(Number(cursor[0])), String(cursor[1])];
+    const filter: InvoiceFilter = {
+      taxId, direction: query.direction ?? 'both', from: boundary(query.from, 'from', false), to: boundary(query.to, 'to', true),
+      color: query.color, type: query.type, status: query.status,
+    };
+    let after: InvoiceKey | null = null;
+    const cursor = decodeCursor(query.cursor, 2, ([at, n]) => Number.isSafeInteger(at) && (at as number) >= 0 && /^\d{20}$/.test(String(n)));
+    if (cursor) after = { issuedAt: new Date(Number(cursor[0])), number: String(cursor[1]) };
     if (query.after) {
       const invoice = await this.db.dataSource.manager.findOneBy(InvoiceEntity, { number: query.after });
-      if (!invoice) throw Problems.field('after', `no invoice ${query.after}`);
-      after = [invoice.issuedAt, invoice.number];
+      if (!invoice || !inExport(principal, filter, invoice)) throw Problems.field('after', `is not an invoice of this export (${query.after}); resume with an exportCursor or a number from this export`);
+      after = { issuedAt: invoice.issuedAt, number: invoice.number };
     }
-    return { taxId, after, from: boundary(query.from, 'from', false), to: boundary(query.to, 'to', true) };
+    return { taxId, filter, after };
   }
 
-  private async *pages(plan: Awaited<ReturnType<ExportsService['plan']>>, query: ExportQuery): AsyncGenerator<{ invoices: InvoiceEntity[]; lines: InvoiceLineEntity[] }> {
-    let after = plan.after;
+  private async *pages(plan: ExportPlan): AsyncGenerator<{ invoices: InvoiceEntity[]; lines: InvoiceLineEntity[] }> {
+    const em = this.db.dataSource.manager;
+    // Oldest first: the branches of the filter merged in order (src/invoices/invoice-scan.ts).
+    const keys = scanKeys(em, plan.filter, 'ASC', plan.after, PAGE);
     for (;;) {
-      const qb = this.db.dataSource.manager.createQueryBuilder(InvoiceEntity, 'i').where('1 = 1');
-      if (plan.taxId) {
-        const direction = query.direction ?? 'both';
-        const clause = direction === 'issued' ? 'i.seller_tax_id = :taxId' : direction === 'received' ? 'i.buyer_tax_id = :taxId' : '(i.seller_tax_id = :taxId OR i.buyer_tax_id = :taxId)';
-        qb.andWhere(clause, { taxId: plan.taxId });
-      }
-      if (plan.from) qb.andWhere('i.issued_at >= :from', { from: plan.from });
-      if (plan.to) qb.andWhere('i.issued_at <= :to', { to: plan.to });
-      if (query.color) qb.andWhere('i.color = :color', { color: query.color });
-      if (query.type) qb.andWhere('i.type = :type', { type: query.type });
-      if (query.status) qb.andWhere('i.status = :status', { status: query.status });
-      if (after) {
-        const [at, number] = after;
-        qb.andWhere(new Brackets((w) => w.where('i.issued_at > :at', { at }).orWhere('i.issued_at = :at AND i.number > :number', { number })));
-      }
-      const invoices = await qb.orderBy('i.issued_at', 'ASC').addOrderBy('i.number', 'ASC').take(PAGE).getMany();
-      if (!invoices.length) return;
-      const lines = await this.db.dataSource.manager.find(InvoiceLineEntity, { where: { invoiceNumber: In(invoices.map((i) => i.number)) }, order: { lineNo: 'ASC' } });
+      const page = await takeKeys(keys, PAGE);
+      if (!page.length) return;
+      const invoices = await invoicesByKeys(em, page);
+      const lines = await em.find(InvoiceLineEntity, { where: { invoiceNumber: In(invoices.map((i) => i.number)) }, order: { lineNo: 'ASC' } });
       yield { invoices, lines };
-      const last = invoices[invoices.length - 1];
-      after = [last.issuedAt, last.number];
-      if (invoices.length < PAGE) return;
+      if (page.length < PAGE) return;
     }
   }
 
@@ -129,9 +141,9 @@ export class ExportsService {
     }));
   }
 
-  async csv(res: Response, plan: Awaited<ReturnType<ExportsService['plan']>>, query: ExportQuery): Promise<void> {
+  async csv(res: Response, plan: ExportPlan): Promise<void> {
     await write(res, `\uFEFF${CSV_COLUMNS.join(',')}\r\n`);
-    for await (const { invoices, lines } of this.pages(plan, query)) {
+    for await (const { invoices, lines } of this.pages(plan)) {
       if (res.destroyed) return;
       let chunk = '';
       for (const invoice of invoices) {
@@ -143,8 +155,8 @@ export class ExportsService {
     }
   }
 
-  async jsonl(res: Response, plan: Awaited<ReturnType<ExportsService['plan']>>, query: ExportQuery): Promise<void> {
-    for await (const { invoices, lines } of this.pages(plan, query)) {
+  async jsonl(res: Response, plan: ExportPlan): Promise<void> {
+    for await (const { invoices, lines } of this.pages(plan)) {
       if (res.destroyed) return;
       let chunk = '';
       for (const invoice of invoices) {
@@ -158,7 +170,7 @@ export class ExportsService {
    * One folder per invoice with its XML, PDF and OFD, and manifest.csv with every file's SHA-256
    * last. The manifest's rows wait in a temporary file, not in memory, until the end.
    */
-  async zip(res: Response, plan: Awaited<ReturnType<ExportsService['plan']>>, query: ExportQuery): Promise<void> {
+  async zip(res: Response, plan: ExportPlan): Promise<void> {
     let pending: Promise<void> = Promise.resolve();
     const zip = new Zip((error, chunk) => {
       if (error) res.destroy(error);
@@ -167,7 +179,7 @@ export class ExportsService {
     const manifestFile = path.join(os.tmpdir(), `einvoice-manifest-${randomUUID()}.csv`);
     fs.writeFileSync(manifestFile, 'path,sha256,bytes,exportCursor\r\n');
     try {
-      for await (const { invoices, lines } of this.pages(plan, query)) {
+      for await (const { invoices, lines } of this.pages(plan)) {
         const views = await this.invoices.views(invoices, lines);
         for (const view of views) {
           if (res.destroyed) return;

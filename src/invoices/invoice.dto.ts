@@ -171,7 +171,7 @@ export class BatchDto {
 }
 
 export class ListInvoicesQuery {
-  @ApiPropertyOptional({ enum: ['issued', 'received'], default: 'issued' }) @IsOptional() @IsIn(['issued', 'received']) direction?: 'issued' | 'received';
+  @ApiPropertyOptional({ enum: ['issued', 'received', 'both'], default: 'issued', description: 'the taxpayer as seller, as buyer, or both (merged, newest first)' }) @IsOptional() @IsIn(['issued', 'received', 'both']) direction?: 'issued' | 'received' | 'both';
   @ApiPropertyOptional({ description: 'taxpayer (officers, admins and unscoped auditors); defaults to the caller\'s' }) @IsOptional() @IsString() @Length(18, 18) taxId?: string;
   @ApiPropertyOptional({ description: 'YYYY-MM-DD (Beijing) or an ISO 8601 instant; inclusive' }) @IsOptional() @IsString() @MaxLength(40) from?: string;
   @ApiPropertyOptional({ description: 'YYYY-MM-DD (Beijing, the whole day) or an ISO 8601 instant; inclusive' }) @IsOptional() @IsString() @MaxLength(40) to?: string;

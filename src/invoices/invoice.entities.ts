@@ -20,8 +20,16 @@ export interface DifferentialTaxationRecord {
 }
 
 @Entity('invoices')
-@Index('idx_invoices_seller', ['sellerTaxId', 'issuedAt'])
-@Index('idx_invoices_buyer', ['buyerTaxId', 'issuedAt'])
+// Keyset indexes (migration 1700000000160, src/invoices/invoice-scan.ts).
+@Index('idx_inv_seller_time', ['sellerTaxId', 'issuedAt', 'number'])
+@Index('idx_inv_seller_state', ['sellerTaxId', 'color', 'status', 'issuedAt', 'number'])
+@Index('idx_inv_seller_kind', ['sellerTaxId', 'type', 'medium', 'issuedAt', 'number'])
+@Index('idx_inv_buyer_time', ['buyerTaxId', 'issuedAt', 'number'])
+@Index('idx_inv_buyer_state', ['buyerTaxId', 'color', 'status', 'issuedAt', 'number'])
+@Index('idx_inv_buyer_kind', ['buyerTaxId', 'type', 'medium', 'issuedAt', 'number'])
+@Index('idx_inv_time', ['issuedAt', 'number'])
+@Index('idx_inv_state', ['color', 'status', 'issuedAt', 'number'])
+@Index('idx_inv_kind', ['type', 'medium', 'issuedAt', 'number'])
 @Index('idx_invoices_blue', ['blueNumber'])
 @Index('idx_invoices_usage_confirmed', ['buyerTaxId', 'usageConfirmedAt'])
 export class InvoiceEntity {

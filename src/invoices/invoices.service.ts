@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Brackets, EntityManager, In, IsNull } from 'typeorm';
+import { EntityManager, In, IsNull } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { canRead, Principal } from '../common/principal';
 import { Clock } from '../common/clock';
@@ -11,6 +11,7 @@ import { Outbox } from '../database/outbox.service';
 import { QuotaService } from '../quota/quota.service';
 import { ListInvoicesQuery } from './invoice.dto';
 import { InvoiceEntity, InvoiceLineEntity } from './invoice.entities';
+import { InvoiceFilter, invoicesByKeys, scanKeys, takeKeys } from './invoice-scan';
 import { invoiceView, InvoiceView } from './invoice.view';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -187,23 +188,14 @@ export class InvoicesService {
     const scoped = principal.role === 'taxpayer' || (principal.role === 'auditor' && principal.taxpayerId !== null);
     if (scoped && query.taxId && query.taxId !== principal.taxpayerId) return { items: [], nextCursor: null };
     const taxId = scoped ? principal.taxpayerId : (query.taxId ?? null);
-    const direction = query.direction ?? 'issued';
-    const qb = this.db.dataSource.manager.createQueryBuilder(InvoiceEntity, 'i');
-    if (taxId) qb.where(direction === 'issued' ? 'i.seller_tax_id = :taxId' : 'i.buyer_tax_id = :taxId', { taxId });
-    else qb.where('1 = 1');
-    const from = boundary(query.from, 'from', false);
-    const to = boundary(query.to, 'to', true);
-    if (from) qb.andWhere('i.issued_at >= :from', { from });
-    if (to) qb.andWhere('i.issued_at <= :to', { to });
-    if (query.color) qb.andWhere('i.color = :color', { color: query.color });
-    if (query.type) qb.andWhere('i.type = :type', { type: query.type });
-    if (query.status) qb.andWhere('i.status = :status', { status: query.status });
-    if (query.medium) qb.andWhere('i.medium = :medium', { medium: query.medium });
-    if (after) {
-      const at = new Date(Number(after[0]));
-      qb.andWhere(new Brackets((w) => w.where('i.issued_at < :at', { at }).orWhere('i.issued_at = :at AND i.number < :num', { num: String(after[1]) })));
-    }
-    const rows = await qb.orderBy('i.issued_at', 'DESC').addOrderBy('i.number', 'DESC').take(limit + 1).getMany();
+    const filter: InvoiceFilter = {
+      taxId, direction: query.direction ?? 'issued', from: boundary(query.from, 'from', false), to: boundary(query.to, 'to', true),
+      color: query.color, type: query.type, status: query.status, medium: query.medium,
+    };
+    const em = this.db.dataSource.manager;
+    const start = after ? { issuedAt: new Date(Number(after[0])), number: String(after[1]) } : null;
+    // Newest first, one more than the page to know whether another follows (src/invoices/invoice-scan.ts).
+    const rows = await invoicesByKeys(em, await takeKeys(scanKeys(em, filter, 'DESC', start, limit + 1), limit + 1));
     const page = rows.slice(0, limit);
     const lines = page.length ? await this.db.dataSource.manager.find(InvoiceLineEntity, { where: { invoiceNumber: In(page.map((i) => i.number)) } }) : [];
     const last = page[page.length - 1];

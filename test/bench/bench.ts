@@ -9,9 +9,10 @@
  * (50 invoices a request). Prints figures; asserts nothing.
  *
  * ISSUE_LANES, DB_POOL_SIZE and NODE_OPTIONS, when set, pass through to the service.
- * BENCH_ONLY (comma-separated: render, issue, batch, export, bare, webhooks) runs some sections only.
+ * BENCH_ONLY (comma-separated: render, issue, batch, export, bare, webhooks, growth) runs some sections only.
  * webhooks: one hot taxpayer's issuing with 50 webhooks subscribed to invoice.issued (delivered to a
  * local receiver) against the same without, as a ratio.
+ * growth: lists, filters and exports on a database filled to BENCH_GROWTH_INVOICES, against an empty one.
  * BENCH_CPU_PROF=<dir> runs the service under `node --cpu-prof` and writes its profile there
  * when the service sections end; summarize it with test/bench/profile-summary.ts.
  */
@@ -21,6 +22,7 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { createConnection, createPool, Pool } from 'mysql2/promise';
 import { usccCheckCharacter } from '../../src/taxpayers/uscc';
+import { growthBench } from './growth';
 import { waitReady } from '../support/service-process';
 import { renderBench } from './render-bench';
 
@@ -310,6 +312,10 @@ function table(results: Result[], pairs: [string, string][]) {
 
 async function main() {
   if (runs('render')) await renderBench();
+  if (runs('growth')) {
+    await growthBench(SERVER);
+    if (ONLY && [...ONLY].every((s) => s === 'render' || s === 'growth')) return;
+  }
   const db = `einv_bench_${randomBytes(4).toString('hex')}`;
   const admin = await createConnection(SERVER);
   await admin.query(`CREATE DATABASE \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);

@@ -1,4 +1,8 @@
 import { AuditChainService } from '../../src/audit/audit-chain.service';
+import { AuditEventEntity } from '../../src/audit/audit-event.entity';
+import { timeOrderedId } from '../../src/audit/audit.service';
+import { AuditCheckpointEntity } from '../../src/audit/audit-verification.entities';
+import { AuditVerifications } from '../../src/audit/audit-verifications.service';
 import { ADMIN_TOKEN, apiKey, registerTaxpayer, setClock, startApp, TestApp } from '../support/test-app';
 
 // Issue 6, "Audit record": append-only, hash-chained events; GET /v1/audit-events/verify answers
@@ -89,5 +93,123 @@ describe.each([
     expect(report.brokenAt.seq).toBe(Number(target.seq));
     expect(report.brokenAt.reason).toMatch(reason);
     expect(report.checked).toBe(Number(target.seq) - 1);
+  });
+});
+
+// Issue 17 item 4 (verification that scales) and issue 11 item 15 (events the sealer never seals).
+describe('audit verification: signed checkpoints, full runs in the background', () => {
+  let t: TestApp;
+  let officer: string;
+  beforeAll(async () => {
+    t = await startApp();
+    await activity(t);
+    officer = await apiKey(t, 'tax_officer');
+  });
+  afterAll(() => t.close());
+
+  const verify = async () => (await t.http(officer).get('/v1/audit-events/verify').expect(200)).body;
+  const fullRun = async () => {
+    const started = await t.http(officer).post('/v1/audit-events/verifications').expect(202);
+    expect(started.body).toMatchObject({ id: expect.any(String), status: 'running', report: null });
+    await t.app.get(AuditVerifications).idle();
+    const done = (await t.http(officer).get(`/v1/audit-events/verifications/${started.body.id}`).expect(200)).body;
+    expect(done.finishedAt).not.toBeNull();
+    return done;
+  };
+  const more = async () => {
+    const b = await registerTaxpayer(t);
+    for (let i = 0; i < 3; i++) await t.http(b.token).post('/v1/invoices').send(invoice).expect(201);
+  };
+
+  it('verifies from the newest signed checkpoint: the second run reads only the links sealed since', async () => {
+    const first = await verify();
+    expect(first).toMatchObject({ intact: true, fromCheckpoint: null, complete: true, overdue: 0 });
+    const [{ n }] = await t.dataSource.query('SELECT COUNT(*) AS n FROM audit_chain');
+    expect(first.checked).toBe(Number(n));
+    await more();
+    const second = await verify();
+    expect(second.fromCheckpoint).toMatchObject({ seq: first.head.seq, hash: first.head.hash });
+    expect(second.intact).toBe(true);
+    expect(second.head.seq).toBe(first.head.seq + second.checked);
+    expect(second.checked).toBeGreaterThan(0);
+    expect(second.checked).toBeLessThan(first.checked);
+    const [{ c }] = await t.dataSource.query('SELECT COUNT(*) AS c FROM audit_checkpoints');
+    expect(Number(c)).toBe(2);
+  });
+
+  it('ignores a checkpoint whose signature does not hold (forged in the table)', async () => {
+    const before = await verify();
+    await t.dataSource.manager.insert(AuditCheckpointEntity, { seq: BigInt(before.head.seq + 1000), hash: 'f'.repeat(64), signature: '0'.repeat(64), keyId: 'forged', createdAt: new Date() });
+    const after = await verify();
+    expect(after.intact).toBe(true);
+    expect(after.fromCheckpoint.seq).toBe(before.head.seq);
+    await t.dataSource.query('DELETE FROM audit_checkpoints WHERE key_id = ?', ['forged']);
+  });
+
+  it('a full run in the background re-verifies from the first link, with readable progress', async () => {
+    const done = await fullRun();
+    const [{ n }] = await t.dataSource.query('SELECT COUNT(*) AS n FROM audit_chain');
+    expect(done).toMatchObject({ status: 'intact', checked: Number(n), total: Number(n), progress: 1 });
+    expect(done.report).toMatchObject({ intact: true, checked: Number(n), brokenAt: null, overdue: 0 });
+    await t.http(officer).get('/v1/audit-events/verifications/00000000-0000-0000-0000-000000000000').expect(404);
+    const scoped = await apiKey(t, 'auditor', (await registerTaxpayer(t)).taxId);
+    await t.http(scoped).post('/v1/audit-events/verifications').expect(403);
+  });
+
+  it('tampering before a checkpoint: the incremental verify does not reread it, the full run finds it', async () => {
+    await more();
+    await verify(); // checkpoint at the head
+    const [target] = await t.dataSource.query('SELECT seq, event_id FROM audit_chain WHERE seq = 3');
+    await t.dataSource.query("UPDATE audit_events SET `after` = '{\"forged\":true}' WHERE id = ?", [target.event_id]);
+    const incremental = await verify();
+    expect(incremental.intact).toBe(true); // it starts after the edit: that is what checkpoints are for
+    expect(incremental.fromCheckpoint.seq).toBeGreaterThan(3);
+    const done = await fullRun();
+    expect(done.status).toBe('broken');
+    expect(done.report.brokenAt).toMatchObject({ seq: 3, eventId: target.event_id, reason: expect.stringMatching(/edited/) });
+    expect(done.checked).toBe(2);
+  });
+});
+
+describe('audit verification: a forged, back-dated event the sealer never seals (issue 11 item 15)', () => {
+  let t: TestApp;
+  let officer: string;
+  beforeAll(async () => {
+    t = await startApp();
+    await activity(t);
+    officer = await apiKey(t, 'tax_officer');
+  });
+  afterAll(() => t.close());
+
+  it('makes verify and the full run say not intact, naming the event', async () => {
+    await t.app.get(AuditChainService).seal();
+    const id = timeOrderedId(Date.now() - 24 * 3600_000);
+    await t.dataSource.manager.insert(AuditEventEntity, {
+      id, at: new Date('2023-07-01T00:00:00Z'), actor: 'system', actorRole: null, action: 'invoice.voided', objectType: 'invoice',
+      objectId: '23222000000000000001', taxpayerId: null, before: null, after: null,
+    });
+    const report = (await t.http(officer).get('/v1/audit-events/verify').expect(200)).body;
+    expect(report).toMatchObject({ intact: false, overdue: 1, brokenAt: { seq: null, eventId: id, reason: expect.stringMatching(/never sealed/) } });
+    const [{ c }] = await t.dataSource.query('SELECT COUNT(*) AS c FROM audit_checkpoints');
+    expect(Number(c)).toBe(0); // a failed verification records no checkpoint
+    const started = await t.http(officer).post('/v1/audit-events/verifications').expect(202);
+    await t.app.get(AuditVerifications).idle();
+    const done = (await t.http(officer).get(`/v1/audit-events/verifications/${started.body.id}`).expect(200)).body;
+    expect(done.status).toBe('broken');
+    expect(done.report).toMatchObject({ intact: false, overdue: 1, brokenAt: { eventId: id } });
+  });
+
+  it('an event just written and not yet sealed is pending, not a failure', async () => {
+    const stop = jest.spyOn(AuditChainService.prototype, 'seal').mockResolvedValue(0);
+    try {
+      await t.dataSource.manager.insert(AuditEventEntity, {
+        id: timeOrderedId(), at: new Date(), actor: 'system', actorRole: null, action: 'test.pending', objectType: 'test', objectId: 'x', taxpayerId: null, before: null, after: null,
+      });
+      const report = (await t.http(officer).get('/v1/audit-events/verify').expect(200)).body;
+      expect(report.unsealed).toBeGreaterThanOrEqual(1);
+      expect(report.overdue).toBe(1); // only the forged one from the test before
+    } finally {
+      stop.mockRestore();
+    }
   });
 });

@@ -3,6 +3,7 @@ import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { unzipSync } from 'fflate';
 import { InvoiceEntity, InvoiceLineEntity } from '../../src/invoices/invoice.entities';
+import { expectProblem } from '../support/problems';
 import { apiKey, registerTaxpayer, setClock, startApp, TestApp } from '../support/test-app';
 
 // API.md "Audit and export"; issue 6: streamed from keyset pages, csv with BOM, jsonl, zip with a
@@ -67,6 +68,18 @@ describe('exports', () => {
     expect(csvRows((await get(a.token, 'format=csv&type=ordinary').expect(200)).body)).toHaveLength(2);
   });
 
+  it('GET /v1/invoices?direction=both merges issued and received, newest first, paged (issue 17)', async () => {
+    const mine = (await t.http(b.token).post('/v1/invoices').send({ type: 'ordinary', buyer: { name: '个人' }, lines: [line('纸', '1.00')] }).expect(201)).body.number;
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: { items: { number: string }[]; nextCursor: string | null } } = await t.http(b.token).get(`/v1/invoices?direction=both&limit=2${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+      seen.push(...page.body.items.map((i) => i.number));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual([mine, numbers[2], numbers[0]]);
+  });
+
   it('is scoped: another taxpayer\'s export is 404; auditors and officers export', async () => {
     await t.http(a.token).get(`/v1/exports/invoices?taxId=${b.taxId}`).expect(404);
     await t.http(await apiKey(t, 'auditor', b.taxId)).get(`/v1/exports/invoices?taxId=${a.taxId}`).expect(404);
@@ -86,6 +99,45 @@ describe('exports', () => {
     const byNumber = (await get(a.token, `format=jsonl&after=${numbers[0]}`).expect(200)).body.toString('utf8').trim().split('\n').map((l: string) => JSON.parse(l));
     expect(byNumber.map((r: { number: string }) => r.number)).toEqual([numbers[1], numbers[2]]);
     await t.http(a.token).get('/v1/exports/invoices?cursor=nonsense').expect(400);
+  });
+
+  it('after=: another taxpayer\'s invoice answers exactly like a missing number (issue 11 item 8: no existence oracle)', async () => {
+    const c = await registerTaxpayer(t, {}, '44');
+    const theirs = (await t.http(c.token).post('/v1/invoices').send({ type: 'ordinary', buyer: { name: '个人' }, lines: [line('鼠标', '10.00')] }).expect(201)).body.number;
+    const missing = '99999999999999999999';
+    const other = await t.http(a.token).get(`/v1/exports/invoices?format=jsonl&after=${theirs}`);
+    const none = await t.http(a.token).get(`/v1/exports/invoices?format=jsonl&after=${missing}`);
+    expectProblem(other, 400, 'VALIDATION_FAILED', 'after');
+    expectProblem(none, 400, 'VALIDATION_FAILED', 'after');
+    const strip = (body: object) => JSON.parse(JSON.stringify(body).replaceAll(theirs, 'N').replaceAll(missing, 'N'));
+    expect(strip(other.body)).toEqual(strip(none.body));
+    // The buyer's own received invoice is in its `both` export but not in its `issued` one.
+    await get(b.token, `format=jsonl&after=${numbers[0]}`).expect(200);
+    expectProblem(await t.http(b.token).get(`/v1/exports/invoices?format=jsonl&direction=issued&after=${numbers[0]}`), 400, 'VALIDATION_FAILED', 'after');
+  });
+
+  it('validates every query parameter with 400 naming it; Content-Disposition only from validated values (issue 11 item 9)', async () => {
+    const officer = await apiKey(t, 'tax_officer');
+    const bad: [string, string][] = [
+      ['taxId=12345678901234567%0D', 'taxId'],
+      ['taxId=%22%3Bfilename%3Devi.bat', 'taxId'],
+      [`taxId=${a.taxId.slice(0, 17)}${a.taxId[17] === '0' ? '1' : '0'}`, 'taxId'],
+      ['taxId=91220100MA0000000I', 'taxId'],
+      ['from=2023-13-45', 'from'],
+      ['to=yesterday', 'to'],
+      ['direction=sideways', 'direction'],
+      ['color=green', 'color'],
+      ['type=vip', 'type'],
+      ['status=lost', 'status'],
+      ['format=xls', 'format'],
+      ['cursor=%22%0D%0A', 'cursor'],
+      ['cursor=WzEsMl0', 'cursor'],
+      ['after=123', 'after'],
+      ['bogus=1', 'bogus'],
+    ];
+    for (const [query, field] of bad) expectProblem(await t.http(officer).get(`/v1/exports/invoices?${query}`), 400, 'VALIDATION_FAILED', field);
+    const ok = await get(officer, `format=csv&taxId=${a.taxId}`).expect(200);
+    expect(ok.headers['content-disposition']).toMatch(new RegExp(`^attachment; filename="invoices-${a.taxId}-\\d{8}T\\d{6}\\.csv"$`));
   });
 
   it('zip: a folder per invoice with XML, PDF and OFD, and a manifest of SHA-256 digests', async () => {

@@ -9,6 +9,7 @@ import { SharedTestClock1700000000111 } from './1700000000111-SharedTestClock';
 import { PlatformSignatures1700000000130 } from './1700000000130-PlatformSignatures';
 import { TaxBreadth1700000000140 } from './1700000000140-TaxBreadth';
 import { Webhooks1700000000150 } from './1700000000150-Webhooks';
+import { KeysetIndexes1700000000160 } from './1700000000160-KeysetIndexes';
 
 /** Every migration in order (explicit, no globs). */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   PlatformSignatures1700000000130,
   TaxBreadth1700000000140,
   Webhooks1700000000150,
+  KeysetIndexes1700000000160,
 ];

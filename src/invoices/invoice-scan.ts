@@ -1,0 +1,159 @@
+import { EntityManager, In } from 'typeorm';
+import { INVOICE_STATUSES, INVOICE_TYPES, InvoiceEntity, MEDIA } from './invoice.entities';
+
+/**
+ * Reading invoices in the keyset order (issued_at, number) so that a page costs what the page
+ * holds, whatever the table holds (issue 17).
+ *
+ * A filter is answered by one or more ordered index ranges ("branches", see migration
+ * 1700000000160): `direction=both` is the seller's range and the buyer's range; a filter on
+ * color alone is one range per status of the (party, color, status, issued_at, number) index,
+ * and so on. Each branch is read in keyset pages of its keys only (the index covers them), the
+ * branches are merged in order here, and the rows are then read by primary key. No query ever
+ * sorts or filters a taxpayer's whole history.
+ */
+
+export type Direction = 'issued' | 'received' | 'both';
+export type Order = 'ASC' | 'DESC';
+
+export interface InvoiceFilter {
+  /** The taxpayer; null for every invoice (officers, unscoped auditors). */
+  taxId: string | null;
+  direction: Direction;
+  from: Date | null;
+  to: Date | null;
+  color?: string;
+  status?: string;
+  type?: string;
+  medium?: string;
+}
+
+export interface InvoiceKey {
+  issuedAt: Date;
+  number: string;
+}
+
+type Column = 'seller_tax_id' | 'buyer_tax_id' | 'color' | 'status' | 'type' | 'medium';
+
+/** One ordered index range: equalities on the index's leading columns, then (issued_at, number). */
+export interface Branch {
+  equals: [Column, string][];
+  /** Conditions the index does not order by (checked on the rows of the range, never widening it). */
+  residual: [Column, string][];
+  /** The index that holds the range in order (migration 1700000000160). */
+  index: string;
+  /** The buyer's range of `both` leaves out the taxpayer's invoices to itself (in the seller's range already). */
+  notSeller: string | null;
+}
+
+const COLORS = ['blue', 'red'] as const;
+
+function product(dimensions: [Column, readonly string[]][]): [Column, string][][] {
+  let combos: [Column, string][][] = [[]];
+  for (const [column, values] of dimensions) combos = combos.flatMap((c) => values.map((v) => [...c, [column, v] as [Column, string]]));
+  return combos;
+}
+
+/** The ordered index ranges that together hold exactly the invoices the filter matches, without overlap. */
+export function branches(f: InvoiceFilter): Branch[] {
+  const parties: { party: [Column, string][]; notSeller: string | null }[] = !f.taxId
+    ? [{ party: [], notSeller: null }]
+    : f.direction === 'issued'
+      ? [{ party: [['seller_tax_id', f.taxId]], notSeller: null }]
+      : f.direction === 'received'
+        ? [{ party: [['buyer_tax_id', f.taxId]], notSeller: null }]
+        : [
+            { party: [['seller_tax_id', f.taxId]], notSeller: null },
+            { party: [['buyer_tax_id', f.taxId]], notSeller: f.taxId },
+          ];
+  // Which index: (party, color, status, ...) when color or status is filtered, (party, type,
+  // medium, ...) when only type or medium is; the other pair is checked on the range's rows.
+  let facets: [Column, string][][] = [[]];
+  const residual: [Column, string][] = [];
+  if (f.color !== undefined || f.status !== undefined) {
+    facets = product([
+      ['color', f.color !== undefined ? [f.color] : COLORS],
+      ['status', f.status !== undefined ? [f.status] : INVOICE_STATUSES],
+    ]);
+    if (f.type !== undefined) residual.push(['type', f.type]);
+    if (f.medium !== undefined) residual.push(['medium', f.medium]);
+  } else if (f.type !== undefined || f.medium !== undefined) {
+    facets = product([
+      ['type', f.type !== undefined ? [f.type] : INVOICE_TYPES],
+      ['medium', f.medium !== undefined ? [f.medium] : MEDIA],
+    ]);
+  }
+  const scope = f.taxId ? (f.direction === 'received' ? ['buyer_'] : f.direction === 'issued' ? ['seller_'] : ['seller_', 'buyer_']) : [''];
+  const facet = f.color !== undefined || f.status !== undefined ? 'state' : f.type !== undefined || f.medium !== undefined ? 'kind' : 'time';
+  return parties.flatMap(({ party, notSeller }, p) => facets.map((equals) => ({ equals: [...party, ...equals], residual, notSeller, index: `idx_inv_${scope[p]}${facet}` })));
+}
+
+/** The query of one keyset page of one branch: keys only, in order, after `after`. */
+export function branchQuery(em: EntityManager, branch: Branch, f: InvoiceFilter, order: Order, after: InvoiceKey | null, limit: number) {
+  // The index is named (USE INDEX on MySQL/MariaDB): with skewed statistics (a filter value that
+  // is rare overall, or absent when the table was analysed) the optimizer would otherwise pick an
+  // index over every taxpayer's rows, or the party's index and filter its whole history.
+  const qb = em.createQueryBuilder(InvoiceEntity, 'i').select(['i.issuedAt', 'i.number']).useIndex(branch.index);
+  for (const [column, value] of [...branch.equals, ...branch.residual]) qb.andWhere(`i.${column} = :${column}`, { [column]: value });
+  if (branch.notSeller !== null) qb.andWhere('i.seller_tax_id <> :notSeller', { notSeller: branch.notSeller });
+  if (f.from) qb.andWhere('i.issued_at >= :from', { from: f.from });
+  if (f.to) qb.andWhere('i.issued_at <= :to', { to: f.to });
+  if (after) {
+    const op = order === 'ASC' ? '>' : '<';
+    // The first condition alone is a range both databases seek to; the OR only trims its first instant.
+    qb.andWhere(`i.issued_at ${op}= :afterAt`, { afterAt: after.issuedAt });
+    qb.andWhere(`(i.issued_at ${op} :afterAt OR (i.issued_at = :afterAt AND i.number ${op} :afterNumber))`, { afterNumber: after.number });
+  }
+  return qb.orderBy('i.issued_at', order).addOrderBy('i.number', order).limit(limit);
+}
+
+export function compareKeys(a: InvoiceKey, b: InvoiceKey): number {
+  const byTime = a.issuedAt.getTime() - b.issuedAt.getTime();
+  if (byTime !== 0) return byTime;
+  return a.number < b.number ? -1 : a.number > b.number ? 1 : 0;
+}
+
+/**
+ * The keys of the matching invoices in order, after `after`: each branch read `batch` keys at a
+ * time, merged. Stop pulling whenever enough are read; nothing beyond a batch per branch is read.
+ */
+export async function* scanKeys(em: EntityManager, f: InvoiceFilter, order: Order, after: InvoiceKey | null, batch: number): AsyncGenerator<InvoiceKey> {
+  const sign = order === 'ASC' ? 1 : -1;
+  const streams = branches(f).map((branch) => ({ branch, buffer: [] as InvoiceKey[], at: 0, last: after, done: false }));
+  for (;;) {
+    const empty = streams.filter((s) => s.at >= s.buffer.length && !s.done);
+    await Promise.all(
+      empty.map(async (s) => {
+        s.buffer = await branchQuery(em, s.branch, f, order, s.last, batch).getMany();
+        s.at = 0;
+        s.done = s.buffer.length < batch;
+        if (s.buffer.length) s.last = s.buffer[s.buffer.length - 1];
+      }),
+    );
+    let best: (typeof streams)[number] | null = null;
+    for (const s of streams) {
+      if (s.at < s.buffer.length && (!best || sign * compareKeys(s.buffer[s.at], best.buffer[best.at]) < 0)) best = s;
+    }
+    if (!best) return;
+    yield best.buffer[best.at++];
+  }
+}
+
+/** Up to `n` more keys from the stream (which stays open for the next call). */
+export async function takeKeys(keys: AsyncGenerator<InvoiceKey>, n: number): Promise<InvoiceKey[]> {
+  const out: InvoiceKey[] = [];
+  while (out.length < n) {
+    const next = await keys.next();
+    if (next.done) break;
+    out.push(next.value);
+  }
+  return out;
+}
+
+/** The invoices of the keys, by primary key, in the keys' order. */
+export async function invoicesByKeys(em: EntityManager, keys: InvoiceKey[]): Promise<InvoiceEntity[]> {
+  if (!keys.length) return [];
+  const rows = await em.find(InvoiceEntity, { where: { number: In(keys.map((k) => k.number)) } });
+  const byNumber = new Map(rows.map((r) => [r.number, r]));
+  return keys.map((k) => byNumber.get(k.number)).filter((r): r is InvoiceEntity => r !== undefined);
+}
