@@ -11,7 +11,7 @@ export const MAX_LINES = 2000;
 export const MAX_BATCH = 1000;
 
 export class BuyerDto {
-  @ApiPropertyOptional({ example: '91410100MA0000000T', description: 'unified social credit code; required on a special invoice, absent for a natural person' })
+  @ApiPropertyOptional({ example: '91410100MA00000021', description: 'unified social credit code; required on a special invoice, absent for a natural person' })
   @IsOptional()
   @IsString()
   @Length(18, 18)

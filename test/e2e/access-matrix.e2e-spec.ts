@@ -177,6 +177,7 @@ const ROWS: Row[] = [
   // ------------------------------------------------------------ invoices
   row('POST', '/v1/invoices',                   [401, 403,  403,    403,    403, 403, OK,  OK,  OK], { body: () => smallOrdinary() }),
   row('POST', '/v1/invoices/batch',             [401, 403,  403,    403,    403, 403, OK,  OK,  OK], { body: () => ({ invoices: [smallOrdinary(), smallOrdinary('50.00')] }) }),
+  row('POST', '/v1/invoices/preview',           [401, 403,  403,    403,    403, 403, OK,  OK,  OK], { body: () => smallOrdinary() }),
   row('GET', '/v1/invoices',                    [401, OK,   OK,     OK,     OK,  OK,  OK,  OK,  OK]),
   row('GET', '/v1/invoices/{invoice}',          [401, OK,   OK,     OK,     OK,  404, OK,  404, OK]),
   row('GET', '/v1/invoices/{invoice}',          [401, OK,   OK,     OK,     OK,  404, OK,  404, OK], { accept: 'application/xml' }),

@@ -1,0 +1,231 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import request from 'supertest';
+import { SessionEntity } from '../../src/auth/auth.entities';
+import { makeTaxId } from '../support/tax-ids';
+import { expectProblem } from '../support/problems';
+import { ADMIN_TOKEN, registerTaxpayer, setClock, startApp, TestApp } from '../support/test-app';
+
+// Issue 12 (the console), the service's side: browser sessions with CSRF, the preview, serving.
+const PASSWORD = 'correct horse battery';
+
+const line = (extra: Record<string, unknown> = {}) => ({
+  name: '笔记本电脑', taxClassificationCode: '1090511030000000000', categoryShortName: '计算机', spec: 'X1', unit: '台',
+  quantity: '2', unitPrice: '5000.00', amount: '10000.00', taxRate: '0.13', ...extra,
+});
+
+describe('console API', () => {
+  let t: TestApp;
+  let consoleDir: string;
+  let seller: { taxId: string; token: string };
+  let buyerTaxId: string;
+  const agent = () => request(t.app.getHttpServer());
+
+  /** Signs in as the console does; answers the body and the cookie pair to send back. */
+  async function consoleSignIn(username: string) {
+    const res = await agent().post('/v1/auth/sessions').set('X-Einvoice-Client', 'console').send({ username, password: PASSWORD });
+    if (res.status !== 201) throw new Error(`sign-in: ${res.status} ${JSON.stringify(res.body)}`);
+    const setCookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+    const session = setCookie.find((c) => c.startsWith('einvoice_session='))!;
+    return { body: res.body, setCookie: session, cookie: session.split(';')[0] };
+  }
+
+  beforeAll(async () => {
+    consoleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'einv-console-'));
+    fs.mkdirSync(path.join(consoleDir, 'assets'));
+    fs.writeFileSync(path.join(consoleDir, 'index.html'), '<!doctype html><html lang="zh-CN"><head><script type="module" src="/assets/app-1a2b.js"></script></head><body><div id="root"></div></body></html>');
+    fs.writeFileSync(path.join(consoleDir, 'assets', 'app-1a2b.js'), 'console.log("app")');
+    t = await startApp({ CONSOLE_DIR: consoleDir });
+    await setClock(t, '2026-11-20T09:00:00+08:00');
+    seller = await registerTaxpayer(t);
+    buyerTaxId = makeTaxId('41');
+    await t.http(ADMIN_TOKEN).post('/v1/users').send({ username: 'finance.li', password: PASSWORD, role: 'taxpayer', taxpayerId: seller.taxId }).expect(201);
+  });
+  afterAll(async () => {
+    await t.close();
+    fs.rmSync(consoleDir, { recursive: true, force: true });
+  });
+
+  describe('browser sessions (cookie + CSRF)', () => {
+    it('signs in with X-Einvoice-Client: console: an httpOnly SameSite=Strict cookie, the CSRF token and the user, no token in the body', async () => {
+      const { body, setCookie } = await consoleSignIn('finance.li');
+      expect(body).toEqual({ expiresAt: expect.stringMatching(/\+08:00$/), csrfToken: expect.any(String), user: { id: expect.any(String), username: 'finance.li', role: 'taxpayer', taxpayerId: seller.taxId } });
+      expect(JSON.stringify(body)).not.toMatch(/eis_/);
+      expect(setCookie).toMatch(/^einvoice_session=eis_/);
+      expect(setCookie).toMatch(/; HttpOnly/i);
+      expect(setCookie).toMatch(/; SameSite=Strict/i);
+      expect(setCookie).toMatch(/; Path=\//);
+      expect(setCookie).not.toMatch(/; Secure/i); // plain HTTP here
+    });
+
+    it('marks the cookie Secure behind a TLS proxy when TRUST_PROXY trusts it', async () => {
+      const plain = await agent().post('/v1/auth/sessions').set('X-Einvoice-Client', 'console').set('X-Forwarded-Proto', 'https').send({ username: 'finance.li', password: PASSWORD }).expect(201);
+      // Not trusted by default: a client cannot make the service believe it came over TLS.
+      expect(String(plain.headers['set-cookie'])).not.toMatch(/; Secure/i);
+      t.app.getHttpAdapter().getInstance().set('trust proxy', 'loopback');
+      try {
+        const proxied = await agent().post('/v1/auth/sessions').set('X-Einvoice-Client', 'console').set('X-Forwarded-Proto', 'https').send({ username: 'finance.li', password: PASSWORD }).expect(201);
+        expect(String(proxied.headers['set-cookie'])).toMatch(/; Secure/i);
+      } finally {
+        t.app.getHttpAdapter().getInstance().set('trust proxy', false);
+      }
+    });
+
+    it('without the header, sign-in answers a bearer token as before and sets no cookie', async () => {
+      const res = await agent().post('/v1/auth/sessions').send({ username: 'finance.li', password: PASSWORD }).expect(201);
+      expect(res.body).toEqual({ token: expect.stringMatching(/^eis_/), expiresAt: expect.any(String) });
+      expect(res.headers['set-cookie']).toBeUndefined();
+    });
+
+    it('the cookie authenticates reads; GET /v1/auth/me gives back the CSRF token', async () => {
+      const { body, cookie } = await consoleSignIn('finance.li');
+      const me = await agent().get('/v1/auth/me').set('Cookie', cookie).expect(200);
+      expect(me.body).toMatchObject({ kind: 'session', role: 'taxpayer', taxpayerId: seller.taxId, username: 'finance.li', csrfToken: body.csrfToken });
+      await agent().get(`/v1/taxpayers/${seller.taxId}/quota`).set('Cookie', cookie).expect(200);
+    });
+
+    it('a cookie alone cannot make an unsafe request: 403 CSRF_FAILED; with X-CSRF-Token it can', async () => {
+      const { body, cookie } = await consoleSignIn('finance.li');
+      const invoice = { type: 'special', buyer: { taxId: buyerTaxId, name: '买方' }, lines: [line()] };
+      const none = await agent().post('/v1/invoices/preview').set('Cookie', cookie).send(invoice);
+      expectProblem(none, 403, 'CSRF_FAILED');
+      const wrong = await agent().post('/v1/invoices/preview').set('Cookie', cookie).set('X-CSRF-Token', body.csrfToken.replace(/^./, (c: string) => (c === 'A' ? 'B' : 'A'))).send(invoice);
+      expectProblem(wrong, 403, 'CSRF_FAILED');
+      // Another session's CSRF token does not fit this session.
+      const other = await consoleSignIn('finance.li');
+      expectProblem(await agent().post('/v1/invoices/preview').set('Cookie', cookie).set('X-CSRF-Token', other.body.csrfToken).send(invoice), 403, 'CSRF_FAILED');
+      const issued = await agent().post('/v1/invoices').set('Cookie', cookie).set('X-CSRF-Token', body.csrfToken).set('Idempotency-Key', 'console-csrf-1').send(invoice).expect(201);
+      expect(issued.body.number).toMatch(/^\d{20}$/);
+    });
+
+    it('bearer tokens are unchanged: no CSRF token needed', async () => {
+      const res = await t.http(seller.token).post('/v1/invoices/preview').send({ type: 'special', buyer: { taxId: buyerTaxId, name: '买方' }, lines: [line()] });
+      expect(res.status).toBe(200);
+    });
+
+    it('signs out: DELETE /v1/auth/sessions/current clears the cookie, and the old cookie is 401', async () => {
+      const { body, cookie } = await consoleSignIn('finance.li');
+      expectProblem(await agent().delete('/v1/auth/sessions/current').set('Cookie', cookie), 403, 'CSRF_FAILED');
+      const out = await agent().delete('/v1/auth/sessions/current').set('Cookie', cookie).set('X-CSRF-Token', body.csrfToken).expect(204);
+      expect(String(out.headers['set-cookie'])).toMatch(/^einvoice_session=;.*Expires=Thu, 01 Jan 1970/);
+      expectProblem(await agent().get('/v1/auth/me').set('Cookie', cookie), 401, 'UNAUTHENTICATED');
+    });
+
+    it('an expired session is 401', async () => {
+      const short = await startApp({ SESSION_TTL_MINUTES: '1', CACHE_SECONDS: '0' });
+      try {
+        const { taxId } = await registerTaxpayer(short);
+        await short.http(ADMIN_TOKEN).post('/v1/users').send({ username: 'finance.wang', password: PASSWORD, role: 'taxpayer', taxpayerId: taxId }).expect(201);
+        const res = await request(short.app.getHttpServer()).post('/v1/auth/sessions').set('X-Einvoice-Client', 'console').send({ username: 'finance.wang', password: PASSWORD }).expect(201);
+        const cookie = String(res.headers['set-cookie']).split(';')[0];
+        await request(short.app.getHttpServer()).get('/v1/auth/me').set('Cookie', cookie).expect(200);
+        // Session expiry uses real time (README "Time"); move the stored expiry into the past.
+        await short.dataSource.createQueryBuilder().update(SessionEntity).set({ expiresAt: new Date(Date.now() - 1000) }).execute();
+        expectProblem(await request(short.app.getHttpServer()).get('/v1/auth/me').set('Cookie', cookie), 401, 'UNAUTHENTICATED');
+      } finally {
+        await short.close();
+      }
+    });
+
+    it('ignores a cookie that is not a session token (an API key in the cookie is not a credential)', async () => {
+      expectProblem(await agent().get('/v1/auth/me').set('Cookie', `einvoice_session=${seller.token}`), 401, 'UNAUTHENTICATED');
+    });
+  });
+
+  describe('preview (POST /v1/invoices/preview)', () => {
+    it('answers the lines and totals as issuing computes them, and stores nothing', async () => {
+      const body = {
+        type: 'special', buyer: { taxId: buyerTaxId, name: '买方' },
+        lines: [line(), { name: '技术服务费', taxClassificationCode: '3040201990000000000', categoryShortName: '信息技术服务', amount: '1000.00', taxRate: '0.06' }],
+      };
+      const quotaBefore = (await t.http(seller.token).get(`/v1/taxpayers/${seller.taxId}/quota`).expect(200)).body;
+      const listBefore = (await t.http(seller.token).get('/v1/invoices').expect(200)).body.items.length;
+      const preview = await t.http(seller.token).post('/v1/invoices/preview').send(body).expect(200);
+      expect(preview.body).toEqual({
+        lines: [
+          expect.objectContaining({ lineNo: 1, name: '*计算机*笔记本电脑', amount: '10000.00', taxAmount: '1300.00', taxRate: '0.13' }),
+          expect.objectContaining({ lineNo: 2, name: '*信息技术服务*技术服务费', amount: '1000.00', taxAmount: '60.00', taxRate: '0.06' }),
+        ],
+        totalAmount: '11000.00', totalTax: '1360.00', totalWithTax: '12360.00', totalWithTaxInWords: '壹万贰仟叁佰陆拾圆整',
+      });
+      expect((await t.http(seller.token).get(`/v1/taxpayers/${seller.taxId}/quota`).expect(200)).body).toEqual(quotaBefore);
+      expect((await t.http(seller.token).get('/v1/invoices').expect(200)).body.items.length).toBe(listBefore);
+      // The same body issued gives the same lines and totals.
+      const issued = await t.http(seller.token).post('/v1/invoices').send(body).expect(201);
+      for (const key of ['totalAmount', 'totalTax', 'totalWithTax', 'totalWithTaxInWords'] as const) expect(issued.body[key]).toBe(preview.body[key]);
+      expect(issued.body.lines).toEqual(preview.body.lines);
+    });
+
+    it('splits tax-inclusive amounts as issuing does', async () => {
+      const res = await t.http(seller.token).post('/v1/invoices/preview').send({ type: 'ordinary', buyer: { name: '张三' }, priceIncludesTax: true, lines: [line({ quantity: '1', unitPrice: '113.00', amount: '113.00' })] }).expect(200);
+      expect(res.body).toMatchObject({ totalAmount: '100.00', totalTax: '13.00', totalWithTax: '113.00', totalWithTaxInWords: '壹佰壹拾叁圆整' });
+    });
+
+    it('refuses bad input exactly as issuing does: 400 with errors per field path, 422 TAX_MISMATCH', async () => {
+      const bad = { type: 'special', buyer: { taxId: buyerTaxId, name: '买方' }, lines: [line({ taxRate: '0.14' })] };
+      const previewed = await t.http(seller.token).post('/v1/invoices/preview').send(bad);
+      const issued = await t.http(seller.token).post('/v1/invoices').send(bad);
+      expectProblem(previewed, 400, 'VALIDATION_FAILED', 'lines[0].taxRate');
+      expect(previewed.body).toEqual(issued.body);
+
+      const noBuyerId = { type: 'special', buyer: { name: '买方' }, lines: [line()] };
+      const p2 = await t.http(seller.token).post('/v1/invoices/preview').send(noBuyerId);
+      expectProblem(p2, 400, 'VALIDATION_FAILED', 'buyer.taxId');
+      expect(p2.body).toEqual((await t.http(seller.token).post('/v1/invoices').send(noBuyerId)).body);
+
+      const mismatch = { type: 'special', buyer: { taxId: buyerTaxId, name: '买方' }, lines: [line({ taxAmount: '1400.00' })] };
+      const p3 = await t.http(seller.token).post('/v1/invoices/preview').send(mismatch);
+      expectProblem(p3, 422, 'TAX_MISMATCH', 'lines[0].taxAmount');
+      expect(p3.body).toEqual((await t.http(seller.token).post('/v1/invoices').send(mismatch)).body);
+    });
+
+    it('is for taxpayers only', async () => {
+      expectProblem(await t.http(ADMIN_TOKEN).post('/v1/invoices/preview').send({ type: 'ordinary', buyer: { name: '张三' }, lines: [line()] }), 403, 'FORBIDDEN');
+    });
+  });
+
+  describe('serving the console', () => {
+    it('serves index.html at / and for console routes, with the security headers', async () => {
+      for (const url of ['/', '/invoices/new', '/red-confirmations?direction=awaiting']) {
+        const res = await agent().get(url).set('Accept', 'text/html').expect(200);
+        expect(res.headers['content-type']).toMatch(/^text\/html/);
+        expect(res.text).toContain('<div id="root">');
+        const csp = String(res.headers['content-security-policy']);
+        expect(csp).toContain("script-src 'self'");
+        expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+        expect(csp).toContain("frame-ancestors 'none'");
+        expect(res.headers['x-content-type-options']).toBe('nosniff');
+        expect(res.headers['cache-control']).toBe('no-cache');
+      }
+    });
+
+    it('serves hashed assets with a long cache; a missing asset is 404, not index.html', async () => {
+      const asset = await agent().get('/assets/app-1a2b.js').expect(200);
+      expect(asset.text).toContain('console.log');
+      expect(asset.headers['cache-control']).toContain('immutable');
+      expect(asset.headers['x-content-type-options']).toBe('nosniff');
+      await agent().get('/assets/missing-0000.js').expect(404);
+    });
+
+    it('leaves /v1, /docs, /docs-json and /health to the service', async () => {
+      expectProblem(await agent().get('/v1/no-such-route').set('Accept', 'text/html'), 404, 'NOT_FOUND');
+      expect((await agent().get('/health').expect(200)).headers['content-type']).toMatch(/json/);
+      expect((await agent().get('/docs-json').expect(200)).body.openapi).toMatch(/^3\./);
+      const docs = await agent().get('/docs').redirects(1).expect(200);
+      expect(docs.text).toContain('swagger');
+      expect(docs.headers['content-security-policy']).toBeUndefined();
+    });
+
+    it('says how to build the console when it is not built', async () => {
+      const bare = await startApp({ CONSOLE_DIR: path.join(consoleDir, 'nothing-here') });
+      try {
+        const res = await request(bare.app.getHttpServer()).get('/').expect(404);
+        expectProblem(res, 404, 'NOT_FOUND');
+        expect(res.body.detail).toContain('npm run build:web');
+      } finally {
+        await bare.close();
+      }
+    });
+  });
+});
