@@ -5,11 +5,13 @@ import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { SessionUsers } from './session-users';
+import { SetupController } from './setup.controller';
+import { SetupService } from './setup.service';
 
 @Module({
   imports: [TaxpayersModule],
-  controllers: [AuthController],
-  providers: [AuthService, SessionUsers, { provide: APP_GUARD, useClass: AuthGuard }],
+  controllers: [AuthController, SetupController],
+  providers: [AuthService, SessionUsers, SetupService, { provide: APP_GUARD, useClass: AuthGuard }],
   exports: [AuthService],
 })
 export class AuthModule {}

@@ -150,6 +150,9 @@ const ROWS: Row[] = [
   row('GET', '/v1/auth/me',                     [401, OK,   OK,     OK,     OK,  OK,  OK,  OK,  OK]),
   // An API key cannot log out (409: keys are revoked, not logged out); what matters is 401 without one.
   row('DELETE', '/v1/auth/sessions/current',    [401, ANY,  ANY,    ANY,    ANY, ANY, ANY, ANY, ANY]),
+  // First start: the admin exists here, so setup is over for everyone (409).
+  row('GET', '/v1/setup',                       [OK,  OK,   OK,     OK,     OK,  OK,  OK,  OK,  OK]),
+  row('POST', '/v1/setup',                      [409, 409,  409,    409,    409, 409, 409, 409, 409], { body: () => ({ setupCode: 'AAAA-AAAA', username: 'root', password: 'correct horse battery' }) }),
   row('POST', '/v1/users',                      [401, OK,   403,    403,    403, 403, 403, 403, 403], { body: () => ({ username: `matrix.${next()}`, password: 'correct horse battery', role: 'auditor' }) }),
   row('POST', '/v1/api-keys',                   [401, OK,   403,    403,    403, 403, 403, 403, 403], { body: () => ({ name: `matrix ${next()}`, role: 'auditor' }) }),
   row('DELETE', '/v1/api-keys/{key}',           [401, OK,   403,    403,    403, 403, 403, 403, 403], { fresh: async (s) => ({ key: await keyId(s) }) }),
@@ -379,7 +382,7 @@ describe('access matrix: every route x every principal x own / other taxpayer (i
   describe('the table', () => {
     it('only the public routes of API.md answer without a token', () => {
       expect(PUBLIC.map((r) => `${r.method} ${r.path}`).sort()).toEqual(
-        ['GET /docs', 'GET /docs-json', 'GET /health', 'GET /health/ready', 'POST /v1/auth/sessions', 'POST /v1/verifications'].sort(),
+        ['GET /docs', 'GET /docs-json', 'GET /health', 'GET /health/ready', 'GET /v1/setup', 'POST /v1/auth/sessions', 'POST /v1/setup', 'POST /v1/verifications'].sort(),
       );
     });
 
