@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { QuotaModule } from '../quota/quota.module';
 import { TaxpayersModule } from '../taxpayers/taxpayers.module';
+import { CounterpartiesController, CounterpartiesService } from './counterparties';
 import { InvoicesController } from './invoices.controller';
 import { InvoicesService } from './invoices.service';
 import { IssuingService } from './issuing.service';
@@ -8,8 +9,8 @@ import { NumberingService } from './numbering.service';
 
 @Module({
   imports: [QuotaModule, TaxpayersModule],
-  controllers: [InvoicesController],
-  providers: [IssuingService, InvoicesService, NumberingService],
+  controllers: [InvoicesController, CounterpartiesController],
+  providers: [IssuingService, InvoicesService, NumberingService, CounterpartiesService],
   exports: [IssuingService, InvoicesService, NumberingService],
 })
 export class InvoicesModule {}

@@ -185,6 +185,59 @@ describe('console API', () => {
     });
   });
 
+  describe('counterparties and tax classifications', () => {
+    it('suggests buyers invoiced and sellers received from, by name or tax id prefix, newest first, with their latest details', async () => {
+      const mine = await registerTaxpayer(t);
+      const supplier = await registerTaxpayer(t, { name: '吉林供货%有限公司' });
+      const ordinary = (buyer: Record<string, unknown>) => ({ type: 'ordinary', buyer, lines: [line()] });
+      const buyerA = makeTaxId('41');
+      const buyerB = makeTaxId('44');
+      await t.http(mine.token).post('/v1/invoices').send(ordinary({ taxId: buyerA, name: '河南甲有限公司', address: '旧地址' })).expect(201);
+      await t.http(mine.token).post('/v1/invoices').send(ordinary({ taxId: buyerB, name: '广东乙有限公司' })).expect(201);
+      await setClock(t, '2026-11-20T10:00:00+08:00');
+      await t.http(mine.token).post('/v1/invoices').send(ordinary({ taxId: buyerA, name: '河南甲有限公司', address: '郑州市新地址1号', phone: '0371-1', bankName: '中国银行', bankAccount: '62001' })).expect(201);
+      await t.http(mine.token).post('/v1/invoices').send(ordinary({ name: '张三' })).expect(201); // a natural person: no tax id, not suggested
+      await setClock(t, '2026-11-20T11:00:00+08:00');
+      await t.http(supplier.token).post('/v1/invoices').send(ordinary({ taxId: mine.taxId, name: '我方' })).expect(201);
+      // Someone else's buyer is never suggested.
+      await t.http(seller.token).post('/v1/invoices').send(ordinary({ taxId: makeTaxId('45'), name: '河南丙有限公司' })).expect(201);
+
+      const all = (await t.http(mine.token).get('/v1/counterparties').expect(200)).body.items;
+      expect(all.map((c: { taxId: string }) => c.taxId)).toEqual([supplier.taxId, buyerA, buyerB]);
+      expect(all[1]).toEqual({ taxId: buyerA, name: '河南甲有限公司', address: '郑州市新地址1号', phone: '0371-1', bankName: '中国银行', bankAccount: '62001' });
+      expect(all[0]).toMatchObject({ taxId: supplier.taxId, name: '吉林供货%有限公司', address: expect.any(String) });
+
+      const byName = (await t.http(mine.token).get(`/v1/counterparties?q=${encodeURIComponent('河南')}`).expect(200)).body.items;
+      expect(byName.map((c: { taxId: string }) => c.taxId)).toEqual([buyerA]);
+      const byPrefix = (await t.http(mine.token).get(`/v1/counterparties?q=${buyerB.slice(0, 6).toLowerCase()}`).expect(200)).body.items;
+      expect(byPrefix.map((c: { taxId: string }) => c.taxId)).toContain(buyerB);
+      // % is a character, not a wildcard.
+      expect((await t.http(mine.token).get(`/v1/counterparties?q=${encodeURIComponent('供货%')}`).expect(200)).body.items.map((c: { taxId: string }) => c.taxId)).toEqual([supplier.taxId]);
+      expect((await t.http(mine.token).get(`/v1/counterparties?q=${encodeURIComponent('%')}`).expect(200)).body.items).toHaveLength(1);
+      expectProblem(await t.http(ADMIN_TOKEN).get('/v1/counterparties'), 403, 'FORBIDDEN');
+    });
+
+    it('answers at most 20', async () => {
+      const busy = await registerTaxpayer(t);
+      const bodies = Array.from({ length: 22 }, (_, i) => ({ type: 'ordinary', buyer: { taxId: makeTaxId('41'), name: `客户${i}` }, lines: [line()] }));
+      await t.http(busy.token).post('/v1/invoices/batch').send({ invoices: bodies }).expect(200);
+      expect((await t.http(busy.token).get('/v1/counterparties').expect(200)).body.items).toHaveLength(20);
+    });
+
+    it('suggests tax classification codes from the curated table by code prefix or name', async () => {
+      const byCode = (await t.http(seller.token).get('/v1/tax-classifications?q=1090511').expect(200)).body.items;
+      expect(byCode).toEqual(expect.arrayContaining([{ code: '1090511030000000000', shortName: '计算机', name: expect.any(String) }]));
+      const byName = (await t.http(seller.token).get(`/v1/tax-classifications?q=${encodeURIComponent('信息技术')}`).expect(200)).body.items;
+      expect(byName.length).toBeGreaterThan(1);
+      for (const item of byName) {
+        expect(item.code).toMatch(/^\d{19}$/);
+        expect(item.shortName).toBe('信息技术服务');
+      }
+      const everything = (await t.http(seller.token).get('/v1/tax-classifications').expect(200)).body.items;
+      expect(everything.length).toBeLessThanOrEqual(20);
+    });
+  });
+
   describe('serving the console', () => {
     it('serves index.html at / and for console routes, with the security headers', async () => {
       for (const url of ['/', '/invoices/new', '/red-confirmations?direction=awaiting']) {
