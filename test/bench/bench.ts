@@ -9,7 +9,8 @@
  * (50 invoices a request). Prints figures; asserts nothing.
  *
  * ISSUE_LANES, DB_POOL_SIZE and NODE_OPTIONS, when set, pass through to the service.
- * BENCH_ONLY (comma-separated: render, issue, batch, export, bare) runs some sections only.
+ * BENCH_ONLY (comma-separated: render, issue, batch, export, bare, console) runs some sections only;
+ * console (test/bench/console-bench.ts) measures the web console's initial JavaScript and home page time.
  * BENCH_CPU_PROF=<dir> runs the service under `node --cpu-prof` and writes its profile there
  * when the service sections end; summarize it with test/bench/profile-summary.ts.
  */
@@ -21,6 +22,7 @@ import { createConnection, createPool, Pool } from 'mysql2/promise';
 import { usccCheckCharacter } from '../../src/taxpayers/uscc';
 import { waitReady } from '../support/service-process';
 import { renderBench } from './render-bench';
+import { consoleBench } from './console-bench';
 
 const SERVER = process.env.BENCH_MYSQL_URL ?? process.env.MYSQL_URL ?? 'mysql://root:@127.0.0.1:3306/test';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -268,6 +270,8 @@ function table(results: Result[], pairs: [string, string][]) {
 
 async function main() {
   if (runs('render')) await renderBench();
+  if (runs('console')) await consoleBench();
+  if (ONLY && !['issue', 'batch', 'export', 'bare'].some(runs)) return;
   const db = `einv_bench_${randomBytes(4).toString('hex')}`;
   const admin = await createConnection(SERVER);
   await admin.query(`CREATE DATABASE \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);

@@ -13,6 +13,20 @@ import { SessionProvider } from './lib/session';
 
 dayjs.locale('zh-cn');
 
+/** Ant Design's default greys for secondary text are below WCAG AA contrast (axe): darker ones. */
+const THEME = {
+  colorPrimary: '#1456c4',
+  colorLink: '#1456c4',
+  borderRadius: 4,
+  colorTextSecondary: '#595959',
+  colorTextDescription: '#595959',
+  colorTextTertiary: '#595959',
+  colorTextPlaceholder: '#737373',
+  colorError: '#c41d1d',
+  colorWarning: '#ad4e00',
+  colorSuccess: '#237804',
+};
+
 const queryClient = new QueryClient({
   defaultOptions: {
     queries: {
@@ -25,7 +39,7 @@ const queryClient = new QueryClient({
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <ConfigProvider locale={zhCN} button={{ autoInsertSpace: false }} theme={{ token: { colorPrimary: '#1456c4', borderRadius: 4 } }}>
+    <ConfigProvider locale={zhCN} button={{ autoInsertSpace: false }} theme={{ token: THEME }}>
       <AntApp>
         <QueryClientProvider client={queryClient}>
           <BrowserRouter>

@@ -200,7 +200,7 @@ function ApiKeys() {
         { title: '操作', render: (_: unknown, k) => !k.revoked && <Button danger size="small" onClick={() => revoke.mutate(k.id)}>吊销</Button> },
       ]} />
       <RevokeById onRevoke={(id) => revoke.mutate(id)} />
-      <Modal open={shown !== null} title="API 密钥已创建" closable={false} maskClosable={false} footer={<Button type="primary" onClick={() => setShown(null)}>我已保存，关闭</Button>}>
+      <Modal open={shown !== null} title="API 密钥已创建" closable={false} maskClosable={false} destroyOnHidden footer={<Button type="primary" onClick={() => setShown(null)}>我已保存，关闭</Button>}>
         <Alert type="warning" showIcon style={{ marginBottom: 12 }} message="密钥只显示这一次，关闭后无法再次查看。请立即复制并妥善保存。" />
         <Space.Compact style={{ width: '100%' }}>
           <Input readOnly value={shown?.token ?? ''} aria-label="API 密钥" data-testid="api-token" />

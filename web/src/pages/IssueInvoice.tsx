@@ -223,7 +223,10 @@ function PreviewCard({ preview, loading, error, ready }: { preview?: Preview; lo
   return (
     <Card title="价税合计（由服务计算）" size="small" style={{ marginBottom: 16 }} aria-live="polite" data-testid="preview">
       {!ready && <Typography.Text type="secondary">填写项目名称、金额（或数量和单价）与税率后显示合计。</Typography.Text>}
-      {ready && error != null && <Alert type="warning" showIcon message={errorText(error)} />}
+      {ready && error != null && (
+        <Alert type="warning" showIcon message={errorText(error)}
+          description={error instanceof ApiError && error.problem.errors?.length ? <ul>{error.problem.errors.map((e) => <li key={e.field + e.message}>{e.field}：{e.message}</li>)}</ul> : undefined} />
+      )}
       {ready && preview && error == null && (
         <Descriptions column={4} size="small" bordered>
           <Descriptions.Item label="合计金额"><span data-testid="total-amount"><Money value={preview.totalAmount} /></span></Descriptions.Item>
