@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { QuotaModule } from '../quota/quota.module';
 import { TaxpayersModule } from '../taxpayers/taxpayers.module';
+import { BatchSheetController } from './batch-sheet.controller';
 import { CounterpartiesController, CounterpartiesService } from './counterparties';
 import { InvoicesController } from './invoices.controller';
 import { InvoicesService } from './invoices.service';
@@ -9,7 +10,7 @@ import { NumberingService } from './numbering.service';
 
 @Module({
   imports: [QuotaModule, TaxpayersModule],
-  controllers: [InvoicesController, CounterpartiesController],
+  controllers: [BatchSheetController, InvoicesController, CounterpartiesController],
   providers: [IssuingService, InvoicesService, NumberingService, CounterpartiesService],
   exports: [IssuingService, InvoicesService, NumberingService],
 })

@@ -182,6 +182,9 @@ const ROWS: Row[] = [
   row('POST', '/v1/invoices/batch',             [401, 403,  403,    403,    403, 403, OK,  OK,  OK], { body: () => ({ invoices: [smallOrdinary(), smallOrdinary('50.00')] }) }),
   row('POST', '/v1/invoices/preview',           [401, 403,  403,    403,    403, 403, OK,  OK,  OK], { body: () => smallOrdinary() }),
   row('GET', '/v1/invoices',                    [401, OK,   OK,     OK,     OK,  OK,  OK,  OK,  OK]),
+  row('GET', '/v1/invoices/batch/template.xlsx', [401, OK,  OK,     OK,     OK,  OK,  OK,  OK,  OK]),
+  // No workbook attached: the taxpayer gets 400 (the role check is what this row is about).
+  row('POST', '/v1/invoices/batch/xlsx-parse',  [401, 403,  403,    403,    403, 403, ANY, ANY, ANY]),
   row('GET', '/v1/counterparties?q=9',          [401, 403,  403,    403,    403, 403, OK,  OK,  OK]),
   row('GET', '/v1/tax-classifications?q=304',   [401, OK,   OK,     OK,     OK,  OK,  OK,  OK,  OK]),
   row('GET', '/v1/invoices/{invoice}',          [401, OK,   OK,     OK,     OK,  404, OK,  404, OK]),

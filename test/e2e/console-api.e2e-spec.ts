@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import ExcelJS from 'exceljs';
 import request from 'supertest';
 import { SessionEntity } from '../../src/auth/auth.entities';
 import { makeTaxId } from '../support/tax-ids';
@@ -235,6 +236,83 @@ describe('console API', () => {
       }
       const everything = (await t.http(seller.token).get('/v1/tax-classifications').expect(200)).body.items;
       expect(everything.length).toBeLessThanOrEqual(20);
+    });
+  });
+
+  describe('批量开具 from a spreadsheet', () => {
+    const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+    const binary = (res: request.Response, cb: (err: Error | null, body: Buffer) => void) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => cb(null, Buffer.concat(chunks)));
+    };
+
+    it('serves the template: the columns in Chinese with an example row, and a sheet explaining them', async () => {
+      const res = await t.http(seller.token).get('/v1/invoices/batch/template.xlsx').buffer(true).parse(binary).expect(200);
+      expect(res.headers['content-type']).toBe(XLSX);
+      expect(res.headers['content-disposition']).toMatch(/attachment/);
+      const book = new ExcelJS.Workbook();
+      await book.xlsx.load(res.body);
+      expect(book.worksheets.map((w) => w.name)).toEqual(['批量开具', '填写说明']);
+      const headers = (book.worksheets[0].getRow(1).values as unknown[]).slice(1);
+      expect(headers).toEqual(expect.arrayContaining(['发票流水号', '发票类型', '购买方名称', '购买方纳税人识别号', '项目名称', '税收分类编码', '数量', '单价', '金额', '税率']));
+      expect(book.worksheets[0].rowCount).toBe(2);
+      expect(book.worksheets[1].rowCount).toBeGreaterThan(headers.length);
+      // The template's own example row reads as one valid invoice.
+      const parsed = await t.http(seller.token).post('/v1/invoices/batch/xlsx-parse').attach('file', res.body, 'template.xlsx').expect(200);
+      expect(parsed.body.rows).toEqual([{ row: 2, invoiceIndex: 0, errors: [] }]);
+      expect(parsed.body.invoices).toHaveLength(1);
+    });
+
+    it('reads a workbook into one invoice per 发票流水号, reports row errors, and the invoices issue through the batch endpoint', async () => {
+      const book = new ExcelJS.Workbook();
+      const sheet = book.addWorksheet('发票');
+      sheet.addRow(['发票流水号', '发票类型', '购买方名称', '购买方纳税人识别号', '项目名称', '税收分类编码', '税收分类简称', '数量', '单价', '金额', '税率', '含税']);
+      sheet.addRow(['A001', '专票', '河南甲有限公司', buyerTaxId, '笔记本电脑', '1090511030000000000', '计算机', 2, 5000, 10000, '13%', '否']);
+      sheet.addRow(['A001', '', '', '', '技术服务费', '3040201990000000000', '信息技术服务', null, null, '1000.5', 0.06, '']);
+      sheet.addRow([]);
+      sheet.addRow(['A002', '普票', '张三', '', '咨询', '3040603000000000000', '鉴证咨询服务', null, null, '100.00', '14%', '']);
+      // A code typed as a number survives when Excel kept its digits (at most 15 significant ones).
+      sheet.addRow(['A003', '普票', '李四', '', '咨询', 3040603000000000000, '鉴证咨询服务', null, null, 100, '6%', '']);
+      // A code Excel showed (and a person retyped) in scientific notation cannot be trusted.
+      sheet.addRow(['A006', '普票', '赵六', '', '咨询', '3.0406E+18', '鉴证咨询服务', null, null, '100.00', '6%', '']);
+      sheet.addRow(['A004', '增值税票', '王五', '', '', '3040603000000000000', '鉴证咨询服务', null, null, '100.00', '6%', '']);
+      sheet.addRow(['A005', '专票', '河南乙有限公司', buyerTaxId, '笔记本电脑', '1090511030000000000', '计算机', 2, 5000, 10000, '13%', '']);
+      sheet.addRow(['A005', '', '', '', '笔记本电脑', '1090511030000000000', '计算机', 1, 5000, 6000, '13%', '']);
+      const file = Buffer.from(await book.xlsx.writeBuffer());
+
+      const res = await t.http(seller.token).post('/v1/invoices/batch/xlsx-parse').attach('file', file, 'batch.xlsx').expect(200);
+      expect(res.body.invoices).toEqual([
+        {
+          type: 'special', buyer: { name: '河南甲有限公司', taxId: buyerTaxId }, priceIncludesTax: false,
+          lines: [
+            { name: '笔记本电脑', taxClassificationCode: '1090511030000000000', categoryShortName: '计算机', quantity: '2', unitPrice: '5000', amount: '10000.00', taxRate: '0.13' },
+            { name: '技术服务费', taxClassificationCode: '3040201990000000000', categoryShortName: '信息技术服务', amount: '1000.50', taxRate: '0.06' },
+          ],
+        },
+        { type: 'ordinary', buyer: { name: '李四' }, lines: [{ name: '咨询', taxClassificationCode: '3040603000000000000', categoryShortName: '鉴证咨询服务', amount: '100.00', taxRate: '0.06' }] },
+      ]);
+      const rows = new Map(res.body.rows.map((r: { row: number }) => [r.row, r]));
+      expect([...rows.keys()]).toEqual([2, 3, 5, 6, 7, 8, 9, 10]); // the blank row 4 is skipped
+      expect(rows.get(2)).toEqual({ row: 2, invoiceIndex: 0, errors: [] });
+      expect(rows.get(3)).toEqual({ row: 3, invoiceIndex: 0, errors: [] });
+      expect(rows.get(5)).toMatchObject({ invoiceIndex: null, errors: [expect.objectContaining({ field: '税率' })] });
+      expect(rows.get(6)).toEqual({ row: 6, invoiceIndex: 1, errors: [] });
+      expect(rows.get(7)).toMatchObject({ invoiceIndex: null, errors: [{ field: '税收分类编码', message: expect.stringContaining('文本') }] });
+      expect(rows.get(8)).toMatchObject({ invoiceIndex: null, errors: expect.arrayContaining([{ field: '发票类型', message: expect.any(String) }, { field: '项目名称', message: '必填' }]) });
+      // Line 2 of A005: quantity x unit price is not the amount; the whole invoice is held back.
+      expect(rows.get(10)).toMatchObject({ invoiceIndex: null, errors: [expect.objectContaining({ field: expect.stringMatching(/金额|数量|单价/) })] });
+      expect(rows.get(9)).toMatchObject({ invoiceIndex: null, errors: [{ field: '发票流水号', message: expect.any(String) }] });
+
+      const issued = await t.http(seller.token).post('/v1/invoices/batch').set('Idempotency-Key', 'sheet-chunk-1').send({ invoices: res.body.invoices }).expect(200);
+      expect(issued.body.results).toEqual([{ number: expect.stringMatching(/^\d{20}$/) }, { number: expect.stringMatching(/^\d{20}$/) }]);
+    });
+
+    it('refuses a file that is not a workbook (400 naming file), a missing file, and one over 5 MB (413)', async () => {
+      expectProblem(await t.http(seller.token).post('/v1/invoices/batch/xlsx-parse').attach('file', Buffer.from('a,b,c\n'), 'batch.csv'), 400, 'VALIDATION_FAILED', 'file');
+      expectProblem(await t.http(seller.token).post('/v1/invoices/batch/xlsx-parse').field('x', 'y'), 400, 'VALIDATION_FAILED', 'file');
+      expectProblem(await t.http(seller.token).post('/v1/invoices/batch/xlsx-parse').attach('file', Buffer.alloc(5 * 1024 * 1024 + 1), 'big.xlsx'), 413, 'PAYLOAD_TOO_LARGE');
+      expectProblem(await t.http(ADMIN_TOKEN).post('/v1/invoices/batch/xlsx-parse').attach('file', Buffer.from('x'), 'a.xlsx'), 403, 'FORBIDDEN');
     });
   });
 
