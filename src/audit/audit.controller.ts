@@ -1,5 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiAuth, ApiAuthenticatedProblems, ApiJson, ApiProblems } from '../common/openapi';
+import { AuditEventPageDto, ChainReportDto } from './audit.responses';
 import { IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
@@ -26,7 +28,8 @@ const instant = (value: string | undefined, field: string) => {
 };
 
 @ApiTags('audit')
-@ApiBearerAuth()
+@ApiAuth()
+@ApiAuthenticatedProblems()
 @Controller('v1/audit-events')
 export class AuditController {
   constructor(
@@ -36,6 +39,8 @@ export class AuditController {
 
   @Get()
   @ApiOperation({ summary: 'The append-only record of state changes, oldest first (a taxpayer and a scoped auditor see their own)' })
+  @ApiJson(200, AuditEventPageDto, 'a page of events, oldest first')
+  @ApiProblems(400)
   async list(@CurrentPrincipal() p: Principal, @Query() query: AuditQuery) {
     const scoped = p.role === 'taxpayer' || (p.role === 'auditor' && p.taxpayerId !== null);
     if (scoped && query.taxId && query.taxId !== p.taxpayerId) return { items: [], nextCursor: null };
@@ -68,6 +73,7 @@ export class AuditController {
   @Get('verify')
   @Roles('auditor', 'tax_officer')
   @ApiOperation({ summary: 'Whether the hash chain of audit events is intact, and where it breaks' })
+  @ApiJson(200, ChainReportDto, 'the verification')
   async verify(@CurrentPrincipal() p: Principal) {
     if (p.role === 'auditor' && p.taxpayerId !== null) throw Problems.forbidden('the whole chain is verified by an unscoped auditor or a tax officer');
     return this.chain.verify();

@@ -1,5 +1,6 @@
 import { Body, Controller, DynamicModule, Get, Global, Module, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiAuth, ApiAuthenticatedProblems, ApiProblems } from './openapi';
 import { IsString } from 'class-validator';
 import { Roles } from '../auth/auth.decorators';
 import { AppConfig } from '../config/config';
@@ -13,8 +14,14 @@ class SetClockDto {
   now: string;
 }
 
+class ClockDto {
+  @ApiProperty({ example: '2023-07-20T09:00:00+08:00' }) now: string;
+  @ApiProperty({ enum: ['system', 'manual'] }) mode: string;
+}
+
 @ApiTags('system')
-@ApiBearerAuth()
+@ApiAuth()
+@ApiAuthenticatedProblems()
 @Controller('v1/system/clock')
 class ClockController {
   constructor(private readonly clock: Clock) {}
@@ -22,6 +29,7 @@ class ClockController {
   @Get()
   @Roles('admin')
   @ApiOperation({ summary: 'Read the test clock (EINVOICE_CLOCK=manual only)' })
+  @ApiOkResponse({ type: ClockDto })
   get() {
     return { now: formatCst(this.clock.now()), mode: this.clock.mode };
   }
@@ -29,6 +37,8 @@ class ClockController {
   @Put()
   @Roles('admin')
   @ApiOperation({ summary: 'Set the test clock (EINVOICE_CLOCK=manual only); it stands still until set again' })
+  @ApiOkResponse({ type: ClockDto })
+  @ApiProblems(400)
   set(@Body() body: SetClockDto) {
     const instant = parseIsoInstant(body.now);
     if (!instant) throw Problems.field('now', 'must be an ISO 8601 instant with an offset, e.g. 2023-07-20T09:00:00+08:00');

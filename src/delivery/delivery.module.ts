@@ -1,5 +1,7 @@
 import { Body, Controller, Get, Module, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiAuth, ApiAuthenticatedProblems, ApiJson, ApiProblems } from '../common/openapi';
+import { DeliveryListDto, DeliveryViewDto } from './delivery.responses';
 import { IsEmail, IsIn, MaxLength } from 'class-validator';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
@@ -22,7 +24,8 @@ class DeliveryDto {
 }
 
 @ApiTags('delivery')
-@ApiBearerAuth()
+@ApiAuth()
+@ApiAuthenticatedProblems()
 @Controller('v1')
 class DeliveryController {
   constructor(private readonly delivery: DeliveryService) {}
@@ -31,12 +34,16 @@ class DeliveryController {
   @Roles('taxpayer')
   @Idempotent()
   @ApiOperation({ summary: "Send the invoice's PDF, OFD and XML by e-mail (the seller); recorded first, retried on failure" })
+  @ApiJson(201, DeliveryViewDto, 'the delivery, recorded (and sent or scheduled)')
+  @ApiProblems(400, 404, 409)
   deliver(@CurrentPrincipal() p: Principal, @Param('number') number: string, @Body() dto: DeliveryDto, @IdempotencyRecorder() record: RecordResponse) {
     return this.delivery.deliver(p, number, dto.to, record);
   }
 
   @Get('invoices/:number/deliveries')
   @ApiOperation({ summary: "An invoice's deliveries and their outcome" })
+  @ApiJson(200, DeliveryListDto, "the invoice's deliveries")
+  @ApiProblems(404)
   list(@CurrentPrincipal() p: Principal, @Param('number') number: string) {
     return this.delivery.list(p, number);
   }
@@ -44,6 +51,8 @@ class DeliveryController {
   @Post('deliveries/:id/retry')
   @Roles('taxpayer')
   @ApiOperation({ summary: 'Retry a failed delivery now (the seller)' })
+  @ApiJson(200, DeliveryViewDto, 'the delivery after the attempt')
+  @ApiProblems(404, 409)
   retry(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('delivery') })) id: string) {
     return this.delivery.retry(p, id);
   }

@@ -1,8 +1,14 @@
 import { Controller, Get, Module } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '../common/openapi';
 import { Public } from '../auth/auth.decorators';
 import { ProblemException } from '../common/problem';
 import { Db } from '../database/db.service';
+
+class HealthDto {
+  @ApiProperty({ enum: ['ok'] }) status: 'ok';
+  @ApiPropertyOptional({ enum: ['sqlite', 'mysql'], description: '/health/ready: the database that answered' }) database?: string;
+}
 
 @ApiTags('operations')
 @Controller('health')
@@ -12,6 +18,8 @@ class HealthController {
   @Get()
   @Public()
   @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOkResponse({ type: HealthDto })
+  @ApiProblems(500)
   live() {
     return { status: 'ok' };
   }
@@ -19,6 +27,8 @@ class HealthController {
   @Get('ready')
   @Public()
   @ApiOperation({ summary: 'Readiness: the database answers' })
+  @ApiOkResponse({ type: HealthDto })
+  @ApiProblems(500, 503)
   async ready() {
     try {
       await this.db.dataSource.query('SELECT 1');

@@ -1,5 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAuth, ApiAuthenticatedProblems, ApiJson, ApiProblems } from '../common/openapi';
+import { SlipPageDto, SlipViewDto } from './red-letter.responses';
+import { InvoiceViewDto } from '../invoices/invoice.responses';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { Idempotent, IdempotencyRecorder } from '../common/idempotency.interceptor';
@@ -11,7 +14,8 @@ import { RedLetterService } from './red-letter.service';
 const slipId = new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('red-letter confirmation') });
 
 @ApiTags('red letters')
-@ApiBearerAuth()
+@ApiAuth()
+@ApiAuthenticatedProblems()
 @Controller('v1/red-confirmations')
 export class RedLetterController {
   constructor(private readonly red: RedLetterService) {}
@@ -20,18 +24,24 @@ export class RedLetterController {
   @Roles('taxpayer')
   @Idempotent()
   @ApiOperation({ summary: 'Fill in a red-letter confirmation slip (红字发票信息确认单), as the seller or the buyer of the blue invoice' })
+  @ApiJson(201, SlipViewDto, 'the slip')
+  @ApiProblems(400, 404, 409, 422)
   create(@CurrentPrincipal() p: Principal, @Body() dto: CreateSlipDto, @IdempotencyRecorder() record: RecordResponse) {
     return this.red.create(p, dto, record);
   }
 
   @Get()
   @ApiOperation({ summary: 'Slips I initiated, received, or that await my confirmation; by status' })
+  @ApiJson(200, SlipPageDto, 'a page of slips')
+  @ApiProblems(400)
   list(@CurrentPrincipal() p: Principal, @Query() query: ListSlipsQuery) {
     return this.red.list(p, query);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'A slip (its seller, its buyer, auditors in scope, tax officers)' })
+  @ApiJson(200, SlipViewDto, 'the slip')
+  @ApiProblems(404)
   get(@CurrentPrincipal() p: Principal, @Param('id', slipId) id: string) {
     return this.red.get(p, id);
   }
@@ -40,6 +50,8 @@ export class RedLetterController {
   @Roles('taxpayer')
   @HttpCode(200)
   @ApiOperation({ summary: 'Confirm a slip the other side filled in (02/03 -> 04)' })
+  @ApiJson(200, SlipViewDto, 'the slip, confirmed')
+  @ApiProblems(404, 409, 422)
   confirm(@CurrentPrincipal() p: Principal, @Param('id', slipId) id: string) {
     return this.red.act(p, id, 'confirm');
   }
@@ -48,6 +60,8 @@ export class RedLetterController {
   @Roles('taxpayer')
   @HttpCode(200)
   @ApiOperation({ summary: 'Reject a slip the other side filled in (02 -> 05, 03 -> 06)' })
+  @ApiJson(200, SlipViewDto, 'the slip, rejected')
+  @ApiProblems(404, 409)
   reject(@CurrentPrincipal() p: Principal, @Param('id', slipId) id: string) {
     return this.red.act(p, id, 'reject');
   }
@@ -56,6 +70,8 @@ export class RedLetterController {
   @Roles('taxpayer')
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke a slip you filled in (-> 08 before confirmation, 09 after it, before the red invoice)' })
+  @ApiJson(200, SlipViewDto, 'the slip, revoked')
+  @ApiProblems(404, 409)
   revoke(@CurrentPrincipal() p: Principal, @Param('id', slipId) id: string) {
     return this.red.act(p, id, 'revoke');
   }
@@ -64,6 +80,8 @@ export class RedLetterController {
   @Roles('taxpayer')
   @Idempotent()
   @ApiOperation({ summary: 'Issue the red invoice from a slip in 01 or 04 (the seller, once)' })
+  @ApiJson(201, InvoiceViewDto, 'the red invoice')
+  @ApiProblems(404, 409, 422)
   issue(@CurrentPrincipal() p: Principal, @Param('id', slipId) id: string, @IdempotencyRecorder() record: RecordResponse) {
     return this.red.issueRed(p, id, record);
   }
