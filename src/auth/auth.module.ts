@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TaxpayersModule } from '../taxpayers/taxpayers.module';
+import { AdminLists, AdminListsController } from './admin-lists';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
@@ -10,8 +11,8 @@ import { SetupService } from './setup.service';
 
 @Module({
   imports: [TaxpayersModule],
-  controllers: [AuthController, SetupController],
-  providers: [AuthService, SessionUsers, SetupService, { provide: APP_GUARD, useClass: AuthGuard }],
+  controllers: [AuthController, AdminListsController, SetupController],
+  providers: [AuthService, AdminLists, SessionUsers, SetupService, { provide: APP_GUARD, useClass: AuthGuard }],
   exports: [AuthService],
 })
 export class AuthModule {}

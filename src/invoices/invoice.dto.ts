@@ -127,6 +127,7 @@ export class ListInvoicesQuery {
   @ApiPropertyOptional({ enum: INVOICE_TYPES }) @IsOptional() @IsIn(INVOICE_TYPES) type?: InvoiceType;
   @ApiPropertyOptional({ enum: INVOICE_STATUSES }) @IsOptional() @IsIn(INVOICE_STATUSES) status?: string;
   @ApiPropertyOptional({ enum: MEDIA }) @IsOptional() @IsIn(MEDIA) medium?: Medium;
+  @ApiPropertyOptional({ description: 'the other party (the buyer of issued invoices, the seller of received ones): the beginning of its tax id or part of its name' }) @IsOptional() @IsString() @MaxLength(100) counterparty?: string;
   @ApiPropertyOptional({ default: 50, maximum: 500 }) @IsOptional() @Matches(/^[1-9]\d{0,2}$/, { message: 'must be a whole number from 1 to 500' }) limit?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(1000) cursor?: string;
 }

@@ -171,6 +171,14 @@ export class InvoicesService {
     if (query.type) qb.andWhere('i.type = :type', { type: query.type });
     if (query.status) qb.andWhere('i.status = :status', { status: query.status });
     if (query.medium) qb.andWhere('i.medium = :medium', { medium: query.medium });
+    const counterparty = query.counterparty?.trim();
+    if (counterparty) {
+      const other = direction === 'issued' ? 'buyer' : 'seller';
+      const escaped = (v: string) => v.replace(/[!%_]/g, (c) => `!${c}`);
+      qb.andWhere(`(i.${other}_tax_id LIKE :cpPrefix ESCAPE '!' OR i.${other}_name LIKE :cpName ESCAPE '!')`, {
+        cpPrefix: `${escaped(counterparty.toUpperCase())}%`, cpName: `%${escaped(counterparty)}%`,
+      });
+    }
     if (after) {
       const at = new Date(Number(after[0]));
       qb.andWhere(new Brackets((w) => w.where('i.issued_at < :at', { at }).orWhere('i.issued_at = :at AND i.number < :num', { num: String(after[1]) })));

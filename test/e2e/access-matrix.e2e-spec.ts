@@ -153,6 +153,8 @@ const ROWS: Row[] = [
   // First start: the admin exists here, so setup is over for everyone (409 INVALID_STATE).
   row('GET', '/v1/setup',                       [OK,  OK,   OK,     OK,     OK,  OK,  OK,  OK,  OK]),
   row('POST', '/v1/setup',                      [ANY, ANY,  ANY,    ANY,    ANY, ANY, ANY, ANY, ANY], { body: () => ({ setupCode: 'AAAA-AAAA', username: 'root', password: 'correct horse battery' }) }),
+  row('GET', '/v1/users',                       [401, OK,   403,    403,    403, 403, 403, 403, 403]),
+  row('GET', '/v1/api-keys',                    [401, OK,   403,    403,    403, 403, 403, 403, 403]),
   row('POST', '/v1/users',                      [401, OK,   403,    403,    403, 403, 403, 403, 403], { body: () => ({ username: `matrix.${next()}`, password: 'correct horse battery', role: 'auditor' }) }),
   row('POST', '/v1/api-keys',                   [401, OK,   403,    403,    403, 403, 403, 403, 403], { body: () => ({ name: `matrix ${next()}`, role: 'auditor' }) }),
   row('DELETE', '/v1/api-keys/{key}',           [401, OK,   403,    403,    403, 403, 403, 403, 403], { fresh: async (s) => ({ key: await keyId(s) }) }),

@@ -316,6 +316,46 @@ describe('console API', () => {
     });
   });
 
+  describe('for the console pages (NEEDS.md)', () => {
+    it('filters invoice lists by counterparty: tax id prefix or part of the name', async () => {
+      const mine = await registerTaxpayer(t);
+      const a = makeTaxId('41');
+      const b = makeTaxId('44');
+      const issue = (taxId: string, name: string) => t.http(mine.token).post('/v1/invoices').send({ type: 'ordinary', buyer: { taxId, name }, lines: [line()] }).expect(201);
+      const first = (await issue(a, '河南甲_有限公司')).body.number;
+      const second = (await issue(b, '广东乙有限公司')).body.number;
+      const numbers = async (q: string) => (await t.http(mine.token).get(`/v1/invoices?counterparty=${encodeURIComponent(q)}`).expect(200)).body.items.map((i: { number: string }) => i.number);
+      expect(await numbers('河南')).toEqual([first]);
+      expect(await numbers(b.slice(0, 8).toLowerCase())).toContain(second);
+      expect(await numbers(b.slice(0, 8))).not.toContain(first);
+      expect(await numbers('_')).toEqual([first]); // _ is a character, not a wildcard
+      expect(await numbers('无此公司')).toEqual([]);
+      // Received invoices filter on the seller.
+      const received = await t.http(ADMIN_TOKEN).get(`/v1/invoices?direction=received&taxId=${a}&counterparty=${mine.taxId.slice(0, 10)}`).expect(200);
+      expect(received.body.items.map((i: { number: string }) => i.number)).toEqual([first]);
+    });
+
+    it('lists users and API keys for the admin, newest first and paged, without secrets', async () => {
+      const users = await t.http(ADMIN_TOKEN).get('/v1/users?limit=1').expect(200);
+      expect(users.body.items).toHaveLength(1);
+      expect(users.body.nextCursor).toEqual(expect.any(String));
+      const all = (await t.http(ADMIN_TOKEN).get('/v1/users').expect(200)).body.items;
+      expect(all.map((u: { username: string }) => u.username)).toEqual(expect.arrayContaining(['admin', 'finance.li']));
+      expect(all.find((u: { username: string }) => u.username === 'finance.li')).toEqual({ id: expect.any(String), username: 'finance.li', role: 'taxpayer', taxpayerId: seller.taxId, createdAt: expect.any(String), hasPassword: true, lockedUntil: null });
+      const next = await t.http(ADMIN_TOKEN).get(`/v1/users?limit=1&cursor=${users.body.nextCursor}`).expect(200);
+      expect(next.body.items[0].id).not.toBe(users.body.items[0].id);
+      expect(JSON.stringify(all)).not.toMatch(/\$2[aby]\$/);
+
+      const created = await t.http(ADMIN_TOKEN).post('/v1/api-keys').send({ name: 'ERP 生产', role: 'auditor' }).expect(201);
+      await t.http(ADMIN_TOKEN).delete(`/v1/api-keys/${created.body.id}`).expect(204);
+      const keys = (await t.http(ADMIN_TOKEN).get('/v1/api-keys').expect(200)).body.items;
+      expect(keys[0]).toEqual({ id: created.body.id, name: 'ERP 生产', role: 'auditor', taxpayerId: null, createdBy: expect.any(String), createdAt: expect.any(String), revokedAt: expect.any(String) });
+      expect(JSON.stringify(keys)).not.toContain(created.body.token);
+      expectProblem(await t.http(seller.token).get('/v1/users'), 403, 'FORBIDDEN');
+      expectProblem(await t.http(seller.token).get('/v1/api-keys'), 403, 'FORBIDDEN');
+    });
+  });
+
   describe('serving the console', () => {
     it('serves index.html at / and for console routes, with the security headers', async () => {
       for (const url of ['/', '/invoices/new', '/red-confirmations?direction=awaiting']) {
