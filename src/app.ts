@@ -1,8 +1,9 @@
 import { ConsoleLogger, INestApplication, LogLevel as NestLogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
+import { consoleMiddleware } from './console';
 import { ProblemFilter } from './common/problem.filter';
 import { requestLog } from './common/request-log.middleware';
 import { createValidationPipe, ObjectBodyPipe } from './common/validation';
@@ -25,21 +26,15 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     abortOnError: false,
   });
   app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
   app.use(requestLog);
+  app.use(consoleMiddleware(config.consoleDir));
   app.useBodyParser('json', { limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] });
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(new ObjectBodyPipe(), createValidationPipe());
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('数电票 e-invoicing service')
-      .setDescription('Issues China\'s fully digitalized e-invoices under the monthly quota. Errors are RFC 9457 problem details with a stable `code`.')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
+  const document = openApiDocument(app);
   // Every route may answer 503 SERVICE_UNAVAILABLE with Retry-After while the database is down.
   for (const item of Object.values(document.paths)) {
     for (const operation of Object.values(item)) {
@@ -50,4 +45,29 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   }
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
+}
+
+/**
+ * The OpenAPI document (GET /docs-json; `npm run openapi` writes it to web/openapi.json for the
+ * console's generated client). Programs authenticate with a bearer token (an API key or a session
+ * token: opaque, not JWTs); the console with the session cookie, plus X-CSRF-Token on unsafe calls.
+ */
+export function openApiDocument(app: INestApplication): OpenAPIObject {
+  return SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('数电票 e-invoicing service')
+      .setDescription(
+        'Issues China\'s fully digitalized e-invoices under the monthly quota. Errors are RFC 9457 problem details ' +
+          '(application/problem+json) with a stable `code`. Authenticate with `Authorization: Bearer <API key or session token>`, ' +
+          'or, in the console, with the `einvoice_session` cookie from `POST /v1/auth/sessions` (header `X-Einvoice-Client: console`) ' +
+          'plus `X-CSRF-Token` on every POST, PUT, PATCH and DELETE.',
+      )
+      .setVersion('1')
+      .addSecurity('bearer', { type: 'http', scheme: 'bearer', description: 'an API key (eik_…) or a session token (eis_…); opaque, not a JWT' })
+      .addSecurity('cookie', { type: 'apiKey', in: 'cookie', name: 'einvoice_session', description: 'the console\'s session (httpOnly, SameSite=Strict)' })
+      .addSecurity('csrf', { type: 'apiKey', in: 'header', name: 'X-CSRF-Token', description: 'with the cookie, on unsafe methods: the csrfToken from sign-in or GET /v1/auth/me' })
+      .build(),
+    { operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}` },
+  );
 }

@@ -1,5 +1,7 @@
-import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Query, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiOperation, ApiPropertyOptional, ApiTags, ApiAcceptedResponse, ApiOkResponse } from '@nestjs/swagger';
+import { ApiAuth, ApiAuthenticatedProblems, ApiJson, ApiProblems } from '../common/openapi';
+import { AuditEventPageDto, ChainReportDto } from './audit.responses';
 import { IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { CurrentPrincipal, Roles } from '../common/access';
 import { Principal } from '../common/principal';
@@ -46,7 +48,8 @@ export function auditListQuery(em: EntityManager, f: { taxId: string | null; fro
 }
 
 @ApiTags('audit')
-@ApiBearerAuth()
+@ApiAuth()
+@ApiAuthenticatedProblems()
 @Controller('v1/audit-events')
 export class AuditController {
   constructor(
@@ -57,6 +60,8 @@ export class AuditController {
 
   @Get()
   @ApiOperation({ summary: 'The append-only record of state changes, oldest first (a taxpayer and a scoped auditor see their own)' })
+  @ApiJson(200, AuditEventPageDto, 'a page of events, oldest first')
+  @ApiProblems(400)
   async list(@CurrentPrincipal() p: Principal, @Query() query: AuditQuery) {
     const scoped = p.role === 'taxpayer' || (p.role === 'auditor' && p.taxpayerId !== null);
     if (scoped && query.taxId && query.taxId !== p.taxpayerId) return { items: [], nextCursor: null };
@@ -85,6 +90,7 @@ export class AuditController {
       'up to 50,000 links (`complete` false when the chain goes further: call again), reports events the sealer will never reach ' +
       '(`overdue`, a failure) and records a new checkpoint at `head`. Tampering before a checkpoint is found by a full run (POST verifications).',
   })
+  @ApiJson(200, ChainReportDto, 'the verification')
   async verify(@CurrentPrincipal() p: Principal) {
     this.wholeChain(p);
     return this.chain.verify();

@@ -53,3 +53,50 @@ export class LoginDto {
   @MaxLength(200)
   password: string;
 }
+
+// ---- Response shapes (OpenAPI) ----
+
+export class UserDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'finance.zhang' }) username: string;
+  @ApiProperty({ enum: ROLES }) role: Role;
+  @ApiProperty({ type: String, nullable: true, example: '91220000000000001X' }) taxpayerId: string | null;
+  @ApiProperty({ example: '2026-11-30T10:00:00+08:00' }) createdAt: string;
+}
+
+export class ApiKeyCreatedDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'ERP production' }) name: string;
+  @ApiProperty({ enum: ROLES }) role: Role;
+  @ApiProperty({ type: String, nullable: true }) taxpayerId: string | null;
+  @ApiProperty({ example: 'eik_…', description: 'shown only in this answer; only its SHA-256 digest is kept' }) token: string;
+  @ApiProperty({ example: '2026-11-30T10:00:00+08:00' }) createdAt: string;
+}
+
+export class SessionTokenDto {
+  @ApiProperty({ example: 'eis_…', description: 'send as Authorization: Bearer <token>' }) token: string;
+  @ApiProperty({ example: '2026-11-30T18:00:00+08:00' }) expiresAt: string;
+}
+
+export class SessionUserDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'finance.zhang' }) username: string;
+  @ApiProperty({ enum: ROLES }) role: Role;
+  @ApiProperty({ type: String, nullable: true }) taxpayerId: string | null;
+}
+
+/** The console's sign-in (X-Einvoice-Client: console): the token is in the cookie, never in the body. */
+export class BrowserSessionDto {
+  @ApiProperty({ example: '2026-11-30T18:00:00+08:00' }) expiresAt: string;
+  @ApiProperty({ description: 'send as X-CSRF-Token on every POST/PUT/PATCH/DELETE authenticated by the cookie' }) csrfToken: string;
+  @ApiProperty({ type: SessionUserDto }) user: SessionUserDto;
+}
+
+export class MeDto {
+  @ApiProperty({ enum: ['api_key', 'session'] }) kind: 'api_key' | 'session';
+  @ApiProperty({ format: 'uuid', description: "the API key's or the session's id" }) id: string;
+  @ApiProperty({ enum: ROLES }) role: Role;
+  @ApiProperty({ type: String, nullable: true }) taxpayerId: string | null;
+  @ApiPropertyOptional({ description: 'sessions: the signed-in user' }) username?: string;
+  @ApiPropertyOptional({ description: 'only when called with the session cookie: the CSRF token for unsafe requests' }) csrfToken?: string;
+}

@@ -2,15 +2,20 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ApiKeyEntity, SessionEntity, SignInThrottleEntity, UserEntity } from './auth.entities';
+import { SetupCodeEntity } from './setup-code.entity';
 import { TaxpayersModule } from '../taxpayers/taxpayers.module';
+import { AdminLists, AdminListsController } from './admin-lists';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
+import { SessionUsers } from './session-users';
+import { SetupController } from './setup.controller';
+import { SetupService } from './setup.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([UserEntity, SessionEntity, ApiKeyEntity, SignInThrottleEntity]), TaxpayersModule],
-  controllers: [AuthController],
-  providers: [AuthService, { provide: APP_GUARD, useClass: AuthGuard }],
+  imports: [TypeOrmModule.forFeature([UserEntity, SessionEntity, ApiKeyEntity, SignInThrottleEntity, SetupCodeEntity]), TaxpayersModule],
+  controllers: [AuthController, AdminListsController, SetupController],
+  providers: [AuthService, AdminLists, SessionUsers, SetupService, { provide: APP_GUARD, useClass: AuthGuard }],
   exports: [AuthService],
 })
 export class AuthModule {}

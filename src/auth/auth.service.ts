@@ -37,7 +37,10 @@ export class AuthService implements OnApplicationBootstrap {
     if (!token) return;
     await this.db.transaction(async (em) => {
       const admins = await em.count(UserEntity, { where: { role: 'admin' } });
-      if (admins > 0) return;
+      if (admins > 0) {
+        this.logger.log('BOOTSTRAP_ADMIN_TOKEN is set, but an admin exists already: nothing created');
+        return;
+      }
       const now = new Date();
       const user: UserEntity = { id: randomUUID(), username: BOOTSTRAP_ADMIN, passwordHash: null, role: 'admin', taxpayerId: null, createdAt: now, failedLogins: 0, lockedUntil: null };
       await em.insert(UserEntity, user);
@@ -47,7 +50,7 @@ export class AuthService implements OnApplicationBootstrap {
       };
       await em.insert(ApiKeyEntity, key);
       await this.audit.record(em, 'system', { action: 'user.created', objectType: 'user', objectId: user.id, after: { username: user.username, role: 'admin', bootstrap: true } });
-      this.logger.log('created the bootstrap admin from BOOTSTRAP_ADMIN_TOKEN');
+      this.logger.warn(`created admin user "${BOOTSTRAP_ADMIN}": its API key is the BOOTSTRAP_ADMIN_TOKEN you set (not logged); send it as Authorization: Bearer <token>`);
     }).catch((error) => {
       // Another process bootstrapping at the same moment wins the unique username; that is fine.
       if (!isDuplicate(error)) throw error;

@@ -5,6 +5,7 @@ export const PROBLEM_TITLES = {
   VALIDATION_FAILED: 'The request is not valid',
   UNAUTHENTICATED: 'Authentication required',
   FORBIDDEN: 'Not allowed for this role',
+  CSRF_FAILED: 'Missing or wrong CSRF token',
   NOT_FOUND: 'Not found',
   METHOD_NOT_ALLOWED: 'Method not allowed',
   ALREADY_EXISTS: 'Already exists',

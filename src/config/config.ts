@@ -79,6 +79,10 @@ export class AppConfig {
    */
   auditCheckpointKey!: string | null;
   auditCheckpointKeyFile!: string;
+  /** Express's `trust proxy`: whom to believe for X-Forwarded-For / -Proto (client IP, Secure cookies). */
+  trustProxy!: boolean | number | string;
+  /** The built console (web/dist) served at `/`. */
+  consoleDir!: string;
 }
 
 export class ConfigError extends Error {
@@ -208,6 +212,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.webhookRetryBaseSeconds = integer(env, 'WEBHOOK_RETRY_BASE_SECONDS', 30, 1, 86_400, problems);
   config.webhookRotationOverlapHours = integer(env, 'WEBHOOK_ROTATION_OVERLAP_HOURS', 24, 0, 720, problems);
   config.webhookConcurrency = integer(env, 'WEBHOOK_CONCURRENCY', 16, 1, 1000, problems);
+
+  const trust = (env.TRUST_PROXY ?? '').trim();
+  if (trust === '' || trust === 'false') config.trustProxy = false;
+  else if (trust === 'true') config.trustProxy = true;
+  else if (/^\d{1,2}$/.test(trust)) config.trustProxy = Number(trust);
+  else if (/^[\w.:/, -]+$/.test(trust)) config.trustProxy = trust;
+  else problems.push('TRUST_PROXY must be true, false, a number of proxy hops, or addresses/subnets (loopback, 10.0.0.0/8, ...)');
+  config.consoleDir = path.resolve(env.CONSOLE_DIR || path.join(__dirname, '..', '..', 'web', 'dist'));
 
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -1,8 +1,10 @@
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Body, Controller, Get, Module, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { DeliveryEntity } from './delivery.entity';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { IsEmail, IsIn, Matches, MaxLength } from 'class-validator';
+import { ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiAuth, ApiAuthenticatedProblems, ApiJson, ApiProblems } from '../common/openapi';
+import { DeliveryListDto, DeliveryViewDto } from './delivery.responses';
+import { IsEmail, IsIn, MaxLength, Matches } from 'class-validator';
 import { CurrentPrincipal, Roles } from '../common/access';
 import { Principal } from '../common/principal';
 import { Idempotent, IdempotencyRecorder } from '../idempotency/idempotency.interceptor';
@@ -27,7 +29,8 @@ class DeliveryDto {
 }
 
 @ApiTags('delivery')
-@ApiBearerAuth()
+@ApiAuth()
+@ApiAuthenticatedProblems()
 @Controller('v1')
 class DeliveryController {
   constructor(private readonly delivery: DeliveryService) {}
@@ -36,14 +39,16 @@ class DeliveryController {
   @Roles('taxpayer')
   @Idempotent()
   @ApiOperation({ summary: "Send the invoice's PDF, OFD and XML by e-mail (the seller); recorded first, retried on failure" })
-  @ApiResponse({ status: 201, description: "the delivery after its first attempt (receipt: the SMTP answer, or `file: <name>.eml` in the outbox, never a path); a duplicate with the same Idempotency-Key replays this answer" })
-  @ApiResponse({ status: 400, description: 'VALIDATION_FAILED naming `to`: not an e-mail address, or control characters in it' })
+  @ApiJson(201, DeliveryViewDto, 'the delivery after its first attempt (receipt: the SMTP answer, or `file: <name>.eml` in the outbox, never a path); a duplicate with the same Idempotency-Key replays this answer')
+  @ApiProblems(400, 404, 409)
   deliver(@CurrentPrincipal() p: Principal, @Param('number') number: string, @Body() dto: DeliveryDto, @IdempotencyRecorder() record: RecordResponse) {
     return this.delivery.deliver(p, number, dto.to, record);
   }
 
   @Get('invoices/:number/deliveries')
   @ApiOperation({ summary: "An invoice's deliveries and their outcome" })
+  @ApiJson(200, DeliveryListDto, "the invoice's deliveries")
+  @ApiProblems(404)
   list(@CurrentPrincipal() p: Principal, @Param('number') number: string) {
     return this.delivery.list(p, number);
   }
@@ -51,6 +56,8 @@ class DeliveryController {
   @Post('deliveries/:id/retry')
   @Roles('taxpayer')
   @ApiOperation({ summary: 'Retry a failed delivery now (the seller)' })
+  @ApiJson(200, DeliveryViewDto, 'the delivery after the attempt')
+  @ApiProblems(404, 409)
   retry(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('delivery') })) id: string) {
     return this.delivery.retry(p, id);
   }

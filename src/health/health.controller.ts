@@ -1,9 +1,15 @@
 import { Controller, Get, Module } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '../common/openapi';
 import { Public } from '../common/access';
 import { ProblemException } from '../common/problem';
 import { DATABASE_RETRY_AFTER_SECONDS } from '../common/unavailable';
 import { Db } from '../database/db.service';
+
+class HealthDto {
+  @ApiProperty({ enum: ['ok'] }) status: 'ok';
+  @ApiPropertyOptional({ enum: ['sqlite', 'mysql'], description: '/health/ready: the database that answered' }) database?: string;
+}
 
 @ApiTags('operations')
 @Controller('health')
@@ -13,6 +19,8 @@ class HealthController {
   @Get()
   @Public()
   @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOkResponse({ type: HealthDto })
+  @ApiProblems(500)
   live() {
     return { status: 'ok' };
   }
@@ -20,8 +28,8 @@ class HealthController {
   @Get('ready')
   @Public()
   @ApiOperation({ summary: 'Readiness: the database answers' })
-  @ApiOkResponse({ description: '{ status: "ok", database: "sqlite" | "mysql" }' })
-  @ApiServiceUnavailableResponse({ description: 'problem SERVICE_UNAVAILABLE with `database: "unavailable"` and a Retry-After header: the database does not answer' })
+  @ApiOkResponse({ type: HealthDto })
+  @ApiProblems(500, 503)
   async ready() {
     try {
       await this.db.dataSource.query('SELECT 1');

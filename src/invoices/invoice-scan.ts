@@ -26,6 +26,12 @@ export interface InvoiceFilter {
   status?: string;
   type?: string;
   medium?: string;
+  /**
+   * The other party (the buyer of issued invoices, the seller of received ones; either for every
+   * invoice): the beginning of its tax id or part of its name. Checked on the rows of each range,
+   * which it narrows but never widens, so the ranges and their order stay the same.
+   */
+  counterparty?: string;
 }
 
 export interface InvoiceKey {
@@ -96,6 +102,14 @@ export function branchQuery(em: EntityManager, branch: Branch, f: InvoiceFilter,
   const qb = em.createQueryBuilder(InvoiceEntity, 'i').select(['i.issuedAt', 'i.number']).useIndex(branch.index);
   for (const [column, value] of [...branch.equals, ...branch.residual]) qb.andWhere(`i.${column} = :${column}`, { [column]: value });
   if (branch.notSeller !== null) qb.andWhere('i.seller_tax_id <> :notSeller', { notSeller: branch.notSeller });
+  const counterparty = f.counterparty?.trim();
+  if (counterparty) {
+    const party = branch.equals.find(([c]) => c === 'seller_tax_id' || c === 'buyer_tax_id')?.[0];
+    const others = party === 'seller_tax_id' ? ['buyer'] : party === 'buyer_tax_id' ? ['seller'] : ['buyer', 'seller'];
+    const escaped = (v: string) => v.replace(/[!%_]/g, (c) => `!${c}`);
+    const tests = others.map((o) => `i.${o}_tax_id LIKE :cpPrefix ESCAPE '!' OR i.${o}_name LIKE :cpName ESCAPE '!'`);
+    qb.andWhere(`(${tests.join(' OR ')})`, { cpPrefix: `${escaped(counterparty.toUpperCase())}%`, cpName: `%${escaped(counterparty)}%` });
+  }
   if (f.from) qb.andWhere('i.issued_at >= :from', { from: f.from });
   if (f.to) qb.andWhere('i.issued_at <= :to', { to: f.to });
   if (after) {

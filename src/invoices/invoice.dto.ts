@@ -11,7 +11,7 @@ export const MAX_LINES = 2000;
 export const MAX_BATCH = 1000;
 
 export class BuyerDto {
-  @ApiPropertyOptional({ example: '91410100MA0000000T', description: 'unified social credit code; required on a special invoice, absent for a natural person' })
+  @ApiPropertyOptional({ example: '91410100MA00000021', description: 'unified social credit code; required on a special invoice, absent for a natural person' })
   @IsOptional()
   @IsString()
   @Length(18, 18)
@@ -179,6 +179,7 @@ export class ListInvoicesQuery {
   @ApiPropertyOptional({ enum: INVOICE_TYPES }) @IsOptional() @IsIn(INVOICE_TYPES) type?: InvoiceType;
   @ApiPropertyOptional({ enum: INVOICE_STATUSES }) @IsOptional() @IsIn(INVOICE_STATUSES) status?: string;
   @ApiPropertyOptional({ enum: MEDIA }) @IsOptional() @IsIn(MEDIA) medium?: Medium;
+  @ApiPropertyOptional({ description: 'the other party (the buyer of issued invoices, the seller of received ones): the beginning of its tax id or part of its name' }) @IsOptional() @IsString() @MaxLength(100) counterparty?: string;
   @ApiPropertyOptional({ default: 50, maximum: 500 }) @IsOptional() @Matches(/^[1-9]\d{0,2}$/, { message: 'must be a whole number from 1 to 500' }) limit?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(1000) cursor?: string;
 }

@@ -190,7 +190,7 @@ export class InvoicesService {
     const taxId = scoped ? principal.taxpayerId : (query.taxId ?? null);
     const filter: InvoiceFilter = {
       taxId, direction: query.direction ?? 'issued', from: boundary(query.from, 'from', false), to: boundary(query.to, 'to', true),
-      color: query.color, type: query.type, status: query.status, medium: query.medium,
+      color: query.color, type: query.type, status: query.status, medium: query.medium, counterparty: query.counterparty,
     };
     const em = this.db.dataSource.manager;
     const start = after ? { issuedAt: new Date(Number(after[0])), number: String(after[1]) } : null;

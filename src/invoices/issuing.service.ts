@@ -20,9 +20,10 @@ import { TaxpayersService } from '../taxpayers/taxpayers.service';
 import { draftInvoice, InvoiceDraft, paperLimitProblem } from './invoice-draft';
 import { IssueInvoiceDto } from './invoice.dto';
 import { InvoiceEntity, InvoiceLineEntity } from './invoice.entities';
-import { invoiceView, InvoiceView } from './invoice.view';
 import { differentialNote, redShare } from './differential';
-import { netLines, totalsOf } from './tax-math';
+import { invoiceView, InvoiceView, lineView } from './invoice.view';
+import { amountInWords } from './amount-words';
+import { totalsOf, netLines } from './tax-math';
 import { NumberingService } from './numbering.service';
 
 export type BatchResult = { number: string } | { error: ProblemBody };
@@ -337,5 +338,22 @@ export class IssuingService {
       await record(em, { results });
     });
     return { results };
+  }
+
+  /**
+   * The console's preview (POST /v1/invoices/preview): the lines and totals the same body would be
+   * issued with, by the same drafting and tax math, refused with the same problems (paper limit
+   * included). No number, no quota, nothing stored.
+   */
+  async preview(principal: Principal, dto: IssueInvoiceDto) {
+    const draft = this.draft(await this.sellerOf(principal), dto);
+    const { totalAmount, totalTax, totalWithTax } = draft.invoice;
+    return {
+      lines: draft.lines.map((line) => lineView({ ...line, invoiceNumber: '' })),
+      totalAmount: formatMoney(totalAmount),
+      totalTax: formatMoney(totalTax),
+      totalWithTax: formatMoney(totalWithTax),
+      totalWithTaxInWords: amountInWords(totalWithTax),
+    };
   }
 }

@@ -1,5 +1,6 @@
 import { Body, Controller, DynamicModule, HttpCode, Module, Post, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '../common/openapi';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { Public } from '../common/access';
 import { parseMoney } from '../common/money';
@@ -7,6 +8,12 @@ import { AppConfig } from '../config/config';
 import { VerificationDto } from './invoice.dto';
 import { InvoicesModule } from './invoices.module';
 import { InvoicesService } from './invoices.service';
+
+class VerificationResultDto {
+  @ApiProperty({ description: 'whether an invoice with this number, date and total exists' }) match: boolean;
+  @ApiPropertyOptional({ enum: ['blue', 'red'] }) color?: string;
+  @ApiPropertyOptional({ example: 'issued' }) status?: string;
+}
 
 @ApiTags('invoices')
 @Controller('v1/verifications')
@@ -18,7 +25,8 @@ class VerificationController {
   @HttpCode(200)
   @UseGuards(ThrottlerGuard)
   @ApiOperation({ summary: '查验: anyone, by number, issue date and total; answers whether they match and the status, nothing more' })
-  @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED, with Retry-After' })
+  @ApiOkResponse({ type: VerificationResultDto })
+  @ApiProblems(400, 429, 500)
   verify(@Body() dto: VerificationDto) {
     return this.invoices.verify(dto.number, dto.issueDate, parseMoney(dto.totalWithTax));
   }

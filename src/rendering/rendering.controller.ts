@@ -1,5 +1,7 @@
 import { Controller, Get, Param, Req, Res, StreamableFile } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOperation, ApiProduces, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiAuth, ApiAuthenticatedProblems, ApiProblems } from '../common/openapi';
+import { InvoiceViewDto } from '../invoices/invoice.responses';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal } from '../common/access';
 import { Principal } from '../common/principal';
@@ -24,7 +26,8 @@ function file(res: Response, rendered: Rendered): StreamableFile {
 
 /** An invoice's representations: JSON, the XML data file, the PDF and OFD faces. */
 @ApiTags('invoices')
-@ApiBearerAuth()
+@ApiAuth()
+@ApiAuthenticatedProblems()
 @Controller('v1/invoices')
 export class RenderingController {
   constructor(
@@ -35,6 +38,9 @@ export class RenderingController {
   @Get(':number')
   @ApiProduces('application/json', 'application/xml', 'application/pdf', 'application/ofd')
   @ApiOperation({ summary: 'An invoice (its seller, its buyer, auditors in scope, tax officers); Accept chooses JSON, XML, PDF or OFD' })
+  @ApiResponse({ status: 200, description: 'the invoice as JSON, or its XML, PDF or OFD by Accept', content: { 'application/json': { schema: { $ref: getSchemaPath(InvoiceViewDto) } }, 'application/xml': { schema: { type: 'string' } }, 'application/pdf': { schema: { type: 'string', format: 'binary' } }, 'application/ofd': { schema: { type: 'string', format: 'binary' } } } })
+  @ApiExtraModels(InvoiceViewDto)
+  @ApiProblems(404, 406)
   async get(@CurrentPrincipal() p: Principal, @Param('number') number: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const best = req.accepts(Object.keys(ACCEPTED));
     if (!best) throw new ProblemException(406, 'NOT_ACCEPTABLE', `an invoice is available as ${Object.keys(ACCEPTED).join(', ')}`);
@@ -47,6 +53,8 @@ export class RenderingController {
   @Get(':number/xml')
   @ApiProduces('application/xml')
   @ApiOperation({ summary: 'The XML data file (the national format, SPEC section 8)' })
+  @ApiResponse({ status: 200, description: 'the XML data file', content: { 'application/xml': { schema: { type: 'string' } } } })
+  @ApiProblems(404)
   async xml(@CurrentPrincipal() p: Principal, @Param('number') number: string, @Res({ passthrough: true }) res: Response) {
     return file(res, await this.rendering.render(p, number, 'xml'));
   }
@@ -54,6 +62,8 @@ export class RenderingController {
   @Get(':number/pdf')
   @ApiProduces('application/pdf')
   @ApiOperation({ summary: 'The invoice face as PDF' })
+  @ApiResponse({ status: 200, description: 'the PDF', content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } } })
+  @ApiProblems(404)
   async pdf(@CurrentPrincipal() p: Principal, @Param('number') number: string, @Res({ passthrough: true }) res: Response) {
     return file(res, await this.rendering.render(p, number, 'pdf'));
   }
@@ -61,6 +71,8 @@ export class RenderingController {
   @Get(':number/ofd')
   @ApiProduces('application/ofd')
   @ApiOperation({ summary: 'The invoice face as OFD (GB/T 33190-2016), with the XML data file attached' })
+  @ApiResponse({ status: 200, description: 'the OFD', content: { 'application/ofd': { schema: { type: 'string', format: 'binary' } } } })
+  @ApiProblems(404)
   async ofd(@CurrentPrincipal() p: Principal, @Param('number') number: string, @Res({ passthrough: true }) res: Response) {
     return file(res, await this.rendering.render(p, number, 'ofd'));
   }

@@ -1,6 +1,7 @@
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Body, Controller, DynamicModule, Get, Global, Injectable, MiddlewareConsumer, Module, NestModule, OnApplicationBootstrap, OnModuleDestroy, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiAuth, ApiAuthenticatedProblems, ApiProblems } from '../common/openapi';
 import { IsString } from 'class-validator';
 import type { NextFunction, Request, Response } from 'express';
 import { Roles } from '../common/access';
@@ -59,6 +60,11 @@ export class SharedManualClock implements OnApplicationBootstrap, OnModuleDestro
   }
 }
 
+class ClockDto {
+  @ApiProperty({ example: '2023-07-20T09:00:00+08:00' }) now: string;
+  @ApiProperty({ enum: ['system', 'manual'] }) mode: string;
+}
+
 class SetClockDto {
   @ApiProperty({ example: '2023-07-20T09:00:00+08:00', description: 'ISO 8601 instant with its offset' })
   @IsString()
@@ -66,7 +72,8 @@ class SetClockDto {
 }
 
 @ApiTags('system')
-@ApiBearerAuth()
+@ApiAuth()
+@ApiAuthenticatedProblems()
 @Controller('v1/system/clock')
 class ClockController {
   constructor(
@@ -77,6 +84,7 @@ class ClockController {
   @Get()
   @Roles('admin')
   @ApiOperation({ summary: 'Read the test clock (EINVOICE_CLOCK=manual only); every process on the database reads the same one' })
+  @ApiOkResponse({ type: ClockDto })
   get() {
     return { now: formatCst(this.clock.now()), mode: this.clock.mode };
   }
@@ -84,6 +92,8 @@ class ClockController {
   @Put()
   @Roles('admin')
   @ApiOperation({ summary: 'Set the test clock (EINVOICE_CLOCK=manual only); kept in the database, it stands still until set again, for every process' })
+  @ApiOkResponse({ type: ClockDto })
+  @ApiProblems(400)
   async set(@Body() body: SetClockDto) {
     const instant = parseIsoInstant(body.now);
     if (!instant) throw Problems.field('now', 'must be an ISO 8601 instant with an offset, e.g. 2023-07-20T09:00:00+08:00');

@@ -9,10 +9,11 @@
  * (50 invoices a request). Prints figures; asserts nothing.
  *
  * ISSUE_LANES, DB_POOL_SIZE and NODE_OPTIONS, when set, pass through to the service.
- * BENCH_ONLY (comma-separated: render, issue, batch, export, bare, webhooks, growth) runs some sections only.
+ * BENCH_ONLY (comma-separated: render, issue, batch, export, bare, webhooks, growth, console) runs some sections only.
  * webhooks: one hot taxpayer's issuing with 50 webhooks subscribed to invoice.issued (delivered to a
  * local receiver) against the same without, as a ratio.
  * growth: lists, filters and exports on a database filled to BENCH_GROWTH_INVOICES, against an empty one.
+ * console (test/bench/console-bench.ts) measures the web console's initial JavaScript and home page time.
  * BENCH_CPU_PROF=<dir> runs the service under `node --cpu-prof` and writes its profile there
  * when the service sections end; summarize it with test/bench/profile-summary.ts.
  */
@@ -25,6 +26,7 @@ import { usccCheckCharacter } from '../../src/taxpayers/uscc';
 import { growthBench } from './growth';
 import { waitReady } from '../support/service-process';
 import { renderBench } from './render-bench';
+import { consoleBench } from './console-bench';
 
 const SERVER = process.env.BENCH_MYSQL_URL ?? process.env.MYSQL_URL ?? 'mysql://root:@127.0.0.1:3306/test';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -312,10 +314,9 @@ function table(results: Result[], pairs: [string, string][]) {
 
 async function main() {
   if (runs('render')) await renderBench();
-  if (runs('growth')) {
-    await growthBench(SERVER);
-    if (ONLY && [...ONLY].every((s) => s === 'render' || s === 'growth')) return;
-  }
+  if (runs('console')) await consoleBench();
+  if (runs('growth')) await growthBench(SERVER);
+  if (ONLY && [...ONLY].every((s) => s === 'render' || s === 'growth' || s === 'console')) return;
   const db = `einv_bench_${randomBytes(4).toString('hex')}`;
   const admin = await createConnection(SERVER);
   await admin.query(`CREATE DATABASE \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);

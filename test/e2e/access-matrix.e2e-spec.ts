@@ -167,6 +167,11 @@ const ROWS: Row[] = [
   row('GET', '/v1/auth/me',                     [401, OK,   OK,     OK,     OK,  OK,  OK,  OK,  OK]),
   // An API key cannot log out (409: keys are revoked, not logged out); what matters is 401 without one.
   row('DELETE', '/v1/auth/sessions/current',    [401, ANY,  ANY,    ANY,    ANY, ANY, ANY, ANY, ANY]),
+  // First start: the admin exists here, so setup is over for everyone (409 INVALID_STATE).
+  row('GET', '/v1/setup',                       [OK,  OK,   OK,     OK,     OK,  OK,  OK,  OK,  OK]),
+  row('POST', '/v1/setup',                      [ANY, ANY,  ANY,    ANY,    ANY, ANY, ANY, ANY, ANY], { body: () => ({ setupCode: 'AAAA-AAAA', username: 'root', password: 'correct horse battery' }) }),
+  row('GET', '/v1/users',                       [401, OK,   403,    403,    403, 403, 403, 403, 403]),
+  row('GET', '/v1/api-keys',                    [401, OK,   403,    403,    403, 403, 403, 403, 403]),
   row('POST', '/v1/users',                      [401, OK,   403,    403,    403, 403, 403, 403, 403], { body: () => ({ username: `matrix.${next()}`, password: 'correct horse battery', role: 'auditor' }) }),
   row('POST', '/v1/api-keys',                   [401, OK,   403,    403,    403, 403, 403, 403, 403], { body: () => ({ name: `matrix ${next()}`, role: 'auditor' }) }),
   row('DELETE', '/v1/api-keys/{key}',           [401, OK,   403,    403,    403, 403, 403, 403, 403], { fresh: async (s) => ({ key: await keyId(s) }) }),
@@ -195,7 +200,13 @@ const ROWS: Row[] = [
   // ------------------------------------------------------------ invoices
   row('POST', '/v1/invoices',                   [401, 403,  403,    403,    403, 403, OK,  OK,  OK], { body: () => smallOrdinary() }),
   row('POST', '/v1/invoices/batch',             [401, 403,  403,    403,    403, 403, OK,  OK,  OK], { body: () => ({ invoices: [smallOrdinary(), smallOrdinary('50.00')] }) }),
+  row('POST', '/v1/invoices/preview',           [401, 403,  403,    403,    403, 403, OK,  OK,  OK], { body: () => smallOrdinary() }),
   row('GET', '/v1/invoices',                    [401, OK,   OK,     OK,     OK,  OK,  OK,  OK,  OK]),
+  row('GET', '/v1/invoices/batch/template.xlsx', [401, OK,  OK,     OK,     OK,  OK,  OK,  OK,  OK]),
+  // No workbook attached: the taxpayer gets 400 (the role check is what this row is about).
+  row('POST', '/v1/invoices/batch/xlsx-parse',  [401, 403,  403,    403,    403, 403, ANY, ANY, ANY]),
+  row('GET', '/v1/counterparties?q=9',          [401, 403,  403,    403,    403, 403, OK,  OK,  OK]),
+  row('GET', '/v1/tax-classifications?q=304',   [401, OK,   OK,     OK,     OK,  OK,  OK,  OK,  OK]),
   row('GET', '/v1/invoices/{invoice}',          [401, OK,   OK,     OK,     OK,  404, OK,  404, OK]),
   row('GET', '/v1/invoices/{invoice}',          [401, OK,   OK,     OK,     OK,  404, OK,  404, OK], { accept: 'application/xml' }),
   row('GET', '/v1/invoices/{invoice}',          [401, OK,   OK,     OK,     OK,  404, OK,  404, OK], { accept: 'application/pdf' }),
@@ -413,7 +424,7 @@ describe('access matrix: every route x every principal x own / other taxpayer (i
   describe('the table', () => {
     it('only the public routes of API.md answer without a token', () => {
       expect(PUBLIC.map((r) => `${r.method} ${r.path}`).sort()).toEqual(
-        ['GET /docs', 'GET /docs-json', 'GET /health', 'GET /health/ready', 'GET /v1/platform/signing-keys', 'POST /v1/auth/sessions', 'POST /v1/verifications'].sort(),
+        ['GET /docs', 'GET /docs-json', 'GET /health', 'GET /health/ready', 'GET /v1/platform/signing-keys', 'GET /v1/setup', 'POST /v1/auth/sessions', 'POST /v1/setup', 'POST /v1/verifications'].sort(),
       );
     });
 

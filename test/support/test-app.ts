@@ -45,6 +45,8 @@ export async function scratchDatabase(): Promise<{ url: string; drop: () => Prom
 export interface TestApp {
   app: INestApplication;
   dataSource: DataSource;
+  /** The scratch database's DATABASE_URL (another app may be started on it). */
+  databaseUrl: string;
   /** supertest against the app, optionally with a bearer token. */
   http(token?: string): ReturnType<typeof bearer>;
   close(): Promise<void>;
@@ -78,6 +80,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
   return {
     app,
     dataSource: app.get(DataSource),
+    databaseUrl: db.url,
     http: (token?: string) => bearer(app, token),
     close: async () => {
       await app.close();

@@ -1,0 +1,321 @@
+/**
+ * The console's journeys in a real browser (issue 12, "Tests, in a real browser"): Debian's
+ * Chromium driven by playwright-core against the real built service on SQLite, seeded through the
+ * API with BOOTSTRAP_ADMIN_TOKEN. Every journey starts from sign-in; any uncaught page error fails
+ * it; axe-core finds no serious or critical violation on each main page.
+ * Run: `npm run test:browser` (SCREENSHOTS_DIR=docs/screenshots also writes the README's pictures).
+ */
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import type { Page } from 'playwright-core';
+import { pdfText } from '../support/extract';
+import { api, axe, Browsers, seed, shot, signIn, startService, waitText, World } from './harness';
+
+const ADMIN_TOKEN = `browser-admin-${Math.random().toString(36).slice(2)}-token`;
+const browsers = new Browsers();
+let w: World;
+
+/** Fills one line of the 开具发票 form. */
+async function fillLine(page: Page, i: number, l: { name: string; code: string; short: string; quantity?: string; unitPrice?: string; amount?: string; rate: string }) {
+  await page.getByLabel('项目名称').nth(i).fill(l.name);
+  await page.getByLabel('税收分类编码').nth(i).fill(l.code);
+  await page.getByLabel('商品和服务简称').nth(i).fill(l.short);
+  if (l.quantity) await page.getByLabel('数量').nth(i).fill(l.quantity);
+  if (l.unitPrice) await page.getByLabel('单价', { exact: true }).nth(i).fill(l.unitPrice);
+  if (l.amount) await page.getByLabel('金额', { exact: true }).nth(i).fill(l.amount);
+  if (l.rate !== '13%') {
+    await page.getByLabel('税率').nth(i).locator('xpath=ancestor::div[contains(concat(" ", @class, " "), " ant-select ")][1]').click();
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: new RegExp(`^${l.rate}$`) }).click();
+  }
+}
+
+async function fillBuyer(page: Page) {
+  // Typed, not picked: Tab leaves the suggestion lists (Escape would clear an AutoComplete).
+  await page.getByLabel('购买方名称').fill(w.buyer.name);
+  await page.keyboard.press('Tab');
+  await page.getByLabel('购买方纳税人识别号').fill(w.buyer.taxId);
+  await page.keyboard.press('Tab');
+}
+
+const LAPTOP = { name: '笔记本电脑', code: '1090511030000000000', short: '计算机', quantity: '2', unitPrice: '5000.00', rate: '13%' };
+const INSTALL = { name: '安装服务', code: '3040201990000000000', short: '信息技术服务', amount: '300.00', rate: '6%' };
+
+async function issuedCount(): Promise<number> {
+  const r = await api(w.svc, ADMIN_TOKEN, 'GET', `/v1/invoices?direction=issued&taxId=${w.seller.taxId}&limit=500`);
+  return r.items.length;
+}
+
+async function quotaOf(taxId: string) {
+  return api(w.svc, ADMIN_TOKEN, 'GET', `/v1/taxpayers/${taxId}/quota`);
+}
+
+const money = (s: string) => s.replace(/\B(?=(\d{3})+(?!\d)\.)/g, ',');
+
+let blueNumber = '';
+
+describe('console journeys', () => {
+  before(async () => {
+    const svc = await startService({ BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'warn' });
+    w = await seed(svc, ADMIN_TOKEN);
+    await browsers.launch();
+  });
+  after(async () => {
+    await browsers.close();
+    await w?.svc.stop();
+  });
+
+  test('sign-in page is accessible', async () => {
+    const page = await browsers.page(w.svc.url);
+    await page.goto('/');
+    await page.getByLabel('用户名').waitFor();
+    await axe(page, 'sign-in');
+    await shot(page, '01-sign-in');
+    await page.getByLabel('用户名').fill(w.users.seller.username);
+    await page.getByLabel('密码').fill('wrong password!!');
+    await page.getByRole('button', { name: '登录', exact: true }).click();
+    await page.getByText('用户名或密码错误').waitFor();
+    browsers.assertNoPageErrors();
+    await browsers.closeContexts();
+  });
+
+  test('seller issues a two-line invoice through the form, sees the live totals and words, then the number, and downloads its PDF', async () => {
+    const page = await browsers.page(w.svc.url);
+    await signIn(page, w.users.seller);
+    await waitText(page, '.ant-statistic', '7,500,000.00');
+    await axe(page, 'home');
+    await shot(page, '02-home');
+
+    await page.getByRole('menuitem', { name: '开具发票' }).click();
+    await fillBuyer(page);
+    await fillLine(page, 0, LAPTOP);
+    await page.getByRole('button', { name: '增加一行' }).click();
+    await fillLine(page, 1, INSTALL);
+    // The totals and the capital words come from the service's preview before anything is issued.
+    await waitText(page, '[data-testid="total-with-tax"]', '11,618.00');
+    assert.equal((await page.getByTestId('total-amount').textContent())?.trim(), '10,300.00');
+    assert.equal((await page.getByTestId('total-tax').textContent())?.trim(), '1,318.00');
+    assert.equal((await page.getByTestId('total-words').textContent())?.trim(), '壹万壹仟陆佰壹拾捌圆整');
+    assert.equal(await issuedCount(), 0, 'the preview issues nothing');
+    await axe(page, 'issue form');
+    await shot(page, '03-issue-form');
+
+    await page.getByRole('button', { name: '开具', exact: true }).click();
+    await page.getByText('开具成功').waitFor();
+    blueNumber = (await page.getByTestId('issued-number').textContent())!.trim();
+    assert.match(blueNumber, /^\d{20}$/);
+
+    await page.getByRole('button', { name: '查看发票' }).click();
+    await page.getByTestId('invoice-number').getByText(blueNumber).waitFor();
+    const pdfHref = await page.getByRole('link', { name: '下载 PDF' }).getAttribute('href');
+    assert.ok(pdfHref?.endsWith(`/v1/invoices/${blueNumber}/pdf`), String(pdfHref));
+    assert.ok((await page.getByRole('link', { name: '下载 OFD' }).getAttribute('href'))?.endsWith(`/v1/invoices/${blueNumber}/ofd`));
+    assert.ok((await page.getByRole('link', { name: '下载 XML' }).getAttribute('href'))?.endsWith(`/v1/invoices/${blueNumber}/xml`));
+    // The browser's own request (its session cookie) downloads the PDF.
+    const pdf = await page.request.get(pdfHref!);
+    assert.equal(pdf.status(), 200);
+    assert.match(pdf.headers()['content-type'], /application\/pdf/);
+    assert.ok(pdfText(Buffer.from(await pdf.body())).includes(blueNumber), 'the PDF shows the invoice number');
+    await axe(page, 'invoice');
+    await shot(page, '04-invoice');
+
+    await page.getByRole('menuitem', { name: '已开发票' }).click();
+    await page.getByRole('link', { name: blueNumber }).waitFor();
+    await axe(page, 'invoices issued');
+    await shot(page, '05-invoices');
+    browsers.assertNoPageErrors();
+    await browsers.closeContexts();
+  });
+
+  test('seller files a partial red slip for reason 02; the buyer confirms it; the seller issues the red and sees the quota restored', async () => {
+    assert.ok(blueNumber, 'needs the invoice of the previous journey');
+    // The buyer has entered the invoice in its books (入账), so a slip needs the buyer's confirmation.
+    const buyer = await browsers.page(w.svc.url);
+    await signIn(buyer, w.users.buyer);
+    await buyer.getByRole('menuitem', { name: '收票管理' }).click();
+    await buyer.getByRole('link', { name: blueNumber }).click();
+    await buyer.getByRole('switch', { name: '入账' }).click();
+    await buyer.getByText('已标记入账').waitFor();
+
+    const seller = await browsers.page(w.svc.url);
+    await signIn(seller, w.users.seller);
+    const usedBefore = (await quotaOf(w.seller.taxId)).used as string;
+    await seller.goto(`/invoices/${blueNumber}`);
+    await seller.getByRole('button', { name: '开具红字' }).click();
+    await seller.getByText('销货退回：按行填写退回数量').waitFor();
+    await seller.getByLabel('第 1 行退回数量').fill('1');
+    await seller.getByText('本次红冲：第 1 行 数量 -1，金额 -5000.00').waitFor();
+    await axe(seller, 'red-letter form');
+    await shot(seller, '06-red-form');
+    await seller.getByRole('button', { name: '提交红字确认单' }).click();
+    await seller.waitForURL('**/slips');
+    await seller.getByRole('tab', { name: '我发起的' }).click();
+    await waitText(seller, '.ant-table-row', '销方录入待购方确认');
+    await waitText(seller, '.ant-table-row', '还剩 71 小时');
+
+    await buyer.getByRole('menuitem', { name: '红字确认单' }).click();
+    await waitText(buyer, '.ant-table-row', blueNumber);
+    await axe(buyer, 'slips');
+    await shot(buyer, '07-slips-awaiting');
+    await buyer.getByRole('button', { name: '确认', exact: true }).click();
+    await buyer.getByText('购销双方已确认').waitFor();
+
+    await seller.getByRole('tab', { name: '全部' }).click();
+    await seller.getByRole('tab', { name: '我发起的' }).click();
+    await waitText(seller, '.ant-table-row', '购销双方已确认');
+    await seller.getByRole('button', { name: '开具红字发票' }).click();
+    const red = (await seller.getByTestId('red-number').textContent())!.trim();
+    assert.match(red, /^\d{20}$/);
+    assert.notEqual(red, blueNumber);
+    await seller.getByRole('button', { name: /知道了|确定|OK/ }).click();
+
+    // Quota restored: 5,000.00 of the 10,300.00 used comes back.
+    const expected = (Number(usedBefore) - 5000).toFixed(2);
+    await seller.getByRole('menuitem', { name: '首页' }).click();
+    await waitText(seller, '.ant-statistic', money(expected));
+    const stat = await seller.locator('.ant-statistic').filter({ hasText: '已使用' }).textContent();
+    assert.ok(stat?.includes(money(expected)), `${stat} shows ${money(expected)}`);
+    assert.equal((await quotaOf(w.seller.taxId)).used, expected);
+    browsers.assertNoPageErrors();
+    await browsers.closeContexts();
+  });
+
+  test('a double click on 开具 issues once', async () => {
+    const page = await browsers.page(w.svc.url);
+    await signIn(page, w.users.seller);
+    const before = await issuedCount();
+    const keys: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && new URL(r.url()).pathname === '/v1/invoices') keys.push(r.headers()['idempotency-key']);
+    });
+    await page.getByRole('menuitem', { name: '开具发票' }).click();
+    await fillBuyer(page);
+    await fillLine(page, 0, { ...INSTALL, rate: '6%' });
+    await waitText(page, '[data-testid="total-with-tax"]', '318.00');
+    await page.getByRole('button', { name: '开具', exact: true }).dblclick();
+    await page.getByText('开具成功').waitFor();
+    assert.equal(await issuedCount(), before + 1);
+    assert.ok(keys.length >= 1 && keys.every((k) => k && k === keys[0]), `one Idempotency-Key for the form: ${JSON.stringify(keys)}`);
+    browsers.assertNoPageErrors();
+    await browsers.closeContexts();
+  });
+
+  test('officer approves an application and the seller sees the new total', async () => {
+    const seller = await browsers.page(w.svc.url);
+    await signIn(seller, w.users.seller);
+    await seller.getByLabel('申请总额度（元）').fill('9000000.00');
+    await seller.getByLabel('申请理由').fill('季末集中供货，需临时提高额度');
+    await seller.getByRole('button', { name: '提交申请' }).click();
+    await seller.getByText('已提交额度调整申请').waitFor();
+
+    const officer = await browsers.page(w.svc.url);
+    await signIn(officer, w.users.officer);
+    await waitText(officer, '.ant-table-row', '9,000,000.00');
+    await axe(officer, 'applications');
+    await shot(officer, '08-officer-applications');
+    await officer.getByRole('button', { name: '批准' }).click();
+    await officer.locator('.ant-modal-confirm').getByRole('button', { name: '批准' }).click();
+    await officer.getByText('申请已已批准').or(officer.getByText(/申请已.*批准/)).first().waitFor();
+
+    await seller.reload();
+    await waitText(seller, '.ant-statistic', '9,000,000.00');
+    assert.equal((await quotaOf(w.seller.taxId)).total, '9000000.00');
+    browsers.assertNoPageErrors();
+    await browsers.closeContexts();
+  });
+
+  test('auditor downloads a CSV export (BOM and rows checked)', async () => {
+    const page = await browsers.page(w.svc.url);
+    await signIn(page, w.users.auditor);
+    await page.getByLabel('纳税人识别号').fill(w.seller.taxId);
+    await axe(page, 'exports');
+    const downloading = page.waitForEvent('download');
+    await page.getByRole('button', { name: '导出' }).click();
+    const download = await downloading;
+    const file = await download.path();
+    const bytes = fs.readFileSync(file!);
+    await waitText(page, '[data-testid="export-bytes"]', bytes.length < 1024 ? `${bytes.length} 字节` : 'KB');
+    await shot(page, '09-auditor-export');
+    assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 BOM for Excel');
+    const lines = bytes.toString('utf8').slice(1).trim().split(/\r?\n/);
+    const issued = await api(w.svc, ADMIN_TOKEN, 'GET', `/v1/invoices?direction=issued&taxId=${w.seller.taxId}&limit=500`);
+    const expectedRows = issued.items.reduce((n: number, i: { lines: unknown[] }) => n + i.lines.length, 0);
+    assert.equal(lines.length - 1, expectedRows, 'one record per invoice line, after the header');
+    assert.ok(lines.slice(1).some((l) => l.includes(blueNumber)));
+
+    await page.getByRole('menuitem', { name: '审计记录' }).click();
+    await page.getByRole('button', { name: '校验审计链' }).click();
+    await page.getByText('完整').waitFor();
+    await axe(page, 'audit');
+    await shot(page, '10-audit');
+    browsers.assertNoPageErrors();
+    await browsers.closeContexts();
+  });
+
+  test('admin creates an API key and sees the token once', async () => {
+    const page = await browsers.page(w.svc.url);
+    await signIn(page, w.users.admin);
+    await waitText(page, '.ant-table-row', w.seller.name);
+    await axe(page, 'taxpayers');
+    await shot(page, '11-admin-taxpayers');
+    await page.getByRole('menuitem', { name: 'API 密钥' }).click();
+    await page.getByLabel('名称').fill('ERP 生产环境');
+    await page.getByLabel('纳税人识别号').fill(w.seller.taxId);
+    await page.getByRole('button', { name: '创建密钥' }).click();
+    const tokenBox = page.getByTestId('api-token');
+    await tokenBox.waitFor();
+    const token = await tokenBox.inputValue();
+    assert.ok(token.length >= 16, token);
+    await page.getByRole('button', { name: '复制' }).click();
+    await page.getByRole('button', { name: '已复制' }).waitFor();
+    assert.equal(await page.evaluate('navigator.clipboard.readText()'), token);
+    await axe(page, 'api key shown once');
+    await shot(page, '12-admin-api-key');
+    const me = await api(w.svc, token, 'GET', '/v1/auth/me');
+    assert.equal(me.role, 'taxpayer');
+    await page.getByRole('button', { name: '我已保存，关闭' }).click();
+    await page.getByTestId('api-token').waitFor({ state: 'detached' });
+    assert.ok(!(await page.content()).includes(token), 'the token is not on the page any more');
+    await page.reload();
+    await page.getByRole('button', { name: '创建密钥' }).waitFor();
+    assert.ok(!(await page.content()).includes(token));
+    browsers.assertNoPageErrors();
+    await browsers.closeContexts();
+  });
+});
+
+describe('first start', () => {
+  test('the setup code from the log creates the first admin, who then signs in', async () => {
+    const fresh = new Browsers();
+    const svc = await startService({ LOG_LEVEL: 'info' });
+    try {
+      let code: string | undefined;
+      for (let i = 0; i < 40 && !code; i++) {
+        code = /setup code ([A-Z0-9]{4}-[A-Z0-9]{4})/i.exec(svc.output())?.[1];
+        if (!code) await new Promise((r) => setTimeout(r, 250));
+      }
+      assert.ok(code, `the log names a setup code:\n${svc.output().slice(-2000)}`);
+      await fresh.launch();
+      const page = await fresh.page(svc.url);
+      await page.goto('/');
+      await page.getByRole('link', { name: '初始化系统管理员' }).click();
+      await page.getByLabel('初始化码').fill(code!);
+      await page.getByLabel('用户名').fill('first.admin');
+      await page.getByLabel('密码', { exact: true }).fill('a long first password');
+      await page.getByLabel('确认密码').fill('a long first password');
+      await axe(page, 'setup');
+      await shot(page, '13-setup');
+      await page.getByRole('button', { name: '创建系统管理员' }).click();
+      await page.getByText('系统管理员已创建').waitFor();
+      await page.getByRole('button', { name: '去登录' }).click();
+      await signIn(page, { username: 'first.admin', password: 'a long first password' });
+      await page.getByRole('button', { name: '登记纳税人' }).waitFor();
+      const again = (await fetch(`${svc.url}/v1/setup`).then((r) => r.json())) as { needed: boolean };
+      assert.equal(again.needed, false);
+      fresh.assertNoPageErrors();
+    } finally {
+      await fresh.close();
+      await svc.stop();
+    }
+  });
+});
