@@ -131,7 +131,12 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
         if (lookup instanceof ProblemException) throw lookup; // the key was used meanwhile with another body
         return null; // the database cannot say: answer with this attempt's own error
       });
-      if (winner) return this.replay(await this.settled(scope, winner), res);
+      if (winner) {
+        // Its own provisional record (the change committed, the rest of the answer failed): no
+        // amendment is coming, answer with what was recorded.
+        const own = ownStatus !== null && ownStatus < 0 && winner.status < 0;
+        return this.replay(own ? { ...winner, status: -winner.status } : await this.settled(scope, winner), res);
+      }
       if (error instanceof ProblemException && STORED_ERRORS.has(error.getStatus()) && error.code !== 'IDEMPOTENCY_KEY_REUSED') {
         await this.db.transaction((em) => this.insert(em, scope, error.getStatus(), error.toBody())).catch(() => undefined);
       }
