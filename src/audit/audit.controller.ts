@@ -97,9 +97,9 @@ export class AuditController {
   }
 
   @Post('verifications')
-  @Roles('auditor', 'tax_officer')
+  @Roles('tax_officer')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Start a full re-verification of the chain from its first link, in the background; read its progress at GET verifications/{id}' })
+  @ApiOperation({ summary: 'Start a full re-verification of the chain from its first link, in the background (tax officers and admins: auditors change nothing); read its progress at GET verifications/{id}' })
   @ApiAcceptedResponse({ description: '{ id, status: running, checked, total, progress, verifiedTo, report: null, ... }' })
   async startVerification(@CurrentPrincipal() p: Principal) {
     this.wholeChain(p);

@@ -243,6 +243,9 @@ const ROWS: Row[] = [
   // ------------------------------------------------------------ audit and export
   row('GET', '/v1/audit-events',                [401, OK,   OK,     OK,     OK,  OK,  OK,  OK,  OK]),
   row('GET', '/v1/audit-events/verify',         [401, OK,   OK,     OK,     403, 403, 403, 403, 403]),
+  row('POST', '/v1/audit-events/verifications', [401, OK,   OK,     403,    403, 403, 403, 403, 403]),
+  // Any id that is not a verification's (here an API key's): 404 to those who may read verifications.
+  row('GET', '/v1/audit-events/verifications/{key}', [401, 404, 404,  404,    403, 403, 403, 403, 403]),
   row('GET', '/v1/exports/invoices?taxId={taxId}&format=csv', [401, OK, OK, OK, OK, 404, OK,  404, 404]),
   row('GET', '/v1/exports/invoices?taxId={taxId}&format=jsonl', [401, OK, OK, OK, OK, 404, OK, 404, 404]),
   // ------------------------------------------------------------ webhooks (a taxpayer its own; an admin any)
