@@ -35,7 +35,7 @@ export class AppConfig {
   temporaryUpliftPercent!: number;
   /** Verifications (查验) allowed per client IP per minute. */
   verifyRateLimit!: number;
-  /** How long a process may reuse a resolved token or a taxpayer row (0: never). */
+  /** How long a process may reuse a taxpayer row (0: never). Tokens are never cached (revocation is read every request). */
   cacheSeconds!: number;
   /** Requests per minute per authenticated principal; per client IP when unauthenticated. */
   rateLimitPerMinute!: number;

@@ -127,12 +127,14 @@ export class ClockModule implements NestModule {
   }
 }
 
-/** Manual mode only: reads the shared clock before the request runs (an unavailable database: the filter answers 503). */
+/** Manual mode only: reads the shared clock before the request runs. If the database does not
+ * answer, the request goes on with the last value read (/health stays live; a route that needs
+ * the database answers 503 itself). */
 @Injectable()
 class ClockRefreshMiddleware {
   constructor(private readonly shared: SharedManualClock) {}
 
   use(_req: Request, _res: Response, next: NextFunction): void {
-    this.shared.refresh().then(() => next(), next);
+    this.shared.refresh().then(() => next(), () => next());
   }
 }

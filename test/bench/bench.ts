@@ -9,11 +9,13 @@
  * (50 invoices a request). Prints figures; asserts nothing.
  *
  * ISSUE_LANES, DB_POOL_SIZE and NODE_OPTIONS, when set, pass through to the service.
- * BENCH_ONLY (comma-separated: render, issue, batch, export, bare, webhooks, growth, console) runs some sections only.
+ * BENCH_ONLY (comma-separated: render, issue, batch, export, bare, webhooks, growth, console, render-isolation) runs some sections only.
  * webhooks: one hot taxpayer's issuing with 50 webhooks subscribed to invoice.issued (delivered to a
  * local receiver) against the same without, as a ratio.
  * growth: lists, filters and exports on a database filled to BENCH_GROWTH_INVOICES, against an empty one.
  * console (test/bench/console-bench.ts) measures the web console's initial JavaScript and home page time.
+ * render-isolation: another tenant's GET /v1/invoices/{n} p50/p90/p99 alone, then while three
+ * loops fetch the PDF of a 2,000-line invoice (issue 11 item 10; goal p90 < 100 ms).
  * BENCH_CPU_PROF=<dir> runs the service under `node --cpu-prof` and writes its profile there
  * when the service sections end; summarize it with test/bench/profile-summary.ts.
  */
@@ -33,7 +35,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
 const TAXPAYERS = 64;
 const BATCH = 50;
-const PORT = 39123;
+const PORT = Number(process.env.BENCH_PORT ?? 39123); // BENCH_PORT: another free port when several benches share the machine
 const ADMIN = `bench-admin-${randomBytes(8).toString('hex')}`;
 const root = path.resolve(__dirname, '../..');
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
@@ -312,6 +314,65 @@ function table(results: Result[], pairs: [string, string][]) {
   }
 }
 
+/** GET a route over the kept-alive agent, reading (and discarding) the whole answer. */
+function get(route: string, token: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: PORT, path: route, method: 'GET', agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+      res.on('data', () => undefined);
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * Issue 11 item 10: one taxpayer fetches the PDF of its own 2,000-line invoice in three parallel
+ * loops; another taxpayer's plain JSON read must stay fast (goal: p90 under 100 ms). Measured
+ * first alone, then under the PDF load, for BENCH_SECONDS each.
+ */
+async function renderIsolationBench(renderer: string, reader: string): Promise<void> {
+  const big = JSON.stringify({ type: 'ordinary', buyer: { name: '个人消费者' }, lines: Array.from({ length: 2000 }, (_, i) => ({ ...LINES[1], name: `鼠标${i + 1}` })), drawer: '压测' });
+  const bigIssued = await api('POST', '/v1/invoices', renderer, big);
+  if (bigIssued.status !== 201) throw new Error(`2,000-line invoice: ${JSON.stringify(bigIssued.body).slice(0, 300)}`);
+  const small = await api('POST', '/v1/invoices', reader, BODY);
+  if (small.status !== 201) throw new Error(`reader's invoice: ${JSON.stringify(small.body)}`);
+  const read = async () => {
+    const latencies: number[] = [];
+    const until = Date.now() + SECONDS * 1000;
+    while (Date.now() < until) {
+      const t0 = process.hrtime.bigint();
+      const status = await get(`/v1/invoices/${small.body.number}`, reader);
+      if (status === 200) latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return latencies.sort((a, b) => a - b);
+  };
+  const show = (label: string, l: number[], extra = '') =>
+    console.log(`${label.padEnd(34)} reads ${String(l.length).padStart(5)}  p50 ${percentile(l, 50).toFixed(1).padStart(7)} ms  p90 ${percentile(l, 90).toFixed(1).padStart(7)} ms  p99 ${percentile(l, 99).toFixed(1).padStart(7)} ms${extra}`);
+  console.log('\nrender isolation (issue 11 item 10): another tenant\'s GET /v1/invoices/{n}, goal p90 < 100 ms; figures on a shared machine are noisy');
+  show('alone', await read());
+  let pdfs = 0;
+  let refused = 0;
+  let stop = false;
+  const loops = Array.from({ length: 3 }, async () => {
+    while (!stop) {
+      const status = await get(`/v1/invoices/${bigIssued.body.number}/pdf`, renderer).catch(() => 0);
+      if (status === 200) pdfs++;
+      else refused++;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 200));
+    }
+  });
+  await new Promise((r) => setTimeout(r, 1000)); // let the first renders start
+  const cpu0 = cpuNow();
+  const under = await read();
+  const cpu1 = cpuNow();
+  stop = true;
+  await Promise.all(loops);
+  show('while 3 loops render 2,000-line PDFs', under, `  (${pdfs} PDFs, ${refused} refused; service CPU ${(cpu1.service - cpu0.service).toFixed(1)} s)`);
+}
+
 async function main() {
   if (runs('render')) await renderBench();
   if (runs('console')) await consoleBench();
@@ -344,6 +405,7 @@ async function main() {
       results.push(await load('service, one hot taxpayer', () => issue(tokens[TAXPAYERS]), clients));
     }
     if (runs('batch')) results.push(await load(`service, batch of ${BATCH}, many taxpayers`, (c) => batch(anyTaxpayer(c)), CLIENTS, BATCH));
+    if (runs('render-isolation')) await renderIsolationBench(tokens[1], tokens[2]);
     if (runs('export')) await exportBench(url.toString(), service, tokens[0], taxId(0));
     if (runs('webhooks')) results.push(...(await webhooksBench(url.toString(), tokens[TAXPAYERS], issue)));
     service.kill(CPU_PROF ? 'SIGUSR2' : 'SIGTERM');
