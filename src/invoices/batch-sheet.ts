@@ -1,5 +1,8 @@
 import Decimal from 'decimal.js';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+
+/** exceljs takes seconds to load: only when a workbook is asked for, not at every start. */
+const excel = async (): Promise<typeof ExcelJS> => (await import('exceljs')).default;
 import { FieldError } from '../common/problem';
 
 /**
@@ -51,7 +54,7 @@ export const SHEET_COLUMNS: Column[] = [
 export const MAX_SHEET_ROWS = 10_000;
 
 export async function buildTemplate(): Promise<Buffer> {
-  const workbook = new ExcelJS.Workbook();
+  const workbook = new (await excel()).Workbook();
   workbook.creator = 'einvoice';
   const sheet = workbook.addWorksheet('批量开具');
   sheet.columns = SHEET_COLUMNS.map((c) => ({ header: c.header, key: c.key, width: c.width, style: c.text ? { numFmt: '@' } : {} }));
@@ -128,7 +131,7 @@ function set(target: Record<string, unknown>, key: string, value: unknown): void
 
 /** Reads the first sheet into invoice bodies grouped by 发票流水号, with the problems found per row. */
 export async function readSheet(buffer: Buffer): Promise<{ groups: SheetGroup[]; rows: SheetRowResult[] } | { fileError: string }> {
-  const workbook = new ExcelJS.Workbook();
+  const workbook = new (await excel()).Workbook();
   try {
     await workbook.xlsx.load(buffer as unknown as ArrayBuffer);
   } catch {

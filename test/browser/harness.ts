@@ -22,7 +22,9 @@ export async function startService(env: Record<string, string>): Promise<Service
   const file = path.join(dir, 'einvoice.sqlite');
   const port = 20000 + Math.floor(Math.random() * 20000);
   let out = '';
-  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'dist/main.js')], {
+  // SERVICE_MAIN: another copy of the built service (e.g. while someone rebuilds dist/ in the same tree).
+  const main = process.env.SERVICE_MAIN ? path.resolve(process.env.SERVICE_MAIN) : path.join(ROOT, 'dist/main.js');
+  const child: ChildProcess = spawn(process.execPath, [main], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), DATABASE_URL: `sqlite:${file}`, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -149,7 +151,7 @@ export async function axe(page: Page, name: string) {
   const result = await new AxeBuilder({ page }).analyze();
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   if (bad.length) {
-    const text = bad.map((v) => `${v.impact} ${v.id}: ${v.help}\n  ${v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join('\n  ')}`).join('\n');
+    const text = bad.map((v) => `${v.impact} ${v.id}: ${v.help}\n  ${v.nodes.slice(0, 5).map((n) => `${n.html.slice(0, 300)}\n    ${n.failureSummary ?? ''}`).join('\n  ')}`).join('\n');
     throw new Error(`axe on ${name}:\n${text}`);
   }
 }

@@ -23,8 +23,6 @@ const THEME = {
   colorTextTertiary: '#595959',
   colorTextPlaceholder: '#737373',
   colorError: '#c41d1d',
-  colorWarning: '#ad4e00',
-  colorSuccess: '#237804',
 };
 
 const queryClient = new QueryClient({
@@ -39,16 +37,17 @@ const queryClient = new QueryClient({
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <ConfigProvider locale={zhCN} button={{ autoInsertSpace: false }} theme={{ token: THEME }}>
-      <AntApp>
-        <QueryClientProvider client={queryClient}>
-          <BrowserRouter>
+    {/* The router outside Ant Design's App, so links in its modals and messages work. */}
+    <BrowserRouter>
+      <ConfigProvider locale={zhCN} button={{ autoInsertSpace: false }} theme={{ token: THEME }}>
+        <AntApp>
+          <QueryClientProvider client={queryClient}>
             <SessionProvider>
               <App />
             </SessionProvider>
-          </BrowserRouter>
-        </QueryClientProvider>
-      </AntApp>
-    </ConfigProvider>
+          </QueryClientProvider>
+        </AntApp>
+      </ConfigProvider>
+    </BrowserRouter>
   </StrictMode>,
 );

@@ -4,24 +4,6 @@
  */
 
 export interface paths {
-    "/v1/system/clock": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Read the test clock (EINVOICE_CLOCK=manual only) */
-        get: operations["ClockController_get"];
-        /** Set the test clock (EINVOICE_CLOCK=manual only); it stands still until set again */
-        put: operations["ClockController_set"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/audit-events": {
         parameters: {
             query?: never;
@@ -30,7 +12,7 @@ export interface paths {
             cookie?: never;
         };
         /** The append-only record of state changes, oldest first (a taxpayer and a scoped auditor see their own) */
-        get: operations["AuditController_list"];
+        get: operations["Audit_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -47,7 +29,7 @@ export interface paths {
             cookie?: never;
         };
         /** Whether the hash chain of audit events is intact, and where it breaks */
-        get: operations["AuditController_verify"];
+        get: operations["Audit_verify"];
         put?: never;
         post?: never;
         delete?: never;
@@ -64,10 +46,10 @@ export interface paths {
             cookie?: never;
         };
         /** List the taxpayers the caller may read (a taxpayer sees itself) */
-        get: operations["TaxpayersController_list"];
+        get: operations["Taxpayers_list"];
         put?: never;
         /** Register a taxpayer (admin); pilot=false registers a counterparty only */
-        post: operations["TaxpayersController_register"];
+        post: operations["Taxpayers_register"];
         delete?: never;
         options?: never;
         head?: never;
@@ -82,14 +64,14 @@ export interface paths {
             cookie?: never;
         };
         /** Read a taxpayer (its own principals, auditors in scope, tax officers, admins) */
-        get: operations["TaxpayersController_get"];
+        get: operations["Taxpayers_get"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /** Change risk level, credit rating, filing frequency, pilot or paper maximum (tax officer, admin) */
-        patch: operations["TaxpayersController_update"];
+        patch: operations["Taxpayers_update"];
         trace?: never;
     };
     "/v1/users": {
@@ -99,10 +81,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Users, newest first (admin); never a password hash */
+        get: operations["listUsers"];
         put?: never;
         /** Create a user (admin) */
-        post: operations["AuthController_createUser"];
+        post: operations["createUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -116,10 +99,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** API keys, newest first, revoked ones included (admin); never a token */
+        get: operations["listApiKeys"];
         put?: never;
         /** Create an API key (admin); the token is shown once */
-        post: operations["AuthController_createApiKey"];
+        post: operations["createApiKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -137,7 +121,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Revoke an API key (admin); revoking twice is a no-op */
-        delete: operations["AuthController_revokeApiKey"];
+        delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
         patch?: never;
@@ -152,8 +136,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign in with username and password; returns a session token */
-        post: operations["AuthController_login"];
+        /**
+         * Sign in with username and password
+         * @description Programs get a session token to send as a bearer token. The console sends `X-Einvoice-Client: console` and gets the session in the httpOnly cookie `einvoice_session` (SameSite=Strict; Secure over TLS) and, in the body, the CSRF token that every unsafe request authenticated by that cookie must send as `X-CSRF-Token`.
+         */
+        post: operations["signIn"];
         delete?: never;
         options?: never;
         head?: never;
@@ -170,8 +157,8 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Sign out: revoke the session token used for this call */
-        delete: operations["AuthController_logout"];
+        /** Sign out: revoke the session used for this call (and clear the console's cookie) */
+        delete: operations["signOut"];
         options?: never;
         head?: never;
         patch?: never;
@@ -184,10 +171,31 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who the bearer token belongs to */
-        get: operations["AuthController_me"];
+        /** Who the token or session belongs to (with the cookie: also the CSRF token) */
+        get: operations["getMe"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the first admin still has to be created (no authentication) */
+        get: operations["getSetupStatus"];
+        put?: never;
+        /**
+         * First start: create the first admin with the one-time setup code printed in the log
+         * @description The code is spent by the first success (on every process); a wrong, expired or spent code is 403; attempts are limited per client IP like sign-ins.
+         */
+        post: operations["createFirstAdmin"];
         delete?: never;
         options?: never;
         head?: never;
@@ -202,7 +210,7 @@ export interface paths {
             cookie?: never;
         };
         /** The current month's total, used, remaining and available (declaration window applied) */
-        get: operations["QuotaController_current"];
+        get: operations["Quota_current"];
         put?: never;
         post?: never;
         delete?: never;
@@ -219,10 +227,10 @@ export interface paths {
             cookie?: never;
         };
         /** Objections lodged by a taxpayer */
-        get: operations["QuotaController_objections"];
+        get: operations["Quota_objections"];
         put?: never;
         /** Lodge an objection (异议) to the total */
-        post: operations["QuotaController_object"];
+        post: operations["Quota_object"];
         delete?: never;
         options?: never;
         head?: never;
@@ -237,7 +245,7 @@ export interface paths {
             cookie?: never;
         };
         /** A month's quota */
-        get: operations["QuotaController_month"];
+        get: operations["Quota_month"];
         put?: never;
         post?: never;
         delete?: never;
@@ -254,7 +262,7 @@ export interface paths {
             cookie?: never;
         };
         /** A month's append-only quota ledger, oldest first */
-        get: operations["QuotaController_ledger"];
+        get: operations["Quota_ledger"];
         put?: never;
         post?: never;
         delete?: never;
@@ -273,7 +281,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Set a month's total explicitly (periodic or manual adjustment) */
-        post: operations["QuotaController_adjust"];
+        post: operations["Quota_adjust"];
         delete?: never;
         options?: never;
         head?: never;
@@ -290,7 +298,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Apply the periodic policy to every pilot taxpayer for a month; running it twice changes nothing */
-        post: operations["QuotaController_periodicRun"];
+        post: operations["Quota_periodicRun"];
         delete?: never;
         options?: never;
         head?: never;
@@ -307,7 +315,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Apply for a new total for the current month (manual adjustment) */
-        post: operations["QuotaController_apply"];
+        post: operations["Quota_apply"];
         delete?: never;
         options?: never;
         head?: never;
@@ -322,7 +330,7 @@ export interface paths {
             cookie?: never;
         };
         /** Quota applications (a taxpayer sees its own; officers all, or ?taxId=) */
-        get: operations["QuotaController_applications"];
+        get: operations["Quota_applications"];
         put?: never;
         post?: never;
         delete?: never;
@@ -341,7 +349,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Approve: the requested total replaces the month's total */
-        post: operations["QuotaController_approve"];
+        post: operations["Quota_approve"];
         delete?: never;
         options?: never;
         head?: never;
@@ -358,7 +366,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Reject an application, with a reason */
-        post: operations["QuotaController_reject"];
+        post: operations["Quota_reject"];
         delete?: never;
         options?: never;
         head?: never;
@@ -375,7 +383,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Record the VAT return for a period as filed and matched now (201; 200 when already recorded) */
-        post: operations["QuotaController_filing"];
+        post: operations["Quota_filing"];
         delete?: never;
         options?: never;
         head?: never;
@@ -392,7 +400,44 @@ export interface paths {
         get?: never;
         put?: never;
         /** Collect blank legacy paper invoices: consumes count x maxAmountPerInvoice */
-        post: operations["QuotaController_collect"];
+        post: operations["Quota_collect"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoices/batch/template.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 批量开具 template: a sheet with the columns in Chinese and an example row, and a sheet explaining them */
+        get: operations["getBatchTemplate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoices/batch/xlsx-parse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Read a filled-in 批量开具 workbook into issue bodies, checked as issuing checks them; nothing is issued
+         * @description multipart/form-data with the field `file`. One invoice per 发票流水号; every row is answered with its invoice or its errors.
+         */
+        post: operations["parseBatchSheet"];
         delete?: never;
         options?: never;
         head?: never;
@@ -407,10 +452,30 @@ export interface paths {
             cookie?: never;
         };
         /** Invoices issued or received, newest first, filtered and paged */
-        get: operations["InvoicesController_list"];
+        get: operations["listInvoices"];
         put?: never;
         /** Issue a blue invoice (数电专票 / 数电普票) as the caller's taxpayer */
-        post: operations["InvoicesController_issue"];
+        post: operations["issueInvoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoices/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview: the lines and totals the same body would be issued with (no number, no quota, nothing stored)
+         * @description Validation and tax math exactly as POST /v1/invoices: the same 400 field errors and 422 TAX_MISMATCH.
+         */
+        post: operations["previewInvoice"];
         delete?: never;
         options?: never;
         head?: never;
@@ -427,7 +492,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Issue up to 1,000 invoices in one call; each succeeds or fails on its own */
-        post: operations["InvoicesController_batch"];
+        post: operations["issueInvoiceBatch"];
         delete?: never;
         options?: never;
         head?: never;
@@ -444,7 +509,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** 用途确认 by the buyer (deduction, no deduction, export refund, agent export refund); a tax officer corrects it */
-        post: operations["InvoicesController_usage"];
+        post: operations["confirmInvoiceUsage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -461,7 +526,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** 入账标识 on or off, by the buyer */
-        post: operations["InvoicesController_accounting"];
+        post: operations["setInvoiceAccountingEntry"];
         delete?: never;
         options?: never;
         head?: never;
@@ -478,7 +543,44 @@ export interface paths {
         get?: never;
         put?: never;
         /** 作废 a paper invoice in the month it was issued (the seller); its quota is given back */
-        post: operations["InvoicesController_void"];
+        post: operations["voidInvoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/counterparties": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Counterparties of the caller (buyers invoiced, sellers received from) by name or tax id prefix; at most 20 */
+        get: operations["searchCounterparties"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tax-classifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Common tax classification codes (税收分类编码) by code prefix or name; at most 20
+         * @description A small curated subset of the national table, for suggestions; any 19-digit code may be issued.
+         */
+        get: operations["searchTaxClassifications"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -493,10 +595,10 @@ export interface paths {
             cookie?: never;
         };
         /** Slips I initiated, received, or that await my confirmation; by status */
-        get: operations["RedLetterController_list"];
+        get: operations["RedLetter_list"];
         put?: never;
         /** Fill in a red-letter confirmation slip (红字发票信息确认单), as the seller or the buyer of the blue invoice */
-        post: operations["RedLetterController_create"];
+        post: operations["RedLetter_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -511,7 +613,7 @@ export interface paths {
             cookie?: never;
         };
         /** A slip (its seller, its buyer, auditors in scope, tax officers) */
-        get: operations["RedLetterController_get"];
+        get: operations["RedLetter_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -530,7 +632,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Confirm a slip the other side filled in (02/03 -> 04) */
-        post: operations["RedLetterController_confirm"];
+        post: operations["RedLetter_confirm"];
         delete?: never;
         options?: never;
         head?: never;
@@ -547,7 +649,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Reject a slip the other side filled in (02 -> 05, 03 -> 06) */
-        post: operations["RedLetterController_reject"];
+        post: operations["RedLetter_reject"];
         delete?: never;
         options?: never;
         head?: never;
@@ -564,7 +666,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Revoke a slip you filled in (-> 08 before confirmation, 09 after it, before the red invoice) */
-        post: operations["RedLetterController_revoke"];
+        post: operations["RedLetter_revoke"];
         delete?: never;
         options?: never;
         head?: never;
@@ -581,7 +683,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Issue the red invoice from a slip in 01 or 04 (the seller, once) */
-        post: operations["RedLetterController_issue"];
+        post: operations["RedLetter_issue"];
         delete?: never;
         options?: never;
         head?: never;
@@ -596,7 +698,7 @@ export interface paths {
             cookie?: never;
         };
         /** An invoice (its seller, its buyer, auditors in scope, tax officers); Accept chooses JSON, XML, PDF or OFD */
-        get: operations["RenderingController_get"];
+        get: operations["Rendering_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -613,7 +715,7 @@ export interface paths {
             cookie?: never;
         };
         /** The XML data file (the national format, SPEC section 8) */
-        get: operations["RenderingController_xml"];
+        get: operations["Rendering_xml"];
         put?: never;
         post?: never;
         delete?: never;
@@ -630,7 +732,7 @@ export interface paths {
             cookie?: never;
         };
         /** The invoice face as PDF */
-        get: operations["RenderingController_pdf"];
+        get: operations["Rendering_pdf"];
         put?: never;
         post?: never;
         delete?: never;
@@ -647,7 +749,7 @@ export interface paths {
             cookie?: never;
         };
         /** The invoice face as OFD (GB/T 33190-2016), with the XML data file attached */
-        get: operations["RenderingController_ofd"];
+        get: operations["Rendering_ofd"];
         put?: never;
         post?: never;
         delete?: never;
@@ -664,10 +766,10 @@ export interface paths {
             cookie?: never;
         };
         /** An invoice's deliveries and their outcome */
-        get: operations["DeliveryController_list"];
+        get: operations["Delivery_list"];
         put?: never;
         /** Send the invoice's PDF, OFD and XML by e-mail (the seller); recorded first, retried on failure */
-        post: operations["DeliveryController_deliver"];
+        post: operations["Delivery_deliver"];
         delete?: never;
         options?: never;
         head?: never;
@@ -684,7 +786,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Retry a failed delivery now (the seller) */
-        post: operations["DeliveryController_retry"];
+        post: operations["Delivery_retry"];
         delete?: never;
         options?: never;
         head?: never;
@@ -699,7 +801,7 @@ export interface paths {
             cookie?: never;
         };
         /** Stream invoices (auditors, tax officers, the taxpayer itself): csv (UTF-8 with BOM) and jsonl one record per line; zip one folder per invoice with XML, PDF, OFD and manifest.csv */
-        get: operations["ExportsController_invoices"];
+        get: operations["Exports_invoices"];
         put?: never;
         post?: never;
         delete?: never;
@@ -718,7 +820,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** 查验: anyone, by number, issue date and total; answers whether they match and the status, nothing more */
-        post: operations["VerificationController_verify"];
+        post: operations["Verification_verify"];
         delete?: never;
         options?: never;
         head?: never;
@@ -733,7 +835,7 @@ export interface paths {
             cookie?: never;
         };
         /** Liveness: the process answers */
-        get: operations["HealthController_live"];
+        get: operations["Health_live"];
         put?: never;
         post?: never;
         delete?: never;
@@ -750,7 +852,7 @@ export interface paths {
             cookie?: never;
         };
         /** Readiness: the database answers */
-        get: operations["HealthController_ready"];
+        get: operations["Health_ready"];
         put?: never;
         post?: never;
         delete?: never;
@@ -763,12 +865,84 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        SetClockDto: {
+        /**
+         * @description stable machine-readable code
+         * @enum {string}
+         */
+        ProblemCode: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "CSRF_FAILED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "ALREADY_EXISTS" | "IDEMPOTENCY_KEY_REUSED" | "INVALID_STATE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "NOT_ACCEPTABLE" | "QUOTA_EXCEEDED" | "RED_NOT_ALLOWED" | "TAX_MISMATCH" | "PAPER_LIMIT_EXCEEDED" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL";
+        FieldErrorDto: {
             /**
-             * @description ISO 8601 instant with its offset
-             * @example 2023-07-20T09:00:00+08:00
+             * @description the path of the field in the request
+             * @example lines[0].taxRate
              */
-            now: string;
+            field: string;
+            /** @example must be one of 0.13, 0.09, 0.06, 0.05, 0.03, 0.015, 0.01, 0 */
+            message: string;
+        };
+        ProblemDto: {
+            /** @example urn:einvoice:problem:validation-failed */
+            type: string;
+            /** @example The request is not valid */
+            title: string;
+            /** @example 400 */
+            status: number;
+            /** @example lines[0].taxRate: must be one of 0.13, 0.09, 0.06, 0.05, 0.03, 0.015, 0.01, 0 */
+            detail: string;
+            /** @description stable machine-readable code */
+            code: components["schemas"]["ProblemCode"];
+            /** @description VALIDATION_FAILED and TAX_MISMATCH: one entry per field */
+            errors?: components["schemas"]["FieldErrorDto"][];
+            /**
+             * @description QUOTA_EXCEEDED: the amount still available this month
+             * @example 1200.00
+             */
+            available?: string;
+            /**
+             * @description RATE_LIMITED, SERVICE_UNAVAILABLE: seconds to wait (also in Retry-After)
+             * @example 30
+             */
+            retryAfter?: number;
+        };
+        AuditEventDto: {
+            id: string;
+            /** @description its link in the hash chain, once sealed */
+            seq: number | null;
+            at: string;
+            /** @example user:… */
+            actor: string;
+            actorRole: string | null;
+            /** @example invoice.issued */
+            action: string;
+            objectType: string;
+            objectId: string;
+            taxpayerId: string | null;
+            before: {
+                [key: string]: unknown;
+            } | null;
+            after: {
+                [key: string]: unknown;
+            } | null;
+            hash: string | null;
+        };
+        AuditEventPageDto: {
+            items: components["schemas"]["AuditEventDto"][];
+            nextCursor: string | null;
+        };
+        ChainHeadDto: {
+            seq: number;
+            hash: string;
+        };
+        ChainBreakDto: {
+            seq: number;
+            eventId: string | null;
+            reason: string;
+        };
+        ChainReportDto: {
+            intact: boolean;
+            checked: number;
+            head: components["schemas"]["ChainHeadDto"] | null;
+            unsealed: number;
+            brokenAt: components["schemas"]["ChainBreakDto"] | null;
         };
         CreateTaxpayerDto: {
             /**
@@ -823,6 +997,35 @@ export interface components {
              */
             paperMaxAmountPerInvoice?: string;
         };
+        TaxpayerViewDto: {
+            /** @example 91220000000000001X */
+            taxId: string;
+            name: string;
+            /** @example 22 */
+            regionCode: string;
+            /** @example 吉林省 */
+            regionName: string | null;
+            address: string;
+            phone: string;
+            bankName: string;
+            bankAccount: string;
+            /** @enum {string} */
+            taxpayerType: "general" | "small_scale";
+            /** @enum {string} */
+            filingFrequency: "monthly" | "quarterly";
+            /** @example low */
+            riskLevel: string;
+            /** @example A */
+            creditRating: string;
+            pilot: boolean;
+            initialQuota: string | null;
+            paperMaxAmountPerInvoice: string | null;
+            registeredAt: string;
+        };
+        TaxpayerPageDto: {
+            items: components["schemas"]["TaxpayerViewDto"][];
+            nextCursor: string | null;
+        };
         UpdateTaxpayerDto: {
             /** @enum {string} */
             riskLevel?: "low" | "medium" | "high";
@@ -847,6 +1050,18 @@ export interface components {
             /** @description required for role taxpayer; optional for auditor (unscoped when absent) */
             taxpayerId?: string;
         };
+        UserDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example finance.zhang */
+            username: string;
+            /** @enum {string} */
+            role: "admin" | "tax_officer" | "taxpayer" | "auditor";
+            /** @example 91220000000000001X */
+            taxpayerId: string | null;
+            /** @example 2026-11-30T10:00:00+08:00 */
+            createdAt: string;
+        };
         CreateApiKeyDto: {
             /** @example ERP production */
             name: string;
@@ -855,9 +1070,169 @@ export interface components {
             /** @description required for role taxpayer; optional for auditor */
             taxpayerId?: string;
         };
+        ApiKeyCreatedDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example ERP production */
+            name: string;
+            /** @enum {string} */
+            role: "admin" | "tax_officer" | "taxpayer" | "auditor";
+            taxpayerId: string | null;
+            /**
+             * @description shown only in this answer; only its SHA-256 digest is kept
+             * @example eik_…
+             */
+            token: string;
+            /** @example 2026-11-30T10:00:00+08:00 */
+            createdAt: string;
+        };
+        SessionTokenDto: {
+            /**
+             * @description send as Authorization: Bearer <token>
+             * @example eis_…
+             */
+            token: string;
+            /** @example 2026-11-30T18:00:00+08:00 */
+            expiresAt: string;
+        };
+        SessionUserDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example finance.zhang */
+            username: string;
+            /** @enum {string} */
+            role: "admin" | "tax_officer" | "taxpayer" | "auditor";
+            taxpayerId: string | null;
+        };
+        BrowserSessionDto: {
+            /** @example 2026-11-30T18:00:00+08:00 */
+            expiresAt: string;
+            /** @description send as X-CSRF-Token on every POST/PUT/PATCH/DELETE authenticated by the cookie */
+            csrfToken: string;
+            user: components["schemas"]["SessionUserDto"];
+        };
         LoginDto: {
             username: string;
             password: string;
+        };
+        MeDto: {
+            /** @enum {string} */
+            kind: "api_key" | "session";
+            /**
+             * Format: uuid
+             * @description the API key's or the session's id
+             */
+            id: string;
+            /** @enum {string} */
+            role: "admin" | "tax_officer" | "taxpayer" | "auditor";
+            taxpayerId: string | null;
+            /** @description sessions: the signed-in user */
+            username?: string;
+            /** @description only when called with the session cookie: the CSRF token for unsafe requests */
+            csrfToken?: string;
+        };
+        UserListItemDto: {
+            /** Format: uuid */
+            id: string;
+            username: string;
+            /** @enum {string} */
+            role: "admin" | "tax_officer" | "taxpayer" | "auditor";
+            taxpayerId: string | null;
+            createdAt: string;
+            /** @description signs in with a password (false: the bootstrap admin, API keys only) */
+            hasPassword: boolean;
+            /** @description locked after failed sign-ins until then */
+            lockedUntil: string | null;
+        };
+        UserPageDto: {
+            items: components["schemas"]["UserListItemDto"][];
+            nextCursor: string | null;
+        };
+        ApiKeyListItemDto: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            role: "admin" | "tax_officer" | "taxpayer" | "auditor";
+            taxpayerId: string | null;
+            createdBy: string | null;
+            createdAt: string;
+            revokedAt: string | null;
+        };
+        ApiKeyPageDto: {
+            items: components["schemas"]["ApiKeyListItemDto"][];
+            nextCursor: string | null;
+        };
+        SetupStatusDto: {
+            /** @description true while no admin exists: the console shows its first-start page */
+            needed: boolean;
+        };
+        SetupDto: {
+            /**
+             * @description the code the service printed in its log at start (case and dash do not matter)
+             * @example K7QM-4XPD
+             */
+            setupCode: string;
+            /**
+             * @description 3-64 of letters, digits and . _ @ -; case-insensitive
+             * @example admin
+             */
+            username: string;
+            /** @description at least 12 characters; stored with bcrypt */
+            password: string;
+        };
+        QuotaViewDto: {
+            /** @example 2026-11 */
+            period: string;
+            /** @example 7500000.00 */
+            total: string;
+            /** @example 11300.00 */
+            used: string;
+            /** @example 7488700.00 */
+            remaining: string;
+            /**
+             * @description what may be issued now (the declaration window applied)
+             * @example 7488700.00
+             */
+            available: string;
+            /** @description the previous period's VAT filing is not recorded yet */
+            inDeclarationWindow: boolean;
+            temporaryAdjusted: boolean;
+            /** @example 0.00 */
+            temporaryRaise: string;
+            /** @description a future month nobody set: its total as the policy would set it today */
+            projected: boolean;
+        };
+        ObjectionViewDto: {
+            /** Format: uuid */
+            id: string;
+            taxId: string;
+            period: string;
+            reason: string;
+            createdAt: string;
+        };
+        ObjectionPageDto: {
+            items: components["schemas"]["ObjectionViewDto"][];
+            nextCursor: string | null;
+        };
+        LedgerEntryDto: {
+            seq: number;
+            at: string;
+            /**
+             * @description the cause: invoice, red, void, temporary, periodic, manual, application, paper_collection, ...
+             * @example invoice
+             */
+            kind: string;
+            /** @example 10000.00 */
+            delta: string;
+            totalAfter: string;
+            usedAfter: string;
+            /** @description the invoice number or what else caused it */
+            ref: string | null;
+        };
+        LedgerPageDto: {
+            items: components["schemas"]["LedgerEntryDto"][];
+            nextCursor: string | null;
         };
         AdjustmentDto: {
             /** @example 2023-08 */
@@ -872,10 +1247,37 @@ export interface components {
             /** @example 2023-09 */
             period: string;
         };
+        PeriodicRunResultDto: {
+            /** @example 2026-12 */
+            period: string;
+            taxpayers: number;
+            created: number;
+            unchanged: number;
+        };
         ApplicationDto: {
             /** @example 12000000.00 */
             requestedTotal: string;
             reason: string;
+        };
+        ApplicationViewDto: {
+            /** Format: uuid */
+            id: string;
+            taxId: string;
+            /** @example 2026-11 */
+            period: string;
+            /** @example 9000000.00 */
+            requestedTotal: string;
+            reason: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected";
+            decidedBy: string | null;
+            decisionReason: string | null;
+            createdAt: string;
+            decidedAt: string | null;
+        };
+        ApplicationPageDto: {
+            items: components["schemas"]["ApplicationViewDto"][];
+            nextCursor: string | null;
         };
         ApproveDto: {
             reason?: string;
@@ -893,6 +1295,12 @@ export interface components {
              */
             period: string;
         };
+        VatFilingViewDto: {
+            taxId: string;
+            /** @example 2026-10 */
+            period: string;
+            filedAt: string;
+        };
         PaperCollectionDto: {
             /** @enum {string} */
             invoiceKind: "paper_special" | "paper_ordinary";
@@ -901,10 +1309,28 @@ export interface components {
             /** @example 100000.00 */
             maxAmountPerInvoice: string;
         };
+        PaperCollectionViewDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example paper_special */
+            invoiceKind: string;
+            count: number;
+            maxAmountPerInvoice: string;
+            amount: string;
+            collectedAt: string;
+            quota: components["schemas"]["QuotaViewDto"];
+        };
+        SheetUploadDto: {
+            /**
+             * Format: binary
+             * @description the filled-in template (.xlsx, at most 5 MB)
+             */
+            file?: string;
+        };
         BuyerDto: {
             /**
              * @description unified social credit code; required on a special invoice, absent for a natural person
-             * @example 91410100MA0000000T
+             * @example 91410100MA00000021
              */
             taxId?: string;
             /** @example 河南某某有限公司 */
@@ -985,9 +1411,174 @@ export interface components {
             /** @description 特定业务: { "type": "03", "location", "projectName", "crossCity", "landVatProjectNumber"? } | { "type": "04", "transports": [{ "transportType", "plateNumber", "origin", "destination", "goods" }] } | { "type": "06", "propertyCertificateNumber", "propertyAddress", "leaseStart", "leaseEnd", "crossCity", "areaUnit"? } */
             specificBusiness?: Record<string, never> | null;
         };
+        SheetRowDto: {
+            /**
+             * @description the spreadsheet row (the header is row 1)
+             * @example 2
+             */
+            row: number;
+            /** @description index in `invoices` of the invoice this row is a line of; null when that invoice has errors */
+            invoiceIndex: number | null;
+            /** @description field: the column (e.g. 税率); empty when the row is fine */
+            errors: components["schemas"]["FieldErrorDto"][];
+        };
+        SheetParseDto: {
+            /** @description issue bodies, one per 发票流水号 without errors: send them to POST /v1/invoices/batch (in chunks, each with its Idempotency-Key) */
+            invoices: components["schemas"]["IssueInvoiceDto"][];
+            rows: components["schemas"]["SheetRowDto"][];
+        };
+        PartyDto: {
+            /** @example 91410100MA0000000T */
+            taxId: string | null;
+            /** @example 河南某某有限公司 */
+            name: string;
+            address: string;
+            phone: string;
+            bankName: string;
+            bankAccount: string;
+            /** @description buyer only */
+            email?: string | null;
+        };
+        InvoiceLineViewDto: {
+            /** @example 1 */
+            lineNo: number;
+            /**
+             * @description *简称*名称 as printed
+             * @example *计算机*笔记本电脑
+             */
+            name: string;
+            /** @example 笔记本电脑 */
+            itemName: string;
+            /** @example 计算机 */
+            categoryShortName: string;
+            /** @example 1090511030000000000 */
+            taxClassificationCode: string;
+            /** @example X1 */
+            spec: string | null;
+            /** @example 台 */
+            unit: string | null;
+            /** @example 2 */
+            quantity: string | null;
+            /** @example 5000.00 */
+            unitPrice: string | null;
+            /** @example 10000.00 */
+            amount: string;
+            /** @example 0.13 */
+            taxRate: string;
+            /** @example 1300.00 */
+            taxAmount: string;
+            /** @enum {string|null} */
+            preferentialPolicy: "03" | "04" | null;
+            /** @example 免税 */
+            preferentialPolicyName: string | null;
+        };
+        SlipSummaryDto: {
+            /** Format: uuid */
+            id: string;
+            number: string;
+            /** @example 02 */
+            status: string;
+            /** @example 02 */
+            reason: string;
+            /** @example -1000.00 */
+            totalAmount: string;
+            /** @example -130.00 */
+            totalTax: string;
+            redInvoiceNumber: string | null;
+        };
+        RedInvoiceSummaryDto: {
+            number: string;
+            issuedAt: string;
+            /** @example -1000.00 */
+            totalAmount: string;
+            /** @example -130.00 */
+            totalTax: string;
+            redConfirmationId: string | null;
+        };
+        InvoiceViewDto: {
+            /** @example 26222000000000000001 */
+            number: string;
+            /** @enum {string} */
+            type: "special" | "ordinary";
+            /** @enum {string} */
+            medium: "electronic" | "paper";
+            /** @enum {string} */
+            color: "blue" | "red";
+            /** @enum {string} */
+            status: "issued" | "red_partial" | "red_full" | "voided";
+            /** @example 2026-11-30T10:00:00+08:00 */
+            issuedAt: string;
+            seller: components["schemas"]["PartyDto"];
+            buyer: components["schemas"]["PartyDto"];
+            priceIncludesTax: boolean;
+            lines: components["schemas"]["InvoiceLineViewDto"][];
+            /** @example 10000.00 */
+            totalAmount: string;
+            /** @example 1300.00 */
+            totalTax: string;
+            /** @example 11300.00 */
+            totalWithTax: string;
+            /** @example 壹万壹仟叁佰圆整 */
+            totalWithTaxInWords: string;
+            remarks: string;
+            drawer: string;
+            /** @description 特定业务 fields as issued */
+            specificBusiness: {
+                [key: string]: unknown;
+            } | null;
+            /** @enum {string|null} */
+            usage: "deduction" | "no_deduction" | "export_refund" | "agent_export_refund" | null;
+            /** @enum {string} */
+            accountingEntry: "entered" | "not_entered";
+            voidedAt: string | null;
+            /** @description a red invoice: the blue it reverses */
+            blueInvoiceNumber: string | null;
+            redConfirmationId: string | null;
+            redConfirmationNumber?: string | null;
+            redConfirmations: components["schemas"]["SlipSummaryDto"][];
+            redInvoices: components["schemas"]["RedInvoiceSummaryDto"][];
+        };
+        InvoicePreviewDto: {
+            /** @description the lines as they would be issued */
+            lines: components["schemas"]["InvoiceLineViewDto"][];
+            /** @example 10000.00 */
+            totalAmount: string;
+            /** @example 1300.00 */
+            totalTax: string;
+            /** @example 11300.00 */
+            totalWithTax: string;
+            /** @example 壹万壹仟叁佰圆整 */
+            totalWithTaxInWords: string;
+        };
         BatchDto: {
             /** @description each item is validated and issued on its own */
             invoices: components["schemas"]["IssueInvoiceDto"][];
+        };
+        BatchErrorDto: {
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            code: string;
+            errors?: {
+                field?: string;
+                message?: string;
+            }[];
+            available?: string;
+        };
+        BatchResultDto: {
+            /** @description the number of the invoice issued */
+            number?: string;
+            /** @description why this item was not issued */
+            error?: components["schemas"]["BatchErrorDto"];
+        };
+        BatchResultsDto: {
+            /** @description one per item, in order */
+            results: components["schemas"]["BatchResultDto"][];
+        };
+        InvoicePageDto: {
+            items: components["schemas"]["InvoiceViewDto"][];
+            nextCursor: string | null;
         };
         UsageConfirmationDto: {
             /**
@@ -999,6 +1590,36 @@ export interface components {
         AccountingEntryDto: {
             /** @description 入账 (true) or not (false) */
             entered: boolean;
+        };
+        CounterpartyDto: {
+            /** @example 91410100MA00000021 */
+            taxId: string;
+            /** @example 河南某某有限公司 */
+            name: string;
+            address: string;
+            phone: string;
+            bankName: string;
+            bankAccount: string;
+        };
+        CounterpartiesDto: {
+            items: components["schemas"]["CounterpartyDto"][];
+        };
+        TaxClassificationDto: {
+            /**
+             * @description 19 digits
+             * @example 1090511030000000000
+             */
+            code: string;
+            /**
+             * @description the category short name printed as *简称*
+             * @example 计算机
+             */
+            shortName: string;
+            /** @example 便携式计算机 */
+            name: string;
+        };
+        TaxClassificationsDto: {
+            items: components["schemas"]["TaxClassificationDto"][];
         };
         RedLineDto: {
             /** @example 1 */
@@ -1032,11 +1653,82 @@ export interface components {
              */
             autoIssue: boolean;
         };
+        SlipLineViewDto: {
+            blueLineNo: number;
+            /** @example -1 */
+            quantity: string | null;
+            /** @example -5000.00 */
+            amount: string;
+            /** @example -650.00 */
+            taxAmount: string;
+        };
+        SlipViewDto: {
+            /** Format: uuid */
+            id: string;
+            number: string;
+            /**
+             * @description 01-09, the platform's codes
+             * @example 02
+             */
+            status: string;
+            /** @example 销方录入待购方确认 */
+            statusName: string;
+            /** @enum {string} */
+            initiator: "seller" | "buyer";
+            blueInvoiceNumber: string;
+            sellerTaxId: string;
+            buyerTaxId: string | null;
+            /** @enum {string} */
+            reason: "01" | "02" | "03" | "04";
+            /** @example 销货退回 */
+            reasonName: string;
+            /** @example -5000.00 */
+            totalAmount: string;
+            /** @example -650.00 */
+            totalTax: string;
+            /** @example 0.00 */
+            inputTaxTransferOut: string;
+            autoIssue: boolean;
+            redInvoiceNumber: string | null;
+            lines: components["schemas"]["SlipLineViewDto"][];
+            createdAt: string;
+            /** @description when an unconfirmed slip becomes 07 (72 h after it was filled in) */
+            expiresAt: string | null;
+            updatedAt: string;
+        };
+        SlipPageDto: {
+            items: components["schemas"]["SlipViewDto"][];
+            nextCursor: string | null;
+        };
         DeliveryDto: {
             /** @enum {string} */
             channel: "email";
             /** @example ap@example.com */
             to: string;
+        };
+        DeliveryViewDto: {
+            /** Format: uuid */
+            id: string;
+            invoiceNumber: string;
+            /** @enum {string} */
+            channel: "email";
+            /** @example ap@example.com */
+            to: string;
+            /**
+             * @description pending, sent or failed
+             * @example sent
+             */
+            status: string;
+            attempts: number;
+            lastError: string | null;
+            receipt: string | null;
+            createdAt: string;
+            nextAttemptAt: string | null;
+            sentAt: string | null;
+        };
+        DeliveryListDto: {
+            items: components["schemas"]["DeliveryViewDto"][];
+            nextCursor: string | null;
         };
         VerificationDto: {
             /** @example 23222000000000000001 */
@@ -1052,6 +1744,23 @@ export interface components {
              */
             totalWithTax: string;
         };
+        VerificationResultDto: {
+            /** @description whether an invoice with this number, date and total exists */
+            match: boolean;
+            /** @enum {string} */
+            color?: "blue" | "red";
+            /** @example issued */
+            status?: string;
+        };
+        HealthDto: {
+            /** @enum {string} */
+            status: "ok";
+            /**
+             * @description /health/ready: the database that answered
+             * @enum {string}
+             */
+            database?: "sqlite" | "mysql";
+        };
     };
     responses: never;
     parameters: never;
@@ -1061,45 +1770,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    ClockController_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    ClockController_set: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SetClockDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    AuditController_list: {
+    Audit_list: {
         parameters: {
             query?: {
                 limit?: string;
@@ -1118,15 +1789,63 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description a page of events, oldest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AuditEventPageDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    AuditController_verify: {
+    Audit_verify: {
         parameters: {
             query?: never;
             header?: never;
@@ -1135,15 +1854,54 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description the verification */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ChainReportDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    TaxpayersController_list: {
+    Taxpayers_list: {
         parameters: {
             query?: {
                 limit?: string;
@@ -1156,15 +1914,63 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description a page of taxpayers */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TaxpayerPageDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    TaxpayersController_register: {
+    Taxpayers_register: {
         parameters: {
             query?: never;
             header?: never;
@@ -1177,15 +1983,72 @@ export interface operations {
             };
         };
         responses: {
+            /** @description the taxpayer */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TaxpayerViewDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    TaxpayersController_get: {
+    Taxpayers_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -1196,15 +2059,63 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description the taxpayer */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TaxpayerViewDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    TaxpayersController_update: {
+    Taxpayers_update: {
         parameters: {
             query?: never;
             header?: never;
@@ -1219,15 +2130,140 @@ export interface operations {
             };
         };
         responses: {
+            /** @description the taxpayer, changed */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TaxpayerViewDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    AuthController_createUser: {
+    listUsers: {
+        parameters: {
+            query?: {
+                limit?: string;
+                /** @description opaque; nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserPageDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    createUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -1240,15 +2276,140 @@ export interface operations {
             };
         };
         responses: {
+            /** @description the user */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UserDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    AuthController_createApiKey: {
+    listApiKeys: {
+        parameters: {
+            query?: {
+                limit?: string;
+                /** @description opaque; nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyPageDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    createApiKey: {
         parameters: {
             query?: never;
             header?: never;
@@ -1261,16 +2422,63 @@ export interface operations {
             };
         };
         responses: {
-            /** @description { id, name, role, taxpayerId, token, createdAt } */
+            /** @description the key, with its token (shown only here) */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiKeyCreatedDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    AuthController_revokeApiKey: {
+    revokeApiKey: {
         parameters: {
             query?: never;
             header?: never;
@@ -1281,18 +2489,68 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description revoked */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
-    AuthController_login: {
+    signIn: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                "x-einvoice-client": string;
+                /** @description `console`: a browser session in a cookie */
+                "X-Einvoice-Client"?: "console";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1302,15 +2560,54 @@ export interface operations {
             };
         };
         responses: {
+            /** @description signed in: `{ token, expiresAt }`, or for the console `{ expiresAt, csrfToken, user }` with the cookie set */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SessionTokenDto"] | components["schemas"]["BrowserSessionDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    AuthController_logout: {
+    signOut: {
         parameters: {
             query?: never;
             header?: never;
@@ -1319,15 +2616,61 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description signed out */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
-    AuthController_me: {
+    getMe: {
         parameters: {
             query?: never;
             header?: never;
@@ -1340,11 +2683,155 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["MeDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    QuotaController_current: {
+    getSetupStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetupStatusDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    createFirstAdmin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetupDto"];
+            };
+        };
+        responses: {
+            /** @description the first admin; sign in with POST /v1/auth/sessions */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    Quota_current: {
         parameters: {
             query?: never;
             header?: never;
@@ -1355,15 +2842,63 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description the current month */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["QuotaViewDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    QuotaController_objections: {
+    Quota_objections: {
         parameters: {
             query?: {
                 limit?: string;
@@ -1378,15 +2913,72 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description a page of objections */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ObjectionPageDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    QuotaController_object: {
+    Quota_object: {
         parameters: {
             query?: never;
             header?: {
@@ -1404,15 +2996,81 @@ export interface operations {
             };
         };
         responses: {
+            /** @description the objection */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ObjectionViewDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    QuotaController_month: {
+    Quota_month: {
         parameters: {
             query?: never;
             header?: never;
@@ -1424,15 +3082,72 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description the month */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["QuotaViewDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    QuotaController_ledger: {
+    Quota_ledger: {
         parameters: {
             query?: {
                 limit?: string;
@@ -1448,15 +3163,72 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description a page of ledger entries */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LedgerPageDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    QuotaController_adjust: {
+    Quota_adjust: {
         parameters: {
             query?: never;
             header?: {
@@ -1474,15 +3246,81 @@ export interface operations {
             };
         };
         responses: {
+            /** @description the month with its new total */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["QuotaViewDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    QuotaController_periodicRun: {
+    Quota_periodicRun: {
         parameters: {
             query?: never;
             header?: never;
@@ -1495,15 +3333,63 @@ export interface operations {
             };
         };
         responses: {
+            /** @description how many months were set */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PeriodicRunResultDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    QuotaController_apply: {
+    Quota_apply: {
         parameters: {
             query?: never;
             header?: {
@@ -1521,15 +3407,81 @@ export interface operations {
             };
         };
         responses: {
+            /** @description the application, pending */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApplicationViewDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    QuotaController_applications: {
+    Quota_applications: {
         parameters: {
             query?: {
                 limit?: string;
@@ -1544,15 +3496,63 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description a page of applications */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApplicationPageDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    QuotaController_approve: {
+    Quota_approve: {
         parameters: {
             query?: never;
             header?: never;
@@ -1567,15 +3567,81 @@ export interface operations {
             };
         };
         responses: {
+            /** @description the application, approved */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApplicationViewDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    QuotaController_reject: {
+    Quota_reject: {
         parameters: {
             query?: never;
             header?: never;
@@ -1590,15 +3656,81 @@ export interface operations {
             };
         };
         responses: {
+            /** @description the application, rejected */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApplicationViewDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    QuotaController_filing: {
+    Quota_filing: {
         parameters: {
             query?: never;
             header?: {
@@ -1616,15 +3748,90 @@ export interface operations {
             };
         };
         responses: {
+            /** @description it was recorded already */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VatFilingViewDto"];
+                };
+            };
+            /** @description recorded now */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["VatFilingViewDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    QuotaController_collect: {
+    Quota_collect: {
         parameters: {
             query?: never;
             header?: {
@@ -1642,15 +3849,223 @@ export interface operations {
             };
         };
         responses: {
+            /** @description the collection and the month after it */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PaperCollectionViewDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description a business rule refuses it (QUOTA_EXCEEDED, TAX_MISMATCH, PAPER_LIMIT_EXCEEDED, RED_NOT_ALLOWED, ...) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    InvoicesController_list: {
+    getBatchTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the .xlsx workbook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    parseBatchSheet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["SheetUploadDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SheetParseDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    listInvoices: {
         parameters: {
             query?: {
                 direction?: "issued" | "received";
@@ -1664,6 +4079,8 @@ export interface operations {
                 type?: "special" | "ordinary";
                 status?: "issued" | "red_partial" | "red_full" | "voided";
                 medium?: "electronic" | "paper";
+                /** @description the other party (the buyer of issued invoices, the seller of received ones): the beginning of its tax id or part of its name */
+                counterparty?: string;
                 limit?: string;
                 cursor?: string;
             };
@@ -1673,19 +4090,67 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description a page of invoices */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["InvoicePageDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    InvoicesController_issue: {
+    issueInvoice: {
         parameters: {
             query?: never;
             header?: {
-                /** @description up to 255 characters; the same key and body from the same principal replays the first response */
+                /** @description the same key replays the first answer (kept 48 h); a different body with it is 409 IDEMPOTENCY_KEY_REUSED */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -1697,20 +4162,181 @@ export interface operations {
             };
         };
         responses: {
-            /** @description SERVICE_UNAVAILABLE with Retry-After: too many issues are waiting (ISSUE_QUEUE_LIMIT); retry with the same Idempotency-Key */
+            /** @description the invoice issued */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceViewDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description a business rule refuses it (QUOTA_EXCEEDED, TAX_MISMATCH, PAPER_LIMIT_EXCEEDED, RED_NOT_ALLOWED, ...) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: retry after retryAfter seconds (with the same Idempotency-Key) */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    InvoicesController_batch: {
+    previewInvoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IssueInvoiceDto"];
+            };
+        };
+        responses: {
+            /** @description lines and totals, with 价税合计 in capital words */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoicePreviewDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description a business rule refuses it (QUOTA_EXCEEDED, TAX_MISMATCH, PAPER_LIMIT_EXCEEDED, RED_NOT_ALLOWED, ...) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    issueInvoiceBatch: {
         parameters: {
             query?: never;
             header?: {
-                /** @description up to 255 characters; the same key and body from the same principal replays the first response */
+                /** @description the same key replays the first answer (kept 48 h); a different body with it is 409 IDEMPOTENCY_KEY_REUSED */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -1722,15 +4348,72 @@ export interface operations {
             };
         };
         responses: {
+            /** @description one result per item: its number or its problem */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["BatchResultsDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    InvoicesController_usage: {
+    confirmInvoiceUsage: {
         parameters: {
             query?: never;
             header?: never;
@@ -1745,15 +4428,81 @@ export interface operations {
             };
         };
         responses: {
+            /** @description the invoice */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["InvoiceViewDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    InvoicesController_accounting: {
+    setInvoiceAccountingEntry: {
         parameters: {
             query?: never;
             header?: never;
@@ -1768,15 +4517,81 @@ export interface operations {
             };
         };
         responses: {
+            /** @description the invoice */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["InvoiceViewDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    InvoicesController_void: {
+    voidInvoice: {
         parameters: {
             query?: never;
             header?: never;
@@ -1787,15 +4602,206 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description the invoice, voided */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["InvoiceViewDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    RedLetterController_list: {
+    searchCounterparties: {
+        parameters: {
+            query?: {
+                /** @description part of the name, or the beginning of the tax id / code; empty: the most recent */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CounterpartiesDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    searchTaxClassifications: {
+        parameters: {
+            query?: {
+                /** @description part of the name, or the beginning of the tax id / code; empty: the most recent */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaxClassificationsDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    RedLetter_list: {
         parameters: {
             query?: {
                 limit?: string;
@@ -1813,15 +4819,63 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description a page of slips */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SlipPageDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    RedLetterController_create: {
+    RedLetter_create: {
         parameters: {
             query?: never;
             header?: {
@@ -1837,15 +4891,90 @@ export interface operations {
             };
         };
         responses: {
+            /** @description the slip */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SlipViewDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description a business rule refuses it (QUOTA_EXCEEDED, TAX_MISMATCH, PAPER_LIMIT_EXCEEDED, RED_NOT_ALLOWED, ...) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    RedLetterController_get: {
+    RedLetter_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -1856,15 +4985,63 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description the slip */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SlipViewDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    RedLetterController_confirm: {
+    RedLetter_confirm: {
         parameters: {
             query?: never;
             header?: never;
@@ -1875,15 +5052,81 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description the slip, confirmed */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SlipViewDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description a business rule refuses it (QUOTA_EXCEEDED, TAX_MISMATCH, PAPER_LIMIT_EXCEEDED, RED_NOT_ALLOWED, ...) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    RedLetterController_reject: {
+    RedLetter_reject: {
         parameters: {
             query?: never;
             header?: never;
@@ -1894,15 +5137,72 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description the slip, rejected */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SlipViewDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    RedLetterController_revoke: {
+    RedLetter_revoke: {
         parameters: {
             query?: never;
             header?: never;
@@ -1913,15 +5213,72 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description the slip, revoked */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SlipViewDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    RedLetterController_issue: {
+    RedLetter_issue: {
         parameters: {
             query?: never;
             header?: {
@@ -1935,15 +5292,81 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description the red invoice */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["InvoiceViewDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description a business rule refuses it (QUOTA_EXCEEDED, TAX_MISMATCH, PAPER_LIMIT_EXCEEDED, RED_NOT_ALLOWED, ...) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    RenderingController_get: {
+    Rendering_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -1954,15 +5377,75 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description the invoice as JSON, or its XML, PDF or OFD by Accept */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["InvoiceViewDto"];
+                    "application/xml": string;
+                    "application/pdf": string;
+                    "application/ofd": string;
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_ACCEPTABLE */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    RenderingController_xml: {
+    Rendering_xml: {
         parameters: {
             query?: never;
             header?: never;
@@ -1973,15 +5456,63 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description the XML data file */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/xml": string;
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    RenderingController_pdf: {
+    Rendering_pdf: {
         parameters: {
             query?: never;
             header?: never;
@@ -1992,15 +5523,63 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description the PDF */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    RenderingController_ofd: {
+    Rendering_ofd: {
         parameters: {
             query?: never;
             header?: never;
@@ -2011,15 +5590,63 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description the OFD */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/ofd": string;
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    DeliveryController_list: {
+    Delivery_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -2030,15 +5657,63 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description the invoice's deliveries */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeliveryListDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    DeliveryController_deliver: {
+    Delivery_deliver: {
         parameters: {
             query?: never;
             header?: {
@@ -2056,15 +5731,81 @@ export interface operations {
             };
         };
         responses: {
+            /** @description the delivery, recorded (and sent or scheduled) */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeliveryViewDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    DeliveryController_retry: {
+    Delivery_retry: {
         parameters: {
             query?: never;
             header?: never;
@@ -2075,15 +5816,72 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            201: {
+            /** @description the delivery after the attempt */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeliveryViewDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    ExportsController_invoices: {
+    Exports_invoices: {
         parameters: {
             query?: {
                 format?: "csv" | "jsonl" | "zip";
@@ -2109,15 +5907,74 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description the export, streamed */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/csv": string;
+                    "application/x-ndjson": string;
+                    "application/zip": string;
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    VerificationController_verify: {
+    Verification_verify: {
         parameters: {
             query?: never;
             header?: never;
@@ -2130,16 +5987,44 @@ export interface operations {
             };
         };
         responses: {
-            /** @description RATE_LIMITED, with Retry-After */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationResultDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    HealthController_live: {
+    Health_live: {
         parameters: {
             query?: never;
             header?: never;
@@ -2152,11 +6037,22 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["HealthDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
-    HealthController_ready: {
+    Health_ready: {
         parameters: {
             query?: never;
             header?: never;
@@ -2169,7 +6065,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["HealthDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: retry after retryAfter seconds (with the same Idempotency-Key) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };

@@ -21,7 +21,7 @@ export function UsageChart({ period, ledger, total }: { period: string; ledger: 
   const totalY = yv(fen(total) ?? 0n);
   return (
     <figure className="usage-chart" aria-label={`${period} 额度使用情况图，已使用 ${money(fenToStr(last))} 元，总额度 ${money(total)} 元`}>
-      <svg viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-hidden="true">
+      <svg viewBox={`0 0 ${W} ${H}`} width={W} height={H} style={{ maxWidth: "100%", height: "auto" }} aria-hidden="true">
         <line x1={pad} x2={W - pad} y1={totalY} y2={totalY} stroke="#d4380d" strokeDasharray="4 3" />
         <text x={W - pad} y={totalY - 4} textAnchor="end" fontSize="11" fill="#a8071a">总额度 {money(total)}</text>
         <line x1={pad} x2={W - pad} y1={H - pad} y2={H - pad} stroke="#999" />

@@ -54,7 +54,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const signIn = useCallback(async (username: string, password: string) => {
-    const data = await ok<SignedIn>(client.POST('/v1/auth/sessions', { body: { username, password } }));
+    const data = await ok<SignedIn>(client.POST('/v1/auth/sessions', { params: { header: { 'x-einvoice-client': 'console' } }, body: { username, password } }));
     auth.csrfToken = data.csrfToken ?? null;
     // Only a service without cookie sessions answers a token to the console: kept in memory.
     auth.bearer = data.csrfToken ? null : (data.token ?? null);

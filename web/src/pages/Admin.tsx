@@ -153,7 +153,10 @@ function RoleForm({ form, onFinish, busy, extra, submit }: { form: FormInstance;
 /** API keys: the token shown once with a copy button; revocation. */
 function ApiKeys() {
   const notify = useNotify();
-  const [keys, setKeys] = useState<Created[]>([]);
+  const queryClient = useQueryClient();
+  const list = useQuery({ queryKey: ['api-keys'], queryFn: () => ok<Page<Created & { revokedAt: string | null }>>(client.GET('/v1/api-keys', { params: { query: { limit: '500' } as never } })) });
+  const keys: Created[] = (list.data?.items ?? []).map((k) => ({ ...k, revoked: k.revokedAt !== null }));
+  const refresh = () => void queryClient.invalidateQueries({ queryKey: ['api-keys'] });
   const [shown, setShown] = useState<Created | null>(null);
   const [copied, setCopied] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -163,7 +166,8 @@ function ApiKeys() {
     onSuccess: (k, v) => {
       setShown(k);
       setCopied(false);
-      setKeys([{ ...k, name: k.name ?? String(v.name), token: undefined }, ...keys]);
+      void v;
+      refresh();
       form.resetFields();
       setError(null);
     },
@@ -171,7 +175,7 @@ function ApiKeys() {
   });
   const revoke = useMutation({
     mutationFn: (id: string) => ok(client.DELETE('/v1/api-keys/{id}', { params: { path: { id } } })),
-    onSuccess: (_d, id) => { notify.ok('已吊销'); setKeys(keys.map((k) => (k.id === id ? { ...k, revoked: true } : k))); },
+    onSuccess: () => { notify.ok('已吊销'); refresh(); },
     onError: notify.fail,
   });
   const copy = async () => {
@@ -190,7 +194,7 @@ function ApiKeys() {
         <RoleForm form={form} onFinish={(v) => create.mutate(v)} busy={create.isPending} submit="创建密钥"
           extra={<Form.Item label="名称" name="name" rules={[{ required: true, message: '如 “ERP 生产环境”' }]}><Input /></Form.Item>} />
       </Card>
-      <Table<Created> size="small" rowKey="id" dataSource={keys} pagination={false} locale={{ emptyText: '本次登录创建的密钥显示在这里' }} columns={[
+      <Table<Created> size="small" rowKey="id" dataSource={keys} pagination={false} loading={list.isFetching} columns={[
         { title: '名称', dataIndex: 'name' },
         { title: '编号', dataIndex: 'id' },
         { title: '角色', dataIndex: 'role', render: (v: string) => label(ROLES, v) },

@@ -105,7 +105,7 @@ function AuditRecord() {
     action: filters.action?.trim() || undefined, limit: '50', cursor: cursors[cursors.length - 1],
   };
   const list = useQuery({ queryKey: ['audit', q], placeholderData: keepPreviousData, queryFn: () => ok<Page<AuditEvent>>(client.GET('/v1/audit-events', { params: { query: q as never } })) });
-  const verify = useMutation({ mutationFn: () => ok<{ intact: boolean; checked: number; head: string | null; unsealed?: number; brokenAt: unknown; detail?: string }>(client.GET('/v1/audit-events/verify')) });
+  const verify = useMutation({ mutationFn: () => ok<{ intact: boolean; checked: number; head: { seq: number; hash: string } | string | null; unsealed?: number; brokenAt: unknown; detail?: string }>(client.GET('/v1/audit-events/verify')) });
   const canVerify = me.role === 'tax_officer' || me.role === 'admin' || (me.role === 'auditor' && !me.taxpayerId);
 
   return (
@@ -119,7 +119,9 @@ function AuditRecord() {
             <Descriptions size="small" column={1} style={{ marginTop: 12 }}>
               <Descriptions.Item label="结果">{verify.data.intact ? <Tag color="green">完整</Tag> : <Tag color="red">已被篡改</Tag>}</Descriptions.Item>
               <Descriptions.Item label="已校验记录数">{verify.data.checked}</Descriptions.Item>
-              <Descriptions.Item label="链头哈希"><Typography.Text code copyable>{verify.data.head ?? '—'}</Typography.Text></Descriptions.Item>
+              {typeof verify.data.head === 'object' && verify.data.head && <Descriptions.Item label="链头序号">{verify.data.head.seq}</Descriptions.Item>}
+              {verify.data.unsealed ? <Descriptions.Item label="尚未封存">{verify.data.unsealed}</Descriptions.Item> : null}
+              <Descriptions.Item label="链头哈希">{verify.data.head ? <Typography.Text code copyable>{typeof verify.data.head === 'string' ? verify.data.head : verify.data.head.hash}</Typography.Text> : '—'}</Descriptions.Item>
               {!verify.data.intact && <Descriptions.Item label="断点">{JSON.stringify(verify.data.brokenAt)}</Descriptions.Item>}
             </Descriptions>
           )}

@@ -178,8 +178,8 @@ function RedForm({ invoice, onClose }: { invoice: Invoice; onClose: () => void }
     <Drawer open title={`开具红字：蓝字发票 ${invoice.number}`} width={900} onClose={onClose}
       extra={<Button type="primary" danger disabled={!canSubmit} loading={create.isPending} onClick={() => create.mutate()}>提交红字确认单</Button>}>
       <Form layout="vertical">
-        <Form.Item label="红冲原因">
-          <Select value={reason} onChange={(v) => { setReason(v); setInputs({}); }} options={Object.entries(RED_REASONS).map(([value, l]) => ({ value, label: `${value} ${l}` }))} />
+        <Form.Item label="红冲原因" htmlFor="red-reason">
+          <Select id="red-reason" value={reason} onChange={(v) => { setReason(v); setInputs({}); }} options={Object.entries(RED_REASONS).map(([value, l]) => ({ value, label: `${value} ${l}` }))} />
         </Form.Item>
         <Alert type="info" showIcon message={rule.hint} style={{ marginBottom: 16 }} />
         {!rule.fullOnly && <Checkbox checked={full} onChange={(e) => setFull(e.target.checked)} style={{ marginBottom: 16 }}>全额红冲</Checkbox>}

@@ -11,6 +11,12 @@ import { rateLabel, TAX_RATES } from '../lib/format';
 
 const EMPTY_LINE = { taxRate: '0.13' };
 
+/** "Required" as a validator: a `required` rule makes Ant Design put aria-required on the
+ * Select/AutoComplete wrapper, which has no role (axe: aria-allowed-attr). */
+const present = (message: string) => ({
+  validator: (_: unknown, v: unknown) => (v !== undefined && v !== null && String(v).trim() !== '' ? Promise.resolve() : Promise.reject(new Error(message))),
+});
+
 function useDebounced<T>(value: T, ms: number): T {
   const [v, setV] = useState(value);
   useEffect(() => {
@@ -166,7 +172,7 @@ export default function IssueInvoice() {
                         <Form.Item label="金额" name={[field.name, 'amount']} extra={autoAmountHint(values, i)}><Input inputMode="decimal" /></Form.Item>
                       </Col>
                       <Col span={4}>
-                        <Form.Item label="税率" name={[field.name, 'taxRate']} rules={[{ required: true, message: '请选择税率' }]}>
+                        <Form.Item label="税率" name={[field.name, 'taxRate']} rules={[present('请选择税率')]}>
                           <Select options={TAX_RATES.map((r) => ({ value: r, label: rateLabel(r) }))} />
                         </Form.Item>
                       </Col>
@@ -261,7 +267,7 @@ function BuyerCard({ form }: { form: FormInst }) {
     <Card title="购买方信息" size="small" style={{ marginBottom: 16 }}>
       <Row gutter={16}>
         <Col span={12}>
-          <Form.Item label="购买方名称" name={['buyer', 'name']} rules={[{ required: true, message: '请输入购买方名称' }]}>
+          <Form.Item label="购买方名称" name={['buyer', 'name']} rules={[present('请输入购买方名称')]}>
             <AutoComplete options={options} onSearch={setQ} onSelect={pick as never} placeholder="输入名称或纳税人识别号查找往来单位" />
           </Form.Item>
         </Col>
@@ -292,7 +298,7 @@ function TaxCodeField({ form, index }: { form: FormInst; index: number }) {
   });
   const options = (found.data?.items ?? []).map((t) => ({ value: t.code, label: `${t.code} ${t.shortName}｜${t.name}`, t }));
   return (
-    <Form.Item label="税收分类编码" name={[index, 'taxClassificationCode']} rules={[{ required: true, pattern: /^\d{19}$/, message: '19 位数字' }]}>
+    <Form.Item label="税收分类编码" name={[index, 'taxClassificationCode']} rules={[present('请输入税收分类编码'), { pattern: /^\d{19}$/, message: '19 位数字' }]}>
       <AutoComplete
         options={options}
         onSearch={setQ}
