@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager, In } from 'typeorm';
 import { AuditInput, AuditService } from '../audit/audit.service';
 import { Principal } from '../common/principal';
+import { Yielder } from '../common/yielder';
 import { Clock } from '../common/clock';
 import { IdempotencyRace, IdempotencyService, RecordResponse } from '../idempotency/idempotency.service';
 import { formatMoney } from '../common/money';
@@ -30,6 +31,8 @@ export type BatchResult = { number: string } | { error: ProblemBody };
 
 /** Single issues committed together at most (Coalescer). */
 const MAX_GROUP = 100;
+/** Lines of a batch validated and drafted between two turns of the event loop (a few ms of CPU). */
+const BATCH_SLICE_LINES = 500;
 
 /** A blue invoice ready to commit: drafted, with its quota context, time and number prefix. */
 interface Pending {
@@ -317,6 +320,9 @@ export class IssuingService {
     const seller = await this.sellerOf(principal);
     const results: BatchResult[] = new Array(items.length);
     const drafts: { index: number; draft: InvoiceDraft }[] = [];
+    // Validation and tax math of a large batch are split into slices of about BATCH_SLICE_LINES
+    // lines, between which the event loop serves other requests.
+    const yielder = new Yielder(BATCH_SLICE_LINES);
     for (let index = 0; index < items.length; index++) {
       try {
         drafts.push({ index, draft: this.draft(seller, validated(IssueInvoiceDto, items[index])) });
@@ -324,6 +330,8 @@ export class IssuingService {
         if (!(error instanceof ProblemException)) throw error;
         results[index] = { error: error.toBody() };
       }
+      const lines = (items[index] as { lines?: unknown }).lines;
+      await yielder.tick(1 + (Array.isArray(lines) ? lines.length : 0));
     }
     const now = this.clock.now();
     const context = await this.quota.prepare(seller, periodOf(now));
