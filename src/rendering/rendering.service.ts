@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { Piscina } from 'piscina';
 import { ProblemException } from '../common/problem';

@@ -59,6 +59,7 @@ export function createPoster(options: { allowPrivate: boolean; maxSockets: numbe
         const started = process.hrtime.bigint();
         const elapsed = () => Number((process.hrtime.bigint() - started) / 1_000_000n);
         let settled = false;
+        // eslint-disable-next-line prefer-const -- `finish`, defined before the timer starts, clears it
         let timer: NodeJS.Timeout | undefined;
         const finish = (status: number | null, error: string | null) => {
           if (settled) return;

@@ -35,7 +35,6 @@ const body = (buyer: Json, lines: Json[], o: Json = {}) => ({ type: 'special', b
 
 /** libxml2's reading of one XPath string value. */
 function xpath(xml: string, expression: string): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
   return execFileSync('xmllint', ['--xpath', `string(${expression})`, '-'], { input: xml }).toString('utf8').replace(/\n$/, '');
 }

@@ -4,8 +4,7 @@ import { formatMoney, parseMoney } from '../../src/common/money';
 import { amountInWords } from '../../src/invoices/amount-words';
 import type { InvoiceView } from '../../src/invoices/invoice.view';
 import { escapeXml } from '../../src/common/xml-text';
-import { invoiceXml, SIGNATURE_REFERENCE_URI, type XmlContext } from '../../src/rendering/xml';
-import { generateSm2KeyPair, signXml, verifyXml } from '../../src/rendering/xml-signature';
+import { invoiceXml, type XmlContext } from '../../src/rendering/xml';
 
 /*
  * SPEC section 8, "The XML data file":

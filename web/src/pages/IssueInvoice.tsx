@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { useQuery } from '@tanstack/react-query';
-import { Alert, AutoComplete, Button, Card, Col, Descriptions, Divider, Form, Input, Radio, Result, Row, Select, Space, Switch, Table, Typography } from 'antd';
+import { Alert, AutoComplete, Button, Card, Col, Descriptions, Form, Input, Radio, Result, Row, Select, Space, Switch, Typography } from 'antd';
 import { loose, client, ok } from '../api/client';
 import type { Counterparty, Invoice, Preview, TaxClass } from '../api/types';
 import { ErrorAlert, Money, errorText } from '../components/common';

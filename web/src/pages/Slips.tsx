@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { App, Button, Input, Space, Table, Tabs, Tag, Typography } from 'antd';
-import { client, newKey, ok } from '../api/client';
+import { client, ok } from '../api/client';
 import type { Invoice, Page, Slip } from '../api/types';
 import { ErrorAlert, Money, useNotify } from '../components/common';
 import { beijing, label, RED_REASONS, SLIP_STATUSES, timeLeft } from '../lib/format';
