@@ -28,8 +28,45 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Whether the hash chain of audit events is intact, and where it breaks */
+        /**
+         * Whether the hash chain of audit events is intact, and where it breaks
+         * @description Incremental: seals what is pending, then verifies from the newest signed checkpoint (`fromCheckpoint`; null: from the first link) up to 50,000 links (`complete` false when the chain goes further: call again), reports events the sealer will never reach (`overdue`, a failure) and records a new checkpoint at `head`. Tampering before a checkpoint is found by a full run (POST verifications).
+         */
         get: operations["Audit_verify"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit-events/verifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a full re-verification of the chain from its first link, in the background (tax officers and admins: auditors change nothing); read its progress at GET verifications/{id} */
+        post: operations["Audit_startVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit-events/verifications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A full verification: status running | intact | broken | failed | interrupted, links checked of total, and its report when finished */
+        get: operations["Audit_verification"];
         put?: never;
         post?: never;
         delete?: never;
@@ -102,7 +139,10 @@ export interface paths {
         /** API keys, newest first, revoked ones included (admin); never a token */
         get: operations["listApiKeys"];
         put?: never;
-        /** Create an API key (admin); the token is shown once */
+        /**
+         * Create an API key (admin); the token is shown once
+         * @description A replay (same Idempotency-Key and body) answers the same key with token null: the token is kept only as a digest and shown once
+         */
         post: operations["createApiKey"];
         delete?: never;
         options?: never;
@@ -454,7 +494,10 @@ export interface paths {
         /** Invoices issued or received, newest first, filtered and paged */
         get: operations["listInvoices"];
         put?: never;
-        /** Issue a blue invoice (数电专票 / 数电普票) as the caller's taxpayer */
+        /**
+         * Issue a blue invoice (数电专票 / 数电普票) as the caller's taxpayer
+         * @description Each answered line carries `lineNature` (normal | discounted | discount: a line with `discountAmount` is followed by its negative discount line); a 差额征税 invoice answers `differentialTaxation` with `kindName` and `deduction`.
+         */
         post: operations["issueInvoice"];
         delete?: never;
         options?: never;
@@ -758,6 +801,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/platform/signing-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every SM2 key that has signed (or signs) XML files, the current one (validTo null) included; public halves only, no token needed */
+        get: operations["Platform_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/platform/signing-keys/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Admin: make a new SM2 key current; the previous key gets validTo and stays published (files it signed still verify) */
+        post: operations["Platform_rotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/invoices/{number}/deliveries": {
         parameters: {
             query?: never;
@@ -802,6 +879,26 @@ export interface paths {
         };
         /** Stream invoices (auditors, tax officers, the taxpayer itself): csv (UTF-8 with BOM) and jsonl one record per line; zip one folder per invoice with XML, PDF, OFD and manifest.csv */
         get: operations["Exports_invoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/taxpayers/{taxId}/vat-return-figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * VAT return figures of a period (申报表预填, SPEC section 10): the taxpayer itself, its auditors, tax officers
+         * @description By issue date in Beijing time, reds negative in their own period, voided invoices out, discounts netted. General taxpayers: `sales` per rate (附列资料（一）: 专票 and other invoices), `taxFreeSales` (免税 lines; 不征税 lines count nowhere), `input` (附列资料（二）: received invoices confirmed for deduction in the period by confirmation time; line 20 / 23b: input-tax transfer-outs of slips filled in during the period on received 专票 / 普票). Small-scale taxpayers get `smallScale` { specialInvoiceSales, otherInvoiceSales, taxFreeSales } instead of `sales`. 400 VALIDATION_FAILED (field period) when the period is missing, malformed, or not the taxpayer's filing period (a quarter for quarterly filers, a month for monthly ones).
+         */
+        get: operations["VatReturns_figures"];
         put?: never;
         post?: never;
         delete?: never;
@@ -855,6 +952,93 @@ export interface paths {
         get: operations["Health_ready"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Webhooks: a taxpayer's own; an admin's all (or one taxpayer's with taxId) */
+        get: operations["Webhooks_list"];
+        put?: never;
+        /** Register an endpoint for events (a taxpayer for its own; an admin for any, with taxId); answers the signing secret once */
+        post: operations["Webhooks_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A webhook (never its secret) */
+        get: operations["Webhooks_get"];
+        put?: never;
+        post?: never;
+        /** Delete a webhook; its pending deliveries are cancelled */
+        delete: operations["Webhooks_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new signing secret (answered once); the old one is still signed with (a second v1=) for WEBHOOK_ROTATION_OVERLAP_HOURS */
+        post: operations["Webhooks_rotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The webhook's delivery log, newest first: status, attempts, last response code and duration, next try */
+        get: operations["Webhooks_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-deliveries/{id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a succeeded, failed or cancelled delivery again (same event id), with a fresh three days of retries */
+        post: operations["Webhooks_redeliver"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1341,6 +1525,11 @@ export interface components {
             bankAccount?: string;
             /** @example ap@example.com */
             email?: string;
+            /**
+             * @description 经办人: the person who handles the purchase for the buyer (XML BuyerHandlingName)
+             * @example 张三
+             */
+            handlingName?: string;
         };
         LineDto: {
             /**
@@ -1392,6 +1581,39 @@ export interface components {
              * @enum {string}
              */
             preferentialPolicy?: "03" | "04";
+            /**
+             * @description 折扣 (SPEC section 2): positive, at most the line's amount, on the same basis (tax-inclusive when priceIncludesTax). The invoice then holds this line (lineNature "discounted") and right after it its discount line ("discount", amount = minus the discount, tax by the same rule)
+             * @example 100.00
+             */
+            discountAmount?: string;
+        };
+        DeductionVoucherDto: {
+            /**
+             * @description voucher type code (凭证类型), e.g. 01 数电票, 02 增值税专用发票, 03 增值税普通发票, 04 营业税发票, 05 财政票据, 06 法院裁决书, 07 契税完税凭证, 08 其他发票类, 09 其他扣除凭证
+             * @example 01
+             */
+            voucherType: string;
+            /** @example 26442000000012345678 */
+            voucherNumber: string;
+            /**
+             * @description YYYY-MM-DD
+             * @example 2026-10-01
+             */
+            voucherDate: string;
+            /**
+             * @description the deductible amount of this voucher (本次扣除金额)
+             * @example 60000.00
+             */
+            amount: string;
+        };
+        DifferentialTaxationDto: {
+            /**
+             * @description 01 全额开票 (issued in full, marks the business), 02 差额开票 (tax on the price less the deduction)
+             * @enum {string}
+             */
+            kind: "01" | "02";
+            /** @description the vouchers backing the deduction (扣除额 = their sum, at most the price) */
+            deductions: components["schemas"]["DeductionVoucherDto"][];
         };
         IssueInvoiceDto: {
             /** @enum {string} */
@@ -1408,7 +1630,9 @@ export interface components {
             remarks?: string;
             /** @example 张三 */
             drawer?: string;
-            /** @description 特定业务: { "type": "03", "location", "projectName", "crossCity", "landVatProjectNumber"? } | { "type": "04", "transports": [{ "transportType", "plateNumber", "origin", "destination", "goods" }] } | { "type": "06", "propertyCertificateNumber", "propertyAddress", "leaseStart", "leaseEnd", "crossCity", "areaUnit"? } */
+            /** @description 差额征税: with priceIncludesTax true and exactly one line whose amount is the tax-inclusive price, no discount and no specificBusiness. Kind 02: tax = round((price - deduction) x rate / (1 + rate)), amount = price - tax */
+            differentialTaxation?: components["schemas"]["DifferentialTaxationDto"];
+            /** @description 特定业务: { "type": "03", "location", "projectName", "crossCity", "landVatProjectNumber"? } | { "type": "04", "transports": [{ "transportType", "plateNumber", "origin", "destination", "goods" }] } | { "type": "05", "propertyAddress", "propertyCertificateNumber"?, "crossCity", "realEstateUnitCode"? | "contractFilingNumber"? (exactly one), "landVatProjectNumber"?, "assessedTaxPrice"?, "actualTransactionAmount"?, "areaUnit"? ("平方米") } | { "type": "06", "propertyCertificateNumber", "propertyAddress", "leaseStart", "leaseEnd", "crossCity", "areaUnit"? } | { "type": "09", "passengers": [{ "traveler", "idType", "idNumber", "travelDate", "departure", "destination", "grade", "vehicleType" }] } */
             specificBusiness?: Record<string, never> | null;
         };
         SheetRowDto: {
@@ -1700,6 +1924,21 @@ export interface components {
             items: components["schemas"]["SlipViewDto"][];
             nextCursor: string | null;
         };
+        SigningKeyDto: {
+            /** @example sm2-3f9a0c5e1b2d4a67 */
+            keyId: string;
+            /** @example SM2 */
+            algorithm: string;
+            /** @description SubjectPublicKeyInfo PEM (id-ecPublicKey, curve SM2 1.2.156.10197.1.301): what `openssl pkeyutl -pubin -inkey` reads */
+            publicKeyPem: string;
+            /** @example 2026-11-30T08:00:00.000Z */
+            validFrom: string;
+            /** @description null for the current key; set when a rotation replaced it */
+            validTo?: Record<string, never> | null;
+        };
+        SigningKeysDto: {
+            items: components["schemas"]["SigningKeyDto"][];
+        };
         DeliveryDto: {
             /** @enum {string} */
             channel: "email";
@@ -1760,6 +1999,24 @@ export interface components {
              * @enum {string}
              */
             database?: "sqlite" | "mysql";
+        };
+        CreateWebhookDto: {
+            /**
+             * @description http(s) only; loopback, private and link-local targets need WEBHOOK_ALLOW_PRIVATE_TARGETS=true; cloud metadata addresses never
+             * @example https://erp.example.com/einvoice
+             */
+            url: string;
+            /**
+             * @description event types, or "*" for all: invoice.issued, invoice.received, invoice.voided, red_confirmation.created, red_confirmation.awaiting_confirmation, red_confirmation.confirmed, red_confirmation.rejected, red_confirmation.revoked, red_confirmation.expired, red_invoice.issued, quota.total_changed, quota.application_decided, delivery.failed
+             * @example [
+             *       "invoice.received",
+             *       "red_confirmation.awaiting_confirmation"
+             *     ]
+             */
+            events: string[];
+            description?: string;
+            /** @description the taxpayer whose events these are: required for an admin, implied (and if given, must be its own) for a taxpayer principal */
+            taxId?: string;
         };
     };
     responses: never;
@@ -1901,6 +2158,116 @@ export interface operations {
             };
         };
     };
+    Audit_startVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description { id, status: running, checked, total, progress, verifiedTo, report: null, ... } */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    Audit_verification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description { id, status, checked, total, progress, verifiedTo: { seq, hash }, startedAt, updatedAt, finishedAt, report: { intact, checked, head, unsealed, overdue, brokenAt } | null } */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
     Taxpayers_list: {
         parameters: {
             query?: {
@@ -1973,7 +2340,10 @@ export interface operations {
     Taxpayers_register: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description up to 255 characters; the same key and body from the same principal replays the first response */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2266,7 +2636,10 @@ export interface operations {
     createUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description up to 255 characters; the same key and body from the same principal replays the first response */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2412,7 +2785,10 @@ export interface operations {
     createApiKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description up to 255 characters; the same key and body from the same principal replays the first response */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3323,7 +3699,10 @@ export interface operations {
     Quota_periodicRun: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description up to 255 characters; the same key and body from the same principal replays the first response */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4068,7 +4447,8 @@ export interface operations {
     listInvoices: {
         parameters: {
             query?: {
-                direction?: "issued" | "received";
+                /** @description the taxpayer as seller, as buyer, or both (merged, newest first) */
+                direction?: "issued" | "received" | "both";
                 /** @description taxpayer (officers, admins and unscoped auditors); defaults to the caller's */
                 taxId?: string;
                 /** @description YYYY-MM-DD (Beijing) or an ISO 8601 instant; inclusive */
@@ -4473,7 +4853,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            /**
+             * @description INVALID_STATE: a red invoice, a voided or red_full blue, a usage already confirmed (only a tax officer corrects it); or a red-letter slip is live on the invoice (01-04, no red yet; the detail names it): the usage is locked, for the officer too, until the slip is revoked, rejected or void
+             *
+             *     ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4562,7 +4946,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            /**
+             * @description INVALID_STATE: a red-letter slip is live on the invoice (01-04, no red yet; the detail names it): the accounting entry is locked until the slip is revoked, rejected or void
+             *
+             *     ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4638,7 +5026,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            /**
+             * @description INVALID_STATE: electronic, red, not issued (voided, red_partial, red_full), of an earlier month, or a red-letter slip is live on it (the detail names the slip)
+             *
+             *     ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4936,7 +5328,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            /**
+             * @description INVALID_STATE: the buyer changed the blue's usage while the slip was being filled in; read it and fill in again
+             *
+             *     ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4945,7 +5341,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description a business rule refuses it (QUOTA_EXCEEDED, TAX_MISMATCH, PAPER_LIMIT_EXCEEDED, RED_NOT_ALLOWED, ...) */
+            /**
+             * @description RED_NOT_ALLOWED: a red or voided or red_full blue, export refund, amounts beyond what the reds and live slips leave, a partial red without confirmation
+             *
+             *     a business rule refuses it (QUOTA_EXCEEDED, TAX_MISMATCH, PAPER_LIMIT_EXCEEDED, RED_NOT_ALLOWED, ...)
+             */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5328,7 +5728,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            /**
+             * @description INVALID_STATE: the slip is not 01 or 04, or its red was issued already (under another Idempotency-Key)
+             *
+             *     ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5337,7 +5741,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description a business rule refuses it (QUOTA_EXCEEDED, TAX_MISMATCH, PAPER_LIMIT_EXCEEDED, RED_NOT_ALLOWED, ...) */
+            /**
+             * @description RED_NOT_ALLOWED: the slip's conditions, checked again under the blue's lock, no longer hold: the blue voided or reversed in full, used for export refund, a 01 slip whose buyer has since confirmed a usage or entered the invoice, a transfer-out without a deducted blue, reds beyond the blue
+             *
+             *     a business rule refuses it (QUOTA_EXCEEDED, TAX_MISMATCH, PAPER_LIMIT_EXCEEDED, RED_NOT_ALLOWED, ...)
+             */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5646,6 +6054,44 @@ export interface operations {
             };
         };
     };
+    Platform_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SigningKeysDto"];
+                };
+            };
+        };
+    };
+    Platform_rotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SigningKeyDto"];
+                };
+            };
+        };
+    };
     Delivery_list: {
         parameters: {
             query?: never;
@@ -5731,7 +6177,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description the delivery, recorded (and sent or scheduled) */
+            /** @description the delivery after its first attempt (receipt: the SMTP answer, or `file: <name>.eml` in the outbox, never a path); a duplicate with the same Idempotency-Key replays this answer */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -5974,6 +6420,30 @@ export interface operations {
             };
         };
     };
+    VatReturns_figures: {
+        parameters: {
+            query?: {
+                /** @description required: a month YYYY-MM for a monthly filer, a quarter YYYY-Qn for a quarterly filer */
+                period?: string;
+            };
+            header?: never;
+            path: {
+                taxId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
     Verification_verify: {
         parameters: {
             query?: never;
@@ -6086,6 +6556,152 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
+            };
+        };
+    };
+    Webhooks_list: {
+        parameters: {
+            query?: {
+                limit?: string;
+                /** @description opaque; nextCursor of the previous page */
+                cursor?: string;
+                /** @description admin only: one taxpayer's webhooks */
+                taxId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Webhooks_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description up to 255 characters; the same key and body from the same principal replays the first response */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Webhooks_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Webhooks_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Webhooks_rotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Webhooks_deliveries: {
+        parameters: {
+            query?: {
+                limit?: string;
+                /** @description opaque; nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Webhooks_redeliver: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
