@@ -26,12 +26,7 @@ function files(dir) {
 
 function stamp() {
   const hash = crypto.createHash('sha256');
-  const inputs = [
-    ...files(path.join(web, 'src')),
-    path.join(web, 'index.html'),
-    path.join(web, 'vite.config.ts'),
-    path.join(web, 'tsconfig.json'),
-  ].sort();
+  const inputs = [...files(path.join(web, 'src')), path.join(web, 'index.html'), path.join(web, 'vite.config.ts'), path.join(web, 'tsconfig.json')].sort();
   for (const f of inputs) {
     hash.update(path.relative(root, f));
     hash.update('\0');
@@ -42,7 +37,9 @@ function stamp() {
   // change does not rebuild the console).
   const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8'));
   const pkgs = lock.packages ?? {};
-  for (const name of Object.keys(pkgs).filter((k) => /node_modules\/(react|react-dom|antd|@ant-design\/|@tanstack\/|react-router|openapi-fetch|vite|@vitejs\/|dayjs|rc-)/.test(k)).sort()) {
+  for (const name of Object.keys(pkgs)
+    .filter((k) => /node_modules\/(react|react-dom|antd|@ant-design\/|@tanstack\/|react-router|openapi-fetch|vite|@vitejs\/|dayjs|rc-)/.test(k))
+    .sort()) {
     hash.update(`${name}@${pkgs[name].version}\n`);
   }
   return hash.digest('hex');
@@ -56,7 +53,10 @@ if (!force && fs.existsSync(path.join(dist, 'index.html')) && fs.existsSync(stam
 }
 console.log('console: building web/dist with Vite ...');
 const vite = path.join(path.dirname(require.resolve('vite/package.json', { paths: [root] })), 'bin', 'vite.js');
-const result = spawnSync(process.execPath, [vite, 'build', '--config', path.join(web, 'vite.config.ts'), '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+const result = spawnSync(process.execPath, [vite, 'build', '--config', path.join(web, 'vite.config.ts'), '--logLevel', 'warn'], {
+  cwd: root,
+  stdio: 'inherit',
+});
 if (result.status !== 0) process.exit(result.status ?? 1);
 fs.writeFileSync(stampFile, want + '\n');
 console.log('console: built web/dist');

@@ -39,7 +39,10 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   for (const item of Object.values(document.paths)) {
     for (const operation of Object.values(item)) {
       if (operation && typeof operation === 'object' && 'responses' in operation) {
-        operation.responses['503'] ??= { description: 'SERVICE_UNAVAILABLE (problem, with a Retry-After header): the database is unavailable, or the service is saturated; retry after the given seconds' };
+        operation.responses['503'] ??= {
+          description:
+            'SERVICE_UNAVAILABLE (problem, with a Retry-After header): the database is unavailable, or the service is saturated; retry after the given seconds',
+        };
       }
     }
   }
@@ -58,15 +61,20 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
     new DocumentBuilder()
       .setTitle('数电票 e-invoicing service')
       .setDescription(
-        'Issues China\'s fully digitalized e-invoices under the monthly quota. Errors are RFC 9457 problem details ' +
+        "Issues China's fully digitalized e-invoices under the monthly quota. Errors are RFC 9457 problem details " +
           '(application/problem+json) with a stable `code`. Authenticate with `Authorization: Bearer <API key or session token>`, ' +
           'or, in the console, with the `einvoice_session` cookie from `POST /v1/auth/sessions` (header `X-Einvoice-Client: console`) ' +
           'plus `X-CSRF-Token` on every POST, PUT, PATCH and DELETE.',
       )
       .setVersion('1')
       .addSecurity('bearer', { type: 'http', scheme: 'bearer', description: 'an API key (eik_…) or a session token (eis_…); opaque, not a JWT' })
-      .addSecurity('cookie', { type: 'apiKey', in: 'cookie', name: 'einvoice_session', description: 'the console\'s session (httpOnly, SameSite=Strict)' })
-      .addSecurity('csrf', { type: 'apiKey', in: 'header', name: 'X-CSRF-Token', description: 'with the cookie, on unsafe methods: the csrfToken from sign-in or GET /v1/auth/me' })
+      .addSecurity('cookie', { type: 'apiKey', in: 'cookie', name: 'einvoice_session', description: "the console's session (httpOnly, SameSite=Strict)" })
+      .addSecurity('csrf', {
+        type: 'apiKey',
+        in: 'header',
+        name: 'X-CSRF-Token',
+        description: 'with the cookie, on unsafe methods: the csrfToken from sign-in or GET /v1/auth/me',
+      })
       .build(),
     { operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}` },
   );

@@ -60,7 +60,10 @@ export function consoleMiddleware(dir: string) {
     if (/\.[a-z0-9]{1,8}$/i.test(req.path) && req.path !== '/index.html') return next();
     if (!fs.existsSync(index)) {
       return sendProblem(res, {
-        type: problemType('NOT_FOUND'), title: PROBLEM_TITLES.NOT_FOUND, status: 404, code: 'NOT_FOUND',
+        type: problemType('NOT_FOUND'),
+        title: PROBLEM_TITLES.NOT_FOUND,
+        status: 404,
+        code: 'NOT_FOUND',
         detail: `the console is not built here (no ${index}); run npm run build:web, or npm start which builds it`,
       });
     }

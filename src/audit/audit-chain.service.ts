@@ -149,9 +149,17 @@ export class AuditChainService implements OnModuleInit, OnModuleDestroy {
    */
   async verifyPage(from: Position, limit = BATCH): Promise<{ to: Position; checked: number; broken: BrokenAt | null; end: boolean }> {
     const m = this.db.dataSource.manager;
-    const links = await m.createQueryBuilder(AuditChainEntity, 'c').where('c.seq > :after', { after: from.seq.toString() }).orderBy('c.seq', 'ASC').limit(limit).getMany();
+    const links = await m
+      .createQueryBuilder(AuditChainEntity, 'c')
+      .where('c.seq > :after', { after: from.seq.toString() })
+      .orderBy('c.seq', 'ASC')
+      .limit(limit)
+      .getMany();
     if (!links.length) return { to: from, checked: 0, broken: null, end: true };
-    const events = await m.createQueryBuilder(AuditEventEntity, 'e').where('e.id IN (:...ids)', { ids: links.map((l) => l.eventId) }).getMany();
+    const events = await m
+      .createQueryBuilder(AuditEventEntity, 'e')
+      .where('e.id IN (:...ids)', { ids: links.map((l) => l.eventId) })
+      .getMany();
     const byId = new Map(events.map((e) => [e.id, e]));
     let prevSeq = from.seq;
     let prevHash = from.hash;
@@ -188,7 +196,12 @@ export class AuditChainService implements OnModuleInit, OnModuleDestroy {
    * Unsealed events with ids from `from` (inclusive) on, one page: how many, and how many of them
    * lie below the sealer's floor. Returns the last id looked at (null when no more).
    */
-  async unsealedPage(from: string, after: string | null, floor: string, limit = BATCH): Promise<{ unsealed: number; overdue: number; last: string | null; firstOverdue: string | null }> {
+  async unsealedPage(
+    from: string,
+    after: string | null,
+    floor: string,
+    limit = BATCH,
+  ): Promise<{ unsealed: number; overdue: number; last: string | null; firstOverdue: string | null }> {
     const qb = this.db.dataSource.manager
       .createQueryBuilder(AuditEventEntity, 'e')
       .leftJoin(AuditChainEntity, 'c', 'c.event_id = e.id')
@@ -230,8 +243,19 @@ export class AuditChainService implements OnModuleInit, OnModuleDestroy {
       const link = await this.db.dataSource.manager.findOneBy(AuditChainEntity, { seq: checkpoint.seq });
       if (!link || link.hash !== checkpoint.hash) {
         return {
-          intact: false, checked: 0, fromCheckpoint, head: null, chainHead: Number(head?.seq ?? 0n), complete: false, unsealed: 0, overdue: 0,
-          brokenAt: { seq: Number(checkpoint.seq), eventId: link?.eventId ?? null, reason: link ? 'the checkpointed link was rewritten (its hash differs from the signed checkpoint)' : 'the checkpointed link is missing' },
+          intact: false,
+          checked: 0,
+          fromCheckpoint,
+          head: null,
+          chainHead: Number(head?.seq ?? 0n),
+          complete: false,
+          unsealed: 0,
+          overdue: 0,
+          brokenAt: {
+            seq: Number(checkpoint.seq),
+            eventId: link?.eventId ?? null,
+            reason: link ? 'the checkpointed link was rewritten (its hash differs from the signed checkpoint)' : 'the checkpointed link is missing',
+          },
         };
       }
       from = { seq: checkpoint.seq, hash: checkpoint.hash };
@@ -246,7 +270,17 @@ export class AuditChainService implements OnModuleInit, OnModuleDestroy {
       position = step.to;
       end = step.end;
       if (step.broken) {
-        return { intact: false, checked, fromCheckpoint, head: this.pos(position), chainHead: Number(head?.seq ?? 0n), complete: false, unsealed: 0, overdue: 0, brokenAt: step.broken };
+        return {
+          intact: false,
+          checked,
+          fromCheckpoint,
+          head: this.pos(position),
+          chainHead: Number(head?.seq ?? 0n),
+          complete: false,
+          unsealed: 0,
+          overdue: 0,
+          brokenAt: step.broken,
+        };
       }
     }
     let unsealed = 0;
@@ -260,13 +294,24 @@ export class AuditChainService implements OnModuleInit, OnModuleDestroy {
         const step = await this.unsealedPage(fromEventId, after, floor);
         unsealed += step.unsealed;
         overdue += step.overdue;
-        if (step.firstOverdue && !brokenAt) brokenAt = { seq: null, eventId: step.firstOverdue, reason: 'an event the sealer never sealed lies before its reach (back-dated or forged)' };
+        if (step.firstOverdue && !brokenAt)
+          brokenAt = { seq: null, eventId: step.firstOverdue, reason: 'an event the sealer never sealed lies before its reach (back-dated or forged)' };
         if (step.last === null) break;
         after = step.last;
       }
       if (!brokenAt && position.seq > from.seq) await this.checkpoints.record(position);
     }
-    return { intact: brokenAt === null, checked, fromCheckpoint, head: this.pos(position), chainHead: Number(head?.seq ?? 0n), complete: end, unsealed, overdue, brokenAt };
+    return {
+      intact: brokenAt === null,
+      checked,
+      fromCheckpoint,
+      head: this.pos(position),
+      chainHead: Number(head?.seq ?? 0n),
+      complete: end,
+      unsealed,
+      overdue,
+      brokenAt,
+    };
   }
 
   private pos(p: Position): ChainReport['head'] {

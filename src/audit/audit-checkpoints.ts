@@ -72,7 +72,13 @@ export class AuditCheckpoints {
   }
 
   async record(position: { seq: bigint; hash: string }): Promise<void> {
-    const row: AuditCheckpointEntity = { seq: position.seq, hash: position.hash, signature: this.sign(position.seq, position.hash), keyId: this.keyId(), createdAt: this.clock.now() };
+    const row: AuditCheckpointEntity = {
+      seq: position.seq,
+      hash: position.hash,
+      signature: this.sign(position.seq, position.hash),
+      keyId: this.keyId(),
+      createdAt: this.clock.now(),
+    };
     try {
       await this.db.dataSource.manager.insert(AuditCheckpointEntity, row);
     } catch (error) {

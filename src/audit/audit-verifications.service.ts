@@ -48,15 +48,33 @@ export class AuditVerifications implements OnModuleDestroy {
     const head = await this.chain.chainHead();
     const now = new Date();
     const row: AuditVerificationEntity = {
-      id: randomUUID(), status: 'running', requestedBy: principal.actorRef, checked: 0n, total: head?.seq ?? 0n,
-      verifiedSeq: 0n, verifiedHash: GENESIS, result: null, createdAt: now, updatedAt: now, finishedAt: null,
+      id: randomUUID(),
+      status: 'running',
+      requestedBy: principal.actorRef,
+      checked: 0n,
+      total: head?.seq ?? 0n,
+      verifiedSeq: 0n,
+      verifiedHash: GENESIS,
+      result: null,
+      createdAt: now,
+      updatedAt: now,
+      finishedAt: null,
     };
     await this.db.dataSource.manager.insert(AuditVerificationEntity, row);
     const job = this.run(row)
       .catch(async (error: Error) => {
         this.logger.error(`verification ${row.id} failed: ${error?.message ?? error}`);
         await this.db.dataSource.manager
-          .update(AuditVerificationEntity, { id: row.id }, { status: 'failed', result: JSON.stringify({ error: 'the verification stopped on an error; start another' }), updatedAt: new Date(), finishedAt: new Date() })
+          .update(
+            AuditVerificationEntity,
+            { id: row.id },
+            {
+              status: 'failed',
+              result: JSON.stringify({ error: 'the verification stopped on an error; start another' }),
+              updatedAt: new Date(),
+              finishedAt: new Date(),
+            },
+          )
           .catch(() => undefined);
       })
       .finally(() => this.running.delete(job));
@@ -86,7 +104,11 @@ export class AuditVerifications implements OnModuleDestroy {
       const step = await this.chain.verifyPage(position);
       checked += BigInt(step.checked);
       position = step.to;
-      await m.update(AuditVerificationEntity, { id: row.id }, { checked, verifiedSeq: position.seq, verifiedHash: position.hash, total: head?.seq ?? 0n, updatedAt: new Date() });
+      await m.update(
+        AuditVerificationEntity,
+        { id: row.id },
+        { checked, verifiedSeq: position.seq, verifiedHash: position.hash, total: head?.seq ?? 0n, updatedAt: new Date() },
+      );
       if (step.broken) {
         brokenAt = step.broken;
         break;
@@ -103,17 +125,29 @@ export class AuditVerifications implements OnModuleDestroy {
         const step = await this.chain.unsealedPage('', after, floor);
         unsealed += step.unsealed;
         overdue += step.overdue;
-        if (step.firstOverdue && !brokenAt) brokenAt = { seq: null, eventId: step.firstOverdue, reason: 'an event the sealer never sealed lies before its reach (back-dated or forged)' };
+        if (step.firstOverdue && !brokenAt)
+          brokenAt = { seq: null, eventId: step.firstOverdue, reason: 'an event the sealer never sealed lies before its reach (back-dated or forged)' };
         if (step.last === null) break;
         if (this.stopping) return;
         after = step.last;
         await m.update(AuditVerificationEntity, { id: row.id }, { updatedAt: new Date() });
       }
     }
-    const report: FullReport = { intact: brokenAt === null, checked: Number(checked), head: position.seq ? { seq: Number(position.seq), hash: position.hash } : null, unsealed, overdue, brokenAt };
+    const report: FullReport = {
+      intact: brokenAt === null,
+      checked: Number(checked),
+      head: position.seq ? { seq: Number(position.seq), hash: position.hash } : null,
+      unsealed,
+      overdue,
+      brokenAt,
+    };
     if (report.intact && position.seq > 0n) await this.checkpoints.record(position);
     const done = new Date();
-    await m.update(AuditVerificationEntity, { id: row.id }, { status: report.intact ? 'intact' : 'broken', result: JSON.stringify(report), updatedAt: done, finishedAt: done });
+    await m.update(
+      AuditVerificationEntity,
+      { id: row.id },
+      { status: report.intact ? 'intact' : 'broken', result: JSON.stringify(report), updatedAt: done, finishedAt: done },
+    );
   }
 
   private view(row: AuditVerificationEntity) {

@@ -33,7 +33,11 @@ const instant = (value: string | undefined, field: string) => {
  * One page of the audit list, oldest first by id: an ordered range of (taxpayer_id, id),
  * (taxpayer_id, action, id), (action, id) or the primary key (migration 1700000000160).
  */
-export function auditListQuery(em: EntityManager, f: { taxId: string | null; from: Date | null; to: Date | null; action: string | null; after: string | null }, limit: number) {
+export function auditListQuery(
+  em: EntityManager,
+  f: { taxId: string | null; from: Date | null; to: Date | null; action: string | null; after: string | null },
+  limit: number,
+) {
   const qb = em.createQueryBuilder(AuditEventEntity, 'e').leftJoinAndMapOne('e.link', AuditChainEntity, 'c', 'c.event_id = e.id').where('1 = 1');
   // Named on MySQL/MariaDB: for a taxpayer with most of the events the optimizer would walk the
   // primary key instead, which for a small taxpayer reads everyone's history.
@@ -68,14 +72,27 @@ export class AuditController {
     const taxId = scoped ? p.taxpayerId : (query.taxId ?? null);
     const limit = pageLimit(query);
     const after = decodeCursor(query.cursor, 1, ([id]) => typeof id === 'string' && id.length === 36);
-    const qb = auditListQuery(this.db.dataSource.manager, { taxId, from: instant(query.from, 'from'), to: instant(query.to, 'to'), action: query.action ?? null, after: after ? String(after[0]) : null }, limit + 1);
+    const qb = auditListQuery(
+      this.db.dataSource.manager,
+      { taxId, from: instant(query.from, 'from'), to: instant(query.to, 'to'), action: query.action ?? null, after: after ? String(after[0]) : null },
+      limit + 1,
+    );
     const rows = (await qb.getMany()) as (AuditEventEntity & { link?: AuditChainEntity })[];
     const page = rows.slice(0, limit);
     return {
       items: page.map((e) => ({
-        id: e.id, seq: e.link ? Number(e.link.seq) : null, at: formatCst(e.at), actor: e.actor, actorRole: e.actorRole, action: e.action,
-        objectType: e.objectType, objectId: e.objectId, taxpayerId: e.taxpayerId,
-        before: e.before === null ? null : JSON.parse(e.before), after: e.after === null ? null : JSON.parse(e.after), hash: e.link?.hash ?? null,
+        id: e.id,
+        seq: e.link ? Number(e.link.seq) : null,
+        at: formatCst(e.at),
+        actor: e.actor,
+        actorRole: e.actorRole,
+        action: e.action,
+        objectType: e.objectType,
+        objectId: e.objectId,
+        taxpayerId: e.taxpayerId,
+        before: e.before === null ? null : JSON.parse(e.before),
+        after: e.after === null ? null : JSON.parse(e.after),
+        hash: e.link?.hash ?? null,
       })),
       nextCursor: rows.length > limit ? encodeCursor([page[page.length - 1].id]) : null,
     };
@@ -99,7 +116,10 @@ export class AuditController {
   @Post('verifications')
   @Roles('tax_officer')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Start a full re-verification of the chain from its first link, in the background (tax officers and admins: auditors change nothing); read its progress at GET verifications/{id}' })
+  @ApiOperation({
+    summary:
+      'Start a full re-verification of the chain from its first link, in the background (tax officers and admins: auditors change nothing); read its progress at GET verifications/{id}',
+  })
   @ApiAcceptedResponse({ description: '{ id, status: running, checked, total, progress, verifiedTo, report: null, ... }' })
   async startVerification(@CurrentPrincipal() p: Principal) {
     this.wholeChain(p);
@@ -108,8 +128,13 @@ export class AuditController {
 
   @Get('verifications/:id')
   @Roles('auditor', 'tax_officer')
-  @ApiOperation({ summary: 'A full verification: status running | intact | broken | failed | interrupted, links checked of total, and its report when finished' })
-  @ApiOkResponse({ description: '{ id, status, checked, total, progress, verifiedTo: { seq, hash }, startedAt, updatedAt, finishedAt, report: { intact, checked, head, unsealed, overdue, brokenAt } | null }' })
+  @ApiOperation({
+    summary: 'A full verification: status running | intact | broken | failed | interrupted, links checked of total, and its report when finished',
+  })
+  @ApiOkResponse({
+    description:
+      '{ id, status, checked, total, progress, verifiedTo: { seq, hash }, startedAt, updatedAt, finishedAt, report: { intact, checked, head, unsealed, overdue, brokenAt } | null }',
+  })
   async verification(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
     this.wholeChain(p);
     return this.verifications.get(id);

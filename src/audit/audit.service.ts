@@ -35,7 +35,11 @@ export class AuditService {
 
   /** Many events, each with its actor, in multi-row INSERTs (group and batch issuing). */
   async recordMany(em: EntityManager, entries: { actor: Principal | 'system'; event: AuditInput }[]): Promise<void> {
-    await insertRows(em, AuditEventEntity, entries.map(({ actor, event }) => this.row(actor, event)));
+    await insertRows(
+      em,
+      AuditEventEntity,
+      entries.map(({ actor, event }) => this.row(actor, event)),
+    );
   }
 
   private row(actor: Principal | 'system', event: AuditInput): AuditEventEntity {

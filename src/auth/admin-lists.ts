@@ -46,9 +46,15 @@ async function newestFirst<T extends ObjectLiteral & { id: string; createdAt: Da
   const after = decodeCursor(query.cursor, 2, ([at, id]) => Number.isSafeInteger(at) && typeof id === 'string');
   if (after) {
     const at = new Date(Number(after[0]));
-    qb.andWhere(new Brackets((w) => w.where(`${alias}.created_at < :at`, { at }).orWhere(`${alias}.created_at = :at AND ${alias}.id < :id`, { id: String(after[1]) })));
+    qb.andWhere(
+      new Brackets((w) => w.where(`${alias}.created_at < :at`, { at }).orWhere(`${alias}.created_at = :at AND ${alias}.id < :id`, { id: String(after[1]) })),
+    );
   }
-  const rows = await qb.orderBy(`${alias}.created_at`, 'DESC').addOrderBy(`${alias}.id`, 'DESC').take(limit + 1).getMany();
+  const rows = await qb
+    .orderBy(`${alias}.created_at`, 'DESC')
+    .addOrderBy(`${alias}.id`, 'DESC')
+    .take(limit + 1)
+    .getMany();
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return { page, nextCursor: rows.length > limit ? encodeCursor([last.createdAt.getTime(), last.id]) : null };
@@ -61,7 +67,15 @@ export class AdminLists {
   async users(query: PageQuery): Promise<UserPageDto> {
     const { page, nextCursor } = await newestFirst(this.db.dataSource.manager.createQueryBuilder(UserEntity, 'u').where('1 = 1'), 'u', query);
     return {
-      items: page.map((u) => ({ id: u.id, username: u.username, role: u.role, taxpayerId: u.taxpayerId, createdAt: formatCst(u.createdAt), hasPassword: u.passwordHash !== null, lockedUntil: u.lockedUntil && u.lockedUntil > new Date() ? formatCst(u.lockedUntil) : null })),
+      items: page.map((u) => ({
+        id: u.id,
+        username: u.username,
+        role: u.role,
+        taxpayerId: u.taxpayerId,
+        createdAt: formatCst(u.createdAt),
+        hasPassword: u.passwordHash !== null,
+        lockedUntil: u.lockedUntil && u.lockedUntil > new Date() ? formatCst(u.lockedUntil) : null,
+      })),
       nextCursor,
     };
   }
@@ -69,7 +83,15 @@ export class AdminLists {
   async apiKeys(query: PageQuery): Promise<ApiKeyPageDto> {
     const { page, nextCursor } = await newestFirst(this.db.dataSource.manager.createQueryBuilder(ApiKeyEntity, 'k').where('1 = 1'), 'k', query);
     return {
-      items: page.map((k) => ({ id: k.id, name: k.name, role: k.role, taxpayerId: k.taxpayerId, createdBy: k.createdBy, createdAt: formatCst(k.createdAt), revokedAt: k.revokedAt ? formatCst(k.revokedAt) : null })),
+      items: page.map((k) => ({
+        id: k.id,
+        name: k.name,
+        role: k.role,
+        taxpayerId: k.taxpayerId,
+        createdBy: k.createdBy,
+        createdAt: formatCst(k.createdAt),
+        revokedAt: k.revokedAt ? formatCst(k.revokedAt) : null,
+      })),
       nextCursor,
     };
   }

@@ -73,7 +73,12 @@ export class AuthController {
       'that every unsafe request authenticated by that cookie must send as `X-CSRF-Token`.',
     operationId: 'signIn',
   })
-  @ApiHeader({ name: 'X-Einvoice-Client', required: false, description: '`console`: a browser session in a cookie', schema: { type: 'string', enum: ['console'] } })
+  @ApiHeader({
+    name: 'X-Einvoice-Client',
+    required: false,
+    description: '`console`: a browser session in a cookie',
+    schema: { type: 'string', enum: ['console'] },
+  })
   @ApiExtraModels(SessionTokenDto, BrowserSessionDto)
   @ApiResponse({
     status: 201,
@@ -91,7 +96,7 @@ export class AuthController {
 
   @Delete('auth/sessions/current')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Sign out: revoke the session used for this call (and clear the console\'s cookie)', operationId: 'signOut' })
+  @ApiOperation({ summary: "Sign out: revoke the session used for this call (and clear the console's cookie)", operationId: 'signOut' })
   @ApiNoContentResponse({ description: 'signed out' })
   @ApiAuth()
   @ApiAuthenticatedProblems()

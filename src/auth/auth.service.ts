@@ -35,26 +35,50 @@ export class AuthService implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const token = this.config.bootstrapAdminToken;
     if (!token) return;
-    await this.db.transaction(async (em) => {
-      const admins = await em.count(UserEntity, { where: { role: 'admin' } });
-      if (admins > 0) {
-        this.logger.log('BOOTSTRAP_ADMIN_TOKEN is set, but an admin exists already: nothing created');
-        return;
-      }
-      const now = new Date();
-      const user: UserEntity = { id: randomUUID(), username: BOOTSTRAP_ADMIN, passwordHash: null, role: 'admin', taxpayerId: null, createdAt: now, failedLogins: 0, lockedUntil: null };
-      await em.insert(UserEntity, user);
-      const key: ApiKeyEntity = {
-        id: randomUUID(), name: 'bootstrap admin', tokenDigest: tokenDigest(token), role: 'admin',
-        taxpayerId: null, createdBy: user.id, createdAt: now, revokedAt: null,
-      };
-      await em.insert(ApiKeyEntity, key);
-      await this.audit.record(em, 'system', { action: 'user.created', objectType: 'user', objectId: user.id, after: { username: user.username, role: 'admin', bootstrap: true } });
-      this.logger.warn(`created admin user "${BOOTSTRAP_ADMIN}": its API key is the BOOTSTRAP_ADMIN_TOKEN you set (not logged); send it as Authorization: Bearer <token>`);
-    }).catch((error) => {
-      // Another process bootstrapping at the same moment wins the unique username; that is fine.
-      if (!isDuplicate(error)) throw error;
-    });
+    await this.db
+      .transaction(async (em) => {
+        const admins = await em.count(UserEntity, { where: { role: 'admin' } });
+        if (admins > 0) {
+          this.logger.log('BOOTSTRAP_ADMIN_TOKEN is set, but an admin exists already: nothing created');
+          return;
+        }
+        const now = new Date();
+        const user: UserEntity = {
+          id: randomUUID(),
+          username: BOOTSTRAP_ADMIN,
+          passwordHash: null,
+          role: 'admin',
+          taxpayerId: null,
+          createdAt: now,
+          failedLogins: 0,
+          lockedUntil: null,
+        };
+        await em.insert(UserEntity, user);
+        const key: ApiKeyEntity = {
+          id: randomUUID(),
+          name: 'bootstrap admin',
+          tokenDigest: tokenDigest(token),
+          role: 'admin',
+          taxpayerId: null,
+          createdBy: user.id,
+          createdAt: now,
+          revokedAt: null,
+        };
+        await em.insert(ApiKeyEntity, key);
+        await this.audit.record(em, 'system', {
+          action: 'user.created',
+          objectType: 'user',
+          objectId: user.id,
+          after: { username: user.username, role: 'admin', bootstrap: true },
+        });
+        this.logger.warn(
+          `created admin user "${BOOTSTRAP_ADMIN}": its API key is the BOOTSTRAP_ADMIN_TOKEN you set (not logged); send it as Authorization: Bearer <token>`,
+        );
+      })
+      .catch((error) => {
+        // Another process bootstrapping at the same moment wins the unique username; that is fine.
+        if (!isDuplicate(error)) throw error;
+      });
   }
 
   /**
@@ -93,12 +117,27 @@ export class AuthService implements OnApplicationBootstrap {
     if (Buffer.byteLength(dto.password, 'utf8') > 72) throw Problems.field('password', 'must be at most 72 bytes in UTF-8 (bcrypt ignores the rest)');
     const username = dto.username.toLowerCase();
     const passwordHash = await bcrypt.hash(dto.password, this.config.bcryptCost);
-    const user: UserEntity = { id: randomUUID(), username, passwordHash, role: dto.role, taxpayerId, createdAt: new Date(), failedLogins: 0, lockedUntil: null };
+    const user: UserEntity = {
+      id: randomUUID(),
+      username,
+      passwordHash,
+      role: dto.role,
+      taxpayerId,
+      createdAt: new Date(),
+      failedLogins: 0,
+      lockedUntil: null,
+    };
     const view = { id: user.id, username, role: user.role, taxpayerId, createdAt: formatCst(user.createdAt) };
     await this.db.transaction(async (em) => {
       if (await em.exists(UserEntity, { where: { username } })) throw Problems.alreadyExists(`user ${username}`);
       await insertOrConflict(em, UserEntity, user, `user ${username}`);
-      await this.audit.record(em, actor, { action: 'user.created', objectType: 'user', objectId: user.id, taxpayerId, after: { username, role: user.role, taxpayerId } });
+      await this.audit.record(em, actor, {
+        action: 'user.created',
+        objectType: 'user',
+        objectId: user.id,
+        taxpayerId,
+        after: { username, role: user.role, taxpayerId },
+      });
       await record(em, view);
     });
     return view;
@@ -108,13 +147,25 @@ export class AuthService implements OnApplicationBootstrap {
     const taxpayerId = await this.checkScope(dto.role, dto.taxpayerId);
     const token = newToken('eik');
     const key: ApiKeyEntity = {
-      id: randomUUID(), name: dto.name, tokenDigest: tokenDigest(token), role: dto.role, taxpayerId,
-      createdBy: actor.actorRef, createdAt: new Date(), revokedAt: null,
+      id: randomUUID(),
+      name: dto.name,
+      tokenDigest: tokenDigest(token),
+      role: dto.role,
+      taxpayerId,
+      createdBy: actor.actorRef,
+      createdAt: new Date(),
+      revokedAt: null,
     };
     const view = { id: key.id, name: key.name, role: key.role, taxpayerId, createdAt: formatCst(key.createdAt) };
     await this.db.transaction(async (em) => {
       await em.insert(ApiKeyEntity, key);
-      await this.audit.record(em, actor, { action: 'api_key.created', objectType: 'api_key', objectId: key.id, taxpayerId, after: { name: key.name, role: key.role, taxpayerId } });
+      await this.audit.record(em, actor, {
+        action: 'api_key.created',
+        objectType: 'api_key',
+        objectId: key.id,
+        taxpayerId,
+        after: { name: key.name, role: key.role, taxpayerId },
+      });
       // The replay of an Idempotency-Key is the same key without its token: a bearer token is
       // never stored in the clear (only its digest), so it is shown once, in the first answer.
       await record(em, { ...view, token: null });
@@ -129,7 +180,14 @@ export class AuthService implements OnApplicationBootstrap {
       if (key.revokedAt) return; // revoking twice is a no-op: DELETE is idempotent
       const revokedAt = new Date();
       await em.update(ApiKeyEntity, { id }, { revokedAt });
-      await this.audit.record(em, actor, { action: 'api_key.revoked', objectType: 'api_key', objectId: id, taxpayerId: key.taxpayerId, before: { revokedAt: null }, after: { revokedAt: revokedAt.toISOString() } });
+      await this.audit.record(em, actor, {
+        action: 'api_key.revoked',
+        objectType: 'api_key',
+        objectId: id,
+        taxpayerId: key.taxpayerId,
+        before: { revokedAt: null },
+        after: { revokedAt: revokedAt.toISOString() },
+      });
     });
   }
 
@@ -156,18 +214,33 @@ export class AuthService implements OnApplicationBootstrap {
       if (user && admitted) await this.failedLogin(user, client);
       throw Problems.unauthenticated('invalid username or password');
     }
-    await this.db.dataSource.manager.update(SignInThrottleEntity, { userId: user.id, client }, { attempts: 0, lockedUntil: null, lockRecorded: 0, updatedAt: new Date() });
+    await this.db.dataSource.manager.update(
+      SignInThrottleEntity,
+      { userId: user.id, client },
+      { attempts: 0, lockedUntil: null, lockRecorded: 0, updatedAt: new Date() },
+    );
     const now = new Date();
     const token = newToken('eis');
     const session: SessionEntity = {
-      id: randomUUID(), tokenDigest: tokenDigest(token), userId: user.id, createdAt: now,
-      expiresAt: new Date(now.getTime() + this.config.sessionTtlMinutes * 60_000), revokedAt: null,
+      id: randomUUID(),
+      tokenDigest: tokenDigest(token),
+      userId: user.id,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + this.config.sessionTtlMinutes * 60_000),
+      revokedAt: null,
     };
     await this.db.transaction(async (em) => {
       await em.insert(SessionEntity, session);
-      await this.audit.record(em, { kind: 'session', id: session.id, role: user.role, taxpayerId: user.taxpayerId, actorRef: `user:${user.id}` }, {
-        action: 'session.created', objectType: 'user', objectId: user.id, taxpayerId: user.taxpayerId,
-      });
+      await this.audit.record(
+        em,
+        { kind: 'session', id: session.id, role: user.role, taxpayerId: user.taxpayerId, actorRef: `user:${user.id}` },
+        {
+          action: 'session.created',
+          objectType: 'user',
+          objectId: user.id,
+          taxpayerId: user.taxpayerId,
+        },
+      );
     });
     return { token, expiresAt: formatCst(session.expiresAt) };
   }
@@ -186,7 +259,9 @@ export class AuthService implements OnApplicationBootstrap {
       const lockUntil = new Date(now.getTime() + this.config.loginLockSeconds * 1000);
       // locked_until is assigned before attempts: MySQL evaluates SET left to right (later
       // assignments see earlier ones), SQLite from the old row; this order reads the old count on both.
-      const result = await em.createQueryBuilder().update(SignInThrottleEntity)
+      const result = await em
+        .createQueryBuilder()
+        .update(SignInThrottleEntity)
         .set({
           lockedUntil: () => 'CASE WHEN attempts + 1 >= :max THEN :lockUntil ELSE NULL END',
           attempts: () => 'attempts + 1',
@@ -204,7 +279,9 @@ export class AuthService implements OnApplicationBootstrap {
       }
       if (row.lockedUntil && row.lockedUntil.getTime() <= now.getTime()) {
         // The lock has run out: start counting again (conditional, so a newer lock survives).
-        await em.createQueryBuilder().update(SignInThrottleEntity)
+        await em
+          .createQueryBuilder()
+          .update(SignInThrottleEntity)
           .set({ attempts: 0, lockedUntil: null, lockRecorded: 0, updatedAt: now })
           .where('user_id = :userId AND client = :client AND locked_until <= :now', { userId, client, now })
           .execute();
@@ -218,15 +295,29 @@ export class AuthService implements OnApplicationBootstrap {
   /** A failed attempt keeps its slot; the first failure that finds the pair locked records the lock. */
   private async failedLogin(user: UserEntity, client: string): Promise<void> {
     await this.db.transaction(async (em) => {
-      const noted = await em.createQueryBuilder().update(SignInThrottleEntity)
+      const noted = await em
+        .createQueryBuilder()
+        .update(SignInThrottleEntity)
         .set({ lockRecorded: 1 })
         .where('user_id = :userId AND client = :client AND locked_until IS NOT NULL AND lock_recorded = 0', { userId: user.id, client })
         .execute();
       const row = await em.findOne(SignInThrottleEntity, { where: { userId: user.id, client } });
       if (noted.affected === 1 && row?.lockedUntil) {
-        await this.audit.record(em, 'system', { action: 'user.locked', objectType: 'user', objectId: user.id, taxpayerId: user.taxpayerId, after: { lockedUntil: row.lockedUntil.toISOString(), client } });
+        await this.audit.record(em, 'system', {
+          action: 'user.locked',
+          objectType: 'user',
+          objectId: user.id,
+          taxpayerId: user.taxpayerId,
+          after: { lockedUntil: row.lockedUntil.toISOString(), client },
+        });
       }
-      await this.audit.record(em, 'system', { action: 'session.failed', objectType: 'user', objectId: user.id, taxpayerId: user.taxpayerId, after: { failedLogins: row?.attempts ?? 0, client } });
+      await this.audit.record(em, 'system', {
+        action: 'session.failed',
+        objectType: 'user',
+        objectId: user.id,
+        taxpayerId: user.taxpayerId,
+        after: { failedLogins: row?.attempts ?? 0, client },
+      });
     });
   }
 

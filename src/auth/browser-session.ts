@@ -43,7 +43,11 @@ export function csrfAllows(method: string, sessionToken: string, header: unknown
 }
 
 export const csrfFailed = () =>
-  new ProblemException(403, 'CSRF_FAILED', `a request authenticated by the session cookie must send the header X-CSRF-Token with the csrfToken from sign-in or GET /v1/auth/me`);
+  new ProblemException(
+    403,
+    'CSRF_FAILED',
+    `a request authenticated by the session cookie must send the header X-CSRF-Token with the csrfToken from sign-in or GET /v1/auth/me`,
+  );
 
 /** httpOnly, SameSite=Strict, Path=/; Secure when the request came over TLS (req.secure honours TRUST_PROXY). */
 export function sessionCookieOptions(request: Pick<Request, 'secure'>, expires?: Date): CookieOptions {

@@ -48,7 +48,8 @@ export class SetupController {
   @Public()
   @ApiOperation({
     summary: 'First start: create the first admin with the one-time setup code printed in the log',
-    description: 'The code is spent by the first success (on every process); a wrong, expired or spent code is 403; attempts are limited per client IP like sign-ins.',
+    description:
+      'The code is spent by the first success (on every process); a wrong, expired or spent code is 403; attempts are limited per client IP like sign-ins.',
     operationId: 'createFirstAdmin',
   })
   @ApiJson(201, UserDto, 'the first admin; sign in with POST /v1/auth/sessions')

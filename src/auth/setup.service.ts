@@ -58,7 +58,9 @@ export class SetupService implements OnApplicationBootstrap {
     if (this.config.bootstrapAdminToken) return;
     if (!(await this.needed())) return;
     const code = newSetupCode();
-    await this.db.transaction((em) => em.insert(SetupCodeEntity, { id: randomUUID(), codeDigest: setupCodeDigest(code), createdAt: new Date(), spentAt: null }));
+    await this.db.transaction((em) =>
+      em.insert(SetupCodeEntity, { id: randomUUID(), codeDigest: setupCodeDigest(code), createdAt: new Date(), spentAt: null }),
+    );
     this.printedCode = code;
     this.logger.warn(`No admin yet. Open http://localhost:${this.config.port}/setup and enter setup code ${code} (valid 24 hours, once)`);
   }
@@ -75,8 +77,18 @@ export class SetupService implements OnApplicationBootstrap {
     const digest = setupCodeDigest(input.setupCode);
     const username = input.username.toLowerCase();
     const passwordHash = await bcrypt.hash(input.password, this.config.bcryptCost);
-    const wrong = () => new ProblemException(403, 'FORBIDDEN', 'wrong, expired or already used setup code: use the one the service printed in its log at its last start');
-    const user: UserEntity = { id: randomUUID(), username, passwordHash, role: 'admin', taxpayerId: null, createdAt: new Date(), failedLogins: 0, lockedUntil: null };
+    const wrong = () =>
+      new ProblemException(403, 'FORBIDDEN', 'wrong, expired or already used setup code: use the one the service printed in its log at its last start');
+    const user: UserEntity = {
+      id: randomUUID(),
+      username,
+      passwordHash,
+      role: 'admin',
+      taxpayerId: null,
+      createdAt: new Date(),
+      failedLogins: 0,
+      lockedUntil: null,
+    };
     await this.db.transaction(async (em) => {
       const codes = await em.find(SetupCodeEntity, { where: { spentAt: IsNull() } });
       const fresh = codes.filter((c) => Date.now() - c.createdAt.getTime() < SETUP_CODE_TTL_MS);

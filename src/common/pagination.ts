@@ -36,7 +36,11 @@ export function encodeCursor(values: (string | number)[]): string {
   return Buffer.from(JSON.stringify(values), 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined, arity: number, valid: (values: (string | number)[]) => boolean = () => true): (string | number)[] | null {
+export function decodeCursor(
+  cursor: string | undefined,
+  arity: number,
+  valid: (values: (string | number)[]) => boolean = () => true,
+): (string | number)[] | null {
   if (!cursor) return null;
   try {
     const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -60,9 +64,19 @@ export async function pageNewestFirst<T extends ObjectLiteral & { id: string; cr
   const after = decodeCursor(query.cursor, 2, ([at, id]) => Number.isSafeInteger(at) && typeof id === 'string' && id.length <= 64);
   if (after) {
     const at = new Date(Number(after[0]));
-    qb.andWhere(new Brackets((w) => w.where(`${alias}.created_at < :pageAt`, { pageAt: at }).orWhere(`${alias}.created_at = :pageAt AND ${alias}.id < :pageId`, { pageId: String(after[1]) })));
+    qb.andWhere(
+      new Brackets((w) =>
+        w
+          .where(`${alias}.created_at < :pageAt`, { pageAt: at })
+          .orWhere(`${alias}.created_at = :pageAt AND ${alias}.id < :pageId`, { pageId: String(after[1]) }),
+      ),
+    );
   }
-  const rows = await qb.orderBy(`${alias}.created_at`, 'DESC').addOrderBy(`${alias}.id`, 'DESC').take(limit + 1).getMany();
+  const rows = await qb
+    .orderBy(`${alias}.created_at`, 'DESC')
+    .addOrderBy(`${alias}.id`, 'DESC')
+    .take(limit + 1)
+    .getMany();
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return { rows: page, nextCursor: rows.length > limit ? encodeCursor([last.createdAt.getTime(), last.id]) : null };

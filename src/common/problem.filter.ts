@@ -32,12 +32,22 @@ export function toProblem(error: unknown, logger: Logger, request?: Request): Pr
     // The database is down, restarting or out of connections: a condition to wait out, not a bug.
     logger.warn(`database unavailable: ${(error as Error)?.message ?? String(error)}`);
     return {
-      type: problemType('SERVICE_UNAVAILABLE'), title: PROBLEM_TITLES.SERVICE_UNAVAILABLE, status: 503,
-      detail: 'the database is unavailable; retry later', code: 'SERVICE_UNAVAILABLE', retryAfter: DATABASE_RETRY_AFTER_SECONDS,
+      type: problemType('SERVICE_UNAVAILABLE'),
+      title: PROBLEM_TITLES.SERVICE_UNAVAILABLE,
+      status: 503,
+      detail: 'the database is unavailable; retry later',
+      code: 'SERVICE_UNAVAILABLE',
+      retryAfter: DATABASE_RETRY_AFTER_SECONDS,
     };
   }
   logger.error(`unexpected error: ${(error as Error)?.message ?? String(error)}`, (error as Error)?.stack);
-  return { type: problemType('INTERNAL'), title: PROBLEM_TITLES.INTERNAL, status: 500, detail: 'an unexpected error occurred; it has been logged', code: 'INTERNAL' };
+  return {
+    type: problemType('INTERNAL'),
+    title: PROBLEM_TITLES.INTERNAL,
+    status: 500,
+    detail: 'an unexpected error occurred; it has been logged',
+    code: 'INTERNAL',
+  };
 }
 
 /** Errors raised by Express middleware (body-parser, http-errors) carry a status of their own:

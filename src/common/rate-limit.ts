@@ -35,9 +35,7 @@ export function countHit(window: Window | undefined, now: number, perMinute: num
   // Refused: wait until the previous minute's weight has fallen enough, or, if this minute alone
   // is at the limit, into the next window until this one's weight has.
   const wait =
-    w.current + 1 <= perMinute
-      ? left - (MINUTE_MS * (perMinute - 1 - w.current)) / w.previous
-      : left + MINUTE_MS * (1 - (perMinute - 1) / w.current);
+    w.current + 1 <= perMinute ? left - (MINUTE_MS * (perMinute - 1 - w.current)) / w.previous : left + MINUTE_MS * (1 - (perMinute - 1) / w.current);
   return { window: w, allowed: false, retryAfter: Math.max(1, Math.ceil(wait / 1000)) };
 }
 

@@ -44,8 +44,7 @@ export function formatCstDate(instant: Date): string {
   return formatCstDateTime(instant).slice(0, 10);
 }
 
-const ISO_INSTANT =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$/;
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$/;
 
 /** Parses an ISO 8601 instant that names its offset (Z or ±hh:mm); null when it is not one. */
 export function parseIsoInstant(value: string): Date | null {

@@ -8,14 +8,36 @@
  * statement is wrong": mysql2 (socket errors, lost connections, a closed pool, a server shutting
  * down or out of connections) and SQLite (busy past its timeout, the file unreadable). */
 const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
-  'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'PROTOCOL_ENQUEUE_AFTER_QUIT', 'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
-  'ER_CON_COUNT_ERROR', 'ER_TOO_MANY_USER_CONNECTIONS', 'ER_SERVER_SHUTDOWN', 'ER_CONNECTION_KILLED',
-  'ER_SERVER_GONE_ERROR', 'ER_SERVER_LOST', 'ER_NET_READ_ERROR', 'ER_NET_WRITE_INTERRUPTED', 'ER_NET_READ_INTERRUPTED',
-  'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_FULL',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'PROTOCOL_ENQUEUE_AFTER_QUIT',
+  'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
+  'ER_CON_COUNT_ERROR',
+  'ER_TOO_MANY_USER_CONNECTIONS',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CONNECTION_KILLED',
+  'ER_SERVER_GONE_ERROR',
+  'ER_SERVER_LOST',
+  'ER_NET_READ_ERROR',
+  'ER_NET_WRITE_INTERRUPTED',
+  'ER_NET_READ_INTERRUPTED',
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_CANTOPEN',
+  'SQLITE_IOERR',
+  'SQLITE_FULL',
 ]);
 const UNAVAILABLE_ERRNOS = new Set([1040 /* too many connections */, 1053 /* server shutdown */, 1927 /* connection killed */, 2002, 2003, 2006, 2013]);
-const UNAVAILABLE_MESSAGES = /pool is closed|connection is in closed state|connection lost|can't add new command when connection is in closed state|connect etimedout|driver not connected|no connection options|connection is not established/i;
+const UNAVAILABLE_MESSAGES =
+  /pool is closed|connection is in closed state|connection lost|can't add new command when connection is in closed state|connect etimedout|driver not connected|no connection options|connection is not established/i;
 
 /**
  * Whether an error says the database is unavailable (down, restarting, unreachable, out of

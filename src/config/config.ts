@@ -5,9 +5,7 @@ import * as path from 'node:path';
  * Typed, validated settings. This is the only file that reads the environment; everything
  * else receives an AppConfig (injected as AppConfig via ConfigModule).
  */
-export type DatabaseConfig =
-  | { kind: 'sqlite'; path: string }
-  | { kind: 'mysql'; url: string; poolSize: number; flavor: 'mysql' | 'mariadb' };
+export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'mysql'; url: string; poolSize: number; flavor: 'mysql' | 'mariadb' };
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
@@ -205,9 +203,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       problems.push('WEBHOOK_SECRET_KEY must be 32 bytes as 64 hex digits or base64 (e.g. openssl rand -hex 32)');
     } else config.webhookSecretKey = key;
   }
-  config.webhookKeyFile = config.database.kind === 'sqlite' && config.database.path !== ':memory:' ? path.join(path.dirname(config.database.path), 'webhook-secret.key') : null;
+  config.webhookKeyFile =
+    config.database.kind === 'sqlite' && config.database.path !== ':memory:' ? path.join(path.dirname(config.database.path), 'webhook-secret.key') : null;
   const allowPrivate = (env.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? 'false').toLowerCase();
-  if (!['true', 'false'].includes(allowPrivate)) problems.push(`WEBHOOK_ALLOW_PRIVATE_TARGETS must be true or false (got ${JSON.stringify(env.WEBHOOK_ALLOW_PRIVATE_TARGETS)})`);
+  if (!['true', 'false'].includes(allowPrivate))
+    problems.push(`WEBHOOK_ALLOW_PRIVATE_TARGETS must be true or false (got ${JSON.stringify(env.WEBHOOK_ALLOW_PRIVATE_TARGETS)})`);
   config.webhookAllowPrivateTargets = allowPrivate === 'true';
   config.webhookRetryBaseSeconds = integer(env, 'WEBHOOK_RETRY_BASE_SECONDS', 30, 1, 86_400, problems);
   config.webhookRotationOverlapHours = integer(env, 'WEBHOOK_ROTATION_OVERLAP_HOURS', 24, 0, 720, problems);

@@ -64,7 +64,13 @@ export async function insertRows<T extends object>(em: EntityManager, entity: ne
  * a group touching many quota months writes them in one statement rather than one each.
  * `rows` carry the key properties and the properties to set.
  */
-export async function updateRows<T extends object>(em: EntityManager, entity: new () => T, keys: (keyof T & string)[], set: (keyof T & string)[], rows: T[]): Promise<void> {
+export async function updateRows<T extends object>(
+  em: EntityManager,
+  entity: new () => T,
+  keys: (keyof T & string)[],
+  set: (keyof T & string)[],
+  rows: T[],
+): Promise<void> {
   if (rows.length === 0) return;
   const { driver } = em.connection;
   const metadata = em.connection.getMetadata(entity);

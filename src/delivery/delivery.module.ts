@@ -39,7 +39,11 @@ class DeliveryController {
   @Roles('taxpayer')
   @Idempotent()
   @ApiOperation({ summary: "Send the invoice's PDF, OFD and XML by e-mail (the seller); recorded first, retried on failure" })
-  @ApiJson(201, DeliveryViewDto, 'the delivery after its first attempt (receipt: the SMTP answer, or `file: <name>.eml` in the outbox, never a path); a duplicate with the same Idempotency-Key replays this answer')
+  @ApiJson(
+    201,
+    DeliveryViewDto,
+    'the delivery after its first attempt (receipt: the SMTP answer, or `file: <name>.eml` in the outbox, never a path); a duplicate with the same Idempotency-Key replays this answer',
+  )
   @ApiProblems(400, 404, 409)
   deliver(@CurrentPrincipal() p: Principal, @Param('number') number: string, @Body() dto: DeliveryDto, @IdempotencyRecorder() record: RecordResponse) {
     return this.delivery.deliver(p, number, dto.to, record);

@@ -27,9 +27,17 @@ const receiptOf = (receipt: string | null) => (receipt?.startsWith('file: ') ? `
 
 export function deliveryView(d: DeliveryEntity) {
   return {
-    id: d.id, invoiceNumber: d.invoiceNumber, channel: d.channel, to: d.to, status: d.status, attempts: d.attempts,
-    lastError: d.lastError, receipt: receiptOf(d.receipt), createdAt: formatCst(d.createdAt),
-    nextAttemptAt: d.nextAttemptAt ? formatCst(d.nextAttemptAt) : null, sentAt: d.sentAt ? formatCst(d.sentAt) : null,
+    id: d.id,
+    invoiceNumber: d.invoiceNumber,
+    channel: d.channel,
+    to: d.to,
+    status: d.status,
+    attempts: d.attempts,
+    lastError: d.lastError,
+    receipt: receiptOf(d.receipt),
+    createdAt: formatCst(d.createdAt),
+    nextAttemptAt: d.nextAttemptAt ? formatCst(d.nextAttemptAt) : null,
+    sentAt: d.sentAt ? formatCst(d.sentAt) : null,
   };
 }
 
@@ -67,12 +75,29 @@ export class DeliveryService implements OnModuleInit, OnModuleDestroy {
     if (invoice.sellerTaxId !== principal.taxpayerId) throw Problems.forbidden('only the seller delivers an invoice');
     const now = new Date();
     const row: DeliveryEntity = {
-      id: randomUUID(), invoiceNumber: number, sellerTaxId: invoice.sellerTaxId, channel: 'email', to, status: 'pending', attempts: 0,
-      lastError: null, receipt: null, createdAt: now, nextAttemptAt: now, sentAt: null, createdBy: principal.actorRef,
+      id: randomUUID(),
+      invoiceNumber: number,
+      sellerTaxId: invoice.sellerTaxId,
+      channel: 'email',
+      to,
+      status: 'pending',
+      attempts: 0,
+      lastError: null,
+      receipt: null,
+      createdAt: now,
+      nextAttemptAt: now,
+      sentAt: null,
+      createdBy: principal.actorRef,
     };
     await this.db.transaction(async (em) => {
       await em.insert(DeliveryEntity, row);
-      await this.audit.record(em, principal, { action: 'delivery.requested', objectType: 'delivery', objectId: row.id, taxpayerId: invoice.sellerTaxId, after: { invoice: number, channel: 'email', to } });
+      await this.audit.record(em, principal, {
+        action: 'delivery.requested',
+        objectType: 'delivery',
+        objectId: row.id,
+        taxpayerId: invoice.sellerTaxId,
+        after: { invoice: number, channel: 'email', to },
+      });
       await (record.provisional ?? record)(em, deliveryView(row));
     });
     // The first attempt runs before answering: the replay of an Idempotency-Key is this answer,
@@ -84,7 +109,11 @@ export class DeliveryService implements OnModuleInit, OnModuleDestroy {
 
   async list(principal: Principal, number: string) {
     await this.invoices.find(principal, number);
-    const rows = await this.db.dataSource.manager.find(DeliveryEntity, { where: { invoiceNumber: number }, order: { createdAt: 'DESC', id: 'DESC' }, take: 500 });
+    const rows = await this.db.dataSource.manager.find(DeliveryEntity, {
+      where: { invoiceNumber: number },
+      order: { createdAt: 'DESC', id: 'DESC' },
+      take: 500,
+    });
     return { items: rows.map(deliveryView), nextCursor: null };
   }
 
@@ -117,7 +146,9 @@ export class DeliveryService implements OnModuleInit, OnModuleDestroy {
     const row = await this.db.dataSource.manager.findOneByOrFail(DeliveryEntity, { id });
     if (row.status === 'sent' || row.attempts >= MAX_ATTEMPTS) return row;
     const claimed = await this.db.transaction((em) =>
-      em.createQueryBuilder().update(DeliveryEntity)
+      em
+        .createQueryBuilder()
+        .update(DeliveryEntity)
         .set({ status: 'pending', attempts: row.attempts + 1, nextAttemptAt: new Date() })
         .where('id = :id AND attempts = :attempts AND status IN (:...statuses)', { id, attempts: row.attempts, statuses: ['pending', 'failed'] })
         .execute(),
@@ -136,7 +167,10 @@ export class DeliveryService implements OnModuleInit, OnModuleDestroy {
     await this.db.transaction(async (em) => {
       await em.update(DeliveryEntity, { id }, update);
       await this.audit.record(em, 'system', {
-        action: update.status === 'sent' ? 'delivery.sent' : 'delivery.failed', objectType: 'delivery', objectId: id, taxpayerId: row.sellerTaxId,
+        action: update.status === 'sent' ? 'delivery.sent' : 'delivery.failed',
+        objectType: 'delivery',
+        objectId: id,
+        taxpayerId: row.sellerTaxId,
         after: { attempts, status: update.status, error: update.lastError ?? null },
       });
     });

@@ -20,8 +20,19 @@ class ExportsController {
 
   @Get('invoices')
   @ApiProduces(...Object.values(TYPES))
-  @ApiOperation({ summary: 'Stream invoices (auditors, tax officers, the taxpayer itself): csv (UTF-8 with BOM) and jsonl one record per line; zip one folder per invoice with XML, PDF, OFD and manifest.csv' })
-  @ApiResponse({ status: 200, description: 'the export, streamed', content: { 'text/csv': { schema: { type: 'string', format: 'binary' } }, 'application/x-ndjson': { schema: { type: 'string', format: 'binary' } }, 'application/zip': { schema: { type: 'string', format: 'binary' } } } })
+  @ApiOperation({
+    summary:
+      'Stream invoices (auditors, tax officers, the taxpayer itself): csv (UTF-8 with BOM) and jsonl one record per line; zip one folder per invoice with XML, PDF, OFD and manifest.csv',
+  })
+  @ApiResponse({
+    status: 200,
+    description: 'the export, streamed',
+    content: {
+      'text/csv': { schema: { type: 'string', format: 'binary' } },
+      'application/x-ndjson': { schema: { type: 'string', format: 'binary' } },
+      'application/zip': { schema: { type: 'string', format: 'binary' } },
+    },
+  })
   @ApiProblems(400, 404)
   async invoices(@CurrentPrincipal() p: Principal, @Query() query: ExportQuery, @Res() res: Response) {
     const plan = await this.exports.plan(p, query);

@@ -22,9 +22,35 @@ const PAGE = 500;
 const DAY_MS = 24 * 3600 * 1000;
 
 export const CSV_COLUMNS = [
-  'number', 'type', 'medium', 'color', 'status', 'issuedAt', 'period', 'sellerTaxId', 'sellerName', 'buyerTaxId', 'buyerName',
-  'totalAmount', 'totalTax', 'totalWithTax', 'blueInvoiceNumber', 'lineNo', 'itemName', 'taxClassificationCode', 'spec', 'unit',
-  'quantity', 'unitPrice', 'amount', 'taxRate', 'taxAmount', 'lineNature', 'differentialKind', 'deduction', 'exportCursor',
+  'number',
+  'type',
+  'medium',
+  'color',
+  'status',
+  'issuedAt',
+  'period',
+  'sellerTaxId',
+  'sellerName',
+  'buyerTaxId',
+  'buyerName',
+  'totalAmount',
+  'totalTax',
+  'totalWithTax',
+  'blueInvoiceNumber',
+  'lineNo',
+  'itemName',
+  'taxClassificationCode',
+  'spec',
+  'unit',
+  'quantity',
+  'unitPrice',
+  'amount',
+  'taxRate',
+  'taxAmount',
+  'lineNature',
+  'differentialKind',
+  'deduction',
+  'exportCursor',
 ] as const;
 /** Free text a client wrote: guarded against spreadsheet formula injection. */
 const TEXT_COLUMNS = new Set(['sellerName', 'buyerName', 'itemName', 'spec', 'unit']);
@@ -98,15 +124,21 @@ export class ExportsService {
     if (scoped && query.taxId && query.taxId !== principal.taxpayerId) throw Problems.notFound(`taxpayer ${query.taxId}`);
     const taxId = scoped ? principal.taxpayerId : (query.taxId ?? null);
     const filter: InvoiceFilter = {
-      taxId, direction: query.direction ?? 'both', from: boundary(query.from, 'from', false), to: boundary(query.to, 'to', true),
-      color: query.color, type: query.type, status: query.status,
+      taxId,
+      direction: query.direction ?? 'both',
+      from: boundary(query.from, 'from', false),
+      to: boundary(query.to, 'to', true),
+      color: query.color,
+      type: query.type,
+      status: query.status,
     };
     let after: InvoiceKey | null = null;
     const cursor = decodeCursor(query.cursor, 2, ([at, n]) => Number.isSafeInteger(at) && (at as number) >= 0 && /^\d{20}$/.test(String(n)));
     if (cursor) after = { issuedAt: new Date(Number(cursor[0])), number: String(cursor[1]) };
     if (query.after) {
       const invoice = await this.db.dataSource.manager.findOneBy(InvoiceEntity, { number: query.after });
-      if (!invoice || !inExport(principal, filter, invoice)) throw Problems.field('after', `is not an invoice of this export (${query.after}); resume with an exportCursor or a number from this export`);
+      if (!invoice || !inExport(principal, filter, invoice))
+        throw Problems.field('after', `is not an invoice of this export (${query.after}); resume with an exportCursor or a number from this export`);
       after = { issuedAt: invoice.issuedAt, number: invoice.number };
     }
     return { taxId, filter, after };
@@ -130,13 +162,35 @@ export class ExportsService {
     const view = invoiceView(invoice, lines);
     const exportCursor = encodeCursor([invoice.issuedAt.getTime(), invoice.number]);
     return view.lines.map((line) => ({
-      number: view.number, type: view.type, medium: view.medium, color: view.color, status: view.status, issuedAt: view.issuedAt,
-      period: invoice.period, sellerTaxId: view.seller.taxId, sellerName: view.seller.name, buyerTaxId: view.buyer.taxId, buyerName: view.buyer.name,
-      totalAmount: view.totalAmount, totalTax: view.totalTax, totalWithTax: view.totalWithTax, blueInvoiceNumber: view.blueInvoiceNumber,
-      lineNo: line.lineNo, itemName: line.name, taxClassificationCode: line.taxClassificationCode, spec: line.spec, unit: line.unit,
-      quantity: line.quantity, unitPrice: line.unitPrice, amount: line.amount, taxRate: line.taxRate, taxAmount: line.taxAmount,
+      number: view.number,
+      type: view.type,
+      medium: view.medium,
+      color: view.color,
+      status: view.status,
+      issuedAt: view.issuedAt,
+      period: invoice.period,
+      sellerTaxId: view.seller.taxId,
+      sellerName: view.seller.name,
+      buyerTaxId: view.buyer.taxId,
+      buyerName: view.buyer.name,
+      totalAmount: view.totalAmount,
+      totalTax: view.totalTax,
+      totalWithTax: view.totalWithTax,
+      blueInvoiceNumber: view.blueInvoiceNumber,
+      lineNo: line.lineNo,
+      itemName: line.name,
+      taxClassificationCode: line.taxClassificationCode,
+      spec: line.spec,
+      unit: line.unit,
+      quantity: line.quantity,
+      unitPrice: line.unitPrice,
+      amount: line.amount,
+      taxRate: line.taxRate,
+      taxAmount: line.taxAmount,
       // 发票行性质 (normal, discounted, discount) and the invoice's 差额征税 kind and deduction (empty when none).
-      lineNature: line.lineNature, differentialKind: view.differentialTaxation?.kind ?? null, deduction: view.differentialTaxation?.deduction ?? null,
+      lineNature: line.lineNature,
+      differentialKind: view.differentialTaxation?.kind ?? null,
+      deduction: view.differentialTaxation?.deduction ?? null,
       exportCursor,
     }));
   }
@@ -147,7 +201,10 @@ export class ExportsService {
       if (res.destroyed) return;
       let chunk = '';
       for (const invoice of invoices) {
-        for (const record of this.records(invoice, lines.filter((l) => l.invoiceNumber === invoice.number))) {
+        for (const record of this.records(
+          invoice,
+          lines.filter((l) => l.invoiceNumber === invoice.number),
+        )) {
           chunk += `${CSV_COLUMNS.map((c) => csvField(c, record[c])).join(',')}\r\n`;
         }
       }
@@ -160,7 +217,11 @@ export class ExportsService {
       if (res.destroyed) return;
       let chunk = '';
       for (const invoice of invoices) {
-        for (const record of this.records(invoice, lines.filter((l) => l.invoiceNumber === invoice.number))) chunk += `${JSON.stringify(record)}\n`;
+        for (const record of this.records(
+          invoice,
+          lines.filter((l) => l.invoiceNumber === invoice.number),
+        ))
+          chunk += `${JSON.stringify(record)}\n`;
       }
       await write(res, chunk);
     }
@@ -211,4 +272,3 @@ export class ExportsService {
     }
   }
 }
-

@@ -35,7 +35,10 @@ class HealthController {
       await this.db.dataSource.query('SELECT 1');
       return { status: 'ok', database: this.db.kind };
     } catch {
-      throw new ProblemException(503, 'SERVICE_UNAVAILABLE', 'the database does not answer', { database: 'unavailable', retryAfter: DATABASE_RETRY_AFTER_SECONDS });
+      throw new ProblemException(503, 'SERVICE_UNAVAILABLE', 'the database does not answer', {
+        database: 'unavailable',
+        retryAfter: DATABASE_RETRY_AFTER_SECONDS,
+      });
     }
   }
 }

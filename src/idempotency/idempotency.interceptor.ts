@@ -38,7 +38,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
 export const Idempotent = () =>
   applyDecorators(
     UseInterceptors(IdempotencyInterceptor),
-    ApiHeader({ name: 'Idempotency-Key', required: false, description: 'up to 255 characters; the same key and body from the same principal replays the first response' }),
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description: 'up to 255 characters; the same key and body from the same principal replays the first response',
+    }),
   );
 
 /** The function that stores the response inside the handler's own transaction (a no-op without a key). */

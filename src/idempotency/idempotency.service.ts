@@ -52,7 +52,11 @@ export class IdempotencyRace extends Error {
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
   }
   return value;
 }
@@ -174,7 +178,9 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
 
   /** Records the answer given in place of the provisional one (see RecordResponse.amend). */
   private async amend(scope: IdempotencyScope, status: number, body: unknown): Promise<void> {
-    await this.db.transaction((em) => em.update(IdempotencyKeyEntity, { id: scope.id, requestHash: scope.hash }, { status, body: JSON.stringify(body, jsonSafe) }));
+    await this.db.transaction((em) =>
+      em.update(IdempotencyKeyEntity, { id: scope.id, requestHash: scope.hash }, { status, body: JSON.stringify(body, jsonSafe) }),
+    );
   }
 
   /** A provisional record (negative status) once amended, or as it stands after PROVISIONAL_WAIT_MS. */
@@ -189,7 +195,9 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
 
   private async insert(em: EntityManager, scope: IdempotencyScope, status: number, body: unknown): Promise<void> {
     try {
-      await insertRows(em, IdempotencyKeyEntity, [{ id: scope.id, requestHash: scope.hash, status, body: JSON.stringify(body, jsonSafe), createdAt: new Date() }]);
+      await insertRows(em, IdempotencyKeyEntity, [
+        { id: scope.id, requestHash: scope.hash, status, body: JSON.stringify(body, jsonSafe), createdAt: new Date() },
+      ]);
     } catch (error) {
       if (isDuplicate(error)) throw new IdempotencyRace();
       throw error;

@@ -15,12 +15,16 @@ export const MAX_SHEET_BYTES = 5 * 1024 * 1024;
 
 class SheetRowDto {
   @ApiProperty({ example: 2, description: 'the spreadsheet row (the header is row 1)' }) row: number;
-  @ApiProperty({ type: Number, nullable: true, description: 'index in `invoices` of the invoice this row is a line of; null when that invoice has errors' }) invoiceIndex: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'index in `invoices` of the invoice this row is a line of; null when that invoice has errors' })
+  invoiceIndex: number | null;
   @ApiProperty({ type: [FieldErrorDto], description: 'field: the column (e.g. 税率); empty when the row is fine' }) errors: FieldErrorDto[];
 }
 
 class SheetParseDto {
-  @ApiProperty({ type: [IssueInvoiceDto], description: 'issue bodies, one per 发票流水号 without errors: send them to POST /v1/invoices/batch (in chunks, each with its Idempotency-Key)' })
+  @ApiProperty({
+    type: [IssueInvoiceDto],
+    description: 'issue bodies, one per 发票流水号 without errors: send them to POST /v1/invoices/batch (in chunks, each with its Idempotency-Key)',
+  })
   invoices: IssueInvoiceDto[];
   @ApiProperty({ type: [SheetRowDto] }) rows: SheetRowDto[];
 }
@@ -42,9 +46,15 @@ export class BatchSheetController {
   constructor(private readonly issuing: IssuingService) {}
 
   @Get('template.xlsx')
-  @ApiOperation({ summary: '批量开具 template: a sheet with the columns in Chinese and an example row, and a sheet explaining them', operationId: 'getBatchTemplate' })
+  @ApiOperation({
+    summary: '批量开具 template: a sheet with the columns in Chinese and an example row, and a sheet explaining them',
+    operationId: 'getBatchTemplate',
+  })
   @ApiProduces('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-  @ApiOkResponse({ description: 'the .xlsx workbook', content: { 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { schema: { type: 'string', format: 'binary' } } } })
+  @ApiOkResponse({
+    description: 'the .xlsx workbook',
+    content: { 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { schema: { type: 'string', format: 'binary' } } },
+  })
   async template(@Res() res: Response): Promise<void> {
     const body = await buildTemplate();
     res.setHeader('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');

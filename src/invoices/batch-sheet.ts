@@ -25,11 +25,28 @@ interface Column {
 }
 
 export const SHEET_COLUMNS: Column[] = [
-  { header: '发票流水号', key: 'group', level: 'invoice', required: true, width: 12, text: true, help: '同一流水号的各行是同一张发票的各个项目；每个流水号开具一张发票', example: 'A001' },
+  {
+    header: '发票流水号',
+    key: 'group',
+    level: 'invoice',
+    required: true,
+    width: 12,
+    text: true,
+    help: '同一流水号的各行是同一张发票的各个项目；每个流水号开具一张发票',
+    example: 'A001',
+  },
   { header: '发票类型', key: 'type', level: 'invoice', required: true, width: 10, help: '专票（数电专票）或 普票（数电普票）', example: '专票' },
   { header: '介质', key: 'medium', level: 'invoice', width: 8, help: '电子 或 纸质；不填为电子', example: '电子' },
   { header: '购买方名称', key: 'buyer.name', level: 'invoice', required: true, width: 24, help: '购买方全称；自然人填姓名', example: '河南某某有限公司' },
-  { header: '购买方纳税人识别号', key: 'buyer.taxId', level: 'invoice', width: 22, text: true, help: '统一社会信用代码（18位）；专票必填，自然人不填', example: '91410100MA00000021' },
+  {
+    header: '购买方纳税人识别号',
+    key: 'buyer.taxId',
+    level: 'invoice',
+    width: 22,
+    text: true,
+    help: '统一社会信用代码（18位）；专票必填，自然人不填',
+    example: '91410100MA00000021',
+  },
   { header: '购买方地址', key: 'buyer.address', level: 'invoice', width: 24, help: '选填', example: '郑州市金水区花园路1号' },
   { header: '购买方电话', key: 'buyer.phone', level: 'invoice', width: 14, text: true, help: '选填', example: '0371-66666666' },
   { header: '购买方开户银行', key: 'buyer.bankName', level: 'invoice', width: 18, help: '选填', example: '中国银行郑州分行' },
@@ -38,9 +55,34 @@ export const SHEET_COLUMNS: Column[] = [
   { header: '含税', key: 'priceIncludesTax', level: 'invoice', width: 6, help: '是：单价和金额含税；否或不填：不含税', example: '否' },
   { header: '备注', key: 'remarks', level: 'invoice', width: 20, help: '选填', example: '' },
   { header: '开票人', key: 'drawer', level: 'invoice', width: 10, help: '选填', example: '张三' },
-  { header: '项目名称', key: 'name', level: 'line', required: true, width: 18, help: '货物或应税劳务、服务名称（不含*简称*，由税收分类编码带出）', example: '笔记本电脑' },
-  { header: '税收分类编码', key: 'taxClassificationCode', level: 'line', required: true, width: 22, text: true, help: '19位数字；请以文本格式填写，以免表格软件改写长数字', example: '1090511030000000000' },
-  { header: '税收分类简称', key: 'categoryShortName', level: 'line', required: true, width: 14, help: '税收分类编码对应的简称，票面显示为*简称*项目名称', example: '计算机' },
+  {
+    header: '项目名称',
+    key: 'name',
+    level: 'line',
+    required: true,
+    width: 18,
+    help: '货物或应税劳务、服务名称（不含*简称*，由税收分类编码带出）',
+    example: '笔记本电脑',
+  },
+  {
+    header: '税收分类编码',
+    key: 'taxClassificationCode',
+    level: 'line',
+    required: true,
+    width: 22,
+    text: true,
+    help: '19位数字；请以文本格式填写，以免表格软件改写长数字',
+    example: '1090511030000000000',
+  },
+  {
+    header: '税收分类简称',
+    key: 'categoryShortName',
+    level: 'line',
+    required: true,
+    width: 14,
+    help: '税收分类编码对应的简称，票面显示为*简称*项目名称',
+    example: '计算机',
+  },
   { header: '规格型号', key: 'spec', level: 'line', width: 10, help: '选填', example: 'X1' },
   { header: '单位', key: 'unit', level: 'line', width: 6, help: '选填', example: '台' },
   { header: '数量', key: 'quantity', level: 'line', width: 8, help: '选填；与单价同时填写时 数量×单价=金额', example: '2' },
@@ -66,7 +108,12 @@ export async function buildTemplate(): Promise<Buffer> {
   sheet.views = [{ state: 'frozen', ySplit: 1 }];
 
   const help = workbook.addWorksheet('填写说明');
-  help.columns = [{ header: '列', width: 20 }, { header: '必填', width: 8 }, { header: '级别', width: 10 }, { header: '说明', width: 80 }];
+  help.columns = [
+    { header: '列', width: 20 },
+    { header: '必填', width: 8 },
+    { header: '级别', width: 10 },
+    { header: '说明', width: 80 },
+  ];
   help.getRow(1).font = { bold: true };
   for (const c of SHEET_COLUMNS) help.addRow([c.header, c.required ? '是' : '否', c.level === 'invoice' ? '发票' : '项目（行）', c.help]);
   help.addRow([]);
@@ -96,7 +143,11 @@ export function cellText(value: ExcelJS.CellValue): string {
   if (typeof value === 'boolean') return value ? '是' : '否';
   if (value instanceof Date) return value.toISOString().slice(0, 10);
   if (typeof value === 'object') {
-    if ('richText' in value) return value.richText.map((r) => r.text).join('').trim();
+    if ('richText' in value)
+      return value.richText
+        .map((r) => r.text)
+        .join('')
+        .trim();
     if ('result' in value) return cellText((value as { result?: ExcelJS.CellValue }).result ?? null);
     if ('text' in value) return String((value as { text: unknown }).text).trim();
     if ('error' in value) return '';
@@ -104,7 +155,16 @@ export function cellText(value: ExcelJS.CellValue): string {
   return String(value).trim();
 }
 
-const TYPES: Record<string, string> = { 专票: 'special', 数电专票: 'special', 增值税专用发票: 'special', special: 'special', 普票: 'ordinary', 数电普票: 'ordinary', 普通发票: 'ordinary', ordinary: 'ordinary' };
+const TYPES: Record<string, string> = {
+  专票: 'special',
+  数电专票: 'special',
+  增值税专用发票: 'special',
+  special: 'special',
+  普票: 'ordinary',
+  数电普票: 'ordinary',
+  普通发票: 'ordinary',
+  ordinary: 'ordinary',
+};
 const MEDIA: Record<string, string> = { 电子: 'electronic', electronic: 'electronic', 纸质: 'paper', paper: 'paper' };
 const YES_NO: Record<string, boolean> = { 是: true, 否: false, Y: true, N: false, y: true, n: false, true: true, false: false, '1': true, '0': false };
 
@@ -201,7 +261,10 @@ export async function readSheet(buffer: Buffer): Promise<{ groups: SheetGroup[];
         continue;
       }
       if (c.key === 'taxClassificationCode' && !/^\d{19}$/.test(text)) {
-        errors.push({ field: c.header, message: /e\+?\d+$/i.test(text) || /^\d{16,18}$/.test(text) ? '长数字被表格软件改写了：请把此列设为文本格式后重新填写19位编码' : '必须是19位数字' });
+        errors.push({
+          field: c.header,
+          message: /e\+?\d+$/i.test(text) || /^\d{16,18}$/.test(text) ? '长数字被表格软件改写了：请把此列设为文本格式后重新填写19位编码' : '必须是19位数字',
+        });
         continue;
       }
       line[c.key] = c.key === 'taxRate' ? normalizeRate(text) : c.key === 'amount' || c.key === 'taxAmount' ? normalizeMoney(text) : text;

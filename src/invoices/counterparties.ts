@@ -54,7 +54,10 @@ export const TAX_CLASSIFICATIONS: TaxClassificationDto[] = JSON.parse(
 
 export function searchClassifications(q: string | undefined): TaxClassificationDto[] {
   const needle = (q ?? '').trim();
-  const found = needle === '' ? TAX_CLASSIFICATIONS : TAX_CLASSIFICATIONS.filter((c) => c.code.startsWith(needle) || c.shortName.includes(needle) || c.name.includes(needle));
+  const found =
+    needle === ''
+      ? TAX_CLASSIFICATIONS
+      : TAX_CLASSIFICATIONS.filter((c) => c.code.startsWith(needle) || c.shortName.includes(needle) || c.name.includes(needle));
   return found.slice(0, MAX_SUGGESTIONS);
 }
 
@@ -74,7 +77,8 @@ export class CounterpartiesService {
     ] as const;
     const recent = new Map<string, number>();
     for (const { mine, theirs } of sides) {
-      const qb = this.db.dataSource.manager.createQueryBuilder(InvoiceEntity, 'i')
+      const qb = this.db.dataSource.manager
+        .createQueryBuilder(InvoiceEntity, 'i')
         .select(`i.${theirs}_tax_id`, 'taxId')
         .addSelect('MAX(i.issued_at)', 'last')
         .where(`i.${mine}_tax_id = :taxId`, { taxId })
@@ -91,18 +95,41 @@ export class CounterpartiesService {
         recent.set(row.taxId, Math.max(recent.get(row.taxId) ?? 0, Number.isNaN(at) ? 0 : at));
       }
     }
-    const ids = [...recent.entries()].sort((a, b) => b[1] - a[1]).slice(0, MAX_SUGGESTIONS).map(([id]) => id);
+    const ids = [...recent.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, MAX_SUGGESTIONS)
+      .map(([id]) => id);
     const items: CounterpartyDto[] = [];
     for (const id of ids) {
       // Its latest details, from the latest invoice between the two in either direction.
-      const latest = await this.db.dataSource.manager.createQueryBuilder(InvoiceEntity, 'i')
+      const latest = await this.db.dataSource.manager
+        .createQueryBuilder(InvoiceEntity, 'i')
         .where('(i.seller_tax_id = :me AND i.buyer_tax_id = :them) OR (i.seller_tax_id = :them AND i.buyer_tax_id = :me)', { me: taxId, them: id })
-        .orderBy('i.issued_at', 'DESC').addOrderBy('i.number', 'DESC').limit(1).getOne();
+        .orderBy('i.issued_at', 'DESC')
+        .addOrderBy('i.number', 'DESC')
+        .limit(1)
+        .getOne();
       if (!latest) continue;
       const asBuyer = latest.buyerTaxId === id;
-      items.push(asBuyer
-        ? { taxId: id, name: latest.buyerName, address: latest.buyerAddress, phone: latest.buyerPhone, bankName: latest.buyerBankName, bankAccount: latest.buyerBankAccount }
-        : { taxId: id, name: latest.sellerName, address: latest.sellerAddress, phone: latest.sellerPhone, bankName: latest.sellerBankName, bankAccount: latest.sellerBankAccount });
+      items.push(
+        asBuyer
+          ? {
+              taxId: id,
+              name: latest.buyerName,
+              address: latest.buyerAddress,
+              phone: latest.buyerPhone,
+              bankName: latest.buyerBankName,
+              bankAccount: latest.buyerBankAccount,
+            }
+          : {
+              taxId: id,
+              name: latest.sellerName,
+              address: latest.sellerAddress,
+              phone: latest.sellerPhone,
+              bankName: latest.sellerBankName,
+              bankAccount: latest.sellerBankAccount,
+            },
+      );
     }
     return items;
   }
@@ -117,7 +144,10 @@ export class CounterpartiesController {
 
   @Get('counterparties')
   @Roles('taxpayer')
-  @ApiOperation({ summary: 'Counterparties of the caller (buyers invoiced, sellers received from) by name or tax id prefix; at most 20', operationId: 'searchCounterparties' })
+  @ApiOperation({
+    summary: 'Counterparties of the caller (buyers invoiced, sellers received from) by name or tax id prefix; at most 20',
+    operationId: 'searchCounterparties',
+  })
   @ApiOkResponse({ type: CounterpartiesDto })
   @ApiProblems(400)
   async search(@CurrentPrincipal() p: Principal, @Query() query: SuggestQuery): Promise<CounterpartiesDto> {

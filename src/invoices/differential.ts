@@ -26,16 +26,22 @@ export function deductionOf(record: Pick<DifferentialTaxationRecord, 'deductions
 /** Every rule broken, each naming its field. */
 export function differentialProblems(request: DifferentialRequest): FieldError[] {
   const errors: FieldError[] = [];
-  if (request.priceIncludesTax !== true) errors.push({ field: 'priceIncludesTax', message: 'must be true with differentialTaxation: the line\'s amount is the tax-inclusive price' });
+  if (request.priceIncludesTax !== true)
+    errors.push({ field: 'priceIncludesTax', message: "must be true with differentialTaxation: the line's amount is the tax-inclusive price" });
   if (request.lines.length !== 1) errors.push({ field: 'lines', message: 'a 差额征税 invoice has exactly one line' });
   if (request.specificBusiness) errors.push({ field: 'specificBusiness', message: 'a 差额征税 invoice mixes with no specific business' });
   const line = request.lines[0];
   if (line?.discountAmount !== undefined) errors.push({ field: 'lines[0].discountAmount', message: 'a 差额征税 line carries no discount' });
-  if (line?.preferentialPolicy !== undefined) errors.push({ field: 'lines[0].preferentialPolicy', message: 'a 差额征税 line is taxed: no 免税 or 不征税 mark' });
+  if (line?.preferentialPolicy !== undefined)
+    errors.push({ field: 'lines[0].preferentialPolicy', message: 'a 差额征税 line is taxed: no 免税 or 不征税 mark' });
   if (line && request.lines.length === 1) {
     const deduction = deductionOf(request.differentialTaxation);
     const price = parseMoney(line.amount);
-    if (deduction > price) errors.push({ field: 'differentialTaxation.deductions', message: `the deduction ${formatMoney(deduction)} (the vouchers' sum) exceeds the price ${line.amount}` });
+    if (deduction > price)
+      errors.push({
+        field: 'differentialTaxation.deductions',
+        message: `the deduction ${formatMoney(deduction)} (the vouchers' sum) exceeds the price ${line.amount}`,
+      });
   }
   return errors;
 }

@@ -43,12 +43,16 @@ export function draftInvoice(seller: TaxpayerEntity, dto: IssueInvoiceDto): Invo
   let remarks = dto.remarks ?? '';
   if (dto.differentialTaxation) {
     const { kind, deductions } = dto.differentialTaxation;
-    differential = { kind, deductions: deductions.map(({ voucherType, voucherNumber, voucherDate, amount }) => ({ voucherType, voucherNumber, voucherDate, amount })) };
+    differential = {
+      kind,
+      deductions: deductions.map(({ voucherType, voucherNumber, voucherDate, amount }) => ({ voucherType, voucherNumber, voucherDate, amount })),
+    };
     const problems = differentialProblems({ ...dto, differentialTaxation: differential });
     errors.push(...problems);
     deduction = deductionOf(differential);
     remarks = differentialNote(kind, deduction) + remarks;
-    if (remarks.length > MAX_REMARKS) errors.push({ field: 'remarks', message: `with the 差额征税 note the remarks exceed ${MAX_REMARKS} characters: shorten them` });
+    if (remarks.length > MAX_REMARKS)
+      errors.push({ field: 'remarks', message: `with the 差额征税 note the remarks exceed ${MAX_REMARKS} characters: shorten them` });
     if (problems.length) return Problems.validation(errors);
   }
   const math = computeInvoice(dto.lines, dto.priceIncludesTax ?? false, differential?.kind === '02' ? { differentialDeduction: deduction! } : {});
@@ -108,8 +112,9 @@ export function draftInvoice(seller: TaxpayerEntity, dto: IssueInvoiceDto): Invo
 export function paperLimitProblem(seller: TaxpayerEntity, totalAmount: bigint): ProblemException | null {
   const max = seller.paperMaxAmountPerInvoice;
   if (max !== null && totalAmount <= max) return null;
-  const detail = max === null
-    ? 'the seller has no single-invoice maximum for paper invoices; a tax officer sets paperMaxAmountPerInvoice'
-    : `the amount ${formatMoney(totalAmount)} is above the single-invoice maximum for paper invoices, ${formatMoney(max)}`;
+  const detail =
+    max === null
+      ? 'the seller has no single-invoice maximum for paper invoices; a tax officer sets paperMaxAmountPerInvoice'
+      : `the amount ${formatMoney(totalAmount)} is above the single-invoice maximum for paper invoices, ${formatMoney(max)}`;
   return new ProblemException(422, 'PAPER_LIMIT_EXCEEDED', detail, { paperMaxAmountPerInvoice: max === null ? null : formatMoney(max) });
 }

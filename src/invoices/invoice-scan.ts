@@ -91,7 +91,9 @@ export function branches(f: InvoiceFilter): Branch[] {
   }
   const scope = f.taxId ? (f.direction === 'received' ? ['buyer_'] : f.direction === 'issued' ? ['seller_'] : ['seller_', 'buyer_']) : [''];
   const facet = f.color !== undefined || f.status !== undefined ? 'state' : f.type !== undefined || f.medium !== undefined ? 'kind' : 'time';
-  return parties.flatMap(({ party, notSeller }, p) => facets.map((equals) => ({ equals: [...party, ...equals], residual, notSeller, index: `idx_inv_${scope[p]}${facet}` })));
+  return parties.flatMap(({ party, notSeller }, p) =>
+    facets.map((equals) => ({ equals: [...party, ...equals], residual, notSeller, index: `idx_inv_${scope[p]}${facet}` })),
+  );
 }
 
 /** The query of one keyset page of one branch: keys only, in order, after `after`. */

@@ -1,7 +1,19 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsEmail, IsIn, IsObject, IsOptional, IsString, Length, Matches, MaxLength, ValidateNested,
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+  ValidateNested,
 } from 'class-validator';
 import { IsMoney } from '../common/validation';
 import { INVOICE_STATUSES, INVOICE_TYPES, MEDIA, InvoiceType, Medium } from './invoice.entities';
@@ -78,7 +90,11 @@ export class LineDto {
   @IsIn(Object.keys(PREFERENTIAL_POLICIES))
   preferentialPolicy?: PreferentialPolicy;
 
-  @ApiPropertyOptional({ example: '100.00', description: '折扣 (SPEC section 2): positive, at most the line\'s amount, on the same basis (tax-inclusive when priceIncludesTax). The invoice then holds this line (lineNature "discounted") and right after it its discount line ("discount", amount = minus the discount, tax by the same rule)' })
+  @ApiPropertyOptional({
+    example: '100.00',
+    description:
+      '折扣 (SPEC section 2): positive, at most the line\'s amount, on the same basis (tax-inclusive when priceIncludesTax). The invoice then holds this line (lineNature "discounted") and right after it its discount line ("discount", amount = minus the discount, tax by the same rule)',
+  })
   @IsOptional()
   @IsMoney({ minFen: 1n })
   discountAmount?: string;
@@ -86,7 +102,11 @@ export class LineDto {
 
 /** A deduction voucher (扣除凭证) of 差额征税. */
 export class DeductionVoucherDto {
-  @ApiProperty({ example: '01', description: 'voucher type code (凭证类型), e.g. 01 数电票, 02 增值税专用发票, 03 增值税普通发票, 04 营业税发票, 05 财政票据, 06 法院裁决书, 07 契税完税凭证, 08 其他发票类, 09 其他扣除凭证' })
+  @ApiProperty({
+    example: '01',
+    description:
+      'voucher type code (凭证类型), e.g. 01 数电票, 02 增值税专用发票, 03 增值税普通发票, 04 营业税发票, 05 财政票据, 06 法院裁决书, 07 契税完税凭证, 08 其他发票类, 09 其他扣除凭证',
+  })
   @Matches(/^\d{2}$/, { message: 'must be a 2-digit voucher type code' })
   voucherType: string;
 
@@ -107,7 +127,12 @@ export class DifferentialTaxationDto {
   @IsIn(['01', '02'])
   kind: '01' | '02';
 
-  @ApiProperty({ type: [DeductionVoucherDto], minItems: 1, maxItems: 100, description: 'the vouchers backing the deduction (扣除额 = their sum, at most the price)' })
+  @ApiProperty({
+    type: [DeductionVoucherDto],
+    minItems: 1,
+    maxItems: 100,
+    description: 'the vouchers backing the deduction (扣除额 = their sum, at most the price)',
+  })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
@@ -141,7 +166,8 @@ export class IssueInvoiceDto {
 
   @ApiPropertyOptional({
     type: DifferentialTaxationDto,
-    description: '差额征税: with priceIncludesTax true and exactly one line whose amount is the tax-inclusive price, no discount and no specificBusiness. Kind 02: tax = round((price - deduction) x rate / (1 + rate)), amount = price - tax',
+    description:
+      '差额征税: with priceIncludesTax true and exactly one line whose amount is the tax-inclusive price, no discount and no specificBusiness. Kind 02: tax = round((price - deduction) x rate / (1 + rate)), amount = price - tax',
   })
   @IsOptional()
   @IsObject()
@@ -150,7 +176,8 @@ export class IssueInvoiceDto {
   differentialTaxation?: DifferentialTaxationDto;
 
   @ApiPropertyOptional({
-    description: '特定业务: { "type": "03", "location", "projectName", "crossCity", "landVatProjectNumber"? } | { "type": "04", "transports": [{ "transportType", "plateNumber", "origin", "destination", "goods" }] } | { "type": "05", "propertyAddress", "propertyCertificateNumber"?, "crossCity", "realEstateUnitCode"? | "contractFilingNumber"? (exactly one), "landVatProjectNumber"?, "assessedTaxPrice"?, "actualTransactionAmount"?, "areaUnit"? ("平方米") } | { "type": "06", "propertyCertificateNumber", "propertyAddress", "leaseStart", "leaseEnd", "crossCity", "areaUnit"? } | { "type": "09", "passengers": [{ "traveler", "idType", "idNumber", "travelDate", "departure", "destination", "grade", "vehicleType" }] }',
+    description:
+      '特定业务: { "type": "03", "location", "projectName", "crossCity", "landVatProjectNumber"? } | { "type": "04", "transports": [{ "transportType", "plateNumber", "origin", "destination", "goods" }] } | { "type": "05", "propertyAddress", "propertyCertificateNumber"?, "crossCity", "realEstateUnitCode"? | "contractFilingNumber"? (exactly one), "landVatProjectNumber"?, "assessedTaxPrice"?, "actualTransactionAmount"?, "areaUnit"? ("平方米") } | { "type": "06", "propertyCertificateNumber", "propertyAddress", "leaseStart", "leaseEnd", "crossCity", "areaUnit"? } | { "type": "09", "passengers": [{ "traveler", "idType", "idNumber", "travelDate", "departure", "destination", "grade", "vehicleType" }] }',
     nullable: true,
   })
   @IsOptional()
@@ -171,16 +198,40 @@ export class BatchDto {
 }
 
 export class ListInvoicesQuery {
-  @ApiPropertyOptional({ enum: ['issued', 'received', 'both'], default: 'issued', description: 'the taxpayer as seller, as buyer, or both (merged, newest first)' }) @IsOptional() @IsIn(['issued', 'received', 'both']) direction?: 'issued' | 'received' | 'both';
-  @ApiPropertyOptional({ description: 'taxpayer (officers, admins and unscoped auditors); defaults to the caller\'s' }) @IsOptional() @IsString() @Length(18, 18) taxId?: string;
+  @ApiPropertyOptional({
+    enum: ['issued', 'received', 'both'],
+    default: 'issued',
+    description: 'the taxpayer as seller, as buyer, or both (merged, newest first)',
+  })
+  @IsOptional()
+  @IsIn(['issued', 'received', 'both'])
+  direction?: 'issued' | 'received' | 'both';
+  @ApiPropertyOptional({ description: "taxpayer (officers, admins and unscoped auditors); defaults to the caller's" })
+  @IsOptional()
+  @IsString()
+  @Length(18, 18)
+  taxId?: string;
   @ApiPropertyOptional({ description: 'YYYY-MM-DD (Beijing) or an ISO 8601 instant; inclusive' }) @IsOptional() @IsString() @MaxLength(40) from?: string;
-  @ApiPropertyOptional({ description: 'YYYY-MM-DD (Beijing, the whole day) or an ISO 8601 instant; inclusive' }) @IsOptional() @IsString() @MaxLength(40) to?: string;
+  @ApiPropertyOptional({ description: 'YYYY-MM-DD (Beijing, the whole day) or an ISO 8601 instant; inclusive' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  to?: string;
   @ApiPropertyOptional({ enum: ['blue', 'red'] }) @IsOptional() @IsIn(['blue', 'red']) color?: 'blue' | 'red';
   @ApiPropertyOptional({ enum: INVOICE_TYPES }) @IsOptional() @IsIn(INVOICE_TYPES) type?: InvoiceType;
   @ApiPropertyOptional({ enum: INVOICE_STATUSES }) @IsOptional() @IsIn(INVOICE_STATUSES) status?: string;
   @ApiPropertyOptional({ enum: MEDIA }) @IsOptional() @IsIn(MEDIA) medium?: Medium;
-  @ApiPropertyOptional({ description: 'the other party (the buyer of issued invoices, the seller of received ones): the beginning of its tax id or part of its name' }) @IsOptional() @IsString() @MaxLength(100) counterparty?: string;
-  @ApiPropertyOptional({ default: 50, maximum: 500 }) @IsOptional() @Matches(/^[1-9]\d{0,2}$/, { message: 'must be a whole number from 1 to 500' }) limit?: string;
+  @ApiPropertyOptional({
+    description: 'the other party (the buyer of issued invoices, the seller of received ones): the beginning of its tax id or part of its name',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  counterparty?: string;
+  @ApiPropertyOptional({ default: 50, maximum: 500 })
+  @IsOptional()
+  @Matches(/^[1-9]\d{0,2}$/, { message: 'must be a whole number from 1 to 500' })
+  limit?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(1000) cursor?: string;
 }
 

@@ -95,7 +95,10 @@ export class BatchErrorDto {
   @ApiProperty() status: number;
   @ApiProperty() detail: string;
   @ApiProperty() code: string;
-  @ApiPropertyOptional({ type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } }) errors?: { field: string; message: string }[];
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } }) errors?: {
+    field: string;
+    message: string;
+  }[];
   @ApiPropertyOptional() available?: string;
 }
 

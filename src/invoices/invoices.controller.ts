@@ -17,12 +17,28 @@ export const ISSUE_EXAMPLE = {
   medium: 'electronic',
   buyer: { taxId: '91410100MA00000021', name: '河南某某有限公司', address: '郑州市金水区花园路1号', phone: '0371-66666666' },
   priceIncludesTax: false,
-  lines: [{ name: '笔记本电脑', taxClassificationCode: '1090511030000000000', categoryShortName: '计算机', spec: 'X1', unit: '台', quantity: '2', unitPrice: '5000.00', amount: '10000.00', taxRate: '0.13' }],
+  lines: [
+    {
+      name: '笔记本电脑',
+      taxClassificationCode: '1090511030000000000',
+      categoryShortName: '计算机',
+      spec: 'X1',
+      unit: '台',
+      quantity: '2',
+      unitPrice: '5000.00',
+      amount: '10000.00',
+      taxRate: '0.13',
+    },
+  ],
   remarks: '',
   drawer: '张三',
 };
 
-const IDEMPOTENCY_HEADER = ApiHeader({ name: 'Idempotency-Key', required: false, description: 'the same key replays the first answer (kept 48 h); a different body with it is 409 IDEMPOTENCY_KEY_REUSED' });
+const IDEMPOTENCY_HEADER = ApiHeader({
+  name: 'Idempotency-Key',
+  required: false,
+  description: 'the same key replays the first answer (kept 48 h); a different body with it is 409 IDEMPOTENCY_KEY_REUSED',
+});
 
 @ApiTags('invoices')
 @ApiAuth()
@@ -38,9 +54,10 @@ export class InvoicesController {
   @Roles('taxpayer')
   @Idempotent()
   @ApiOperation({
-    summary: 'Issue a blue invoice (数电专票 / 数电普票) as the caller\'s taxpayer',
+    summary: "Issue a blue invoice (数电专票 / 数电普票) as the caller's taxpayer",
     operationId: 'issueInvoice',
-    description: 'Each answered line carries `lineNature` (normal | discounted | discount: a line with `discountAmount` is followed by its negative discount line); a 差额征税 invoice answers `differentialTaxation` with `kindName` and `deduction`.',
+    description:
+      'Each answered line carries `lineNature` (normal | discounted | discount: a line with `discountAmount` is followed by its negative discount line); a 差额征税 invoice answers `differentialTaxation` with `kindName` and `deduction`.',
   })
   @IDEMPOTENCY_HEADER
   @ApiBody({ type: IssueInvoiceDto, examples: { special: { summary: 'a 数电专票 with one line', value: ISSUE_EXAMPLE } } })
@@ -90,10 +107,17 @@ export class InvoicesController {
   @Post(':number/usage-confirmation')
   @Roles('taxpayer', 'tax_officer')
   @HttpCode(200)
-  @ApiOperation({ summary: '用途确认 by the buyer (deduction, no deduction, export refund, agent export refund); a tax officer corrects it', operationId: 'confirmInvoiceUsage' })
+  @ApiOperation({
+    summary: '用途确认 by the buyer (deduction, no deduction, export refund, agent export refund); a tax officer corrects it',
+    operationId: 'confirmInvoiceUsage',
+  })
   @ApiJson(200, InvoiceViewDto, 'the invoice')
   @ApiProblems(400, 404, 409)
-  @ApiResponse({ status: 409, description: 'INVALID_STATE: a red invoice, a voided or red_full blue, a usage already confirmed (only a tax officer corrects it); or a red-letter slip is live on the invoice (01-04, no red yet; the detail names it): the usage is locked, for the officer too, until the slip is revoked, rejected or void' })
+  @ApiResponse({
+    status: 409,
+    description:
+      'INVALID_STATE: a red invoice, a voided or red_full blue, a usage already confirmed (only a tax officer corrects it); or a red-letter slip is live on the invoice (01-04, no red yet; the detail names it): the usage is locked, for the officer too, until the slip is revoked, rejected or void',
+  })
   usage(@CurrentPrincipal() p: Principal, @Param('number') number: string, @Body() dto: UsageConfirmationDto) {
     return this.invoices.confirmUsage(p, number, dto.purpose);
   }
@@ -104,7 +128,11 @@ export class InvoicesController {
   @ApiOperation({ summary: '入账标识 on or off, by the buyer', operationId: 'setInvoiceAccountingEntry' })
   @ApiJson(200, InvoiceViewDto, 'the invoice')
   @ApiProblems(400, 404, 409)
-  @ApiResponse({ status: 409, description: 'INVALID_STATE: a red-letter slip is live on the invoice (01-04, no red yet; the detail names it): the accounting entry is locked until the slip is revoked, rejected or void' })
+  @ApiResponse({
+    status: 409,
+    description:
+      'INVALID_STATE: a red-letter slip is live on the invoice (01-04, no red yet; the detail names it): the accounting entry is locked until the slip is revoked, rejected or void',
+  })
   accounting(@CurrentPrincipal() p: Principal, @Param('number') number: string, @Body() dto: AccountingEntryDto) {
     return this.invoices.accountingEntry(p, number, dto.entered);
   }
@@ -115,7 +143,11 @@ export class InvoicesController {
   @ApiOperation({ summary: '作废 a paper invoice in the month it was issued (the seller); its quota is given back', operationId: 'voidInvoice' })
   @ApiJson(200, InvoiceViewDto, 'the invoice, voided')
   @ApiProblems(404, 409)
-  @ApiResponse({ status: 409, description: 'INVALID_STATE: electronic, red, not issued (voided, red_partial, red_full), of an earlier month, or a red-letter slip is live on it (the detail names the slip)' })
+  @ApiResponse({
+    status: 409,
+    description:
+      'INVALID_STATE: electronic, red, not issued (voided, red_partial, red_full), of an earlier month, or a red-letter slip is live on it (the detail names the slip)',
+  })
   void(@CurrentPrincipal() p: Principal, @Param('number') number: string) {
     return this.invoices.void(p, number);
   }

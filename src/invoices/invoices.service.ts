@@ -74,7 +74,10 @@ export class InvoicesService {
    */
   private async refuseIfSlipLive(em: EntityManager, number: string, what: string): Promise<void> {
     const slip = await this.liveSlip(em, number);
-    if (slip) throw Problems.invalidState(`red-letter confirmation slip ${slip} is live on invoice ${number}: ${what} until the slip is revoked, rejected or void, or its red invoice issued`);
+    if (slip)
+      throw Problems.invalidState(
+        `red-letter confirmation slip ${slip} is live on invoice ${number}: ${what} until the slip is revoked, rejected or void, or its red invoice issued`,
+      );
   }
 
   /** Views with their red-letter relations. */
@@ -130,12 +133,15 @@ export class InvoicesService {
   async confirmUsage(principal: Principal, number: string, purpose: Usage): Promise<InvoiceView> {
     const { invoice: seen } = await this.find(principal, number);
     const officer = principal.role === 'tax_officer' || principal.role === 'admin';
-    if (!officer && (principal.role !== 'taxpayer' || seen.buyerTaxId !== principal.taxpayerId)) throw Problems.forbidden('only the buyer confirms the usage of a received invoice');
+    if (!officer && (principal.role !== 'taxpayer' || seen.buyerTaxId !== principal.taxpayerId))
+      throw Problems.forbidden('only the buyer confirms the usage of a received invoice');
     const now = this.clock.now();
     await this.db.transaction(async (em) => {
       const invoice = await this.lock(em, number);
-      if (invoice.color !== 'blue' || invoice.status === 'voided') throw Problems.invalidState(`invoice ${number} is ${invoice.color === 'red' ? 'a red invoice' : 'voided'}`);
-      if (invoice.status === 'red_full') throw Problems.invalidState(`invoice ${number} is red_full: reversed in full by red invoices, there is nothing left to use`);
+      if (invoice.color !== 'blue' || invoice.status === 'voided')
+        throw Problems.invalidState(`invoice ${number} is ${invoice.color === 'red' ? 'a red invoice' : 'voided'}`);
+      if (invoice.status === 'red_full')
+        throw Problems.invalidState(`invoice ${number} is red_full: reversed in full by red invoices, there is nothing left to use`);
       if (!officer && invoice.usage !== null) throw Problems.invalidState(`the usage is already confirmed as ${invoice.usage}; only a tax officer corrects it`);
       if (officer && invoice.usage === null) throw Problems.invalidState('the buyer has not confirmed a usage yet: there is nothing to correct');
       await this.refuseIfSlipLive(em, number, 'its usage cannot be confirmed or corrected');
@@ -147,8 +153,12 @@ export class InvoicesService {
         .execute();
       if (result.affected !== 1) throw Problems.invalidState(`the usage of ${number} changed meanwhile; read it again`);
       await this.audit.record(em, principal, {
-        action: officer ? 'invoice.usage_corrected' : 'invoice.usage_confirmed', objectType: 'invoice', objectId: number, taxpayerId: invoice.buyerTaxId,
-        before: { usage: invoice.usage }, after: { usage: purpose },
+        action: officer ? 'invoice.usage_corrected' : 'invoice.usage_confirmed',
+        objectType: 'invoice',
+        objectId: number,
+        taxpayerId: invoice.buyerTaxId,
+        before: { usage: invoice.usage },
+        after: { usage: purpose },
       });
     });
     return this.get(principal, number);
@@ -157,7 +167,8 @@ export class InvoicesService {
   /** 入账标识 on and off, by the buyer. */
   async accountingEntry(principal: Principal, number: string, entered: boolean): Promise<InvoiceView> {
     const { invoice } = await this.find(principal, number);
-    if (principal.role !== 'taxpayer' || invoice.buyerTaxId !== principal.taxpayerId) throw Problems.forbidden('only the buyer records the accounting entry of a received invoice');
+    if (principal.role !== 'taxpayer' || invoice.buyerTaxId !== principal.taxpayerId)
+      throw Problems.forbidden('only the buyer records the accounting entry of a received invoice');
     const next = entered ? 'entered' : 'not_entered';
     if (invoice.accountingEntry !== next) {
       await this.db.transaction(async (em) => {
@@ -166,8 +177,12 @@ export class InvoicesService {
         await this.refuseIfSlipLive(em, number, 'its accounting entry cannot change');
         await em.update(InvoiceEntity, { number }, { accountingEntry: next });
         await this.audit.record(em, principal, {
-          action: 'invoice.accounting_entry', objectType: 'invoice', objectId: number, taxpayerId: invoice.buyerTaxId,
-          before: { accountingEntry: locked.accountingEntry }, after: { accountingEntry: next },
+          action: 'invoice.accounting_entry',
+          objectType: 'invoice',
+          objectId: number,
+          taxpayerId: invoice.buyerTaxId,
+          before: { accountingEntry: locked.accountingEntry },
+          after: { accountingEntry: next },
         });
       });
     }
@@ -189,8 +204,15 @@ export class InvoicesService {
     if (scoped && query.taxId && query.taxId !== principal.taxpayerId) return { items: [], nextCursor: null };
     const taxId = scoped ? principal.taxpayerId : (query.taxId ?? null);
     const filter: InvoiceFilter = {
-      taxId, direction: query.direction ?? 'issued', from: boundary(query.from, 'from', false), to: boundary(query.to, 'to', true),
-      color: query.color, type: query.type, status: query.status, medium: query.medium, counterparty: query.counterparty,
+      taxId,
+      direction: query.direction ?? 'issued',
+      from: boundary(query.from, 'from', false),
+      to: boundary(query.to, 'to', true),
+      color: query.color,
+      type: query.type,
+      status: query.status,
+      medium: query.medium,
+      counterparty: query.counterparty,
     };
     const em = this.db.dataSource.manager;
     const start = after ? { issuedAt: new Date(Number(after[0])), number: String(after[1]) } : null;
@@ -213,7 +235,8 @@ export class InvoicesService {
     if (invoice.color !== 'blue') throw Problems.invalidState('only a blue invoice can be voided');
     if (invoice.status !== 'issued') throw Problems.invalidState(`invoice ${number} is ${invoice.status}`);
     const now = this.clock.now();
-    if (periodOf(now) !== invoice.period) throw Problems.invalidState(`invoice ${number} was issued in ${invoice.period}; a paper invoice can be voided only in its own month`);
+    if (periodOf(now) !== invoice.period)
+      throw Problems.invalidState(`invoice ${number} was issued in ${invoice.period}; a paper invoice can be voided only in its own month`);
     await this.db.transaction(async (em) => {
       const locked = await this.lock(em, number);
       if (locked.status !== 'issued') throw Problems.invalidState(`invoice ${number} is ${locked.status}`);
@@ -225,9 +248,29 @@ export class InvoicesService {
         .where('number = :number AND status = :issued', { number, issued: 'issued' })
         .execute();
       if (result.affected !== 1) throw Problems.invalidState(`invoice ${number} is no longer issued`);
-      await this.audit.record(em, principal, { action: 'invoice.voided', objectType: 'invoice', objectId: number, taxpayerId: invoice.sellerTaxId, before: { status: 'issued' }, after: { status: 'voided' } });
-      await this.quota.restore(em, { taxpayerId: invoice.sellerTaxId, period: invoice.period }, invoice.totalAmount, 'paper_void_restore', number, principal.actorRef);
-      await this.outbox.emit(em, [{ type: 'invoice.voided', taxIds: [invoice.sellerTaxId, invoice.buyerTaxId], payload: invoiceView({ ...invoice, status: 'voided', voidedAt: now }, lines) }]);
+      await this.audit.record(em, principal, {
+        action: 'invoice.voided',
+        objectType: 'invoice',
+        objectId: number,
+        taxpayerId: invoice.sellerTaxId,
+        before: { status: 'issued' },
+        after: { status: 'voided' },
+      });
+      await this.quota.restore(
+        em,
+        { taxpayerId: invoice.sellerTaxId, period: invoice.period },
+        invoice.totalAmount,
+        'paper_void_restore',
+        number,
+        principal.actorRef,
+      );
+      await this.outbox.emit(em, [
+        {
+          type: 'invoice.voided',
+          taxIds: [invoice.sellerTaxId, invoice.buyerTaxId],
+          payload: invoiceView({ ...invoice, status: 'voided', voidedAt: now }, lines),
+        },
+      ]);
     });
     return (await this.views([{ ...invoice, status: 'voided', voidedAt: now }], lines))[0];
   }

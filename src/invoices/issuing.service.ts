@@ -56,8 +56,13 @@ const issuedEvent = (invoice: InvoiceEntity): AuditInput => ({
   objectId: invoice.number,
   taxpayerId: invoice.sellerTaxId,
   after: {
-    type: invoice.type, medium: invoice.medium, color: invoice.color, buyerTaxId: invoice.buyerTaxId,
-    totalAmount: formatMoney(invoice.totalAmount), totalTax: formatMoney(invoice.totalTax), period: invoice.period,
+    type: invoice.type,
+    medium: invoice.medium,
+    color: invoice.color,
+    buyerTaxId: invoice.buyerTaxId,
+    totalAmount: formatMoney(invoice.totalAmount),
+    totalTax: formatMoney(invoice.totalTax),
+    period: invoice.period,
   },
 });
 
@@ -118,7 +123,12 @@ export class IssuingService {
       return await this.singles.submit(seller.taxId, { principal, context, draft, now, prefix: this.numbering.prefixFor(now, seller.regionCode), record });
     } catch (error) {
       if (!(error instanceof LaneFull)) throw error;
-      throw new ProblemException(503, 'SERVICE_UNAVAILABLE', `${error.waiting} invoices are already waiting to be issued here; retry in a moment (with the same Idempotency-Key)`, { retryAfter: 1 });
+      throw new ProblemException(
+        503,
+        'SERVICE_UNAVAILABLE',
+        `${error.waiting} invoices are already waiting to be issued here; retry in a moment (with the same Idempotency-Key)`,
+        { retryAfter: 1 },
+      );
     }
   }
 
@@ -249,7 +259,12 @@ export class IssuingService {
   async issueRed(
     em: EntityManager,
     actor: Principal,
-    args: { blue: InvoiceEntity; blueLines: InvoiceLineEntity[]; slip: { id: string; number: string; reason: string; lines: { blueLineNo: number; quantity: string | null; amount: bigint; taxAmount: bigint }[] }; number: string },
+    args: {
+      blue: InvoiceEntity;
+      blueLines: InvoiceLineEntity[];
+      slip: { id: string; number: string; reason: string; lines: { blueLineNo: number; quantity: string | null; amount: bigint; taxAmount: bigint }[] };
+      number: string;
+    },
   ): Promise<{ invoice: InvoiceEntity; lines: InvoiceLineEntity[] }> {
     const { blue, slip, number } = args;
     const now = this.clock.now();
@@ -258,9 +273,20 @@ export class IssuingService {
     const lines: InvoiceLineEntity[] = slip.lines.map((s, i) => {
       const b = basis.find((l) => l.lineNo === s.blueLineNo)!;
       return {
-        invoiceNumber: number, lineNo: i + 1, itemName: b.itemName, categoryShortName: b.categoryShortName, taxClassificationCode: b.taxClassificationCode,
+        invoiceNumber: number,
+        lineNo: i + 1,
+        itemName: b.itemName,
+        categoryShortName: b.categoryShortName,
+        taxClassificationCode: b.taxClassificationCode,
         // A sales discount (04) changes amounts only: no quantity, no unit price (SPEC 6).
-        spec: b.spec, unit: b.unit, quantity: args.slip.reason === '04' ? null : s.quantity, unitPrice: args.slip.reason === '04' ? null : b.unitPrice, amount: s.amount, taxRate: b.taxRate, taxAmount: s.taxAmount, preferentialPolicy: b.preferentialPolicy,
+        spec: b.spec,
+        unit: b.unit,
+        quantity: args.slip.reason === '04' ? null : s.quantity,
+        unitPrice: args.slip.reason === '04' ? null : b.unitPrice,
+        amount: s.amount,
+        taxRate: b.taxRate,
+        taxAmount: s.taxAmount,
+        preferentialPolicy: b.preferentialPolicy,
         lineNature: '0',
       };
     });
@@ -277,8 +303,9 @@ export class IssuingService {
       totalAmount: totals.totalAmount,
       totalTax: totals.totalTax,
       totalWithTax: totals.totalWithTax,
-      remarks: `被红冲蓝字数电票号码：${blue.number} 红字发票信息确认单编号：${slip.number}`
-        + (blue.differentialTaxation && deduction !== null ? ` ${differentialNote(blue.differentialTaxation.kind, deduction)}` : ''),
+      remarks:
+        `被红冲蓝字数电票号码：${blue.number} 红字发票信息确认单编号：${slip.number}` +
+        (blue.differentialTaxation && deduction !== null ? ` ${differentialNote(blue.differentialTaxation.kind, deduction)}` : ''),
       differentialTaxation: blue.differentialTaxation ? { kind: blue.differentialTaxation.kind, deductions: [] } : null,
       deduction,
       usage: null,

@@ -72,7 +72,10 @@ export interface PassengerTransport {
 }
 export type SpecificBusiness = Construction | Transport | RealEstateSale | Lease | PassengerTransport;
 
-type Spec = Record<string, { kind: 'string'; max: number; optional?: boolean; oneOf?: readonly string[]; date?: boolean } | { kind: 'boolean' } | { kind: 'money'; optional?: boolean }>;
+type Spec = Record<
+  string,
+  { kind: 'string'; max: number; optional?: boolean; oneOf?: readonly string[]; date?: boolean } | { kind: 'boolean' } | { kind: 'money'; optional?: boolean }
+>;
 
 const FIELDS: Record<string, Spec> = {
   '03': {
@@ -123,7 +126,8 @@ const PASSENGER: Spec = {
 
 const own = (object: object, key: string) => Object.prototype.hasOwnProperty.call(object, key);
 
-const isDate = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
+const isDate = (s: string) =>
+  /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
 
 function check(value: Record<string, unknown>, spec: Spec, path: string, errors: FieldError[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -160,7 +164,15 @@ export function parseSpecificBusiness(input: Record<string, unknown>): { value: 
   const path = 'specificBusiness';
   const type = input.type;
   if (typeof type !== 'string' || !own(SPECIFIC_BUSINESS_NAMES, type)) {
-    return { value: null, errors: [{ field: `${path}.type`, message: `must be one of ${Object.keys(SPECIFIC_BUSINESS_NAMES).join(', ')} (${Object.values(SPECIFIC_BUSINESS_NAMES).join(', ')})` }] };
+    return {
+      value: null,
+      errors: [
+        {
+          field: `${path}.type`,
+          message: `must be one of ${Object.keys(SPECIFIC_BUSINESS_NAMES).join(', ')} (${Object.values(SPECIFIC_BUSINESS_NAMES).join(', ')})`,
+        },
+      ],
+    };
   }
   if (type === '04' || type === '09') {
     const [listKey, spec, what] = type === '04' ? (['transports', LEG, 'transport legs'] as const) : (['passengers', PASSENGER, 'passengers'] as const);
@@ -182,7 +194,10 @@ export function parseSpecificBusiness(input: Record<string, unknown>): { value: 
     const unit = fields.realEstateUnitCode !== undefined;
     const filing = fields.contractFilingNumber !== undefined;
     if (unit === filing) {
-      errors.push({ field: `${path}.${unit ? 'contractFilingNumber' : 'realEstateUnitCode'}`, message: 'give exactly one of realEstateUnitCode (不动产单元代码) and contractFilingNumber (网签合同备案编号)' });
+      errors.push({
+        field: `${path}.${unit ? 'contractFilingNumber' : 'realEstateUnitCode'}`,
+        message: 'give exactly one of realEstateUnitCode (不动产单元代码) and contractFilingNumber (网签合同备案编号)',
+      });
     }
     fields.areaUnit ??= '平方米';
   }

@@ -112,13 +112,19 @@ export function splitInclusive(inclusiveFen: bigint, rate: string): { amount: bi
  * round((price - deduction) x rate / (1 + rate)) to the fen half up; amount = price - tax.
  */
 export function splitDifferential(priceFen: bigint, deductionFen: bigint, rate: string): { amount: bigint; tax: bigint } {
-  const tax = BigInt(new Decimal((priceFen - deductionFen).toString()).times(rate).dividedBy(new Decimal(1).plus(rate)).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toFixed(0));
+  const tax = BigInt(
+    new Decimal((priceFen - deductionFen).toString()).times(rate).dividedBy(new Decimal(1).plus(rate)).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toFixed(0),
+  );
   return { amount: priceFen - tax, tax };
 }
 
 /** A decimal string without trailing zeros: "15841.5841584158416", "2". */
 function plain(d: Decimal): string {
-  return d.toDecimalPlaces(13, Decimal.ROUND_HALF_UP).toFixed().replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+  return d
+    .toDecimalPlaces(13, Decimal.ROUND_HALF_UP)
+    .toFixed()
+    .replace(/(\.\d*?)0+$/, '$1')
+    .replace(/\.$/, '');
 }
 
 export interface MathOptions {
@@ -126,7 +132,14 @@ export interface MathOptions {
   differentialDeduction?: bigint;
 }
 
-export function computeLine(input: LineInput, lineNo: number, priceIncludesTax: boolean, field: string, problems: MathProblem[], options: MathOptions = {}): ComputedLine | null {
+export function computeLine(
+  input: LineInput,
+  lineNo: number,
+  priceIncludesTax: boolean,
+  field: string,
+  problems: MathProblem[],
+  options: MathOptions = {},
+): ComputedLine | null {
   const before = problems.length;
   const bad = (f: string, message: string, code: MathProblem['code'] = 'VALIDATION_FAILED') => problems.push({ field: `${field}.${f}`, message, code });
 
@@ -205,7 +218,14 @@ export function computeLine(input: LineInput, lineNo: number, priceIncludesTax: 
  * (tax-inclusive discounts are split like tax-inclusive amounts). Null, with a problem, when the
  * discount is not positive or exceeds the line's amount as sent.
  */
-export function discountLine(discounted: ComputedLine, input: LineInput, lineNo: number, priceIncludesTax: boolean, field: string, problems: MathProblem[]): ComputedLine | null {
+export function discountLine(
+  discounted: ComputedLine,
+  input: LineInput,
+  lineNo: number,
+  priceIncludesTax: boolean,
+  field: string,
+  problems: MathProblem[],
+): ComputedLine | null {
   const discount = parseMoney(input.discountAmount!);
   const sent = parseMoney(input.amount);
   if (discount <= 0n) {
@@ -216,9 +236,12 @@ export function discountLine(discounted: ComputedLine, input: LineInput, lineNo:
     problems.push({ field: `${field}.discountAmount`, message: `a discount may not exceed its line's amount ${input.amount}`, code: 'VALIDATION_FAILED' });
     return null;
   }
-  const { amount, tax } = discounted.preferentialPolicy !== null
-    ? { amount: -discount, tax: 0n }
-    : priceIncludesTax ? splitInclusive(-discount, discounted.taxRate) : { amount: -discount, tax: taxOf(-discount, discounted.taxRate) };
+  const { amount, tax } =
+    discounted.preferentialPolicy !== null
+      ? { amount: -discount, tax: 0n }
+      : priceIncludesTax
+        ? splitInclusive(-discount, discounted.taxRate)
+        : { amount: -discount, tax: taxOf(-discount, discounted.taxRate) };
   return { ...discounted, lineNo, spec: '', unit: '', quantity: null, unitPrice: null, amount, taxAmount: tax, lineNature: '1' };
 }
 

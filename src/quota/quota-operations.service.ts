@@ -77,7 +77,12 @@ export class QuotaOperationsService {
     for (const taxpayer of taxpayers) if (await this.quota.ensureMonth(taxpayer, period)) created++;
     const view = { period, taxpayers: taxpayers.length, created, unchanged: taxpayers.length - created };
     await this.db.transaction(async (em) => {
-      await this.audit.record(em, principal, { action: 'quota.periodic_run', objectType: 'quota_period', objectId: period, after: { taxpayers: taxpayers.length, created } });
+      await this.audit.record(em, principal, {
+        action: 'quota.periodic_run',
+        objectType: 'quota_period',
+        objectId: period,
+        after: { taxpayers: taxpayers.length, created },
+      });
       await record(em, view);
     });
     return view;
@@ -91,12 +96,26 @@ export class QuotaOperationsService {
   async apply(principal: Principal, taxId: string, dto: ApplicationDto, record: RecordResponse) {
     await this.ownPilot(principal, taxId);
     const row: QuotaApplicationEntity = {
-      id: randomUUID(), taxpayerId: taxId, period: this.currentPeriod(), requestedTotal: parseMoney(dto.requestedTotal), reason: dto.reason,
-      status: 'pending', decidedBy: null, decisionReason: null, createdAt: this.clock.now(), decidedAt: null,
+      id: randomUUID(),
+      taxpayerId: taxId,
+      period: this.currentPeriod(),
+      requestedTotal: parseMoney(dto.requestedTotal),
+      reason: dto.reason,
+      status: 'pending',
+      decidedBy: null,
+      decisionReason: null,
+      createdAt: this.clock.now(),
+      decidedAt: null,
     };
     await this.db.transaction(async (em) => {
       await em.insert(QuotaApplicationEntity, row);
-      await this.audit.record(em, principal, { action: 'quota.application_filed', objectType: 'quota_application', objectId: row.id, taxpayerId: taxId, after: applicationView(row) });
+      await this.audit.record(em, principal, {
+        action: 'quota.application_filed',
+        objectType: 'quota_application',
+        objectId: row.id,
+        taxpayerId: taxId,
+        after: applicationView(row),
+      });
       await record(em, applicationView(row));
     });
     return applicationView(row);
@@ -107,7 +126,8 @@ export class QuotaOperationsService {
     if (!application) throw Problems.notFound(`application ${id}`);
     if (application.status !== 'pending') throw Problems.invalidState(`application ${id} is already ${application.status}`);
     if (decision === 'approved') {
-      if (application.period < this.currentPeriod()) throw Problems.invalidState(`application ${id} was for ${application.period}, which has ended; it can only be rejected`);
+      if (application.period < this.currentPeriod())
+        throw Problems.invalidState(`application ${id} was for ${application.period}, which has ended; it can only be rejected`);
       const taxpayer = await this.quota.pilotFor(principal, application.taxpayerId);
       await this.quota.ensureMonth(taxpayer, application.period);
     }
@@ -124,10 +144,20 @@ export class QuotaOperationsService {
         await this.quota.setTotal(em, application.taxpayerId, application.period, application.requestedTotal, 'manual', `application ${id}`, principal);
       }
       await this.audit.record(em, principal, {
-        action: `quota.application_${decision}`, objectType: 'quota_application', objectId: id, taxpayerId: application.taxpayerId,
-        before: { status: 'pending' }, after: { status: decision, reason },
+        action: `quota.application_${decision}`,
+        objectType: 'quota_application',
+        objectId: id,
+        taxpayerId: application.taxpayerId,
+        before: { status: 'pending' },
+        after: { status: decision, reason },
       });
-      await this.outbox.emit(em, [{ type: 'quota.application_decided', taxIds: [application.taxpayerId], payload: applicationView({ ...application, status: decision, decidedBy: principal.actorRef, decisionReason: reason, decidedAt }) }]);
+      await this.outbox.emit(em, [
+        {
+          type: 'quota.application_decided',
+          taxIds: [application.taxpayerId],
+          payload: applicationView({ ...application, status: decision, decidedBy: principal.actorRef, decisionReason: reason, decidedAt }),
+        },
+      ]);
     });
     return applicationView({ ...application, status: decision, decidedBy: principal.actorRef, decisionReason: reason, decidedAt });
   }
@@ -149,7 +179,13 @@ export class QuotaOperationsService {
     const view = objectionView(row);
     await this.db.transaction(async (em) => {
       await em.insert(QuotaObjectionEntity, row);
-      await this.audit.record(em, principal, { action: 'quota.objection_lodged', objectType: 'quota_objection', objectId: row.id, taxpayerId: taxId, after: { period: row.period, reason: row.reason } });
+      await this.audit.record(em, principal, {
+        action: 'quota.objection_lodged',
+        objectType: 'quota_objection',
+        objectId: row.id,
+        taxpayerId: taxId,
+        after: { period: row.period, reason: row.reason },
+      });
       await record(em, view);
     });
     return view;
@@ -187,7 +223,13 @@ export class QuotaOperationsService {
     try {
       await this.db.transaction(async (em) => {
         await em.insert(VatFilingEntity, row);
-        await this.audit.record(em, principal, { action: 'vat_filing.recorded', objectType: 'vat_filing', objectId: `${taxId}:${dto.period}`, taxpayerId: taxId, after: view(row) });
+        await this.audit.record(em, principal, {
+          action: 'vat_filing.recorded',
+          objectType: 'vat_filing',
+          objectId: `${taxId}:${dto.period}`,
+          taxpayerId: taxId,
+          after: view(row),
+        });
         await record(em, view(row));
       });
     } catch (error) {
@@ -202,9 +244,14 @@ export class QuotaOperationsService {
     const taxpayer = await this.ownPilot(principal, taxId);
     const max = parseMoney(dto.maxAmountPerInvoice);
     if (taxpayer.paperMaxAmountPerInvoice !== null && max > taxpayer.paperMaxAmountPerInvoice) {
-      throw new ProblemException(422, 'PAPER_LIMIT_EXCEEDED', `maxAmountPerInvoice ${dto.maxAmountPerInvoice} is above the taxpayer's single-invoice maximum ${formatMoney(taxpayer.paperMaxAmountPerInvoice)}`, {
-        paperMaxAmountPerInvoice: formatMoney(taxpayer.paperMaxAmountPerInvoice),
-      });
+      throw new ProblemException(
+        422,
+        'PAPER_LIMIT_EXCEEDED',
+        `maxAmountPerInvoice ${dto.maxAmountPerInvoice} is above the taxpayer's single-invoice maximum ${formatMoney(taxpayer.paperMaxAmountPerInvoice)}`,
+        {
+          paperMaxAmountPerInvoice: formatMoney(taxpayer.paperMaxAmountPerInvoice),
+        },
+      );
     }
     const amount = max * BigInt(dto.count);
     const period = this.currentPeriod();
@@ -214,20 +261,37 @@ export class QuotaOperationsService {
     }
     const context = { ...(await this.quota.prepare(taxpayer, period)), eligible: false };
     const row: PaperCollectionEntity = {
-      id: randomUUID(), taxpayerId: taxId, period, invoiceKind: dto.invoiceKind, count: dto.count, maxAmountPerInvoice: max, amount, collectedAt: this.clock.now(),
+      id: randomUUID(),
+      taxpayerId: taxId,
+      period,
+      invoiceKind: dto.invoiceKind,
+      count: dto.count,
+      maxAmountPerInvoice: max,
+      amount,
+      collectedAt: this.clock.now(),
     };
     return this.db.transaction(async (em) => {
       await em.insert(PaperCollectionEntity, row);
       await this.audit.record(em, principal, {
-        action: 'quota.paper_collection', objectType: 'paper_collection', objectId: row.id, taxpayerId: taxId,
+        action: 'quota.paper_collection',
+        objectType: 'paper_collection',
+        objectId: row.id,
+        taxpayerId: taxId,
         after: { invoiceKind: row.invoiceKind, count: row.count, maxAmountPerInvoice: dto.maxAmountPerInvoice, amount: formatMoney(amount) },
       });
-      const [{ refusal, windowCap }] = await this.quota.consumeMany(em, [{ context, amount, ref: `collection ${row.id}`, actor: principal.actorRef, kind: 'paper_collection' }]);
+      const [{ refusal, windowCap }] = await this.quota.consumeMany(em, [
+        { context, amount, ref: `collection ${row.id}`, actor: principal.actorRef, kind: 'paper_collection' },
+      ]);
       if (refusal) throw refusal;
       const month = await this.quota.readMonth(em, context);
       const view = {
-        id: row.id, invoiceKind: row.invoiceKind, count: row.count, maxAmountPerInvoice: formatMoney(max), amount: formatMoney(amount),
-        collectedAt: formatCst(row.collectedAt), quota: this.quota.viewOf(month, windowCap),
+        id: row.id,
+        invoiceKind: row.invoiceKind,
+        count: row.count,
+        maxAmountPerInvoice: formatMoney(max),
+        amount: formatMoney(amount),
+        collectedAt: formatCst(row.collectedAt),
+        quota: this.quota.viewOf(month, windowCap),
       };
       await record(em, view);
       return view;

@@ -1,7 +1,17 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, PipeTransform, Post, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiAuth, ApiAuthenticatedProblems, ApiJson, ApiProblems } from '../common/openapi';
-import { ApplicationPageDto, ApplicationViewDto, LedgerPageDto, ObjectionPageDto, ObjectionViewDto, PaperCollectionViewDto, PeriodicRunResultDto, QuotaViewDto, VatFilingViewDto } from './quota.responses';
+import {
+  ApplicationPageDto,
+  ApplicationViewDto,
+  LedgerPageDto,
+  ObjectionPageDto,
+  ObjectionViewDto,
+  PaperCollectionViewDto,
+  PeriodicRunResultDto,
+  QuotaViewDto,
+  VatFilingViewDto,
+} from './quota.responses';
 import type { Response } from 'express';
 import { CurrentPrincipal, Roles } from '../common/access';
 import { Principal } from '../common/principal';
@@ -10,7 +20,17 @@ import type { RecordResponse } from '../idempotency/idempotency.service';
 import { PageQuery } from '../common/pagination';
 import { Problems } from '../common/problem';
 import { isPeriod } from '../common/time';
-import { AdjustmentDto, ApplicationDto, ApplicationsQuery, ApproveDto, ObjectionDto, PaperCollectionDto, PeriodicRunDto, RejectDto, VatFilingDto } from './quota.dto';
+import {
+  AdjustmentDto,
+  ApplicationDto,
+  ApplicationsQuery,
+  ApproveDto,
+  ObjectionDto,
+  PaperCollectionDto,
+  PeriodicRunDto,
+  RejectDto,
+  VatFilingDto,
+} from './quota.dto';
 import { QuotaOperationsService } from './quota-operations.service';
 import { QuotaService } from './quota.service';
 
@@ -141,7 +161,13 @@ export class QuotaController {
   @ApiJson(201, VatFilingViewDto, 'recorded now')
   @ApiJson(200, VatFilingViewDto, 'it was recorded already')
   @ApiProblems(400, 404, 409)
-  async filing(@CurrentPrincipal() p: Principal, @Param('taxId') taxId: string, @Body() dto: VatFilingDto, @Res({ passthrough: true }) res: Response, @IdempotencyRecorder() record: RecordResponse) {
+  async filing(
+    @CurrentPrincipal() p: Principal,
+    @Param('taxId') taxId: string,
+    @Body() dto: VatFilingDto,
+    @Res({ passthrough: true }) res: Response,
+    @IdempotencyRecorder() record: RecordResponse,
+  ) {
     const { created, body } = await this.ops.recordFiling(p, taxId, dto, record);
     res.status(created ? 201 : 200);
     return body;

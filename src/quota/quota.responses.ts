@@ -17,7 +17,8 @@ export class QuotaViewDto {
 export class LedgerEntryDto {
   @ApiProperty() seq: number;
   @ApiProperty() at: string;
-  @ApiProperty({ example: 'invoice', description: 'the cause: invoice, red, void, temporary, periodic, manual, application, paper_collection, ...' }) kind: string;
+  @ApiProperty({ example: 'invoice', description: 'the cause: invoice, red, void, temporary, periodic, manual, application, paper_collection, ...' })
+  kind: string;
   @ApiProperty({ example: '10000.00' }) delta: string;
   @ApiProperty() totalAfter: string;
   @ApiProperty() usedAfter: string;

@@ -17,8 +17,17 @@ import { TaxpayerEntity } from '../taxpayers/taxpayer.entity';
 import { TaxpayersService } from '../taxpayers/taxpayers.service';
 import { QuotaLedgerEntity, QuotaMonthEntity, VatFilingEntity } from './quota.entities';
 import {
-  availableOf, decideIssue, defaultInitialQuota, filingDueIn, inDeclarationWindow, LedgerKind, periodicTotal, temporaryEligible,
-  TemporaryPolicy, windowCapOf, capWithSuccessor,
+  availableOf,
+  decideIssue,
+  defaultInitialQuota,
+  filingDueIn,
+  inDeclarationWindow,
+  LedgerKind,
+  periodicTotal,
+  temporaryEligible,
+  TemporaryPolicy,
+  windowCapOf,
+  capWithSuccessor,
 } from './rules';
 
 /** What issuing needs to know before it takes the quota row: computed outside the transaction. */
@@ -129,14 +138,45 @@ export class QuotaService {
         await this.db.transaction(async (em) => {
           const now = this.clock.now();
           await em.insert(QuotaMonthEntity, {
-            taxpayerId: taxpayer.taxId, period, total, used: 0n, temporaryAdjusted: false, temporaryRaise: 0n, ledgerSeq: 1n, createdAt: now,
+            taxpayerId: taxpayer.taxId,
+            period,
+            total,
+            used: 0n,
+            temporaryAdjusted: false,
+            temporaryRaise: 0n,
+            ledgerSeq: 1n,
+            createdAt: now,
           });
           await em.insert(QuotaLedgerEntity, {
-            taxpayerId: taxpayer.taxId, period, seq: 1n, at: now, kind, delta: total, totalAfter: total, usedAfter: 0n,
-            ref: kind === 'initial' ? 'registration' : 'periodic policy', actor: SYSTEM,
+            taxpayerId: taxpayer.taxId,
+            period,
+            seq: 1n,
+            at: now,
+            kind,
+            delta: total,
+            totalAfter: total,
+            usedAfter: 0n,
+            ref: kind === 'initial' ? 'registration' : 'periodic policy',
+            actor: SYSTEM,
           });
-          await this.audit.record(em, 'system', { action: `quota.${kind}`, objectType: 'quota_month', objectId: key, taxpayerId: taxpayer.taxId, after: { total: formatMoney(total) } });
-          await this.outbox.emit(em, [totalChanged({ taxId: taxpayer.taxId, period, kind, previousTotal: null, total, used: 0n, ref: kind === 'initial' ? 'registration' : 'periodic policy' })]);
+          await this.audit.record(em, 'system', {
+            action: `quota.${kind}`,
+            objectType: 'quota_month',
+            objectId: key,
+            taxpayerId: taxpayer.taxId,
+            after: { total: formatMoney(total) },
+          });
+          await this.outbox.emit(em, [
+            totalChanged({
+              taxId: taxpayer.taxId,
+              period,
+              kind,
+              previousTotal: null,
+              total,
+              used: 0n,
+              ref: kind === 'initial' ? 'registration' : 'periodic policy',
+            }),
+          ]);
         });
         created = true;
       } catch (error) {
@@ -155,7 +195,13 @@ export class QuotaService {
     const recent = await this.db.dataSource.manager.find(QuotaMonthEntity, {
       where: { taxpayerId: taxpayer.taxId, period: In([1, 2, 3].map((n) => shiftPeriod(period, -n))) },
     });
-    return { kind: 'periodic', total: periodicTotal({ ...taxpayer, initialQuota: initial }, recent.map((m) => m.used)) };
+    return {
+      kind: 'periodic',
+      total: periodicTotal(
+        { ...taxpayer, initialQuota: initial },
+        recent.map((m) => m.used),
+      ),
+    };
   }
 
   /** Whether the month has not started yet (Beijing time). */
@@ -178,7 +224,10 @@ export class QuotaService {
     const inWindow = await this.inWindow(taxpayer, period);
     if (inWindow) await this.ensureMonth(taxpayer, shiftPeriod(period, -1));
     return {
-      taxpayerId: taxpayer.taxId, period, inWindow, eligible: temporaryEligible(taxpayer),
+      taxpayerId: taxpayer.taxId,
+      period,
+      inWindow,
+      eligible: temporaryEligible(taxpayer),
       nextInWindow: () => this.inWindow(taxpayer, shiftPeriod(period, 1)),
     };
   }
@@ -194,7 +243,9 @@ export class QuotaService {
   /** The declaration window's cap on `used` as it stands (for views), or null outside the window. */
   async windowCapNow(context: QuotaContext): Promise<bigint | null> {
     if (!context.inWindow) return null;
-    return windowCapOf(await this.db.dataSource.manager.findOneByOrFail(QuotaMonthEntity, { taxpayerId: context.taxpayerId, period: shiftPeriod(context.period, -1) }));
+    return windowCapOf(
+      await this.db.dataSource.manager.findOneByOrFail(QuotaMonthEntity, { taxpayerId: context.taxpayerId, period: shiftPeriod(context.period, -1) }),
+    );
   }
 
   /**
@@ -239,7 +290,14 @@ export class QuotaService {
   }
 
   /** Gives back `amount` (a same-month red invoice, a voided paper invoice). */
-  async restore(em: EntityManager, context: { taxpayerId: string; period: Period }, amount: bigint, kind: LedgerKind, ref: string, actor: string): Promise<void> {
+  async restore(
+    em: EntityManager,
+    context: { taxpayerId: string; period: Period },
+    amount: bigint,
+    kind: LedgerKind,
+    ref: string,
+    actor: string,
+  ): Promise<void> {
     const result = await this.monthQuery(em, context)
       .set({ used: () => 'used - :amount', ledgerSeq: () => 'ledger_seq + 1' })
       .andWhere('used >= :amount')
@@ -254,7 +312,15 @@ export class QuotaService {
    * Replaces the month's total (periodic set by an officer, manual adjustment, an approved
    * application). Refused when the new total is below what is already used.
    */
-  async setTotal(em: EntityManager, taxpayerId: string, period: Period, newTotal: bigint, kind: LedgerKind, ref: string, actor: Principal): Promise<QuotaMonthEntity> {
+  async setTotal(
+    em: EntityManager,
+    taxpayerId: string,
+    period: Period,
+    newTotal: bigint,
+    kind: LedgerKind,
+    ref: string,
+    actor: Principal,
+  ): Promise<QuotaMonthEntity> {
     const context = { taxpayerId, period };
     const before = (await this.lockMonths(em, [context])).get(monthKey(context))!;
     const result = await this.monthQuery(em, context)
@@ -263,13 +329,19 @@ export class QuotaService {
       .setParameters({ total: num(newTotal) })
       .execute();
     if (result.affected !== 1) {
-      throw Problems.invalidState(`the new total ${formatMoney(newTotal)} is below what ${period} has already used (${formatMoney(before.used)})`, { used: formatMoney(before.used) });
+      throw Problems.invalidState(`the new total ${formatMoney(newTotal)} is below what ${period} has already used (${formatMoney(before.used)})`, {
+        used: formatMoney(before.used),
+      });
     }
     const row = await this.readMonth(em, context);
     await this.ledger(em, context, row.ledgerSeq, kind, row.total - before.total, row.total, row.used, ref, actor.actorRef);
     await this.audit.record(em, actor, {
-      action: `quota.${kind}`, objectType: 'quota_month', objectId: `${taxpayerId}:${period}`, taxpayerId,
-      before: { total: formatMoney(before.total) }, after: { total: formatMoney(row.total), ref },
+      action: `quota.${kind}`,
+      objectType: 'quota_month',
+      objectId: `${taxpayerId}:${period}`,
+      taxpayerId,
+      before: { total: formatMoney(before.total) },
+      after: { total: formatMoney(row.total), ref },
     });
     await this.outbox.emit(em, [totalChanged({ taxId: taxpayerId, period, kind, previousTotal: before.total, total: row.total, used: row.used, ref })]);
     return row;
@@ -315,10 +387,24 @@ export class QuotaService {
       if (decision.raised > 0n) {
         ledger.push(ledgerRow(context, ++month.ledgerSeq, at, 'temporary', decision.raised, decision.total, month.used, 'temporary adjustment', SYSTEM));
         events.push({
-          action: 'quota.temporary', objectType: 'quota_month', objectId: monthKey(context), taxpayerId: context.taxpayerId,
-          before: { total: formatMoney(month.total) }, after: { total: formatMoney(decision.total), trigger: ref },
+          action: 'quota.temporary',
+          objectType: 'quota_month',
+          objectId: monthKey(context),
+          taxpayerId: context.taxpayerId,
+          before: { total: formatMoney(month.total) },
+          after: { total: formatMoney(decision.total), trigger: ref },
         });
-        raised.push(totalChanged({ taxId: context.taxpayerId, period: context.period, kind: 'temporary', previousTotal: month.total, total: decision.total, used: decision.used, ref: `temporary adjustment (${ref})` }));
+        raised.push(
+          totalChanged({
+            taxId: context.taxpayerId,
+            period: context.period,
+            kind: 'temporary',
+            previousTotal: month.total,
+            total: decision.total,
+            used: decision.used,
+            ref: `temporary adjustment (${ref})`,
+          }),
+        );
         month.temporaryRaise = decision.raised;
         month.temporaryAdjusted = true;
       }
@@ -330,11 +416,16 @@ export class QuotaService {
     };
     // An earlier month's items first (arrival order otherwise): at the turn of the month, the last
     // issues of the old month count in the remaining amount that caps the new one.
-    const order = items.map((_, i) => i).sort((a, b) => (items[a].context.period < items[b].context.period ? -1 : items[a].context.period > items[b].context.period ? 1 : a - b));
+    const order = items
+      .map((_, i) => i)
+      .sort((a, b) => (items[a].context.period < items[b].context.period ? -1 : items[a].context.period > items[b].context.period ? 1 : a - b));
     const results: ConsumeResult[] = new Array(items.length);
     for (const index of order) results[index] = decide(items[index]);
     await insertRows(em, QuotaLedgerEntity, ledger);
-    await this.audit.recordMany(em, events.map((event) => ({ actor: 'system', event })));
+    await this.audit.recordMany(
+      em,
+      events.map((event) => ({ actor: 'system', event })),
+    );
     await this.outbox.emit(em, raised);
     const changed = [...months.values()].filter((m) => m.changed);
     await updateRows(em, QuotaMonthEntity, ['taxpayerId', 'period'], ['total', 'used', 'temporaryAdjusted', 'temporaryRaise', 'ledgerSeq'], changed);
@@ -365,7 +456,17 @@ export class QuotaService {
     return em.findOneByOrFail(QuotaMonthEntity, { taxpayerId: context.taxpayerId, period: context.period });
   }
 
-  async ledger(em: EntityManager, context: { taxpayerId: string; period: Period }, seq: bigint, kind: LedgerKind, delta: bigint, totalAfter: bigint, usedAfter: bigint, ref: string | null, actor: string): Promise<void> {
+  async ledger(
+    em: EntityManager,
+    context: { taxpayerId: string; period: Period },
+    seq: bigint,
+    kind: LedgerKind,
+    delta: bigint,
+    totalAfter: bigint,
+    usedAfter: bigint,
+    ref: string | null,
+    actor: string,
+  ): Promise<void> {
     await em.insert(QuotaLedgerEntity, ledgerRow(context, seq, this.clock.now(), kind, delta, totalAfter, usedAfter, ref, actor));
   }
 
@@ -397,8 +498,29 @@ export class QuotaService {
   }
 }
 
-export function ledgerRow(context: { taxpayerId: string; period: Period }, seq: bigint, at: Date, kind: LedgerKind, delta: bigint, totalAfter: bigint, usedAfter: bigint, ref: string | null, actor: string): QuotaLedgerEntity {
-  return { taxpayerId: context.taxpayerId, period: context.period, seq, at, kind, delta, totalAfter, usedAfter, ref: ref === null ? null : ref.slice(0, 64), actor };
+export function ledgerRow(
+  context: { taxpayerId: string; period: Period },
+  seq: bigint,
+  at: Date,
+  kind: LedgerKind,
+  delta: bigint,
+  totalAfter: bigint,
+  usedAfter: bigint,
+  ref: string | null,
+  actor: string,
+): QuotaLedgerEntity {
+  return {
+    taxpayerId: context.taxpayerId,
+    period: context.period,
+    seq,
+    at,
+    kind,
+    delta,
+    totalAfter,
+    usedAfter,
+    ref: ref === null ? null : ref.slice(0, 64),
+    actor,
+  };
 }
 
 export function ledgerView(row: QuotaLedgerEntity) {

@@ -55,7 +55,12 @@ export function filingDueIn(frequency: FilingFrequency, period: Period): string 
 }
 
 /** Whether `period` is inside its declaration window. A taxpayer with no previous month has none. */
-export function inDeclarationWindow(input: { frequency: FilingFrequency; period: Period; registeredPeriod: Period; filed: (filingPeriod: string) => boolean }): boolean {
+export function inDeclarationWindow(input: {
+  frequency: FilingFrequency;
+  period: Period;
+  registeredPeriod: Period;
+  filed: (filingPeriod: string) => boolean;
+}): boolean {
   if (input.period <= input.registeredPeriod) return false;
   const due = filingDueIn(input.frequency, input.period);
   return due !== null && !input.filed(due);
@@ -109,9 +114,7 @@ export function temporaryEligible(taxpayer: { riskLevel: RiskLevel; creditRating
   return taxpayer.riskLevel === 'low' && taxpayer.creditRating !== 'C' && taxpayer.creditRating !== 'D';
 }
 
-export type IssueDecision =
-  | { ok: true; total: bigint; used: bigint; raised: bigint }
-  | { ok: false; available: bigint };
+export type IssueDecision = { ok: true; total: bigint; used: bigint; raised: bigint } | { ok: false; available: bigint };
 
 /**
  * Whether an invoice of `amount` may be issued, and the month's state after it. The temporary
@@ -147,10 +150,7 @@ export function decideIssue(
  *   4. rounded down to whole yuan.
  * Temporary raises and manual approvals belong to their month and do not carry over.
  */
-export function periodicTotal(
-  taxpayer: { initialQuota: bigint; riskLevel: RiskLevel; creditRating: CreditRating },
-  recentUsed: bigint[],
-): bigint {
+export function periodicTotal(taxpayer: { initialQuota: bigint; riskLevel: RiskLevel; creditRating: CreditRating }, recentUsed: bigint[]): bigint {
   let base = taxpayer.initialQuota;
   const peak = recentUsed.reduce((max, used) => (used > max ? used : max), 0n);
   if (peak * 100n >= base * 80n) {

@@ -26,7 +26,11 @@ export class RedLetterController {
   @ApiOperation({ summary: 'Fill in a red-letter confirmation slip (红字发票信息确认单), as the seller or the buyer of the blue invoice' })
   @ApiJson(201, SlipViewDto, 'the slip')
   @ApiProblems(400, 404, 409, 422)
-  @ApiResponse({ status: 422, description: 'RED_NOT_ALLOWED: a red or voided or red_full blue, export refund, amounts beyond what the reds and live slips leave, a partial red without confirmation' })
+  @ApiResponse({
+    status: 422,
+    description:
+      'RED_NOT_ALLOWED: a red or voided or red_full blue, export refund, amounts beyond what the reds and live slips leave, a partial red without confirmation',
+  })
   @ApiResponse({ status: 409, description: "INVALID_STATE: the buyer changed the blue's usage while the slip was being filled in; read it and fill in again" })
   create(@CurrentPrincipal() p: Principal, @Body() dto: CreateSlipDto, @IdempotencyRecorder() record: RecordResponse) {
     return this.red.create(p, dto, record);
@@ -84,7 +88,11 @@ export class RedLetterController {
   @ApiOperation({ summary: 'Issue the red invoice from a slip in 01 or 04 (the seller, once)' })
   @ApiJson(201, InvoiceViewDto, 'the red invoice')
   @ApiProblems(404, 409, 422)
-  @ApiResponse({ status: 422, description: "RED_NOT_ALLOWED: the slip's conditions, checked again under the blue's lock, no longer hold: the blue voided or reversed in full, used for export refund, a 01 slip whose buyer has since confirmed a usage or entered the invoice, a transfer-out without a deducted blue, reds beyond the blue" })
+  @ApiResponse({
+    status: 422,
+    description:
+      "RED_NOT_ALLOWED: the slip's conditions, checked again under the blue's lock, no longer hold: the blue voided or reversed in full, used for export refund, a 01 slip whose buyer has since confirmed a usage or entered the invoice, a transfer-out without a deducted blue, reds beyond the blue",
+  })
   @ApiResponse({ status: 409, description: 'INVALID_STATE: the slip is not 01 or 04, or its red was issued already (under another Idempotency-Key)' })
   issue(@CurrentPrincipal() p: Principal, @Param('id', slipId) id: string, @IdempotencyRecorder() record: RecordResponse) {
     return this.red.issueRed(p, id, record);

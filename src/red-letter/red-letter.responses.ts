@@ -10,7 +10,7 @@ export class SlipLineViewDto {
 export class SlipViewDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() number: string;
-  @ApiProperty({ example: '02', description: '01-09, the platform\'s codes' }) status: string;
+  @ApiProperty({ example: '02', description: "01-09, the platform's codes" }) status: string;
   @ApiProperty({ example: '销方录入待购方确认' }) statusName: string;
   @ApiProperty({ enum: ['seller', 'buyer'] }) initiator: string;
   @ApiProperty() blueInvoiceNumber: string;

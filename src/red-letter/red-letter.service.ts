@@ -55,9 +55,14 @@ export function slipView(slip: RedConfirmationEntity, lines: RedConfirmationLine
     inputTaxTransferOut: formatMoney(slip.inputTaxTransferOut),
     autoIssue: slip.autoIssue,
     redInvoiceNumber: slip.redInvoiceNumber,
-    lines: [...lines].sort((a, b) => a.blueLineNo - b.blueLineNo).map((l) => ({
-      blueLineNo: l.blueLineNo, quantity: l.quantity, amount: formatMoney(l.amount), taxAmount: formatMoney(l.taxAmount),
-    })),
+    lines: [...lines]
+      .sort((a, b) => a.blueLineNo - b.blueLineNo)
+      .map((l) => ({
+        blueLineNo: l.blueLineNo,
+        quantity: l.quantity,
+        amount: formatMoney(l.amount),
+        taxAmount: formatMoney(l.taxAmount),
+      })),
     createdAt: formatCst(slip.createdAt),
     expiresAt: slip.expiresAt ? formatCst(slip.expiresAt) : null,
     updatedAt: formatCst(slip.updatedAt),
@@ -66,7 +71,13 @@ export function slipView(slip: RedConfirmationEntity, lines: RedConfirmationLine
 export type SlipView = ReturnType<typeof slipView>;
 
 const summary = (s: RedConfirmationEntity) => ({
-  id: s.id, number: s.number, status: s.status, reason: s.reason, totalAmount: formatMoney(s.totalAmount), totalTax: formatMoney(s.totalTax), redInvoiceNumber: s.redInvoiceNumber,
+  id: s.id,
+  number: s.number,
+  status: s.status,
+  reason: s.reason,
+  totalAmount: formatMoney(s.totalAmount),
+  totalTax: formatMoney(s.totalTax),
+  redInvoiceNumber: s.redInvoiceNumber,
 });
 
 /**
@@ -143,7 +154,15 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
     if (query.status) qb.andWhere('s.status = :status', { status: query.status });
     const { rows, nextCursor } = await pageNewestFirst(qb, 's', query);
     const lines = rows.length ? await this.db.dataSource.manager.find(RedConfirmationLineEntity, { where: { confirmationId: In(rows.map((r) => r.id)) } }) : [];
-    return { items: rows.map((r) => slipView(r, lines.filter((l) => l.confirmationId === r.id))), nextCursor };
+    return {
+      items: rows.map((r) =>
+        slipView(
+          r,
+          lines.filter((l) => l.confirmationId === r.id),
+        ),
+      ),
+      nextCursor,
+    };
   }
 
   /** Red-letter facts shown on invoices: a blue's slips and reds; a red's slip. */
@@ -160,9 +179,15 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
     for (const number of blues) {
       result.set(number, {
         redConfirmations: slips.filter((s) => s.blueNumber === number).map(summary),
-        redInvoices: reds.filter((r) => r.blueNumber === number).map((r) => ({
-          number: r.number, issuedAt: formatCst(r.issuedAt), totalAmount: formatMoney(r.totalAmount), totalTax: formatMoney(r.totalTax), redConfirmationId: r.redConfirmationId,
-        })),
+        redInvoices: reds
+          .filter((r) => r.blueNumber === number)
+          .map((r) => ({
+            number: r.number,
+            issuedAt: formatCst(r.issuedAt),
+            totalAmount: formatMoney(r.totalAmount),
+            totalTax: formatMoney(r.totalTax),
+            redConfirmationId: r.redConfirmationId,
+          })),
       });
     }
     for (const invoice of invoices.filter((i) => i.redConfirmationId)) {
@@ -198,7 +223,13 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** A conditional status change (from the status we saw) with its audit event. */
-  private async move(em: EntityManager, slip: RedConfirmationEntity, to: SlipStatus, actor: Principal | 'system', extra: Partial<RedConfirmationEntity> = {}): Promise<boolean> {
+  private async move(
+    em: EntityManager,
+    slip: RedConfirmationEntity,
+    to: SlipStatus,
+    actor: Principal | 'system',
+    extra: Partial<RedConfirmationEntity> = {},
+  ): Promise<boolean> {
     const now = this.clock.now();
     const result = await em
       .createQueryBuilder()
@@ -209,8 +240,12 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
       .execute();
     if (result.affected !== 1) return false;
     await this.audit.record(em, actor, {
-      action: 'red_confirmation.status', objectType: 'red_confirmation', objectId: slip.id, taxpayerId: slip.sellerTaxId,
-      before: { status: slip.status }, after: { status: to, statusName: SLIP_STATUSES[to], buyerTaxId: slip.buyerTaxId },
+      action: 'red_confirmation.status',
+      objectType: 'red_confirmation',
+      objectId: slip.id,
+      taxpayerId: slip.sellerTaxId,
+      before: { status: slip.status },
+      after: { status: to, statusName: SLIP_STATUSES[to], buyerTaxId: slip.buyerTaxId },
     });
     slip.status = to;
     slip.updatedAt = now;
@@ -243,7 +278,9 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
     for (const line of lines) {
       const h = held.get(line.blueLineNo) ?? { amount: 0n, tax: 0n, quantity: new Decimal(0) };
       held.set(line.blueLineNo, {
-        amount: h.amount - line.amount, tax: h.tax - line.taxAmount, quantity: line.quantity === null ? h.quantity : h.quantity.minus(line.quantity),
+        amount: h.amount - line.amount,
+        tax: h.tax - line.taxAmount,
+        quantity: line.quantity === null ? h.quantity : h.quantity.minus(line.quantity),
       });
     }
     return held;
@@ -255,7 +292,10 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
    */
   private async liveSlipOn(em: EntityManager, blueNumber: string): Promise<string | null> {
     const now = this.clock.now();
-    const slips = await em.find(RedConfirmationEntity, { where: { blueNumber, status: In(LIVE as SlipStatus[]), redInvoiceNumber: IsNull() }, order: { createdAt: 'ASC', id: 'ASC' } });
+    const slips = await em.find(RedConfirmationEntity, {
+      where: { blueNumber, status: In(LIVE as SlipStatus[]), redInvoiceNumber: IsNull() },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
     for (const slip of slips) {
       if (PENDING.includes(slip.status) && slip.expiresAt && slip.expiresAt <= now && (await this.move(em, slip, '07', 'system'))) continue;
       return slip.number;
@@ -297,13 +337,21 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
       if (blue.color !== 'blue') throw refuse('a red invoice cannot be red-lettered');
       if (blue.status === 'voided') throw refuse('the invoice was voided');
       if (blue.status === 'red_full') throw refuse('the invoice has been reversed in full already');
-      if (blue.usage === 'export_refund' || blue.usage === 'agent_export_refund') throw refuse(`the buyer used the invoice for ${blue.usage}: it cannot be red-lettered`);
+      if (blue.usage === 'export_refund' || blue.usage === 'agent_export_refund')
+        throw refuse(`the buyer used the invoice for ${blue.usage}: it cannot be red-lettered`);
       const buyerActed = blue.usage !== null || blue.accountingEntry === 'entered';
       const start = initialStatus(party, buyerActed);
       if (!start.ok) throw refuse(start.detail);
 
       const blueLines = await em.find(InvoiceLineEntity, { where: { invoiceNumber: blue.number }, order: { lineNo: 'ASC' } });
-      const plan = planRed(redBasis(blue, blueLines), dto.reason, dto.lines, await this.held(em, blue.number), start.status === '01', discountLinesOf(blueLines));
+      const plan = planRed(
+        redBasis(blue, blueLines),
+        dto.reason,
+        dto.lines,
+        await this.held(em, blue.number),
+        start.status === '01',
+        discountLinesOf(blueLines),
+      );
       if (!plan.ok) {
         const errors = [{ field: plan.field, message: plan.detail }];
         if (plan.code === 'VALIDATION_FAILED') throw Problems.validation(errors);
@@ -312,17 +360,43 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
       const totalAmount = plan.lines.reduce((sum, l) => sum + l.amount, 0n);
       const totalTax = plan.lines.reduce((sum, l) => sum + l.taxAmount, 0n);
       const slip: RedConfirmationEntity = {
-        id: randomUUID(), number, blueNumber: blue.number, sellerTaxId: blue.sellerTaxId, buyerTaxId: blue.buyerTaxId, initiator: party,
-        reason: dto.reason, status: start.status, totalAmount, totalTax, inputTaxTransferOut: deducted ? -totalTax : 0n,
-        autoIssue: dto.autoIssue ?? false, redInvoiceNumber: null, createdBy: principal.actorRef, createdAt: now,
-        expiresAt: start.status === '01' ? null : new Date(now.getTime() + EXPIRY_HOURS * 3600 * 1000), updatedAt: now,
+        id: randomUUID(),
+        number,
+        blueNumber: blue.number,
+        sellerTaxId: blue.sellerTaxId,
+        buyerTaxId: blue.buyerTaxId,
+        initiator: party,
+        reason: dto.reason,
+        status: start.status,
+        totalAmount,
+        totalTax,
+        inputTaxTransferOut: deducted ? -totalTax : 0n,
+        autoIssue: dto.autoIssue ?? false,
+        redInvoiceNumber: null,
+        createdBy: principal.actorRef,
+        createdAt: now,
+        expiresAt: start.status === '01' ? null : new Date(now.getTime() + EXPIRY_HOURS * 3600 * 1000),
+        updatedAt: now,
       };
       const lines: RedConfirmationLineEntity[] = plan.lines.map((l) => ({ confirmationId: slip.id, ...l }));
       await em.insert(RedConfirmationEntity, slip);
       await em.insert(RedConfirmationLineEntity, lines);
       await this.audit.record(em, principal, {
-        action: 'red_confirmation.created', objectType: 'red_confirmation', objectId: slip.id, taxpayerId: blue.sellerTaxId,
-        before: null, after: { status: slip.status, number, blueNumber: blue.number, reason: slip.reason, initiator: party, totalAmount: formatMoney(totalAmount), totalTax: formatMoney(totalTax), buyerTaxId: blue.buyerTaxId },
+        action: 'red_confirmation.created',
+        objectType: 'red_confirmation',
+        objectId: slip.id,
+        taxpayerId: blue.sellerTaxId,
+        before: null,
+        after: {
+          status: slip.status,
+          number,
+          blueNumber: blue.number,
+          reason: slip.reason,
+          initiator: party,
+          totalAmount: formatMoney(totalAmount),
+          totalTax: formatMoney(totalTax),
+          buyerTaxId: blue.buyerTaxId,
+        },
       });
       await this.outbox.emit(em, slipEvents(slipView(slip, lines), 'created'));
       if (slip.autoIssue && slip.status === '01') await this.issueInTx(em, principal, slip, lines, blue, blueLines, redNumber!);
@@ -349,7 +423,13 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
       if (redNumber) {
         // The buyer's confirmation triggers it, but the red invoice is the seller's: issued by the
         // platform on the seller's behalf, not by whoever confirmed.
-        const onBehalfOfSeller: Principal = { kind: 'api_key', id: 'auto-issue', role: 'taxpayer', taxpayerId: slip.sellerTaxId, actorRef: 'system:auto-issue' };
+        const onBehalfOfSeller: Principal = {
+          kind: 'api_key',
+          id: 'auto-issue',
+          role: 'taxpayer',
+          taxpayerId: slip.sellerTaxId,
+          actorRef: 'system:auto-issue',
+        };
         const blueLines = await em.find(InvoiceLineEntity, { where: { invoiceNumber: blue.number } });
         await this.issueInTx(em, onBehalfOfSeller, slip, lines, blue, blueLines, redNumber);
       }
@@ -382,16 +462,27 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
    * filled in without confirmation (01) still has a buyer that has done neither; a recorded
    * transfer-out still has a deducted invoice; and the reds stay within the blue, line by line.
    */
-  private async recheck(em: EntityManager, slip: RedConfirmationEntity, lines: RedConfirmationLineEntity[], blue: InvoiceEntity, blueLines: InvoiceLineEntity[]): Promise<void> {
+  private async recheck(
+    em: EntityManager,
+    slip: RedConfirmationEntity,
+    lines: RedConfirmationLineEntity[],
+    blue: InvoiceEntity,
+    blueLines: InvoiceLineEntity[],
+  ): Promise<void> {
     const refuse = (detail: string) => new ProblemException(422, 'RED_NOT_ALLOWED', `slip ${slip.number}: ${detail}`);
     if (blue.status === 'voided') throw refuse(`the blue invoice ${blue.number} was voided: a voided invoice cannot be red-lettered`);
     if (blue.status === 'red_full') throw refuse(`the blue invoice ${blue.number} has been reversed in full already`);
-    if (blue.usage === 'export_refund' || blue.usage === 'agent_export_refund') throw refuse(`the buyer used the invoice for ${blue.usage}: it cannot be red-lettered`);
+    if (blue.usage === 'export_refund' || blue.usage === 'agent_export_refund')
+      throw refuse(`the buyer used the invoice for ${blue.usage}: it cannot be red-lettered`);
     if (slip.status === '01' && (blue.usage !== null || blue.accountingEntry === 'entered')) {
-      throw refuse('it was filled in without confirmation (01), but the buyer has since confirmed a usage or entered the invoice: revoke it and fill in a slip for the other side to confirm');
+      throw refuse(
+        'it was filled in without confirmation (01), but the buyer has since confirmed a usage or entered the invoice: revoke it and fill in a slip for the other side to confirm',
+      );
     }
     if (slip.inputTaxTransferOut !== 0n && blue.usage !== 'deduction') {
-      throw refuse(`it records an inputTaxTransferOut of ${formatMoney(slip.inputTaxTransferOut)}, but the buyer's usage of the blue invoice is ${blue.usage ?? 'not confirmed'}, not deduction`);
+      throw refuse(
+        `it records an inputTaxTransferOut of ${formatMoney(slip.inputTaxTransferOut)}, but the buyer's usage of the blue invoice is ${blue.usage ?? 'not confirmed'}, not deduction`,
+      );
     }
     const earlier = await em.find(RedConfirmationEntity, { where: { blueNumber: blue.number } });
     const issuedIds = earlier.filter((s) => s.redInvoiceNumber !== null && s.id !== slip.id).map((s) => s.id);
@@ -399,14 +490,26 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
     const reversed = new Map<number, Held>();
     for (const l of issuedLines) {
       const h = reversed.get(l.blueLineNo) ?? { amount: 0n, tax: 0n, quantity: new Decimal(0) };
-      reversed.set(l.blueLineNo, { amount: h.amount - l.amount, tax: h.tax - l.taxAmount, quantity: l.quantity === null ? h.quantity : h.quantity.minus(l.quantity) });
+      reversed.set(l.blueLineNo, {
+        amount: h.amount - l.amount,
+        tax: h.tax - l.taxAmount,
+        quantity: l.quantity === null ? h.quantity : h.quantity.minus(l.quantity),
+      });
     }
     const excess = exceedsBlue(blueLines as BlueLine[], reversed, lines);
     if (excess) throw refuse(excess);
   }
 
   /** Issues the red invoice and marks slip and blue invoice; inside a transaction holding the blue row. */
-  private async issueInTx(em: EntityManager, principal: Principal, slip: RedConfirmationEntity, lines: RedConfirmationLineEntity[], blue: InvoiceEntity, blueLines: InvoiceLineEntity[], number: string) {
+  private async issueInTx(
+    em: EntityManager,
+    principal: Principal,
+    slip: RedConfirmationEntity,
+    lines: RedConfirmationLineEntity[],
+    blue: InvoiceEntity,
+    blueLines: InvoiceLineEntity[],
+    number: string,
+  ) {
     await this.recheck(em, slip, lines, blue, blueLines);
     const now = this.clock.now();
     const marked = await em
@@ -419,10 +522,20 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
     slip.redInvoiceNumber = number;
     slip.updatedAt = now;
     const red = await this.issuing.issueRed(em, principal, { blue, blueLines, slip: { id: slip.id, number: slip.number, reason: slip.reason, lines }, number });
-    await this.outbox.emit(em, [{ type: 'red_invoice.issued', taxIds: [blue.sellerTaxId, blue.buyerTaxId], payload: { ...invoiceView(red.invoice, red.lines), redConfirmations: [summary(slip)], redConfirmationNumber: slip.number } }]);
+    await this.outbox.emit(em, [
+      {
+        type: 'red_invoice.issued',
+        taxIds: [blue.sellerTaxId, blue.buyerTaxId],
+        payload: { ...invoiceView(red.invoice, red.lines), redConfirmations: [summary(slip)], redConfirmationNumber: slip.number },
+      },
+    ]);
     await this.audit.record(em, principal, {
-      action: 'red_confirmation.red_issued', objectType: 'red_confirmation', objectId: slip.id, taxpayerId: slip.sellerTaxId,
-      before: { redInvoiceNumber: null }, after: { redInvoiceNumber: number, status: slip.status },
+      action: 'red_confirmation.red_issued',
+      objectType: 'red_confirmation',
+      objectId: slip.id,
+      taxpayerId: slip.sellerTaxId,
+      before: { redInvoiceNumber: null },
+      after: { redInvoiceNumber: number, status: slip.status },
     });
     // The blue is red_full once the reds issued so far reverse every line in full.
     const issuedSlips = await em.find(RedConfirmationEntity, { where: { blueNumber: blue.number } });
@@ -436,10 +549,13 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
     const full = fullyReversed(redBasis(blue, blueLines), reversed);
     await this.invoices.markReversed(em, blue.number, full);
     await this.audit.record(em, principal, {
-      action: 'invoice.reversed', objectType: 'invoice', objectId: blue.number, taxpayerId: blue.sellerTaxId,
-      before: { status: blue.status }, after: { status: full ? 'red_full' : 'red_partial', redInvoice: number },
+      action: 'invoice.reversed',
+      objectType: 'invoice',
+      objectId: blue.number,
+      taxpayerId: blue.sellerTaxId,
+      before: { status: blue.status },
+      after: { status: full ? 'red_full' : 'red_partial', redInvoice: number },
     });
     return red;
   }
 }
-

@@ -53,13 +53,16 @@ export interface SlipLine {
 }
 
 export type RedPlan =
-  | { ok: true; lines: SlipLine[]; full: boolean }
-  | { ok: false; code: 'RED_NOT_ALLOWED' | 'VALIDATION_FAILED' | 'TAX_MISMATCH'; field: string; detail: string };
+  { ok: true; lines: SlipLine[]; full: boolean } | { ok: false; code: 'RED_NOT_ALLOWED' | 'VALIDATION_FAILED' | 'TAX_MISMATCH'; field: string; detail: string };
 
 const NONE: Held = { amount: 0n, tax: 0n, quantity: new Decimal(0) };
 const abs = (n: bigint) => (n < 0n ? -n : n);
 const fail = (code: 'RED_NOT_ALLOWED' | 'VALIDATION_FAILED' | 'TAX_MISMATCH', field: string, detail: string): RedPlan => ({ ok: false, code, field, detail });
-const plain = (d: Decimal) => d.toFixed().replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+const plain = (d: Decimal) =>
+  d
+    .toFixed()
+    .replace(/(\.\d*?)0+$/, '$1')
+    .replace(/\.$/, '');
 
 /** Whether the slip lines take back every line in full (amount and tax). */
 function coversAll(blue: BlueLine[], lines: SlipLine[], held: Map<number, Held>): boolean {
@@ -75,13 +78,19 @@ export function redTaxOf(b: BlueLine, amount: bigint): bigint {
   if (b.preferentialPolicy) return 0n;
   if (b.proportionalTax) {
     if (b.amount === 0n) return 0n;
-    return -BigInt(new Decimal(abs(amount).toString()).times(b.taxAmount.toString()).dividedBy(b.amount.toString()).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toFixed(0));
+    return -BigInt(
+      new Decimal(abs(amount).toString()).times(b.taxAmount.toString()).dividedBy(b.amount.toString()).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toFixed(0),
+    );
   }
   return taxOf(amount, b.taxRate);
 }
 
 export function planRed(
-  blue: BlueLine[], reason: RedReason, requested: RequestedLine[] | undefined, held: Map<number, Held>, fullOnly: boolean,
+  blue: BlueLine[],
+  reason: RedReason,
+  requested: RequestedLine[] | undefined,
+  held: Map<number, Held>,
+  fullOnly: boolean,
   discountLines: Map<number, number> = new Map(),
 ): RedPlan {
   const anyHeld = [...held.values()].some((h) => h.amount > 0n || h.tax > 0n);
@@ -101,7 +110,11 @@ export function planRed(
     const b = blue.find((x) => x.lineNo === r.blueLineNo);
     const discounted = discountLines.get(r.blueLineNo);
     if (!b && discounted !== undefined) {
-      return fail('VALIDATION_FAILED', `${field}.blueLineNo`, `line ${r.blueLineNo} is the discount line of line ${discounted}: red-letter line ${discounted}, whose limits are its net amount and tax`);
+      return fail(
+        'VALIDATION_FAILED',
+        `${field}.blueLineNo`,
+        `line ${r.blueLineNo} is the discount line of line ${discounted}: red-letter line ${discounted}, whose limits are its net amount and tax`,
+      );
     }
     if (!b) return fail('VALIDATION_FAILED', `${field}.blueLineNo`, `the blue invoice has no line ${r.blueLineNo}`);
     if (seen.has(r.blueLineNo)) return fail('VALIDATION_FAILED', `${field}.blueLineNo`, `line ${r.blueLineNo} appears twice`);
@@ -115,20 +128,33 @@ export function planRed(
       quantity = new Decimal(r.quantity);
       if (!quantity.isNegative() || quantity.isZero()) return fail('VALIDATION_FAILED', `${field}.quantity`, 'must be negative');
       if (reason === '04') return fail('RED_NOT_ALLOWED', `${field}.quantity`, 'a sales discount (04) changes amounts only, not quantities');
-      if (b.quantity === null || b.unitPrice === null) return fail('RED_NOT_ALLOWED', `${field}.quantity`, `blue line ${b.lineNo} has no quantity and unit price`);
+      if (b.quantity === null || b.unitPrice === null)
+        return fail('RED_NOT_ALLOWED', `${field}.quantity`, `blue line ${b.lineNo} has no quantity and unit price`);
       const implied = BigInt(quantity.times(b.unitPrice).times(100).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toFixed(0));
       if (abs(implied - amount) > QUANTITY_TOLERANCE_FEN) {
-        return fail('RED_NOT_ALLOWED', `${field}.amount`, `the unit price may not change: ${r.quantity} x ${b.unitPrice} is ${formatMoney(implied)}, not ${r.amount}`);
+        return fail(
+          'RED_NOT_ALLOWED',
+          `${field}.amount`,
+          `the unit price may not change: ${r.quantity} x ${b.unitPrice} is ${formatMoney(implied)}, not ${r.amount}`,
+        );
       }
       if (h.quantity.plus(quantity.abs()).greaterThan(b.quantity)) {
-        return fail('RED_NOT_ALLOWED', `${field}.quantity`, `line ${b.lineNo}: only ${plain(new Decimal(b.quantity).minus(h.quantity))} of ${b.quantity} remain to be reversed`);
+        return fail(
+          'RED_NOT_ALLOWED',
+          `${field}.quantity`,
+          `line ${b.lineNo}: only ${plain(new Decimal(b.quantity).minus(h.quantity))} of ${b.quantity} remain to be reversed`,
+        );
       }
     } else if (reason === '02') {
       return fail('RED_NOT_ALLOWED', `${field}.quantity`, 'a sales return (02) gives back quantities: quantity is required');
     }
 
     if (h.amount + abs(amount) > b.amount) {
-      return fail('RED_NOT_ALLOWED', `${field}.amount`, `line ${b.lineNo}: only ${formatMoney(b.amount - h.amount)} of ${formatMoney(b.amount)} remain to be reversed`);
+      return fail(
+        'RED_NOT_ALLOWED',
+        `${field}.amount`,
+        `line ${b.lineNo}: only ${formatMoney(b.amount - h.amount)} of ${formatMoney(b.amount)} remain to be reversed`,
+      );
     }
     const computed = redTaxOf(b, amount);
     const remainingTax = b.taxAmount - h.tax;
@@ -136,18 +162,31 @@ export function planRed(
     if (r.taxAmount !== undefined) {
       tax = parseMoney(r.taxAmount);
       if (tax > 0n) return fail('VALIDATION_FAILED', `${field}.taxAmount`, 'must be negative or zero');
-      if (abs(tax - computed) > TAX_TOLERANCE_FEN) return fail('TAX_MISMATCH', `${field}.taxAmount`, `differs from ${b.proportionalTax ? 'the blue tax in proportion' : 'amount x rate'} = ${formatMoney(computed)} by more than 0.06`);
+      if (abs(tax - computed) > TAX_TOLERANCE_FEN)
+        return fail(
+          'TAX_MISMATCH',
+          `${field}.taxAmount`,
+          `differs from ${b.proportionalTax ? 'the blue tax in proportion' : 'amount x rate'} = ${formatMoney(computed)} by more than 0.06`,
+        );
     } else if (h.amount + abs(amount) === b.amount && abs(-remainingTax - computed) <= TAX_TOLERANCE_FEN) {
       tax = -remainingTax; // the last red on a line takes the rounding remainder (尾差)
     } else tax = computed;
     if (h.tax + abs(tax) > b.taxAmount) {
-      return fail('RED_NOT_ALLOWED', `${field}.taxAmount`, `line ${b.lineNo}: only ${formatMoney(remainingTax)} of tax ${formatMoney(b.taxAmount)} remain to be reversed`);
+      return fail(
+        'RED_NOT_ALLOWED',
+        `${field}.taxAmount`,
+        `line ${b.lineNo}: only ${formatMoney(remainingTax)} of tax ${formatMoney(b.taxAmount)} remain to be reversed`,
+      );
     }
     lines.push({ blueLineNo: b.lineNo, quantity: quantity === null ? null : plain(quantity), amount, taxAmount: tax });
   }
   const full = !anyHeld && coversAll(blue, lines, held);
   if ((fullOnly || reason === '01') && !full) {
-    return fail('RED_NOT_ALLOWED', 'lines', reason === '01' ? 'an issue-error red (01) always reverses the whole invoice' : 'without the buyer\'s confirmation only a full red is allowed');
+    return fail(
+      'RED_NOT_ALLOWED',
+      'lines',
+      reason === '01' ? 'an issue-error red (01) always reverses the whole invoice' : "without the buyer's confirmation only a full red is allowed",
+    );
   }
   return { ok: true, lines, full };
 }
@@ -167,8 +206,10 @@ export function exceedsBlue(blue: BlueLine[], reversed: Map<number, Held>, lines
     const b = blue.find((x) => x.lineNo === line.blueLineNo);
     if (!b) return `the blue invoice has no line ${line.blueLineNo}`;
     const h = reversed.get(b.lineNo) ?? NONE;
-    if (h.amount + abs(line.amount) > b.amount) return `line ${b.lineNo}: the reds would reverse ${formatMoney(h.amount + abs(line.amount))} of ${formatMoney(b.amount)}`;
-    if (h.tax + abs(line.taxAmount) > b.taxAmount) return `line ${b.lineNo}: the reds would reverse a tax of ${formatMoney(h.tax + abs(line.taxAmount))} of ${formatMoney(b.taxAmount)}`;
+    if (h.amount + abs(line.amount) > b.amount)
+      return `line ${b.lineNo}: the reds would reverse ${formatMoney(h.amount + abs(line.amount))} of ${formatMoney(b.amount)}`;
+    if (h.tax + abs(line.taxAmount) > b.taxAmount)
+      return `line ${b.lineNo}: the reds would reverse a tax of ${formatMoney(h.tax + abs(line.taxAmount))} of ${formatMoney(b.taxAmount)}`;
     if (line.quantity !== null && b.quantity !== null && h.quantity.plus(new Decimal(line.quantity).abs()).greaterThan(b.quantity)) {
       return `line ${b.lineNo}: the reds would give back more than its quantity ${b.quantity}`;
     }

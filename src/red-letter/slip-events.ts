@@ -28,7 +28,11 @@ export function slipEvents(slip: SlipLike, what: 'created' | 'moved'): OutboxInp
   if (what === 'created') {
     const events: OutboxInput[] = [{ type: 'red_confirmation.created', taxIds: both, payload: slip }];
     if (slip.status === '02' || slip.status === '03') {
-      events.push({ type: 'red_confirmation.awaiting_confirmation', taxIds: [slip.initiator === 'seller' ? slip.buyerTaxId : slip.sellerTaxId], payload: slip });
+      events.push({
+        type: 'red_confirmation.awaiting_confirmation',
+        taxIds: [slip.initiator === 'seller' ? slip.buyerTaxId : slip.sellerTaxId],
+        payload: slip,
+      });
     }
     return events;
   }

@@ -72,7 +72,11 @@ export function transition(state: SlipState, action: SlipAction, party: Party): 
  * confirmation nor an accounting entry (the seller files, no confirmation); else 02 or 03. */
 export function initialStatus(initiator: Party, buyerActed: boolean): { ok: true; status: SlipStatus } | { ok: false; detail: string } {
   if (!buyerActed) {
-    if (initiator === 'buyer') return { ok: false, detail: 'the buyer has made neither a usage confirmation nor an accounting entry: the seller fills in the slip, and it needs no confirmation' };
+    if (initiator === 'buyer')
+      return {
+        ok: false,
+        detail: 'the buyer has made neither a usage confirmation nor an accounting entry: the seller fills in the slip, and it needs no confirmation',
+      };
     return { ok: true, status: '01' };
   }
   return { ok: true, status: initiator === 'seller' ? '02' : '03' };

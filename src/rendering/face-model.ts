@@ -26,8 +26,23 @@ export interface FaceText {
 
 /** The CustomTag.xml fields (SPEC section 9). Line fields come once per invoice line, Note once per remarks row. */
 export const FACE_TAGS = [
-  'InvoiceNo', 'IssueDate', 'BuyerName', 'BuyerTaxID', 'SellerName', 'SellerTaxID', 'TaxExclusiveTotalAmount', 'TaxTotalAmount',
-  'TaxInclusiveTotalAmount', 'InvoiceClerk', 'Item', 'TaxScheme', 'Amount', 'TaxAmount', 'Price', 'Quantity', 'Note',
+  'InvoiceNo',
+  'IssueDate',
+  'BuyerName',
+  'BuyerTaxID',
+  'SellerName',
+  'SellerTaxID',
+  'TaxExclusiveTotalAmount',
+  'TaxTotalAmount',
+  'TaxInclusiveTotalAmount',
+  'InvoiceClerk',
+  'Item',
+  'TaxScheme',
+  'Amount',
+  'TaxAmount',
+  'Price',
+  'Quantity',
+  'Note',
 ] as const;
 export type FaceTag = (typeof FACE_TAGS)[number];
 

@@ -12,7 +12,12 @@ import type { InvoiceView } from '../invoices/invoice.view';
 import { FaceDocument, FaceItem, FaceMeta, FacePage, FaceTag, FaceText, Rgb } from './face-model';
 import { FaceFont, faceFont } from './font';
 
-interface Column { key: string; label: string; w: number; align: 'left' | 'center' | 'right' }
+interface Column {
+  key: string;
+  label: string;
+  w: number;
+  align: 'left' | 'center' | 'right';
+}
 interface Layout {
   page: { width: number; height: number };
   colors: Record<'frame' | 'label' | 'value' | 'red', Rgb>;
@@ -26,7 +31,18 @@ interface Layout {
   parties: { key: 'buyer' | 'seller'; title: string; x: number; y: number; w: number; h: number }[];
   partyTitleWidth: number;
   partyFields: { key: 'name' | 'taxId'; label: string; dy: number }[];
-  table: { x: number; y: number; w: number; headerH: number; bodyH: number; totalH: number; lineH: number; padding: number; columns: Column[]; totalLabel: string };
+  table: {
+    x: number;
+    y: number;
+    w: number;
+    headerH: number;
+    bodyH: number;
+    totalH: number;
+    lineH: number;
+    padding: number;
+    columns: Column[];
+    totalLabel: string;
+  };
   totalInWords: { y: number; h: number; label: string; wordsX: number; figureLabel: string; figureX: number };
   remarks: { y: number; h: number; title: string };
   paperCipherArea: { x: number; y: number; w: number; h: number; title: string; numberLabel: string; platformLabel: string; url: string };
@@ -57,7 +73,12 @@ const PARTY_TAGS: Record<'buyer' | 'seller', Record<'name' | 'taxId', FaceTag>> 
   seller: { name: 'SellerName', taxId: 'SellerTaxID' },
 };
 const COLUMN_TAGS: Record<string, FaceTag | undefined> = {
-  name: 'Item', quantity: 'Quantity', unitPrice: 'Price', amount: 'Amount', taxRate: 'TaxScheme', taxAmount: 'TaxAmount',
+  name: 'Item',
+  quantity: 'Quantity',
+  unitPrice: 'Price',
+  amount: 'Amount',
+  taxRate: 'TaxScheme',
+  taxAmount: 'TaxAmount',
 };
 
 class Painter {
@@ -220,7 +241,10 @@ function template(L: Layout, font: FaceFont, view: InvoiceView): FaceItem[] {
   return p.items;
 }
 
-interface Row { lines: Record<string, string[]>; height: number }
+interface Row {
+  lines: Record<string, string[]>;
+  height: number;
+}
 
 function tableRows(L: Layout, p: Painter, view: InvoiceView): Row[] {
   const t = L.table;
@@ -233,7 +257,7 @@ function tableRows(L: Layout, p: Painter, view: InvoiceView): Row[] {
       quantity: line.quantity ?? '',
       unitPrice: line.unitPrice ?? '',
       amount: line.amount,
-      taxRate: line.preferentialPolicy ? RATE_LABEL[line.preferentialPolicy] ?? '0%' : `${(Number(line.taxRate) * 100).toFixed(1).replace(/\.0$/, '')}%`,
+      taxRate: line.preferentialPolicy ? (RATE_LABEL[line.preferentialPolicy] ?? '0%') : `${(Number(line.taxRate) * 100).toFixed(1).replace(/\.0$/, '')}%`,
       taxAmount: line.preferentialPolicy ? '***' : line.taxAmount,
     };
     const lines: Record<string, string[]> = {};
@@ -292,7 +316,18 @@ export function layoutInvoice(view: InvoiceView, _context: FaceContext = {}, fon
       let x = t.x;
       for (const c of t.columns) {
         // The index points at a line's first row of each column (a wrapped name continues below it).
-        row.lines[c.key].forEach((text, i) => p.text(text, x + t.padding, y + t.lineH * (i + 1) - 1.1, L.sizes.table, value, c.align, c.w - 2 * t.padding, i === 0 ? COLUMN_TAGS[c.key] : undefined));
+        row.lines[c.key].forEach((text, i) =>
+          p.text(
+            text,
+            x + t.padding,
+            y + t.lineH * (i + 1) - 1.1,
+            L.sizes.table,
+            value,
+            c.align,
+            c.w - 2 * t.padding,
+            i === 0 ? COLUMN_TAGS[c.key] : undefined,
+          ),
+        );
         x += c.w;
       }
       y += row.height;
@@ -313,7 +348,16 @@ export function layoutInvoice(view: InvoiceView, _context: FaceContext = {}, fon
       p.text(`¥${view.totalTax}`, tax.x, totalsY, L.sizes.table, value, 'right', tax.w, 'TaxTotalAmount');
       const w = L.totalInWords;
       p.text(`⊗ ${view.totalWithTaxInWords}`, w.wordsX, w.y + w.h - 2.6, L.sizes.value, value);
-      p.text(`¥${view.totalWithTax}`, w.figureX + font.width(w.figureLabel, L.sizes.label), w.y + w.h - 2.6, L.sizes.value, value, 'left', 0, 'TaxInclusiveTotalAmount');
+      p.text(
+        `¥${view.totalWithTax}`,
+        w.figureX + font.width(w.figureLabel, L.sizes.label),
+        w.y + w.h - 2.6,
+        L.sizes.value,
+        value,
+        'left',
+        0,
+        'TaxInclusiveTotalAmount',
+      );
       const remarks = [view.remarks, differentialText(L, view), specificBusinessText(view, L)].filter(Boolean).join('\n');
       const r = L.remarks;
       const remarksWidth = (view.medium === 'paper' ? L.paperCipherArea.x - t.x : t.w) - L.partyTitleWidth - 4;

@@ -6,7 +6,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 // fontkit ships no TypeScript types: the few members used here.
-interface Glyph { id: number; advanceWidth: number }
+interface Glyph {
+  id: number;
+  advanceWidth: number;
+}
 interface FontkitFont {
   unitsPerEm: number;
   ascent: number;

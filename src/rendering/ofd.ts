@@ -136,7 +136,7 @@ function prepareText(item: FaceText): { text: string; deltaX: number[] | null; s
 function deltaXAttr(adv: number[]): string {
   const parts: string[] = [];
   const s = adv.map(num);
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     let j = i + 1;
     while (j < s.length && s[j] === s[i]) j++;
     const count = j - i;
@@ -232,7 +232,7 @@ function qrObject(ctx: Ctx, item: FaceQr): string {
     const row = rows[r] ?? [];
     cols = Math.max(cols, row.length);
     const next = new Map<number, number>();
-    for (let c = 0; c < row.length; ) {
+    for (let c = 0; c < row.length;) {
       if (!row[c]) {
         c++;
         continue;

@@ -12,10 +12,18 @@ const FONT = 'face';
 function draw(doc: PDFKit.PDFDocument, item: FaceItem): void {
   switch (item.kind) {
     case 'text':
-      doc.fillColor(item.color).fontSize(item.size * PT).text(item.text, item.x * PT, item.y * PT, { lineBreak: false, baseline: 'alphabetic' });
+      doc
+        .fillColor(item.color)
+        .fontSize(item.size * PT)
+        .text(item.text, item.x * PT, item.y * PT, { lineBreak: false, baseline: 'alphabetic' });
       return;
     case 'line':
-      doc.moveTo(item.x1 * PT, item.y1 * PT).lineTo(item.x2 * PT, item.y2 * PT).lineWidth(item.width * PT).strokeColor(item.color).stroke();
+      doc
+        .moveTo(item.x1 * PT, item.y1 * PT)
+        .lineTo(item.x2 * PT, item.y2 * PT)
+        .lineWidth(item.width * PT)
+        .strokeColor(item.color)
+        .stroke();
       return;
     case 'rect':
       doc.rect(item.x * PT, item.y * PT, item.w * PT, item.h * PT).lineWidth(item.lineWidth * PT);

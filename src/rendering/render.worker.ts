@@ -33,7 +33,9 @@ export async function paint(task: RenderTask): Promise<Uint8Array> {
   const font = faceFont();
   return paintOfd(layoutInvoice(view), {
     font: { fontName: font.postscriptName, familyName: font.familyName, file: null },
-    attachments: [{ id: 'xml_data', name: '电子发票数据文件', fileName: ORIGINAL_INVOICE_FILE, format: 'xml', data: Buffer.from(task.xml ?? new Uint8Array()) }],
+    attachments: [
+      { id: 'xml_data', name: '电子发票数据文件', fileName: ORIGINAL_INVOICE_FILE, format: 'xml', data: Buffer.from(task.xml ?? new Uint8Array()) },
+    ],
     creationDate: view.issuedAt.slice(0, 10),
     docId: createHash('md5').update(view.number).digest('hex'),
   });

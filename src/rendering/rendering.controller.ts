@@ -38,7 +38,16 @@ export class RenderingController {
   @Get(':number')
   @ApiProduces('application/json', 'application/xml', 'application/pdf', 'application/ofd')
   @ApiOperation({ summary: 'An invoice (its seller, its buyer, auditors in scope, tax officers); Accept chooses JSON, XML, PDF or OFD' })
-  @ApiResponse({ status: 200, description: 'the invoice as JSON, or its XML, PDF or OFD by Accept', content: { 'application/json': { schema: { $ref: getSchemaPath(InvoiceViewDto) } }, 'application/xml': { schema: { type: 'string' } }, 'application/pdf': { schema: { type: 'string', format: 'binary' } }, 'application/ofd': { schema: { type: 'string', format: 'binary' } } } })
+  @ApiResponse({
+    status: 200,
+    description: 'the invoice as JSON, or its XML, PDF or OFD by Accept',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(InvoiceViewDto) } },
+      'application/xml': { schema: { type: 'string' } },
+      'application/pdf': { schema: { type: 'string', format: 'binary' } },
+      'application/ofd': { schema: { type: 'string', format: 'binary' } },
+    },
+  })
   @ApiExtraModels(InvoiceViewDto)
   @ApiProblems(404, 406)
   async get(@CurrentPrincipal() p: Principal, @Param('number') number: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {

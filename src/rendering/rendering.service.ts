@@ -50,7 +50,12 @@ export class PrincipalGate {
     if (!lane) this.lanes.set(key, (lane = { active: 0, waiting: [] }));
     if (lane.active >= this.perPrincipal) {
       if (lane.waiting.length >= this.queued) {
-        throw new ProblemException(429, 'RATE_LIMITED', `too many renderings in progress for this principal (at most ${this.perPrincipal} at once and ${this.queued} waiting); retry after 2 s`, { retryAfter: 2 });
+        throw new ProblemException(
+          429,
+          'RATE_LIMITED',
+          `too many renderings in progress for this principal (at most ${this.perPrincipal} at once and ${this.queued} waiting); retry after 2 s`,
+          { retryAfter: 2 },
+        );
       }
       await new Promise<void>((resolve) => lane!.waiting.push(resolve));
     } else {
@@ -60,7 +65,8 @@ export class PrincipalGate {
       return await work();
     } finally {
       const next = lane.waiting.shift();
-      if (next) next(); // the slot passes straight to the next waiter
+      if (next)
+        next(); // the slot passes straight to the next waiter
       else if (--lane.active === 0) this.lanes.delete(key);
     }
   }
@@ -156,7 +162,13 @@ export class RenderingService implements OnModuleDestroy {
     try {
       const chunks: InvoiceSignedXmlEntity[] = [];
       for (let i = 0; i * SIGNED_XML_CHUNK < xml.length; i++) {
-        chunks.push({ invoiceNumber: view.number, chunkNo: i, keyId: key.keyId, signedAt, data: xml.subarray(i * SIGNED_XML_CHUNK, (i + 1) * SIGNED_XML_CHUNK) });
+        chunks.push({
+          invoiceNumber: view.number,
+          chunkNo: i,
+          keyId: key.keyId,
+          signedAt,
+          data: xml.subarray(i * SIGNED_XML_CHUNK, (i + 1) * SIGNED_XML_CHUNK),
+        });
       }
       await this.db.transaction(async (em) => {
         for (const chunk of chunks) await em.insert(InvoiceSignedXmlEntity, chunk);

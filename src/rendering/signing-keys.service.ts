@@ -111,7 +111,13 @@ export class SigningKeysService implements OnModuleInit {
     const keyId = keyIdOf(pair.publicKeyHex);
     const now = this.clock.now();
     const row: PlatformSigningKeyEntity = {
-      keyId, seq, algorithm: 'SM2', publicKeyHex: pair.publicKeyHex, privateKeySealed: sealPrivateKey(this.key, keyId, pair.privateKeyHex), validFrom: now, validTo: null,
+      keyId,
+      seq,
+      algorithm: 'SM2',
+      publicKeyHex: pair.publicKeyHex,
+      privateKeySealed: sealPrivateKey(this.key, keyId, pair.privateKeyHex),
+      validFrom: now,
+      validTo: null,
     };
     try {
       await this.db.transaction(async (em) => {

@@ -45,7 +45,10 @@ export function sm2PublicKeyFromPrivate(privateKeyHex: string): string {
 export function sm2PublicKeyPem(publicKeyHex: string): string {
   if (!/^04[0-9a-f]{128}$/i.test(publicKeyHex)) throw new Error('an SM2 public key is 04 || x || y, 130 hex digits');
   const der = Buffer.concat([SPKI_PREFIX, Buffer.from(publicKeyHex, 'hex')]);
-  const lines = der.toString('base64').match(/.{1,64}/g)!.join('\n');
+  const lines = der
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n');
   return `-----BEGIN PUBLIC KEY-----\n${lines}\n-----END PUBLIC KEY-----\n`;
 }
 

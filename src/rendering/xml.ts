@@ -131,7 +131,10 @@ function undefinedLabel(type: string, code: string, name: string): string {
 }
 
 /** SellerInformation / BuyerInformation: the same six fields under the party's prefix. */
-function partyXml(prefix: 'Seller' | 'Buyer', p: { taxId: string | null; name: string; address: string; phone: string; bankName: string; bankAccount: string; handlingName?: string | null }): string {
+function partyXml(
+  prefix: 'Seller' | 'Buyer',
+  p: { taxId: string | null; name: string; address: string; phone: string; bankName: string; bankAccount: string; handlingName?: string | null },
+): string {
   return (
     `<${prefix}Information>` +
     el(`${prefix}IdNum`, p.taxId) +
@@ -312,7 +315,13 @@ export function invoiceXml(invoice: InvoiceView, context: XmlContext): string {
       el('DifferentialTaxationTypeName', differential.kindName) +
       el('DeductionAmount', differential.deduction);
     for (const v of differential.deductions) {
-      out += '<DeductionVoucher>' + el('VoucherType', v.voucherType) + el('VoucherNumber', v.voucherNumber) + el('VoucherDate', v.voucherDate) + el('VoucherAmount', v.amount) + '</DeductionVoucher>';
+      out +=
+        '<DeductionVoucher>' +
+        el('VoucherType', v.voucherType) +
+        el('VoucherNumber', v.voucherNumber) +
+        el('VoucherDate', v.voucherDate) +
+        el('VoucherAmount', v.amount) +
+        '</DeductionVoucher>';
     }
     out += '</DifferentialTaxation>';
   }

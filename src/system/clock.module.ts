@@ -1,5 +1,18 @@
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { Body, Controller, DynamicModule, Get, Global, Injectable, MiddlewareConsumer, Module, NestModule, OnApplicationBootstrap, OnModuleDestroy, Put } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  DynamicModule,
+  Get,
+  Global,
+  Injectable,
+  MiddlewareConsumer,
+  Module,
+  NestModule,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+  Put,
+} from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { ApiAuth, ApiAuthenticatedProblems, ApiProblems } from '../common/openapi';
 import { IsString } from 'class-validator';
@@ -107,7 +120,6 @@ class ClockController {
 @Global()
 @Module({})
 export class ClockModule implements NestModule {
-
   static forRoot(config: AppConfig): DynamicModule {
     const manual = config.clockMode === 'manual';
     return {
@@ -135,6 +147,9 @@ class ClockRefreshMiddleware {
   constructor(private readonly shared: SharedManualClock) {}
 
   use(_req: Request, _res: Response, next: NextFunction): void {
-    this.shared.refresh().then(() => next(), () => next());
+    this.shared.refresh().then(
+      () => next(),
+      () => next(),
+    );
   }
 }

@@ -104,7 +104,13 @@ export class TaxpayersService {
     await this.db.transaction(async (em) => {
       if (await em.exists(TaxpayerEntity, { where: { taxId: row.taxId } })) throw Problems.alreadyExists(`taxpayer ${row.taxId}`);
       await insertOrConflict(em, TaxpayerEntity, row, `taxpayer ${row.taxId}`); // a concurrent twin: 409 too
-      await this.audit.record(em, actor, { action: 'taxpayer.registered', objectType: 'taxpayer', objectId: row.taxId, taxpayerId: row.taxId, after: taxpayerView(row) });
+      await this.audit.record(em, actor, {
+        action: 'taxpayer.registered',
+        objectType: 'taxpayer',
+        objectId: row.taxId,
+        taxpayerId: row.taxId,
+        after: taxpayerView(row),
+      });
       await record(em, taxpayerView(row));
     });
     return taxpayerView(row);

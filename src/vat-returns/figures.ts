@@ -41,7 +41,8 @@ export function periodRange(period: ReturnPeriod): { from: Date; to: Date } {
 
 /** Why a period does not fit the taxpayer's filing frequency, or null. */
 export function periodProblem(period: ReturnPeriod, frequency: 'monthly' | 'quarterly'): string | null {
-  if (frequency === 'quarterly' && period.months !== 3) return `the taxpayer files quarterly: ask for a quarter, e.g. ${period.firstMonth.slice(0, 4)}-Q${Math.ceil(Number(period.firstMonth.slice(5)) / 3)}`;
+  if (frequency === 'quarterly' && period.months !== 3)
+    return `the taxpayer files quarterly: ask for a quarter, e.g. ${period.firstMonth.slice(0, 4)}-Q${Math.ceil(Number(period.firstMonth.slice(5)) / 3)}`;
   if (frequency === 'monthly' && period.months !== 1) return `the taxpayer files monthly: ask for a month, e.g. ${period.firstMonth}`;
   return null;
 }

@@ -15,7 +15,8 @@ class VatReturnQuery {
 }
 
 const EXAMPLE = {
-  period: '2026-09', taxpayerType: 'general',
+  period: '2026-09',
+  taxpayerType: 'general',
   sales: [{ taxRate: '0.13', specialInvoiceSales: '3000.00', specialInvoiceTax: '390.00', otherInvoiceSales: '500.00', otherInvoiceTax: '65.00' }],
   taxFreeSales: { specialInvoice: '0.00', otherInvoice: '0.00' },
   input: { deductionConfirmed: { count: 0, amount: '0.00', tax: '0.00' }, line20RedSpecialTransferOut: '0.00', line23bOtherTransferOut: '0.00' },
@@ -35,7 +36,7 @@ class VatReturnsController {
       '(附列资料（一）: 专票 and other invoices), `taxFreeSales` (免税 lines; 不征税 lines count nowhere), `input` (附列资料（二）: received invoices confirmed ' +
       'for deduction in the period by confirmation time; line 20 / 23b: input-tax transfer-outs of slips filled in during the period on received 专票 / 普票). ' +
       'Small-scale taxpayers get `smallScale` { specialInvoiceSales, otherInvoiceSales, taxFreeSales } instead of `sales`. 400 VALIDATION_FAILED (field period) ' +
-      'when the period is missing, malformed, or not the taxpayer\'s filing period (a quarter for quarterly filers, a month for monthly ones).',
+      "when the period is missing, malformed, or not the taxpayer's filing period (a quarter for quarterly filers, a month for monthly ones).",
   })
   @ApiOkResponse({ schema: { example: EXAMPLE } })
   figures(@CurrentPrincipal() principal: Principal, @Param('taxId') taxId: string, @Query() query: VatReturnQuery) {

@@ -49,7 +49,11 @@ export class VatReturnsService {
       .addGroupBy('l.preferential_policy')
       .getRawMany();
     const sales: SalesSum[] = salesRows.map((r) => ({
-      type: r.type as SalesSum['type'], taxRate: String(r.taxRate), preferentialPolicy: (r.policy as string | null) ?? null, amount: money(r.amount), tax: money(r.tax),
+      type: r.type as SalesSum['type'],
+      taxRate: String(r.taxRate),
+      preferentialPolicy: (r.policy as string | null) ?? null,
+      amount: money(r.amount),
+      tax: money(r.tax),
     }));
 
     const confirmed: Record<string, unknown> | undefined = await manager

@@ -30,7 +30,8 @@ for (const [net, bits] of [
   ['203.0.113.0', 24], // documentation
   ['224.0.0.0', 4], // multicast
   ['240.0.0.0', 4], // reserved, broadcast
-] as const) nonPublic.addSubnet(net, bits, 'ipv4');
+] as const)
+  nonPublic.addSubnet(net, bits, 'ipv4');
 for (const [net, bits] of [
   ['::', 128], // unspecified
   ['::1', 128], // loopback
@@ -40,7 +41,8 @@ for (const [net, bits] of [
   ['ff00::', 8], // multicast
   ['2001:db8::', 32], // documentation
   ['100::', 64], // discard
-] as const) nonPublic.addSubnet(net, bits, 'ipv6');
+] as const)
+  nonPublic.addSubnet(net, bits, 'ipv6');
 
 /** The IPv4 address inside an IPv4-mapped, IPv4-compatible or NAT64 (64:ff9b::/96) IPv6 address. */
 function embeddedIpv4(address: string): string | null {
@@ -75,7 +77,8 @@ export function classifyAddress(address: string): AddressClass {
 export function refusal(address: string, allowPrivate: boolean): string | null {
   const kind = classifyAddress(address);
   if (kind === 'metadata') return `${address} is a cloud metadata address: never a webhook target`;
-  if (kind === 'private' && !allowPrivate) return `${address} is a loopback, private or link-local address (allowed only with WEBHOOK_ALLOW_PRIVATE_TARGETS=true)`;
+  if (kind === 'private' && !allowPrivate)
+    return `${address} is a loopback, private or link-local address (allowed only with WEBHOOK_ALLOW_PRIVATE_TARGETS=true)`;
   return null;
 }
 
@@ -95,6 +98,7 @@ export function checkTargetUrl(raw: string, allowPrivate: boolean): string | nul
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (isIP(host)) return refusal(host, allowPrivate);
   const name = host.toLowerCase().replace(/\.$/, '');
-  if ((name === 'localhost' || name.endsWith('.localhost')) && !allowPrivate) return `${host} is loopback (allowed only with WEBHOOK_ALLOW_PRIVATE_TARGETS=true)`;
+  if ((name === 'localhost' || name.endsWith('.localhost')) && !allowPrivate)
+    return `${host} is loopback (allowed only with WEBHOOK_ALLOW_PRIVATE_TARGETS=true)`;
   return null;
 }

@@ -93,11 +93,21 @@ export function createPoster(options: { allowPrivate: boolean; maxSockets: numbe
           if (socket.connecting) socket.once('connect', check);
           else check();
         });
-        request.on('error', (error) => finish(null, error instanceof TargetRefused || (error as NodeJS.ErrnoException).code === 'ETARGETREFUSED' ? `refused: ${error.message}` : error.message));
+        request.on('error', (error) =>
+          finish(
+            null,
+            error instanceof TargetRefused || (error as NodeJS.ErrnoException).code === 'ETARGETREFUSED' ? `refused: ${error.message}` : error.message,
+          ),
+        );
         request.on('response', (response) => {
           let read = 0;
           const status = response.statusCode ?? 0;
-          const verdict = status >= 200 && status < 300 ? null : status >= 300 && status < 400 ? `redirect not followed (${status}${response.headers.location ? ` to ${String(response.headers.location).slice(0, 200)}` : ''})` : `answered ${status}`;
+          const verdict =
+            status >= 200 && status < 300
+              ? null
+              : status >= 300 && status < 400
+                ? `redirect not followed (${status}${response.headers.location ? ` to ${String(response.headers.location).slice(0, 200)}` : ''})`
+                : `answered ${status}`;
           response.on('data', (chunk: Buffer) => {
             read += chunk.length;
             if (read > MAX_RESPONSE_BYTES) {

@@ -51,7 +51,8 @@ export class SecretBox {
   }
 
   private required(): Buffer {
-    if (!this.key) throw new ProblemException(503, 'SERVICE_UNAVAILABLE', 'webhooks need WEBHOOK_SECRET_KEY to be configured (32 bytes, e.g. openssl rand -hex 32)');
+    if (!this.key)
+      throw new ProblemException(503, 'SERVICE_UNAVAILABLE', 'webhooks need WEBHOOK_SECRET_KEY to be configured (32 bytes, e.g. openssl rand -hex 32)');
     return this.key;
   }
 

@@ -86,7 +86,12 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
   /** New outbox rows -> delivery rows for the endpoints subscribed at the time; rows nobody subscribed to are deleted. */
   private async fanOut(): Promise<number> {
     const manager = this.db.dataSource.manager;
-    const events = await manager.find(OutboxEventEntity, { select: { id: true, type: true, taxId: true }, where: { dispatched: false }, order: { id: 'ASC' }, take: FAN_OUT_BATCH });
+    const events = await manager.find(OutboxEventEntity, {
+      select: { id: true, type: true, taxId: true },
+      where: { dispatched: false },
+      order: { id: 'ASC' },
+      take: FAN_OUT_BATCH,
+    });
     if (events.length === 0) return 0;
     const hooks = await manager.find(WebhookEntity, { where: { taxId: In([...new Set(events.map((e) => e.taxId))]), deletedAt: IsNull() } });
     const now = new Date();
@@ -98,17 +103,48 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
       (targets.length ? matched : unmatched).push(event.id);
       for (const hook of targets) {
         deliveries.push({
-          id: randomUUID(), webhookId: hook.id, eventId: event.id, eventType: event.type, status: 'pending', attempts: 0, nextAttemptAt: now, claimedUntil: null,
-          claimToken: null, lastStatusCode: null, lastDurationMs: null, lastError: null, lastAttemptAt: null, deliveredAt: null, createdAt: now,
+          id: randomUUID(),
+          webhookId: hook.id,
+          eventId: event.id,
+          eventType: event.type,
+          status: 'pending',
+          attempts: 0,
+          nextAttemptAt: now,
+          claimedUntil: null,
+          claimToken: null,
+          lastStatusCode: null,
+          lastDurationMs: null,
+          lastError: null,
+          lastAttemptAt: null,
+          deliveredAt: null,
+          createdAt: now,
         });
       }
     }
     await this.db.transaction(async (em) => {
       for (let i = 0; i < deliveries.length; i += 400) {
-        await em.createQueryBuilder().insert().into(WebhookDeliveryEntity).values(deliveries.slice(i, i + 400)).orIgnore().execute();
+        await em
+          .createQueryBuilder()
+          .insert()
+          .into(WebhookDeliveryEntity)
+          .values(deliveries.slice(i, i + 400))
+          .orIgnore()
+          .execute();
       }
-      if (matched.length) await em.createQueryBuilder().update(OutboxEventEntity).set({ dispatched: true }).where({ id: In(matched) }).execute();
-      if (unmatched.length) await em.createQueryBuilder().delete().from(OutboxEventEntity).where({ id: In(unmatched), dispatched: false }).execute();
+      if (matched.length)
+        await em
+          .createQueryBuilder()
+          .update(OutboxEventEntity)
+          .set({ dispatched: true })
+          .where({ id: In(matched) })
+          .execute();
+      if (unmatched.length)
+        await em
+          .createQueryBuilder()
+          .delete()
+          .from(OutboxEventEntity)
+          .where({ id: In(unmatched), dispatched: false })
+          .execute();
     });
     return events.length;
   }
@@ -187,14 +223,20 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
     const token = randomUUID();
     const now = new Date();
     const claimed = await this.single((em) =>
-      em.createQueryBuilder().update(WebhookDeliveryEntity)
+      em
+        .createQueryBuilder()
+        .update(WebhookDeliveryEntity)
         .set({ claimedUntil: new Date(now.getTime() + CLAIM_MS), claimToken: token })
         .where("id = :id AND status = 'pending' AND next_attempt_at <= :now AND (claimed_until IS NULL OR claimed_until < :now)", { id: delivery.id, now })
         .execute(),
     );
     if (claimed.affected !== 1) return false;
     if (!hook || hook.deletedAt || !event) {
-      await this.finish(delivery, token, { status: 'cancelled', nextAttemptAt: null, lastError: !event ? 'the event is no longer kept' : 'the webhook was deleted' });
+      await this.finish(delivery, token, {
+        status: 'cancelled',
+        nextAttemptAt: null,
+        lastError: !event ? 'the event is no longer kept' : 'the webhook was deleted',
+      });
       return true;
     }
     // Stored as a JSON string value; some driver stacks hand it back parsed (see IdempotencyService).
@@ -214,7 +256,13 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
   private async record(delivery: WebhookDeliveryEntity, hook: WebhookEntity, token: string, outcome: PostOutcome): Promise<void> {
     const attempts = delivery.attempts + 1;
     const at = new Date();
-    const common = { attempts, lastStatusCode: outcome.status, lastDurationMs: outcome.durationMs, lastError: outcome.error?.slice(0, 500) ?? null, lastAttemptAt: at };
+    const common = {
+      attempts,
+      lastStatusCode: outcome.status,
+      lastDurationMs: outcome.durationMs,
+      lastError: outcome.error?.slice(0, 500) ?? null,
+      lastAttemptAt: at,
+    };
     if (outcome.error === null) {
       await this.finish(delivery, token, { ...common, status: 'succeeded', deliveredAt: at, nextAttemptAt: null });
       return;
@@ -226,15 +274,27 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
     }
     const failed: WebhookDeliveryEntity = { ...delivery, ...common, status: 'failed', nextAttemptAt: null, claimedUntil: null, claimToken: null };
     this.logger.warn(`webhook delivery ${delivery.id} to ${hook.url} failed for good after ${attempts} attempts: ${outcome.error}`);
-    await this.finish(delivery, token, { ...common, status: 'failed', nextAttemptAt: null }, delivery.eventType === 'delivery.failed' ? [] : [
-      { type: 'delivery.failed', taxIds: [hook.taxId], payload: { ...webhookDeliveryView(failed), url: hook.url } },
-    ]);
+    await this.finish(
+      delivery,
+      token,
+      { ...common, status: 'failed', nextAttemptAt: null },
+      delivery.eventType === 'delivery.failed'
+        ? []
+        : [{ type: 'delivery.failed', taxIds: [hook.taxId], payload: { ...webhookDeliveryView(failed), url: hook.url } }],
+    );
   }
 
   /** Writes the attempt's outcome and releases the claim, if this process still holds it (events in the same transaction). */
-  private async finish(delivery: WebhookDeliveryEntity, token: string, set: Partial<WebhookDeliveryEntity>, events: Parameters<Outbox['emit']>[1] = []): Promise<void> {
+  private async finish(
+    delivery: WebhookDeliveryEntity,
+    token: string,
+    set: Partial<WebhookDeliveryEntity>,
+    events: Parameters<Outbox['emit']>[1] = [],
+  ): Promise<void> {
     await (events.length ? this.db.transaction.bind(this.db) : this.single.bind(this))(async (em: EntityManager) => {
-      const result = await em.createQueryBuilder().update(WebhookDeliveryEntity)
+      const result = await em
+        .createQueryBuilder()
+        .update(WebhookDeliveryEntity)
         .set({ ...set, claimedUntil: null, claimToken: null })
         .where('id = :id AND claim_token = :token', { id: delivery.id, token })
         .execute();

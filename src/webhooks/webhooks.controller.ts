@@ -28,7 +28,7 @@ export class WebhooksController {
 
   @Get('webhooks')
   @Roles('taxpayer', 'admin')
-  @ApiOperation({ summary: 'Webhooks: a taxpayer\'s own; an admin\'s all (or one taxpayer\'s with taxId)' })
+  @ApiOperation({ summary: "Webhooks: a taxpayer's own; an admin's all (or one taxpayer's with taxId)" })
   list(@CurrentPrincipal() p: Principal, @Query() query: ListWebhooksQuery) {
     return this.webhooks.list(p, query);
   }

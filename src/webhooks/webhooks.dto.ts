@@ -4,12 +4,18 @@ import { PageQuery } from '../common/pagination';
 import { WEBHOOK_EVENT_TYPES } from './events';
 
 export class CreateWebhookDto {
-  @ApiProperty({ example: 'https://erp.example.com/einvoice', description: 'http(s) only; loopback, private and link-local targets need WEBHOOK_ALLOW_PRIVATE_TARGETS=true; cloud metadata addresses never' })
+  @ApiProperty({
+    example: 'https://erp.example.com/einvoice',
+    description: 'http(s) only; loopback, private and link-local targets need WEBHOOK_ALLOW_PRIVATE_TARGETS=true; cloud metadata addresses never',
+  })
   @IsString()
   @MaxLength(2000)
   url: string;
 
-  @ApiProperty({ example: ['invoice.received', 'red_confirmation.awaiting_confirmation'], description: `event types, or "*" for all: ${WEBHOOK_EVENT_TYPES.join(', ')}` })
+  @ApiProperty({
+    example: ['invoice.received', 'red_confirmation.awaiting_confirmation'],
+    description: `event types, or "*" for all: ${WEBHOOK_EVENT_TYPES.join(', ')}`,
+  })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length + 1)
@@ -23,14 +29,16 @@ export class CreateWebhookDto {
   @MaxLength(500)
   description?: string;
 
-  @ApiPropertyOptional({ description: 'the taxpayer whose events these are: required for an admin, implied (and if given, must be its own) for a taxpayer principal' })
+  @ApiPropertyOptional({
+    description: 'the taxpayer whose events these are: required for an admin, implied (and if given, must be its own) for a taxpayer principal',
+  })
   @IsOptional()
   @Matches(/^[0-9A-HJ-NPQRTUWXY]{18}$/, { message: 'must be an 18-character unified social credit code' })
   taxId?: string;
 }
 
 export class ListWebhooksQuery extends PageQuery {
-  @ApiPropertyOptional({ description: 'admin only: one taxpayer\'s webhooks' })
+  @ApiPropertyOptional({ description: "admin only: one taxpayer's webhooks" })
   @IsOptional()
   @Matches(/^[0-9A-HJ-NPQRTUWXY]{18}$/, { message: 'must be an 18-character unified social credit code' })
   taxId?: string;

@@ -29,9 +29,19 @@ export function webhookView(w: WebhookEntity) {
 export function webhookDeliveryView(d: WebhookDeliveryEntity) {
   const at = (v: Date | null) => (v ? formatCst(v) : null);
   return {
-    id: d.id, webhookId: d.webhookId, eventId: d.eventId, eventType: d.eventType, status: d.status, attempts: d.attempts,
-    lastStatusCode: d.lastStatusCode, lastDurationMs: d.lastDurationMs, lastError: d.lastError, lastAttemptAt: at(d.lastAttemptAt),
-    nextAttemptAt: d.status === 'pending' ? at(d.nextAttemptAt) : null, deliveredAt: at(d.deliveredAt), createdAt: formatCst(d.createdAt),
+    id: d.id,
+    webhookId: d.webhookId,
+    eventId: d.eventId,
+    eventType: d.eventType,
+    status: d.status,
+    attempts: d.attempts,
+    lastStatusCode: d.lastStatusCode,
+    lastDurationMs: d.lastDurationMs,
+    lastError: d.lastError,
+    lastAttemptAt: at(d.lastAttemptAt),
+    nextAttemptAt: d.status === 'pending' ? at(d.nextAttemptAt) : null,
+    deliveredAt: at(d.deliveredAt),
+    createdAt: formatCst(d.createdAt),
   };
 }
 
@@ -69,13 +79,28 @@ export class WebhooksService {
     if (!(await this.taxpayers.find(taxId))) throw Problems.notFound(`taxpayer ${taxId}`);
     const secret = newSecret();
     const row: WebhookEntity = {
-      id: randomUUID(), taxId, url: dto.url, events: (dto.events.includes('*') ? ['*'] : dto.events).join(','), description: dto.description ?? null,
-      secretEnc: this.box.seal(secret), previousSecretEnc: null, previousExpiresAt: null, createdAt: new Date(), createdBy: principal.actorRef, deletedAt: null,
+      id: randomUUID(),
+      taxId,
+      url: dto.url,
+      events: (dto.events.includes('*') ? ['*'] : dto.events).join(','),
+      description: dto.description ?? null,
+      secretEnc: this.box.seal(secret),
+      previousSecretEnc: null,
+      previousExpiresAt: null,
+      createdAt: new Date(),
+      createdBy: principal.actorRef,
+      deletedAt: null,
     };
     const view = { ...webhookView(row), secret };
     await this.db.transaction(async (em) => {
       await em.insert(WebhookEntity, row);
-      await this.audit.record(em, principal, { action: 'webhook.created', objectType: 'webhook', objectId: row.id, taxpayerId: taxId, after: { url: row.url, events: row.events } });
+      await this.audit.record(em, principal, {
+        action: 'webhook.created',
+        objectType: 'webhook',
+        objectId: row.id,
+        taxpayerId: taxId,
+        after: { url: row.url, events: row.events },
+      });
       await record(em, view);
     });
     return view;
@@ -109,10 +134,26 @@ export class WebhooksService {
   async remove(principal: Principal, id: string): Promise<void> {
     const row = await this.find(principal, id);
     await this.db.transaction(async (em) => {
-      const result = await em.createQueryBuilder().update(WebhookEntity).set({ deletedAt: new Date() }).where('id = :id AND deleted_at IS NULL', { id }).execute();
+      const result = await em
+        .createQueryBuilder()
+        .update(WebhookEntity)
+        .set({ deletedAt: new Date() })
+        .where('id = :id AND deleted_at IS NULL', { id })
+        .execute();
       if (result.affected !== 1) return;
-      await em.createQueryBuilder().update(WebhookDeliveryEntity).set({ status: 'cancelled', nextAttemptAt: null }).where("webhook_id = :id AND status = 'pending'", { id }).execute();
-      await this.audit.record(em, principal, { action: 'webhook.deleted', objectType: 'webhook', objectId: id, taxpayerId: row.taxId, before: { url: row.url } });
+      await em
+        .createQueryBuilder()
+        .update(WebhookDeliveryEntity)
+        .set({ status: 'cancelled', nextAttemptAt: null })
+        .where("webhook_id = :id AND status = 'pending'", { id })
+        .execute();
+      await this.audit.record(em, principal, {
+        action: 'webhook.deleted',
+        objectType: 'webhook',
+        objectId: id,
+        taxpayerId: row.taxId,
+        before: { url: row.url },
+      });
     });
   }
 
@@ -130,9 +171,20 @@ export class WebhooksService {
       previousExpiresAt: overlap > 0 ? new Date(Date.now() + overlap) : null,
     };
     await this.db.transaction(async (em) => {
-      const result = await em.createQueryBuilder().update(WebhookEntity).set(update).where('id = :id AND secret_enc = :old AND deleted_at IS NULL', { id, old: row.secretEnc }).execute();
+      const result = await em
+        .createQueryBuilder()
+        .update(WebhookEntity)
+        .set(update)
+        .where('id = :id AND secret_enc = :old AND deleted_at IS NULL', { id, old: row.secretEnc })
+        .execute();
       if (result.affected !== 1) throw Problems.invalidState(`webhook ${id} changed meanwhile; try again`);
-      await this.audit.record(em, principal, { action: 'webhook.secret_rotated', objectType: 'webhook', objectId: id, taxpayerId: row.taxId, after: { previousSecretExpiresAt: update.previousExpiresAt?.toISOString() ?? null } });
+      await this.audit.record(em, principal, {
+        action: 'webhook.secret_rotated',
+        objectType: 'webhook',
+        objectId: id,
+        taxpayerId: row.taxId,
+        after: { previousSecretExpiresAt: update.previousExpiresAt?.toISOString() ?? null },
+      });
     });
     return { ...webhookView({ ...row, ...update }), secret };
   }
@@ -151,10 +203,15 @@ export class WebhooksService {
     await this.find(principal, delivery.webhookId).catch(() => {
       throw Problems.notFound(`webhook delivery ${deliveryId}`);
     });
-    if (delivery.status === 'pending') throw Problems.invalidState(`delivery ${deliveryId} is pending already (next attempt ${delivery.nextAttemptAt ? formatCst(delivery.nextAttemptAt) : 'now'})`);
+    if (delivery.status === 'pending')
+      throw Problems.invalidState(
+        `delivery ${deliveryId} is pending already (next attempt ${delivery.nextAttemptAt ? formatCst(delivery.nextAttemptAt) : 'now'})`,
+      );
     const now = new Date();
     await this.db.transaction(async (em) => {
-      const result = await em.createQueryBuilder().update(WebhookDeliveryEntity)
+      const result = await em
+        .createQueryBuilder()
+        .update(WebhookDeliveryEntity)
         .set({ status: 'pending', attempts: 0, nextAttemptAt: now, claimedUntil: null, claimToken: null })
         .where('id = :id AND status = :status', { id: deliveryId, status: delivery.status })
         .execute();

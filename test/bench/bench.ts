@@ -48,13 +48,42 @@ const taxId = (n: number) => {
 };
 
 const LINES = [
-  { name: '笔记本电脑', taxClassificationCode: '1090511030000000000', categoryShortName: '计算机', spec: 'X1', unit: '台', quantity: '2', unitPrice: '5000.00', amount: '10000.00', taxRate: '0.13' },
-  { name: '鼠标', taxClassificationCode: '1090511030000000000', categoryShortName: '计算机', unit: '个', quantity: '10', unitPrice: '50.00', amount: '500.00', taxRate: '0.13' },
+  {
+    name: '笔记本电脑',
+    taxClassificationCode: '1090511030000000000',
+    categoryShortName: '计算机',
+    spec: 'X1',
+    unit: '台',
+    quantity: '2',
+    unitPrice: '5000.00',
+    amount: '10000.00',
+    taxRate: '0.13',
+  },
+  {
+    name: '鼠标',
+    taxClassificationCode: '1090511030000000000',
+    categoryShortName: '计算机',
+    unit: '个',
+    quantity: '10',
+    unitPrice: '50.00',
+    amount: '500.00',
+    taxRate: '0.13',
+  },
   { name: '安装服务', taxClassificationCode: '3040201000000000000', categoryShortName: '信息技术服务', amount: '300.00', taxRate: '0.06' },
 ];
 const BODY = JSON.stringify({ type: 'ordinary', buyer: { name: '个人消费者' }, lines: LINES, drawer: '压测' });
 
-interface Result { name: string; clients: number; count: number; errors: number; seconds: number; p50: number; p99: number; cpu: Cpu; statements: number }
+interface Result {
+  name: string;
+  clients: number;
+  count: number;
+  errors: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+  cpu: Cpu;
+  statements: number;
+}
 
 /** Statements MariaDB has received from every client so far (its global `Questions` counter). */
 let statusConnection: Promise<import('mysql2/promise').Connection> | null = null;
@@ -65,7 +94,11 @@ async function statementsSoFar(): Promise<number> {
 }
 
 /** CPU seconds used so far by the load generator (this process), the service and MariaDB. */
-interface Cpu { bench: number; service: number; db: number }
+interface Cpu {
+  bench: number;
+  service: number;
+  db: number;
+}
 
 /** user + system CPU seconds of a process, from /proc (Linux); 0 when it cannot be read. */
 function cpuSeconds(pid: number | undefined): number {
@@ -130,9 +163,16 @@ async function startService(url: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [...profile, '--max-semi-space-size=64', 'dist/main.js'], {
     cwd: root,
     env: {
-      PATH: process.env.PATH, NODE_ENV: 'production', DATABASE_URL: url, PORT: String(PORT), BOOTSTRAP_ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '10000000',
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      DATABASE_URL: url,
+      PORT: String(PORT),
+      BOOTSTRAP_ADMIN_TOKEN: ADMIN,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_MINUTE: '10000000',
       // The webhooks section delivers to a receiver on 127.0.0.1.
-      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex'),
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+      WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex'),
       // Tuning settings pass through, to compare them.
       ...Object.fromEntries(['ISSUE_LANES', 'DB_POOL_SIZE', 'NODE_OPTIONS'].filter((k) => process.env[k]).map((k) => [k, process.env[k]])),
     },
@@ -152,7 +192,14 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 function post(route: string, token: string, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port: PORT, path: route, method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      {
+        host: '127.0.0.1',
+        port: PORT,
+        path: route,
+        method: 'POST',
+        agent,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
       (res) => {
         res.on('data', () => undefined);
         res.on('end', () => resolve(res.statusCode ?? 0));
@@ -165,7 +212,11 @@ function post(route: string, token: string, body: string): Promise<number> {
 }
 
 async function api(method: string, route: string, token: string, body?: string) {
-  const res = await fetch(`http://127.0.0.1:${PORT}${route}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+  const res = await fetch(`http://127.0.0.1:${PORT}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body,
+  });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
@@ -194,7 +245,10 @@ async function bareIssue(pool: Pool, seller: string, period: string, number: str
       `INSERT INTO audit_events (id, at, actor, actor_role, action, object_type, object_id, taxpayer_id, \`before\`, \`after\`) VALUES (?, ?, 'bench', 'taxpayer', 'invoice.issued', 'invoice', ?, ?, NULL, '{}')`,
       [randomUUID(), now, number, seller],
     );
-    const [update] = await conn.query('UPDATE quota_months SET used = used + ?, ledger_seq = ledger_seq + 1 WHERE taxpayer_id = ? AND period = ? AND used + ? <= total', [1080000, seller, period, 1080000]);
+    const [update] = await conn.query(
+      'UPDATE quota_months SET used = used + ?, ledger_seq = ledger_seq + 1 WHERE taxpayer_id = ? AND period = ? AND used + ? <= total',
+      [1080000, seller, period, 1080000],
+    );
     if ((update as { affectedRows: number }).affectedRows !== 1) throw new Error('quota');
     const [rows] = await conn.query('SELECT total, used, ledger_seq FROM quota_months WHERE taxpayer_id = ? AND period = ?', [seller, period]);
     const row = (rows as Record<string, string>[])[0];
@@ -232,7 +286,42 @@ async function exportBench(url: string, service: ChildProcess, token: string, se
       `INSERT INTO invoices (number, type, medium, color, status, issued_at, period, seller_tax_id, seller_name, seller_address, seller_phone, seller_bank_name, seller_bank_account,
         buyer_tax_id, buyer_name, buyer_address, buyer_phone, buyer_bank_name, buyer_bank_account, buyer_email, price_includes_tax, total_amount, total_tax, total_with_tax,
         remarks, drawer, specific_business_type, specific_business, \`usage\`, accounting_entry, voided_at, issued_by) VALUES ?`,
-      [numbers.map((num, k) => [num, 'ordinary', 'electronic', 'blue', 'issued', new Date(start + (i + k) * 1000), '2026-01', seller, '压测企业', '', '', '', '', null, '个人消费者', '', '', '', '', null, 0, 1080000, 137300, 1217300, '', '压测', null, null, null, 'not_entered', null, 'bench'])],
+      [
+        numbers.map((num, k) => [
+          num,
+          'ordinary',
+          'electronic',
+          'blue',
+          'issued',
+          new Date(start + (i + k) * 1000),
+          '2026-01',
+          seller,
+          '压测企业',
+          '',
+          '',
+          '',
+          '',
+          null,
+          '个人消费者',
+          '',
+          '',
+          '',
+          '',
+          null,
+          0,
+          1080000,
+          137300,
+          1217300,
+          '',
+          '压测',
+          null,
+          null,
+          null,
+          'not_entered',
+          null,
+          'bench',
+        ]),
+      ],
     );
     await pool.query(
       'INSERT INTO invoice_lines (invoice_number, line_no, item_name, category_short_name, tax_classification_code, spec, unit, quantity, unit_price, amount, tax_rate, tax_amount, preferential_policy) VALUES ?',
@@ -246,11 +335,15 @@ async function exportBench(url: string, service: ChildProcess, token: string, se
     let peak = before;
     const sampler = setInterval(() => (peak = Math.max(peak, rssMb(service.pid!))), 100);
     const t0 = Date.now();
-    const res = await fetch(`http://127.0.0.1:${PORT}/v1/exports/invoices?format=${format}&taxId=${seller}&direction=issued`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`http://127.0.0.1:${PORT}/v1/exports/invoices?format=${format}&taxId=${seller}&direction=issued`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     let bytes = 0;
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) bytes += chunk.length;
     clearInterval(sampler);
-    console.log(`  ${format.padEnd(5)} ${(bytes / 1048576).toFixed(1).padStart(7)} MB in ${((Date.now() - t0) / 1000).toFixed(1)} s; RSS ${before.toFixed(0)} MB before, ${peak.toFixed(0)} MB at most (+${(peak - before).toFixed(0)} MB)`);
+    console.log(
+      `  ${format.padEnd(5)} ${(bytes / 1048576).toFixed(1).padStart(7)} MB in ${((Date.now() - t0) / 1000).toFixed(1)} s; RSS ${before.toFixed(0)} MB before, ${peak.toFixed(0)} MB at most (+${(peak - before).toFixed(0)} MB)`,
+    );
   }
 }
 
@@ -283,8 +376,12 @@ async function webhooksBench(url: string, token: string, issue: (token: string) 
     const conn = await createConnection(url);
     const [[pending]] = (await conn.query("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'pending'")) as unknown as [{ n: number }[]];
     await conn.end();
-    console.log(`\nwebhooks: ${(withHooks.count / withHooks.seconds).toFixed(0)} invoices/s with 50 webhooks vs ${(without.count / without.seconds).toFixed(0)} without: ratio ${(withHooks.count / withHooks.seconds / (without.count / without.seconds)).toFixed(2)} (goal >= 0.9);`);
-    console.log(`  ${delivered} deliveries received during the run (${(delivered / withHooks.seconds).toFixed(0)}/s), ${pending.n} pending when it ended. Noisy on a shared machine: rerun with BENCH_ONLY=webhooks.`);
+    console.log(
+      `\nwebhooks: ${(withHooks.count / withHooks.seconds).toFixed(0)} invoices/s with 50 webhooks vs ${(without.count / without.seconds).toFixed(0)} without: ratio ${(withHooks.count / withHooks.seconds / (without.count / without.seconds)).toFixed(2)} (goal >= 0.9);`,
+    );
+    console.log(
+      `  ${delivered} deliveries received during the run (${(delivered / withHooks.seconds).toFixed(0)}/s), ${pending.n} pending when it ended. Noisy on a shared machine: rerun with BENCH_ONLY=webhooks.`,
+    );
     return [without, withHooks];
   } finally {
     receiver.closeAllConnections();
@@ -333,7 +430,12 @@ function get(route: string, token: string): Promise<number> {
  * first alone, then under the PDF load, for BENCH_SECONDS each.
  */
 async function renderIsolationBench(renderer: string, reader: string): Promise<void> {
-  const big = JSON.stringify({ type: 'ordinary', buyer: { name: '个人消费者' }, lines: Array.from({ length: 2000 }, (_, i) => ({ ...LINES[1], name: `鼠标${i + 1}` })), drawer: '压测' });
+  const big = JSON.stringify({
+    type: 'ordinary',
+    buyer: { name: '个人消费者' },
+    lines: Array.from({ length: 2000 }, (_, i) => ({ ...LINES[1], name: `鼠标${i + 1}` })),
+    drawer: '压测',
+  });
   const bigIssued = await api('POST', '/v1/invoices', renderer, big);
   if (bigIssued.status !== 201) throw new Error(`2,000-line invoice: ${JSON.stringify(bigIssued.body).slice(0, 300)}`);
   const small = await api('POST', '/v1/invoices', reader, BODY);
@@ -350,8 +452,10 @@ async function renderIsolationBench(renderer: string, reader: string): Promise<v
     return latencies.sort((a, b) => a - b);
   };
   const show = (label: string, l: number[], extra = '') =>
-    console.log(`${label.padEnd(34)} reads ${String(l.length).padStart(5)}  p50 ${percentile(l, 50).toFixed(1).padStart(7)} ms  p90 ${percentile(l, 90).toFixed(1).padStart(7)} ms  p99 ${percentile(l, 99).toFixed(1).padStart(7)} ms${extra}`);
-  console.log('\nrender isolation (issue 11 item 10): another tenant\'s GET /v1/invoices/{n}, goal p90 < 100 ms; figures on a shared machine are noisy');
+    console.log(
+      `${label.padEnd(34)} reads ${String(l.length).padStart(5)}  p50 ${percentile(l, 50).toFixed(1).padStart(7)} ms  p90 ${percentile(l, 90).toFixed(1).padStart(7)} ms  p99 ${percentile(l, 99).toFixed(1).padStart(7)} ms${extra}`,
+    );
+  console.log("\nrender isolation (issue 11 item 10): another tenant's GET /v1/invoices/{n}, goal p90 < 100 ms; figures on a shared machine are noisy");
   show('alone', await read());
   let pdfs = 0;
   let refused = 0;
@@ -391,7 +495,12 @@ async function main() {
     const tokens: string[] = [];
     for (let i = 0; i < TAXPAYERS + 1; i++) {
       const id = taxId(i);
-      const reg = await api('POST', '/v1/taxpayers', ADMIN, JSON.stringify({ taxId: id, name: `压测企业${i}`, riskLevel: 'medium', initialQuota: '9000000000000.00' }));
+      const reg = await api(
+        'POST',
+        '/v1/taxpayers',
+        ADMIN,
+        JSON.stringify({ taxId: id, name: `压测企业${i}`, riskLevel: 'medium', initialQuota: '9000000000000.00' }),
+      );
       if (reg.status !== 201) throw new Error(`register: ${JSON.stringify(reg.body)}`);
       const key = await api('POST', '/v1/api-keys', ADMIN, JSON.stringify({ name: 'bench', role: 'taxpayer', taxpayerId: id }));
       tokens.push(key.body.token);
@@ -414,7 +523,7 @@ async function main() {
 
     // The floor: the same statements through mysql2, same concurrency, no HTTP, no Nest.
     const pool = createPool({ uri: url.toString(), connectionLimit: CLIENTS * 2, timezone: 'Z', supportBigNumbers: true, bigNumberStrings: true });
-    const period = (await pool.query("SELECT MAX(period) AS p FROM quota_months"))[0] as { p: string }[];
+    const period = (await pool.query('SELECT MAX(period) AS p FROM quota_months'))[0] as { p: string }[];
     // Every benchmark taxpayer gets its month's row, as the service would have made it.
     await pool.query(
       'INSERT IGNORE INTO quota_months (taxpayer_id, period, total, used, temporary_adjusted, temporary_raise, ledger_seq, created_at) VALUES ?',

@@ -22,7 +22,9 @@ export async function consoleBench(): Promise<void> {
   const all = fs.readdirSync(path.join(dist, 'assets')).filter((f) => f.endsWith('.js'));
   const allBytes = all.reduce((n, f) => n + gz(`assets/${f}`), 0);
   console.log('\nconsole: JavaScript, gzipped');
-  console.log(`  initial (${initial.length} file${initial.length === 1 ? '' : 's'}: ${initial.join(', ')}): ${(initialBytes / 1024).toFixed(1)} KB (goal < 400 KB)`);
+  console.log(
+    `  initial (${initial.length} file${initial.length === 1 ? '' : 's'}: ${initial.join(', ')}): ${(initialBytes / 1024).toFixed(1)} KB (goal < 400 KB)`,
+  );
   console.log(`  all ${all.length} chunks, loaded on demand by route: ${(allBytes / 1024).toFixed(1)} KB`);
 
   const admin = `bench-console-admin-${Date.now()}`;
@@ -57,8 +59,10 @@ export async function consoleBench(): Promise<void> {
     for (let i = 0; i < 7; i++) warm.push(await usable(coldPage, true));
     warm.sort((a, b) => a - b);
     console.log('console: home page usable (navigation start -> quota figures shown), Chromium, service on SQLite');
-    console.log(`  cold cache: ${cold.toFixed(0)} ms; warm reloads: median ${warm[3].toFixed(0)} ms (min ${warm[0].toFixed(0)}, max ${warm[6].toFixed(0)}) (goal 1500 ms)`);
-    console.log('  (the machine\'s CPUs are shared: rerun for steadier figures)');
+    console.log(
+      `  cold cache: ${cold.toFixed(0)} ms; warm reloads: median ${warm[3].toFixed(0)} ms (min ${warm[0].toFixed(0)}, max ${warm[6].toFixed(0)}) (goal 1500 ms)`,
+    );
+    console.log("  (the machine's CPUs are shared: rerun for steadier figures)");
   } finally {
     await browsers.close();
     await svc.stop();

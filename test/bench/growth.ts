@@ -32,19 +32,40 @@ const taxId = (n: number) => {
 };
 const bigs = Array.from({ length: BIG }, (_, i) => taxId(i));
 const smalls = Array.from({ length: SMALL }, (_, i) => taxId(100 + i));
-const LINE = { name: '笔记本电脑', taxClassificationCode: '1090511030000000000', categoryShortName: '计算机', quantity: '1', unitPrice: '5000.00', amount: '5000.00', taxRate: '0.13' };
+const LINE = {
+  name: '笔记本电脑',
+  taxClassificationCode: '1090511030000000000',
+  categoryShortName: '计算机',
+  quantity: '1',
+  unitPrice: '5000.00',
+  amount: '5000.00',
+  taxRate: '0.13',
+};
 
 // A connection per request (no keep-alive): an aborted export must not leave a socket to reuse,
 // and the service's idle timeout must not reset one; the same cost on both databases.
 const agent = new http.Agent({ keepAlive: false, maxSockets: 64 });
 
 /** One request: status, ms to the first byte of the body (or headers when empty), ms to the end, bytes; stops reading after `maxBytes`. */
-function timed(method: string, route: string, token: string, body?: string, maxBytes = Infinity): Promise<{ status: number; firstMs: number; totalMs: number; bytes: number; text: string }> {
+function timed(
+  method: string,
+  route: string,
+  token: string,
+  body?: string,
+  maxBytes = Infinity,
+): Promise<{ status: number; firstMs: number; totalMs: number; bytes: number; text: string }> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     const ms = () => Number(process.hrtime.bigint() - t0) / 1e6;
     const req = http.request(
-      { host: '127.0.0.1', port: PORT, path: route, method, agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(body ? { 'content-length': Buffer.byteLength(body) } : {}) } },
+      {
+        host: '127.0.0.1',
+        port: PORT,
+        path: route,
+        method,
+        agent,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(body ? { 'content-length': Buffer.byteLength(body) } : {}) },
+      },
       (res) => {
         let firstMs = -1;
         let bytes = 0;
@@ -168,8 +189,15 @@ export async function growthBench(server: string): Promise<void> {
     service = spawn(process.execPath, ['--max-semi-space-size=64', 'dist/main.js'], {
       cwd: root,
       env: {
-        PATH: process.env.PATH, NODE_ENV: 'production', DATABASE_URL: url.toString(), PORT: String(PORT), BOOTSTRAP_ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'warn',
-        RATE_LIMIT_PER_MINUTE: '10000000', EINVOICE_CLOCK: 'manual', AUDIT_CHECKPOINT_KEY: randomBytes(32).toString('hex'),
+        PATH: process.env.PATH,
+        NODE_ENV: 'production',
+        DATABASE_URL: url.toString(),
+        PORT: String(PORT),
+        BOOTSTRAP_ADMIN_TOKEN: ADMIN,
+        LOG_LEVEL: 'warn',
+        RATE_LIMIT_PER_MINUTE: '10000000',
+        EINVOICE_CLOCK: 'manual',
+        AUDIT_CHECKPOINT_KEY: randomBytes(32).toString('hex'),
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
@@ -188,7 +216,9 @@ export async function growthBench(server: string): Promise<void> {
     }
     const officer = (await api('POST', '/v1/api-keys', ADMIN, { name: 'growth', role: 'tax_officer' })).body.token as string;
 
-    console.log(`\ngrowth: every list, filter and export on an empty database and after ${INVOICES.toLocaleString('en')} invoices (MariaDB; figures noisy on a shared CPU)`);
+    console.log(
+      `\ngrowth: every list, filter and export on an empty database and after ${INVOICES.toLocaleString('en')} invoices (MariaDB; figures noisy on a shared CPU)`,
+    );
     const empty = await measure(shapes(tokens, officer, new Map()));
 
     // Fill: six months, batches of 1,000 through the batch endpoint, PARALLEL at a time.
@@ -208,7 +238,12 @@ export async function growthBench(server: string): Promise<void> {
           invoices: Array.from({ length: n }, (_, j) => {
             const b = (j + k) % 10;
             // Buyers: a small taxpayer (30 %), a big one (10 %), natural persons (60 %).
-            const buyer = b < 3 ? { taxId: smalls[(j + k) % SMALL], name: '买方企业' } : b < 4 ? { taxId: bigs[(j + 1) % BIG], name: '买方大企业' } : { name: '个人消费者' };
+            const buyer =
+              b < 3
+                ? { taxId: smalls[(j + k) % SMALL], name: '买方企业' }
+                : b < 4
+                  ? { taxId: bigs[(j + 1) % BIG], name: '买方大企业' }
+                  : { name: '个人消费者' };
             return { type: 'ordinary', buyer: buyer.taxId === seller ? { name: '个人消费者' } : buyer, lines: [LINE], drawer: '增长' };
           }),
         });
@@ -235,15 +270,24 @@ export async function growthBench(server: string): Promise<void> {
       [bigs[0], 'seller_tax_id = ?', [bigs[0]]],
       [smalls[0], 'seller_tax_id = ? OR buyer_tax_id = ?', [smalls[0], smalls[0]]],
     ] as const) {
-      const [rows] = (await conn.query(`SELECT issued_at, number FROM invoices WHERE ${where} ORDER BY issued_at, number LIMIT 1 OFFSET ?`, [...params, Math.floor(issued / (who === bigs[0] ? 4 : 200))])) as unknown as [{ issued_at: Date; number: string }[]];
+      const [rows] = (await conn.query(`SELECT issued_at, number FROM invoices WHERE ${where} ORDER BY issued_at, number LIMIT 1 OFFSET ?`, [
+        ...params,
+        Math.floor(issued / (who === bigs[0] ? 4 : 200)),
+      ])) as unknown as [{ issued_at: Date; number: string }[]];
       if (rows[0]) deep.set(`${who}:DESC`, cursor(new Date(rows[0].issued_at).getTime(), rows[0].number));
     }
-    const [[counts]] = (await conn.query('SELECT COUNT(*) AS n, SUM(seller_tax_id = ?) AS big FROM invoices', [bigs[0]])) as unknown as [{ n: number; big: number }[]];
+    const [[counts]] = (await conn.query('SELECT COUNT(*) AS n, SUM(seller_tax_id = ?) AS big FROM invoices', [bigs[0]])) as unknown as [
+      { n: number; big: number }[],
+    ];
     await conn.end();
-    console.log(`filled ${Number(counts.n).toLocaleString('en')} invoices (${Number(counts.big).toLocaleString('en')} by the biggest seller) in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    console.log(
+      `filled ${Number(counts.n).toLocaleString('en')} invoices (${Number(counts.big).toLocaleString('en')} by the biggest seller) in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+    );
 
     const full = await measure(shapes(tokens, officer, deep));
-    console.log('\nrequest                                   status  first byte ms: empty    full  ratio   page ms: empty     full  ratio   export MB/s: empty   full');
+    console.log(
+      '\nrequest                                   status  first byte ms: empty    full  ratio   page ms: empty     full  ratio   export MB/s: empty   full',
+    );
     for (const [name, e] of empty) {
       const f = full.get(name)!;
       const ratio = (a: number, b: number) => (b / Math.max(a, 1)).toFixed(2);
@@ -256,11 +300,16 @@ export async function growthBench(server: string): Promise<void> {
     for (const format of ['jsonl', 'csv']) {
       const issuedRate = full.get(`export ${format}, big seller, issued`)?.mbps;
       const bothRate = full.get(`export ${format}, big seller, both`)?.mbps;
-      if (issuedRate && bothRate) console.log(`export ${format}: both ${bothRate.toFixed(1)} MB/s vs issued ${issuedRate.toFixed(1)} MB/s: both costs ${(issuedRate / bothRate).toFixed(2)}x issued per byte (goal <= 1.5x)`);
+      if (issuedRate && bothRate)
+        console.log(
+          `export ${format}: both ${bothRate.toFixed(1)} MB/s vs issued ${issuedRate.toFixed(1)} MB/s: both costs ${(issuedRate / bothRate).toFixed(2)}x issued per byte (goal <= 1.5x)`,
+        );
     }
     const v = await timed('GET', '/v1/audit-events/verify', officer);
     const body = JSON.parse(v.text);
-    console.log(`audit verify (first call, from ${body.fromCheckpoint ? `checkpoint ${body.fromCheckpoint.seq}` : 'the first link'}): ${v.totalMs.toFixed(0)} ms, ${body.checked} links, complete ${body.complete}`);
+    console.log(
+      `audit verify (first call, from ${body.fromCheckpoint ? `checkpoint ${body.fromCheckpoint.seq}` : 'the first link'}): ${v.totalMs.toFixed(0)} ms, ${body.checked} links, complete ${body.complete}`,
+    );
     const v2 = await timed('GET', '/v1/audit-events/verify', officer);
     const body2 = JSON.parse(v2.text);
     console.log(`audit verify (second call, from checkpoint ${body2.fromCheckpoint?.seq ?? '-'}): ${v2.totalMs.toFixed(0)} ms, ${body2.checked} links`);

@@ -27,7 +27,15 @@ export function ownerOf(url: string, functionName: string): string {
   }
   if (url.startsWith('node:')) return 'node:' + url.slice(5).split('/')[0];
   const dist = url.indexOf('/dist/');
-  if (dist >= 0) return 'service:' + url.slice(dist + 6).split('/').slice(0, -1).join('/');
+  if (dist >= 0)
+    return (
+      'service:' +
+      url
+        .slice(dist + 6)
+        .split('/')
+        .slice(0, -1)
+        .join('/')
+    );
   return url;
 }
 
@@ -47,14 +55,11 @@ export function summarize(profile: Profile, top = 25): string {
   }
   const pct = (us: number) => `${((us / total) * 100).toFixed(1).padStart(5)} %`;
   const rows = (map: Map<string, number>) =>
-    [...map].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, us]) => `  ${pct(us)}  ${name}`);
-  return [
-    `${(total / 1e6).toFixed(1)} s sampled`,
-    'self time by owner:',
-    ...rows(owners),
-    'heaviest functions (self time):',
-    ...rows(functions),
-  ].join('\n');
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, us]) => `  ${pct(us)}  ${name}`);
+  return [`${(total / 1e6).toFixed(1)} s sampled`, 'self time by owner:', ...rows(owners), 'heaviest functions (self time):', ...rows(functions)].join('\n');
 }
 
 if (require.main === module) {

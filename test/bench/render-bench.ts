@@ -16,18 +16,65 @@ const ITEMS = ['笔记本电脑', '显示器', '机械键盘', '无线鼠标', '
 
 export function sampleInvoice(lines = 5): InvoiceView {
   const l = Array.from({ length: lines }, (_, i) => ({
-    lineNo: i + 1, name: `*计算机*${ITEMS[i % ITEMS.length]}`, itemName: ITEMS[i % ITEMS.length], categoryShortName: '计算机',
-    taxClassificationCode: '1090511030000000000', spec: `型号${i + 1}`, unit: '台', quantity: '2', unitPrice: '5000', amount: '10000.00',
-    taxRate: '0.13', taxAmount: '1300.00', preferentialPolicy: null, preferentialPolicyName: null, lineNature: 'normal' as const,
+    lineNo: i + 1,
+    name: `*计算机*${ITEMS[i % ITEMS.length]}`,
+    itemName: ITEMS[i % ITEMS.length],
+    categoryShortName: '计算机',
+    taxClassificationCode: '1090511030000000000',
+    spec: `型号${i + 1}`,
+    unit: '台',
+    quantity: '2',
+    unitPrice: '5000',
+    amount: '10000.00',
+    taxRate: '0.13',
+    taxAmount: '1300.00',
+    preferentialPolicy: null,
+    preferentialPolicyName: null,
+    lineNature: 'normal' as const,
   }));
   const total = BigInt(lines) * 1_130_000n;
   return {
-    number: '26222000000000000001', type: 'special', medium: 'electronic', color: 'blue', status: 'issued', issuedAt: '2026-11-20T09:00:00+08:00',
-    seller: { taxId: '91220100MA10280014', name: '吉林某某科技有限公司', address: '长春市南关区人民大街1号', phone: '0431-88888888', bankName: '中国工商银行长春分行', bankAccount: '4200000000000000000' },
-    buyer: { taxId: '91410100MA1028002G', name: '河南某某贸易有限公司', address: '郑州市金水区花园路1号', phone: '0371-66666666', bankName: '中国银行郑州分行', bankAccount: '6200000000000000001', email: null, handlingName: null },
-    priceIncludesTax: false, lines: l, totalAmount: `${lines * 10000}.00`, totalTax: `${lines * 1300}.00`, totalWithTax: `${lines * 11300}.00`,
-    totalWithTaxInWords: amountInWords(total), remarks: '合同号 HT-2026-1120', drawer: '张三', specificBusiness: null, differentialTaxation: null, usage: null,
-    accountingEntry: 'not_entered', voidedAt: null, blueInvoiceNumber: null, redConfirmationId: null, redConfirmations: [], redInvoices: [],
+    number: '26222000000000000001',
+    type: 'special',
+    medium: 'electronic',
+    color: 'blue',
+    status: 'issued',
+    issuedAt: '2026-11-20T09:00:00+08:00',
+    seller: {
+      taxId: '91220100MA10280014',
+      name: '吉林某某科技有限公司',
+      address: '长春市南关区人民大街1号',
+      phone: '0431-88888888',
+      bankName: '中国工商银行长春分行',
+      bankAccount: '4200000000000000000',
+    },
+    buyer: {
+      taxId: '91410100MA1028002G',
+      name: '河南某某贸易有限公司',
+      address: '郑州市金水区花园路1号',
+      phone: '0371-66666666',
+      bankName: '中国银行郑州分行',
+      bankAccount: '6200000000000000001',
+      email: null,
+      handlingName: null,
+    },
+    priceIncludesTax: false,
+    lines: l,
+    totalAmount: `${lines * 10000}.00`,
+    totalTax: `${lines * 1300}.00`,
+    totalWithTax: `${lines * 11300}.00`,
+    totalWithTaxInWords: amountInWords(total),
+    remarks: '合同号 HT-2026-1120',
+    drawer: '张三',
+    specificBusiness: null,
+    differentialTaxation: null,
+    usage: null,
+    accountingEntry: 'not_entered',
+    voidedAt: null,
+    blueInvoiceNumber: null,
+    redConfirmationId: null,
+    redConfirmations: [],
+    redInvoices: [],
   };
 }
 
@@ -53,7 +100,8 @@ export async function renderBench(): Promise<void> {
     return paintOfd(face, {
       font: { fontName: font.postscriptName, familyName: font.familyName, file: null },
       attachments: [{ id: 'xml_data', name: 'xml', fileName: `${view.number}.xml`, format: 'xml', data: Buffer.from(xml) }],
-      creationDate: '2026-11-20', docId: createHash('md5').update(view.number).digest('hex'),
+      creationDate: '2026-11-20',
+      docId: createHash('md5').update(view.number).digest('hex'),
     });
   };
   const pdf = () => paintPdf(layoutInvoice(view), font);

@@ -12,7 +12,15 @@ import { makeTaxId } from '../support/tax-ids';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export type Service = { url: string; port: number; output: () => string; stop: () => Promise<void>; file: string };
 
@@ -43,7 +51,10 @@ export async function startService(env: Record<string, string>): Promise<Service
     await new Promise((r) => setTimeout(r, 250));
   }
   return {
-    url, port, file, output: () => out,
+    url,
+    port,
+    file,
+    output: () => out,
     stop: async () => {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
@@ -68,8 +79,10 @@ export async function api(svc: Service, token: string | null, method: string, p:
 }
 
 export type World = {
-  svc: Service; admin: string;
-  seller: { taxId: string; name: string }; buyer: { taxId: string; name: string };
+  svc: Service;
+  admin: string;
+  seller: { taxId: string; name: string };
+  buyer: { taxId: string; name: string };
   users: Record<'seller' | 'buyer' | 'officer' | 'auditor' | 'admin', { username: string; password: string }>;
 };
 
@@ -78,9 +91,19 @@ export async function seed(svc: Service, admin: string): Promise<World> {
   const party = async (province: string, name: string) => {
     const taxId = makeTaxId(province);
     await api(svc, admin, 'POST', '/v1/taxpayers', {
-      taxId, name, regionCode: province, address: '长春市南关区人民大街1号', phone: '0431-88888888', bankName: '中国工商银行长春分行',
-      bankAccount: '4200000000000000000', taxpayerType: 'general', filingFrequency: 'monthly', riskLevel: 'low', creditRating: 'A',
-      pilot: true, initialQuota: '7500000.00',
+      taxId,
+      name,
+      regionCode: province,
+      address: '长春市南关区人民大街1号',
+      phone: '0431-88888888',
+      bankName: '中国工商银行长春分行',
+      bankAccount: '4200000000000000000',
+      taxpayerType: 'general',
+      filingFrequency: 'monthly',
+      riskLevel: 'low',
+      creditRating: 'A',
+      pilot: true,
+      initialQuota: '7500000.00',
     });
     return { taxId, name };
   };
@@ -88,8 +111,11 @@ export async function seed(svc: Service, admin: string): Promise<World> {
   const buyer = await party('41', '河南中原商贸有限公司');
   const password = 'correct horse battery staple';
   const users = {
-    seller: { username: 'seller.zhang', password }, buyer: { username: 'buyer.li', password },
-    officer: { username: 'officer.wang', password }, auditor: { username: 'auditor.zhao', password }, admin: { username: 'admin.chen', password },
+    seller: { username: 'seller.zhang', password },
+    buyer: { username: 'buyer.li', password },
+    officer: { username: 'officer.wang', password },
+    auditor: { username: 'auditor.zhao', password },
+    admin: { username: 'admin.chen', password },
   };
   await api(svc, admin, 'POST', '/v1/users', { ...users.seller, role: 'taxpayer', taxpayerId: seller.taxId });
   await api(svc, admin, 'POST', '/v1/users', { ...users.buyer, role: 'taxpayer', taxpayerId: buyer.taxId });
@@ -110,7 +136,13 @@ export class Browsers {
 
   /** A fresh browser profile (its own cookies) with a page that records any uncaught error. */
   async page(baseURL: string): Promise<Page> {
-    const context = await this.browser.newContext({ baseURL, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+    const context = await this.browser.newContext({
+      baseURL,
+      locale: 'zh-CN',
+      timezoneId: 'Asia/Shanghai',
+      viewport: { width: 1400, height: 900 },
+      acceptDownloads: true,
+    });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseURL });
     this.contexts.push(context);
     const page = await context.newPage();
@@ -151,7 +183,15 @@ export async function axe(page: Page, name: string) {
   const result = await new AxeBuilder({ page }).analyze();
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   if (bad.length) {
-    const text = bad.map((v) => `${v.impact} ${v.id}: ${v.help}\n  ${v.nodes.slice(0, 5).map((n) => `${n.html.slice(0, 300)}\n    ${n.failureSummary ?? ''}`).join('\n  ')}`).join('\n');
+    const text = bad
+      .map(
+        (v) =>
+          `${v.impact} ${v.id}: ${v.help}\n  ${v.nodes
+            .slice(0, 5)
+            .map((n) => `${n.html.slice(0, 300)}\n    ${n.failureSummary ?? ''}`)
+            .join('\n  ')}`,
+      )
+      .join('\n');
     throw new Error(`axe on ${name}:\n${text}`);
   }
 }
@@ -171,7 +211,9 @@ export async function waitText(page: Page, selector: string, text: string, timeo
   await page.waitForFunction(
     ({ sel, t }: { sel: string; t: string }) => {
       const doc = (globalThis as any).document;
-      return Array.from(doc.querySelectorAll(sel) as ArrayLike<{ textContent: string | null }>).some((e) => (e.textContent ?? '').replace(/\s+/g, ' ').includes(t));
+      return Array.from(doc.querySelectorAll(sel) as ArrayLike<{ textContent: string | null }>).some((e) =>
+        (e.textContent ?? '').replace(/\s+/g, ' ').includes(t),
+      );
     },
     { sel: selector, t: text },
     { timeout },

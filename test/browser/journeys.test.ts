@@ -17,7 +17,11 @@ const browsers = new Browsers();
 let w: World;
 
 /** Fills one line of the 开具发票 form. */
-async function fillLine(page: Page, i: number, l: { name: string; code: string; short: string; quantity?: string; unitPrice?: string; amount?: string; rate: string }) {
+async function fillLine(
+  page: Page,
+  i: number,
+  l: { name: string; code: string; short: string; quantity?: string; unitPrice?: string; amount?: string; rate: string },
+) {
   await page.getByLabel('项目名称').nth(i).fill(l.name);
   await page.getByLabel('税收分类编码').nth(i).fill(l.code);
   await page.getByLabel('商品和服务简称').nth(i).fill(l.short);
@@ -26,7 +30,10 @@ async function fillLine(page: Page, i: number, l: { name: string; code: string; 
   if (l.amount) await page.getByLabel('金额', { exact: true }).nth(i).fill(l.amount);
   if (l.rate !== '13%') {
     await page.getByLabel('税率').nth(i).locator('xpath=ancestor::div[contains(concat(" ", @class, " "), " ant-select ")][1]').click();
-    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: new RegExp(`^${l.rate}$`) }).click();
+    await page
+      .locator('.ant-select-dropdown:visible .ant-select-item-option')
+      .filter({ hasText: new RegExp(`^${l.rate}$`) })
+      .click();
   }
 }
 
@@ -215,7 +222,11 @@ describe('console journeys', () => {
     await shot(officer, '08-officer-applications');
     await officer.getByRole('button', { name: '批准' }).click();
     await officer.locator('.ant-modal-confirm').getByRole('button', { name: '批准' }).click();
-    await officer.getByText('申请已已批准').or(officer.getByText(/申请已.*批准/)).first().waitFor();
+    await officer
+      .getByText('申请已已批准')
+      .or(officer.getByText(/申请已.*批准/))
+      .first()
+      .waitFor();
 
     await seller.reload();
     await waitText(seller, '.ant-statistic', '9,000,000.00');

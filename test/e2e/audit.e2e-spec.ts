@@ -7,7 +7,11 @@ import { ADMIN_TOKEN, apiKey, registerTaxpayer, setClock, startApp, TestApp } fr
 
 // Issue 6, "Audit record": append-only, hash-chained events; GET /v1/audit-events/verify answers
 // whether the chain is intact and where it breaks.
-const invoice = { type: 'ordinary', buyer: { name: '个人' }, lines: [{ name: '咨询', taxClassificationCode: '3040201000000000000', categoryShortName: '信息技术服务', amount: '100.00', taxRate: '0.06' }] };
+const invoice = {
+  type: 'ordinary',
+  buyer: { name: '个人' },
+  lines: [{ name: '咨询', taxClassificationCode: '3040201000000000000', categoryShortName: '信息技术服务', amount: '100.00', taxRate: '0.06' }],
+};
 
 async function activity(t: TestApp) {
   await setClock(t, '2023-07-20T09:00:00+08:00');
@@ -55,7 +59,10 @@ describe('audit chain', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await t.http(officer).get(`/v1/audit-events?limit=7${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+      const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await t
+        .http(officer)
+        .get(`/v1/audit-events?limit=7${cursor ? `&cursor=${cursor}` : ''}`)
+        .expect(200);
       seen.push(...page.body.items.map((e) => e.id));
       cursor = page.body.nextCursor;
     } while (cursor);
@@ -64,14 +71,20 @@ describe('audit chain', () => {
 
   it('only unscoped auditors and tax officers (and admins) verify the whole chain', async () => {
     await t.http(parties.a.token).get('/v1/audit-events/verify').expect(403);
-    await t.http(await apiKey(t, 'auditor', parties.a.taxId)).get('/v1/audit-events/verify').expect(403);
-    await t.http(await apiKey(t, 'auditor')).get('/v1/audit-events/verify').expect(200);
+    await t
+      .http(await apiKey(t, 'auditor', parties.a.taxId))
+      .get('/v1/audit-events/verify')
+      .expect(403);
+    await t
+      .http(await apiKey(t, 'auditor'))
+      .get('/v1/audit-events/verify')
+      .expect(200);
     await t.http(ADMIN_TOKEN).get('/v1/audit-events/verify').expect(200);
   });
 });
 
 describe.each([
-  ['an edited event', "UPDATE audit_events SET `after` = '{\"totalAmount\":\"1.00\"}' WHERE id = ?", /edited/],
+  ['an edited event', 'UPDATE audit_events SET `after` = \'{"totalAmount":"1.00"}\' WHERE id = ?', /edited/],
   ['a deleted event', 'DELETE FROM audit_events WHERE id = ?', /deleted/],
   ['a deleted chain link', 'DELETE FROM audit_chain WHERE event_id = ?', /missing/],
 ])('tampering: %s', (_what, sql, reason) => {
@@ -139,7 +152,13 @@ describe('audit verification: signed checkpoints, full runs in the background', 
 
   it('ignores a checkpoint whose signature does not hold (forged in the table)', async () => {
     const before = await verify();
-    await t.dataSource.manager.insert(AuditCheckpointEntity, { seq: BigInt(before.head.seq + 1000), hash: 'f'.repeat(64), signature: '0'.repeat(64), keyId: 'forged', createdAt: new Date() });
+    await t.dataSource.manager.insert(AuditCheckpointEntity, {
+      seq: BigInt(before.head.seq + 1000),
+      hash: 'f'.repeat(64),
+      signature: '0'.repeat(64),
+      keyId: 'forged',
+      createdAt: new Date(),
+    });
     const after = await verify();
     expect(after.intact).toBe(true);
     expect(after.fromCheckpoint.seq).toBe(before.head.seq);
@@ -160,7 +179,7 @@ describe('audit verification: signed checkpoints, full runs in the background', 
     await more();
     await verify(); // checkpoint at the head
     const [target] = await t.dataSource.query('SELECT seq, event_id FROM audit_chain WHERE seq = 3');
-    await t.dataSource.query("UPDATE audit_events SET `after` = '{\"forged\":true}' WHERE id = ?", [target.event_id]);
+    await t.dataSource.query('UPDATE audit_events SET `after` = \'{"forged":true}\' WHERE id = ?', [target.event_id]);
     const incremental = await verify();
     expect(incremental.intact).toBe(true); // it starts after the edit: that is what checkpoints are for
     expect(incremental.fromCheckpoint.seq).toBeGreaterThan(3);
@@ -185,8 +204,16 @@ describe('audit verification: a forged, back-dated event the sealer never seals 
     await t.app.get(AuditChainService).seal();
     const id = timeOrderedId(Date.now() - 24 * 3600_000);
     await t.dataSource.manager.insert(AuditEventEntity, {
-      id, at: new Date('2023-07-01T00:00:00Z'), actor: 'system', actorRole: null, action: 'invoice.voided', objectType: 'invoice',
-      objectId: '23222000000000000001', taxpayerId: null, before: null, after: null,
+      id,
+      at: new Date('2023-07-01T00:00:00Z'),
+      actor: 'system',
+      actorRole: null,
+      action: 'invoice.voided',
+      objectType: 'invoice',
+      objectId: '23222000000000000001',
+      taxpayerId: null,
+      before: null,
+      after: null,
     });
     const report = (await t.http(officer).get('/v1/audit-events/verify').expect(200)).body;
     expect(report).toMatchObject({ intact: false, overdue: 1, brokenAt: { seq: null, eventId: id, reason: expect.stringMatching(/never sealed/) } });
@@ -203,7 +230,16 @@ describe('audit verification: a forged, back-dated event the sealer never seals 
     const stop = jest.spyOn(AuditChainService.prototype, 'seal').mockResolvedValue(0);
     try {
       await t.dataSource.manager.insert(AuditEventEntity, {
-        id: timeOrderedId(), at: new Date(), actor: 'system', actorRole: null, action: 'test.pending', objectType: 'test', objectId: 'x', taxpayerId: null, before: null, after: null,
+        id: timeOrderedId(),
+        at: new Date(),
+        actor: 'system',
+        actorRole: null,
+        action: 'test.pending',
+        objectType: 'test',
+        objectId: 'x',
+        taxpayerId: null,
+        before: null,
+        after: null,
       });
       const report = (await t.http(officer).get('/v1/audit-events/verify').expect(200)).body;
       expect(report.unsealed).toBeGreaterThanOrEqual(1);

@@ -42,7 +42,11 @@ describe('auth', () => {
     });
 
     it('creates a user with a bcrypt password, signs in, and the session token works until logout', async () => {
-      const created = await t.http(ADMIN_TOKEN).post('/v1/users').send({ username: 'Finance.Zhang', password: 'correct horse battery', role: 'taxpayer', taxpayerId: taxId }).expect(201);
+      const created = await t
+        .http(ADMIN_TOKEN)
+        .post('/v1/users')
+        .send({ username: 'Finance.Zhang', password: 'correct horse battery', role: 'taxpayer', taxpayerId: taxId })
+        .expect(201);
       expect(created.body).toMatchObject({ username: 'finance.zhang', role: 'taxpayer', taxpayerId: taxId });
       expect(created.body.password).toBeUndefined();
       const stored = await t.dataSource.manager.findOneByOrFail(UserEntity, { username: 'finance.zhang' });
@@ -85,7 +89,11 @@ describe('auth', () => {
     it('refuses a duplicate username with 409 ALREADY_EXISTS', async () => {
       const body = { username: 'dup.user', password: 'long enough password', role: 'auditor' };
       await t.http(ADMIN_TOKEN).post('/v1/users').send(body).expect(201);
-      const res = await t.http(ADMIN_TOKEN).post('/v1/users').send({ ...body, username: 'DUP.user' }).expect(409);
+      const res = await t
+        .http(ADMIN_TOKEN)
+        .post('/v1/users')
+        .send({ ...body, username: 'DUP.user' })
+        .expect(409);
       expect(res.body.code).toBe('ALREADY_EXISTS');
     });
   });

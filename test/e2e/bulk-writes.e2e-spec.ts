@@ -12,7 +12,14 @@ describe('insertRows / updateRows', () => {
   afterAll(() => t.close());
 
   const month = (taxpayerId: string, total: bigint, adjusted: boolean): QuotaMonthEntity => ({
-    taxpayerId, period: '2031-05', total, used: 0n, temporaryAdjusted: adjusted, temporaryRaise: 0n, ledgerSeq: 1n, createdAt: new Date('2031-05-01T00:00:01.250Z'),
+    taxpayerId,
+    period: '2031-05',
+    total,
+    used: 0n,
+    temporaryAdjusted: adjusted,
+    temporaryRaise: 0n,
+    ledgerSeq: 1n,
+    createdAt: new Date('2031-05-01T00:00:01.250Z'),
   });
 
   it('inserts rows that read back equal, then updates each to its own values in one statement', async () => {
@@ -27,15 +34,25 @@ describe('insertRows / updateRows', () => {
       { ...rows[0], used: 900_719_925_474_099n, temporaryAdjusted: true, temporaryRaise: 5n, ledgerSeq: 7n },
       { ...rows[2], total: 100n, used: 99n, ledgerSeq: 2n },
     ];
-    await em.transaction((tx) => updateRows(tx, QuotaMonthEntity, ['taxpayerId', 'period'], ['total', 'used', 'temporaryAdjusted', 'temporaryRaise', 'ledgerSeq'], changed));
+    await em.transaction((tx) =>
+      updateRows(tx, QuotaMonthEntity, ['taxpayerId', 'period'], ['total', 'used', 'temporaryAdjusted', 'temporaryRaise', 'ledgerSeq'], changed),
+    );
     expect(await read()).toEqual([changed[0], rows[1], changed[1]]); // the row not named is untouched
   });
 
   it(`splits more than ${INSERT_CHUNK} rows into several statements, and takes rows with nulls`, async () => {
     const at = new Date('2031-05-02T03:04:05.678Z');
     const events: AuditEventEntity[] = Array.from({ length: INSERT_CHUNK + 50 }, (_, i) => ({
-      id: `bulk-${String(i).padStart(31, '0')}`, at, actor: 'system', actorRole: null, action: 'bulk.test', objectType: 'test', objectId: String(i),
-      taxpayerId: i % 2 ? 'BULK00000000000001' : null, before: null, after: i % 3 ? JSON.stringify({ i }) : null,
+      id: `bulk-${String(i).padStart(31, '0')}`,
+      at,
+      actor: 'system',
+      actorRole: null,
+      action: 'bulk.test',
+      objectType: 'test',
+      objectId: String(i),
+      taxpayerId: i % 2 ? 'BULK00000000000001' : null,
+      before: null,
+      after: i % 3 ? JSON.stringify({ i }) : null,
     }));
     await t.dataSource.transaction((tx) => insertRows(tx, AuditEventEntity, events));
     const stored = await t.dataSource.manager.find(AuditEventEntity, { where: { action: 'bulk.test' } });
@@ -68,7 +85,16 @@ describe('insertRows / updateRows', () => {
     const at = new Date('2031-05-04T00:00:00.000Z');
     const after = '票'.repeat(20_000); // 60,000 bytes in UTF-8: within a TEXT column
     const rows: AuditEventEntity[] = Array.from({ length: 80 }, (_, i) => ({
-      id: `bulk-big-${String(i).padStart(27, '0')}`, at, actor: 'system', actorRole: null, action: 'bulk.big', objectType: 'test', objectId: String(i), taxpayerId: null, before: null, after,
+      id: `bulk-big-${String(i).padStart(27, '0')}`,
+      at,
+      actor: 'system',
+      actorRole: null,
+      action: 'bulk.big',
+      objectType: 'test',
+      objectId: String(i),
+      taxpayerId: null,
+      before: null,
+      after,
     }));
     const statements: number[] = [];
     await t.dataSource.transaction(async (tx) => {

@@ -33,9 +33,7 @@ describe('100 concurrent issues for one taxpayer (SPEC 4: never over-issue)', ()
     ['low', 80, 1],
   ] as const)('risk %s: exactly %d succeed, used never exceeds the total, the ledger sums to used', async (riskLevel, fit, raises) => {
     const seller = await registerTaxpayer(t, { riskLevel, initialQuota: '1000000.00' });
-    const responses = await Promise.all(
-      Array.from({ length: REQUESTS }, () => t.http(seller.token).post('/v1/invoices').send(invoiceOf('15000.00'))),
-    );
+    const responses = await Promise.all(Array.from({ length: REQUESTS }, () => t.http(seller.token).post('/v1/invoices').send(invoiceOf('15000.00'))));
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(fit);
     expect(statuses.filter((s) => s === 422)).toHaveLength(REQUESTS - fit);
@@ -164,7 +162,12 @@ describe('group commit of concurrent single issues', () => {
     }
 
     const query = (sql: string, params?: unknown[]) => t.dataSource.query(sql, params);
-    for (const [seller, issued, raises] of [[tight, 6, 0], [raised, 8, 1], [roomy[0], 10, 0], [roomy[1], 10, 0]] as const) {
+    for (const [seller, issued, raises] of [
+      [tight, 6, 0],
+      [raised, 8, 1],
+      [roomy[0], 10, 0],
+      [roomy[1], 10, 0],
+    ] as const) {
       const q = await quotaInvariants(query, seller.taxId, '2023-07');
       expect(q.invoiceCount).toBe(issued);
       expect(q.distinctNumbers).toBe(issued);
@@ -176,7 +179,9 @@ describe('group commit of concurrent single issues', () => {
       expect(q.ledgerTotal).toBe(q.total);
       expect(q.seqsGapless).toBe(true);
       expect(BigInt(q.ledgerEntries)).toBe(q.ledgerSeq);
-      const events = await query("SELECT action, actor FROM audit_events WHERE taxpayer_id = ? AND action IN ('invoice.issued', 'quota.temporary')", [seller.taxId]);
+      const events = await query("SELECT action, actor FROM audit_events WHERE taxpayer_id = ? AND action IN ('invoice.issued', 'quota.temporary')", [
+        seller.taxId,
+      ]);
       expect(events.filter((e: { action: string }) => e.action === 'invoice.issued')).toHaveLength(issued);
       expect(events.filter((e: { action: string; actor: string }) => e.action === 'quota.temporary' && e.actor === 'system')).toHaveLength(raises);
     }
@@ -184,7 +189,7 @@ describe('group commit of concurrent single issues', () => {
     expect(refusal.body).toMatchObject({ code: 'QUOTA_EXCEEDED', available: '10000.00' });
   });
 
-  it('at the turn of the month, the new month\'s cap counts the old month\'s issues queued with it (SPEC 4, declaration window)', async () => {
+  it("at the turn of the month, the new month's cap counts the old month's issues queued with it (SPEC 4, declaration window)", async () => {
     await setClock(t, '2023-05-10T10:00:00+08:00');
     const seller = await registerTaxpayer(t, { riskLevel: 'medium', initialQuota: '100000.00' });
     const other = await sameLane(seller.taxId);
@@ -222,7 +227,10 @@ describe('group commit of concurrent single issues', () => {
     await submitted(2);
     await setClock(t, '2023-07-01T00:00:01+08:00');
     // Meanwhile July, in its window, issues 80,000.00 against June's remaining 100,000.00 (a batch: no lane).
-    const july = await t.http(seller.token).post('/v1/invoices/batch').send({ invoices: [invoiceOf('80000.00')] });
+    const july = await t
+      .http(seller.token)
+      .post('/v1/invoices/batch')
+      .send({ invoices: [invoiceOf('80000.00')] });
     expect(july.status).toBe(200);
     expect(july.body.results[0].number).toMatch(/^23/);
     hold!.open();
@@ -266,7 +274,16 @@ describe('group commit of concurrent single issues', () => {
   it('Idempotency-Keys in a group: a duplicate replays the first, another body under a used key is 409, a refusal replays as 422, and the group stays one transaction', async () => {
     const seller = await registerTaxpayer(t, { riskLevel: 'medium', initialQuota: '1000.00' });
     const other = await sameLane(seller.taxId);
-    const plan: [string, string][] = [['k1', '100.00'], ['k2', '100.00'], ['k3', '100.00'], ['k1', '100.00'], ['k2', '200.00'], ['k4', '5000.00'], ['k5', '6000.00'], ['k5', '6000.00']];
+    const plan: [string, string][] = [
+      ['k1', '100.00'],
+      ['k2', '100.00'],
+      ['k3', '100.00'],
+      ['k1', '100.00'],
+      ['k2', '200.00'],
+      ['k4', '5000.00'],
+      ['k5', '6000.00'],
+      ['k5', '6000.00'],
+    ];
     holdFor(plan.length + 1);
     const blocker = send(other.token, '1.00'); // holds the lane, so that the plan's requests form one group
     await submitted(1);
@@ -304,13 +321,23 @@ describe('group commit of concurrent single issues', () => {
       if (!victim || group.length < 2) return;
       beforeCommit = null;
       await t.dataSource.query('INSERT INTO idempotency_keys (id, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?)', [
-        victim.record.keyId, 'f'.repeat(64), 201, JSON.stringify({ elsewhere: true }), t.dataSource.driver.preparePersistentValue(new Date(), t.dataSource.getMetadata('idempotency_keys').findColumnWithPropertyName('createdAt')!),
+        victim.record.keyId,
+        'f'.repeat(64),
+        201,
+        JSON.stringify({ elsewhere: true }),
+        t.dataSource.driver.preparePersistentValue(new Date(), t.dataSource.getMetadata('idempotency_keys').findColumnWithPropertyName('createdAt')!),
       ]);
     };
     holdFor(6);
     const blocker = send(other.token, '1.00');
     await submitted(1);
-    const answers = await Promise.all([send(seller.token, '10.00'), send(seller.token, '11.00', 'taken-elsewhere'), send(seller.token, '12.00'), send(seller.token, '13.00'), send(seller.token, '14.00')]);
+    const answers = await Promise.all([
+      send(seller.token, '10.00'),
+      send(seller.token, '11.00', 'taken-elsewhere'),
+      send(seller.token, '12.00'),
+      send(seller.token, '13.00'),
+      send(seller.token, '14.00'),
+    ]);
     await blocker;
     hold = null;
     expect(transactions).toEqual([1, 5, 1, 1, 1, 1, 1]); // the group of 5 failed, then each alone
@@ -404,7 +431,15 @@ describe('group commit of concurrent single issues', () => {
     for (const port of ports) {
       const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
         cwd: root,
-        env: { PATH: process.env.PATH, DATABASE_URL: url, PORT: String(port), BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'error', BCRYPT_COST: '4', NUMBER_BLOCK_SIZE: '7' },
+        env: {
+          PATH: process.env.PATH,
+          DATABASE_URL: url,
+          PORT: String(port),
+          BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN,
+          LOG_LEVEL: 'error',
+          BCRYPT_COST: '4',
+          NUMBER_BLOCK_SIZE: '7',
+        },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       children.push(child);
@@ -429,7 +464,9 @@ describe('group commit of concurrent single issues', () => {
 
   it('100 requests split across both processes: exactly as many succeed as fit, numbers distinct, ledger = used', async () => {
     const taxId = makeTaxId();
-    expect((await call(ports[0], 'POST', '/v1/taxpayers', ADMIN_TOKEN, taxpayerBody(taxId, { riskLevel: 'medium', initialQuota: '1000000.00' }))).status).toBe(201);
+    expect((await call(ports[0], 'POST', '/v1/taxpayers', ADMIN_TOKEN, taxpayerBody(taxId, { riskLevel: 'medium', initialQuota: '1000000.00' }))).status).toBe(
+      201,
+    );
     const key = await call(ports[1], 'POST', '/v1/api-keys', ADMIN_TOKEN, { name: 'two-process', role: 'taxpayer', taxpayerId: taxId });
     expect(key.status).toBe(201);
     const responses = await Promise.all(

@@ -12,8 +12,16 @@ import { ADMIN_TOKEN, registerTaxpayer, setClock, startApp, TestApp } from '../s
 const PASSWORD = 'correct horse battery';
 
 const line = (extra: Record<string, unknown> = {}) => ({
-  name: '笔记本电脑', taxClassificationCode: '1090511030000000000', categoryShortName: '计算机', spec: 'X1', unit: '台',
-  quantity: '2', unitPrice: '5000.00', amount: '10000.00', taxRate: '0.13', ...extra,
+  name: '笔记本电脑',
+  taxClassificationCode: '1090511030000000000',
+  categoryShortName: '计算机',
+  spec: 'X1',
+  unit: '台',
+  quantity: '2',
+  unitPrice: '5000.00',
+  amount: '10000.00',
+  taxRate: '0.13',
+  ...extra,
 });
 
 describe('console API', () => {
@@ -35,7 +43,10 @@ describe('console API', () => {
   beforeAll(async () => {
     consoleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'einv-console-'));
     fs.mkdirSync(path.join(consoleDir, 'assets'));
-    fs.writeFileSync(path.join(consoleDir, 'index.html'), '<!doctype html><html lang="zh-CN"><head><script type="module" src="/assets/app-1a2b.js"></script></head><body><div id="root"></div></body></html>');
+    fs.writeFileSync(
+      path.join(consoleDir, 'index.html'),
+      '<!doctype html><html lang="zh-CN"><head><script type="module" src="/assets/app-1a2b.js"></script></head><body><div id="root"></div></body></html>',
+    );
     fs.writeFileSync(path.join(consoleDir, 'assets', 'app-1a2b.js'), 'console.log("app")');
     t = await startApp({ CONSOLE_DIR: consoleDir });
     await setClock(t, '2026-11-20T09:00:00+08:00');
@@ -51,7 +62,11 @@ describe('console API', () => {
   describe('browser sessions (cookie + CSRF)', () => {
     it('signs in with X-Einvoice-Client: console: an httpOnly SameSite=Strict cookie, the CSRF token and the user, no token in the body', async () => {
       const { body, setCookie } = await consoleSignIn('finance.li');
-      expect(body).toEqual({ expiresAt: expect.stringMatching(/\+08:00$/), csrfToken: expect.any(String), user: { id: expect.any(String), username: 'finance.li', role: 'taxpayer', taxpayerId: seller.taxId } });
+      expect(body).toEqual({
+        expiresAt: expect.stringMatching(/\+08:00$/),
+        csrfToken: expect.any(String),
+        user: { id: expect.any(String), username: 'finance.li', role: 'taxpayer', taxpayerId: seller.taxId },
+      });
       expect(JSON.stringify(body)).not.toMatch(/eis_/);
       expect(setCookie).toMatch(/^einvoice_session=eis_/);
       expect(setCookie).toMatch(/; HttpOnly/i);
@@ -61,12 +76,22 @@ describe('console API', () => {
     });
 
     it('marks the cookie Secure behind a TLS proxy when TRUST_PROXY trusts it', async () => {
-      const plain = await agent().post('/v1/auth/sessions').set('X-Einvoice-Client', 'console').set('X-Forwarded-Proto', 'https').send({ username: 'finance.li', password: PASSWORD }).expect(201);
+      const plain = await agent()
+        .post('/v1/auth/sessions')
+        .set('X-Einvoice-Client', 'console')
+        .set('X-Forwarded-Proto', 'https')
+        .send({ username: 'finance.li', password: PASSWORD })
+        .expect(201);
       // Not trusted by default: a client cannot make the service believe it came over TLS.
       expect(String(plain.headers['set-cookie'])).not.toMatch(/; Secure/i);
       t.app.getHttpAdapter().getInstance().set('trust proxy', 'loopback');
       try {
-        const proxied = await agent().post('/v1/auth/sessions').set('X-Einvoice-Client', 'console').set('X-Forwarded-Proto', 'https').send({ username: 'finance.li', password: PASSWORD }).expect(201);
+        const proxied = await agent()
+          .post('/v1/auth/sessions')
+          .set('X-Einvoice-Client', 'console')
+          .set('X-Forwarded-Proto', 'https')
+          .send({ username: 'finance.li', password: PASSWORD })
+          .expect(201);
         expect(String(proxied.headers['set-cookie'])).toMatch(/; Secure/i);
       } finally {
         t.app.getHttpAdapter().getInstance().set('trust proxy', false);
@@ -91,17 +116,37 @@ describe('console API', () => {
       const invoice = { type: 'special', buyer: { taxId: buyerTaxId, name: '买方' }, lines: [line()] };
       const none = await agent().post('/v1/invoices/preview').set('Cookie', cookie).send(invoice);
       expectProblem(none, 403, 'CSRF_FAILED');
-      const wrong = await agent().post('/v1/invoices/preview').set('Cookie', cookie).set('X-CSRF-Token', body.csrfToken.replace(/^./, (c: string) => (c === 'A' ? 'B' : 'A'))).send(invoice);
+      const wrong = await agent()
+        .post('/v1/invoices/preview')
+        .set('Cookie', cookie)
+        .set(
+          'X-CSRF-Token',
+          body.csrfToken.replace(/^./, (c: string) => (c === 'A' ? 'B' : 'A')),
+        )
+        .send(invoice);
       expectProblem(wrong, 403, 'CSRF_FAILED');
       // Another session's CSRF token does not fit this session.
       const other = await consoleSignIn('finance.li');
-      expectProblem(await agent().post('/v1/invoices/preview').set('Cookie', cookie).set('X-CSRF-Token', other.body.csrfToken).send(invoice), 403, 'CSRF_FAILED');
-      const issued = await agent().post('/v1/invoices').set('Cookie', cookie).set('X-CSRF-Token', body.csrfToken).set('Idempotency-Key', 'console-csrf-1').send(invoice).expect(201);
+      expectProblem(
+        await agent().post('/v1/invoices/preview').set('Cookie', cookie).set('X-CSRF-Token', other.body.csrfToken).send(invoice),
+        403,
+        'CSRF_FAILED',
+      );
+      const issued = await agent()
+        .post('/v1/invoices')
+        .set('Cookie', cookie)
+        .set('X-CSRF-Token', body.csrfToken)
+        .set('Idempotency-Key', 'console-csrf-1')
+        .send(invoice)
+        .expect(201);
       expect(issued.body.number).toMatch(/^\d{20}$/);
     });
 
     it('bearer tokens are unchanged: no CSRF token needed', async () => {
-      const res = await t.http(seller.token).post('/v1/invoices/preview').send({ type: 'special', buyer: { taxId: buyerTaxId, name: '买方' }, lines: [line()] });
+      const res = await t
+        .http(seller.token)
+        .post('/v1/invoices/preview')
+        .send({ type: 'special', buyer: { taxId: buyerTaxId, name: '买方' }, lines: [line()] });
       expect(res.status).toBe(200);
     });
 
@@ -118,11 +163,19 @@ describe('console API', () => {
       try {
         const { taxId } = await registerTaxpayer(short);
         await short.http(ADMIN_TOKEN).post('/v1/users').send({ username: 'finance.wang', password: PASSWORD, role: 'taxpayer', taxpayerId: taxId }).expect(201);
-        const res = await request(short.app.getHttpServer()).post('/v1/auth/sessions').set('X-Einvoice-Client', 'console').send({ username: 'finance.wang', password: PASSWORD }).expect(201);
+        const res = await request(short.app.getHttpServer())
+          .post('/v1/auth/sessions')
+          .set('X-Einvoice-Client', 'console')
+          .send({ username: 'finance.wang', password: PASSWORD })
+          .expect(201);
         const cookie = String(res.headers['set-cookie']).split(';')[0];
         await request(short.app.getHttpServer()).get('/v1/auth/me').set('Cookie', cookie).expect(200);
         // Session expiry uses real time (README "Time"); move the stored expiry into the past.
-        await short.dataSource.createQueryBuilder().update(SessionEntity).set({ expiresAt: new Date(Date.now() - 1000) }).execute();
+        await short.dataSource
+          .createQueryBuilder()
+          .update(SessionEntity)
+          .set({ expiresAt: new Date(Date.now() - 1000) })
+          .execute();
         expectProblem(await request(short.app.getHttpServer()).get('/v1/auth/me').set('Cookie', cookie), 401, 'UNAUTHENTICATED');
       } finally {
         await short.close();
@@ -137,8 +190,12 @@ describe('console API', () => {
   describe('preview (POST /v1/invoices/preview)', () => {
     it('answers the lines and totals as issuing computes them, and stores nothing', async () => {
       const body = {
-        type: 'special', buyer: { taxId: buyerTaxId, name: '买方' },
-        lines: [line(), { name: '技术服务费', taxClassificationCode: '3040201990000000000', categoryShortName: '信息技术服务', amount: '1000.00', taxRate: '0.06' }],
+        type: 'special',
+        buyer: { taxId: buyerTaxId, name: '买方' },
+        lines: [
+          line(),
+          { name: '技术服务费', taxClassificationCode: '3040201990000000000', categoryShortName: '信息技术服务', amount: '1000.00', taxRate: '0.06' },
+        ],
       };
       const quotaBefore = (await t.http(seller.token).get(`/v1/taxpayers/${seller.taxId}/quota`).expect(200)).body;
       const listBefore = (await t.http(seller.token).get('/v1/invoices').expect(200)).body.items.length;
@@ -148,7 +205,10 @@ describe('console API', () => {
           expect.objectContaining({ lineNo: 1, name: '*计算机*笔记本电脑', amount: '10000.00', taxAmount: '1300.00', taxRate: '0.13' }),
           expect.objectContaining({ lineNo: 2, name: '*信息技术服务*技术服务费', amount: '1000.00', taxAmount: '60.00', taxRate: '0.06' }),
         ],
-        totalAmount: '11000.00', totalTax: '1360.00', totalWithTax: '12360.00', totalWithTaxInWords: '壹万贰仟叁佰陆拾圆整',
+        totalAmount: '11000.00',
+        totalTax: '1360.00',
+        totalWithTax: '12360.00',
+        totalWithTaxInWords: '壹万贰仟叁佰陆拾圆整',
       });
       expect((await t.http(seller.token).get(`/v1/taxpayers/${seller.taxId}/quota`).expect(200)).body).toEqual(quotaBefore);
       expect((await t.http(seller.token).get('/v1/invoices').expect(200)).body.items.length).toBe(listBefore);
@@ -159,7 +219,11 @@ describe('console API', () => {
     });
 
     it('splits tax-inclusive amounts as issuing does', async () => {
-      const res = await t.http(seller.token).post('/v1/invoices/preview').send({ type: 'ordinary', buyer: { name: '张三' }, priceIncludesTax: true, lines: [line({ quantity: '1', unitPrice: '113.00', amount: '113.00' })] }).expect(200);
+      const res = await t
+        .http(seller.token)
+        .post('/v1/invoices/preview')
+        .send({ type: 'ordinary', buyer: { name: '张三' }, priceIncludesTax: true, lines: [line({ quantity: '1', unitPrice: '113.00', amount: '113.00' })] })
+        .expect(200);
       expect(res.body).toMatchObject({ totalAmount: '100.00', totalTax: '13.00', totalWithTax: '113.00', totalWithTaxInWords: '壹佰壹拾叁圆整' });
     });
 
@@ -182,7 +246,14 @@ describe('console API', () => {
     });
 
     it('is for taxpayers only', async () => {
-      expectProblem(await t.http(ADMIN_TOKEN).post('/v1/invoices/preview').send({ type: 'ordinary', buyer: { name: '张三' }, lines: [line()] }), 403, 'FORBIDDEN');
+      expectProblem(
+        await t
+          .http(ADMIN_TOKEN)
+          .post('/v1/invoices/preview')
+          .send({ type: 'ordinary', buyer: { name: '张三' }, lines: [line()] }),
+        403,
+        'FORBIDDEN',
+      );
     });
   });
 
@@ -193,28 +264,83 @@ describe('console API', () => {
       const ordinary = (buyer: Record<string, unknown>) => ({ type: 'ordinary', buyer, lines: [line()] });
       const buyerA = makeTaxId('41');
       const buyerB = makeTaxId('44');
-      await t.http(mine.token).post('/v1/invoices').send(ordinary({ taxId: buyerA, name: '河南甲有限公司', address: '旧地址' })).expect(201);
-      await t.http(mine.token).post('/v1/invoices').send(ordinary({ taxId: buyerB, name: '广东乙有限公司' })).expect(201);
+      await t
+        .http(mine.token)
+        .post('/v1/invoices')
+        .send(ordinary({ taxId: buyerA, name: '河南甲有限公司', address: '旧地址' }))
+        .expect(201);
+      await t
+        .http(mine.token)
+        .post('/v1/invoices')
+        .send(ordinary({ taxId: buyerB, name: '广东乙有限公司' }))
+        .expect(201);
       await setClock(t, '2026-11-20T10:00:00+08:00');
-      await t.http(mine.token).post('/v1/invoices').send(ordinary({ taxId: buyerA, name: '河南甲有限公司', address: '郑州市新地址1号', phone: '0371-1', bankName: '中国银行', bankAccount: '62001' })).expect(201);
-      await t.http(mine.token).post('/v1/invoices').send(ordinary({ name: '张三' })).expect(201); // a natural person: no tax id, not suggested
+      await t
+        .http(mine.token)
+        .post('/v1/invoices')
+        .send(ordinary({ taxId: buyerA, name: '河南甲有限公司', address: '郑州市新地址1号', phone: '0371-1', bankName: '中国银行', bankAccount: '62001' }))
+        .expect(201);
+      await t
+        .http(mine.token)
+        .post('/v1/invoices')
+        .send(ordinary({ name: '张三' }))
+        .expect(201); // a natural person: no tax id, not suggested
       await setClock(t, '2026-11-20T11:00:00+08:00');
-      await t.http(supplier.token).post('/v1/invoices').send(ordinary({ taxId: mine.taxId, name: '我方' })).expect(201);
+      await t
+        .http(supplier.token)
+        .post('/v1/invoices')
+        .send(ordinary({ taxId: mine.taxId, name: '我方' }))
+        .expect(201);
       // Someone else's buyer is never suggested.
-      await t.http(seller.token).post('/v1/invoices').send(ordinary({ taxId: makeTaxId('45'), name: '河南丙有限公司' })).expect(201);
+      await t
+        .http(seller.token)
+        .post('/v1/invoices')
+        .send(ordinary({ taxId: makeTaxId('45'), name: '河南丙有限公司' }))
+        .expect(201);
 
       const all = (await t.http(mine.token).get('/v1/counterparties').expect(200)).body.items;
       expect(all.map((c: { taxId: string }) => c.taxId)).toEqual([supplier.taxId, buyerA, buyerB]);
-      expect(all[1]).toEqual({ taxId: buyerA, name: '河南甲有限公司', address: '郑州市新地址1号', phone: '0371-1', bankName: '中国银行', bankAccount: '62001' });
+      expect(all[1]).toEqual({
+        taxId: buyerA,
+        name: '河南甲有限公司',
+        address: '郑州市新地址1号',
+        phone: '0371-1',
+        bankName: '中国银行',
+        bankAccount: '62001',
+      });
       expect(all[0]).toMatchObject({ taxId: supplier.taxId, name: '吉林供货%有限公司', address: expect.any(String) });
 
-      const byName = (await t.http(mine.token).get(`/v1/counterparties?q=${encodeURIComponent('河南')}`).expect(200)).body.items;
+      const byName = (
+        await t
+          .http(mine.token)
+          .get(`/v1/counterparties?q=${encodeURIComponent('河南')}`)
+          .expect(200)
+      ).body.items;
       expect(byName.map((c: { taxId: string }) => c.taxId)).toEqual([buyerA]);
-      const byPrefix = (await t.http(mine.token).get(`/v1/counterparties?q=${buyerB.slice(0, 6).toLowerCase()}`).expect(200)).body.items;
+      const byPrefix = (
+        await t
+          .http(mine.token)
+          .get(`/v1/counterparties?q=${buyerB.slice(0, 6).toLowerCase()}`)
+          .expect(200)
+      ).body.items;
       expect(byPrefix.map((c: { taxId: string }) => c.taxId)).toContain(buyerB);
       // % is a character, not a wildcard.
-      expect((await t.http(mine.token).get(`/v1/counterparties?q=${encodeURIComponent('供货%')}`).expect(200)).body.items.map((c: { taxId: string }) => c.taxId)).toEqual([supplier.taxId]);
-      expect((await t.http(mine.token).get(`/v1/counterparties?q=${encodeURIComponent('%')}`).expect(200)).body.items).toHaveLength(1);
+      expect(
+        (
+          await t
+            .http(mine.token)
+            .get(`/v1/counterparties?q=${encodeURIComponent('供货%')}`)
+            .expect(200)
+        ).body.items.map((c: { taxId: string }) => c.taxId),
+      ).toEqual([supplier.taxId]);
+      expect(
+        (
+          await t
+            .http(mine.token)
+            .get(`/v1/counterparties?q=${encodeURIComponent('%')}`)
+            .expect(200)
+        ).body.items,
+      ).toHaveLength(1);
       expectProblem(await t.http(ADMIN_TOKEN).get('/v1/counterparties'), 403, 'FORBIDDEN');
     });
 
@@ -228,7 +354,12 @@ describe('console API', () => {
     it('suggests tax classification codes from the curated table by code prefix or name', async () => {
       const byCode = (await t.http(seller.token).get('/v1/tax-classifications?q=1090511').expect(200)).body.items;
       expect(byCode).toEqual(expect.arrayContaining([{ code: '1090511030000000000', shortName: '计算机', name: expect.any(String) }]));
-      const byName = (await t.http(seller.token).get(`/v1/tax-classifications?q=${encodeURIComponent('信息技术')}`).expect(200)).body.items;
+      const byName = (
+        await t
+          .http(seller.token)
+          .get(`/v1/tax-classifications?q=${encodeURIComponent('信息技术')}`)
+          .expect(200)
+      ).body.items;
       expect(byName.length).toBeGreaterThan(1);
       for (const item of byName) {
         expect(item.code).toMatch(/^\d{19}$/);
@@ -255,7 +386,9 @@ describe('console API', () => {
       await book.xlsx.load(res.body);
       expect(book.worksheets.map((w) => w.name)).toEqual(['批量开具', '填写说明']);
       const headers = (book.worksheets[0].getRow(1).values as unknown[]).slice(1);
-      expect(headers).toEqual(expect.arrayContaining(['发票流水号', '发票类型', '购买方名称', '购买方纳税人识别号', '项目名称', '税收分类编码', '数量', '单价', '金额', '税率']));
+      expect(headers).toEqual(
+        expect.arrayContaining(['发票流水号', '发票类型', '购买方名称', '购买方纳税人识别号', '项目名称', '税收分类编码', '数量', '单价', '金额', '税率']),
+      );
       expect(book.worksheets[0].rowCount).toBe(2);
       expect(book.worksheets[1].rowCount).toBeGreaterThan(headers.length);
       // The template's own example row reads as one valid invoice.
@@ -267,7 +400,20 @@ describe('console API', () => {
     it('reads a workbook into one invoice per 发票流水号, reports row errors, and the invoices issue through the batch endpoint', async () => {
       const book = new ExcelJS.Workbook();
       const sheet = book.addWorksheet('发票');
-      sheet.addRow(['发票流水号', '发票类型', '购买方名称', '购买方纳税人识别号', '项目名称', '税收分类编码', '税收分类简称', '数量', '单价', '金额', '税率', '含税']);
+      sheet.addRow([
+        '发票流水号',
+        '发票类型',
+        '购买方名称',
+        '购买方纳税人识别号',
+        '项目名称',
+        '税收分类编码',
+        '税收分类简称',
+        '数量',
+        '单价',
+        '金额',
+        '税率',
+        '含税',
+      ]);
       sheet.addRow(['A001', '专票', '河南甲有限公司', buyerTaxId, '笔记本电脑', '1090511030000000000', '计算机', 2, 5000, 10000, '13%', '否']);
       sheet.addRow(['A001', '', '', '', '技术服务费', '3040201990000000000', '信息技术服务', null, null, '1000.5', 0.06, '']);
       sheet.addRow([]);
@@ -284,13 +430,27 @@ describe('console API', () => {
       const res = await t.http(seller.token).post('/v1/invoices/batch/xlsx-parse').attach('file', file, 'batch.xlsx').expect(200);
       expect(res.body.invoices).toEqual([
         {
-          type: 'special', buyer: { name: '河南甲有限公司', taxId: buyerTaxId }, priceIncludesTax: false,
+          type: 'special',
+          buyer: { name: '河南甲有限公司', taxId: buyerTaxId },
+          priceIncludesTax: false,
           lines: [
-            { name: '笔记本电脑', taxClassificationCode: '1090511030000000000', categoryShortName: '计算机', quantity: '2', unitPrice: '5000', amount: '10000.00', taxRate: '0.13' },
+            {
+              name: '笔记本电脑',
+              taxClassificationCode: '1090511030000000000',
+              categoryShortName: '计算机',
+              quantity: '2',
+              unitPrice: '5000',
+              amount: '10000.00',
+              taxRate: '0.13',
+            },
             { name: '技术服务费', taxClassificationCode: '3040201990000000000', categoryShortName: '信息技术服务', amount: '1000.50', taxRate: '0.06' },
           ],
         },
-        { type: 'ordinary', buyer: { name: '李四' }, lines: [{ name: '咨询', taxClassificationCode: '3040603000000000000', categoryShortName: '鉴证咨询服务', amount: '100.00', taxRate: '0.06' }] },
+        {
+          type: 'ordinary',
+          buyer: { name: '李四' },
+          lines: [{ name: '咨询', taxClassificationCode: '3040603000000000000', categoryShortName: '鉴证咨询服务', amount: '100.00', taxRate: '0.06' }],
+        },
       ]);
       const rows = new Map(res.body.rows.map((r: { row: number }) => [r.row, r]));
       expect([...rows.keys()]).toEqual([2, 3, 5, 6, 7, 8, 9, 10]); // the blank row 4 is skipped
@@ -299,19 +459,42 @@ describe('console API', () => {
       expect(rows.get(5)).toMatchObject({ invoiceIndex: null, errors: [expect.objectContaining({ field: '税率' })] });
       expect(rows.get(6)).toEqual({ row: 6, invoiceIndex: 1, errors: [] });
       expect(rows.get(7)).toMatchObject({ invoiceIndex: null, errors: [{ field: '税收分类编码', message: expect.stringContaining('文本') }] });
-      expect(rows.get(8)).toMatchObject({ invoiceIndex: null, errors: expect.arrayContaining([{ field: '发票类型', message: expect.any(String) }, { field: '项目名称', message: '必填' }]) });
+      expect(rows.get(8)).toMatchObject({
+        invoiceIndex: null,
+        errors: expect.arrayContaining([
+          { field: '发票类型', message: expect.any(String) },
+          { field: '项目名称', message: '必填' },
+        ]),
+      });
       // Line 2 of A005: quantity x unit price is not the amount; the whole invoice is held back.
       expect(rows.get(10)).toMatchObject({ invoiceIndex: null, errors: [expect.objectContaining({ field: expect.stringMatching(/金额|数量|单价/) })] });
       expect(rows.get(9)).toMatchObject({ invoiceIndex: null, errors: [{ field: '发票流水号', message: expect.any(String) }] });
 
-      const issued = await t.http(seller.token).post('/v1/invoices/batch').set('Idempotency-Key', 'sheet-chunk-1').send({ invoices: res.body.invoices }).expect(200);
+      const issued = await t
+        .http(seller.token)
+        .post('/v1/invoices/batch')
+        .set('Idempotency-Key', 'sheet-chunk-1')
+        .send({ invoices: res.body.invoices })
+        .expect(200);
       expect(issued.body.results).toEqual([{ number: expect.stringMatching(/^\d{20}$/) }, { number: expect.stringMatching(/^\d{20}$/) }]);
     });
 
     it('refuses a file that is not a workbook (400 naming file), a missing file, and one over 5 MB (413)', async () => {
-      expectProblem(await t.http(seller.token).post('/v1/invoices/batch/xlsx-parse').attach('file', Buffer.from('a,b,c\n'), 'batch.csv'), 400, 'VALIDATION_FAILED', 'file');
+      expectProblem(
+        await t.http(seller.token).post('/v1/invoices/batch/xlsx-parse').attach('file', Buffer.from('a,b,c\n'), 'batch.csv'),
+        400,
+        'VALIDATION_FAILED',
+        'file',
+      );
       expectProblem(await t.http(seller.token).post('/v1/invoices/batch/xlsx-parse').field('x', 'y'), 400, 'VALIDATION_FAILED', 'file');
-      expectProblem(await t.http(seller.token).post('/v1/invoices/batch/xlsx-parse').attach('file', Buffer.alloc(5 * 1024 * 1024 + 1), 'big.xlsx'), 413, 'PAYLOAD_TOO_LARGE');
+      expectProblem(
+        await t
+          .http(seller.token)
+          .post('/v1/invoices/batch/xlsx-parse')
+          .attach('file', Buffer.alloc(5 * 1024 * 1024 + 1), 'big.xlsx'),
+        413,
+        'PAYLOAD_TOO_LARGE',
+      );
       expectProblem(await t.http(ADMIN_TOKEN).post('/v1/invoices/batch/xlsx-parse').attach('file', Buffer.from('x'), 'a.xlsx'), 403, 'FORBIDDEN');
     });
   });
@@ -321,17 +504,31 @@ describe('console API', () => {
       const mine = await registerTaxpayer(t);
       const a = makeTaxId('41');
       const b = makeTaxId('44');
-      const issue = (taxId: string, name: string) => t.http(mine.token).post('/v1/invoices').send({ type: 'ordinary', buyer: { taxId, name }, lines: [line()] }).expect(201);
+      const issue = (taxId: string, name: string) =>
+        t
+          .http(mine.token)
+          .post('/v1/invoices')
+          .send({ type: 'ordinary', buyer: { taxId, name }, lines: [line()] })
+          .expect(201);
       const first = (await issue(a, '河南甲_有限公司')).body.number;
       const second = (await issue(b, '广东乙有限公司')).body.number;
-      const numbers = async (q: string) => (await t.http(mine.token).get(`/v1/invoices?counterparty=${encodeURIComponent(q)}`).expect(200)).body.items.map((i: { number: string }) => i.number);
+      const numbers = async (q: string) =>
+        (
+          await t
+            .http(mine.token)
+            .get(`/v1/invoices?counterparty=${encodeURIComponent(q)}`)
+            .expect(200)
+        ).body.items.map((i: { number: string }) => i.number);
       expect(await numbers('河南')).toEqual([first]);
       expect(await numbers(b.slice(0, 8).toLowerCase())).toContain(second);
       expect(await numbers(b.slice(0, 8))).not.toContain(first);
       expect(await numbers('_')).toEqual([first]); // _ is a character, not a wildcard
       expect(await numbers('无此公司')).toEqual([]);
       // Received invoices filter on the seller.
-      const received = await t.http(ADMIN_TOKEN).get(`/v1/invoices?direction=received&taxId=${a}&counterparty=${mine.taxId.slice(0, 10)}`).expect(200);
+      const received = await t
+        .http(ADMIN_TOKEN)
+        .get(`/v1/invoices?direction=received&taxId=${a}&counterparty=${mine.taxId.slice(0, 10)}`)
+        .expect(200);
       expect(received.body.items.map((i: { number: string }) => i.number)).toEqual([first]);
     });
 
@@ -341,7 +538,15 @@ describe('console API', () => {
       expect(users.body.nextCursor).toEqual(expect.any(String));
       const all = (await t.http(ADMIN_TOKEN).get('/v1/users').expect(200)).body.items;
       expect(all.map((u: { username: string }) => u.username)).toEqual(expect.arrayContaining(['admin', 'finance.li']));
-      expect(all.find((u: { username: string }) => u.username === 'finance.li')).toEqual({ id: expect.any(String), username: 'finance.li', role: 'taxpayer', taxpayerId: seller.taxId, createdAt: expect.any(String), hasPassword: true, lockedUntil: null });
+      expect(all.find((u: { username: string }) => u.username === 'finance.li')).toEqual({
+        id: expect.any(String),
+        username: 'finance.li',
+        role: 'taxpayer',
+        taxpayerId: seller.taxId,
+        createdAt: expect.any(String),
+        hasPassword: true,
+        lockedUntil: null,
+      });
       const next = await t.http(ADMIN_TOKEN).get(`/v1/users?limit=1&cursor=${users.body.nextCursor}`).expect(200);
       expect(next.body.items[0].id).not.toBe(users.body.items[0].id);
       expect(JSON.stringify(all)).not.toMatch(/\$2[aby]\$/);
@@ -349,7 +554,15 @@ describe('console API', () => {
       const created = await t.http(ADMIN_TOKEN).post('/v1/api-keys').send({ name: 'ERP 生产', role: 'auditor' }).expect(201);
       await t.http(ADMIN_TOKEN).delete(`/v1/api-keys/${created.body.id}`).expect(204);
       const keys = (await t.http(ADMIN_TOKEN).get('/v1/api-keys').expect(200)).body.items;
-      expect(keys[0]).toEqual({ id: created.body.id, name: 'ERP 生产', role: 'auditor', taxpayerId: null, createdBy: expect.any(String), createdAt: expect.any(String), revokedAt: expect.any(String) });
+      expect(keys[0]).toEqual({
+        id: created.body.id,
+        name: 'ERP 生产',
+        role: 'auditor',
+        taxpayerId: null,
+        createdBy: expect.any(String),
+        createdAt: expect.any(String),
+        revokedAt: expect.any(String),
+      });
       expect(JSON.stringify(keys)).not.toContain(created.body.token);
       expectProblem(await t.http(seller.token).get('/v1/users'), 403, 'FORBIDDEN');
       expectProblem(await t.http(seller.token).get('/v1/api-keys'), 403, 'FORBIDDEN');

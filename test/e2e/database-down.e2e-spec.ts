@@ -59,7 +59,9 @@ onMysql('the database goes down and comes back', () => {
     const viaRelay = new URL(db.url);
     viaRelay.hostname = '127.0.0.1';
     viaRelay.port = String(relay.port);
-    app = await createApp(loadConfig({ DATABASE_URL: viaRelay.toString(), BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'error', BCRYPT_COST: '4', DB_POOL_SIZE: '4' }));
+    app = await createApp(
+      loadConfig({ DATABASE_URL: viaRelay.toString(), BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'error', BCRYPT_COST: '4', DB_POOL_SIZE: '4' }),
+    );
     await app.init();
   });
   afterAll(async () => {

@@ -12,7 +12,17 @@ import { registerTaxpayer, setClock, startApp, TestApp } from '../support/test-a
 const invoice = (buyerTaxId: string) => ({
   type: 'special',
   buyer: { taxId: buyerTaxId, name: '河南某某贸易有限公司', email: 'ap@example.com' },
-  lines: [{ name: '笔记本电脑', taxClassificationCode: '1090511030000000000', categoryShortName: '计算机', quantity: '2', unitPrice: '5000.00', amount: '10000.00', taxRate: '0.13' }],
+  lines: [
+    {
+      name: '笔记本电脑',
+      taxClassificationCode: '1090511030000000000',
+      categoryShortName: '计算机',
+      quantity: '2',
+      unitPrice: '5000.00',
+      amount: '10000.00',
+      taxRate: '0.13',
+    },
+  ],
 });
 
 /** The attachments of a raw MIME message: filename -> bytes (base64 parts, as nodemailer writes them). */

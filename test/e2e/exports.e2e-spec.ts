@@ -38,8 +38,18 @@ describe('exports', () => {
   });
   afterAll(() => t.close());
 
-  const get = (token: string, query: string) => t.http(token).get(`/v1/exports/invoices?${query}`).buffer(true).parse(raw as never);
-  const csvRows = (body: Buffer) => body.toString('utf8').replace(/^\uFEFF/, '').trim().split('\r\n');
+  const get = (token: string, query: string) =>
+    t
+      .http(token)
+      .get(`/v1/exports/invoices?${query}`)
+      .buffer(true)
+      .parse(raw as never);
+  const csvRows = (body: Buffer) =>
+    body
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
 
   it('csv: UTF-8 with BOM, one record per invoice line, oldest first, formula-like text neutralised', async () => {
     const res = await get(a.token, 'format=csv').expect(200);
@@ -55,9 +65,21 @@ describe('exports', () => {
 
   it('jsonl: the same records as JSON lines', async () => {
     const res = await get(a.token, 'format=jsonl').expect(200);
-    const records = (res.body as Buffer).toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const records = (res.body as Buffer)
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(records).toHaveLength(4);
-    expect(records[0]).toMatchObject({ number: numbers[0], lineNo: 1, itemName: '*计算机*笔记本电脑', amount: '100.00', taxAmount: '13.00', totalWithTax: '169.50', sellerTaxId: a.taxId });
+    expect(records[0]).toMatchObject({
+      number: numbers[0],
+      lineNo: 1,
+      itemName: '*计算机*笔记本电脑',
+      amount: '100.00',
+      taxAmount: '13.00',
+      totalWithTax: '169.50',
+      sellerTaxId: a.taxId,
+    });
     expect(records[1].itemName).toBe('*计算机*=HYPERLINK("http://x")');
   });
 
@@ -69,20 +91,32 @@ describe('exports', () => {
   });
 
   it('GET /v1/invoices?direction=both merges issued and received, newest first, paged (issue 17)', async () => {
-    const mine = (await t.http(b.token).post('/v1/invoices').send({ type: 'ordinary', buyer: { name: '个人' }, lines: [line('纸', '1.00')] }).expect(201)).body.number;
+    const mine = (
+      await t
+        .http(b.token)
+        .post('/v1/invoices')
+        .send({ type: 'ordinary', buyer: { name: '个人' }, lines: [line('纸', '1.00')] })
+        .expect(201)
+    ).body.number;
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { items: { number: string }[]; nextCursor: string | null } } = await t.http(b.token).get(`/v1/invoices?direction=both&limit=2${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+      const page: { body: { items: { number: string }[]; nextCursor: string | null } } = await t
+        .http(b.token)
+        .get(`/v1/invoices?direction=both&limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+        .expect(200);
       seen.push(...page.body.items.map((i) => i.number));
       cursor = page.body.nextCursor;
     } while (cursor);
     expect(seen).toEqual([mine, numbers[2], numbers[0]]);
   });
 
-  it('is scoped: another taxpayer\'s export is 404; auditors and officers export', async () => {
+  it("is scoped: another taxpayer's export is 404; auditors and officers export", async () => {
     await t.http(a.token).get(`/v1/exports/invoices?taxId=${b.taxId}`).expect(404);
-    await t.http(await apiKey(t, 'auditor', b.taxId)).get(`/v1/exports/invoices?taxId=${a.taxId}`).expect(404);
+    await t
+      .http(await apiKey(t, 'auditor', b.taxId))
+      .get(`/v1/exports/invoices?taxId=${a.taxId}`)
+      .expect(404);
     const auditor = await apiKey(t, 'auditor', a.taxId);
     expect(csvRows((await get(auditor, 'format=csv').expect(200)).body)).toHaveLength(5);
     const officer = await apiKey(t, 'tax_officer');
@@ -92,18 +126,36 @@ describe('exports', () => {
   });
 
   it('resumes after an invoice, by its exportCursor or by its number', async () => {
-    const records = (await get(a.token, 'format=jsonl').expect(200)).body.toString('utf8').trim().split('\n').map((l: string) => JSON.parse(l));
+    const records = (await get(a.token, 'format=jsonl').expect(200)).body
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((l: string) => JSON.parse(l));
     const cursor = records.find((r: { number: string }) => r.number === numbers[1]).exportCursor;
-    const byCursor = (await get(a.token, `format=jsonl&cursor=${cursor}`).expect(200)).body.toString('utf8').trim().split('\n').map((l: string) => JSON.parse(l));
+    const byCursor = (await get(a.token, `format=jsonl&cursor=${cursor}`).expect(200)).body
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((l: string) => JSON.parse(l));
     expect(byCursor.map((r: { number: string }) => r.number)).toEqual([numbers[2]]);
-    const byNumber = (await get(a.token, `format=jsonl&after=${numbers[0]}`).expect(200)).body.toString('utf8').trim().split('\n').map((l: string) => JSON.parse(l));
+    const byNumber = (await get(a.token, `format=jsonl&after=${numbers[0]}`).expect(200)).body
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((l: string) => JSON.parse(l));
     expect(byNumber.map((r: { number: string }) => r.number)).toEqual([numbers[1], numbers[2]]);
     await t.http(a.token).get('/v1/exports/invoices?cursor=nonsense').expect(400);
   });
 
-  it('after=: another taxpayer\'s invoice answers exactly like a missing number (issue 11 item 8: no existence oracle)', async () => {
+  it("after=: another taxpayer's invoice answers exactly like a missing number (issue 11 item 8: no existence oracle)", async () => {
     const c = await registerTaxpayer(t, {}, '44');
-    const theirs = (await t.http(c.token).post('/v1/invoices').send({ type: 'ordinary', buyer: { name: '个人' }, lines: [line('鼠标', '10.00')] }).expect(201)).body.number;
+    const theirs = (
+      await t
+        .http(c.token)
+        .post('/v1/invoices')
+        .send({ type: 'ordinary', buyer: { name: '个人' }, lines: [line('鼠标', '10.00')] })
+        .expect(201)
+    ).body.number;
     const missing = '99999999999999999999';
     const other = await t.http(a.token).get(`/v1/exports/invoices?format=jsonl&after=${theirs}`);
     const none = await t.http(a.token).get(`/v1/exports/invoices?format=jsonl&after=${missing}`);
@@ -172,14 +224,60 @@ describe('exports stream: memory stays flat', () => {
     for (let i = 0; i < TOTAL; i++) {
       const number = `2322200${String(i + 1).padStart(13, '0')}`;
       invoices.push({
-        number, type: 'ordinary', medium: 'electronic', color: 'blue', status: 'issued', issuedAt: new Date(base + i * 1000), period: '2023-07',
-        sellerTaxId: seller.taxId, sellerName: '卖方', sellerAddress: '', sellerPhone: '', sellerBankName: '', sellerBankAccount: '',
-        buyerTaxId: null, buyerName: '个人', buyerAddress: '', buyerPhone: '', buyerBankName: '', buyerBankAccount: '', buyerEmail: null,
-        priceIncludesTax: false, totalAmount: 10000n, totalTax: 1300n, totalWithTax: 11300n, remarks: '', drawer: '', specificBusinessType: null,
-        specificBusiness: null, usage: null, usageConfirmedAt: null, accountingEntry: 'not_entered', voidedAt: null, issuedBy: 'test', blueNumber: null, redConfirmationId: null,
-        differentialTaxation: null, deduction: null,
+        number,
+        type: 'ordinary',
+        medium: 'electronic',
+        color: 'blue',
+        status: 'issued',
+        issuedAt: new Date(base + i * 1000),
+        period: '2023-07',
+        sellerTaxId: seller.taxId,
+        sellerName: '卖方',
+        sellerAddress: '',
+        sellerPhone: '',
+        sellerBankName: '',
+        sellerBankAccount: '',
+        buyerTaxId: null,
+        buyerName: '个人',
+        buyerAddress: '',
+        buyerPhone: '',
+        buyerBankName: '',
+        buyerBankAccount: '',
+        buyerEmail: null,
+        priceIncludesTax: false,
+        totalAmount: 10000n,
+        totalTax: 1300n,
+        totalWithTax: 11300n,
+        remarks: '',
+        drawer: '',
+        specificBusinessType: null,
+        specificBusiness: null,
+        usage: null,
+        usageConfirmedAt: null,
+        accountingEntry: 'not_entered',
+        voidedAt: null,
+        issuedBy: 'test',
+        blueNumber: null,
+        redConfirmationId: null,
+        differentialTaxation: null,
+        deduction: null,
       });
-      lines.push({ invoiceNumber: number, lineNo: 1, itemName: '商品', categoryShortName: '计算机', taxClassificationCode: '1090511030000000000', spec: '', unit: '', quantity: null, unitPrice: null, amount: 10000n, taxRate: '0.13', taxAmount: 1300n, preferentialPolicy: null, lineNature: '0' });
+      lines.push({
+        invoiceNumber: number,
+        lineNo: 1,
+        itemName: '商品',
+        categoryShortName: '计算机',
+        taxClassificationCode: '1090511030000000000',
+        spec: '',
+        unit: '',
+        quantity: null,
+        unitPrice: null,
+        amount: 10000n,
+        taxRate: '0.13',
+        taxAmount: 1300n,
+        preferentialPolicy: null,
+        lineNature: '0',
+      });
     }
     for (let i = 0; i < TOTAL; i += 400) {
       await t.dataSource.manager.insert(InvoiceEntity, invoices.slice(i, i + 400));
@@ -207,7 +305,9 @@ describe('exports stream: memory stays flat', () => {
     try {
       const port = (t.app.getHttpServer().address() as AddressInfo).port;
       const response = await new Promise<http.IncomingMessage>((resolve, reject) =>
-        http.get({ host: '127.0.0.1', port, path: '/v1/exports/invoices?format=jsonl', headers: { authorization: `Bearer ${seller.token}` } }, resolve).on('error', reject),
+        http
+          .get({ host: '127.0.0.1', port, path: '/v1/exports/invoices?format=jsonl', headers: { authorization: `Bearer ${seller.token}` } }, resolve)
+          .on('error', reject),
       );
       expect(response.statusCode).toBe(200);
       let records = 0;

@@ -86,21 +86,92 @@ const deepRawArray = (levels: number) => '['.repeat(levels) + '1' + ']'.repeat(l
 
 const XXE = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>';
 const HOSTILE: (() => unknown)[] = [
-  () => null, () => true, () => false, () => 0, () => -1, () => 1.5, () => -0.01, () => 9007199254740993, () => Number.MAX_VALUE, () => -2147483649,
-  () => RAW('-0'), () => RAW('1e309'), () => RAW('-1e309'), () => RAW('123456789012345678901234567890'), () => RAW('1e-400'),
-  () => '1e309', () => 'NaN', () => 'Infinity', () => '-Infinity', () => '-0', () => '-0.00', () => '-2', () => '-100.00', () => '-0.01', () => '0.00',
-  () => '00.10', () => '1,000.00', () => '１２３.００', () => '+100.00', () => '100.001', () => '1e2', () => ' 100.00', () => '100.00\n', () => '0x10',
-  () => '99999999999999999999.99', () => '123456789012345678901234567890',
-  () => '', () => ' ', () => '\u0000', () => 'a\u0000b', () => '\ud800', () => '\udfff', () => '\udc00\ud800', () => '\u202e\u200fRTL', () => '\u200b\ufeff',
-  () => '😀', () => '👨‍👩‍👧‍👦', () => 'e\u0301\u0301\u0301', () => '𠀀𪚥',
-  () => "' OR 1=1 --", () => "'; DROP TABLE invoices; --", () => '" OR ""="', () => '\\', () => '%_%', () => "1' AND SLEEP(5)#",
-  () => XXE, () => '<?xml', () => ']]>', () => '&lt;', () => '&#0;', () => '<script>alert(1)</script>', () => '${jndi:ldap://x/a}', () => '{{7*7}}', () => '../../../../etc/passwd',
-  () => 'true', () => 'null', () => 'undefined', () => '[object Object]', () => '__proto__',
-  () => '2023-02-30', () => '2023-13', () => '9999-99', () => '2023-07-20T25:00:00+08:00',
-  () => 'A'.repeat(257), () => '长'.repeat(5000),
-  () => [], () => [null], () => [1, 'a', {}], () => [[[[]]]], () => ({}), () => ({ a: 1 }),
-  () => ({ [PROTO]: { polluted: 'yes' } }), () => ({ constructor: { prototype: { polluted: 'yes' } } }),
-  () => deepObject(200), () => deepArray(200), () => new Array(1000).fill('x'),
+  () => null,
+  () => true,
+  () => false,
+  () => 0,
+  () => -1,
+  () => 1.5,
+  () => -0.01,
+  () => 9007199254740993,
+  () => Number.MAX_VALUE,
+  () => -2147483649,
+  () => RAW('-0'),
+  () => RAW('1e309'),
+  () => RAW('-1e309'),
+  () => RAW('123456789012345678901234567890'),
+  () => RAW('1e-400'),
+  () => '1e309',
+  () => 'NaN',
+  () => 'Infinity',
+  () => '-Infinity',
+  () => '-0',
+  () => '-0.00',
+  () => '-2',
+  () => '-100.00',
+  () => '-0.01',
+  () => '0.00',
+  () => '00.10',
+  () => '1,000.00',
+  () => '１２３.００',
+  () => '+100.00',
+  () => '100.001',
+  () => '1e2',
+  () => ' 100.00',
+  () => '100.00\n',
+  () => '0x10',
+  () => '99999999999999999999.99',
+  () => '123456789012345678901234567890',
+  () => '',
+  () => ' ',
+  () => '\u0000',
+  () => 'a\u0000b',
+  () => '\ud800',
+  () => '\udfff',
+  () => '\udc00\ud800',
+  () => '\u202e\u200fRTL',
+  () => '\u200b\ufeff',
+  () => '😀',
+  () => '👨‍👩‍👧‍👦',
+  () => 'e\u0301\u0301\u0301',
+  () => '𠀀𪚥',
+  () => "' OR 1=1 --",
+  () => "'; DROP TABLE invoices; --",
+  () => '" OR ""="',
+  () => '\\',
+  () => '%_%',
+  () => "1' AND SLEEP(5)#",
+  () => XXE,
+  () => '<?xml',
+  () => ']]>',
+  () => '&lt;',
+  () => '&#0;',
+  () => '<script>alert(1)</script>',
+  () => '${jndi:ldap://x/a}',
+  () => '{{7*7}}',
+  () => '../../../../etc/passwd',
+  () => 'true',
+  () => 'null',
+  () => 'undefined',
+  () => '[object Object]',
+  () => '__proto__',
+  () => '2023-02-30',
+  () => '2023-13',
+  () => '9999-99',
+  () => '2023-07-20T25:00:00+08:00',
+  () => 'A'.repeat(257),
+  () => '长'.repeat(5000),
+  () => [],
+  () => [null],
+  () => [1, 'a', {}],
+  () => [[[[]]]],
+  () => ({}),
+  () => ({ a: 1 }),
+  () => ({ [PROTO]: { polluted: 'yes' } }),
+  () => ({ constructor: { prototype: { polluted: 'yes' } } }),
+  () => deepObject(200),
+  () => deepArray(200),
+  () => new Array(1000).fill('x'),
 ];
 const hostile = (rng: Rng) => HOSTILE[int(rng, HOSTILE.length)]();
 
@@ -114,17 +185,31 @@ interface Spec {
 }
 const isObject = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v);
 const anyString: Check = (v) => typeof v === 'string';
-const len = (n: number): Check => (v) => typeof v === 'string' && v.length === n;
-const matches = (re: RegExp): Check => (v) => typeof v === 'string' && re.test(v);
-const oneOf = (...values: unknown[]): Check => (v) => values.includes(v);
+const len =
+  (n: number): Check =>
+  (v) =>
+    typeof v === 'string' && v.length === n;
+const matches =
+  (re: RegExp): Check =>
+  (v) =>
+    typeof v === 'string' && re.test(v);
+const oneOf =
+  (...values: unknown[]): Check =>
+  (v) =>
+    values.includes(v);
 const bool: Check = (v) => typeof v === 'boolean';
-const integer = (min: number, max: number): Check => (v) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+const integer =
+  (min: number, max: number): Check =>
+  (v) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
 const MAX_FEN = 999_999_999_999_999n;
-const money = (minFen = -MAX_FEN, maxFen = MAX_FEN): Check => (v) => {
-  if (typeof v !== 'string' || !/^-?\d+\.\d{2}$/.test(v)) return false;
-  const fen = BigInt(v.replace('.', ''));
-  return fen >= minFen && fen <= maxFen;
-};
+const money =
+  (minFen = -MAX_FEN, maxFen = MAX_FEN): Check =>
+  (v) => {
+    if (typeof v !== 'string' || !/^-?\d+\.\d{2}$/.test(v)) return false;
+    const fen = BigInt(v.replace('.', ''));
+    return fen >= minFen && fen <= maxFen;
+  };
 const decimal = matches(/^\d+(\.\d+)?$/);
 const objectsArray: Check = (v) => Array.isArray(v) && v.length > 0 && v.every(isObject);
 const req = (ok: Check): Spec => ({ ok, required: true });
@@ -144,25 +229,59 @@ const ROLES = ['admin', 'tax_officer', 'taxpayer', 'auditor'];
 const TAX_RATES = ['0.13', '0.09', '0.06', '0.05', '0.03', '0.015', '0.01', '0'];
 
 const TAXPAYER_SPEC: Record<string, Spec> = {
-  taxId: req(len(18)), name: req(anyString), regionCode: opt(len(2)), address: opt(anyString), phone: opt(anyString), bankName: opt(anyString),
-  bankAccount: opt(anyString), taxpayerType: opt(oneOf('general', 'small_scale')), filingFrequency: opt(oneOf('monthly', 'quarterly')),
-  riskLevel: opt(oneOf('low', 'medium', 'high')), creditRating: opt(oneOf('A', 'B', 'M', 'C', 'D')), pilot: opt(bool),
-  initialQuota: opt(money(0n)), paperMaxAmountPerInvoice: opt(money(0n)),
+  taxId: req(len(18)),
+  name: req(anyString),
+  regionCode: opt(len(2)),
+  address: opt(anyString),
+  phone: opt(anyString),
+  bankName: opt(anyString),
+  bankAccount: opt(anyString),
+  taxpayerType: opt(oneOf('general', 'small_scale')),
+  filingFrequency: opt(oneOf('monthly', 'quarterly')),
+  riskLevel: opt(oneOf('low', 'medium', 'high')),
+  creditRating: opt(oneOf('A', 'B', 'M', 'C', 'D')),
+  pilot: opt(bool),
+  initialQuota: opt(money(0n)),
+  paperMaxAmountPerInvoice: opt(money(0n)),
 };
 const INVOICE_SPEC: Record<string, Spec> = {
-  type: req(oneOf('special', 'ordinary')), medium: opt(oneOf('electronic', 'paper')), buyer: req(isObject),
-  'buyer.taxId': opt(len(18)), 'buyer.name': req(anyString), 'buyer.address': opt(anyString), 'buyer.phone': opt(anyString),
-  'buyer.bankName': opt(anyString), 'buyer.bankAccount': opt(anyString), 'buyer.email': opt((v) => typeof v === 'string' && isEmail(v)),
-  priceIncludesTax: opt(bool), lines: req(objectsArray), 'lines.0': req(isObject), 'lines.0.name': req(anyString),
-  'lines.0.taxClassificationCode': req(matches(/^\d{19}$/)), 'lines.0.categoryShortName': req(anyString), 'lines.0.spec': opt(anyString),
-  'lines.0.unit': opt(anyString), 'lines.0.quantity': opt(decimal), 'lines.0.unitPrice': opt(decimal), 'lines.0.amount': req(money(1n)),
-  'lines.0.taxRate': req(oneOf(...TAX_RATES)), 'lines.0.taxAmount': opt(money(0n)), remarks: opt(anyString), drawer: opt(anyString),
+  type: req(oneOf('special', 'ordinary')),
+  medium: opt(oneOf('electronic', 'paper')),
+  buyer: req(isObject),
+  'buyer.taxId': opt(len(18)),
+  'buyer.name': req(anyString),
+  'buyer.address': opt(anyString),
+  'buyer.phone': opt(anyString),
+  'buyer.bankName': opt(anyString),
+  'buyer.bankAccount': opt(anyString),
+  'buyer.email': opt((v) => typeof v === 'string' && isEmail(v)),
+  priceIncludesTax: opt(bool),
+  lines: req(objectsArray),
+  'lines.0': req(isObject),
+  'lines.0.name': req(anyString),
+  'lines.0.taxClassificationCode': req(matches(/^\d{19}$/)),
+  'lines.0.categoryShortName': req(anyString),
+  'lines.0.spec': opt(anyString),
+  'lines.0.unit': opt(anyString),
+  'lines.0.quantity': opt(decimal),
+  'lines.0.unitPrice': opt(decimal),
+  'lines.0.amount': req(money(1n)),
+  'lines.0.taxRate': req(oneOf(...TAX_RATES)),
+  'lines.0.taxAmount': opt(money(0n)),
+  remarks: opt(anyString),
+  drawer: opt(anyString),
   specificBusiness: opt(isObject),
 };
 const SLIP_SPEC: Record<string, Spec> = {
-  blueInvoiceNumber: req(matches(/^\d{20}$/)), reason: req(oneOf('01', '02', '03', '04')), lines: opt(objectsArray), 'lines.0': req(isObject),
-  'lines.0.blueLineNo': req(integer(1, 2000)), 'lines.0.quantity': opt(matches(/^-\d+(\.\d+)?$/)), 'lines.0.amount': req(money(-MAX_FEN, -1n)),
-  'lines.0.taxAmount': opt(money(-MAX_FEN, 0n)), autoIssue: opt(bool),
+  blueInvoiceNumber: req(matches(/^\d{20}$/)),
+  reason: req(oneOf('01', '02', '03', '04')),
+  lines: opt(objectsArray),
+  'lines.0': req(isObject),
+  'lines.0.blueLineNo': req(integer(1, 2000)),
+  'lines.0.quantity': opt(matches(/^-\d+(\.\d+)?$/)),
+  'lines.0.amount': req(money(-MAX_FEN, -1n)),
+  'lines.0.taxAmount': opt(money(-MAX_FEN, 0n)),
+  autoIssue: opt(bool),
 };
 
 // ------------------------------------------------------------------ JSON paths
@@ -216,7 +335,18 @@ function extra(rng: Rng, body: Json): Json {
       const p = pick(rng, strings);
       const parent = parentOf(body, p);
       const s: string = parent[p[p.length - 1]];
-      parent[p[p.length - 1]] = pick(rng, [`${s}\u0000`, ` ${s}`, `${s} `, `${s}'`, `${s}"`, s.toUpperCase(), `-${s}`, s.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d))), `${s}${s}`, s.slice(1)]);
+      parent[p[p.length - 1]] = pick(rng, [
+        `${s}\u0000`,
+        ` ${s}`,
+        `${s} `,
+        `${s}'`,
+        `${s}"`,
+        s.toUpperCase(),
+        `-${s}`,
+        s.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d))),
+        `${s}${s}`,
+        s.slice(1),
+      ]);
     }
   }
   return body;
@@ -271,7 +401,10 @@ interface World {
   sentDelivery: string;
 }
 
-interface Target { path?: string; token?: string | null }
+interface Target {
+  path?: string;
+  token?: string | null;
+}
 interface Route {
   name: string;
   method: 'post' | 'patch' | 'put';
@@ -299,13 +432,34 @@ const unique = () => `${process.pid}${++counter}`;
 const wrongCheck = (taxId: string) => taxId.slice(0, 17) + (usccCheckCharacter(taxId.slice(0, 17)) === '0' ? '1' : '0');
 
 const laptop = (): Json => ({
-  name: '笔记本电脑', taxClassificationCode: '1090511030000000000', categoryShortName: '计算机', spec: 'X1', unit: '台',
-  quantity: '2', unitPrice: '5000.00', amount: '10000.00', taxRate: '0.13', taxAmount: '1300.00',
+  name: '笔记本电脑',
+  taxClassificationCode: '1090511030000000000',
+  categoryShortName: '计算机',
+  spec: 'X1',
+  unit: '台',
+  quantity: '2',
+  unitPrice: '5000.00',
+  amount: '10000.00',
+  taxRate: '0.13',
+  taxAmount: '1300.00',
 });
 const invoiceBody = (w: World): Json => ({
-  type: 'special', medium: 'electronic',
-  buyer: { taxId: w.C.taxId, name: '河南某某有限公司', address: '郑州市金水区花园路1号', phone: '0371-66666666', bankName: '中国银行郑州分行', bankAccount: '6200000000000000001', email: 'ap@example.com' },
-  priceIncludesTax: false, lines: [laptop()], remarks: '备注', drawer: '张三', specificBusiness: null,
+  type: 'special',
+  medium: 'electronic',
+  buyer: {
+    taxId: w.C.taxId,
+    name: '河南某某有限公司',
+    address: '郑州市金水区花园路1号',
+    phone: '0371-66666666',
+    bankName: '中国银行郑州分行',
+    bankAccount: '6200000000000000001',
+    email: 'ap@example.com',
+  },
+  priceIncludesTax: false,
+  lines: [laptop()],
+  remarks: '备注',
+  drawer: '张三',
+  specificBusiness: null,
 });
 const set = (body: Json, dotted: string, value: unknown) => {
   const p = keysOf(dotted);
@@ -318,9 +472,15 @@ const INVOICE_SEMANTIC: NonNullable<Route['semantic']> = [
   (_, b) => ({ body: set(b, 'lines.0.taxAmount', '999.00'), label: 'tax amount off by 301.00 (TAX_MISMATCH)' }),
   (_, b) => ({ body: set(b, 'lines.0.quantity', '3'), label: 'quantity x unit price differs from the amount' }),
   (_, b) => ({ body: set(set(b, 'lines.0.quantity', '-2'), 'lines.0.amount', '-10000.00'), label: 'negative quantity and amount' }),
-  (_, b) => ({ body: { ...b, lines: [{ ...laptop(), quantity: undefined, unitPrice: undefined, taxAmount: undefined, amount: '9999999999999.99' }] }, label: 'an amount far above the quota' }),
+  (_, b) => ({
+    body: { ...b, lines: [{ ...laptop(), quantity: undefined, unitPrice: undefined, taxAmount: undefined, amount: '9999999999999.99' }] },
+    label: 'an amount far above the quota',
+  }),
   (_, b) => ({ body: { ...b, buyer: { ...b.buyer, taxId: undefined } }, label: 'a special invoice without the buyer tax id' }),
-  (_, b) => ({ body: { ...b, medium: 'paper', lines: [{ ...laptop(), quantity: '30', amount: '150000.00', taxAmount: '19500.00' }] }, label: 'a paper invoice above the single-invoice maximum' }),
+  (_, b) => ({
+    body: { ...b, medium: 'paper', lines: [{ ...laptop(), quantity: '30', amount: '150000.00', taxAmount: '19500.00' }] },
+    label: 'a paper invoice above the single-invoice maximum',
+  }),
   (_, b) => ({ body: { ...b, specificBusiness: { type: '03' } }, label: 'specific business 03 without its fields' }),
   (_, b) => ({ body: { ...b, specificBusiness: { type: '04', transports: deepArray(50) } }, label: 'specific business 04 with nested arrays' }),
   (_, b) => ({ body: { ...b, lines: new Array(2001).fill(0).map(() => laptop()) }, label: '2,001 lines' }),
@@ -330,8 +490,12 @@ const INVOICE_SEMANTIC: NonNullable<Route['semantic']> = [
 
 const ROUTES: Route[] = [
   {
-    name: 'POST /v1/taxpayers', method: 'post', path: () => '/v1/taxpayers', token: () => ADMIN_TOKEN,
-    valid: () => taxpayerBody(makeTaxId('23')), spec: TAXPAYER_SPEC,
+    name: 'POST /v1/taxpayers',
+    method: 'post',
+    path: () => '/v1/taxpayers',
+    token: () => ADMIN_TOKEN,
+    valid: () => taxpayerBody(makeTaxId('23')),
+    spec: TAXPAYER_SPEC,
     semantic: [
       (_, b) => ({ body: { ...b, taxId: wrongCheck(b.taxId) }, label: 'tax id with a wrong check character' }),
       (w, b) => ({ body: { ...b, taxId: w.A.taxId }, label: 'a tax id already registered' }),
@@ -340,9 +504,17 @@ const ROUTES: Route[] = [
     ],
   },
   {
-    name: 'POST /v1/users', method: 'post', path: () => '/v1/users', token: () => ADMIN_TOKEN,
+    name: 'POST /v1/users',
+    method: 'post',
+    path: () => '/v1/users',
+    token: () => ADMIN_TOKEN,
     valid: () => ({ username: `fuzz.${unique()}`, password: 'correct horse battery', role: 'auditor' }),
-    spec: { username: req(matches(/^[A-Za-z0-9._@-]{3,64}$/)), password: req((v) => typeof v === 'string' && v.length >= 12), role: req(oneOf(...ROLES)), taxpayerId: opt(len(18)) },
+    spec: {
+      username: req(matches(/^[A-Za-z0-9._@-]{3,64}$/)),
+      password: req((v) => typeof v === 'string' && v.length >= 12),
+      role: req(oneOf(...ROLES)),
+      taxpayerId: opt(len(18)),
+    },
     semantic: [
       (_, b) => ({ body: { ...b, role: 'taxpayer' }, label: 'a taxpayer user without its taxpayer' }),
       (_, b) => ({ body: { ...b, taxpayerId: makeTaxId('23') }, label: 'an unregistered taxpayer' }),
@@ -352,7 +524,10 @@ const ROUTES: Route[] = [
     ],
   },
   {
-    name: 'POST /v1/api-keys', method: 'post', path: () => '/v1/api-keys', token: () => ADMIN_TOKEN,
+    name: 'POST /v1/api-keys',
+    method: 'post',
+    path: () => '/v1/api-keys',
+    token: () => ADMIN_TOKEN,
     valid: () => ({ name: 'fuzz key', role: 'auditor' }),
     spec: { name: req(anyString), role: req(oneOf(...ROLES)), taxpayerId: opt(len(18)) },
     semantic: [
@@ -364,20 +539,35 @@ const ROUTES: Route[] = [
   {
     // Nobody of that name: a failed sign-in of an existing user is recorded (lockout), which is a
     // state change by design.
-    name: 'POST /v1/auth/sessions', method: 'post', path: () => '/v1/auth/sessions', token: () => undefined,
-    valid: () => ({ username: 'nobody.here', password: 'not the password' }), alwaysRefused: true,
+    name: 'POST /v1/auth/sessions',
+    method: 'post',
+    path: () => '/v1/auth/sessions',
+    token: () => undefined,
+    valid: () => ({ username: 'nobody.here', password: 'not the password' }),
+    alwaysRefused: true,
     spec: { username: req(anyString), password: req(anyString) },
   },
   {
-    name: 'PATCH /v1/taxpayers/{A}', method: 'patch', path: (w) => `/v1/taxpayers/${w.A.taxId}`, token: (w) => w.officer, emptyValid: true,
+    name: 'PATCH /v1/taxpayers/{A}',
+    method: 'patch',
+    path: (w) => `/v1/taxpayers/${w.A.taxId}`,
+    token: (w) => w.officer,
+    emptyValid: true,
     valid: () => ({ riskLevel: 'low', creditRating: 'A' }),
     spec: {
-      riskLevel: opt(oneOf('low', 'medium', 'high')), creditRating: opt(oneOf('A', 'B', 'M', 'C', 'D')), filingFrequency: opt(oneOf('monthly', 'quarterly')),
-      pilot: opt(bool), paperMaxAmountPerInvoice: opt(money(0n)),
+      riskLevel: opt(oneOf('low', 'medium', 'high')),
+      creditRating: opt(oneOf('A', 'B', 'M', 'C', 'D')),
+      filingFrequency: opt(oneOf('monthly', 'quarterly')),
+      pilot: opt(bool),
+      paperMaxAmountPerInvoice: opt(money(0n)),
     },
   },
   {
-    name: 'POST /v1/taxpayers/{A}/quota/adjustments', method: 'post', path: (w) => `/v1/taxpayers/${w.A.taxId}/quota/adjustments`, token: (w) => w.officer, idempotent: true,
+    name: 'POST /v1/taxpayers/{A}/quota/adjustments',
+    method: 'post',
+    path: (w) => `/v1/taxpayers/${w.A.taxId}/quota/adjustments`,
+    token: (w) => w.officer,
+    idempotent: true,
     valid: () => ({ period: '2023-07', kind: 'manual', newTotal: '7500000.00', reason: '核定' }),
     spec: { period: req(matches(PERIOD)), kind: req(oneOf('periodic', 'manual')), newTotal: req(money(0n)), reason: req(anyString) },
     semantic: [
@@ -387,31 +577,60 @@ const ROUTES: Route[] = [
     ],
   },
   {
-    name: 'POST /v1/quota/periodic-runs', method: 'post', path: () => '/v1/quota/periodic-runs', token: (w) => w.officer,
-    valid: () => ({ period: '2023-07' }), spec: { period: req(matches(PERIOD)) },
+    name: 'POST /v1/quota/periodic-runs',
+    method: 'post',
+    path: () => '/v1/quota/periodic-runs',
+    token: (w) => w.officer,
+    valid: () => ({ period: '2023-07' }),
+    spec: { period: req(matches(PERIOD)) },
     semantic: [(_, b) => ({ body: { ...b, period: '2023-08' }, label: 'a month that has not started' })],
   },
   {
-    name: 'POST /v1/taxpayers/{A}/quota/applications', method: 'post', path: (w) => `/v1/taxpayers/${w.A.taxId}/quota/applications`, token: (w) => w.A.token, idempotent: true,
-    valid: () => ({ requestedTotal: '8000000.00', reason: '季度备货' }), spec: { requestedTotal: req(money(1n)), reason: req(anyString) },
+    name: 'POST /v1/taxpayers/{A}/quota/applications',
+    method: 'post',
+    path: (w) => `/v1/taxpayers/${w.A.taxId}/quota/applications`,
+    token: (w) => w.A.token,
+    idempotent: true,
+    valid: () => ({ requestedTotal: '8000000.00', reason: '季度备货' }),
+    spec: { requestedTotal: req(money(1n)), reason: req(anyString) },
     semantic: [(w, b) => ({ body: b, target: { path: `/v1/taxpayers/${w.C.taxId}/quota/applications` }, label: "another taxpayer's quota" })],
   },
   {
-    name: 'POST /v1/quota/applications/{decided}/approve', method: 'post', path: (w) => `/v1/quota/applications/${w.decidedApp}/approve`, token: (w) => w.officer,
-    valid: () => ({ reason: '同意' }), spec: { reason: opt(anyString) }, alwaysRefused: true,
+    name: 'POST /v1/quota/applications/{decided}/approve',
+    method: 'post',
+    path: (w) => `/v1/quota/applications/${w.decidedApp}/approve`,
+    token: (w) => w.officer,
+    valid: () => ({ reason: '同意' }),
+    spec: { reason: opt(anyString) },
+    alwaysRefused: true,
   },
   {
-    name: 'POST /v1/quota/applications/{decided}/reject', method: 'post', path: (w) => `/v1/quota/applications/${w.decidedApp}/reject`, token: (w) => w.officer,
-    valid: () => ({ reason: '不予调整' }), spec: { reason: req(anyString) }, alwaysRefused: true,
+    name: 'POST /v1/quota/applications/{decided}/reject',
+    method: 'post',
+    path: (w) => `/v1/quota/applications/${w.decidedApp}/reject`,
+    token: (w) => w.officer,
+    valid: () => ({ reason: '不予调整' }),
+    spec: { reason: req(anyString) },
+    alwaysRefused: true,
   },
   {
-    name: 'POST /v1/taxpayers/{A}/quota/objections', method: 'post', path: (w) => `/v1/taxpayers/${w.A.taxId}/quota/objections`, token: (w) => w.A.token, idempotent: true,
-    valid: () => ({ reason: '额度偏低' }), spec: { reason: req(anyString) },
+    name: 'POST /v1/taxpayers/{A}/quota/objections',
+    method: 'post',
+    path: (w) => `/v1/taxpayers/${w.A.taxId}/quota/objections`,
+    token: (w) => w.A.token,
+    idempotent: true,
+    valid: () => ({ reason: '额度偏低' }),
+    spec: { reason: req(anyString) },
     semantic: [(w, b) => ({ body: b, target: { path: `/v1/taxpayers/${w.C.taxId}/quota/objections` }, label: "another taxpayer's quota" })],
   },
   {
-    name: 'POST /v1/taxpayers/{A}/vat-filings', method: 'post', path: (w) => `/v1/taxpayers/${w.A.taxId}/vat-filings`, token: (w) => w.A.token, idempotent: true,
-    valid: () => ({ period: '2023-05' }), spec: { period: req(matches(/^\d{4}-((0[1-9]|1[0-2])|Q[1-4])$/)) },
+    name: 'POST /v1/taxpayers/{A}/vat-filings',
+    method: 'post',
+    path: (w) => `/v1/taxpayers/${w.A.taxId}/vat-filings`,
+    token: (w) => w.A.token,
+    idempotent: true,
+    valid: () => ({ period: '2023-05' }),
+    spec: { period: req(matches(/^\d{4}-((0[1-9]|1[0-2])|Q[1-4])$/)) },
     semantic: [
       (_, b) => ({ body: { ...b, period: '2023-Q2' }, label: 'a quarter for a monthly filer' }),
       (_, b) => ({ body: { ...b, period: '2023-07' }, label: 'a month that has not ended' }),
@@ -420,7 +639,11 @@ const ROUTES: Route[] = [
     ],
   },
   {
-    name: 'POST /v1/taxpayers/{A}/paper-collections', method: 'post', path: (w) => `/v1/taxpayers/${w.A.taxId}/paper-collections`, token: (w) => w.A.token, idempotent: true,
+    name: 'POST /v1/taxpayers/{A}/paper-collections',
+    method: 'post',
+    path: (w) => `/v1/taxpayers/${w.A.taxId}/paper-collections`,
+    token: (w) => w.A.token,
+    idempotent: true,
     valid: () => ({ invoiceKind: 'paper_special', count: 1, maxAmountPerInvoice: '100.00' }),
     spec: { invoiceKind: req(oneOf('paper_special', 'paper_ordinary')), count: req(integer(1, 10000)), maxAmountPerInvoice: req(money(1n)) },
     semantic: [
@@ -430,39 +653,82 @@ const ROUTES: Route[] = [
     ],
   },
   {
-    name: 'POST /v1/invoices', method: 'post', path: () => '/v1/invoices', token: (w) => w.A.token, idempotent: true,
-    valid: invoiceBody, spec: INVOICE_SPEC, semantic: INVOICE_SEMANTIC,
+    name: 'POST /v1/invoices',
+    method: 'post',
+    path: () => '/v1/invoices',
+    token: (w) => w.A.token,
+    idempotent: true,
+    valid: invoiceBody,
+    spec: INVOICE_SPEC,
+    semantic: INVOICE_SEMANTIC,
   },
   {
-    name: 'POST /v1/invoices/batch', method: 'post', path: () => '/v1/invoices/batch', token: (w) => w.A.token, idempotent: true,
+    name: 'POST /v1/invoices/batch',
+    method: 'post',
+    path: () => '/v1/invoices/batch',
+    token: (w) => w.A.token,
+    idempotent: true,
     // Built by batchBody: every item is poisoned; each fails on its own, and the batch answers 200.
     valid: (w) => ({ invoices: [invoiceBody(w), invoiceBody(w)] }),
-    refused: (res) => res.status >= 400 || (res.status === 200 && Array.isArray(res.body?.results) && res.body.results.every((r: Json) => typeof r?.error?.code === 'string')),
+    refused: (res) =>
+      res.status >= 400 || (res.status === 200 && Array.isArray(res.body?.results) && res.body.results.every((r: Json) => typeof r?.error?.code === 'string')),
   },
   {
-    name: 'POST /v1/invoices/{invoice}/usage-confirmation (confirmed already)', method: 'post', path: (w) => `/v1/invoices/${w.invoice.number}/usage-confirmation`, token: (w) => w.C.token,
-    valid: () => ({ purpose: 'no_deduction' }), spec: { purpose: req(oneOf('deduction', 'no_deduction', 'export_refund', 'agent_export_refund')) }, alwaysRefused: true,
+    name: 'POST /v1/invoices/{invoice}/usage-confirmation (confirmed already)',
+    method: 'post',
+    path: (w) => `/v1/invoices/${w.invoice.number}/usage-confirmation`,
+    token: (w) => w.C.token,
+    valid: () => ({ purpose: 'no_deduction' }),
+    spec: { purpose: req(oneOf('deduction', 'no_deduction', 'export_refund', 'agent_export_refund')) },
+    alwaysRefused: true,
   },
   {
-    name: 'POST /v1/invoices/{invoice}/accounting-entry', method: 'post', path: (w) => `/v1/invoices/${w.invoice.number}/accounting-entry`, token: (w) => w.C.token,
-    valid: () => ({ entered: true }), spec: { entered: req(bool) },
+    name: 'POST /v1/invoices/{invoice}/accounting-entry',
+    method: 'post',
+    path: (w) => `/v1/invoices/${w.invoice.number}/accounting-entry`,
+    token: (w) => w.C.token,
+    valid: () => ({ entered: true }),
+    spec: { entered: req(bool) },
     semantic: [(w, b) => ({ body: b, target: { token: w.A.token }, label: 'by the seller' })],
   },
   {
-    name: 'POST /v1/invoices/{electronic}/void', method: 'post', path: (w) => `/v1/invoices/${w.invoice.number}/void`, token: (w) => w.A.token, alwaysRefused: true,
+    name: 'POST /v1/invoices/{electronic}/void',
+    method: 'post',
+    path: (w) => `/v1/invoices/${w.invoice.number}/void`,
+    token: (w) => w.A.token,
+    alwaysRefused: true,
   },
   {
-    name: 'POST /v1/invoices/{invoice}/deliveries', method: 'post', path: (w) => `/v1/invoices/${w.invoice.number}/deliveries`, token: (w) => w.A.token, idempotent: true,
-    valid: () => ({ channel: 'email', to: 'ap@example.com' }), spec: { channel: req(oneOf('email')), to: req((v) => typeof v === 'string' && isEmail(v)) },
+    name: 'POST /v1/invoices/{invoice}/deliveries',
+    method: 'post',
+    path: (w) => `/v1/invoices/${w.invoice.number}/deliveries`,
+    token: (w) => w.A.token,
+    idempotent: true,
+    valid: () => ({ channel: 'email', to: 'ap@example.com' }),
+    spec: { channel: req(oneOf('email')), to: req((v) => typeof v === 'string' && isEmail(v)) },
     semantic: [(w, b) => ({ body: b, target: { token: w.C.token }, label: 'by the buyer' })],
   },
   {
-    name: 'POST /v1/deliveries/{sent}/retry', method: 'post', path: (w) => `/v1/deliveries/${w.sentDelivery}/retry`, token: (w) => w.A.token, alwaysRefused: true,
+    name: 'POST /v1/deliveries/{sent}/retry',
+    method: 'post',
+    path: (w) => `/v1/deliveries/${w.sentDelivery}/retry`,
+    token: (w) => w.A.token,
+    alwaysRefused: true,
   },
   {
     // The blue invoice is held in full by a live slip: any further slip goes beyond it.
-    name: 'POST /v1/red-confirmations (blue held in full)', method: 'post', path: () => '/v1/red-confirmations', token: (w) => w.A.token, idempotent: true, alwaysRefused: true,
-    valid: (w) => ({ blueInvoiceNumber: w.invoice.number, reason: '02', lines: [{ blueLineNo: 1, quantity: '-1', amount: '-5000.00', taxAmount: '-650.00' }], autoIssue: false }),
+    name: 'POST /v1/red-confirmations (blue held in full)',
+    method: 'post',
+    path: () => '/v1/red-confirmations',
+    token: (w) => w.A.token,
+    idempotent: true,
+    alwaysRefused: true,
+    valid: (w) => ({
+      blueInvoiceNumber: w.invoice.number,
+      reason: '02',
+      lines: [{ blueLineNo: 1, quantity: '-1', amount: '-5000.00', taxAmount: '-650.00' }],
+      autoIssue: false,
+    }),
     spec: SLIP_SPEC,
     semantic: [
       (_, b) => ({ body: { ...b, blueInvoiceNumber: '23222999999999999999' }, label: 'no such blue invoice' }),
@@ -473,25 +739,50 @@ const ROUTES: Route[] = [
     ],
   },
   {
-    name: 'POST /v1/red-confirmations/{01}/confirm', method: 'post', path: (w) => `/v1/red-confirmations/${w.readySlip}/confirm`, token: (w) => w.C.token, alwaysRefused: true,
+    name: 'POST /v1/red-confirmations/{01}/confirm',
+    method: 'post',
+    path: (w) => `/v1/red-confirmations/${w.readySlip}/confirm`,
+    token: (w) => w.C.token,
+    alwaysRefused: true,
   },
   {
-    name: 'POST /v1/red-confirmations/{01}/reject', method: 'post', path: (w) => `/v1/red-confirmations/${w.readySlip}/reject`, token: (w) => w.C.token, alwaysRefused: true,
+    name: 'POST /v1/red-confirmations/{01}/reject',
+    method: 'post',
+    path: (w) => `/v1/red-confirmations/${w.readySlip}/reject`,
+    token: (w) => w.C.token,
+    alwaysRefused: true,
   },
   {
-    name: "POST /v1/red-confirmations/{seller's 02}/revoke (by the buyer)", method: 'post', path: (w) => `/v1/red-confirmations/${w.pendingSlip}/revoke`, token: (w) => w.C.token, alwaysRefused: true,
+    name: "POST /v1/red-confirmations/{seller's 02}/revoke (by the buyer)",
+    method: 'post',
+    path: (w) => `/v1/red-confirmations/${w.pendingSlip}/revoke`,
+    token: (w) => w.C.token,
+    alwaysRefused: true,
   },
   {
-    name: 'POST /v1/red-confirmations/{02}/red-invoice', method: 'post', path: (w) => `/v1/red-confirmations/${w.pendingSlip}/red-invoice`, token: (w) => w.A.token, idempotent: true, alwaysRefused: true,
+    name: 'POST /v1/red-confirmations/{02}/red-invoice',
+    method: 'post',
+    path: (w) => `/v1/red-confirmations/${w.pendingSlip}/red-invoice`,
+    token: (w) => w.A.token,
+    idempotent: true,
+    alwaysRefused: true,
   },
   {
-    name: 'POST /v1/verifications', method: 'post', path: () => '/v1/verifications', token: () => undefined, readOnly: true,
+    name: 'POST /v1/verifications',
+    method: 'post',
+    path: () => '/v1/verifications',
+    token: () => undefined,
+    readOnly: true,
     valid: (w) => ({ number: w.invoice.number, issueDate: w.invoice.issuedAt.slice(0, 10), totalWithTax: w.invoice.totalWithTax }),
     spec: { number: req(anyString), issueDate: req(anyString), totalWithTax: req(money()) },
   },
   {
-    name: 'PUT /v1/system/clock', method: 'put', path: () => '/v1/system/clock', token: () => ADMIN_TOKEN,
-    valid: () => ({ now: T0 }), spec: { now: req(anyString) },
+    name: 'PUT /v1/system/clock',
+    method: 'put',
+    path: () => '/v1/system/clock',
+    token: () => ADMIN_TOKEN,
+    valid: () => ({ now: T0 }),
+    spec: { now: req(anyString) },
     semantic: [
       (_, b) => ({ body: { ...b, now: 'yesterday' }, label: 'not a time' }),
       (_, b) => ({ body: { ...b, now: '2023-07-20T09:00:00' }, label: 'a time without its offset' }),
@@ -543,13 +834,20 @@ function mutatedCase(rng: Rng, route: Route, w: World, large: boolean): Case {
 
 /** Every field of the route, in turn, set to each of these (and an unknown field added, so that the body is refused whatever the value does). */
 const SWEEP: (() => unknown)[] = [
-  () => 'x\ud800', () => 'a\u0000b', () => RAW('1e309'), () => RAW('-0'), () => '-1', () => deepArray(200), () => ({ [PROTO]: { polluted: 'yes' } }), () => 'x'.repeat(70_000),
+  () => 'x\ud800',
+  () => 'a\u0000b',
+  () => RAW('1e309'),
+  () => RAW('-0'),
+  () => '-1',
+  () => deepArray(200),
+  () => ({ [PROTO]: { polluted: 'yes' } }),
+  () => 'x'.repeat(70_000),
 ];
 function sweepCases(route: Route, w: World): Case[] {
   if (!route.valid) return [];
   const batch = route.name === 'POST /v1/invoices/batch';
   const cases: Case[] = [];
-  for (const dotted of Object.keys(batch ? INVOICE_SPEC : route.spec ?? {})) {
+  for (const dotted of Object.keys(batch ? INVOICE_SPEC : (route.spec ?? {}))) {
     for (const make of SWEEP) {
       const item: Json = batch ? invoiceBody(w) : route.valid(w);
       const p = keysOf(dotted);
@@ -559,8 +857,12 @@ function sweepCases(route: Route, w: World): Case[] {
       parent[p[p.length - 1]] = value;
       item.zz_unknown = 'x';
       cases.push({
-        route, label: `${batch ? 'invoices[0].' : ''}${dotted} := ${excerpt(toJson(value), 40)} (and an unknown field)`, path: route.path(w), token: route.token(w),
-        contentType: 'application/json', body: toJson(batch ? { invoices: [item] } : item),
+        route,
+        label: `${batch ? 'invoices[0].' : ''}${dotted} := ${excerpt(toJson(value), 40)} (and an unknown field)`,
+        path: route.path(w),
+        token: route.token(w),
+        contentType: 'application/json',
+        body: toJson(batch ? { invoices: [item] } : item),
       });
     }
   }
@@ -582,16 +884,34 @@ function rawCases(route: Route, w: World): Case[] {
   const validJson = route.valid ? JSON.stringify(route.valid(w)) : '{}';
   const json = (label: string, body: string | Buffer): Case => ({ ...base, label, body, contentType: 'application/json' });
   const cases: Case[] = [
-    json('truncated JSON', '{'), json('truncated member', '{"a":'), json('an unclosed array', '['), json('a bare word', 'nul'),
-    json('NaN', 'NaN'), json('NaN as a value', '{"a":NaN}'), json('a trailing comma', '{"a":1,}'), json('single quotes', "{'a':1}"),
-    json('a raw NUL in a string', '{"a":"\u0000"}'), json('a JSON string', '"string"'), json('a JSON number', '123'), json('true', 'true'),
-    json('null', 'null'), json('an array', '[]'), json('an array of an object', '[{}]'), json('an array of the valid body', `[${validJson}]`),
+    json('truncated JSON', '{'),
+    json('truncated member', '{"a":'),
+    json('an unclosed array', '['),
+    json('a bare word', 'nul'),
+    json('NaN', 'NaN'),
+    json('NaN as a value', '{"a":NaN}'),
+    json('a trailing comma', '{"a":1,}'),
+    json('single quotes', "{'a':1}"),
+    json('a raw NUL in a string', '{"a":"\u0000"}'),
+    json('a JSON string', '"string"'),
+    json('a JSON number', '123'),
+    json('true', 'true'),
+    json('null', 'null'),
+    json('an array', '[]'),
+    json('an array of an object', '[{}]'),
+    json('an array of the valid body', `[${validJson}]`),
     json('invalid UTF-8 bytes', Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d])),
-    json('200 nested arrays', deepRawArray(200)), json('200 nested objects', deepRawObject(200)),
+    json('200 nested arrays', deepRawArray(200)),
+    json('200 nested objects', deepRawObject(200)),
     json('an infinite number in an unknown field', '{"zz_unknown":1e309}'),
     { ...base, label: 'text/plain', body: validJson, contentType: 'text/plain' },
     { ...base, label: 'a form', body: 'a=1&b=2', contentType: 'application/x-www-form-urlencoded' },
-    { ...base, label: 'multipart', body: '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--\r\n', contentType: 'multipart/form-data; boundary=x' },
+    {
+      ...base,
+      label: 'multipart',
+      body: '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--\r\n',
+      contentType: 'multipart/form-data; boundary=x',
+    },
     { ...base, label: 'XML with an external entity', body: XXE, contentType: 'application/xml' },
     { ...base, label: 'charset latin1', body: validJson, contentType: 'application/json; charset=latin1' },
     { ...base, label: 'an unknown content encoding', body: validJson, contentType: 'application/json', headers: { 'Content-Encoding': 'x-unknown' } },
@@ -599,11 +919,22 @@ function rawCases(route: Route, w: World): Case[] {
   ];
   if (!route.emptyValid) {
     // These parse to an empty object (or one without the fields sent): valid where every field is optional.
-    cases.push(json('an empty body', ''), json('an empty object', '{}'), json('a byte order mark', '\ufeff{}'),
-      json('__proto__ only', '{"__proto__":{"polluted":"yes"}}'), json('constructor.prototype only', '{"constructor":{"prototype":{"polluted":"yes"}}}'));
+    cases.push(
+      json('an empty body', ''),
+      json('an empty object', '{}'),
+      json('a byte order mark', '\ufeff{}'),
+      json('__proto__ only', '{"__proto__":{"polluted":"yes"}}'),
+      json('constructor.prototype only', '{"constructor":{"prototype":{"polluted":"yes"}}}'),
+    );
   }
   if (route.idempotent && route.valid) {
-    cases.push({ ...base, label: 'a 256-character Idempotency-Key', body: validJson, contentType: 'application/json', headers: { 'Idempotency-Key': 'k'.repeat(256) } });
+    cases.push({
+      ...base,
+      label: 'a 256-character Idempotency-Key',
+      body: validJson,
+      contentType: 'application/json',
+      headers: { 'Idempotency-Key': 'k'.repeat(256) },
+    });
   }
   return cases;
 }
@@ -612,9 +943,11 @@ function rawCases(route: Route, w: World): Case[] {
 
 async function runPool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) await fn(items[next++]);
+    }),
+  );
 }
 
 const excerpt = (v: unknown, n = 200) => {
@@ -697,7 +1030,18 @@ describe('fuzz: hostile bodies to every POST route (issue 6)', () => {
       const rows: Json[] = await t.dataSource.query(`SELECT * FROM ${q}${name}${q}`);
       // number_sequences: a refused issue or slip may take a number from the block this process
       // reserved (SPEC 3 allows gaps); the numbers already handed out never come back. Count only.
-      const lines = name === 'number_sequences' ? [] : rows.map((r) => JSON.stringify(Object.keys(r).sort().map((k) => [k, canonical(r[k])]))).sort();
+      const lines =
+        name === 'number_sequences'
+          ? []
+          : rows
+              .map((r) =>
+                JSON.stringify(
+                  Object.keys(r)
+                    .sort()
+                    .map((k) => [k, canonical(r[k])]),
+                ),
+              )
+              .sort();
       out[name] = { rows: rows.length, digest: createHash('sha256').update(lines.join('\n')).digest('hex') };
     }
     return out;
@@ -705,7 +1049,10 @@ describe('fuzz: hostile bodies to every POST route (issue 6)', () => {
 
   beforeAll(async () => {
     t = await startApp({
-      VERIFY_RATE_LIMIT: '1000000', ANON_RATE_LIMIT_PER_MINUTE: '1000000', LOGIN_RATE_LIMIT: '100000', RATE_LIMIT_PER_MINUTE: '1000000',
+      VERIFY_RATE_LIMIT: '1000000',
+      ANON_RATE_LIMIT_PER_MINUTE: '1000000',
+      LOGIN_RATE_LIMIT: '100000',
+      RATE_LIMIT_PER_MINUTE: '1000000',
       OUTBOX_DIR: outbox,
     });
     await setClock(t, T0);
@@ -718,11 +1065,23 @@ describe('fuzz: hostile bodies to every POST route (issue 6)', () => {
     const A = await registerTaxpayer(t, {}, '22');
     const C = await registerTaxpayer(t, {}, '41');
     const partial: Partial<World> = { A, C, officer };
-    const invoice = await ok(t.http(A.token).post('/v1/invoices').send(invoiceBody(partial as World)), 201);
+    const invoice = await ok(
+      t
+        .http(A.token)
+        .post('/v1/invoices')
+        .send(invoiceBody(partial as World)),
+      201,
+    );
     await ok(t.http(C.token).post(`/v1/invoices/${invoice.number}/usage-confirmation`).send({ purpose: 'deduction' }), 200);
     const pending = await ok(t.http(A.token).post('/v1/red-confirmations').send({ blueInvoiceNumber: invoice.number, reason: '01' }), 201);
     expect(pending.status).toBe('02');
-    const other = await ok(t.http(A.token).post('/v1/invoices').send(invoiceBody(partial as World)), 201);
+    const other = await ok(
+      t
+        .http(A.token)
+        .post('/v1/invoices')
+        .send(invoiceBody(partial as World)),
+      201,
+    );
     const ready = await ok(t.http(A.token).post('/v1/red-confirmations').send({ blueInvoiceNumber: other.number, reason: '01' }), 201);
     expect(ready.status).toBe('01');
     const app = await ok(t.http(A.token).post(`/v1/taxpayers/${A.taxId}/quota/applications`).send({ requestedTotal: '8000000.00', reason: '季度备货' }), 201);
@@ -756,17 +1115,53 @@ describe('fuzz: hostile bodies to every POST route (issue 6)', () => {
     }
 
     it('hostile path parameters and query strings are refused with a problem, never a 5xx', async () => {
-      const values = ["' OR 1=1 --", '1 OR 1=1', '../../etc/passwd', '\u0000', '😀', 'A'.repeat(3000), '23222000000000000001\'', '-1', '0', '1e309', 'NaN', '%', '__proto__', 'constructor', '00000000-0000-0000-0000-000000000000'];
-      const get = (p: string, token: string | undefined): Case => ({ route: { name: `GET ${p}`, method: 'post', path: () => p, token: () => token }, label: p.slice(0, 80), path: p, token });
+      const values = [
+        "' OR 1=1 --",
+        '1 OR 1=1',
+        '../../etc/passwd',
+        '\u0000',
+        '😀',
+        'A'.repeat(3000),
+        "23222000000000000001'",
+        '-1',
+        '0',
+        '1e309',
+        'NaN',
+        '%',
+        '__proto__',
+        'constructor',
+        '00000000-0000-0000-0000-000000000000',
+      ];
+      const get = (p: string, token: string | undefined): Case => ({
+        route: { name: `GET ${p}`, method: 'post', path: () => p, token: () => token },
+        label: p.slice(0, 80),
+        path: p,
+        token,
+      });
       const cases: Case[] = [];
       for (const raw of values) {
         const v = encodeURIComponent(raw);
-        for (const p of [`/v1/taxpayers/${v}`, `/v1/taxpayers/${v}/quota`, `/v1/taxpayers/${w.A.taxId}/quota/${v}`, `/v1/taxpayers/${w.A.taxId}/quota/${v}/ledger`,
-          `/v1/invoices/${v}`, `/v1/invoices/${v}/xml`, `/v1/invoices/${v}/pdf`, `/v1/invoices/${v}/ofd`, `/v1/invoices/${v}/deliveries`, `/v1/red-confirmations/${v}`]) {
+        for (const p of [
+          `/v1/taxpayers/${v}`,
+          `/v1/taxpayers/${v}/quota`,
+          `/v1/taxpayers/${w.A.taxId}/quota/${v}`,
+          `/v1/taxpayers/${w.A.taxId}/quota/${v}/ledger`,
+          `/v1/invoices/${v}`,
+          `/v1/invoices/${v}/xml`,
+          `/v1/invoices/${v}/pdf`,
+          `/v1/invoices/${v}/ofd`,
+          `/v1/invoices/${v}/deliveries`,
+          `/v1/red-confirmations/${v}`,
+        ]) {
           cases.push(get(p, ADMIN_TOKEN));
         }
         const post = (name: string, p: string, token: string, body: Json): Case => ({
-          route: { name, method: 'post', path: () => p, token: () => token }, label: raw.slice(0, 40), path: p, token, body: JSON.stringify(body), contentType: 'application/json',
+          route: { name, method: 'post', path: () => p, token: () => token },
+          label: raw.slice(0, 40),
+          path: p,
+          token,
+          body: JSON.stringify(body),
+          contentType: 'application/json',
         });
         cases.push(
           post('approve', `/v1/quota/applications/${v}/approve`, w.officer, { reason: 'x' }),
@@ -779,15 +1174,50 @@ describe('fuzz: hostile bodies to every POST route (issue 6)', () => {
           post('red-invoice', `/v1/red-confirmations/${v}/red-invoice`, w.A.token, {}),
           post('objection', `/v1/taxpayers/${v}/quota/objections`, w.A.token, { reason: 'x' }),
           post('filing', `/v1/taxpayers/${v}/vat-filings`, w.officer, { period: '2023-06' }),
-          { ...post('patch', `/v1/taxpayers/${v}`, w.officer, { riskLevel: 'low' }), route: { name: 'patch', method: 'patch', path: () => `/v1/taxpayers/${v}`, token: () => w.officer } },
+          {
+            ...post('patch', `/v1/taxpayers/${v}`, w.officer, { riskLevel: 'low' }),
+            route: { name: 'patch', method: 'patch', path: () => `/v1/taxpayers/${v}`, token: () => w.officer },
+          },
         );
       }
-      const queries = ['limit=-1', 'limit=0', 'limit=501', 'limit=1e309', 'limit=NaN', 'limit=%00', 'limit[]=1', 'limit[a]=1', 'cursor=garbage', 'cursor=%00',
-        `cursor=${Buffer.from('[1e309,"x"]').toString('base64url')}`, `cursor=${Buffer.from('{"__proto__":{"polluted":1}}').toString('base64url')}`,
-        `cursor=${Buffer.from(deepRawArray(5000)).toString('base64url')}`, 'from=%27%20OR%201%3D1%20--', 'from=9999-99-99', 'to=2023-02-30', 'direction=sideways',
-        'direction[]=issued', 'status=%00', `taxId=${encodeURIComponent("' OR 1=1 -- AAAAAA")}`, '__proto__[polluted]=yes', 'constructor[prototype][polluted]=yes',
-        'format=exe', 'color[$ne]=blue', 'type=special&type=ordinary', 'after=1 OR 1=1'];
-      for (const list of ['/v1/invoices', '/v1/red-confirmations', '/v1/quota/applications', '/v1/taxpayers', '/v1/audit-events', '/v1/exports/invoices', `/v1/taxpayers/${w.A.taxId}/quota/objections`, `/v1/taxpayers/${w.A.taxId}/quota/2023-07/ledger`]) {
+      const queries = [
+        'limit=-1',
+        'limit=0',
+        'limit=501',
+        'limit=1e309',
+        'limit=NaN',
+        'limit=%00',
+        'limit[]=1',
+        'limit[a]=1',
+        'cursor=garbage',
+        'cursor=%00',
+        `cursor=${Buffer.from('[1e309,"x"]').toString('base64url')}`,
+        `cursor=${Buffer.from('{"__proto__":{"polluted":1}}').toString('base64url')}`,
+        `cursor=${Buffer.from(deepRawArray(5000)).toString('base64url')}`,
+        'from=%27%20OR%201%3D1%20--',
+        'from=9999-99-99',
+        'to=2023-02-30',
+        'direction=sideways',
+        'direction[]=issued',
+        'status=%00',
+        `taxId=${encodeURIComponent("' OR 1=1 -- AAAAAA")}`,
+        '__proto__[polluted]=yes',
+        'constructor[prototype][polluted]=yes',
+        'format=exe',
+        'color[$ne]=blue',
+        'type=special&type=ordinary',
+        'after=1 OR 1=1',
+      ];
+      for (const list of [
+        '/v1/invoices',
+        '/v1/red-confirmations',
+        '/v1/quota/applications',
+        '/v1/taxpayers',
+        '/v1/audit-events',
+        '/v1/exports/invoices',
+        `/v1/taxpayers/${w.A.taxId}/quota/objections`,
+        `/v1/taxpayers/${w.A.taxId}/quota/2023-07/ledger`,
+      ]) {
         for (const q of queries) cases.push(get(`${list}?${q}`, ADMIN_TOKEN));
       }
       const failures: string[] = [];
@@ -809,7 +1239,9 @@ describe('fuzz: hostile bodies to every POST route (issue 6)', () => {
     it('the clock still shows T0 and the blue invoice still verifies', async () => {
       const clock = await t.http(ADMIN_TOKEN).get('/v1/system/clock');
       expect(clock.body.now).toBe(T0);
-      const v = await request(t.app.getHttpServer()).post('/v1/verifications').send(ROUTES.find((r) => r.readOnly)!.valid!(w));
+      const v = await request(t.app.getHttpServer())
+        .post('/v1/verifications')
+        .send(ROUTES.find((r) => r.readOnly)!.valid!(w));
       expect(v.body).toEqual({ match: true, color: 'blue', status: 'issued' });
     });
 
@@ -835,24 +1267,32 @@ describe('fuzz: hostile bodies to every POST route (issue 6)', () => {
     // The body limit is 10 MB: 10,000 nested arrays are 20 KB of JSON.
     it('bodies nested 2,500 and 10,000 levels deep (well within the 10 MB limit) are refused with 400', async () => {
       const cases: Case[] = [];
-      for (const route of ROUTES.filter((r) => r.valid && !r.readOnly)) for (const levels of [2_500, 10_000]) {
-        const valid = JSON.stringify(route.valid!(w));
-        const base = { route, path: route.path(w), token: route.token(w), contentType: 'application/json' };
-        cases.push(
-          { ...base, label: `${levels} nested arrays as the body`, body: deepRawArray(levels) },
-          { ...base, label: `${levels} nested objects in an unknown field`, body: valid.replace(/^\{/, `{"zz_unknown":${deepRawObject(levels)},`) },
-          { ...base, label: `${levels} nested arrays in an unknown field`, body: valid.replace(/^\{/, `{"zz_unknown":${deepRawArray(levels)},`) },
-        );
-      }
+      for (const route of ROUTES.filter((r) => r.valid && !r.readOnly))
+        for (const levels of [2_500, 10_000]) {
+          const valid = JSON.stringify(route.valid!(w));
+          const base = { route, path: route.path(w), token: route.token(w), contentType: 'application/json' };
+          cases.push(
+            { ...base, label: `${levels} nested arrays as the body`, body: deepRawArray(levels) },
+            { ...base, label: `${levels} nested objects in an unknown field`, body: valid.replace(/^\{/, `{"zz_unknown":${deepRawObject(levels)},`) },
+            { ...base, label: `${levels} nested arrays in an unknown field`, body: valid.replace(/^\{/, `{"zz_unknown":${deepRawArray(levels)},`) },
+          );
+        }
       const failures = await fire(cases);
       expect(failures).toEqual([]);
     });
 
     it('a body that does not decode as its Content-Encoding (gzip, deflate, br) says is refused with 400', async () => {
-      const cases: Case[] = ['gzip', 'deflate', 'br'].flatMap((encoding) => ROUTES.filter((r) => r.valid).map((route) => ({
-        route, label: `Content-Encoding: ${encoding}`, path: route.path(w), token: route.token(w), contentType: 'application/json',
-        headers: { 'Content-Encoding': encoding }, body: JSON.stringify(route.valid!(w)),
-      })));
+      const cases: Case[] = ['gzip', 'deflate', 'br'].flatMap((encoding) =>
+        ROUTES.filter((r) => r.valid).map((route) => ({
+          route,
+          label: `Content-Encoding: ${encoding}`,
+          path: route.path(w),
+          token: route.token(w),
+          contentType: 'application/json',
+          headers: { 'Content-Encoding': encoding },
+          body: JSON.stringify(route.valid!(w)),
+        })),
+      );
       const failures = await fire(cases);
       expect(failures).toEqual([]);
     });
@@ -868,7 +1308,11 @@ describe('fuzz: hostile bodies to every POST route (issue 6)', () => {
     });
 
     it('a body above the 10 MB limit is refused with 413', async () => {
-      const res = await t.http(w.A.token).post('/v1/invoices').set('Content-Type', 'application/json').send(`{"remarks":"${'x'.repeat(11 * 1024 * 1024)}"}`);
+      const res = await t
+        .http(w.A.token)
+        .post('/v1/invoices')
+        .set('Content-Type', 'application/json')
+        .send(`{"remarks":"${'x'.repeat(11 * 1024 * 1024)}"}`);
       expect(res.status).toBe(413);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
@@ -919,24 +1363,52 @@ describe('fuzz: hostile bodies to every POST route (issue 6)', () => {
       const issued = note('issue', await t.http(w.A.token).post('/v1/invoices').send(body));
       if (issued.status === 201) {
         const read = await t.http(w.A.token).get(`/v1/invoices/${issued.body.number}`);
-        const sentFields = { buyerName: body.buyer.name, address: body.buyer.address, remarks: body.remarks, drawer: body.drawer, spec: body.lines[0].spec, unit: body.lines[0].unit };
-        const keptFields = { buyerName: read.body.buyer?.name, address: read.body.buyer?.address, remarks: read.body.remarks, drawer: read.body.drawer, spec: read.body.lines?.[0]?.spec, unit: read.body.lines?.[0]?.unit };
-        if (JSON.stringify(keptFields) !== JSON.stringify(sentFields)) failures.push(`invoice ${issued.body.number} accepted (201) but reads back ${JSON.stringify(keptFields)} for ${JSON.stringify(sentFields)}`);
-        if (!String(read.body.lines?.[0]?.name ?? '').endsWith(body.lines[0].name)) failures.push(`line name reads back ${JSON.stringify(read.body.lines?.[0]?.name)}`);
+        const sentFields = {
+          buyerName: body.buyer.name,
+          address: body.buyer.address,
+          remarks: body.remarks,
+          drawer: body.drawer,
+          spec: body.lines[0].spec,
+          unit: body.lines[0].unit,
+        };
+        const keptFields = {
+          buyerName: read.body.buyer?.name,
+          address: read.body.buyer?.address,
+          remarks: read.body.remarks,
+          drawer: read.body.drawer,
+          spec: read.body.lines?.[0]?.spec,
+          unit: read.body.lines?.[0]?.unit,
+        };
+        if (JSON.stringify(keptFields) !== JSON.stringify(sentFields))
+          failures.push(`invoice ${issued.body.number} accepted (201) but reads back ${JSON.stringify(keptFields)} for ${JSON.stringify(sentFields)}`);
+        if (!String(read.body.lines?.[0]?.name ?? '').endsWith(body.lines[0].name))
+          failures.push(`line name reads back ${JSON.stringify(read.body.lines?.[0]?.name)}`);
         for (const format of ['xml', 'pdf', 'ofd']) {
           const rendered = await t.http(w.A.token).get(`/v1/invoices/${issued.body.number}/${format}`);
           if (rendered.status !== 200) failures.push(`${format}: ${rendered.status} ${excerpt(rendered.text)}`);
         }
       } else if (issued.status !== 400) failures.push(`issue: ${issued.status} ${excerpt(issued.text)}`);
 
-      const objection = note('objection', await t.http(w.A.token).post(`/v1/taxpayers/${w.A.taxId}/quota/objections`).send({ reason: cut(text, 500) }));
+      const objection = note(
+        'objection',
+        await t
+          .http(w.A.token)
+          .post(`/v1/taxpayers/${w.A.taxId}/quota/objections`)
+          .send({ reason: cut(text, 500) }),
+      );
       if (objection.status === 201) {
         const list = await t.http(w.A.token).get(`/v1/taxpayers/${w.A.taxId}/quota/objections?limit=500`);
         const kept = list.body.items.find((o: Json) => o.id === objection.body.id);
         if (kept?.reason !== cut(text, 500)) failures.push(`objection accepted but reads back ${JSON.stringify(kept?.reason)}`);
       } else if (objection.status !== 400) failures.push(`objection: ${objection.status} ${excerpt(objection.text)}`);
 
-      const application = note('application', await t.http(w.A.token).post(`/v1/taxpayers/${w.A.taxId}/quota/applications`).send({ requestedTotal: '8000000.00', reason: cut(text, 500) }));
+      const application = note(
+        'application',
+        await t
+          .http(w.A.token)
+          .post(`/v1/taxpayers/${w.A.taxId}/quota/applications`)
+          .send({ requestedTotal: '8000000.00', reason: cut(text, 500) }),
+      );
       if (application.status === 201) {
         const list = await t.http(w.A.token).get('/v1/quota/applications?limit=500');
         const kept = list.body.items.find((a: Json) => a.id === application.body.id);
@@ -944,10 +1416,17 @@ describe('fuzz: hostile bodies to every POST route (issue 6)', () => {
       } else if (application.status !== 400) failures.push(`application: ${application.status} ${excerpt(application.text)}`);
 
       const taxId = makeTaxId('23');
-      const registered = note('taxpayer', await t.http(ADMIN_TOKEN).post('/v1/taxpayers').send(taxpayerBody(taxId, { name: cut(text, 200), address: cut(text, 300) })));
+      const registered = note(
+        'taxpayer',
+        await t
+          .http(ADMIN_TOKEN)
+          .post('/v1/taxpayers')
+          .send(taxpayerBody(taxId, { name: cut(text, 200), address: cut(text, 300) })),
+      );
       if (registered.status === 201) {
         const read = await t.http(ADMIN_TOKEN).get(`/v1/taxpayers/${taxId}`);
-        if (read.body.name !== cut(text, 200) || read.body.address !== cut(text, 300)) failures.push(`taxpayer accepted but reads back ${JSON.stringify([read.body.name, read.body.address])}`);
+        if (read.body.name !== cut(text, 200) || read.body.address !== cut(text, 300))
+          failures.push(`taxpayer accepted but reads back ${JSON.stringify([read.body.name, read.body.address])}`);
       } else if (registered.status !== 400) failures.push(`taxpayer: ${registered.status} ${excerpt(registered.text)}`);
 
       return failures;
@@ -980,7 +1459,12 @@ describe('fuzz: hostile bodies to every POST route (issue 6)', () => {
 
     it('prototype-pollution keys anywhere in otherwise valid bodies never pollute, never 5xx', async () => {
       const cases: Case[] = [];
-      const payloads = ['"__proto__":{"polluted":"yes"}', '"constructor":{"prototype":{"polluted":"yes"}}', '"prototype":{"polluted":"yes"}', '"__proto__":{"toString":"x","valueOf":1}'];
+      const payloads = [
+        '"__proto__":{"polluted":"yes"}',
+        '"constructor":{"prototype":{"polluted":"yes"}}',
+        '"prototype":{"polluted":"yes"}',
+        '"__proto__":{"toString":"x","valueOf":1}',
+      ];
       for (const route of ROUTES.filter((r) => r.valid)) {
         const base = { route, path: route.path(w), token: route.token(w), contentType: 'application/json' };
         // A fresh valid body for each case (a new tax id, a new username): the cases run concurrently.

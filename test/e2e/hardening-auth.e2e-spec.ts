@@ -31,7 +31,9 @@ describe('sign-in under a burst, on two app instances', () => {
   it('evaluates at most LOGIN_MAX_FAILURES guesses of 60 concurrent ones, and the right password as the 40th does not sign in', async () => {
     const apps = [t.app, other];
     const attempts = Array.from({ length: 60 }, (_, i) =>
-      request(apps[i % 2].getHttpServer()).post('/v1/auth/sessions').send({ username: 'finance.burst', password: i === 39 ? PASSWORD : `wrong password ${i}` }),
+      request(apps[i % 2].getHttpServer())
+        .post('/v1/auth/sessions')
+        .send({ username: 'finance.burst', password: i === 39 ? PASSWORD : `wrong password ${i}` }),
     );
     const answers = await Promise.all(attempts);
     expect(answers.map((a) => a.status)).toEqual(Array(60).fill(401));
@@ -140,7 +142,10 @@ describe('revocation across two app instances', () => {
     await t.http(ADMIN_TOKEN).post('/v1/users').send({ username: 'finance.qian', password: PASSWORD, role: 'auditor' }).expect(201);
     const login = await t.http().post('/v1/auth/sessions').send({ username: 'finance.qian', password: PASSWORD }).expect(201);
     await me(other, login.body.token).expect(200);
-    await t.dataSource.query('UPDATE sessions SET expires_at = ? WHERE user_id = (SELECT id FROM users WHERE username = ?)', [new Date(Date.now() - 1000).toISOString().replace('T', ' ').replace('Z', ''), 'finance.qian']);
+    await t.dataSource.query('UPDATE sessions SET expires_at = ? WHERE user_id = (SELECT id FROM users WHERE username = ?)', [
+      new Date(Date.now() - 1000).toISOString().replace('T', ' ').replace('Z', ''),
+      'finance.qian',
+    ]);
     await me(other, login.body.token).expect(401);
   });
 });

@@ -34,8 +34,13 @@ describe('Idempotency-Key under concurrency, on every creating POST (issue 11, i
   const seller = () => registerTaxpayer(t, {}, '22') as Promise<Party>;
   const buyer = () => registerTaxpayer(t, {}, '41') as Promise<Party>;
   const blueBody = (b: Party): Json => ({
-    type: 'special', medium: 'electronic', buyer: { taxId: b.taxId, name: b.body.name }, priceIncludesTax: false,
-    lines: [{ name: '办公用品', taxClassificationCode: '1060512990000000000', categoryShortName: '纸制品', amount: '1000.00', taxRate: '0.13' }], remarks: '', drawer: '张三',
+    type: 'special',
+    medium: 'electronic',
+    buyer: { taxId: b.taxId, name: b.body.name },
+    priceIncludesTax: false,
+    lines: [{ name: '办公用品', taxClassificationCode: '1060512990000000000', categoryShortName: '纸制品', amount: '1000.00', taxRate: '0.13' }],
+    remarks: '',
+    drawer: '张三',
   });
 
   /** TEN identical requests at once under one key: every answer has `status`; answers the bodies. */
@@ -43,7 +48,8 @@ describe('Idempotency-Key under concurrency, on every creating POST (issue 11, i
     const key = `burst-${++n}-${url}`;
     const answers = await Promise.all(Array.from({ length: TEN }, () => t.http(token).post(url).set('Idempotency-Key', key).send(body)));
     const statuses = answers.map((a) => a.status);
-    if (!statuses.every((s) => s === status)) throw new Error(`${url}: expected ${TEN} x ${status}, got ${statuses.join(' ')}: ${JSON.stringify(answers.find((a) => a.status !== status)!.body)}`);
+    if (!statuses.every((s) => s === status))
+      throw new Error(`${url}: expected ${TEN} x ${status}, got ${statuses.join(' ')}: ${JSON.stringify(answers.find((a) => a.status !== status)!.body)}`);
     expect(answers.filter((a) => a.headers['idempotent-replayed'] === 'true')).toHaveLength(TEN - 1);
     return answers.map((a) => a.body);
   }
@@ -106,7 +112,9 @@ describe('Idempotency-Key under concurrency, on every creating POST (issue 11, i
     expect(await count('SELECT COUNT(*) AS c FROM quota_applications WHERE taxpayer_id = ?', [s.taxId])).toBe(1);
     allSame(await burst(s.token, `/v1/taxpayers/${s.taxId}/quota/objections`, { reason: '额度偏低' }));
     expect(await count('SELECT COUNT(*) AS c FROM quota_objections WHERE taxpayer_id = ?', [s.taxId])).toBe(1);
-    allSame(await burst(officer, `/v1/taxpayers/${s.taxId}/quota/adjustments`, { period: '2023-07', kind: 'manual', newTotal: '8000000.00', reason: '人工调整' }));
+    allSame(
+      await burst(officer, `/v1/taxpayers/${s.taxId}/quota/adjustments`, { period: '2023-07', kind: 'manual', newTotal: '8000000.00', reason: '人工调整' }),
+    );
     expect(await count("SELECT COUNT(*) AS c FROM quota_ledger WHERE taxpayer_id = ? AND kind = 'manual'", [s.taxId])).toBe(1);
     allSame(await burst(s.token, `/v1/taxpayers/${s.taxId}/vat-filings`, { period: '2023-06' }));
     expect(await count('SELECT COUNT(*) AS c FROM vat_filings WHERE taxpayer_id = ?', [s.taxId])).toBe(1);
@@ -127,7 +135,11 @@ describe('Idempotency-Key under concurrency, on every creating POST (issue 11, i
     allSame(bodies);
     expect(bodies[0]).toMatchObject({ status: 'sent', attempts: 1 });
     expect(await count('SELECT COUNT(*) AS c FROM deliveries WHERE invoice_number = ?', [blue.number])).toBe(1);
-    const later = await t.http(s.token).post(`/v1/invoices/${blue.number}/deliveries`).set('Idempotency-Key', `burst-${n}-/v1/invoices/${blue.number}/deliveries`).send({ channel: 'email', to: 'ap@example.com' });
+    const later = await t
+      .http(s.token)
+      .post(`/v1/invoices/${blue.number}/deliveries`)
+      .set('Idempotency-Key', `burst-${n}-/v1/invoices/${blue.number}/deliveries`)
+      .send({ channel: 'email', to: 'ap@example.com' });
     expect(later.status).toBe(201);
     expect(later.body).toEqual(bodies[0]);
   });
@@ -164,10 +176,16 @@ describe('hostile input: prototype keys, delivery receipts, control characters (
     const s = (await registerTaxpayer(t, {}, '22')) as Party;
     const b = (await registerTaxpayer(t, {}, '41')) as Party;
     const blue = expectStatus(
-      await t.http(s.token).post('/v1/invoices').send({
-        type: 'special', medium: 'electronic', buyer: { taxId: b.taxId, name: b.body.name },
-        lines: [{ name: '办公用品', taxClassificationCode: '1060512990000000000', categoryShortName: '纸制品', amount: '1000.00', taxRate: '0.13' }], drawer: '张三',
-      }),
+      await t
+        .http(s.token)
+        .post('/v1/invoices')
+        .send({
+          type: 'special',
+          medium: 'electronic',
+          buyer: { taxId: b.taxId, name: b.body.name },
+          lines: [{ name: '办公用品', taxClassificationCode: '1060512990000000000', categoryShortName: '纸制品', amount: '1000.00', taxRate: '0.13' }],
+          drawer: '张三',
+        }),
       201,
     );
     const sent = expectStatus(await t.http(s.token).post(`/v1/invoices/${blue.number}/deliveries`).send({ channel: 'email', to: 'ap@example.com' }), 201);

@@ -13,11 +13,24 @@ type Party = { taxId: string; token: string; body: Json };
 const T0 = '2023-07-20T09:00:00+08:00';
 const PERIOD = '2023-07';
 
-const line = (amount: string): Json => ({ name: '办公用品', taxClassificationCode: '1060512990000000000', categoryShortName: '纸制品', amount, taxRate: '0.13' });
+const line = (amount: string): Json => ({
+  name: '办公用品',
+  taxClassificationCode: '1060512990000000000',
+  categoryShortName: '纸制品',
+  amount,
+  taxRate: '0.13',
+});
 /** 2 x 5000.00 at 13%. */
 const LAPTOP: Json = {
-  name: '笔记本电脑', taxClassificationCode: '1090511030000000000', categoryShortName: '计算机', spec: 'X1', unit: '台',
-  quantity: '2', unitPrice: '5000.00', amount: '10000.00', taxRate: '0.13',
+  name: '笔记本电脑',
+  taxClassificationCode: '1090511030000000000',
+  categoryShortName: '计算机',
+  spec: 'X1',
+  unit: '台',
+  quantity: '2',
+  unitPrice: '5000.00',
+  amount: '10000.00',
+  taxRate: '0.13',
 };
 
 function expectStatus(res: Response, status: number): Json {
@@ -39,10 +52,22 @@ describe('red letters: state, locks and the quota (issue 11, items 1-3)', () => 
   const seller = () => registerTaxpayer(t, {}, '22') as Promise<Party>;
   const buyer = () => registerTaxpayer(t, {}, '41') as Promise<Party>;
   const blueBody = (b: Party, medium: 'paper' | 'electronic', lines: Json[]): Json => ({
-    type: 'special', medium, buyer: { taxId: b.taxId, name: b.body.name }, priceIncludesTax: false, lines, remarks: '', drawer: '张三',
+    type: 'special',
+    medium,
+    buyer: { taxId: b.taxId, name: b.body.name },
+    priceIncludesTax: false,
+    lines,
+    remarks: '',
+    drawer: '张三',
   });
   const issue = async (s: Party, b: Party, medium: 'paper' | 'electronic' = 'paper', lines = [line('1000.00')]) =>
-    expectStatus(await t.http(s.token).post('/v1/invoices').send(blueBody(b, medium, lines)), 201);
+    expectStatus(
+      await t
+        .http(s.token)
+        .post('/v1/invoices')
+        .send(blueBody(b, medium, lines)),
+      201,
+    );
   const file = (p: Party, body: Json) => t.http(p.token).post('/v1/red-confirmations').send(body);
   const voidIt = (s: Party, number: string) => t.http(s.token).post(`/v1/invoices/${number}/void`).send({});
   const redInvoice = (s: Party, id: string) => t.http(s.token).post(`/v1/red-confirmations/${id}/red-invoice`).send({});
@@ -59,7 +84,10 @@ describe('red letters: state, locks and the quota (issue 11, items 1-3)', () => 
   async function ledger(taxId: string) {
     const [month] = await query('SELECT used FROM quota_months WHERE taxpayer_id = ? AND period = ?', [taxId, PERIOD]);
     const rows = await query('SELECT kind, delta FROM quota_ledger WHERE taxpayer_id = ? AND period = ? ORDER BY seq', [taxId, PERIOD]);
-    const invoices = await query("SELECT total_amount FROM invoices WHERE seller_tax_id = ? AND period = ? AND (color = 'red' OR status <> 'voided')", [taxId, PERIOD]);
+    const invoices = await query("SELECT total_amount FROM invoices WHERE seller_tax_id = ? AND period = ? AND (color = 'red' OR status <> 'voided')", [
+      taxId,
+      PERIOD,
+    ]);
     const used = BigInt(String(month.used));
     const usage = rows.filter((r) => r.kind !== 'initial' && r.kind !== 'periodic' && r.kind !== 'temporary' && r.kind !== 'manual');
     return {
@@ -147,7 +175,10 @@ describe('red letters: state, locks and the quota (issue 11, items 1-3)', () => 
       const [s, b] = [await seller(), await buyer()];
       for (let round = 0; round < 3; round++) {
         const blue = await issue(s, b);
-        const [filed, ...voids] = await Promise.all([file(s, { blueInvoiceNumber: blue.number, reason: '01' }), ...Array.from({ length: 5 }, () => voidIt(s, blue.number))]);
+        const [filed, ...voids] = await Promise.all([
+          file(s, { blueInvoiceNumber: blue.number, reason: '01' }),
+          ...Array.from({ length: 5 }, () => voidIt(s, blue.number)),
+        ]);
         const voided = voids.filter((v) => v.status === 200).length;
         expect(voids.every((v) => v.status === 200 || (v.status === 409 && v.body.code === 'INVALID_STATE'))).toBe(true);
         if (filed.status === 201) {
@@ -239,7 +270,10 @@ describe('red letters: state, locks and the quota (issue 11, items 1-3)', () => 
 
   describe('SPEC 6: a red for reason 04 (销售折让) carries no quantity and no unit price', () => {
     const parseCsv = (text: string) => {
-      const [head, ...rows] = text.replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+      const [head, ...rows] = text
+        .replace(/^\uFEFF/, '')
+        .trim()
+        .split(/\r?\n/);
       const names = head.split(',');
       return rows.map((r) => Object.fromEntries(r.split(',').map((v, i) => [names[i], v])));
     };
@@ -254,11 +288,15 @@ describe('red letters: state, locks and the quota (issue 11, items 1-3)', () => 
       expect(red.lines[0]).toMatchObject({ quantity: null, unitPrice: null, amount: '-1000.00' });
       expect((await invoice(s.token, red.number)).lines[0]).toMatchObject({ quantity: null, unitPrice: null });
 
-      const xml = await t.http(s.token).get(`/v1/invoices/${red.number}/xml`).buffer(true).parse((res, cb) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString('utf8')));
-        res.on('end', () => cb(null, text));
-      });
+      const xml = await t
+        .http(s.token)
+        .get(`/v1/invoices/${red.number}/xml`)
+        .buffer(true)
+        .parse((res, cb) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+          res.on('end', () => cb(null, text));
+        });
       expect(xml.status).toBe(200);
       expect(xml.body).toContain('<Quantity></Quantity>');
       expect(xml.body).toContain('<UnPrice></UnPrice>');
@@ -269,23 +307,39 @@ describe('red letters: state, locks and the quota (issue 11, items 1-3)', () => 
         res.on('data', (c: Buffer) => (text += c.toString('utf8')));
         res.on('end', () => cb(null, text));
       };
-      const csv = await t.http(s.token).get(`/v1/exports/invoices?format=csv&color=red`).buffer(true).parse(raw as never);
+      const csv = await t
+        .http(s.token)
+        .get(`/v1/exports/invoices?format=csv&color=red`)
+        .buffer(true)
+        .parse(raw as never);
       expect(csv.status).toBe(200);
       const row = parseCsv(csv.body as unknown as string).find((r) => r.number === red.number || Object.values(r).includes(red.number))!;
       expect(row).toBeDefined();
       expect(row.quantity).toBe('');
       expect(row.unitPrice).toBe('');
-      const jsonl = await t.http(s.token).get(`/v1/exports/invoices?format=jsonl&color=red`).buffer(true).parse(raw as never);
-      const record = (jsonl.body as unknown as string).trim().split('\n').map((l) => JSON.parse(l)).find((r) => JSON.stringify(r).includes(red.number));
+      const jsonl = await t
+        .http(s.token)
+        .get(`/v1/exports/invoices?format=jsonl&color=red`)
+        .buffer(true)
+        .parse(raw as never);
+      const record = (jsonl.body as unknown as string)
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .find((r) => JSON.stringify(r).includes(red.number));
       expect(JSON.stringify(record)).toContain('"unitPrice":null');
       expect(JSON.stringify(record)).not.toContain('"unitPrice":"5000');
 
       // The face: the amount and its tax, no unit price (the blue's was 5000.00) and no quantity.
-      const pdf = await t.http(s.token).get(`/v1/invoices/${red.number}/pdf`).buffer(true).parse((res, cb) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+      const pdf = await t
+        .http(s.token)
+        .get(`/v1/invoices/${red.number}/pdf`)
+        .buffer(true)
+        .parse((res, cb) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => cb(null, Buffer.concat(chunks)));
+        });
       expect(pdf.status).toBe(200);
       const face = pdfText(pdf.body as Buffer);
       expect(face).toContain('-1000.00');

@@ -1,7 +1,7 @@
 import { apiKey, registerTaxpayer, setClock, startApp, TestApp } from '../support/test-app';
 
 // API.md "Conventions": Idempotency-Key on every POST that creates something.
-describe('Idempotency-Key on the quota\'s creating POSTs', () => {
+describe("Idempotency-Key on the quota's creating POSTs", () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startApp();
@@ -19,7 +19,12 @@ describe('Idempotency-Key on the quota\'s creating POSTs', () => {
     expect(first.body.quota.used).toBe('100000.00');
     const quota = await t.http(token).get(`/v1/taxpayers/${taxId}/quota`).expect(200);
     expect(quota.body.used).toBe('100000.00');
-    const reused = await t.http(token).post(`/v1/taxpayers/${taxId}/paper-collections`).set('Idempotency-Key', 'collect-1').send({ ...body, count: 11 }).expect(409);
+    const reused = await t
+      .http(token)
+      .post(`/v1/taxpayers/${taxId}/paper-collections`)
+      .set('Idempotency-Key', 'collect-1')
+      .send({ ...body, count: 11 })
+      .expect(409);
     expect(reused.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
   });
 
@@ -29,7 +34,11 @@ describe('Idempotency-Key on the quota\'s creating POSTs', () => {
     const cases = [
       { token, url: `/v1/taxpayers/${taxId}/quota/applications`, body: { requestedTotal: '9000000.00', reason: '业务增长' } },
       { token, url: `/v1/taxpayers/${taxId}/quota/objections`, body: { reason: '额度偏低' } },
-      { token: officer, url: `/v1/taxpayers/${taxId}/quota/adjustments`, body: { period: '2023-07', kind: 'manual', newTotal: '8000000.00', reason: '人工调整' } },
+      {
+        token: officer,
+        url: `/v1/taxpayers/${taxId}/quota/adjustments`,
+        body: { period: '2023-07', kind: 'manual', newTotal: '8000000.00', reason: '人工调整' },
+      },
     ];
     for (const c of cases) {
       const first = await t.http(c.token).post(c.url).set('Idempotency-Key', `k-${c.url}`).send(c.body).expect(201);

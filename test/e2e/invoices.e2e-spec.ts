@@ -13,13 +13,26 @@ type Json = Record<string, unknown>;
 
 /** The line of the API.md example. */
 const exampleLine = (extra: Json = {}): Json => ({
-  name: '笔记本电脑', taxClassificationCode: '1090511030000000000', categoryShortName: '计算机', spec: 'X1', unit: '台',
-  quantity: '2', unitPrice: '5000.00', amount: '10000.00', taxRate: '0.13', ...extra,
+  name: '笔记本电脑',
+  taxClassificationCode: '1090511030000000000',
+  categoryShortName: '计算机',
+  spec: 'X1',
+  unit: '台',
+  quantity: '2',
+  unitPrice: '5000.00',
+  amount: '10000.00',
+  taxRate: '0.13',
+  ...extra,
 });
 
 /** A line without quantity and unit price (amount only). */
 const amountLine = (amount: string, extra: Json = {}): Json => ({
-  name: '技术服务费', taxClassificationCode: '3040201990000000000', categoryShortName: '信息技术服务', amount, taxRate: '0.06', ...extra,
+  name: '技术服务费',
+  taxClassificationCode: '3040201990000000000',
+  categoryShortName: '信息技术服务',
+  amount,
+  taxRate: '0.06',
+  ...extra,
 });
 
 /**
@@ -27,15 +40,21 @@ const amountLine = (amount: string, extra: Json = {}): Json => ({
  * (GB 32100-2015 gives T), so the buyer's tax id is always passed in.
  */
 const exampleBody = (buyerTaxId: string | undefined, extra: Json = {}): Json => ({
-  type: 'special', medium: 'electronic',
+  type: 'special',
+  medium: 'electronic',
   buyer: {
-    ...(buyerTaxId === undefined ? {} : { taxId: buyerTaxId }), name: '河南某某有限公司',
-    address: '郑州市金水区花园路1号', phone: '0371-66666666', bankName: '中国银行郑州分行', bankAccount: '6200000000000000001',
+    ...(buyerTaxId === undefined ? {} : { taxId: buyerTaxId }),
+    name: '河南某某有限公司',
+    address: '郑州市金水区花园路1号',
+    phone: '0371-66666666',
+    bankName: '中国银行郑州分行',
+    bankAccount: '6200000000000000001',
     email: 'ap@example.com',
   },
   priceIncludesTax: false,
   lines: [exampleLine()],
-  remarks: '', drawer: '张三',
+  remarks: '',
+  drawer: '张三',
   specificBusiness: null,
   ...extra,
 });
@@ -68,7 +87,12 @@ describe('invoices', () => {
   const issueOk = async (token: string, body: Json) => expect201(await issue(token, body));
   const party = (extra: Json = {}, province = '22'): Promise<Party> => registerTaxpayer(t, extra, province);
   const quota = async (p: Party, period?: string) =>
-    (await t.http(p.token).get(`/v1/taxpayers/${p.taxId}/quota${period ? `/${period}` : ''}`).expect(200)).body;
+    (
+      await t
+        .http(p.token)
+        .get(`/v1/taxpayers/${p.taxId}/quota${period ? `/${period}` : ''}`)
+        .expect(200)
+    ).body;
   const list = async (token: string, query = '') => {
     const res = await t.http(token).get(`/v1/invoices${query ? `?${query}` : ''}`);
     if (res.status !== 200) throw new Error(`list ${query}: ${res.status} ${JSON.stringify(res.body)}`);
@@ -108,22 +132,52 @@ describe('invoices', () => {
       expect(number[4]).toBe('2'); // the default channel
       const seller = jilin.body;
       expect(body).toMatchObject({
-        type: 'special', medium: 'electronic', color: 'blue', status: 'issued', issuedAt: T0,
-        seller: { taxId: jilin.taxId, name: seller.name, address: seller.address, phone: seller.phone, bankName: seller.bankName, bankAccount: seller.bankAccount },
+        type: 'special',
+        medium: 'electronic',
+        color: 'blue',
+        status: 'issued',
+        issuedAt: T0,
+        seller: {
+          taxId: jilin.taxId,
+          name: seller.name,
+          address: seller.address,
+          phone: seller.phone,
+          bankName: seller.bankName,
+          bankAccount: seller.bankAccount,
+        },
         buyer: {
-          taxId: buyer.taxId, name: '河南某某有限公司', address: '郑州市金水区花园路1号', phone: '0371-66666666',
-          bankName: '中国银行郑州分行', bankAccount: '6200000000000000001', email: 'ap@example.com',
+          taxId: buyer.taxId,
+          name: '河南某某有限公司',
+          address: '郑州市金水区花园路1号',
+          phone: '0371-66666666',
+          bankName: '中国银行郑州分行',
+          bankAccount: '6200000000000000001',
+          email: 'ap@example.com',
         },
         priceIncludesTax: false,
-        totalAmount: '10000.00', totalTax: '1300.00', totalWithTax: '11300.00', totalWithTaxInWords: '壹万壹仟叁佰圆整',
-        remarks: '', drawer: '张三', specificBusiness: null,
-        usage: null, accountingEntry: 'not_entered', redConfirmations: [], redInvoices: [],
+        totalAmount: '10000.00',
+        totalTax: '1300.00',
+        totalWithTax: '11300.00',
+        totalWithTaxInWords: '壹万壹仟叁佰圆整',
+        remarks: '',
+        drawer: '张三',
+        specificBusiness: null,
+        usage: null,
+        accountingEntry: 'not_entered',
+        redConfirmations: [],
+        redInvoices: [],
       });
       expect(body.lines).toHaveLength(1);
       const [line] = body.lines as Json[];
       expect(line).toMatchObject({
-        lineNo: 1, name: '*计算机*笔记本电脑', taxClassificationCode: '1090511030000000000', spec: 'X1', unit: '台',
-        amount: '10000.00', taxRate: '0.13', taxAmount: '1300.00',
+        lineNo: 1,
+        name: '*计算机*笔记本电脑',
+        taxClassificationCode: '1090511030000000000',
+        spec: 'X1',
+        unit: '台',
+        amount: '10000.00',
+        taxRate: '0.13',
+        taxAmount: '1300.00',
       });
       expect(Number(line.quantity)).toBe(2);
       expect(Number(line.unitPrice)).toBe(5000);
@@ -132,7 +186,7 @@ describe('invoices', () => {
       expect(read.body).toEqual(body);
     });
 
-    it('takes digits 3-4 from the seller\'s province (44 Guangdong)', async () => {
+    it("takes digits 3-4 from the seller's province (44 Guangdong)", async () => {
       const body = await issueOk(guangdong.token, exampleBody(buyer.taxId));
       expect((body.number as string).slice(0, 5)).toBe('23442');
       expect((await t.http(guangdong.token).get(`/v1/invoices/${body.number}`).expect(200)).body).toEqual(body);
@@ -185,10 +239,20 @@ describe('invoices', () => {
     });
 
     it('splits a tax-inclusive amount: 11300.00 at 0.13 is 10000.00 + 1300.00', async () => {
-      const body = await issueOk(seller.token, exampleBody(buyer.taxId, {
-        priceIncludesTax: true, lines: [exampleLine({ unitPrice: '5650.00', amount: '11300.00' })],
-      }));
-      expect(body).toMatchObject({ priceIncludesTax: true, totalAmount: '10000.00', totalTax: '1300.00', totalWithTax: '11300.00', totalWithTaxInWords: '壹万壹仟叁佰圆整' });
+      const body = await issueOk(
+        seller.token,
+        exampleBody(buyer.taxId, {
+          priceIncludesTax: true,
+          lines: [exampleLine({ unitPrice: '5650.00', amount: '11300.00' })],
+        }),
+      );
+      expect(body).toMatchObject({
+        priceIncludesTax: true,
+        totalAmount: '10000.00',
+        totalTax: '1300.00',
+        totalWithTax: '11300.00',
+        totalWithTaxInWords: '壹万壹仟叁佰圆整',
+      });
       const [line] = body.lines as Json[];
       expect(line).toMatchObject({ amount: '10000.00', taxAmount: '1300.00' });
       // the printed quantity x unit price agrees with the pre-tax amount
@@ -197,7 +261,10 @@ describe('invoices', () => {
 
     it('rounds an inclusive amount half up: 100.00 at 0.13 is 88.50 + 11.50', async () => {
       // 100 / 1.13 = 88.4955... -> 88.50
-      const body = await issueOk(seller.token, ordinaryBody(buyer.taxId, '100.00', { priceIncludesTax: true, lines: [amountLine('100.00', { taxRate: '0.13' })] }));
+      const body = await issueOk(
+        seller.token,
+        ordinaryBody(buyer.taxId, '100.00', { priceIncludesTax: true, lines: [amountLine('100.00', { taxRate: '0.13' })] }),
+      );
       expect(body).toMatchObject({ totalAmount: '88.50', totalTax: '11.50', totalWithTax: '100.00', totalWithTaxInWords: '壹佰圆整' });
     });
 
@@ -213,16 +280,20 @@ describe('invoices', () => {
       expectProblem(res, 422, 'TAX_MISMATCH', 'lines[0].taxAmount');
     });
 
-    it('names the right line when the second line\'s tax is off', async () => {
+    it("names the right line when the second line's tax is off", async () => {
       const res = await issue(seller.token, exampleBody(buyer.taxId, { lines: [exampleLine(), exampleLine({ taxAmount: '1400.00' })] }));
       expectProblem(res, 422, 'TAX_MISMATCH', 'lines[1].taxAmount');
       expect(res.body.errors.map((e: Json) => e.field)).not.toContain('lines[0].taxAmount');
     });
 
     it('keeps what the buyer pays when a supplied tax comes with an inclusive amount', async () => {
-      const body = await issueOk(seller.token, exampleBody(buyer.taxId, {
-        priceIncludesTax: true, lines: [exampleLine({ unitPrice: '5650.00', amount: '11300.00', taxAmount: '1300.05' })],
-      }));
+      const body = await issueOk(
+        seller.token,
+        exampleBody(buyer.taxId, {
+          priceIncludesTax: true,
+          lines: [exampleLine({ unitPrice: '5650.00', amount: '11300.00', taxAmount: '1300.05' })],
+        }),
+      );
       expect((body.lines as Json[])[0]).toMatchObject({ taxAmount: '1300.05' });
       expect(body).toMatchObject({ totalTax: '1300.05', totalWithTax: '11300.00' });
       expect(Number(body.totalAmount) + Number(body.totalTax)).toBeCloseTo(11300, 2);
@@ -233,35 +304,50 @@ describe('invoices', () => {
       expect(body).toMatchObject({ totalAmount: '10000.01', totalTax: '1300.00' }); // 1300.0013 -> 1300.00
     });
 
-    it.each([['10000.02'], ['9999.98'], ['20000.00']])('refuses quantity 2 x unitPrice 5000.00 against amount %s with 400 naming lines[0].amount', async (amount) => {
-      const res = await issue(seller.token, exampleBody(buyer.taxId, { lines: [exampleLine({ amount })] }));
-      expectProblem(res, 400, 'VALIDATION_FAILED', 'lines[0].amount');
-    });
+    it.each([['10000.02'], ['9999.98'], ['20000.00']])(
+      'refuses quantity 2 x unitPrice 5000.00 against amount %s with 400 naming lines[0].amount',
+      async (amount) => {
+        const res = await issue(seller.token, exampleBody(buyer.taxId, { lines: [exampleLine({ amount })] }));
+        expectProblem(res, 400, 'VALIDATION_FAILED', 'lines[0].amount');
+      },
+    );
 
     it('carries a unit price with 13 decimals, as the real platform prints it', async () => {
       // 3 x 15841.5841584158 = 47524.7524752474 -> 47524.75; tax 6178.2175 -> 6178.22
-      const body = await issueOk(seller.token, exampleBody(buyer.taxId, {
-        lines: [exampleLine({ quantity: '3', unitPrice: '15841.5841584158', amount: '47524.75' })],
-      }));
+      const body = await issueOk(
+        seller.token,
+        exampleBody(buyer.taxId, {
+          lines: [exampleLine({ quantity: '3', unitPrice: '15841.5841584158', amount: '47524.75' })],
+        }),
+      );
       expect((body.lines as Json[])[0]).toMatchObject({ quantity: '3', unitPrice: '15841.5841584158', amount: '47524.75', taxAmount: '6178.22' });
       expect(body).toMatchObject({ totalWithTax: '53702.97', totalWithTaxInWords: '伍万叁仟柒佰零贰圆玖角柒分' });
     });
 
-    it('accepts every rate in the set and sums the lines\' taxes', async () => {
+    it("accepts every rate in the set and sums the lines' taxes", async () => {
       const rates = ['0.13', '0.09', '0.06', '0.05', '0.03', '0.015', '0.01', '0'];
       const body = await issueOk(seller.token, ordinaryBody(buyer.taxId, '1000.00', { lines: rates.map((taxRate) => amountLine('1000.00', { taxRate })) }));
       expect((body.lines as Json[]).map((l) => [l.lineNo, l.taxRate, l.taxAmount])).toEqual([
-        [1, '0.13', '130.00'], [2, '0.09', '90.00'], [3, '0.06', '60.00'], [4, '0.05', '50.00'],
-        [5, '0.03', '30.00'], [6, '0.015', '15.00'], [7, '0.01', '10.00'], [8, '0', '0.00'],
+        [1, '0.13', '130.00'],
+        [2, '0.09', '90.00'],
+        [3, '0.06', '60.00'],
+        [4, '0.05', '50.00'],
+        [5, '0.03', '30.00'],
+        [6, '0.015', '15.00'],
+        [7, '0.01', '10.00'],
+        [8, '0', '0.00'],
       ]);
       expect(body).toMatchObject({ totalAmount: '8000.00', totalTax: '385.00', totalWithTax: '8385.00', totalWithTaxInWords: '捌仟叁佰捌拾伍圆整' });
     });
 
-    it('rounds each line\'s tax half up to the fen and totals the rounded lines', async () => {
+    it("rounds each line's tax half up to the fen and totals the rounded lines", async () => {
       // 100.05 x 0.13 = 13.0065 -> 13.01; 33.33 x 0.06 = 1.9998 -> 2.00; 0.50 x 0.05 = 0.025 -> 0.03
-      const body = await issueOk(seller.token, ordinaryBody(buyer.taxId, '1.00', {
-        lines: [amountLine('100.05', { taxRate: '0.13' }), amountLine('33.33', { taxRate: '0.06' }), amountLine('0.50', { taxRate: '0.05' })],
-      }));
+      const body = await issueOk(
+        seller.token,
+        ordinaryBody(buyer.taxId, '1.00', {
+          lines: [amountLine('100.05', { taxRate: '0.13' }), amountLine('33.33', { taxRate: '0.06' }), amountLine('0.50', { taxRate: '0.05' })],
+        }),
+      );
       expect((body.lines as Json[]).map((l) => l.taxAmount)).toEqual(['13.01', '2.00', '0.03']);
       expect(body).toMatchObject({ totalAmount: '133.88', totalTax: '15.04', totalWithTax: '148.92', totalWithTaxInWords: '壹佰肆拾捌圆玖角贰分' });
     });
@@ -276,16 +362,25 @@ describe('invoices', () => {
       expectProblem(res, 400, 'VALIDATION_FAILED', 'lines[0].taxRate');
     });
 
-    it.each([['03', '免税'], ['04', '不征税']])('a line with preferentialPolicy %s (%s) and rate 0 carries a zero tax', async (policy) => {
-      const body = await issueOk(seller.token, ordinaryBody(buyer.taxId, '500.00', {
-        lines: [amountLine('500.00', { taxRate: '0', preferentialPolicy: policy }), amountLine('100.00')],
-      }));
+    it.each([
+      ['03', '免税'],
+      ['04', '不征税'],
+    ])('a line with preferentialPolicy %s (%s) and rate 0 carries a zero tax', async (policy) => {
+      const body = await issueOk(
+        seller.token,
+        ordinaryBody(buyer.taxId, '500.00', {
+          lines: [amountLine('500.00', { taxRate: '0', preferentialPolicy: policy }), amountLine('100.00')],
+        }),
+      );
       expect((body.lines as Json[])[0]).toMatchObject({ amount: '500.00', taxRate: '0', taxAmount: '0.00', preferentialPolicy: policy });
       expect(body).toMatchObject({ totalAmount: '600.00', totalTax: '6.00', totalWithTax: '606.00' });
     });
 
     it('refuses a tax-free line with a rate other than 0', async () => {
-      const res = await issue(seller.token, ordinaryBody(buyer.taxId, '500.00', { lines: [amountLine('500.00', { taxRate: '0.13', preferentialPolicy: '03' })] }));
+      const res = await issue(
+        seller.token,
+        ordinaryBody(buyer.taxId, '500.00', { lines: [amountLine('500.00', { taxRate: '0.13', preferentialPolicy: '03' })] }),
+      );
       expectProblem(res, 400, 'VALIDATION_FAILED', 'lines[0].taxRate');
     });
 
@@ -330,9 +425,21 @@ describe('invoices', () => {
       ['no lines', (b) => exampleBody(b, { lines: [] }), 'lines'],
       ['2001 lines', (b) => exampleBody(b, { lines: Array.from({ length: 2001 }, () => amountLine('1.00')) }), 'lines'],
       ['lines that are not a list', (b) => exampleBody(b, { lines: 'many' }), 'lines'],
-      ['a tax classification code of 18 digits', (b) => exampleBody(b, { lines: [exampleLine({ taxClassificationCode: '109051103000000000' })] }), 'lines[0].taxClassificationCode'],
-      ['a tax classification code of 20 digits', (b) => exampleBody(b, { lines: [exampleLine({ taxClassificationCode: '10905110300000000000' })] }), 'lines[0].taxClassificationCode'],
-      ['a tax classification code with a letter', (b) => exampleBody(b, { lines: [exampleLine({ taxClassificationCode: '109051103000000000A' })] }), 'lines[0].taxClassificationCode'],
+      [
+        'a tax classification code of 18 digits',
+        (b) => exampleBody(b, { lines: [exampleLine({ taxClassificationCode: '109051103000000000' })] }),
+        'lines[0].taxClassificationCode',
+      ],
+      [
+        'a tax classification code of 20 digits',
+        (b) => exampleBody(b, { lines: [exampleLine({ taxClassificationCode: '10905110300000000000' })] }),
+        'lines[0].taxClassificationCode',
+      ],
+      [
+        'a tax classification code with a letter',
+        (b) => exampleBody(b, { lines: [exampleLine({ taxClassificationCode: '109051103000000000A' })] }),
+        'lines[0].taxClassificationCode',
+      ],
       ['a name that starts with *', (b) => exampleBody(b, { lines: [exampleLine({ name: '*计算机*笔记本电脑' })] }), 'lines[0].name'],
       ['a special invoice without buyer.taxId', () => exampleBody(undefined), 'buyer.taxId'],
       ['a buyer tax id with a wrong check character', () => exampleBody(wrongCheck()), 'buyer.taxId'],
@@ -362,17 +469,32 @@ describe('invoices', () => {
     // invoice view itself answers `quantity: null`, `unitPrice: null` and `buyer.taxId: null`:
     // a client sending null back means "absent", and must never get a 500.
     it.each([
-      ['quantity and unitPrice', (b: string) => exampleBody(b, { lines: [amountLine('100.00', { quantity: null, unitPrice: null })] }), { totalAmount: '100.00', totalTax: '6.00' }],
+      [
+        'quantity and unitPrice',
+        (b: string) => exampleBody(b, { lines: [amountLine('100.00', { quantity: null, unitPrice: null })] }),
+        { totalAmount: '100.00', totalTax: '6.00' },
+      ],
       ['taxAmount', (b: string) => exampleBody(b, { lines: [amountLine('100.00', { taxAmount: null })] }), { totalAmount: '100.00', totalTax: '6.00' }],
-      ['preferentialPolicy', (b: string) => exampleBody(b, { lines: [amountLine('100.00', { preferentialPolicy: null })] }), { totalAmount: '100.00', totalTax: '6.00' }],
-      ['buyer.taxId of a natural person', () => ordinaryBody(undefined, '100.00', { buyer: { taxId: null, name: '张三' } }), { buyer: expect.objectContaining({ taxId: null }) }],
-      ['remarks, drawer, medium and buyer.email', (b: string) => exampleBody(b, { remarks: null, drawer: null, medium: null, buyer: { taxId: b, name: '某某公司', email: null } }), { remarks: '', drawer: '', medium: 'electronic' }],
+      [
+        'preferentialPolicy',
+        (b: string) => exampleBody(b, { lines: [amountLine('100.00', { preferentialPolicy: null })] }),
+        { totalAmount: '100.00', totalTax: '6.00' },
+      ],
+      [
+        'buyer.taxId of a natural person',
+        () => ordinaryBody(undefined, '100.00', { buyer: { taxId: null, name: '张三' } }),
+        { buyer: expect.objectContaining({ taxId: null }) },
+      ],
+      [
+        'remarks, drawer, medium and buyer.email',
+        (b: string) => exampleBody(b, { remarks: null, drawer: null, medium: null, buyer: { taxId: b, name: '某某公司', email: null } }),
+        { remarks: '', drawer: '', medium: 'electronic' },
+      ],
     ])('treats null %s as absent', async (_what, make, expected) => {
       const res = await issue(seller.token, make(buyer.taxId));
       expect(res.status).toBeLessThan(500);
       expect(expect201(res)).toMatchObject(expected);
     });
-
 
     it('issues an ordinary invoice to a natural person without a tax id', async () => {
       const body = await issueOk(seller.token, ordinaryBody(undefined, '88.00'));
@@ -381,7 +503,10 @@ describe('invoices', () => {
     });
 
     it('issues an invoice of 2000 lines, the maximum', async () => {
-      const body = await issueOk(seller.token, exampleBody(buyer.taxId, { lines: Array.from({ length: 2000 }, () => amountLine('1.00', { taxRate: '0.13' })) }));
+      const body = await issueOk(
+        seller.token,
+        exampleBody(buyer.taxId, { lines: Array.from({ length: 2000 }, () => amountLine('1.00', { taxRate: '0.13' })) }),
+      );
       expect(body).toMatchObject({ totalAmount: '2000.00', totalTax: '260.00', totalWithTax: '2260.00' });
       const read = (await t.http(buyer.token).get(`/v1/invoices/${body.number}`).expect(200)).body;
       expect(read.lines).toHaveLength(2000);
@@ -409,8 +534,13 @@ describe('invoices', () => {
       ],
     };
     const lease = {
-      type: '06', propertyCertificateNumber: '吉(2023)长春市不动产权第0000001号', propertyAddress: '吉林省长春市朝阳区工农大路8号',
-      leaseStart: '2023-07-01', leaseEnd: '2024-06-30', crossCity: true, areaUnit: '平方米',
+      type: '06',
+      propertyCertificateNumber: '吉(2023)长春市不动产权第0000001号',
+      propertyAddress: '吉林省长春市朝阳区工农大路8号',
+      leaseStart: '2023-07-01',
+      leaseEnd: '2024-06-30',
+      crossCity: true,
+      areaUnit: '平方米',
     };
 
     it.each([
@@ -433,8 +563,11 @@ describe('invoices', () => {
 
     it('stores a transport invoice with 100 legs of the longest fields it accepts', async () => {
       const leg = (i: number) => ({
-        transportType: '公路运输', plateNumber: `吉A${String(i).padStart(5, '0')}`.padEnd(40, 'X'),
-        origin: '长'.repeat(80), destination: '郑'.repeat(80), goods: '货'.repeat(80),
+        transportType: '公路运输',
+        plateNumber: `吉A${String(i).padStart(5, '0')}`.padEnd(40, 'X'),
+        origin: '长'.repeat(80),
+        destination: '郑'.repeat(80),
+        goods: '货'.repeat(80),
       });
       const specificBusiness = { type: '04', transports: Array.from({ length: 100 }, (_, i) => leg(i)) };
       const res = await issue(seller.token, exampleBody(buyer.taxId, { specificBusiness }));
@@ -453,8 +586,16 @@ describe('invoices', () => {
       ['03 with an unknown field', { ...construction, budget: '1' }, 'specificBusiness.budget'],
       ['03 with an unknown field named like an Object.prototype member', { ...construction, toString: 'x' }, 'specificBusiness.toString'],
       ['04 without transports', { type: '04' }, 'specificBusiness.transports'],
-      ['04 with a leg without plateNumber', { type: '04', transports: [{ ...transport.transports[0], plateNumber: undefined }] }, 'specificBusiness.transports[0].plateNumber'],
-      ['04 with an unknown transport type', { type: '04', transports: [transport.transports[0], { ...transport.transports[1], transportType: '火箭' }] }, 'specificBusiness.transports[1].transportType'],
+      [
+        '04 with a leg without plateNumber',
+        { type: '04', transports: [{ ...transport.transports[0], plateNumber: undefined }] },
+        'specificBusiness.transports[0].plateNumber',
+      ],
+      [
+        '04 with an unknown transport type',
+        { type: '04', transports: [transport.transports[0], { ...transport.transports[1], transportType: '火箭' }] },
+        'specificBusiness.transports[1].transportType',
+      ],
       ['06 without propertyAddress', { ...lease, propertyAddress: undefined }, 'specificBusiness.propertyAddress'],
       ['06 with a lease ending before it starts', { ...lease, leaseStart: '2024-07-01' }, 'specificBusiness.leaseEnd'],
       ['06 with a day that does not exist', { ...lease, leaseStart: '2023-02-30' }, 'specificBusiness.leaseStart'],
@@ -490,7 +631,10 @@ describe('invoices', () => {
     ])('%s cannot issue (403 FORBIDDEN)', async (_who, token) => {
       const res = await issue(await token(), exampleBody(buyer.taxId));
       expectProblem(res, 403, 'FORBIDDEN');
-      const batch = await t.http(await token()).post('/v1/invoices/batch').send({ invoices: [exampleBody(buyer.taxId)] });
+      const batch = await t
+        .http(await token())
+        .post('/v1/invoices/batch')
+        .send({ invoices: [exampleBody(buyer.taxId)] });
       expectProblem(batch, 403, 'FORBIDDEN');
     });
 
@@ -502,7 +646,10 @@ describe('invoices', () => {
     it('a non-pilot taxpayer cannot issue (409 INVALID_STATE)', async () => {
       expect(nonPilot.body.pilot).toBe(false);
       expectProblem(await issue(nonPilot.token, exampleBody(buyer.taxId)), 409, 'INVALID_STATE');
-      const batch = await t.http(nonPilot.token).post('/v1/invoices/batch').send({ invoices: [exampleBody(buyer.taxId)] });
+      const batch = await t
+        .http(nonPilot.token)
+        .post('/v1/invoices/batch')
+        .send({ invoices: [exampleBody(buyer.taxId)] });
       expectProblem(batch, 409, 'INVALID_STATE');
     });
 
@@ -519,7 +666,10 @@ describe('invoices', () => {
       ['a tax officer', () => officer],
       ['an admin', () => ADMIN_TOKEN],
     ])('%s reads it', async (_who, token) => {
-      const res = await t.http(await token()).get(`/v1/invoices/${invoice.number}`).expect(200);
+      const res = await t
+        .http(await token())
+        .get(`/v1/invoices/${invoice.number}`)
+        .expect(200);
       expect(res.body).toEqual(invoice);
     });
 
@@ -605,7 +755,12 @@ describe('invoices', () => {
       expect(setOf(await numbersOf(seller.token, query))).toEqual(setOf(keys.map((k) => n[k])));
     });
 
-    it.each([['color=green', 'color'], ['type=vat', 'type'], ['status=lost', 'status'], ['medium=fax', 'medium']])('refuses %s with 400', async (query, field) => {
+    it.each([
+      ['color=green', 'color'],
+      ['type=vat', 'type'],
+      ['status=lost', 'status'],
+      ['medium=fax', 'medium'],
+    ])('refuses %s with 400', async (query, field) => {
       expectProblem(await t.http(seller.token).get(`/v1/invoices?${query}`), 400, 'VALIDATION_FAILED', field);
     });
 
@@ -631,7 +786,12 @@ describe('invoices', () => {
       expect(setOf(await numbersOf(seller.token, query))).toEqual(setOf(keys.map((k) => n[k])));
     });
 
-    it.each([['from=yesterday', 'from'], ['from=2023-02-30', 'from'], ['to=2023-07-20T09:00:00', 'to'], ['to=20230720', 'to']])('refuses %s with 400', async (query, field) => {
+    it.each([
+      ['from=yesterday', 'from'],
+      ['from=2023-02-30', 'from'],
+      ['to=2023-07-20T09:00:00', 'to'],
+      ['to=20230720', 'to'],
+    ])('refuses %s with 400', async (query, field) => {
       expectProblem(await t.http(seller.token).get(`/v1/invoices?${query}`), 400, 'VALIDATION_FAILED', field);
     });
 
@@ -660,7 +820,10 @@ describe('invoices', () => {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const page: { items: Json[]; nextCursor: string | null } = await list(seller.token, `type=ordinary&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        const page: { items: Json[]; nextCursor: string | null } = await list(
+          seller.token,
+          `type=ordinary&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        );
         seen.push(...page.items.map((i) => i.number as string));
         cursor = page.nextCursor;
       } while (cursor && seen.length < 10);
@@ -669,7 +832,10 @@ describe('invoices', () => {
     });
 
     it.each([
-      ['limit=501', 'limit'], ['limit=0', 'limit'], ['limit=-1', 'limit'], ['limit=two', 'limit'],
+      ['limit=501', 'limit'],
+      ['limit=0', 'limit'],
+      ['limit=-1', 'limit'],
+      ['limit=two', 'limit'],
       ['cursor=garbage', 'cursor'],
       ['cursor=' + Buffer.from('{"a":1}').toString('base64url'), 'cursor'],
       // well-formed JSON of the right shape, but not a cursor this list issued
@@ -679,7 +845,7 @@ describe('invoices', () => {
       expectProblem(await t.http(seller.token).get(`/v1/invoices?${query}`), 400, 'VALIDATION_FAILED', field);
     });
 
-    it('a tax officer, an unscoped auditor and the seller\'s auditor list the seller\'s invoices', async () => {
+    it("a tax officer, an unscoped auditor and the seller's auditor list the seller's invoices", async () => {
       const own = setOf(await numbersOf(seller.token));
       expect(setOf(await numbersOf(officer, `taxId=${seller.taxId}`))).toEqual(own);
       expect(setOf(await numbersOf(unscopedAuditor, `taxId=${seller.taxId}&limit=500`))).toEqual(own);
@@ -706,7 +872,8 @@ describe('invoices', () => {
     });
     afterAll(() => setClock(t, T0));
 
-    const paper = (amount: string, extra: Json = {}) => exampleBody(buyer.taxId, { medium: 'paper', lines: [amountLine(amount, { taxRate: '0.13' })], ...extra });
+    const paper = (amount: string, extra: Json = {}) =>
+      exampleBody(buyer.taxId, { medium: 'paper', lines: [amountLine(amount, { taxRate: '0.13' })], ...extra });
 
     it('accepts a paper invoice of exactly the single-invoice maximum (pre-tax)', async () => {
       const body = await issueOk(seller.token, paper('100000.00'));
@@ -889,7 +1056,11 @@ describe('invoices', () => {
       expect(again.headers['idempotent-replayed']).toBe('true');
       expect(again.body).toEqual(first.body);
       expect((await quota(other)).used).toBe(usedAfterFirst);
-      const reused = await t.http(other.token).post('/v1/invoices/batch').set('Idempotency-Key', 'batch-1').send({ invoices: [ordinaryBody(buyer.taxId, '30.00')] });
+      const reused = await t
+        .http(other.token)
+        .post('/v1/invoices/batch')
+        .set('Idempotency-Key', 'batch-1')
+        .send({ invoices: [ordinaryBody(buyer.taxId, '30.00')] });
       expectProblem(reused, 409, 'IDEMPOTENCY_KEY_REUSED');
     });
   });
@@ -910,11 +1081,9 @@ describe('invoices', () => {
 
     it('issues the valid items and reports the invalid one in its place', async () => {
       const usedBefore = Number((await quota(seller)).used);
-      const res = await batch(seller.token, [
-        exampleBody(buyer.taxId),
-        exampleBody(buyer.taxId, { lines: [] }),
-        ordinaryBody(buyer.taxId, '500.00'),
-      ]).expect(200);
+      const res = await batch(seller.token, [exampleBody(buyer.taxId), exampleBody(buyer.taxId, { lines: [] }), ordinaryBody(buyer.taxId, '500.00')]).expect(
+        200,
+      );
       expect(res.body.results).toHaveLength(3);
       const [a, b, c] = res.body.results;
       expect(Object.keys(a)).toEqual(['number']);
@@ -971,7 +1140,7 @@ describe('invoices', () => {
       }
     });
 
-    it('raises a low-risk taxpayer\'s total once when usage first reaches 80%, as a single issue would (SPEC 4.2)', async () => {
+    it("raises a low-risk taxpayer's total once when usage first reaches 80%, as a single issue would (SPEC 4.2)", async () => {
       // 25000 total: the second 10000 brings usage to 20000 = 80%, the total becomes 30000, the third fits
       const low = await party({ initialQuota: '25000.00', riskLevel: 'low', creditRating: 'A' });
       const item = () => ordinaryBody(buyer.taxId, '10000.00');
@@ -1010,7 +1179,10 @@ describe('invoices', () => {
 
     it('issues 1000 items, each readable, and consumes exactly their sum', async () => {
       const bulk = await party({ riskLevel: 'medium' });
-      const res = await batch(bulk.token, Array.from({ length: 1000 }, (_, i) => ordinaryBody(buyer.taxId, `${i + 1}.00`))).expect(200);
+      const res = await batch(
+        bulk.token,
+        Array.from({ length: 1000 }, (_, i) => ordinaryBody(buyer.taxId, `${i + 1}.00`)),
+      ).expect(200);
       const numbers = res.body.results.map((r: Json) => r.number as string);
       expect(numbers.every((x: string) => /^23222\d{15}$/.test(x))).toBe(true);
       expect(new Set(numbers).size).toBe(1000);

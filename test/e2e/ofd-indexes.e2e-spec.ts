@@ -10,7 +10,17 @@ import { registerTaxpayer, setClock, startApp, TestApp } from '../support/test-a
 
 const line = (i: number) =>
   i % 2 === 0
-    ? { name: `笔记本电脑${i}`, taxClassificationCode: '1090511030000000000', categoryShortName: '计算机', spec: 'X1', unit: '台', quantity: '2', unitPrice: '5000.00', amount: '10000.00', taxRate: '0.13' }
+    ? {
+        name: `笔记本电脑${i}`,
+        taxClassificationCode: '1090511030000000000',
+        categoryShortName: '计算机',
+        spec: 'X1',
+        unit: '台',
+        quantity: '2',
+        unitPrice: '5000.00',
+        amount: '10000.00',
+        taxRate: '0.13',
+      }
     : { name: `安装服务${i}`, taxClassificationCode: '3040201000000000000', categoryShortName: '信息技术服务', amount: '300.00', taxRate: '0.06' };
 const body = (buyerTaxId: string, lines = 2, extra: Record<string, unknown> = {}) => ({
   type: 'special',
@@ -28,7 +38,8 @@ const parser = (res: NodeJS.ReadableStream, cb: (err: Error | null, body: Buffer
 };
 
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-const unescape = (s: string) => s.replace(/&(lt|gt|amp|quot|apos|#\d+);/g, (_m, e: string) => (e.startsWith('#') ? String.fromCharCode(Number(e.slice(1))) : ENTITIES[e]));
+const unescape = (s: string) =>
+  s.replace(/&(lt|gt|amp|quot|apos|#\d+);/g, (_m, e: string) => (e.startsWith('#') ? String.fromCharCode(Number(e.slice(1))) : ENTITIES[e]));
 
 /** Reads an OFD the way invoice tools do: CustomDatas, and every CustomTag field resolved to the TextObjects' texts. */
 function readOfd(ofd: Buffer) {
@@ -46,7 +57,8 @@ function readOfd(ofd: Buffer) {
   const pages = new Map<string, Map<string, string>>();
   for (const m of doc.matchAll(/<ofd:Page ID="(\d+)" BaseLoc="([^"]+)"\/>/g)) {
     const objects = new Map<string, string>();
-    for (const o of part(dir + m[2]).matchAll(/<ofd:TextObject ID="(\d+)"[^>]*>.*?<ofd:TextCode[^>]*>([^<]*)<\/ofd:TextCode><\/ofd:TextObject>/g)) objects.set(o[1], unescape(o[2]));
+    for (const o of part(dir + m[2]).matchAll(/<ofd:TextObject ID="(\d+)"[^>]*>.*?<ofd:TextCode[^>]*>([^<]*)<\/ofd:TextCode><\/ofd:TextObject>/g))
+      objects.set(o[1], unescape(o[2]));
     pages.set(m[1], objects);
   }
   // Document.xml -> CustomTags.xml -> CustomTag.xml, as a reader follows them.
@@ -71,14 +83,28 @@ function readOfd(ofd: Buffer) {
 
 const rateText = (l: Record<string, any>) => `${Number(l.taxRate) * 100}%`;
 
-describe('the OFD\'s invoice indexes (SPEC 9) and the paper cipher area', () => {
+describe("the OFD's invoice indexes (SPEC 9) and the paper cipher area", () => {
   let t: TestApp;
   let seller: { taxId: string; token: string; body: Record<string, any> };
   let buyer: { taxId: string; token: string; body: Record<string, any> };
 
   const get = async (number: string, format: 'ofd' | 'pdf' | 'xml') =>
-    (await t.http(seller.token).get(`/v1/invoices/${number}/${format}`).buffer(true).parse(parser as never).expect(200)).body as Buffer;
-  const issue = async (extra: Record<string, unknown> = {}, lines = 2) => (await t.http(seller.token).post('/v1/invoices').send(body(buyer.taxId, lines, extra)).expect(201)).body;
+    (
+      await t
+        .http(seller.token)
+        .get(`/v1/invoices/${number}/${format}`)
+        .buffer(true)
+        .parse(parser as never)
+        .expect(200)
+    ).body as Buffer;
+  const issue = async (extra: Record<string, unknown> = {}, lines = 2) =>
+    (
+      await t
+        .http(seller.token)
+        .post('/v1/invoices')
+        .send(body(buyer.taxId, lines, extra))
+        .expect(201)
+    ).body;
 
   beforeAll(async () => {
     t = await startApp();
@@ -93,8 +119,12 @@ describe('the OFD\'s invoice indexes (SPEC 9) and the paper cipher area', () => 
     const ofd = await get(inv.number, 'ofd');
     const o = readOfd(ofd);
     expect(o.customDatas).toEqual({
-      发票号码: inv.number, 销售方纳税人识别号: inv.seller.taxId, 购买方纳税人识别号: inv.buyer.taxId ?? '',
-      合计金额: inv.totalAmount, 合计税额: inv.totalTax, 开票日期: '2023年07月20日',
+      发票号码: inv.number,
+      销售方纳税人识别号: inv.seller.taxId,
+      购买方纳税人识别号: inv.buyer.taxId ?? '',
+      合计金额: inv.totalAmount,
+      合计税额: inv.totalTax,
+      开票日期: '2023年07月20日',
     });
     expect(o.values('InvoiceNo')).toEqual([inv.number]);
     expect(o.values('IssueDate')).toEqual(['2023年07月20日']);
@@ -120,7 +150,7 @@ describe('the OFD\'s invoice indexes (SPEC 9) and the paper cipher area', () => 
     return o;
   }
 
-  it('blue: every CustomTag field resolves to the TextObject showing the invoice\'s value; CustomDatas carry the six facts', async () => {
+  it("blue: every CustomTag field resolves to the TextObject showing the invoice's value; CustomDatas carry the six facts", async () => {
     const inv = await issue();
     await expectIndexes(inv, (note) => expect(note).toBe(inv.remarks));
   });
@@ -147,7 +177,9 @@ describe('the OFD\'s invoice indexes (SPEC 9) and the paper cipher area', () => 
   });
 
   it('specific business (03 建筑服务): its fields are printed in the remarks, which the Note rows index', async () => {
-    const inv = await issue({ specificBusiness: { type: '03', location: '吉林省长春市南关区人民大街', projectName: '长春地铁6号线土建工程', crossCity: false } });
+    const inv = await issue({
+      specificBusiness: { type: '03', location: '吉林省长春市南关区人民大街', projectName: '长春地铁6号线土建工程', crossCity: false },
+    });
     await expectIndexes(inv, (note) => {
       expect(note.startsWith(inv.remarks)).toBe(true);
       expect(note).toContain('建筑服务发生地：吉林省长春市南关区人民大街');
@@ -158,7 +190,10 @@ describe('the OFD\'s invoice indexes (SPEC 9) and the paper cipher area', () => 
   it('paper: the old cipher area (密码区) shows the 20-digit number and https://inv-veri.chinatax.gov.cn, in PDF and OFD alike; an electronic invoice has no such area', async () => {
     const paper = await issue({ medium: 'paper' });
     const electronic = await issue();
-    for (const [inv, expected] of [[paper, true], [electronic, false]] as const) {
+    for (const [inv, expected] of [
+      [paper, true],
+      [electronic, false],
+    ] as const) {
       const pdf = pdfText(await get(inv.number, 'pdf')).replace(/\s+/g, '');
       const ofd = readOfd(await get(inv.number, 'ofd'));
       const ofdTexts = [...ofd.pages.values()].flatMap((m) => [...m.values()]);

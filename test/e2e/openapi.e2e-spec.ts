@@ -10,7 +10,11 @@ describe('the OpenAPI document', () => {
   let t: TestApp;
   let doc: Json;
   const operations = () =>
-    Object.entries(doc.paths as Json).flatMap(([path, ops]) => Object.entries(ops as Json).filter(([m]) => METHODS.includes(m)).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op: op as Json })));
+    Object.entries(doc.paths as Json).flatMap(([path, ops]) =>
+      Object.entries(ops as Json)
+        .filter(([m]) => METHODS.includes(m))
+        .map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op: op as Json })),
+    );
   const resolve = (schema: Json): Json => (schema?.$ref ? doc.components.schemas[schema.$ref.replace('#/components/schemas/', '')] : schema);
 
   beforeAll(async () => {
@@ -24,9 +28,13 @@ describe('the OpenAPI document', () => {
     const lackingProblem: string[] = [];
     for (const { route, op } of operations()) {
       const ok = Object.entries(op.responses as Json).filter(([status]) => /^2\d\d$/.test(status));
-      const described = ok.some(([status, res]) => status === '204' || Object.values((res as Json).content ?? {}).some((c) => resolve((c as Json).schema) !== undefined));
+      const described = ok.some(
+        ([status, res]) => status === '204' || Object.values((res as Json).content ?? {}).some((c) => resolve((c as Json).schema) !== undefined),
+      );
       if (!described) lacking2xx.push(route);
-      const problems = Object.entries(op.responses as Json).filter(([status, res]) => /^[45]\d\d$/.test(status) && (res as Json).content?.['application/problem+json']?.schema?.$ref === '#/components/schemas/ProblemDto');
+      const problems = Object.entries(op.responses as Json).filter(
+        ([status, res]) => /^[45]\d\d$/.test(status) && (res as Json).content?.['application/problem+json']?.schema?.$ref === '#/components/schemas/ProblemDto',
+      );
       if (problems.length === 0) lackingProblem.push(route);
     }
     expect(operations().length).toBeGreaterThan(55);
@@ -44,13 +52,26 @@ describe('the OpenAPI document', () => {
     const ids = operations().map(({ op }) => op.operationId);
     expect(ids.every((id) => typeof id === 'string' && id.length > 0)).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(ids).toEqual(expect.arrayContaining(['issueInvoice', 'previewInvoice', 'signIn', 'getMe', 'createFirstAdmin', 'searchCounterparties', 'parseBatchSheet']));
+    expect(ids).toEqual(
+      expect.arrayContaining(['issueInvoice', 'previewInvoice', 'signIn', 'getMe', 'createFirstAdmin', 'searchCounterparties', 'parseBatchSheet']),
+    );
   });
 
   it('describes the problem schema and the three ways to authenticate; the bearer token is not called a JWT', () => {
-    expect(Object.keys(doc.components.schemas.ProblemDto.properties).sort()).toEqual(['available', 'code', 'detail', 'errors', 'retryAfter', 'status', 'title', 'type']);
+    expect(Object.keys(doc.components.schemas.ProblemDto.properties).sort()).toEqual([
+      'available',
+      'code',
+      'detail',
+      'errors',
+      'retryAfter',
+      'status',
+      'title',
+      'type',
+    ]);
     const code = doc.components.schemas.ProblemDto.properties.code;
-    expect((code.enum ? code : resolve(code.$ref ? code : code.allOf[0])).enum).toEqual(expect.arrayContaining(['VALIDATION_FAILED', 'QUOTA_EXCEEDED', 'CSRF_FAILED', 'TAX_MISMATCH']));
+    expect((code.enum ? code : resolve(code.$ref ? code : code.allOf[0])).enum).toEqual(
+      expect.arrayContaining(['VALIDATION_FAILED', 'QUOTA_EXCEEDED', 'CSRF_FAILED', 'TAX_MISMATCH']),
+    );
     const schemes = doc.components.securitySchemes;
     expect(schemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(schemes.bearer.bearerFormat).toBeUndefined();

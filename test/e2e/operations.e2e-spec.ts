@@ -18,7 +18,9 @@ describe('operations', () => {
   it('serves the OpenAPI document generated from the DTOs, and its UI', async () => {
     const doc = (await t.http().get('/docs-json').expect(200)).body;
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/taxpayers', '/v1/taxpayers/{taxId}', '/v1/users', '/v1/api-keys', '/v1/auth/sessions', '/v1/system/clock', '/health']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/taxpayers', '/v1/taxpayers/{taxId}', '/v1/users', '/v1/api-keys', '/v1/auth/sessions', '/v1/system/clock', '/health']),
+    );
     expect(doc.components.schemas.CreateTaxpayerDto.properties.initialQuota).toMatchObject({ type: 'string', example: '7500000.00' });
     expect(doc.components.securitySchemes.bearer).toBeDefined();
     // The batch validates its body by hand (no deep copy), but documents it all the same.
@@ -42,7 +44,11 @@ describe('operations', () => {
     });
 
     it('a body over the limit is 413', async () => {
-      const res = await t.http(ADMIN_TOKEN).post('/v1/taxpayers').set('Content-Type', 'application/json').send(`{"name":"${'x'.repeat(11 * 1024 * 1024)}"}`);
+      const res = await t
+        .http(ADMIN_TOKEN)
+        .post('/v1/taxpayers')
+        .set('Content-Type', 'application/json')
+        .send(`{"name":"${'x'.repeat(11 * 1024 * 1024)}"}`);
       expect(res.status).toBe(413);
       expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
     });
@@ -103,7 +109,7 @@ describe('system clock', () => {
   });
   afterAll(() => t.close());
 
-  it('the clock routes answer 404 when the clock is the system\'s', async () => {
+  it("the clock routes answer 404 when the clock is the system's", async () => {
     await t.http(ADMIN_TOKEN).get('/v1/system/clock').expect(404);
     await t.http(ADMIN_TOKEN).put('/v1/system/clock').send({ now: '2023-07-20T09:00:00+08:00' }).expect(404);
   });
@@ -131,9 +137,19 @@ describe('request logs', () => {
     await t.http(ADMIN_TOKEN).get('/v1/taxpayers/91110108551385082Q').expect(404);
     await t.http().post('/v1/auth/sessions').send({ username: 'admin', password: 'a secret password' }).expect(401);
     await new Promise((r) => setImmediate(r));
-    const requests = lines.flatMap((l) => l.split('\n')).filter(Boolean).map((l) => JSON.parse(l)).filter((l) => l.message?.msg === 'request');
+    const requests = lines
+      .flatMap((l) => l.split('\n'))
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.message?.msg === 'request');
     expect(requests).toHaveLength(2);
-    expect(requests[0].message).toMatchObject({ method: 'GET', route: '/v1/taxpayers/:taxId', status: 404, principal: expect.stringMatching(/^api_key:/), role: 'admin' });
+    expect(requests[0].message).toMatchObject({
+      method: 'GET',
+      route: '/v1/taxpayers/:taxId',
+      status: 404,
+      principal: expect.stringMatching(/^api_key:/),
+      role: 'admin',
+    });
     expect(requests[0].message.durationMs).toEqual(expect.any(Number));
     expect(requests[1].message).toMatchObject({ method: 'POST', route: '/v1/auth/sessions', status: 401, principal: null });
     const all = lines.join('');

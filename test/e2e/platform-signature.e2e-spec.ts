@@ -26,7 +26,17 @@ const body = (buyerTaxId: string, extra: Record<string, unknown> = {}) => ({
   type: 'special',
   buyer: { taxId: buyerTaxId, name: '河南某某贸易有限公司', handlingName: '李四' },
   lines: [
-    { name: '笔记本电脑', taxClassificationCode: '1090511030000000000', categoryShortName: '计算机', spec: 'X1', unit: '台', quantity: '2', unitPrice: '5000.00', amount: '10000.00', taxRate: '0.13' },
+    {
+      name: '笔记本电脑',
+      taxClassificationCode: '1090511030000000000',
+      categoryShortName: '计算机',
+      spec: 'X1',
+      unit: '台',
+      quantity: '2',
+      unitPrice: '5000.00',
+      amount: '10000.00',
+      taxRate: '0.13',
+    },
     { name: '安装服务', taxClassificationCode: '3040201000000000000', categoryShortName: '信息技术服务', amount: '300.00', taxRate: '0.06' },
   ],
   remarks: '合同号 HT-2023-0715',
@@ -41,10 +51,14 @@ const parser = (res: NodeJS.ReadableStream, cb: (err: Error | null, body: Buffer
 };
 
 /** SPEC 8's signed bytes, computed here independently of the service's code. */
-const signedBytesOf = (xml: Buffer) => Buffer.from(xml.toString('utf8').replace(/<SignatureValue>[^<]*<\/SignatureValue>/, '<SignatureValue></SignatureValue>'), 'utf8');
+const signedBytesOf = (xml: Buffer) =>
+  Buffer.from(xml.toString('utf8').replace(/<SignatureValue>[^<]*<\/SignatureValue>/, '<SignatureValue></SignatureValue>'), 'utf8');
 const signatureOf = (xml: Buffer) => Buffer.from(/<SignatureValue>([^<]*)<\/SignatureValue>/.exec(xml.toString('utf8'))![1], 'base64');
 const keyInfoOf = (xml: Buffer) => /<KeyInfo>([^<]*)<\/KeyInfo>/.exec(xml.toString('utf8'))![1];
-const pemToHex = (pem: string) => Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64').subarray(-65).toString('hex');
+const pemToHex = (pem: string) =>
+  Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64')
+    .subarray(-65)
+    .toString('hex');
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'einv-sig-'));
 let n = 0;
@@ -56,10 +70,26 @@ function write(data: Buffer | string, name: string): string {
 
 /** OpenSSL's verdict, exactly the command SPEC section 8 gives. */
 function openssl(xml: Buffer, pem: string): boolean {
-  const r = spawnSync('openssl', [
-    'pkeyutl', '-verify', '-pubin', '-inkey', write(pem, 'key.pem'), '-rawin', '-digest', 'sm3', '-pkeyopt', `distid:${USER_ID}`,
-    '-in', write(signedBytesOf(xml), 'signed-bytes'), '-sigfile', write(signatureOf(xml), 'sig.der'),
-  ], { encoding: 'utf8' });
+  const r = spawnSync(
+    'openssl',
+    [
+      'pkeyutl',
+      '-verify',
+      '-pubin',
+      '-inkey',
+      write(pem, 'key.pem'),
+      '-rawin',
+      '-digest',
+      'sm3',
+      '-pkeyopt',
+      `distid:${USER_ID}`,
+      '-in',
+      write(signedBytesOf(xml), 'signed-bytes'),
+      '-sigfile',
+      write(signatureOf(xml), 'sig.der'),
+    ],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0 && !/Signature Verification Failure/.test(r.stdout + r.stderr)) throw new Error(`openssl: ${r.stdout}${r.stderr}`);
   return r.status === 0 && /Signature Verified Successfully/.test(r.stdout);
 }
@@ -82,7 +112,16 @@ const tamper = (xml: Buffer) => {
 async function secondProcess(t: TestApp): Promise<INestApplication> {
   const o = t.dataSource.options as { type: string; database?: string; url?: string };
   const url = o.type === 'better-sqlite3' ? `sqlite:${o.database}` : o.url!;
-  const app = await createApp(loadConfig({ DATABASE_URL: url, BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN, EINVOICE_CLOCK: 'manual', LOG_LEVEL: 'error', BCRYPT_COST: '4', SIGNING_KEY_SECRET: SECRET }));
+  const app = await createApp(
+    loadConfig({
+      DATABASE_URL: url,
+      BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN,
+      EINVOICE_CLOCK: 'manual',
+      LOG_LEVEL: 'error',
+      BCRYPT_COST: '4',
+      SIGNING_KEY_SECRET: SECRET,
+    }),
+  );
   await app.init();
   return app;
 }
@@ -94,9 +133,24 @@ describe('the platform SM2 signature of XML files (SPEC 8)', () => {
   let blue: Record<string, any>;
 
   const download = async (number: string, token = seller.token): Promise<Buffer> =>
-    (await t.http(token).get(`/v1/invoices/${number}/xml`).buffer(true).parse(parser as never).expect(200)).body as Buffer;
-  const keys = async () => (await t.http().get('/v1/platform/signing-keys').expect(200)).body.items as { keyId: string; algorithm: string; publicKeyPem: string; validFrom: string; validTo: string | null }[];
-  const issue = async (extra: Record<string, unknown> = {}) => (await t.http(seller.token).post('/v1/invoices').send(body(buyer.taxId, extra)).expect(201)).body;
+    (
+      await t
+        .http(token)
+        .get(`/v1/invoices/${number}/xml`)
+        .buffer(true)
+        .parse(parser as never)
+        .expect(200)
+    ).body as Buffer;
+  const keys = async () =>
+    (await t.http().get('/v1/platform/signing-keys').expect(200)).body.items as {
+      keyId: string;
+      algorithm: string;
+      publicKeyPem: string;
+      validFrom: string;
+      validTo: string | null;
+    }[];
+  const issue = async (extra: Record<string, unknown> = {}) =>
+    (await t.http(seller.token).post('/v1/invoices').send(body(buyer.taxId, extra)).expect(201)).body;
 
   beforeAll(async () => {
     t = await startApp();
@@ -113,7 +167,13 @@ describe('the platform SM2 signature of XML files (SPEC 8)', () => {
   it('publishes the current key without a token: SM2, a PEM OpenSSL reads, validTo null, no private half', async () => {
     const items = await keys();
     expect(items).toHaveLength(1);
-    expect(items[0]).toEqual({ keyId: expect.stringMatching(/^sm2-[0-9a-f]{16}$/), algorithm: 'SM2', publicKeyPem: expect.stringContaining('-----BEGIN PUBLIC KEY-----'), validFrom: expect.any(String), validTo: null });
+    expect(items[0]).toEqual({
+      keyId: expect.stringMatching(/^sm2-[0-9a-f]{16}$/),
+      algorithm: 'SM2',
+      publicKeyPem: expect.stringContaining('-----BEGIN PUBLIC KEY-----'),
+      validFrom: expect.any(String),
+      validTo: null,
+    });
     const text = spawnSync('openssl', ['pkey', '-pubin', '-in', write(items[0].publicKeyPem, 'k.pem'), '-text', '-noout'], { encoding: 'utf8' });
     expect(text.status).toBe(0);
     expect(text.stdout).toMatch(/SM2/);
@@ -151,7 +211,7 @@ describe('the platform SM2 signature of XML files (SPEC 8)', () => {
     expect(library(bad, key.publicKeyPem)).toBe(false);
   });
 
-  it('writes the real files\' codes: TaxpayerType 1, AuthenticationMethods 02, BuyerHandlingName; the view echoes buyer.handlingName', async () => {
+  it("writes the real files' codes: TaxpayerType 1, AuthenticationMethods 02, BuyerHandlingName; the view echoes buyer.handlingName", async () => {
     const text = (await download(blue.number)).toString('utf8');
     expect(text).toContain('<TaxpayerType><LabelCode>1</LabelCode><LabelName>一般纳税人</LabelName></TaxpayerType>');
     expect(text).toContain('<AuthenticationMethods>02</AuthenticationMethods>');
@@ -161,7 +221,10 @@ describe('the platform SM2 signature of XML files (SPEC 8)', () => {
     const none = await issue({ buyer: { taxId: buyer.taxId, name: '河南某某贸易有限公司' } });
     expect(none.buyer.handlingName).toBeNull();
     expect((await download(none.number)).toString('utf8')).toContain('<BuyerHandlingName></BuyerHandlingName>');
-    const tooLong = await t.http(seller.token).post('/v1/invoices').send(body(buyer.taxId, { buyer: { taxId: buyer.taxId, name: 'x', handlingName: '长'.repeat(101) } }));
+    const tooLong = await t
+      .http(seller.token)
+      .post('/v1/invoices')
+      .send(body(buyer.taxId, { buyer: { taxId: buyer.taxId, name: 'x', handlingName: '长'.repeat(101) } }));
     expectProblem(tooLong, 400, 'VALIDATION_FAILED', 'buyer.handlingName');
   });
 
@@ -170,17 +233,26 @@ describe('the platform SM2 signature of XML files (SPEC 8)', () => {
     const slip = (await t.http(seller.token).post('/v1/red-confirmations').send({ blueInvoiceNumber: b.number, reason: '01' }).expect(201)).body;
     const red = (await t.http(seller.token).post(`/v1/red-confirmations/${slip.id}/red-invoice`).send({}).expect(201)).body;
     const xml = await download(red.number);
-    expect(xml.toString('utf8')).toContain(`<RedEInvoice><OriginalInvoiceCode>${b.number}</OriginalInvoiceCode><CreditNoteNumber>${slip.number}</CreditNoteNumber></RedEInvoice>`);
+    expect(xml.toString('utf8')).toContain(
+      `<RedEInvoice><OriginalInvoiceCode>${b.number}</OriginalInvoiceCode><CreditNoteNumber>${slip.number}</CreditNoteNumber></RedEInvoice>`,
+    );
     const [key] = await keys();
     expect(openssl(xml, key.publicKeyPem)).toBe(true);
   });
 
-  it('signs a file once: later downloads (after the clock moved), the buyer\'s, the OFD\'s attachment are the same bytes', async () => {
+  it("signs a file once: later downloads (after the clock moved), the buyer's, the OFD's attachment are the same bytes", async () => {
     const first = await download(blue.number);
     await setClock(t, '2023-07-21T10:00:00+08:00');
     expect((await download(blue.number)).equals(first)).toBe(true);
     expect((await download(blue.number, buyer.token)).equals(first)).toBe(true);
-    const ofd = (await t.http(seller.token).get(`/v1/invoices/${blue.number}/ofd`).buffer(true).parse(parser as never).expect(200)).body as Buffer;
+    const ofd = (
+      await t
+        .http(seller.token)
+        .get(`/v1/invoices/${blue.number}/ofd`)
+        .buffer(true)
+        .parse(parser as never)
+        .expect(200)
+    ).body as Buffer;
     const attached = unzipSync(new Uint8Array(ofd))['Doc_0/Attachs/original_invoice.xml'];
     expect(Buffer.from(attached).equals(first)).toBe(true);
     await setClock(t, '2023-07-20T09:00:00+08:00');
@@ -212,7 +284,12 @@ describe('the platform SM2 signature of XML files (SPEC 8)', () => {
     const other = await secondProcess(t);
     try {
       const inv = await issue();
-      const res = await request(other.getHttpServer()).get(`/v1/invoices/${inv.number}/xml`).set('Authorization', `Bearer ${seller.token}`).buffer(true).parse(parser as never).expect(200);
+      const res = await request(other.getHttpServer())
+        .get(`/v1/invoices/${inv.number}/xml`)
+        .set('Authorization', `Bearer ${seller.token}`)
+        .buffer(true)
+        .parse(parser as never)
+        .expect(200);
       const [key] = await keys();
       expect(keyInfoOf(res.body)).toBe(key.keyId);
       expect(openssl(res.body, key.publicKeyPem)).toBe(true);

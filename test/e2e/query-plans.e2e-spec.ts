@@ -24,12 +24,43 @@ function invoice(i: number): InvoiceEntity {
   const color = i % 25 === 0 ? 'red' : 'blue';
   const status = color === 'red' ? 'issued' : (['issued', 'issued', 'issued', 'red_partial', 'red_full', 'voided'] as const)[i % 6];
   return {
-    number: `2431200${String(i + 1).padStart(13, '0')}`, type: i % 7 === 0 ? 'special' : 'ordinary', medium: i % 11 === 0 ? 'paper' : 'electronic',
-    color, status, issuedAt: new Date(Date.parse('2024-01-01T00:00:00Z') + i * 600_000), period: '2024-01',
-    sellerTaxId: seller, sellerName: '卖方', sellerAddress: '', sellerPhone: '', sellerBankName: '', sellerBankAccount: '',
-    buyerTaxId: buyer, buyerName: '买方', buyerAddress: '', buyerPhone: '', buyerBankName: '', buyerBankAccount: '', buyerEmail: null,
-    priceIncludesTax: false, totalAmount: 10000n, totalTax: 1300n, totalWithTax: 11300n, remarks: '', drawer: '', specificBusinessType: null,
-    specificBusiness: null, differentialTaxation: null, deduction: null, usage: null, usageConfirmedAt: null, accountingEntry: 'not_entered', voidedAt: null, issuedBy: 'test', blueNumber: null, redConfirmationId: null,
+    number: `2431200${String(i + 1).padStart(13, '0')}`,
+    type: i % 7 === 0 ? 'special' : 'ordinary',
+    medium: i % 11 === 0 ? 'paper' : 'electronic',
+    color,
+    status,
+    issuedAt: new Date(Date.parse('2024-01-01T00:00:00Z') + i * 600_000),
+    period: '2024-01',
+    sellerTaxId: seller,
+    sellerName: '卖方',
+    sellerAddress: '',
+    sellerPhone: '',
+    sellerBankName: '',
+    sellerBankAccount: '',
+    buyerTaxId: buyer,
+    buyerName: '买方',
+    buyerAddress: '',
+    buyerPhone: '',
+    buyerBankName: '',
+    buyerBankAccount: '',
+    buyerEmail: null,
+    priceIncludesTax: false,
+    totalAmount: 10000n,
+    totalTax: 1300n,
+    totalWithTax: 11300n,
+    remarks: '',
+    drawer: '',
+    specificBusinessType: null,
+    specificBusiness: null,
+    differentialTaxation: null,
+    deduction: null,
+    usage: null,
+    usageConfirmedAt: null,
+    accountingEntry: 'not_entered',
+    voidedAt: null,
+    issuedBy: 'test',
+    blueNumber: null,
+    redConfirmationId: null,
   };
 }
 
@@ -98,11 +129,17 @@ function expectOrderedRange(ds: DataSource, plan: { text: string; tables: MysqlT
     const where = `${what}: ${plan.text}`;
     expect({ where, tables: plan.tables.length }).toEqual({ where, tables: 1 });
     const [table] = plan.tables;
-    expect({ where, access: table.access_type, key: table.key }).toEqual({ where, access: expect.stringMatching(unbounded ? /^(range|ref|index)$/ : /^(range|ref)$/), key: index });
+    expect({ where, access: table.access_type, key: table.key }).toEqual({
+      where,
+      access: expect.stringMatching(unbounded ? /^(range|ref|index)$/ : /^(range|ref)$/),
+      key: index,
+    });
     expect({ where, filesort: /filesort/.test(plan.text), temporary: /temporary_table/.test(plan.text) }).toEqual({ where, filesort: false, temporary: false });
   } else {
     const where = `${what}: ${plan.text}`;
-    const search = new RegExp(`^SEARCH i USING (COVERING )?INDEX ${index} \\(`).test(plan.text) || (unbounded && new RegExp(`^SCAN i USING (COVERING )?INDEX ${index}$`).test(plan.text));
+    const search =
+      new RegExp(`^SEARCH i USING (COVERING )?INDEX ${index} \\(`).test(plan.text) ||
+      (unbounded && new RegExp(`^SCAN i USING (COVERING )?INDEX ${index}$`).test(plan.text));
     expect({ where, search, lines: plan.text.split('\n').length }).toEqual({ where, search: true, lines: 1 });
     expect({ where, sort: /TEMP B-TREE/.test(plan.text) }).toEqual({ where, sort: false });
   }
@@ -118,8 +155,16 @@ describe('query plans: every list, filter and export shape reads an ordered inde
     const rows = Array.from({ length: ROWS }, (_, i) => invoice(i));
     for (let i = 0; i < rows.length; i += 500) await ds.manager.insert(InvoiceEntity, rows.slice(i, i + 500));
     const events = Array.from({ length: 2000 }, (_, i) => ({
-      id: timeOrderedId(Date.parse('2024-01-01T00:00:00Z') + i * 1000), at: new Date(Date.parse('2024-01-01T00:00:00Z') + i * 1000), actor: 'system', actorRole: null,
-      action: i % 50 === 0 ? 'invoice.voided' : 'invoice.issued', objectType: 'invoice', objectId: String(i), taxpayerId: i % 4 === 0 ? SMALL : BIG, before: null, after: null,
+      id: timeOrderedId(Date.parse('2024-01-01T00:00:00Z') + i * 1000),
+      at: new Date(Date.parse('2024-01-01T00:00:00Z') + i * 1000),
+      actor: 'system',
+      actorRole: null,
+      action: i % 50 === 0 ? 'invoice.voided' : 'invoice.issued',
+      objectType: 'invoice',
+      objectId: String(i),
+      taxpayerId: i % 4 === 0 ? SMALL : BIG,
+      before: null,
+      after: null,
     }));
     for (let i = 0; i < events.length; i += 500) await ds.manager.insert(AuditEventEntity, events.slice(i, i + 500));
     await ds.query(ds.options.type === 'mysql' || ds.options.type === 'mariadb' ? 'ANALYZE TABLE invoices, audit_events' : 'ANALYZE');
@@ -142,7 +187,13 @@ describe('query plans: every list, filter and export shape reads an ordered inde
           for (const branch of branches(filter)) {
             const [sql, params] = branchQuery(ds.manager, branch, filter, order, position, 51).getQueryAndParameters();
             const unbounded = branch.equals.length === 0 && shape === 'first page';
-            expectOrderedRange(ds, await planOf(ds, sql, params), expectedIndex(branch), `${name} ${shape} ${order} [${branch.equals.map((e) => e.join('=')).join(', ')}]`, unbounded);
+            expectOrderedRange(
+              ds,
+              await planOf(ds, sql, params),
+              expectedIndex(branch),
+              `${name} ${shape} ${order} [${branch.equals.map((e) => e.join('=')).join(', ')}]`,
+              unbounded,
+            );
           }
         });
       }
@@ -154,7 +205,12 @@ describe('query plans: every list, filter and export shape reads an ordered inde
     for (const [name, f] of FILTERS) {
       const filter: InvoiceFilter = { ...f, from, to };
       const party = (i: InvoiceEntity) =>
-        !f.taxId || (f.direction === 'issued' ? i.sellerTaxId === f.taxId : f.direction === 'received' ? i.buyerTaxId === f.taxId : i.sellerTaxId === f.taxId || i.buyerTaxId === f.taxId);
+        !f.taxId ||
+        (f.direction === 'issued'
+          ? i.sellerTaxId === f.taxId
+          : f.direction === 'received'
+            ? i.buyerTaxId === f.taxId
+            : i.sellerTaxId === f.taxId || i.buyerTaxId === f.taxId);
       const expected = all
         .filter((i) => party(i) && i.issuedAt >= from && i.issuedAt <= to)
         .filter((i) => (['color', 'status', 'type', 'medium'] as const).every((k) => f[k] === undefined || i[k] === f[k]))
@@ -163,7 +219,7 @@ describe('query plans: every list, filter and export shape reads an ordered inde
       // Read in small batches so every branch is refilled many times.
       const got = (await takeKeys(scanKeys(ds.manager, filter, 'DESC', null, 7), ROWS)).map((k) => k.number);
       expect({ name, got }).toEqual({ name, got: expected });
-      const rows = await invoicesByKeys(ds.manager, (await takeKeys(scanKeys(ds.manager, filter, 'ASC', null, 50), 20)));
+      const rows = await invoicesByKeys(ds.manager, await takeKeys(scanKeys(ds.manager, filter, 'ASC', null, 50), 20));
       expect({ name, rows: rows.map((r) => r.number) }).toEqual({ name, rows: [...expected].reverse().slice(0, 20) });
     }
   });
@@ -184,7 +240,11 @@ describe('query plans: every list, filter and export shape reads an ordered inde
           expect({ name, access: events.access_type, key: events.key }).toEqual({ name, access: expect.stringMatching(/^(range|ref)$/), key: index });
           expect({ name, filesort: /filesort/.test(plan.text) }).toEqual({ name, filesort: false });
         } else {
-          expect({ name, plan: new RegExp(`SEARCH e USING (COVERING )?INDEX ${index} \\(`).test(plan.text), sort: /TEMP B-TREE/.test(plan.text) }).toEqual({ name, plan: true, sort: false });
+          expect({ name, plan: new RegExp(`SEARCH e USING (COVERING )?INDEX ${index} \\(`).test(plan.text), sort: /TEMP B-TREE/.test(plan.text) }).toEqual({
+            name,
+            plan: true,
+            sort: false,
+          });
         }
       }
     });
@@ -194,7 +254,11 @@ describe('query plans: every list, filter and export shape reads an ordered inde
     const sql = 'SELECT * FROM quota_ledger l WHERE l.taxpayer_id = ? AND l.period = ? AND l.seq > ? ORDER BY l.seq ASC LIMIT 51';
     const plan = await planOf(ds, sql, [BIG, '2024-01', 100]);
     if (plan.tables.length) {
-      expect({ access: plan.tables[0].access_type, key: plan.tables[0].key, filesort: /filesort/.test(plan.text) }).toEqual({ access: 'range', key: 'PRIMARY', filesort: false });
+      expect({ access: plan.tables[0].access_type, key: plan.tables[0].key, filesort: /filesort/.test(plan.text) }).toEqual({
+        access: 'range',
+        key: 'PRIMARY',
+        filesort: false,
+      });
     } else {
       expect(plan.text).toMatch(/SEARCH l USING (INDEX|PRIMARY KEY|INDEX sqlite_autoindex_quota_ledger_1) \(/);
       expect(plan.text).not.toMatch(/TEMP B-TREE/);

@@ -12,13 +12,33 @@ const CST = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$/;
 const TOTAL_KINDS = ['initial', 'periodic', 'temporary', 'manual'];
 const USED_KINDS = ['issue', 'red_restore', 'paper_collection', 'paper_void_restore'];
 
-interface Pilot { taxId: string; token: string }
-interface QuotaBody {
-  period: string; total: string; used: string; remaining: string; available: string;
-  inDeclarationWindow: boolean; temporaryAdjusted: boolean;
+interface Pilot {
+  taxId: string;
+  token: string;
 }
-interface Entry { seq: number; at: string; kind: string; delta: string; totalAfter: string; usedAfter: string; ref: string | null }
-interface Res { status: number; body: any; headers: Record<string, string> }
+interface QuotaBody {
+  period: string;
+  total: string;
+  used: string;
+  remaining: string;
+  available: string;
+  inDeclarationWindow: boolean;
+  temporaryAdjusted: boolean;
+}
+interface Entry {
+  seq: number;
+  at: string;
+  kind: string;
+  delta: string;
+  totalAfter: string;
+  usedAfter: string;
+  ref: string | null;
+}
+interface Res {
+  status: number;
+  body: any;
+  headers: Record<string, string>;
+}
 
 /** What the policy gives, as the API prints it (rules.periodicTotal is the documented policy). */
 const policy = (initialQuota: string, riskLevel: 'low' | 'medium' | 'high', creditRating: 'A' | 'B' | 'M' | 'C' | 'D', recentUsed: string[]) =>
@@ -123,8 +143,13 @@ describe('quota', () => {
       await setClock(t, '2023-07-12T09:00:00+08:00');
       const current = await quota(a.token, a.taxId);
       expect(current).toMatchObject({
-        period: '2023-07', total: '7500000.00', used: '0.00', remaining: '7500000.00', available: '7500000.00',
-        inDeclarationWindow: false, temporaryAdjusted: false,
+        period: '2023-07',
+        total: '7500000.00',
+        used: '0.00',
+        remaining: '7500000.00',
+        available: '7500000.00',
+        inDeclarationWindow: false,
+        temporaryAdjusted: false,
       });
       expect(await quota(a.token, a.taxId, '2023-07')).toEqual(current);
 
@@ -137,7 +162,15 @@ describe('quota', () => {
       // SPEC 4: "Every change to total or used is an entry in an append-only quota ledger, with its cause."
       expect(await ledger(a.token, a.taxId, '2023-07')).toEqual([
         entry({ seq: 1, kind: 'initial', delta: '7500000.00', totalAfter: '7500000.00', usedAfter: '0.00' }),
-        entry({ seq: 2, kind: 'issue', delta: '1234.56', totalAfter: '7500000.00', usedAfter: '1234.56', ref: invoice.number, at: '2023-07-12T09:00:00+08:00' }),
+        entry({
+          seq: 2,
+          kind: 'issue',
+          delta: '1234.56',
+          totalAfter: '7500000.00',
+          usedAfter: '1234.56',
+          ref: invoice.number,
+          at: '2023-07-12T09:00:00+08:00',
+        }),
       ]);
     });
 
@@ -246,7 +279,12 @@ describe('quota', () => {
       await issued(w, '2500000.00');
       await issued(w, '1500000.00');
       expect(await quota(w.token, w.taxId)).toMatchObject({
-        period: '2023-07', total: '7500000.00', used: '4000000.00', remaining: '3500000.00', available: '3500000.00', inDeclarationWindow: false,
+        period: '2023-07',
+        total: '7500000.00',
+        used: '4000000.00',
+        remaining: '3500000.00',
+        available: '3500000.00',
+        inDeclarationWindow: false,
       });
     });
 
@@ -260,10 +298,20 @@ describe('quota', () => {
     it('August before the July filing: available = min(3,500,000.00, 7,500,000.00), inDeclarationWindow true', async () => {
       await setClock(t, '2023-08-01T09:00:00+08:00');
       expect(await quota(w.token, w.taxId)).toMatchObject({
-        period: '2023-08', total: '7500000.00', used: '0.00', remaining: '7500000.00', available: '3500000.00', inDeclarationWindow: true,
+        period: '2023-08',
+        total: '7500000.00',
+        used: '0.00',
+        remaining: '7500000.00',
+        available: '3500000.00',
+        inDeclarationWindow: true,
       });
       await issued(w, '200000.00');
-      expect(await quota(w.token, w.taxId, '2023-08')).toMatchObject({ used: '200000.00', remaining: '7300000.00', available: '3300000.00', inDeclarationWindow: true });
+      expect(await quota(w.token, w.taxId, '2023-08')).toMatchObject({
+        used: '200000.00',
+        remaining: '7300000.00',
+        available: '3300000.00',
+        inDeclarationWindow: true,
+      });
     });
 
     it('an invoice of 3,300,000.01 is refused 422 QUOTA_EXCEEDED with available 3300000.00, and consumes nothing', async () => {
@@ -293,7 +341,12 @@ describe('quota', () => {
       expect(again.body).toEqual(first.body);
 
       expect(await quota(w.token, w.taxId)).toMatchObject({
-        period: '2023-08', total: '7500000.00', used: '200000.00', remaining: '7300000.00', available: '7300000.00', inDeclarationWindow: false,
+        period: '2023-08',
+        total: '7500000.00',
+        used: '200000.00',
+        remaining: '7300000.00',
+        available: '7300000.00',
+        inDeclarationWindow: false,
       });
       // and issuing follows: what the window refused now fits
       await issued(w, '3300000.01');
@@ -307,7 +360,8 @@ describe('quota', () => {
     it('a filing honours Idempotency-Key like every creating POST', async () => {
       const z = await pilot('2023-07-03T09:00:00+08:00', { riskLevel: 'medium' });
       await setClock(t, '2023-08-04T09:00:00+08:00');
-      const post = (period: string) => t.http(z.token).post(`/v1/taxpayers/${z.taxId}/vat-filings`).set('Idempotency-Key', 'vat-filing-2023-07').send({ period });
+      const post = (period: string) =>
+        t.http(z.token).post(`/v1/taxpayers/${z.taxId}/vat-filings`).set('Idempotency-Key', 'vat-filing-2023-07').send({ period });
       const first = await post('2023-07');
       expectStatus(first, 201);
       const again = await post('2023-07');
@@ -350,7 +404,11 @@ describe('quota', () => {
     it("in July it is in the window until 2023-Q2 is filed, capped by June's remaining", async () => {
       await setClock(t, '2023-07-05T10:00:00+08:00');
       expect(await quota(q.token, q.taxId)).toMatchObject({
-        period: '2023-07', total: '7500000.00', used: '0.00', available: '2500000.00', inDeclarationWindow: true,
+        period: '2023-07',
+        total: '7500000.00',
+        used: '0.00',
+        available: '2500000.00',
+        inDeclarationWindow: true,
       });
       await refused(q, '2500000.01', '2500000.00');
       await expectProblem(await fileVat(q.token, q.taxId, '2023-06'), 400, 'VALIDATION_FAILED', 'period');
@@ -367,7 +425,13 @@ describe('quota', () => {
       await issued(r, '2500000.00'); // July: 5,000,000.00 remain at its end
       await setClock(t, '2023-08-03T10:00:00+08:00');
       // in a window it would be min(5,000,000.00, total); outside it is the month's remaining
-      expect(await quota(r.token, r.taxId)).toMatchObject({ period: '2023-08', total: '7500000.00', used: '0.00', available: '7500000.00', inDeclarationWindow: false });
+      expect(await quota(r.token, r.taxId)).toMatchObject({
+        period: '2023-08',
+        total: '7500000.00',
+        used: '0.00',
+        available: '7500000.00',
+        inDeclarationWindow: false,
+      });
       await issued(r, '5000000.01');
     });
   });
@@ -393,7 +457,11 @@ describe('quota', () => {
       expect(await quota(tt.token, tt.taxId)).toMatchObject({ total: '7500000.00', used: '5800000.00', temporaryAdjusted: false });
       const invoice = await issued(tt, '2000000.00');
       expect(await quota(tt.token, tt.taxId)).toMatchObject({
-        total: '9000000.00', used: '7800000.00', remaining: '1200000.00', available: '1200000.00', temporaryAdjusted: true,
+        total: '9000000.00',
+        used: '7800000.00',
+        remaining: '1200000.00',
+        available: '1200000.00',
+        temporaryAdjusted: true,
       });
       const entries = await ledger(tt.token, tt.taxId, '2023-07');
       expect(entries.map((e) => e.kind)).toEqual(['initial', 'issue', 'temporary', 'issue']);
@@ -468,7 +536,9 @@ describe('quota', () => {
       const august = await quota(tt.token, tt.taxId, '2023-08');
       expect(august).toMatchObject({ period: '2023-08', used: '0.00', temporaryAdjusted: false, total: policy('7500000.00', 'low', 'A', ['9000000.00']) });
       expect(august.total).toBe('10800000.00'); // 120% of July's 9,000,000.00 usage, from the initial base
-      expect(await ledger(tt.token, tt.taxId, '2023-08')).toEqual([entry({ seq: 1, kind: 'periodic', delta: august.total, totalAfter: august.total, usedAfter: '0.00' })]);
+      expect(await ledger(tt.token, tt.taxId, '2023-08')).toEqual([
+        entry({ seq: 1, kind: 'periodic', delta: august.total, totalAfter: august.total, usedAfter: '0.00' }),
+      ]);
     });
   });
 
@@ -490,7 +560,10 @@ describe('quota', () => {
     });
 
     const apply = (who: Pilot, requestedTotal: unknown, body: Record<string, unknown> = { reason: '新签大额合同，需提高额度' }, taxId = who.taxId) =>
-      t.http(who.token).post(`/v1/taxpayers/${taxId}/quota/applications`).send({ requestedTotal, ...body });
+      t
+        .http(who.token)
+        .post(`/v1/taxpayers/${taxId}/quota/applications`)
+        .send({ requestedTotal, ...body });
     const decide = (id: string, what: 'approve' | 'reject', body: Record<string, unknown>, token = officer) =>
       t.http(token).post(`/v1/quota/applications/${id}/${what}`).send(body);
 
@@ -559,7 +632,11 @@ describe('quota', () => {
       await expectProblem(await apply(p, 12000000), 400, 'VALIDATION_FAILED', 'requestedTotal');
       await expectProblem(await apply(p, '12000000.00', {}), 400, 'VALIDATION_FAILED', 'reason');
       await expectProblem(await apply(other, '12000000.00', { reason: '代为申请' }, p.taxId), 404, 'NOT_FOUND');
-      await expectProblem(await t.http(officer).post(`/v1/taxpayers/${p.taxId}/quota/applications`).send({ requestedTotal: '1.00', reason: 'x' }), 403, 'FORBIDDEN');
+      await expectProblem(
+        await t.http(officer).post(`/v1/taxpayers/${p.taxId}/quota/applications`).send({ requestedTotal: '1.00', reason: 'x' }),
+        403,
+        'FORBIDDEN',
+      );
       await expectProblem(await decide('00000000-0000-4000-8000-000000000000', 'approve', {}), 404, 'NOT_FOUND');
       await expectProblem(await decide('not-a-uuid', 'approve', {}), 404, 'NOT_FOUND');
     });
@@ -961,7 +1038,11 @@ describe('quota', () => {
         else if (USED_KINDS.includes(e.kind)) used += parseMoney(e.delta);
         else throw new Error(`unknown ledger kind ${e.kind}`);
         // each entry chains from the previous one by its delta
-        expect({ seq: e.seq, totalAfter: e.totalAfter, usedAfter: e.usedAfter }).toEqual({ seq: e.seq, totalAfter: formatMoney(total), usedAfter: formatMoney(used) });
+        expect({ seq: e.seq, totalAfter: e.totalAfter, usedAfter: e.usedAfter }).toEqual({
+          seq: e.seq,
+          totalAfter: formatMoney(total),
+          usedAfter: formatMoney(used),
+        });
       }
       const q = await quota(officer, who.taxId, period);
       expect({ total: formatMoney(total), used: formatMoney(used) }).toEqual({ total: q.total, used: q.used });
@@ -974,7 +1055,13 @@ describe('quota', () => {
       const b = await pilot('2023-07-03T09:00:00+08:00', { riskLevel: 'low', creditRating: 'A', paperMaxAmountPerInvoice: '100000.00' });
       await setClock(t, '2023-07-04T09:00:00+08:00');
       await issued(b, '3000000.00');
-      expectStatus(await t.http(b.token).post(`/v1/taxpayers/${b.taxId}/paper-collections`).send({ invoiceKind: 'paper_special', count: 20, maxAmountPerInvoice: '100000.00' }), 201);
+      expectStatus(
+        await t
+          .http(b.token)
+          .post(`/v1/taxpayers/${b.taxId}/paper-collections`)
+          .send({ invoiceKind: 'paper_special', count: 20, maxAmountPerInvoice: '100000.00' }),
+        201,
+      );
       const paper = await issued(b, '50000.00', { medium: 'paper' });
       expect((await quota(b.token, b.taxId)).used).toBe('5050000.00');
       const voided = await t.http(b.token).post(`/v1/invoices/${paper.number}/void`).send({});
@@ -1008,9 +1095,12 @@ describe('quota', () => {
     it('a batch decides each invoice by the same rules and chains the ledger the same way', async () => {
       const bt = await pilot('2023-07-03T09:00:00+08:00', { riskLevel: 'low', creditRating: 'A' });
       await setClock(t, '2023-07-05T09:00:00+08:00');
-      const res = await t.http(bt.token).post('/v1/invoices/batch').send({
-        invoices: ['5800000.00', '2000000.00', '1200000.00', '0.01'].map((amount) => invoiceBody(amount)),
-      });
+      const res = await t
+        .http(bt.token)
+        .post('/v1/invoices/batch')
+        .send({
+          invoices: ['5800000.00', '2000000.00', '1200000.00', '0.01'].map((amount) => invoiceBody(amount)),
+        });
       expectStatus(res, 200);
       const [a, b, c, d] = res.body.results;
       expect([a.number, b.number, c.number].every((n: unknown) => typeof n === 'string')).toBe(true);

@@ -48,14 +48,22 @@ describe('sign-in', () => {
     await login('correct horse battery').expect(201);
     const [row] = await t.dataSource.query("SELECT attempts FROM sign_in_throttles WHERE user_id = (SELECT id FROM users WHERE username = 'finance.li')");
     expect(Number(row.attempts)).toBe(0);
-    const actions = (await t.dataSource.query("SELECT action FROM audit_events WHERE action IN ('user.locked', 'session.failed')")).map((r: { action: string }) => r.action);
+    const actions = (await t.dataSource.query("SELECT action FROM audit_events WHERE action IN ('user.locked', 'session.failed')")).map(
+      (r: { action: string }) => r.action,
+    );
     expect(actions).toContain('user.locked');
     expect(actions.filter((a: string) => a === 'session.failed')).toHaveLength(3);
   });
 
   it('limits sign-in attempts per client IP', async () => {
     let status = 0;
-    for (let i = 0; i < 12 && status !== 429; i++) status = (await t.http().post('/v1/auth/sessions').send({ username: `nobody${i}`, password: 'x' })).status;
+    for (let i = 0; i < 12 && status !== 429; i++)
+      status = (
+        await t
+          .http()
+          .post('/v1/auth/sessions')
+          .send({ username: `nobody${i}`, password: 'x' })
+      ).status;
     expect(status).toBe(429);
   });
 });

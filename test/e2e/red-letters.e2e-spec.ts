@@ -15,26 +15,55 @@ const HOUR = 3600 * 1000;
 const MONEY = /^-?\d+\.\d{2}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const CST = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$/;
-const SLIP_FIELDS = ['id', 'number', 'status', 'initiator', 'blueInvoiceNumber', 'reason', 'totalAmount', 'totalTax', 'inputTaxTransferOut', 'lines', 'createdAt', 'expiresAt'];
+const SLIP_FIELDS = [
+  'id',
+  'number',
+  'status',
+  'initiator',
+  'blueInvoiceNumber',
+  'reason',
+  'totalAmount',
+  'totalTax',
+  'inputTaxTransferOut',
+  'lines',
+  'createdAt',
+  'expiresAt',
+];
 
 type Json = Record<string, any>;
 type Party = { taxId: string; token: string; body: Json };
 
 /** Line 1 of the blue invoice: 2 x 5000.00 at 13% (tax 1300.00). */
 const LAPTOP: Json = {
-  name: '笔记本电脑', taxClassificationCode: '1090511030000000000', categoryShortName: '计算机', spec: 'X1', unit: '台',
-  quantity: '2', unitPrice: '5000.00', amount: '10000.00', taxRate: '0.13',
+  name: '笔记本电脑',
+  taxClassificationCode: '1090511030000000000',
+  categoryShortName: '计算机',
+  spec: 'X1',
+  unit: '台',
+  quantity: '2',
+  unitPrice: '5000.00',
+  amount: '10000.00',
+  taxRate: '0.13',
 };
 /** Line 2: an amount-only line of 300.00 at 6% (tax 18.00). */
 const INSTALL: Json = { name: '安装服务', taxClassificationCode: '3040201990000000000', categoryShortName: '信息技术服务', amount: '300.00', taxRate: '0.06' };
 
 /** A 数电专票 of the two lines above: 10300.00 + 1318.00 = 11618.00. */
 const blueBody = (buyer: Party): Json => ({
-  type: 'special', medium: 'electronic',
-  buyer: { taxId: buyer.taxId, name: buyer.body.name, address: '郑州市金水区花园路1号', phone: '0371-66666666', bankName: '中国银行郑州分行', bankAccount: '6200000000000000001' },
+  type: 'special',
+  medium: 'electronic',
+  buyer: {
+    taxId: buyer.taxId,
+    name: buyer.body.name,
+    address: '郑州市金水区花园路1号',
+    phone: '0371-66666666',
+    bankName: '中国银行郑州分行',
+    bankAccount: '6200000000000000001',
+  },
   priceIncludesTax: false,
   lines: [LAPTOP, INSTALL],
-  remarks: '', drawer: '张三',
+  remarks: '',
+  drawer: '张三',
 });
 
 /** The body of a response with the expected status; otherwise fails printing what came back. */
@@ -119,16 +148,19 @@ describe('red letters', () => {
       stranger = await buyer();
     });
 
-    it.each(['deduction', 'no_deduction', 'export_refund', 'agent_export_refund'])('the buyer confirms the usage %s: 200, usage set, seen by the seller too; confirming again is 409 INVALID_STATE', async (purpose) => {
-      const blue = await issueBlue(s, b);
-      expect(blue.usage).toBeNull();
-      const body = expectStatus(await confirmUsage(b.token, blue.number, purpose), 200);
-      expect(body).toMatchObject({ number: blue.number, usage: purpose, accountingEntry: 'not_entered', status: 'issued' });
-      expect((await getInvoice(s.token, blue.number)).usage).toBe(purpose);
-      expectProblem(await confirmUsage(b.token, blue.number, purpose), 409, 'INVALID_STATE');
-      expectProblem(await confirmUsage(b.token, blue.number, purpose === 'deduction' ? 'no_deduction' : 'deduction'), 409, 'INVALID_STATE');
-      expect((await getInvoice(b.token, blue.number)).usage).toBe(purpose);
-    });
+    it.each(['deduction', 'no_deduction', 'export_refund', 'agent_export_refund'])(
+      'the buyer confirms the usage %s: 200, usage set, seen by the seller too; confirming again is 409 INVALID_STATE',
+      async (purpose) => {
+        const blue = await issueBlue(s, b);
+        expect(blue.usage).toBeNull();
+        const body = expectStatus(await confirmUsage(b.token, blue.number, purpose), 200);
+        expect(body).toMatchObject({ number: blue.number, usage: purpose, accountingEntry: 'not_entered', status: 'issued' });
+        expect((await getInvoice(s.token, blue.number)).usage).toBe(purpose);
+        expectProblem(await confirmUsage(b.token, blue.number, purpose), 409, 'INVALID_STATE');
+        expectProblem(await confirmUsage(b.token, blue.number, purpose === 'deduction' ? 'no_deduction' : 'deduction'), 409, 'INVALID_STATE');
+        expect((await getInvoice(b.token, blue.number)).usage).toBe(purpose);
+      },
+    );
 
     it('a tax officer corrects a confirmed usage: 200; both are audit events with who, before and after', async () => {
       await setClock(t, T0);
@@ -182,10 +214,12 @@ describe('red letters', () => {
 
       const rows = await auditRows(blue.number, ['invoice.accounting_entry']);
       expect(rows).toHaveLength(2);
-      expect(rows.map((r) => [JSON.parse(r.before!), JSON.parse(r.after!)])).toEqual(expect.arrayContaining([
-        [{ accountingEntry: 'not_entered' }, { accountingEntry: 'entered' }],
-        [{ accountingEntry: 'entered' }, { accountingEntry: 'not_entered' }],
-      ]));
+      expect(rows.map((r) => [JSON.parse(r.before!), JSON.parse(r.after!)])).toEqual(
+        expect.arrayContaining([
+          [{ accountingEntry: 'not_entered' }, { accountingEntry: 'entered' }],
+          [{ accountingEntry: 'entered' }, { accountingEntry: 'not_entered' }],
+        ]),
+      );
       for (const r of rows) expect(r).toMatchObject({ actor: expect.stringMatching(/^api_key:/), actorRole: 'taxpayer', taxpayerId: b.taxId });
     });
   });
@@ -228,9 +262,17 @@ describe('red letters', () => {
       await setClock(t, '2023-07-20T11:00:00+08:00');
       slip = await fileOk(s, fullRed(blue, '01'));
       expect(slip).toMatchObject({
-        id: expect.stringMatching(UUID), number: expect.stringMatching(/^\d{20}$/), status: '01', initiator: 'seller',
-        blueInvoiceNumber: blue.number, reason: '01', totalAmount: '-10300.00', totalTax: '-1318.00', inputTaxTransferOut: '0.00',
-        createdAt: '2023-07-20T11:00:00+08:00', expiresAt: null,
+        id: expect.stringMatching(UUID),
+        number: expect.stringMatching(/^\d{20}$/),
+        status: '01',
+        initiator: 'seller',
+        blueInvoiceNumber: blue.number,
+        reason: '01',
+        totalAmount: '-10300.00',
+        totalTax: '-1318.00',
+        inputTaxTransferOut: '0.00',
+        createdAt: '2023-07-20T11:00:00+08:00',
+        expiresAt: null,
       });
       expect(slip.number).not.toBe(blue.number);
       for (const field of SLIP_FIELDS) expect(slip).toHaveProperty(field);
@@ -256,9 +298,15 @@ describe('red letters', () => {
       const res = await redInvoice(s.token, slip.id);
       red = expectStatus(res, 201);
       expect(red).toMatchObject({
-        color: 'red', status: 'issued', type: 'special', issuedAt: '2023-07-20T12:00:00+08:00',
-        seller: { taxId: s.taxId }, buyer: { taxId: b.taxId },
-        totalAmount: '-10300.00', totalTax: '-1318.00', totalWithTax: '-11618.00',
+        color: 'red',
+        status: 'issued',
+        type: 'special',
+        issuedAt: '2023-07-20T12:00:00+08:00',
+        seller: { taxId: s.taxId },
+        buyer: { taxId: b.taxId },
+        totalAmount: '-10300.00',
+        totalTax: '-1318.00',
+        totalWithTax: '-11618.00',
       });
       expect(red.number).toMatch(/^\d{20}$/);
       expect(red.number).not.toBe(blue.number);
@@ -266,7 +314,10 @@ describe('red letters', () => {
       expect(red.totalWithTaxInWords).toBe('（负数）壹万壹仟陆佰壹拾捌圆整');
       expect(red.remarks).toContain(`被红冲蓝字数电票号码：${blue.number}`);
       expect(red.remarks).toContain(`红字发票信息确认单编号：${slip.number}`);
-      expect(red.lines.map((l: Json) => [l.amount, l.taxAmount, l.taxRate])).toEqual([['-10000.00', '-1300.00', '0.13'], ['-300.00', '-18.00', '0.06']]);
+      expect(red.lines.map((l: Json) => [l.amount, l.taxAmount, l.taxRate])).toEqual([
+        ['-10000.00', '-1300.00', '0.13'],
+        ['-300.00', '-18.00', '0.06'],
+      ]);
       expect(Number(red.lines[0].quantity)).toBe(-2);
       expect(Number(red.lines[0].unitPrice)).toBe(5000); // the unit price stays positive and unchanged
       // the red invoice is delivered to the buyer too, and reads back the same
@@ -288,9 +339,17 @@ describe('red letters', () => {
     });
 
     it('an ordinary invoice to a natural person (no tax id) is reversed the same way: 01, full only', async () => {
-      const natural = expectStatus(await t.http(s.token).post('/v1/invoices').send({
-        type: 'ordinary', buyer: { name: '张三' }, lines: [{ ...INSTALL }],
-      }), 201);
+      const natural = expectStatus(
+        await t
+          .http(s.token)
+          .post('/v1/invoices')
+          .send({
+            type: 'ordinary',
+            buyer: { name: '张三' },
+            lines: [{ ...INSTALL }],
+          }),
+        201,
+      );
       expectProblem(await file(s, partRed(natural, '04', [{ blueLineNo: 1, amount: '-100.00' }])), 422, 'RED_NOT_ALLOWED');
       const slip = await fileOk(s, fullRed(natural, '01'));
       expect(slip).toMatchObject({ status: '01', totalAmount: '-300.00', totalTax: '-18.00', expiresAt: null });
@@ -323,31 +382,34 @@ describe('red letters', () => {
     it.each([
       ['entered accounting', (token: string, number: string) => enterAccounting(token, number, true)],
       ['confirmed the usage', (token: string, number: string) => confirmUsage(token, number, 'no_deduction')],
-    ])('once the buyer %s: 02 with expiresAt 72 h later; the seller cannot confirm its own; the buyer confirms -> 04; then the red', async (_what, buyerActs) => {
-      await setClock(t, T0);
-      const blue = await issueBlue(s, b);
-      expectStatus(await buyerActs(b.token, blue.number), 200);
-      await setClock(t, '2023-07-20T14:15:16+08:00');
-      const slip = await fileOk(s, fullRed(blue, '01'));
-      expect(slip).toMatchObject({ status: '02', initiator: 'seller', createdAt: '2023-07-20T14:15:16+08:00', expiresAt: '2023-07-23T14:15:16+08:00' });
-      expect(Date.parse(slip.expiresAt) - Date.parse(slip.createdAt)).toBe(72 * HOUR);
+    ])(
+      'once the buyer %s: 02 with expiresAt 72 h later; the seller cannot confirm its own; the buyer confirms -> 04; then the red',
+      async (_what, buyerActs) => {
+        await setClock(t, T0);
+        const blue = await issueBlue(s, b);
+        expectStatus(await buyerActs(b.token, blue.number), 200);
+        await setClock(t, '2023-07-20T14:15:16+08:00');
+        const slip = await fileOk(s, fullRed(blue, '01'));
+        expect(slip).toMatchObject({ status: '02', initiator: 'seller', createdAt: '2023-07-20T14:15:16+08:00', expiresAt: '2023-07-23T14:15:16+08:00' });
+        expect(Date.parse(slip.expiresAt) - Date.parse(slip.createdAt)).toBe(72 * HOUR);
 
-      expectProblem(await act(s.token, slip.id, 'confirm'), 403, 'FORBIDDEN');
-      expectProblem(await act(s.token, slip.id, 'reject'), 403, 'FORBIDDEN');
-      expectProblem(await redInvoice(s.token, slip.id), 409, 'INVALID_STATE'); // not confirmed yet
-      expect((await getSlip(s.token, slip.id)).status).toBe('02');
+        expectProblem(await act(s.token, slip.id, 'confirm'), 403, 'FORBIDDEN');
+        expectProblem(await act(s.token, slip.id, 'reject'), 403, 'FORBIDDEN');
+        expectProblem(await redInvoice(s.token, slip.id), 409, 'INVALID_STATE'); // not confirmed yet
+        expect((await getSlip(s.token, slip.id)).status).toBe('02');
 
-      await setClock(t, '2023-07-21T08:00:00+08:00');
-      const confirmed = await actOk(b.token, slip.id, 'confirm');
-      expect(confirmed).toMatchObject({ id: slip.id, status: '04', expiresAt: null, totalAmount: '-10300.00' });
-      expectProblem(await act(b.token, slip.id, 'confirm'), 409, 'INVALID_STATE');
-      expectProblem(await redInvoice(b.token, slip.id), 403, 'FORBIDDEN');
+        await setClock(t, '2023-07-21T08:00:00+08:00');
+        const confirmed = await actOk(b.token, slip.id, 'confirm');
+        expect(confirmed).toMatchObject({ id: slip.id, status: '04', expiresAt: null, totalAmount: '-10300.00' });
+        expectProblem(await act(b.token, slip.id, 'confirm'), 409, 'INVALID_STATE');
+        expectProblem(await redInvoice(b.token, slip.id), 403, 'FORBIDDEN');
 
-      const red = expectStatus(await redInvoice(s.token, slip.id), 201);
-      expect(red).toMatchObject({ color: 'red', totalAmount: '-10300.00', totalTax: '-1318.00', totalWithTax: '-11618.00' });
-      expect(red.remarks).toContain(`红字发票信息确认单编号：${slip.number}`);
-      expect((await getInvoice(b.token, blue.number)).status).toBe('red_full');
-    });
+        const red = expectStatus(await redInvoice(s.token, slip.id), 201);
+        expect(red).toMatchObject({ color: 'red', totalAmount: '-10300.00', totalTax: '-1318.00', totalWithTax: '-11618.00' });
+        expect(red.remarks).toContain(`红字发票信息确认单编号：${slip.number}`);
+        expect((await getInvoice(b.token, blue.number)).status).toBe('red_full');
+      },
+    );
   });
 
   // ---------------------------------------------------------------- 4. 03 -> 04
@@ -363,8 +425,13 @@ describe('red letters', () => {
       expectStatus(await enterAccounting(b.token, blue.number), 200);
       const slip = await fileOk(b, partRed(blue, '04', [onLine2('-100.00')]));
       expect(slip).toMatchObject({
-        status: '03', initiator: 'buyer', blueInvoiceNumber: blue.number, totalAmount: '-100.00', totalTax: '-6.00',
-        createdAt: T0, expiresAt: cst(Date.parse(T0) + 72 * HOUR),
+        status: '03',
+        initiator: 'buyer',
+        blueInvoiceNumber: blue.number,
+        totalAmount: '-100.00',
+        totalTax: '-6.00',
+        createdAt: T0,
+        expiresAt: cst(Date.parse(T0) + 72 * HOUR),
       });
       expect(slip.lines).toEqual([{ blueLineNo: 2, quantity: null, amount: '-100.00', taxAmount: '-6.00' }]);
       expectProblem(await act(b.token, slip.id, 'confirm'), 403, 'FORBIDDEN');
@@ -372,7 +439,13 @@ describe('red letters', () => {
       const confirmed = await actOk(s.token, slip.id, 'confirm');
       expect(confirmed).toMatchObject({ status: '04', expiresAt: null, initiator: 'buyer' });
       const red = expectStatus(await redInvoice(s.token, slip.id), 201);
-      expect(red).toMatchObject({ color: 'red', totalAmount: '-100.00', totalTax: '-6.00', totalWithTax: '-106.00', totalWithTaxInWords: '（负数）壹佰零陆圆整' });
+      expect(red).toMatchObject({
+        color: 'red',
+        totalAmount: '-100.00',
+        totalTax: '-6.00',
+        totalWithTax: '-106.00',
+        totalWithTaxInWords: '（负数）壹佰零陆圆整',
+      });
       expect((await getInvoice(s.token, blue.number)).status).toBe('red_partial');
     });
   });
@@ -738,7 +811,7 @@ describe('red letters', () => {
       expect(beforeFilingSlip).toMatchObject({ status: '02', totalTax: '-6.00', inputTaxTransferOut: '0.00' });
     });
 
-    it('after the buyer records its VAT filing for 2023-07 in August, a slip shows the slip\'s tax as a positive figure', async () => {
+    it("after the buyer records its VAT filing for 2023-07 in August, a slip shows the slip's tax as a positive figure", async () => {
       await setClock(t, '2023-08-10T09:00:00+08:00');
       expectStatus(await t.http(deducting.token).post(`/v1/taxpayers/${deducting.taxId}/vat-filings`).send({ period: '2023-07' }), 201);
       const partial = await fileOk(s, partRed(deducted, '02', [onLine1('-1', '-5000.00')]));
@@ -786,7 +859,7 @@ describe('red letters', () => {
   // restores the red amount; a red invoice for a blue invoice of an earlier month restores
   // nothing." "Every change to total or used is an entry in an append-only quota ledger, with
   // its cause." API.md "Quota": ledger kinds include red_restore.
-  describe('quota: reds restore only in the blue\'s month', () => {
+  describe("quota: reds restore only in the blue's month", () => {
     let s: Party;
     let b: Party;
     const quota = async (period: string) => expectStatus(await t.http(s.token).get(`/v1/taxpayers/${s.taxId}/quota/${period}`), 200);
@@ -802,7 +875,7 @@ describe('red letters', () => {
     });
     afterAll(() => setClock(t, T0));
 
-    it('a full red in the blue\'s month gives back the red amount: used goes down, a red_restore entry with a negative delta', async () => {
+    it("a full red in the blue's month gives back the red amount: used goes down, a red_restore entry with a negative delta", async () => {
       await setClock(t, T0);
       const blue = await issueBlue(s, b);
       expect((await quota('2023-07')).used).toBe('10300.00');
@@ -862,7 +935,7 @@ describe('red letters', () => {
       expect(expectStatus(await enterAccounting(b.token, blue.number), 200).accountingEntry).toBe('entered');
     });
 
-    it('files a slip the seller confirms, confirms the seller\'s slip, and rejects one', async () => {
+    it("files a slip the seller confirms, confirms the seller's slip, and rejects one", async () => {
       const blue = await issueBlue(s, b);
       expectStatus(await enterAccounting(b.token, blue.number), 200);
       const own = await fileOk(b, partRed(blue, '04', [onLine2('-100.00')]));
@@ -925,7 +998,7 @@ describe('red letters', () => {
       const blue = await issueBlue(s, b);
       expectStatus(await enterAccounting(b.token, blue.number), 200);
       const slip = await fileOk(s, fullRed(blue, '01', { autoIssue: true }));
-      expect((await actOk(b.token, slip.id, 'reject'))).toMatchObject({ status: '05', redInvoiceNumber: null });
+      expect(await actOk(b.token, slip.id, 'reject')).toMatchObject({ status: '05', redInvoiceNumber: null });
       const read = await getInvoice(s.token, blue.number);
       expect(read).toMatchObject({ status: 'issued', redInvoices: [] });
     });
@@ -1052,7 +1125,7 @@ describe('red letters', () => {
     it.each([
       ['a wrong total', () => ({ number: blue.number, issueDate: '2023-07-20', totalWithTax: '11618.01' })],
       ['a wrong date', () => ({ number: blue.number, issueDate: '2023-07-21', totalWithTax: '11618.00' })],
-      ['the red\'s total without its sign', () => ({ number: red.number, issueDate: '2023-07-22', totalWithTax: '106.00' })],
+      ["the red's total without its sign", () => ({ number: red.number, issueDate: '2023-07-22', totalWithTax: '106.00' })],
       ['an unknown number', () => ({ number: '23229999999999999999', issueDate: '2023-07-20', totalWithTax: '11618.00' })],
     ])('does not match %s, and says nothing more', async (_what, body) => {
       const res = expectStatus(await verify(body()), 200);
@@ -1066,7 +1139,11 @@ describe('red letters', () => {
       await setClock(t, '2023-07-21T00:30:00+08:00');
       const early = await issueBlue(s, b);
       await setClock(t, T0);
-      expect(expectStatus(await verify({ number: early.number, issueDate: '2023-07-21', totalWithTax: '11618.00' }), 200)).toMatchObject({ match: true, color: 'blue', status: 'issued' });
+      expect(expectStatus(await verify({ number: early.number, issueDate: '2023-07-21', totalWithTax: '11618.00' }), 200)).toMatchObject({
+        match: true,
+        color: 'blue',
+        status: 'issued',
+      });
       expect(expectStatus(await verify({ number: early.number, issueDate: '2023-07-20', totalWithTax: '11618.00' }), 200).match).toBe(false);
     });
 
@@ -1074,7 +1151,11 @@ describe('red letters', () => {
       const other = await issueBlue(s, b);
       const slip = await fileOk(s, fullRed(other, '01'));
       expectStatus(await redInvoice(s.token, slip.id), 201);
-      expect(expectStatus(await verify({ number: other.number, issueDate: '2023-07-20', totalWithTax: '11618.00' }), 200)).toMatchObject({ match: true, color: 'blue', status: 'red_full' });
+      expect(expectStatus(await verify({ number: other.number, issueDate: '2023-07-20', totalWithTax: '11618.00' }), 200)).toMatchObject({
+        match: true,
+        color: 'blue',
+        status: 'red_full',
+      });
     });
 
     it('refuses a total sent as a JSON number with 400', async () => {
@@ -1108,7 +1189,10 @@ describe('red letters', () => {
     let sellerKey: { id: string; token: string };
     let buyerKey: { id: string; token: string };
     const keyFor = async (taxpayerId: string) =>
-      expectStatus(await t.http(ADMIN_TOKEN).post('/v1/api-keys').send({ name: 'audited', role: 'taxpayer', taxpayerId }), 201) as { id: string; token: string };
+      expectStatus(await t.http(ADMIN_TOKEN).post('/v1/api-keys').send({ name: 'audited', role: 'taxpayer', taxpayerId }), 201) as {
+        id: string;
+        token: string;
+      };
     beforeAll(async () => {
       await setClock(t, T0);
       s = await seller();
@@ -1122,7 +1206,13 @@ describe('red letters', () => {
       await setClock(t, '2023-07-20T10:00:00+08:00');
       const blue = await issueBlue(s, b);
       expectStatus(await enterAccounting(buyerKey.token, blue.number), 200);
-      const slip = expectStatus(await t.http(sellerKey.token).post('/v1/red-confirmations').send(partRed(blue, '04', [onLine2('-100.00')])), 201);
+      const slip = expectStatus(
+        await t
+          .http(sellerKey.token)
+          .post('/v1/red-confirmations')
+          .send(partRed(blue, '04', [onLine2('-100.00')])),
+        201,
+      );
       await setClock(t, '2023-07-20T11:00:00+08:00');
       expectStatus(await act(buyerKey.token, slip.id, 'confirm'), 200);
       await setClock(t, '2023-07-20T12:00:00+08:00');
@@ -1135,7 +1225,15 @@ describe('red letters', () => {
       expect(created).toMatchObject({ actor: `api_key:${sellerKey.id}`, actorRole: 'taxpayer', objectType: 'red_confirmation' });
       expect(created.at.getTime()).toBe(Date.parse('2023-07-20T10:00:00+08:00'));
       expect(JSON.parse(created.before ?? 'null')).toBeNull(); // nothing before it was filled in
-      expect(JSON.parse(created.after!)).toMatchObject({ status: '02', number: slip.number, blueNumber: blue.number, reason: '04', initiator: 'seller', totalAmount: '-100.00', totalTax: '-6.00' });
+      expect(JSON.parse(created.after!)).toMatchObject({
+        status: '02',
+        number: slip.number,
+        blueNumber: blue.number,
+        reason: '04',
+        initiator: 'seller',
+        totalAmount: '-100.00',
+        totalTax: '-6.00',
+      });
 
       expect(confirmed).toMatchObject({ actor: `api_key:${buyerKey.id}`, actorRole: 'taxpayer' });
       expect(confirmed.at.getTime()).toBe(Date.parse('2023-07-20T11:00:00+08:00'));
@@ -1148,24 +1246,45 @@ describe('red letters', () => {
       expect(JSON.parse(issued.after!)).toMatchObject({ redInvoiceNumber: red.number });
     });
 
-    it('rejection, revocation and expiry are audit events too; expiry is the system\'s', async () => {
+    it("rejection, revocation and expiry are audit events too; expiry is the system's", async () => {
       await setClock(t, '2023-07-20T10:00:00+08:00');
       const blue = await issueBlue(s, b);
       expectStatus(await enterAccounting(buyerKey.token, blue.number), 200);
-      const rejected = expectStatus(await t.http(sellerKey.token).post('/v1/red-confirmations').send(partRed(blue, '04', [onLine2('-10.00')])), 201);
+      const rejected = expectStatus(
+        await t
+          .http(sellerKey.token)
+          .post('/v1/red-confirmations')
+          .send(partRed(blue, '04', [onLine2('-10.00')])),
+        201,
+      );
       expectStatus(await act(buyerKey.token, rejected.id, 'reject'), 200);
-      const revoked = expectStatus(await t.http(buyerKey.token).post('/v1/red-confirmations').send(partRed(blue, '04', [onLine2('-20.00')])), 201);
+      const revoked = expectStatus(
+        await t
+          .http(buyerKey.token)
+          .post('/v1/red-confirmations')
+          .send(partRed(blue, '04', [onLine2('-20.00')])),
+        201,
+      );
       expectStatus(await act(sellerKey.token, revoked.id, 'confirm'), 200);
       await setClock(t, '2023-07-20T10:05:00+08:00'); // audit rows are ordered by business time
       expectStatus(await act(buyerKey.token, revoked.id, 'revoke'), 200);
-      const expired = expectStatus(await t.http(sellerKey.token).post('/v1/red-confirmations').send(partRed(blue, '04', [onLine2('-30.00')])), 201);
+      const expired = expectStatus(
+        await t
+          .http(sellerKey.token)
+          .post('/v1/red-confirmations')
+          .send(partRed(blue, '04', [onLine2('-30.00')])),
+        201,
+      );
       await setClock(t, '2023-07-23T10:05:00+08:00'); // 72 hours after it was filled in
       expect((await getSlip(sellerKey.token, expired.id)).status).toBe('07');
 
       const transitions = async (id: string) =>
         (await auditRows(id, ['red_confirmation.status'])).map((r) => [r.actor, JSON.parse(r.before!).status, JSON.parse(r.after!).status]);
       expect(await transitions(rejected.id)).toEqual([[`api_key:${buyerKey.id}`, '02', '05']]);
-      expect(await transitions(revoked.id)).toEqual([[`api_key:${sellerKey.id}`, '03', '04'], [`api_key:${buyerKey.id}`, '04', '09']]);
+      expect(await transitions(revoked.id)).toEqual([
+        [`api_key:${sellerKey.id}`, '03', '04'],
+        [`api_key:${buyerKey.id}`, '04', '09'],
+      ]);
       const expiry = await auditRows(expired.id, ['red_confirmation.status']);
       expect(expiry.map((r) => [r.actor, JSON.parse(r.before!).status, JSON.parse(r.after!).status])).toEqual([['system', '02', '07']]);
       expect(expiry[0].at.getTime()).toBe(Date.parse('2023-07-23T10:05:00+08:00'));
@@ -1235,7 +1354,11 @@ describe('red letters', () => {
       await actOk(b.token, slip.id, 'confirm');
       const responses = await Promise.all([redInvoice(s.token, slip.id), redInvoice(s.token, slip.id)]);
       expect(responses.map((r) => r.status).sort()).toEqual([201, 409]);
-      expectProblem(responses.find((r) => r.status === 409)!, 409, 'INVALID_STATE');
+      expectProblem(
+        responses.find((r) => r.status === 409)!,
+        409,
+        'INVALID_STATE',
+      );
       expect((await getInvoice(s.token, blue.number)).redInvoices).toHaveLength(1);
     });
 

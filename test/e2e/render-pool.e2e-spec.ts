@@ -11,7 +11,16 @@ const parser = (res: NodeJS.ReadableStream, cb: (err: Error | null, body: Buffer
 const invoice = (buyerTaxId: string, lines: number) => ({
   type: 'special',
   buyer: { taxId: buyerTaxId, name: '河南某某贸易有限公司' },
-  lines: Array.from({ length: lines }, (_, i) => ({ name: `办公用品${i + 1}`, taxClassificationCode: '1090511030000000000', categoryShortName: '计算机', unit: '件', quantity: '1', unitPrice: '100.00', amount: '100.00', taxRate: '0.13' })),
+  lines: Array.from({ length: lines }, (_, i) => ({
+    name: `办公用品${i + 1}`,
+    taxClassificationCode: '1090511030000000000',
+    categoryShortName: '计算机',
+    unit: '件',
+    quantity: '1',
+    unitPrice: '100.00',
+    amount: '100.00',
+    taxRate: '0.13',
+  })),
 });
 
 // Issue 11 item 10: PDF and OFD faces are painted in worker threads, not on the event loop, and a
@@ -29,7 +38,12 @@ describe('rendering in a pool of worker threads', () => {
   });
   afterAll(() => t.close());
 
-  const fetch = (format: string) => t.http(seller.token).get(`/v1/invoices/${number}/${format}`).buffer(true).parse(parser as never);
+  const fetch = (format: string) =>
+    t
+      .http(seller.token)
+      .get(`/v1/invoices/${number}/${format}`)
+      .buffer(true)
+      .parse(parser as never);
 
   it('paints PDF and OFD in a worker thread, not the main one', async () => {
     const rendering = t.app.get(RenderingService);

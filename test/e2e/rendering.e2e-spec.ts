@@ -8,7 +8,17 @@ const body = (buyerTaxId: string, lines = 2) => ({
   buyer: { taxId: buyerTaxId, name: '河南某某贸易有限公司' },
   lines: Array.from({ length: lines }, (_, i) =>
     i % 2 === 0
-      ? { name: '笔记本电脑', taxClassificationCode: '1090511030000000000', categoryShortName: '计算机', spec: 'X1', unit: '台', quantity: '2', unitPrice: '5000.00', amount: '10000.00', taxRate: '0.13' }
+      ? {
+          name: '笔记本电脑',
+          taxClassificationCode: '1090511030000000000',
+          categoryShortName: '计算机',
+          spec: 'X1',
+          unit: '台',
+          quantity: '2',
+          unitPrice: '5000.00',
+          amount: '10000.00',
+          taxRate: '0.13',
+        }
       : { name: '安装服务', taxClassificationCode: '3040201000000000000', categoryShortName: '信息技术服务', amount: '300.00', taxRate: '0.06' },
   ),
   remarks: '合同号 HT-2023-0715 <&>',
@@ -41,13 +51,21 @@ describe('renderings: XML, PDF and OFD agree', () => {
   afterAll(() => t.close());
 
   const fetch = (token: string, url: string, accept?: string) => {
-    const req = t.http(token).get(url).buffer(true).parse(parser as never);
+    const req = t
+      .http(token)
+      .get(url)
+      .buffer(true)
+      .parse(parser as never);
     return accept ? req.set('Accept', accept) : req;
   };
 
   /** What every format must show: number, date, both tax ids, every line's amount, the words. */
   const expectations = (inv: Record<string, any>) => [
-    inv.number, seller.taxId, buyer.taxId, inv.totalWithTaxInWords, ...inv.lines.map((l: { amount: string }) => l.amount),
+    inv.number,
+    seller.taxId,
+    buyer.taxId,
+    inv.totalWithTaxInWords,
+    ...inv.lines.map((l: { amount: string }) => l.amount),
   ];
 
   for (const which of ['blue', 'red'] as const) {
@@ -106,7 +124,9 @@ describe('renderings: XML, PDF and OFD agree', () => {
     expect((await fetch(seller.token, `/v1/invoices/${blue.number}`, 'application/pdf').expect(200)).headers['content-type']).toBe('application/pdf');
     expect((await fetch(seller.token, `/v1/invoices/${blue.number}`, 'application/ofd').expect(200)).headers['content-type']).toBe('application/ofd');
     expect((await fetch(seller.token, `/v1/invoices/${blue.number}`, 'application/xml').expect(200)).headers['content-type']).toMatch(/^application\/xml/);
-    expect((await fetch(seller.token, `/v1/invoices/${blue.number}`, 'application/pdf;q=0.5, application/ofd').expect(200)).headers['content-type']).toBe('application/ofd');
+    expect((await fetch(seller.token, `/v1/invoices/${blue.number}`, 'application/pdf;q=0.5, application/ofd').expect(200)).headers['content-type']).toBe(
+      'application/ofd',
+    );
     const none = await t.http(seller.token).get(`/v1/invoices/${blue.number}`).set('Accept', 'image/png').expect(406);
     expect(none.body.code).toBe('NOT_ACCEPTABLE');
   });

@@ -64,7 +64,9 @@ describe('first start', () => {
       expect(otherCode).not.toBe(code);
       // Two attempts at once with the right codes, one on each process: exactly one admin.
       const [a, b] = await Promise.all([
-        agent().post('/v1/setup').send({ setupCode: otherCode.toLowerCase().replace('-', ' '), username: 'Root', password: PASSWORD }),
+        agent()
+          .post('/v1/setup')
+          .send({ setupCode: otherCode.toLowerCase().replace('-', ' '), username: 'Root', password: PASSWORD }),
         request(other.getHttpServer()).post('/v1/setup').send({ setupCode: code, username: 'root2', password: PASSWORD }),
       ]);
       const statuses = [a.status, b.status].sort();
@@ -77,7 +79,11 @@ describe('first start', () => {
       // Spent for good, on both processes.
       for (const app of [t.app, other] as INestApplication[]) {
         expect((await request(app.getHttpServer()).get('/v1/setup').expect(200)).body).toEqual({ needed: false });
-        expectProblem(await request(app.getHttpServer()).post('/v1/setup').send({ setupCode: code, username: 'again', password: PASSWORD }), 409, 'INVALID_STATE');
+        expectProblem(
+          await request(app.getHttpServer()).post('/v1/setup').send({ setupCode: code, username: 'again', password: PASSWORD }),
+          409,
+          'INVALID_STATE',
+        );
       }
       // The admin signs in with the password chosen.
       const signIn = await agent().post('/v1/auth/sessions').send({ username: created.username, password: PASSWORD }).expect(201);
@@ -96,8 +102,13 @@ describe('first start', () => {
   it('is rate-limited per client like sign-ins', async () => {
     const limited = await startApp({ BOOTSTRAP_ADMIN_TOKEN: '', LOGIN_RATE_LIMIT: '2' });
     try {
-      for (let i = 0; i < 2; i++) await request(limited.app.getHttpServer()).post('/v1/setup').send({ setupCode: 'AAAA-AAAA', username: 'root', password: PASSWORD }).expect(403);
-      expectProblem(await request(limited.app.getHttpServer()).post('/v1/setup').send({ setupCode: 'AAAA-AAAA', username: 'root', password: PASSWORD }), 429, 'RATE_LIMITED');
+      for (let i = 0; i < 2; i++)
+        await request(limited.app.getHttpServer()).post('/v1/setup').send({ setupCode: 'AAAA-AAAA', username: 'root', password: PASSWORD }).expect(403);
+      expectProblem(
+        await request(limited.app.getHttpServer()).post('/v1/setup').send({ setupCode: 'AAAA-AAAA', username: 'root', password: PASSWORD }),
+        429,
+        'RATE_LIMITED',
+      );
     } finally {
       await limited.close();
     }

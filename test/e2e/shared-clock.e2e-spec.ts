@@ -33,7 +33,10 @@ describe('the manual clock, shared by two app instances', () => {
 
   it('domain work on the other instance runs at the shared time', async () => {
     await setClock(t, '2023-07-20T09:00:00+08:00');
-    const res = await admin(other).post('/v1/taxpayers').send(taxpayerBody(makeTaxId('22'))).expect(201);
+    const res = await admin(other)
+      .post('/v1/taxpayers')
+      .send(taxpayerBody(makeTaxId('22')))
+      .expect(201);
     expect(res.body.registeredAt).toBe('2023-07-20T09:00:00+08:00');
   });
 

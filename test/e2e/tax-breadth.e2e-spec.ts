@@ -16,17 +16,67 @@ function expectStatus(res: Response, status: number): Json {
   return res.body;
 }
 
-const LAPTOP = { name: '笔记本电脑', taxClassificationCode: '1090511030000000000', categoryShortName: '计算机', spec: 'X1', unit: '台', quantity: '2', unitPrice: '5000.00', amount: '10000.00', taxRate: '0.13' };
+const LAPTOP = {
+  name: '笔记本电脑',
+  taxClassificationCode: '1090511030000000000',
+  categoryShortName: '计算机',
+  spec: 'X1',
+  unit: '台',
+  quantity: '2',
+  unitPrice: '5000.00',
+  amount: '10000.00',
+  taxRate: '0.13',
+};
 const INSTALL = { name: '安装服务', taxClassificationCode: '3040201990000000000', categoryShortName: '信息技术服务', amount: '300.00', taxRate: '0.06' };
-const GOODS = (amount: string, o: Json = {}) => ({ name: '办公用品', taxClassificationCode: '1060301020000000000', categoryShortName: '纸制品', amount, taxRate: '0.13', ...o });
+const GOODS = (amount: string, o: Json = {}) => ({
+  name: '办公用品',
+  taxClassificationCode: '1060301020000000000',
+  categoryShortName: '纸制品',
+  amount,
+  taxRate: '0.13',
+  ...o,
+});
 const TRAVEL_AGENCY = { name: '旅游服务费', taxClassificationCode: '3070401000000000000', categoryShortName: '旅游服务', amount: '100000.00', taxRate: '0.06' };
-const DIFFERENTIAL = { kind: '02', deductions: [{ voucherType: '01', voucherNumber: '26442000000012345678', voucherDate: '2026-09-01', amount: '45000.00' }, { voucherType: '08', voucherNumber: 'JD-0002', voucherDate: '2026-09-02', amount: '15000.00' }] };
-const SALE = { type: '05', propertyAddress: '长春市朝阳区某路1号3栋101', propertyCertificateNumber: '吉(2026)长春市不动产权第0000002号', crossCity: false, realEstateUnitCode: '220102001001GB00001F00010001', assessedTaxPrice: '1000000.00', actualTransactionAmount: '1090000.00', areaUnit: '平方米' };
+const DIFFERENTIAL = {
+  kind: '02',
+  deductions: [
+    { voucherType: '01', voucherNumber: '26442000000012345678', voucherDate: '2026-09-01', amount: '45000.00' },
+    { voucherType: '08', voucherNumber: 'JD-0002', voucherDate: '2026-09-02', amount: '15000.00' },
+  ],
+};
+const SALE = {
+  type: '05',
+  propertyAddress: '长春市朝阳区某路1号3栋101',
+  propertyCertificateNumber: '吉(2026)长春市不动产权第0000002号',
+  crossCity: false,
+  realEstateUnitCode: '220102001001GB00001F00010001',
+  assessedTaxPrice: '1000000.00',
+  actualTransactionAmount: '1090000.00',
+  areaUnit: '平方米',
+};
 const PASSENGERS = {
   type: '09',
   passengers: [
-    { traveler: '张三', idType: '居民身份证', idNumber: '220102198801010011', travelDate: '2026-10-08', departure: '长春', destination: '北京', grade: '经济舱', vehicleType: '飞机' },
-    { traveler: '李四', idType: '居民身份证', idNumber: '220102199002020022', travelDate: '2026-10-09', departure: '长春', destination: '沈阳', grade: '二等座', vehicleType: '火车' },
+    {
+      traveler: '张三',
+      idType: '居民身份证',
+      idNumber: '220102198801010011',
+      travelDate: '2026-10-08',
+      departure: '长春',
+      destination: '北京',
+      grade: '经济舱',
+      vehicleType: '飞机',
+    },
+    {
+      traveler: '李四',
+      idType: '居民身份证',
+      idNumber: '220102199002020022',
+      travelDate: '2026-10-09',
+      departure: '长春',
+      destination: '沈阳',
+      grade: '二等座',
+      vehicleType: '火车',
+    },
   ],
 };
 
@@ -36,7 +86,9 @@ const body = (buyer: Json, lines: Json[], o: Json = {}) => ({ type: 'special', b
 /** libxml2's reading of one XPath string value. */
 function xpath(xml: string, expression: string): string {
   const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
-  return execFileSync('xmllint', ['--xpath', `string(${expression})`, '-'], { input: xml }).toString('utf8').replace(/\n$/, '');
+  return execFileSync('xmllint', ['--xpath', `string(${expression})`, '-'], { input: xml })
+    .toString('utf8')
+    .replace(/\n$/, '');
 }
 
 describe('tax breadth', () => {
@@ -49,20 +101,35 @@ describe('tax breadth', () => {
 
   const issue = async (p: Party, b: Json) => expectStatus(await t.http(p.token).post('/v1/invoices').send(b), 201);
   const get = async (token: string, number: string) => expectStatus(await t.http(token).get(`/v1/invoices/${number}`), 200);
-  const xml = async (token: string, number: string) => (await t.http(token).get(`/v1/invoices/${number}/xml`).buffer(true).parse((res, cb) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => cb(null, Buffer.concat(chunks).toString('utf8')));
-  })).body as string;
-  const binary = async (token: string, url: string) => (await t.http(token).get(url).buffer(true).parse((res, cb) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => cb(null, Buffer.concat(chunks)));
-  })).body as Buffer;
+  const xml = async (token: string, number: string) =>
+    (
+      await t
+        .http(token)
+        .get(`/v1/invoices/${number}/xml`)
+        .buffer(true)
+        .parse((res, cb) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => cb(null, Buffer.concat(chunks).toString('utf8')));
+        })
+    ).body as string;
+  const binary = async (token: string, url: string) =>
+    (
+      await t
+        .http(token)
+        .get(url)
+        .buffer(true)
+        .parse((res, cb) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => cb(null, Buffer.concat(chunks)));
+        })
+    ).body as Buffer;
   const slip = async (p: Party, b: Json) => expectStatus(await t.http(p.token).post('/v1/red-confirmations').send(b), 201);
   const confirm = async (p: Party, id: string) => expectStatus(await t.http(p.token).post(`/v1/red-confirmations/${id}/confirm`).send({}), 200);
   const red = async (p: Party, id: string) => expectStatus(await t.http(p.token).post(`/v1/red-confirmations/${id}/red-invoice`).send({}), 201);
-  const figures = async (token: string, taxId: string, period: string) => expectStatus(await t.http(token).get(`/v1/taxpayers/${taxId}/vat-return-figures?period=${period}`), 200);
+  const figures = async (token: string, taxId: string, period: string) =>
+    expectStatus(await t.http(token).get(`/v1/taxpayers/${taxId}/vat-return-figures?period=${period}`), 200);
 
   beforeAll(async () => {
     t = await startApp();
@@ -90,7 +157,7 @@ describe('tax breadth', () => {
       expect(await get(buyer.token, inv.number)).toMatchObject({ lines: inv.lines, totalAmount: '9300.00' });
     });
 
-    it('the XML marks each line\'s 发票行性质 (SPEC section 8)', async () => {
+    it("the XML marks each line's 发票行性质 (SPEC section 8)", async () => {
       const x = await xml(seller.token, issued.A.number);
       expect([1, 2, 3].map((i) => xpath(x, `/EInvoice/EInvoiceData/IssuItemInformation[${i}]/InvoiceLineNature`))).toEqual(['2', '1', '0']);
       expect(xpath(x, '/EInvoice/EInvoiceData/IssuItemInformation[2]/Amount')).toBe('-1000.00');
@@ -102,18 +169,32 @@ describe('tax breadth', () => {
       ['0.00', 'lines[0].discountAmount'],
       [100, 'lines[0].discountAmount'],
     ])('a discount of %j is a 400 naming %s', async (discountAmount, field) => {
-      await expectProblem(await t.http(seller.token).post('/v1/invoices').send(body(buyerOf(buyer), [{ ...LAPTOP, discountAmount }])), 400, 'VALIDATION_FAILED', field);
+      await expectProblem(
+        await t
+          .http(seller.token)
+          .post('/v1/invoices')
+          .send(body(buyerOf(buyer), [{ ...LAPTOP, discountAmount }])),
+        400,
+        'VALIDATION_FAILED',
+        field,
+      );
     });
 
     it('a tax-inclusive discount is split like the line', async () => {
       const inv = await issue(other, body(buyerOf(buyer), [GOODS('1130.00', { discountAmount: '113.00' })], { type: 'ordinary', priceIncludesTax: true }));
-      expect(inv.lines.map((l: Json) => [l.lineNature, l.amount, l.taxAmount])).toEqual([['discounted', '1000.00', '130.00'], ['discount', '-100.00', '-13.00']]);
+      expect(inv.lines.map((l: Json) => [l.lineNature, l.amount, l.taxAmount])).toEqual([
+        ['discounted', '1000.00', '130.00'],
+        ['discount', '-100.00', '-13.00'],
+      ]);
     });
   });
 
   describe('差额征税 (SPEC section 2)', () => {
     it('kind 02: tax on the price less the deduction; the deduction in the response, the remarks, the XML and on the face', async () => {
-      const inv = await issue(seller, body(buyerOf(buyer), [TRAVEL_AGENCY], { type: 'ordinary', priceIncludesTax: true, differentialTaxation: DIFFERENTIAL, remarks: '团号 T-01' }));
+      const inv = await issue(
+        seller,
+        body(buyerOf(buyer), [TRAVEL_AGENCY], { type: 'ordinary', priceIncludesTax: true, differentialTaxation: DIFFERENTIAL, remarks: '团号 T-01' }),
+      );
       issued.B = inv;
       // round((100000.00 - 60000.00) x 0.06 / 1.06) = 2264.15
       expect([inv.totalAmount, inv.totalTax, inv.totalWithTax]).toEqual(['97735.85', '2264.15', '100000.00']);
@@ -121,7 +202,12 @@ describe('tax breadth', () => {
       expect(inv.remarks).toBe('差额征税（差额开票）：扣除额60000.00。团号 T-01');
       const x = await xml(seller.token, inv.number);
       const d = '/EInvoice/EInvoiceData/SpecificInformation/DifferentialTaxation';
-      expect([xpath(x, `${d}/DifferentialTaxationType`), xpath(x, `${d}/DeductionAmount`), xpath(x, `count(${d}/DeductionVoucher)`), xpath(x, `${d}/DeductionVoucher[2]/VoucherNumber`)]).toEqual(['02', '60000.00', '2', 'JD-0002']);
+      expect([
+        xpath(x, `${d}/DifferentialTaxationType`),
+        xpath(x, `${d}/DeductionAmount`),
+        xpath(x, `count(${d}/DeductionVoucher)`),
+        xpath(x, `${d}/DeductionVoucher[2]/VoucherNumber`),
+      ]).toEqual(['02', '60000.00', '2', 'JD-0002']);
       expect(xpath(x, '/EInvoice/EInvoiceData/AdditionalInformation/Remark')).toBe(inv.remarks);
       const text = pdfText(await binary(seller.token, `/v1/invoices/${inv.number}/pdf`)).replace(/\s+/g, '');
       expect(text).toContain('差额征税（差额开票）扣除额：¥60000.00');
@@ -131,8 +217,20 @@ describe('tax breadth', () => {
 
     it('kind 01 is issued in full and marks the business', async () => {
       const deductions = [{ ...DIFFERENTIAL.deductions[0], amount: '6000.00' }];
-      const inv = await issue(other, body(buyerOf(buyer), [{ ...TRAVEL_AGENCY, amount: '10600.00' }], { type: 'ordinary', priceIncludesTax: true, differentialTaxation: { kind: '01', deductions } }));
-      expect([inv.totalAmount, inv.totalTax, inv.differentialTaxation.kind, inv.differentialTaxation.deduction]).toEqual(['10000.00', '600.00', '01', '6000.00']);
+      const inv = await issue(
+        other,
+        body(buyerOf(buyer), [{ ...TRAVEL_AGENCY, amount: '10600.00' }], {
+          type: 'ordinary',
+          priceIncludesTax: true,
+          differentialTaxation: { kind: '01', deductions },
+        }),
+      );
+      expect([inv.totalAmount, inv.totalTax, inv.differentialTaxation.kind, inv.differentialTaxation.deduction]).toEqual([
+        '10000.00',
+        '600.00',
+        '01',
+        '6000.00',
+      ]);
       expect(inv.remarks).toBe('差额征税（全额开票）：扣除额6000.00。');
     });
 
@@ -144,7 +242,10 @@ describe('tax breadth', () => {
       [{ lines: [{ ...TRAVEL_AGENCY, amount: '59999.99' }] }, 'differentialTaxation.deductions'],
       [{ differentialTaxation: { kind: '03', deductions: DIFFERENTIAL.deductions } }, 'differentialTaxation.kind'],
       [{ differentialTaxation: { kind: '02', deductions: [] } }, 'differentialTaxation.deductions'],
-      [{ differentialTaxation: { kind: '02', deductions: [{ ...DIFFERENTIAL.deductions[0], voucherDate: '2026-9-1' }] } }, 'differentialTaxation.deductions[0].voucherDate'],
+      [
+        { differentialTaxation: { kind: '02', deductions: [{ ...DIFFERENTIAL.deductions[0], voucherDate: '2026-9-1' }] } },
+        'differentialTaxation.deductions[0].voucherDate',
+      ],
       [{ differentialTaxation: { kind: '02', deductions: [{ ...DIFFERENTIAL.deductions[0], amount: 45000 }] } }, 'differentialTaxation.deductions[0].amount'],
     ])('%j is a 400 naming %s', async (o, field) => {
       const b = { ...body(buyerOf(buyer), [TRAVEL_AGENCY], { type: 'ordinary', priceIncludesTax: true, differentialTaxation: DIFFERENTIAL }), ...o };
@@ -162,7 +263,15 @@ describe('tax breadth', () => {
       expect(red1.differentialTaxation).toMatchObject({ kind: '02', deduction: '-30000.00', deductions: [] });
       expect(red1.remarks).toContain('差额征税（差额开票）：扣除额-30000.00。');
       expect(xpath(await xml(other.token, red1.number), '/EInvoice/EInvoiceData/SpecificInformation/DifferentialTaxation/DeductionAmount')).toBe('-30000.00');
-      await expectProblem(await t.http(other.token).post('/v1/red-confirmations').send({ blueInvoiceNumber: blue.number, reason: '03', lines: [{ blueLineNo: 1, amount: '-48867.93' }] }), 422, 'RED_NOT_ALLOWED', 'lines[0].amount');
+      await expectProblem(
+        await t
+          .http(other.token)
+          .post('/v1/red-confirmations')
+          .send({ blueInvoiceNumber: blue.number, reason: '03', lines: [{ blueLineNo: 1, amount: '-48867.93' }] }),
+        422,
+        'RED_NOT_ALLOWED',
+        'lines[0].amount',
+      );
       const second = await slip(other, { blueInvoiceNumber: blue.number, reason: '03', lines: [{ blueLineNo: 1, amount: '-48867.92' }] });
       expect([second.totalAmount, second.totalTax]).toEqual(['-48867.92', '-1132.07']);
       await confirm(buyer, second.id);
@@ -172,22 +281,54 @@ describe('tax breadth', () => {
     });
 
     it('a full red takes back the whole deduction', async () => {
-      const blue = await issue(other, body({ name: '个人' }, [{ ...TRAVEL_AGENCY, amount: '1000.00' }], { type: 'ordinary', priceIncludesTax: true, differentialTaxation: { kind: '02', deductions: [{ ...DIFFERENTIAL.deductions[0], amount: '333.33' }] } }));
+      const blue = await issue(
+        other,
+        body({ name: '个人' }, [{ ...TRAVEL_AGENCY, amount: '1000.00' }], {
+          type: 'ordinary',
+          priceIncludesTax: true,
+          differentialTaxation: { kind: '02', deductions: [{ ...DIFFERENTIAL.deductions[0], amount: '333.33' }] },
+        }),
+      );
       const s = await slip(other, { blueInvoiceNumber: blue.number, reason: '01', autoIssue: true });
       const redInvoice = await get(other.token, s.redInvoiceNumber);
-      expect([redInvoice.totalAmount, redInvoice.totalTax, redInvoice.differentialTaxation.deduction]).toEqual([`-${blue.totalAmount}`, `-${blue.totalTax}`, '-333.33']);
+      expect([redInvoice.totalAmount, redInvoice.totalTax, redInvoice.differentialTaxation.deduction]).toEqual([
+        `-${blue.totalAmount}`,
+        `-${blue.totalTax}`,
+        '-333.33',
+      ]);
     });
   });
 
   describe('specific businesses 05 and 09 (SPEC section 2, section 8)', () => {
     it('05 不动产销售: its fields in the response, RealEstateSale in the XML, label and fields on the face', async () => {
-      const inv = await issue(seller, body(buyerOf(buyer), [{ name: '住宅', taxClassificationCode: '5010101000000000000', categoryShortName: '不动产', unit: '平方米', quantity: '100', unitPrice: '10000', amount: '1000000.00', taxRate: '0.09' }], { type: 'ordinary', specificBusiness: SALE }));
+      const inv = await issue(
+        seller,
+        body(
+          buyerOf(buyer),
+          [
+            {
+              name: '住宅',
+              taxClassificationCode: '5010101000000000000',
+              categoryShortName: '不动产',
+              unit: '平方米',
+              quantity: '100',
+              unitPrice: '10000',
+              amount: '1000000.00',
+              taxRate: '0.09',
+            },
+          ],
+          { type: 'ordinary', specificBusiness: SALE },
+        ),
+      );
       issued.C05 = inv;
       expect(inv.specificBusiness).toEqual(SALE);
       const x = await xml(seller.token, inv.number);
       const s = '/EInvoice/EInvoiceData/SpecificInformation/RealEstateSale';
-      expect(['PropertyAddress', 'CrossCityFlag', 'RealEstateUnitCode', 'AssessedTaxablePrice', 'ActualTransactionAmount', 'AreaUnit'].map((e) => xpath(x, `${s}/${e}`)))
-        .toEqual([SALE.propertyAddress, 'N', SALE.realEstateUnitCode, '1000000.00', '1090000.00', '平方米']);
+      expect(
+        ['PropertyAddress', 'CrossCityFlag', 'RealEstateUnitCode', 'AssessedTaxablePrice', 'ActualTransactionAmount', 'AreaUnit'].map((e) =>
+          xpath(x, `${s}/${e}`),
+        ),
+      ).toEqual([SALE.propertyAddress, 'N', SALE.realEstateUnitCode, '1000000.00', '1090000.00', '平方米']);
       const text = pdfText(await binary(seller.token, `/v1/invoices/${inv.number}/pdf`)).replace(/\s+/g, '');
       expect(text).toContain('不动产销售');
       expect(text).toContain(`不动产地址：${SALE.propertyAddress}`);
@@ -196,17 +337,35 @@ describe('tax breadth', () => {
 
     it('05 needs exactly one of the unit code and the filing number', async () => {
       const { realEstateUnitCode: _, ...noCode } = SALE;
-      await expectProblem(await t.http(seller.token).post('/v1/invoices').send(body(buyerOf(buyer), [GOODS('1.00')], { specificBusiness: noCode })), 400, 'VALIDATION_FAILED', 'specificBusiness.realEstateUnitCode');
+      await expectProblem(
+        await t
+          .http(seller.token)
+          .post('/v1/invoices')
+          .send(body(buyerOf(buyer), [GOODS('1.00')], { specificBusiness: noCode })),
+        400,
+        'VALIDATION_FAILED',
+        'specificBusiness.realEstateUnitCode',
+      );
     });
 
     it('09 旅客运输: one PassengerTransportation per passenger with the real element names; the passengers on the face', async () => {
-      const inv = await issue(seller, body(buyerOf(buyer), [{ name: '国内航空旅客运输服务', taxClassificationCode: '3010101020101000000', categoryShortName: '运输服务', amount: '1000.00', taxRate: '0.09' }], { type: 'ordinary', specificBusiness: PASSENGERS }));
+      const inv = await issue(
+        seller,
+        body(
+          buyerOf(buyer),
+          [{ name: '国内航空旅客运输服务', taxClassificationCode: '3010101020101000000', categoryShortName: '运输服务', amount: '1000.00', taxRate: '0.09' }],
+          { type: 'ordinary', specificBusiness: PASSENGERS },
+        ),
+      );
       issued.C09 = inv;
       const x = await xml(seller.token, inv.number);
       const p = '/EInvoice/EInvoiceData/SpecificInformation/PassengerTransportation';
       expect(xpath(x, `count(${p})`)).toBe('2');
-      expect(['Traveler', 'ValidIDNumber', 'TypeOfPassengerDocument', 'TravelDate', 'Departure', 'Destination', 'Grade', 'Vehicletype'].map((e) => xpath(x, `${p}[2]/${e}`)))
-        .toEqual(['李四', '220102199002020022', '居民身份证', '2026-10-09', '长春', '沈阳', '二等座', '火车']);
+      expect(
+        ['Traveler', 'ValidIDNumber', 'TypeOfPassengerDocument', 'TravelDate', 'Departure', 'Destination', 'Grade', 'Vehicletype'].map((e) =>
+          xpath(x, `${p}[2]/${e}`),
+        ),
+      ).toEqual(['李四', '220102199002020022', '居民身份证', '2026-10-09', '长春', '沈阳', '二等座', '火车']);
       const text = pdfText(await binary(seller.token, `/v1/invoices/${inv.number}/pdf`)).replace(/\s+/g, '');
       expect(text).toContain('旅客运输服务');
       expect(text).toContain('出行人：张三');
@@ -215,41 +374,82 @@ describe('tax breadth', () => {
 
     it('09 names the passenger field it refuses', async () => {
       const bad = { type: '09', passengers: [{ ...PASSENGERS.passengers[0], vehicleType: '马车' }] };
-      await expectProblem(await t.http(seller.token).post('/v1/invoices').send(body(buyerOf(buyer), [GOODS('1.00')], { specificBusiness: bad })), 400, 'VALIDATION_FAILED', 'specificBusiness.passengers[0].vehicleType');
+      await expectProblem(
+        await t
+          .http(seller.token)
+          .post('/v1/invoices')
+          .send(body(buyerOf(buyer), [GOODS('1.00')], { specificBusiness: bad })),
+        400,
+        'VALIDATION_FAILED',
+        'specificBusiness.passengers[0].vehicleType',
+      );
     });
   });
 
   describe('red letters of discounted invoices (SPEC section 6)', () => {
     it('a full red reverses each discounted line on its net amount, one red line per line', async () => {
-      const blue = await issue(seller, body({ name: '个人' }, [GOODS('2000.00', { quantity: '4', unitPrice: '500', discountAmount: '200.00' })], { type: 'ordinary' }));
+      const blue = await issue(
+        seller,
+        body({ name: '个人' }, [GOODS('2000.00', { quantity: '4', unitPrice: '500', discountAmount: '200.00' })], { type: 'ordinary' }),
+      );
       issued.E = blue;
       const s = await slip(seller, { blueInvoiceNumber: blue.number, reason: '01', autoIssue: true });
       expect(s.lines).toEqual([{ blueLineNo: 1, quantity: '-4', amount: '-1800.00', taxAmount: '-234.00' }]);
       const r = await get(seller.token, s.redInvoiceNumber);
-      expect(r.lines.map((l: Json) => [l.lineNo, l.name, l.lineNature, l.quantity, l.unitPrice, l.amount, l.taxAmount])).toEqual([[1, '*纸制品*办公用品', 'normal', '-4', '450', '-1800.00', '-234.00']]);
+      expect(r.lines.map((l: Json) => [l.lineNo, l.name, l.lineNature, l.quantity, l.unitPrice, l.amount, l.taxAmount])).toEqual([
+        [1, '*纸制品*办公用品', 'normal', '-4', '450', '-1800.00', '-234.00'],
+      ]);
       expect((await get(seller.token, blue.number)).status).toBe('red_full');
     });
 
     it('a partial red is limited per line by the net amount; the discount line is no line of its own', async () => {
       const number = issued.A.number;
-      await expectProblem(await t.http(seller.token).post('/v1/red-confirmations').send({ blueInvoiceNumber: number, reason: '03', lines: [{ blueLineNo: 2, amount: '-100.00' }] }), 400, 'VALIDATION_FAILED', 'lines[0].blueLineNo');
+      await expectProblem(
+        await t
+          .http(seller.token)
+          .post('/v1/red-confirmations')
+          .send({ blueInvoiceNumber: number, reason: '03', lines: [{ blueLineNo: 2, amount: '-100.00' }] }),
+        400,
+        'VALIDATION_FAILED',
+        'lines[0].blueLineNo',
+      );
       // The buyer has confirmed nothing yet: only a full red is allowed without its confirmation, so first it confirms the usage.
       await setClock(t, '2026-09-15T10:00:00+08:00');
       expectStatus(await t.http(buyer.token).post(`/v1/invoices/${number}/usage-confirmation`).send({ purpose: 'deduction' }), 200);
-      await expectProblem(await t.http(seller.token).post('/v1/red-confirmations').send({ blueInvoiceNumber: number, reason: '03', lines: [{ blueLineNo: 1, amount: '-9000.01' }] }), 422, 'RED_NOT_ALLOWED', 'lines[0].amount');
+      await expectProblem(
+        await t
+          .http(seller.token)
+          .post('/v1/red-confirmations')
+          .send({ blueInvoiceNumber: number, reason: '03', lines: [{ blueLineNo: 1, amount: '-9000.01' }] }),
+        422,
+        'RED_NOT_ALLOWED',
+        'lines[0].amount',
+      );
     });
   });
 
   describe('the batch path (group issuing keeps the new fields)', () => {
     it('issues discounted and 差额征税 invoices and refuses a bad discount on its own', async () => {
-      const res = expectStatus(await t.http(other.token).post('/v1/invoices/batch').send({ invoices: [
-        body(buyerOf(buyer), [{ ...LAPTOP, discountAmount: '500.00' }, INSTALL]),
-        body(buyerOf(buyer), [{ ...LAPTOP, discountAmount: '10000.01' }]),
-        body(buyerOf(buyer), [TRAVEL_AGENCY], { type: 'ordinary', priceIncludesTax: true, differentialTaxation: DIFFERENTIAL }),
-      ] }), 200);
+      const res = expectStatus(
+        await t
+          .http(other.token)
+          .post('/v1/invoices/batch')
+          .send({
+            invoices: [
+              body(buyerOf(buyer), [{ ...LAPTOP, discountAmount: '500.00' }, INSTALL]),
+              body(buyerOf(buyer), [{ ...LAPTOP, discountAmount: '10000.01' }]),
+              body(buyerOf(buyer), [TRAVEL_AGENCY], { type: 'ordinary', priceIncludesTax: true, differentialTaxation: DIFFERENTIAL }),
+            ],
+          }),
+        200,
+      );
       expect(res.results[1].error).toMatchObject({ code: 'VALIDATION_FAILED', errors: [expect.objectContaining({ field: 'lines[0].discountAmount' })] });
       const first = await get(other.token, res.results[0].number);
-      expect(first.lines.map((l: Json) => [l.lineNature, l.amount])).toEqual([['discounted', '10000.00'], ['discount', '-500.00'], ['normal', '300.00']]);
+      expect(first.lines.map((l: Json) => [l.lineNature, l.amount])).toEqual([
+        ['discounted', '10000.00'],
+        ['discount', '-500.00'],
+        ['normal', '300.00'],
+      ]);
       expect(first.totalAmount).toBe('9800.00');
       const third = await get(other.token, res.results[2].number);
       expect([third.totalTax, third.differentialTaxation.deduction]).toEqual(['2264.15', '60000.00']);
@@ -257,18 +457,35 @@ describe('tax breadth', () => {
   });
 
   describe('exports (API.md "Audit and export")', () => {
-    it('csv and jsonl carry each line\'s nature and the invoice\'s deduction', async () => {
-      const jsonl = expectStatus(await t.http(seller.token).get(`/v1/exports/invoices?format=jsonl&direction=issued`).buffer(true).parse((r, cb) => {
-        let s = '';
-        r.on('data', (c: Buffer) => (s += c.toString('utf8')));
-        r.on('end', () => cb(null, s));
-      }), 200) as unknown as string;
-      const records = (jsonl as string).trim().split('\n').map((l) => JSON.parse(l));
+    it("csv and jsonl carry each line's nature and the invoice's deduction", async () => {
+      const jsonl = expectStatus(
+        await t
+          .http(seller.token)
+          .get(`/v1/exports/invoices?format=jsonl&direction=issued`)
+          .buffer(true)
+          .parse((r, cb) => {
+            let s = '';
+            r.on('data', (c: Buffer) => (s += c.toString('utf8')));
+            r.on('end', () => cb(null, s));
+          }),
+        200,
+      ) as unknown as string;
+      const records = (jsonl as string)
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       const a = records.filter((r) => r.number === issued.A.number);
-      expect(a.map((r) => [r.lineNo, r.lineNature, r.amount, r.deduction])).toEqual([[1, 'discounted', '10000.00', null], [2, 'discount', '-1000.00', null], [3, 'normal', '300.00', null]]);
+      expect(a.map((r) => [r.lineNo, r.lineNature, r.amount, r.deduction])).toEqual([
+        [1, 'discounted', '10000.00', null],
+        [2, 'discount', '-1000.00', null],
+        [3, 'normal', '300.00', null],
+      ]);
       expect(records.find((r) => r.number === issued.B.number)).toMatchObject({ lineNature: 'normal', differentialKind: '02', deduction: '60000.00' });
       const csv = (await t.http(seller.token).get('/v1/exports/invoices?format=csv&direction=issued').buffer(true)).text;
-      const [header, ...rows] = csv.replace(/^\uFEFF/, '').trim().split('\r\n');
+      const [header, ...rows] = csv
+        .replace(/^\uFEFF/, '')
+        .trim()
+        .split('\r\n');
       const cols = header.split(',');
       expect(cols).toEqual(expect.arrayContaining(['lineNature', 'differentialKind', 'deduction']));
       const row = rows.map((r) => r.split(',')).find((r) => r[cols.indexOf('number')] === issued.B.number)!;
@@ -277,7 +494,7 @@ describe('tax breadth', () => {
   });
 
   describe('VAT return figures (SPEC section 10)', () => {
-    it('a tax-free invoice and the month\'s edges in Beijing time', async () => {
+    it("a tax-free invoice and the month's edges in Beijing time", async () => {
       issued.D = await issue(seller, body(buyerOf(buyer), [GOODS('500.00', { taxRate: '0', preferentialPolicy: '03' })], { type: 'ordinary' }));
       issued.X = await issue(seller, body(buyerOf(buyer), [GOODS('70.00', { taxRate: '0', preferentialPolicy: '04' })], { type: 'ordinary' }));
       await setClock(t, '2026-09-30T23:30:00+08:00'); // 15:30 UTC: still September in Beijing
@@ -286,7 +503,7 @@ describe('tax breadth', () => {
       issued.F2 = await issue(seller, body(buyerOf(buyer), [GOODS('200.00')], { type: 'ordinary' }));
     });
 
-    it('a red in a later period counts there; the buyer\'s transfer-out goes on line 20', async () => {
+    it("a red in a later period counts there; the buyer's transfer-out goes on line 20", async () => {
       await setClock(t, '2026-10-10T09:00:00+08:00');
       expectStatus(await t.http(buyer.token).post(`/v1/taxpayers/${buyer.taxId}/vat-filings`).send({ period: '2026-09' }), 201);
       await setClock(t, '2026-10-12T09:00:00+08:00');
@@ -299,35 +516,59 @@ describe('tax breadth', () => {
 
     it.each([
       // who, period, expected
-      ['seller', '2026-09', {
-        period: '2026-09', taxpayerType: 'general',
-        sales: [
-          // A's line 1 net of its discount (10000 - 1000, 1300 - 130); E and its red cancel out; F1 at 23:30 on the 30th
-          { taxRate: '0.13', specialInvoiceSales: '9000.00', specialInvoiceTax: '1170.00', otherInvoiceSales: '100.00', otherInvoiceTax: '13.00' },
-          // 05 (1,000,000.00) and 09 (1,000.00)
-          { taxRate: '0.09', specialInvoiceSales: '0.00', specialInvoiceTax: '0.00', otherInvoiceSales: '1001000.00', otherInvoiceTax: '90090.00' },
-          // A's line 3; B (差额征税) at its amount and tax
-          { taxRate: '0.06', specialInvoiceSales: '300.00', specialInvoiceTax: '18.00', otherInvoiceSales: '97735.85', otherInvoiceTax: '2264.15' },
-        ],
-        taxFreeSales: { specialInvoice: '0.00', otherInvoice: '500.00' },
-        input: { deductionConfirmed: { count: 0, amount: '0.00', tax: '0.00' }, line20RedSpecialTransferOut: '0.00', line23bOtherTransferOut: '0.00' },
-      }],
-      ['seller', '2026-10', {
-        period: '2026-10', taxpayerType: 'general',
-        // the red of A in October (-900.00 / -117.00), F2 after midnight
-        sales: [{ taxRate: '0.13', specialInvoiceSales: '-900.00', specialInvoiceTax: '-117.00', otherInvoiceSales: '200.00', otherInvoiceTax: '26.00' }],
-        taxFreeSales: { specialInvoice: '0.00', otherInvoice: '0.00' },
-        input: { deductionConfirmed: { count: 0, amount: '0.00', tax: '0.00' }, line20RedSpecialTransferOut: '0.00', line23bOtherTransferOut: '0.00' },
-      }],
-      ['buyer', '2026-09', {
-        period: '2026-09', taxpayerType: 'general', sales: [], taxFreeSales: { specialInvoice: '0.00', otherInvoice: '0.00' },
-        // A confirmed for deduction on 15 September, net of its discount
-        input: { deductionConfirmed: { count: 1, amount: '9300.00', tax: '1188.00' }, line20RedSpecialTransferOut: '0.00', line23bOtherTransferOut: '0.00' },
-      }],
-      ['buyer', '2026-10', {
-        period: '2026-10', taxpayerType: 'general', sales: [], taxFreeSales: { specialInvoice: '0.00', otherInvoice: '0.00' },
-        input: { deductionConfirmed: { count: 0, amount: '0.00', tax: '0.00' }, line20RedSpecialTransferOut: '117.00', line23bOtherTransferOut: '0.00' },
-      }],
+      [
+        'seller',
+        '2026-09',
+        {
+          period: '2026-09',
+          taxpayerType: 'general',
+          sales: [
+            // A's line 1 net of its discount (10000 - 1000, 1300 - 130); E and its red cancel out; F1 at 23:30 on the 30th
+            { taxRate: '0.13', specialInvoiceSales: '9000.00', specialInvoiceTax: '1170.00', otherInvoiceSales: '100.00', otherInvoiceTax: '13.00' },
+            // 05 (1,000,000.00) and 09 (1,000.00)
+            { taxRate: '0.09', specialInvoiceSales: '0.00', specialInvoiceTax: '0.00', otherInvoiceSales: '1001000.00', otherInvoiceTax: '90090.00' },
+            // A's line 3; B (差额征税) at its amount and tax
+            { taxRate: '0.06', specialInvoiceSales: '300.00', specialInvoiceTax: '18.00', otherInvoiceSales: '97735.85', otherInvoiceTax: '2264.15' },
+          ],
+          taxFreeSales: { specialInvoice: '0.00', otherInvoice: '500.00' },
+          input: { deductionConfirmed: { count: 0, amount: '0.00', tax: '0.00' }, line20RedSpecialTransferOut: '0.00', line23bOtherTransferOut: '0.00' },
+        },
+      ],
+      [
+        'seller',
+        '2026-10',
+        {
+          period: '2026-10',
+          taxpayerType: 'general',
+          // the red of A in October (-900.00 / -117.00), F2 after midnight
+          sales: [{ taxRate: '0.13', specialInvoiceSales: '-900.00', specialInvoiceTax: '-117.00', otherInvoiceSales: '200.00', otherInvoiceTax: '26.00' }],
+          taxFreeSales: { specialInvoice: '0.00', otherInvoice: '0.00' },
+          input: { deductionConfirmed: { count: 0, amount: '0.00', tax: '0.00' }, line20RedSpecialTransferOut: '0.00', line23bOtherTransferOut: '0.00' },
+        },
+      ],
+      [
+        'buyer',
+        '2026-09',
+        {
+          period: '2026-09',
+          taxpayerType: 'general',
+          sales: [],
+          taxFreeSales: { specialInvoice: '0.00', otherInvoice: '0.00' },
+          // A confirmed for deduction on 15 September, net of its discount
+          input: { deductionConfirmed: { count: 1, amount: '9300.00', tax: '1188.00' }, line20RedSpecialTransferOut: '0.00', line23bOtherTransferOut: '0.00' },
+        },
+      ],
+      [
+        'buyer',
+        '2026-10',
+        {
+          period: '2026-10',
+          taxpayerType: 'general',
+          sales: [],
+          taxFreeSales: { specialInvoice: '0.00', otherInvoice: '0.00' },
+          input: { deductionConfirmed: { count: 0, amount: '0.00', tax: '0.00' }, line20RedSpecialTransferOut: '117.00', line23bOtherTransferOut: '0.00' },
+        },
+      ],
     ])('%s %s', async (who, period, expected) => {
       const p = who === 'seller' ? seller : buyer;
       expect(await figures(p.token, p.taxId, period)).toEqual(expected);
@@ -342,8 +583,16 @@ describe('tax breadth', () => {
       expectStatus(await t.http(buyer.token).post(`/v1/taxpayers/${buyer.taxId}/vat-filings`).send({ period: '2026-11' }), 201);
       const s = await slip(buyer, { blueInvoiceNumber: blue.number, reason: '04', lines: [{ blueLineNo: 1, amount: '-100.00' }] });
       expect(s.inputTaxTransferOut).toBe('13.00');
-      expect((await figures(buyer.token, buyer.taxId, '2026-11')).input).toEqual({ deductionConfirmed: { count: 1, amount: '1000.00', tax: '130.00' }, line20RedSpecialTransferOut: '0.00', line23bOtherTransferOut: '0.00' });
-      expect((await figures(buyer.token, buyer.taxId, '2026-12')).input).toEqual({ deductionConfirmed: { count: 0, amount: '0.00', tax: '0.00' }, line20RedSpecialTransferOut: '0.00', line23bOtherTransferOut: '13.00' });
+      expect((await figures(buyer.token, buyer.taxId, '2026-11')).input).toEqual({
+        deductionConfirmed: { count: 1, amount: '1000.00', tax: '130.00' },
+        line20RedSpecialTransferOut: '0.00',
+        line23bOtherTransferOut: '0.00',
+      });
+      expect((await figures(buyer.token, buyer.taxId, '2026-12')).input).toEqual({
+        deductionConfirmed: { count: 0, amount: '0.00', tax: '0.00' },
+        line20RedSpecialTransferOut: '0.00',
+        line23bOtherTransferOut: '13.00',
+      });
     });
 
     it('a small-scale quarterly filer gets the three sales figures of its quarter', async () => {
@@ -354,7 +603,8 @@ describe('tax breadth', () => {
       await issue(small, body(buyerOf(buyer), [GOODS('200.00', { taxRate: '0.01', discountAmount: '20.00' })], { type: 'ordinary' }));
       await issue(small, body({ name: '个人' }, [GOODS('50.00', { taxRate: '0', preferentialPolicy: '03' })], { type: 'ordinary' }));
       expect(await figures(small.token, small.taxId, '2026-Q3')).toEqual({
-        period: '2026-Q3', taxpayerType: 'small_scale',
+        period: '2026-Q3',
+        taxpayerType: 'small_scale',
         smallScale: { specialInvoiceSales: '1000.00', otherInvoiceSales: '180.00', taxFreeSales: '50.00' },
         taxFreeSales: { specialInvoice: '0.00', otherInvoice: '50.00' },
         input: { deductionConfirmed: { count: 0, amount: '0.00', tax: '0.00' }, line20RedSpecialTransferOut: '0.00', line23bOtherTransferOut: '0.00' },
@@ -366,7 +616,7 @@ describe('tax breadth', () => {
       await expectProblem(await t.http(seller.token).get(`/v1/taxpayers/${seller.taxId}/vat-return-figures${q}`), 400, 'VALIDATION_FAILED', 'period');
     });
 
-    it('another taxpayer\'s figures are a 404', async () => {
+    it("another taxpayer's figures are a 404", async () => {
       await expectProblem(await t.http(buyer.token).get(`/v1/taxpayers/${seller.taxId}/vat-return-figures?period=2026-09`), 404, 'NOT_FOUND');
     });
   });

@@ -11,10 +11,21 @@ describe('taxpayers', () => {
 
   it('registers a pilot taxpayer and answers money as two-decimal strings', async () => {
     const taxId = makeTaxId('44');
-    const res = await t.http(ADMIN_TOKEN).post('/v1/taxpayers').send(taxpayerBody(taxId, { name: '广东某某有限公司', regionCode: '44' })).expect(201);
+    const res = await t
+      .http(ADMIN_TOKEN)
+      .post('/v1/taxpayers')
+      .send(taxpayerBody(taxId, { name: '广东某某有限公司', regionCode: '44' }))
+      .expect(201);
     expect(res.body).toMatchObject({
-      taxId, name: '广东某某有限公司', regionCode: '44', regionName: '广东省', pilot: true,
-      initialQuota: '7500000.00', paperMaxAmountPerInvoice: '100000.00', riskLevel: 'low', creditRating: 'A',
+      taxId,
+      name: '广东某某有限公司',
+      regionCode: '44',
+      regionName: '广东省',
+      pilot: true,
+      initialQuota: '7500000.00',
+      paperMaxAmountPerInvoice: '100000.00',
+      riskLevel: 'low',
+      creditRating: 'A',
     });
     expect(res.body.registeredAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$/);
     const read = await t.http(ADMIN_TOKEN).get(`/v1/taxpayers/${taxId}`).expect(200);
@@ -36,7 +47,11 @@ describe('taxpayers', () => {
   });
 
   it('refuses a quota for a non-pilot', async () => {
-    const res = await t.http(ADMIN_TOKEN).post('/v1/taxpayers').send({ taxId: makeTaxId('41'), name: 'x', pilot: false, initialQuota: '1.00' }).expect(400);
+    const res = await t
+      .http(ADMIN_TOKEN)
+      .post('/v1/taxpayers')
+      .send({ taxId: makeTaxId('41'), name: 'x', pilot: false, initialQuota: '1.00' })
+      .expect(400);
     expect(res.body.errors[0].field).toBe('initialQuota');
   });
 
@@ -103,8 +118,11 @@ describe('taxpayers', () => {
 
     it('a tax officer reads any taxpayer and patches risk, rating, frequency, pilot and paper maximum', async () => {
       const officer = await apiKey(t, 'tax_officer');
-      const res = await t.http(officer).patch(`/v1/taxpayers/${b.taxId}`)
-        .send({ riskLevel: 'high', creditRating: 'D', filingFrequency: 'quarterly', paperMaxAmountPerInvoice: '10000.00' }).expect(200);
+      const res = await t
+        .http(officer)
+        .patch(`/v1/taxpayers/${b.taxId}`)
+        .send({ riskLevel: 'high', creditRating: 'D', filingFrequency: 'quarterly', paperMaxAmountPerInvoice: '10000.00' })
+        .expect(200);
       expect(res.body).toMatchObject({ riskLevel: 'high', creditRating: 'D', filingFrequency: 'quarterly', paperMaxAmountPerInvoice: '10000.00' });
       const read = await t.http(b.token).get(`/v1/taxpayers/${b.taxId}`).expect(200);
       expect(read.body.riskLevel).toBe('high');
@@ -125,7 +143,10 @@ describe('taxpayers', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res: { body: { items: { taxId: string }[]; nextCursor: string | null } } = await t.http(officer).get(`/v1/taxpayers?limit=2${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+      const res: { body: { items: { taxId: string }[]; nextCursor: string | null } } = await t
+        .http(officer)
+        .get(`/v1/taxpayers?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+        .expect(200);
       expect(res.body.items.length).toBeLessThanOrEqual(2);
       seen.push(...res.body.items.map((i) => i.taxId));
       cursor = res.body.nextCursor;

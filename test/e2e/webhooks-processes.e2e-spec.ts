@@ -32,8 +32,15 @@ const SECRET_KEY = randomBytes(32).toString('hex');
     const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
       cwd: root,
       env: {
-        PATH: process.env.PATH, DATABASE_URL: url, PORT: String(port), BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'error', BCRYPT_COST: '4',
-        WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_SECRET_KEY: SECRET_KEY, WEBHOOK_RETRY_BASE_SECONDS: '1',
+        PATH: process.env.PATH,
+        DATABASE_URL: url,
+        PORT: String(port),
+        BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN,
+        LOG_LEVEL: 'error',
+        BCRYPT_COST: '4',
+        WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+        WEBHOOK_SECRET_KEY: SECRET_KEY,
+        WEBHOOK_RETRY_BASE_SECONDS: '1',
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
@@ -84,7 +91,8 @@ const SECRET_KEY = randomBytes(32).toString('hex');
     throw new Error(`timed out waiting for ${what}`);
   };
   const invoice = (amount: string) => ({
-    type: 'ordinary', buyer: { name: '个人消费者' },
+    type: 'ordinary',
+    buyer: { name: '个人消费者' },
     lines: [{ name: '咨询服务', taxClassificationCode: '3040201990000000000', categoryShortName: '信息技术服务', amount, taxRate: '0.06' }],
   });
   async function taxpayer(): Promise<{ taxId: string; token: string }> {
@@ -113,7 +121,10 @@ const SECRET_KEY = randomBytes(32).toString('hex');
     const issued = await Promise.all(Array.from({ length: 40 }, (_, i) => call(ports[i % 2], 'POST', '/v1/invoices', p.token, invoice('100.00'))));
     expect(issued.every((r) => r.status === 201)).toBe(true);
     await until('40 events at each endpoint', () => hooks.every((_, i) => new Set(received.filter((r) => r.path === `/ep${i}`).map((r) => r.id)).size === 40));
-    const deliveries = await rows(`SELECT status, attempts FROM webhook_deliveries WHERE webhook_id IN (${hooks.map(() => '?').join(',')})`, hooks.map((h) => h.id));
+    const deliveries = await rows(
+      `SELECT status, attempts FROM webhook_deliveries WHERE webhook_id IN (${hooks.map(() => '?').join(',')})`,
+      hooks.map((h) => h.id),
+    );
     expect(deliveries).toHaveLength(160);
     expect(deliveries.every((d) => d.status === 'succeeded' && Number(d.attempts) === 1)).toBe(true);
     // Exactly once each (every attempt succeeded), each signed with its endpoint's secret.

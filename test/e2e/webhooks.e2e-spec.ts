@@ -84,8 +84,16 @@ function expectStatus(res: Response, status: number): Json {
 }
 
 const blueTo = (buyer: Party, medium: 'electronic' | 'paper' = 'electronic', amount = '1000.00'): Json => ({
-  type: 'special', medium,
-  buyer: { taxId: buyer.taxId, name: buyer.body.name, address: '郑州市金水区花园路1号', phone: '0371-66666666', bankName: '中国银行郑州分行', bankAccount: '6200000000000000001' },
+  type: 'special',
+  medium,
+  buyer: {
+    taxId: buyer.taxId,
+    name: buyer.body.name,
+    address: '郑州市金水区花园路1号',
+    phone: '0371-66666666',
+    bankName: '中国银行郑州分行',
+    bankAccount: '6200000000000000001',
+  },
   lines: [{ name: '咨询服务', taxClassificationCode: '3040201990000000000', categoryShortName: '信息技术服务', amount, taxRate: '0.06' }],
   drawer: '张三',
 });
@@ -114,7 +122,13 @@ describe('webhooks (private targets allowed, a receiver on 127.0.0.1)', () => {
   });
 
   const register = async (who: Party, path: string, events: string[] = ['*']) =>
-    expectStatus(await t.http(who.token).post('/v1/webhooks').send({ url: rx.url(path), events, description: path }), 201);
+    expectStatus(
+      await t
+        .http(who.token)
+        .post('/v1/webhooks')
+        .send({ url: rx.url(path), events, description: path }),
+      201,
+    );
 
   it('delivers every event type once, to the party it concerns, signed with its webhook secret', async () => {
     const sellerHook = await register(seller, '/seller');
@@ -128,7 +142,10 @@ describe('webhooks (private targets allowed, a receiver on 127.0.0.1)', () => {
     const paper = expectStatus(await t.http(seller.token).post('/v1/invoices').send(blueTo(buyer, 'paper')), 201);
     expectStatus(await t.http(seller.token).post(`/v1/invoices/${paper.number}/void`), 200);
     // quota.application_decided and quota.total_changed (manual)
-    const application = expectStatus(await t.http(seller.token).post(`/v1/taxpayers/${seller.taxId}/quota/applications`).send({ requestedTotal: '8000000.00', reason: '季度备货' }), 201);
+    const application = expectStatus(
+      await t.http(seller.token).post(`/v1/taxpayers/${seller.taxId}/quota/applications`).send({ requestedTotal: '8000000.00', reason: '季度备货' }),
+      201,
+    );
     expectStatus(await t.http(officer).post(`/v1/quota/applications/${application.id}/approve`).send({ reason: '同意' }), 200);
     // Slips: the buyer entered the invoices in its accounts, so the seller's slips await the buyer (02).
     const slipOnNew = async () => {
@@ -161,21 +178,46 @@ describe('webhooks (private targets allowed, a receiver on 127.0.0.1)', () => {
       return log.items.find((d: Json) => d.attempts >= 1);
     });
     expect(first).toMatchObject({ status: 'pending', lastStatusCode: 500, nextAttemptAt: expect.any(String) });
-    await t.dataSource.createQueryBuilder().update(WebhookDeliveryEntity).set({ attempts: 18, nextAttemptAt: new Date() }).where('id = :id', { id: first.id }).execute();
+    await t.dataSource
+      .createQueryBuilder()
+      .update(WebhookDeliveryEntity)
+      .set({ attempts: 18, nextAttemptAt: new Date() })
+      .where('id = :id', { id: first.id })
+      .execute();
 
     const wanted: Record<string, 'seller' | 'buyer' | 'both'> = {
-      'invoice.issued': 'seller', 'invoice.received': 'buyer', 'invoice.voided': 'both', 'red_confirmation.created': 'both',
-      'red_confirmation.awaiting_confirmation': 'buyer', 'red_confirmation.confirmed': 'both', 'red_confirmation.rejected': 'both',
-      'red_confirmation.revoked': 'both', 'red_confirmation.expired': 'both', 'red_invoice.issued': 'both', 'quota.total_changed': 'seller',
-      'quota.application_decided': 'seller', 'delivery.failed': 'seller',
+      'invoice.issued': 'seller',
+      'invoice.received': 'buyer',
+      'invoice.voided': 'both',
+      'red_confirmation.created': 'both',
+      'red_confirmation.awaiting_confirmation': 'buyer',
+      'red_confirmation.confirmed': 'both',
+      'red_confirmation.rejected': 'both',
+      'red_confirmation.revoked': 'both',
+      'red_confirmation.expired': 'both',
+      'red_invoice.issued': 'both',
+      'quota.total_changed': 'seller',
+      'quota.application_decided': 'seller',
+      'delivery.failed': 'seller',
     };
     const typesAt = (path: string) => new Set(rx.at(path).map((r) => r.body.type));
-    await until('every event type', () => Object.entries(wanted).every(([type, who]) => (who === 'buyer' || typesAt('/seller').has(type)) && (who === 'seller' || typesAt('/buyer').has(type))));
+    await until('every event type', () =>
+      Object.entries(wanted).every(([type, who]) => (who === 'buyer' || typesAt('/seller').has(type)) && (who === 'seller' || typesAt('/buyer').has(type))),
+    );
 
-    for (const [path, hook, party, other] of [['/seller', sellerHook, seller, buyer], ['/buyer', buyerHook, buyer, seller]] as const) {
+    for (const [path, hook, party, other] of [
+      ['/seller', sellerHook, seller, buyer],
+      ['/buyer', buyerHook, buyer, seller],
+    ] as const) {
       for (const r of rx.at(path)) {
         expect(r.headers['content-type']).toBe('application/json');
-        expect(r.body).toEqual({ id: expect.stringMatching(/^evt_[0-9a-f]+$/), type: expect.any(String), createdAt: expect.stringMatching(/\+08:00$/), taxId: party.taxId, data: expect.any(Object) });
+        expect(r.body).toEqual({
+          id: expect.stringMatching(/^evt_[0-9a-f]+$/),
+          type: expect.any(String),
+          createdAt: expect.stringMatching(/\+08:00$/),
+          taxId: party.taxId,
+          data: expect.any(Object),
+        });
         expect(signedBy(r.headers['einvoice-signature'], r.raw, hook.secret)).toBe(true);
         expect(signedBy(r.headers['einvoice-signature'], r.raw, 'whsec_someone-else')).toBe(false);
         // Not the other party's events of its own (invoice.issued is the seller's only, ...).
@@ -183,12 +225,22 @@ describe('webhooks (private targets allowed, a receiver on 127.0.0.1)', () => {
       }
       expect(other).toBeDefined();
     }
-    const ofType = (path: string, type: string) => rx.at(path).filter((r) => r.body.type === type).map((r) => r.body);
+    const ofType = (path: string, type: string) =>
+      rx
+        .at(path)
+        .filter((r) => r.body.type === type)
+        .map((r) => r.body);
     // The data is the object as the API shows it.
-    expect(ofType('/seller', 'invoice.issued').find((e) => e.data.number === blue.number)!.data).toMatchObject({ number: blue.number, totalAmount: '1000.00', seller: { taxId: seller.taxId } });
+    expect(ofType('/seller', 'invoice.issued').find((e) => e.data.number === blue.number)!.data).toMatchObject({
+      number: blue.number,
+      totalAmount: '1000.00',
+      seller: { taxId: seller.taxId },
+    });
     expect(ofType('/buyer', 'invoice.received').find((e) => e.data.number === blue.number)).toBeDefined();
     expect(ofType('/buyer', 'invoice.voided')[0].data).toMatchObject({ number: paper.number, status: 'voided' });
-    expect(ofType('/buyer', 'red_confirmation.awaiting_confirmation').map((e) => e.data.id)).toEqual(expect.arrayContaining([confirmed.id, rejected.id, revoked.id, expired.id]));
+    expect(ofType('/buyer', 'red_confirmation.awaiting_confirmation').map((e) => e.data.id)).toEqual(
+      expect.arrayContaining([confirmed.id, rejected.id, revoked.id, expired.id]),
+    );
     expect(ofType('/seller', 'red_confirmation.awaiting_confirmation')).toEqual([]);
     expect(ofType('/seller', 'red_confirmation.confirmed')[0].data).toMatchObject({ id: confirmed.id, status: '04' });
     expect(ofType('/seller', 'red_confirmation.rejected')[0].data).toMatchObject({ id: rejected.id, status: '05' });
@@ -197,8 +249,17 @@ describe('webhooks (private targets allowed, a receiver on 127.0.0.1)', () => {
     expect(ofType('/buyer', 'red_invoice.issued')[0].data).toMatchObject({ number: red.number, color: 'red', blueInvoiceNumber: confirmed.blueInvoiceNumber });
     expect(ofType('/seller', 'quota.application_decided')[0].data).toMatchObject({ id: application.id, status: 'approved' });
     expect(ofType('/seller', 'quota.total_changed').map((e) => e.data.kind)).toEqual(expect.arrayContaining(['initial', 'manual']));
-    expect(ofType('/seller', 'quota.total_changed').find((e) => e.data.kind === 'manual')!.data).toMatchObject({ previousTotal: '7500000.00', total: '8000000.00' });
-    expect(ofType('/seller', 'delivery.failed')[0].data).toMatchObject({ id: first.id, webhookId: dead.id, status: 'failed', eventType: 'invoice.issued', lastStatusCode: 500 });
+    expect(ofType('/seller', 'quota.total_changed').find((e) => e.data.kind === 'manual')!.data).toMatchObject({
+      previousTotal: '7500000.00',
+      total: '8000000.00',
+    });
+    expect(ofType('/seller', 'delivery.failed')[0].data).toMatchObject({
+      id: first.id,
+      webhookId: dead.id,
+      status: 'failed',
+      eventType: 'invoice.issued',
+      lastStatusCode: 500,
+    });
     // Each event id arrives once at each endpoint (every one of these was answered 200 at once).
     for (const path of ['/seller', '/buyer']) {
       const ids = rx.at(path).map((r) => r.body.id);
@@ -214,7 +275,11 @@ describe('webhooks (private targets allowed, a receiver on 127.0.0.1)', () => {
     rx.script.set('/dead', []);
     const again = expectStatus(await t.http(seller.token).post(`/v1/webhook-deliveries/${first.id}/redeliver`), 200);
     expect(again).toMatchObject({ id: first.id, status: 'pending', attempts: 0 });
-    await until('the redelivery', async () => expectStatus(await t.http(seller.token).get(`/v1/webhooks/${dead.id}/deliveries`), 200).items.find((d: Json) => d.id === first.id && d.status === 'succeeded'));
+    await until('the redelivery', async () =>
+      expectStatus(await t.http(seller.token).get(`/v1/webhooks/${dead.id}/deliveries`), 200).items.find(
+        (d: Json) => d.id === first.id && d.status === 'succeeded',
+      ),
+    );
     const deadIds = rx.at('/dead').map((r) => r.body.id);
     expect(deadIds.filter((id) => id === deadIds[0]).length).toBe(deadIds.length); // always the same event
     expectProblem(await t.http(buyer.token).post(`/v1/webhook-deliveries/${first.id}/redeliver`), 404, 'NOT_FOUND');
@@ -226,8 +291,17 @@ describe('webhooks (private targets allowed, a receiver on 127.0.0.1)', () => {
     const hook = await register(p, '/flaky', ['invoice.issued']);
     const invoice = expectStatus(await t.http(p.token).post('/v1/invoices').send(blueTo(buyer)), 201);
     const done = await until('the delivery to succeed', async () =>
-      expectStatus(await t.http(p.token).get(`/v1/webhooks/${hook.id}/deliveries`), 200).items.find((d: Json) => d.status === 'succeeded'));
-    expect(done).toMatchObject({ eventType: 'invoice.issued', attempts: 2, lastStatusCode: 200, lastError: null, nextAttemptAt: null, deliveredAt: expect.any(String), lastDurationMs: expect.any(Number) });
+      expectStatus(await t.http(p.token).get(`/v1/webhooks/${hook.id}/deliveries`), 200).items.find((d: Json) => d.status === 'succeeded'),
+    );
+    expect(done).toMatchObject({
+      eventType: 'invoice.issued',
+      attempts: 2,
+      lastStatusCode: 200,
+      lastError: null,
+      nextAttemptAt: null,
+      deliveredAt: expect.any(String),
+      lastDurationMs: expect.any(Number),
+    });
     const got = rx.at('/flaky');
     expect(got).toHaveLength(2);
     expect(got[0].body.id).toBe(got[1].body.id);
@@ -239,12 +313,24 @@ describe('webhooks (private targets allowed, a receiver on 127.0.0.1)', () => {
   it('a batch emits invoice.issued for each invoice it issued (in its one transaction), none for a refused item', async () => {
     const p = await registerTaxpayer(t, {}, '22');
     const hook = await register(p, '/batch', ['invoice.issued']);
-    const body = { invoices: [blueTo(buyer, 'electronic', '10.00'), blueTo(buyer, 'electronic', '20.00'), { ...blueTo(buyer), lines: [] }, blueTo(buyer, 'electronic', '30.00')] };
+    const body = {
+      invoices: [
+        blueTo(buyer, 'electronic', '10.00'),
+        blueTo(buyer, 'electronic', '20.00'),
+        { ...blueTo(buyer), lines: [] },
+        blueTo(buyer, 'electronic', '30.00'),
+      ],
+    };
     const { results } = expectStatus(await t.http(p.token).post('/v1/invoices/batch').send(body), 200);
     const numbers = results.filter((r: Json) => r.number).map((r: Json) => r.number);
     expect(numbers).toHaveLength(3);
     await until('three events at /batch', () => rx.at('/batch').length >= 3);
-    expect(rx.at('/batch').map((r) => r.body.data.number).sort()).toEqual([...numbers].sort());
+    expect(
+      rx
+        .at('/batch')
+        .map((r) => r.body.data.number)
+        .sort(),
+    ).toEqual([...numbers].sort());
     expect(rx.at('/batch').every((r) => signedBy(r.headers['einvoice-signature'], r.raw, hook.secret))).toBe(true);
   });
 
@@ -258,7 +344,11 @@ describe('webhooks (private targets allowed, a receiver on 127.0.0.1)', () => {
     expect(expectStatus(await t.http(p.token).get(`/v1/webhooks/${hook.id}`), 200).secret).toBeUndefined();
     expectStatus(await t.http(p.token).post('/v1/invoices').send(blueTo(buyer)), 201);
     const [r] = await until('a delivery at /rotated', () => (rx.at('/rotated').length ? rx.at('/rotated') : null));
-    expect(String(r.headers['einvoice-signature']).split(',').filter((x) => x.startsWith('v1='))).toHaveLength(2);
+    expect(
+      String(r.headers['einvoice-signature'])
+        .split(',')
+        .filter((x) => x.startsWith('v1=')),
+    ).toHaveLength(2);
     expect(signedBy(r.headers['einvoice-signature'], r.raw, rotated.secret)).toBe(true);
     expect(signedBy(r.headers['einvoice-signature'], r.raw, hook.secret)).toBe(true);
   });
@@ -267,7 +357,9 @@ describe('webhooks (private targets allowed, a receiver on 127.0.0.1)', () => {
     const p = await registerTaxpayer(t, {}, '22');
     const hook = await register(p, '/redirect', ['invoice.issued']);
     expectStatus(await t.http(p.token).post('/v1/invoices').send(blueTo(buyer)), 201);
-    const tried = await until('a try', async () => expectStatus(await t.http(p.token).get(`/v1/webhooks/${hook.id}/deliveries`), 200).items.find((d: Json) => d.attempts >= 1));
+    const tried = await until('a try', async () =>
+      expectStatus(await t.http(p.token).get(`/v1/webhooks/${hook.id}/deliveries`), 200).items.find((d: Json) => d.attempts >= 1),
+    );
     expect(tried).toMatchObject({ status: 'pending', lastStatusCode: 302, lastError: expect.stringMatching(/redirect not followed/) });
     expect(rx.at('/target')).toEqual([]);
     expectStatus(await t.http(p.token).delete(`/v1/webhooks/${hook.id}`), 204);
@@ -285,21 +377,89 @@ describe('webhooks (private targets allowed, a receiver on 127.0.0.1)', () => {
     expectProblem(await t.http(buyer.token).delete(`/v1/webhooks/${mine.id}`), 404, 'NOT_FOUND');
     expectProblem(await t.http(buyer.token).get(`/v1/webhooks/${mine.id}/deliveries`), 404, 'NOT_FOUND');
     expectProblem(await t.http(buyer.token).post(`/v1/webhooks/${mine.id}/rotate-secret`), 404, 'NOT_FOUND');
-    expectProblem(await t.http(buyer.token).post('/v1/webhooks').send({ url: rx.url('/x'), events: ['*'], taxId: seller.taxId }), 403, 'FORBIDDEN');
+    expectProblem(
+      await t
+        .http(buyer.token)
+        .post('/v1/webhooks')
+        .send({ url: rx.url('/x'), events: ['*'], taxId: seller.taxId }),
+      403,
+      'FORBIDDEN',
+    );
     expectProblem(await t.http(officer).get('/v1/webhooks'), 403, 'FORBIDDEN');
-    expectProblem(await t.http(officer).post('/v1/webhooks').send({ url: rx.url('/x'), events: ['*'], taxId: seller.taxId }), 403, 'FORBIDDEN');
+    expectProblem(
+      await t
+        .http(officer)
+        .post('/v1/webhooks')
+        .send({ url: rx.url('/x'), events: ['*'], taxId: seller.taxId }),
+      403,
+      'FORBIDDEN',
+    );
     expectStatus(await t.http(ADMIN_TOKEN).get(`/v1/webhooks/${mine.id}`), 200);
-    expectProblem(await t.http(ADMIN_TOKEN).post('/v1/webhooks').send({ url: rx.url('/x'), events: ['*'] }), 400, 'VALIDATION_FAILED', 'taxId');
-    const byAdmin = expectStatus(await t.http(ADMIN_TOKEN).post('/v1/webhooks').send({ url: rx.url('/admin'), events: ['quota.total_changed'], taxId: buyer.taxId }), 201);
+    expectProblem(
+      await t
+        .http(ADMIN_TOKEN)
+        .post('/v1/webhooks')
+        .send({ url: rx.url('/x'), events: ['*'] }),
+      400,
+      'VALIDATION_FAILED',
+      'taxId',
+    );
+    const byAdmin = expectStatus(
+      await t
+        .http(ADMIN_TOKEN)
+        .post('/v1/webhooks')
+        .send({ url: rx.url('/admin'), events: ['quota.total_changed'], taxId: buyer.taxId }),
+      201,
+    );
     expect(byAdmin.taxId).toBe(buyer.taxId);
     expect(expectStatus(await t.http(buyer.token).get('/v1/webhooks'), 200).items.map((w: Json) => w.id)).toContain(byAdmin.id);
     expect(expectStatus(await t.http(ADMIN_TOKEN).get(`/v1/webhooks?taxId=${buyer.taxId}`), 200).items.every((w: Json) => w.taxId === buyer.taxId)).toBe(true);
-    expectProblem(await t.http(seller.token).post('/v1/webhooks').send({ url: rx.url('/x'), events: ['invoice.paid'] }), 400, 'VALIDATION_FAILED', 'events');
-    expectProblem(await t.http(seller.token).post('/v1/webhooks').send({ url: rx.url('/x'), events: [] }), 400, 'VALIDATION_FAILED', 'events');
-    expectProblem(await t.http(seller.token).post('/v1/webhooks').send({ url: 'ftp://127.0.0.1/x', events: ['*'] }), 400, 'VALIDATION_FAILED', 'url');
+    expectProblem(
+      await t
+        .http(seller.token)
+        .post('/v1/webhooks')
+        .send({ url: rx.url('/x'), events: ['invoice.paid'] }),
+      400,
+      'VALIDATION_FAILED',
+      'events',
+    );
+    expectProblem(
+      await t
+        .http(seller.token)
+        .post('/v1/webhooks')
+        .send({ url: rx.url('/x'), events: [] }),
+      400,
+      'VALIDATION_FAILED',
+      'events',
+    );
+    expectProblem(
+      await t
+        .http(seller.token)
+        .post('/v1/webhooks')
+        .send({ url: 'ftp://127.0.0.1/x', events: ['*'] }),
+      400,
+      'VALIDATION_FAILED',
+      'url',
+    );
     // Cloud metadata addresses: refused even with private targets allowed.
-    expectProblem(await t.http(seller.token).post('/v1/webhooks').send({ url: 'http://169.254.169.254/latest/meta-data/', events: ['*'] }), 400, 'VALIDATION_FAILED', 'url');
-    expectProblem(await t.http(seller.token).post('/v1/webhooks').send({ url: 'http://[fd00:ec2::254]/', events: ['*'] }), 400, 'VALIDATION_FAILED', 'url');
+    expectProblem(
+      await t
+        .http(seller.token)
+        .post('/v1/webhooks')
+        .send({ url: 'http://169.254.169.254/latest/meta-data/', events: ['*'] }),
+      400,
+      'VALIDATION_FAILED',
+      'url',
+    );
+    expectProblem(
+      await t
+        .http(seller.token)
+        .post('/v1/webhooks')
+        .send({ url: 'http://[fd00:ec2::254]/', events: ['*'] }),
+      400,
+      'VALIDATION_FAILED',
+      'url',
+    );
     expectProblem(await t.http(seller.token).get('/v1/webhooks/not-a-uuid'), 404, 'NOT_FOUND');
     expectStatus(await t.http(seller.token).delete(`/v1/webhooks/${mine.id}`), 204);
     expectProblem(await t.http(seller.token).get(`/v1/webhooks/${mine.id}`), 404, 'NOT_FOUND');
@@ -335,18 +495,40 @@ describe('webhooks without WEBHOOK_ALLOW_PRIVATE_TARGETS (SSRF)', () => {
     ['IPv4-mapped loopback', (port: number) => `http://[::ffff:127.0.0.1]:${port}/hook`],
     ['localhost', (port: number) => `http://localhost:${port}/hook`],
   ])('registering %s is a 400 naming url', async (_label, url) => {
-    expectProblem(await t.http(p.token).post('/v1/webhooks').send({ url: url(rx.port), events: ['*'] }), 400, 'VALIDATION_FAILED', 'url');
+    expectProblem(
+      await t
+        .http(p.token)
+        .post('/v1/webhooks')
+        .send({ url: url(rx.port), events: ['*'] }),
+      400,
+      'VALIDATION_FAILED',
+      'url',
+    );
   });
 
   it('a name that resolves to loopback is refused when connecting (DNS rebinding cannot bypass it); nothing reaches the receiver', async () => {
     const dispatcher = t.app.get(WebhookDispatcher);
     dispatcher.useResolver(((hostname: string, _o: unknown, cb: (e: Error | null, a: { address: string; family: number }[]) => void) =>
-      hostname === 'erp.rebind.test' ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' }), [])) as unknown as LookupFunction);
-    const hook = expectStatus(await t.http(p.token).post('/v1/webhooks').send({ url: `http://erp.rebind.test:${rx.port}/hook`, events: ['invoice.issued'] }), 201);
+      hostname === 'erp.rebind.test'
+        ? cb(null, [{ address: '127.0.0.1', family: 4 }])
+        : cb(Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' }), [])) as unknown as LookupFunction);
+    const hook = expectStatus(
+      await t
+        .http(p.token)
+        .post('/v1/webhooks')
+        .send({ url: `http://erp.rebind.test:${rx.port}/hook`, events: ['invoice.issued'] }),
+      201,
+    );
     const buyer = await registerTaxpayer(t, {}, '41');
     expectStatus(await t.http(p.token).post('/v1/invoices').send(blueTo(buyer)), 201);
-    const tried = await until('a try', async () => expectStatus(await t.http(p.token).get(`/v1/webhooks/${hook.id}/deliveries`), 200).items.find((d: Json) => d.attempts >= 1));
-    expect(tried).toMatchObject({ status: 'pending', lastStatusCode: null, lastError: expect.stringMatching(/refused.*127\.0\.0\.1.*WEBHOOK_ALLOW_PRIVATE_TARGETS/) });
+    const tried = await until('a try', async () =>
+      expectStatus(await t.http(p.token).get(`/v1/webhooks/${hook.id}/deliveries`), 200).items.find((d: Json) => d.attempts >= 1),
+    );
+    expect(tried).toMatchObject({
+      status: 'pending',
+      lastStatusCode: null,
+      lastError: expect.stringMatching(/refused.*127\.0\.0\.1.*WEBHOOK_ALLOW_PRIVATE_TARGETS/),
+    });
     expect(rx.received).toEqual([]);
   });
 });

@@ -41,7 +41,15 @@ const taxId = (n: number) => {
 function start(index: number, url: string): ChildProcess {
   const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: root,
-    env: { PATH: process.env.PATH, DATABASE_URL: url, PORT: String(PORTS[index]), BOOTSTRAP_ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'error', NUMBER_BLOCK_SIZE: '20', RATE_LIMIT_PER_MINUTE: '10000000' },
+    env: {
+      PATH: process.env.PATH,
+      DATABASE_URL: url,
+      PORT: String(PORTS[index]),
+      BOOTSTRAP_ADMIN_TOKEN: ADMIN,
+      LOG_LEVEL: 'error',
+      NUMBER_BLOCK_SIZE: '20',
+      RATE_LIMIT_PER_MINUTE: '10000000',
+    },
     stdio: ['ignore', 'ignore', 'ignore'],
   });
   processes[index] = child;
@@ -51,7 +59,12 @@ function start(index: number, url: string): ChildProcess {
 async function call(port: number, method: string, route: string, token: string, body?: unknown, key?: string) {
   const headers: Record<string, string> = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   if (key) headers['idempotency-key'] = key;
-  const res = await fetch(`http://127.0.0.1:${port}${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(20_000) });
+  const res = await fetch(`http://127.0.0.1:${port}${route}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(20_000),
+  });
   const text = await res.text();
   return { status: res.status, replayed: res.headers.get('idempotent-replayed') === 'true', body: text ? JSON.parse(text) : null };
 }
@@ -74,7 +87,12 @@ async function restartMariaDb(): Promise<void> {
   if (!mariadbAlive()) throw new Error('MariaDB did not come back');
 }
 
-interface Job { key: string; token: string; taxId: string; body: unknown }
+interface Job {
+  key: string;
+  token: string;
+  taxId: string;
+  body: unknown;
+}
 
 async function main(): Promise<void> {
   const db = `einv_faults_${randomBytes(4).toString('hex')}`;
@@ -94,7 +112,12 @@ async function main(): Promise<void> {
     const sellers: { taxId: string; token: string }[] = [];
     for (let i = 0; i < 6; i++) {
       const id = taxId(i);
-      const reg = await call(PORTS[0], 'POST', '/v1/taxpayers', ADMIN, { taxId: id, name: `故障测试企业${i}`, riskLevel: 'medium', initialQuota: i === 5 ? '20000.00' : '9000000000.00' });
+      const reg = await call(PORTS[0], 'POST', '/v1/taxpayers', ADMIN, {
+        taxId: id,
+        name: `故障测试企业${i}`,
+        riskLevel: 'medium',
+        initialQuota: i === 5 ? '20000.00' : '9000000000.00',
+      });
       if (reg.status !== 201) throw new Error(`register: ${JSON.stringify(reg.body)}`);
       const key = await call(PORTS[1], 'POST', '/v1/api-keys', ADMIN, { name: 'faults', role: 'taxpayer', taxpayerId: id });
       sellers.push({ taxId: id, token: key.body.token });
@@ -105,8 +128,16 @@ async function main(): Promise<void> {
     const jobs: Job[] = Array.from({ length: REQUESTS }, (_, i) => {
       const seller = sellers[i % sellers.length];
       return {
-        key: `faults-${i}`, token: seller.token, taxId: seller.taxId,
-        body: { type: 'special', buyer: { taxId: buyer, name: '买方' }, lines: [{ name: '服务', taxClassificationCode: '3040201000000000000', categoryShortName: '信息技术服务', amount: `${1000 + (i % 7)}.00`, taxRate: '0.06' }] },
+        key: `faults-${i}`,
+        token: seller.token,
+        taxId: seller.taxId,
+        body: {
+          type: 'special',
+          buyer: { taxId: buyer, name: '买方' },
+          lines: [
+            { name: '服务', taxClassificationCode: '3040201000000000000', categoryShortName: '信息技术服务', amount: `${1000 + (i % 7)}.00`, taxRate: '0.06' },
+          ],
+        },
       };
     });
     const acknowledged = new Map<string, { number: string; taxId: string; amount: string }>();
@@ -190,7 +221,8 @@ async function main(): Promise<void> {
       const ackPerSeller = new Map<string, number>();
       for (const a of acknowledged.values()) ackPerSeller.set(a.taxId, (ackPerSeller.get(a.taxId) ?? 0) + 1);
       for (const row of issuedPerSeller) {
-        if (Number(row.c) !== (ackPerSeller.get(row.t) ?? 0)) problems.push(`seller ${row.t}: ${row.c} invoices stored, ${ackPerSeller.get(row.t) ?? 0} acknowledged (exactly once each)`);
+        if (Number(row.c) !== (ackPerSeller.get(row.t) ?? 0))
+          problems.push(`seller ${row.t}: ${row.c} invoices stored, ${ackPerSeller.get(row.t) ?? 0} acknowledged (exactly once each)`);
       }
       const months = await q('SELECT taxpayer_id, period, total, used FROM quota_months');
       for (const m of months) {
@@ -198,8 +230,14 @@ async function main(): Promise<void> {
           "SELECT COALESCE(SUM(CASE WHEN kind IN ('issue','red_restore','paper_collection','paper_void_restore') THEN delta ELSE 0 END), 0) AS used, COALESCE(SUM(CASE WHEN kind IN ('initial','periodic','temporary','manual') THEN delta ELSE 0 END), 0) AS total, COUNT(*) AS n, MAX(seq) AS top FROM quota_ledger WHERE taxpayer_id = ? AND period = ?",
           [m.taxpayer_id, m.period],
         );
-        const [issued] = await q("SELECT COALESCE(SUM(total_amount), 0) AS s FROM invoices WHERE seller_tax_id = ? AND period = ? AND color = 'blue' AND status <> 'voided'", [m.taxpayer_id, m.period]);
-        const [reds] = await q("SELECT COALESCE(SUM(r.total_amount), 0) AS s FROM invoices r JOIN invoices b ON b.number = r.blue_number WHERE r.seller_tax_id = ? AND r.color = 'red' AND r.period = b.period AND b.period = ?", [m.taxpayer_id, m.period]);
+        const [issued] = await q(
+          "SELECT COALESCE(SUM(total_amount), 0) AS s FROM invoices WHERE seller_tax_id = ? AND period = ? AND color = 'blue' AND status <> 'voided'",
+          [m.taxpayer_id, m.period],
+        );
+        const [reds] = await q(
+          "SELECT COALESCE(SUM(r.total_amount), 0) AS s FROM invoices r JOIN invoices b ON b.number = r.blue_number WHERE r.seller_tax_id = ? AND r.color = 'red' AND r.period = b.period AND b.period = ?",
+          [m.taxpayer_id, m.period],
+        );
         const expectedUsed = BigInt(issued.s) + BigInt(reds.s);
         if (BigInt(m.used) !== BigInt(ledger.used)) problems.push(`${m.taxpayer_id} ${m.period}: used ${m.used} but the ledger sums to ${ledger.used}`);
         if (BigInt(m.used) !== expectedUsed) problems.push(`${m.taxpayer_id} ${m.period}: used ${m.used} but issued minus restores is ${expectedUsed}`);
@@ -207,7 +245,9 @@ async function main(): Promise<void> {
         if (BigInt(m.used) > BigInt(m.total)) problems.push(`${m.taxpayer_id} ${m.period}: used ${m.used} exceeds total ${m.total}`);
         if (Number(ledger.n) !== Number(ledger.top)) problems.push(`${m.taxpayer_id} ${m.period}: ledger numbered with gaps`);
       }
-      const overRed = await q("SELECT b.number FROM invoices b JOIN invoices r ON r.blue_number = b.number GROUP BY b.number, b.total_amount, b.total_tax HAVING -SUM(r.total_amount) > b.total_amount OR -SUM(r.total_tax) > b.total_tax");
+      const overRed = await q(
+        'SELECT b.number FROM invoices b JOIN invoices r ON r.blue_number = b.number GROUP BY b.number, b.total_amount, b.total_tax HAVING -SUM(r.total_amount) > b.total_amount OR -SUM(r.total_tax) > b.total_tax',
+      );
       if (overRed.length) problems.push(`${overRed.length} blue invoices reversed beyond their amount`);
       const verify = await call(PORTS[1], 'GET', '/v1/audit-events/verify', ADMIN);
       if (verify.status !== 200 || !verify.body.intact) problems.push(`audit chain: ${JSON.stringify(verify.body)}`);

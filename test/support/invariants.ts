@@ -8,8 +8,14 @@ const n = (v: unknown) => BigInt(String(v ?? 0));
 
 export async function quotaInvariants(query: Query, taxId: string, period: string) {
   const [month] = await query('SELECT total, used, ledger_seq FROM quota_months WHERE taxpayer_id = ? AND period = ?', [taxId, period]);
-  const ledger = await query('SELECT seq, kind, delta, total_after, used_after FROM quota_ledger WHERE taxpayer_id = ? AND period = ? ORDER BY seq', [taxId, period]);
-  const invoices = await query("SELECT COUNT(*) AS c, COUNT(DISTINCT number) AS d, SUM(total_amount) AS s FROM invoices WHERE seller_tax_id = ? AND period = ? AND color = 'blue' AND status <> 'voided'", [taxId, period]);
+  const ledger = await query('SELECT seq, kind, delta, total_after, used_after FROM quota_ledger WHERE taxpayer_id = ? AND period = ? ORDER BY seq', [
+    taxId,
+    period,
+  ]);
+  const invoices = await query(
+    "SELECT COUNT(*) AS c, COUNT(DISTINCT number) AS d, SUM(total_amount) AS s FROM invoices WHERE seller_tax_id = ? AND period = ? AND color = 'blue' AND status <> 'voided'",
+    [taxId, period],
+  );
   const sum = (kinds: string[]) => ledger.filter((l) => kinds.includes(String(l.kind))).reduce((acc, l) => acc + n(l.delta), 0n);
   return {
     total: n(month.total),

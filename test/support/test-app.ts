@@ -116,7 +116,10 @@ export async function registerTaxpayer(t: TestApp, extra: Record<string, unknown
 }
 
 export async function apiKey(t: TestApp, role: string, taxpayerId?: string): Promise<string> {
-  const res = await t.http(ADMIN_TOKEN).post('/v1/api-keys').send({ name: `${role} key`, role, ...(taxpayerId ? { taxpayerId } : {}) });
+  const res = await t
+    .http(ADMIN_TOKEN)
+    .post('/v1/api-keys')
+    .send({ name: `${role} key`, role, ...(taxpayerId ? { taxpayerId } : {}) });
   if (res.status !== 201) throw new Error(`api key: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.token;
 }

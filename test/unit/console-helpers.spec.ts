@@ -47,8 +47,18 @@ describe('setup codes', () => {
 
 describe('serving the console', () => {
   it.each([
-    ['/', false], ['/invoices/new', false], ['/v1x', false], ['/healthy', false], ['/documents', false],
-    ['/v1', true], ['/v1/invoices', true], ['/docs', true], ['/docs/', true], ['/docs-json', true], ['/health', true], ['/health/ready', true],
+    ['/', false],
+    ['/invoices/new', false],
+    ['/v1x', false],
+    ['/healthy', false],
+    ['/documents', false],
+    ['/v1', true],
+    ['/v1/invoices', true],
+    ['/docs', true],
+    ['/docs/', true],
+    ['/docs-json', true],
+    ['/health', true],
+    ['/health/ready', true],
   ])('%s belongs to the service: %p', (path, expected) => {
     expect(isServicePath(path)).toBe(expected);
   });
@@ -56,23 +66,49 @@ describe('serving the console', () => {
 
 describe('reading the batch workbook', () => {
   it.each([
-    [null, ''], ['  文本 ', '文本'], [2, '2'], [0.1 + 0.2, '0.30000000000000004'], [5000.5, '5000.5'],
-    [3040603000000000000, '3040603000000000000'], [true, '是'], [{ richText: [{ text: '笔记本' }, { text: '电脑' }] }, '笔记本电脑'],
-    [{ formula: 'A1*2', result: 10000 }, '10000'], [{ text: '链接', hyperlink: 'https://example.com' }, '链接'], [{ error: '#N/A' }, ''],
+    [null, ''],
+    ['  文本 ', '文本'],
+    [2, '2'],
+    [0.1 + 0.2, '0.30000000000000004'],
+    [5000.5, '5000.5'],
+    [3040603000000000000, '3040603000000000000'],
+    [true, '是'],
+    [{ richText: [{ text: '笔记本' }, { text: '电脑' }] }, '笔记本电脑'],
+    [{ formula: 'A1*2', result: 10000 }, '10000'],
+    [{ text: '链接', hyperlink: 'https://example.com' }, '链接'],
+    [{ error: '#N/A' }, ''],
   ])('cell %p reads as %p', (value, text) => {
     expect(cellText(value as never)).toBe(text);
   });
 
-  it.each([['13%', '0.13'], ['1.5%', '0.015'], ['0%', '0'], ['0.130', '0.13'], ['6％', '0.06'], ['abc', 'abc'], ['0.13', '0.13']])('rate %p -> %p', (input, out) => {
+  it.each([
+    ['13%', '0.13'],
+    ['1.5%', '0.015'],
+    ['0%', '0'],
+    ['0.130', '0.13'],
+    ['6％', '0.06'],
+    ['abc', 'abc'],
+    ['0.13', '0.13'],
+  ])('rate %p -> %p', (input, out) => {
     expect(normalizeRate(input)).toBe(out);
   });
 
-  it.each([['5000', '5000.00'], ['1000.5', '1000.50'], ['0.01', '0.01'], ['1.234', '1.234'], ['一千', '一千']])('money %p -> %p', (input, out) => {
+  it.each([
+    ['5000', '5000.00'],
+    ['1000.5', '1000.50'],
+    ['0.01', '0.01'],
+    ['1.234', '1.234'],
+    ['一千', '一千'],
+  ])('money %p -> %p', (input, out) => {
     expect(normalizeMoney(input)).toBe(out);
   });
 
   it.each([
-    ['lines[1].taxRate', 1, '税率'], ['lines[0]', 0, '项目名称'], ['buyer.taxId', null, '购买方纳税人识别号'], ['type', null, '发票类型'], ['lines', null, 'lines'],
+    ['lines[1].taxRate', 1, '税率'],
+    ['lines[0]', 0, '项目名称'],
+    ['buyer.taxId', null, '购买方纳税人识别号'],
+    ['type', null, '发票类型'],
+    ['lines', null, 'lines'],
   ])('field %p comes from line %p, column %p', (field, line, header) => {
     expect(columnOf(field)).toEqual({ line, header });
   });

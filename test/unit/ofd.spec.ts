@@ -76,7 +76,12 @@ function faceDocument(): FaceDocument {
       },
       {
         template: template(),
-        content: [text('第2页/共2页', 100, 135), { ...text('23442000000012345678', 150, 12), tag: 'InvoiceNo' }, { ...text('*计算机*鼠标', 12, 66), tag: 'Item' }, { kind: 'line', x1: 5, y1: 90, x2: 205, y2: 90, width: 0.2, color: BROWN }],
+        content: [
+          text('第2页/共2页', 100, 135),
+          { ...text('23442000000012345678', 150, 12), tag: 'InvoiceNo' },
+          { ...text('*计算机*鼠标', 12, 66), tag: 'Item' },
+          { kind: 'line', x1: 5, y1: 90, x2: 205, y2: 90, width: 0.2, color: BROWN },
+        ],
       },
     ],
     meta: {
@@ -206,7 +211,8 @@ describe('paintOfd', () => {
       for (const [name, content] of Object.entries(p)) {
         if (!name.endsWith('.xml')) continue;
         for (const m of content.matchAll(/<ofd:(\w+) [^>]*?\bID="([^"]+)"/g)) {
-          if (m[1] === 'Attachment') expect(m[2]).toMatch(/^[A-Za-z_][\w.-]*$/); // xs:ID
+          if (m[1] === 'Attachment')
+            expect(m[2]).toMatch(/^[A-Za-z_][\w.-]*$/); // xs:ID
           else ids.push(Number(m[2]));
         }
       }
@@ -223,17 +229,25 @@ describe('paintOfd', () => {
         expect(p[page]).toContain(`<ofd:Template TemplateID="${templateId}" ZOrder="Background"/>`);
         expect(p[page]).toContain('<ofd:PhysicalBox>0 0 210 140</ofd:PhysicalBox>');
       }
-      for (const m of Object.values(p).join('').matchAll(/<ofd:TextObject [^>]*Font="(\d+)"/g)) expect(m[1]).toBe(fontId);
+      for (const m of Object.values(p)
+        .join('')
+        .matchAll(/<ofd:TextObject [^>]*Font="(\d+)"/g))
+        expect(m[1]).toBe(fontId);
     });
 
     // SPEC section 9: CustomTags.xml -> CustomTag.xml (<ofd:root>), ObjectRefs to the TextObjects that show each value.
     it('indexes the tagged texts in CustomTag.xml by page and TextObject ID, once for header fields and per line for line fields', () => {
-      expect(p['Doc_0/Tags/CustomTags.xml']).toContain('<ofd:CustomTag NameSpace="http://www.ofdspec.org/2016"><ofd:FileLoc>CustomTag.xml</ofd:FileLoc></ofd:CustomTag>');
+      expect(p['Doc_0/Tags/CustomTags.xml']).toContain(
+        '<ofd:CustomTag NameSpace="http://www.ofdspec.org/2016"><ofd:FileLoc>CustomTag.xml</ofd:FileLoc></ofd:CustomTag>',
+      );
       const tags = p['Doc_0/Tags/CustomTag.xml'];
       expect(tags).toContain('<ofd:root xmlns:ofd="http://www.ofdspec.org/2016" version="1.0">');
       const doc = p['Doc_0/Document.xml'];
       const pageIds = [...doc.matchAll(/<ofd:Page ID="(\d+)" BaseLoc="Pages\/Page_(\d)\/Content\.xml"\/>/g)].map((m) => m[1]);
-      const objectId = (page: number, s: string) => new RegExp(`<ofd:TextObject ID="(\\d+)"[^>]*>(?:(?!</ofd:TextObject>).)*>${s.replace(/[*]/g, '\\*')}</ofd:TextCode>`).exec(p[`Doc_0/Pages/Page_${page}/Content.xml`])![1];
+      const objectId = (page: number, s: string) =>
+        new RegExp(`<ofd:TextObject ID="(\\d+)"[^>]*>(?:(?!</ofd:TextObject>).)*>${s.replace(/[*]/g, '\\*')}</ofd:TextCode>`).exec(
+          p[`Doc_0/Pages/Page_${page}/Content.xml`],
+        )![1];
       // The number is on both pages: the index names the first page's only.
       expect(tags).toContain(`<ofd:InvoiceNo><ofd:ObjectRef PageRef="${pageIds[0]}">${objectId(0, '23442000000012345678')}</ofd:ObjectRef></ofd:InvoiceNo>`);
       expect(tags).toContain(
@@ -241,8 +255,25 @@ describe('paintOfd', () => {
       );
       // Every field of SPEC section 9 is there, in order, even when the face shows nothing for it.
       expect([...tags.matchAll(/<ofd:(\w+)>/g)].map((m) => m[1])).toEqual([
-        'InvoiceNo', 'IssueDate', 'Buyer', 'BuyerName', 'BuyerTaxID', 'Seller', 'SellerName', 'SellerTaxID', 'TaxExclusiveTotalAmount', 'TaxTotalAmount',
-        'TaxInclusiveTotalAmount', 'InvoiceClerk', 'Item', 'TaxScheme', 'Amount', 'TaxAmount', 'Price', 'Quantity', 'Note',
+        'InvoiceNo',
+        'IssueDate',
+        'Buyer',
+        'BuyerName',
+        'BuyerTaxID',
+        'Seller',
+        'SellerName',
+        'SellerTaxID',
+        'TaxExclusiveTotalAmount',
+        'TaxTotalAmount',
+        'TaxInclusiveTotalAmount',
+        'InvoiceClerk',
+        'Item',
+        'TaxScheme',
+        'Amount',
+        'TaxAmount',
+        'Price',
+        'Quantity',
+        'Note',
       ]);
     });
 
@@ -324,9 +355,14 @@ describe('paintOfd', () => {
     expect(page).toMatch(
       /<ofd:PathObject ID="\d+" Boundary="4\.9 5\.9 10\.2 4\.2" LineWidth="0\.2" Fill="true"><ofd:StrokeColor Value="0 0 0"\/><ofd:FillColor Value="9 9 9"\/><ofd:AbbreviatedData>M 0\.1 0\.1 L 10\.1 0\.1 L 10\.1 4\.1 L 0\.1 4\.1 C<\/ofd:AbbreviatedData>/,
     );
-    expect(page).toMatch(/<ofd:PathObject ID="\d+" Boundary="5 6 10 4" Stroke="false" Fill="true"><ofd:FillColor Value="9 9 9"\/><ofd:AbbreviatedData>M 0 0 L 10 0 L 10 4 L 0 4 C</);
+    expect(page).toMatch(
+      /<ofd:PathObject ID="\d+" Boundary="5 6 10 4" Stroke="false" Fill="true"><ofd:FillColor Value="9 9 9"\/><ofd:AbbreviatedData>M 0 0 L 10 0 L 10 4 L 0 4 C</,
+    );
     const qr = /Boundary="100 10 8 8" Stroke="false" Fill="true"><ofd:FillColor Value="0 0 0"\/><ofd:AbbreviatedData>([^<]*)</.exec(page)![1];
-    const rects = qr.split(' C').filter((s) => s.trim()).map((s) => s.trim());
+    const rects = qr
+      .split(' C')
+      .filter((s) => s.trim())
+      .map((s) => s.trim());
     // Rows 0-1: one run, one 3x2 rectangle; column 1 of row 2; column 0 of row 3; column 3 of
     // rows 2-3 (the same run twice): 4 rectangles.
     expect(rects).toHaveLength(4);
@@ -379,7 +415,9 @@ describe('paintOfd', () => {
     // does), or, should fontkit be unavailable, use a slice of the font of a subset's size.
     let subset: Buffer;
     try {
-      const fontkit = require('fontkit') as { create(b: Buffer): { glyphsForString(s: string): unknown[]; createSubset(): { includeGlyph(g: unknown): void; encode(): Uint8Array } } };
+      const fontkit = require('fontkit') as {
+        create(b: Buffer): { glyphsForString(s: string): unknown[]; createSubset(): { includeGlyph(g: unknown): void; encode(): Uint8Array } };
+      };
       const f = fontkit.create(font);
       const s = f.createSubset();
       const used = new Set<unknown>();

@@ -12,11 +12,12 @@ describe('PrincipalGate', () => {
     const gate = new PrincipalGate(2, 1);
     const order: string[] = [];
     const blockers = [deferred(), deferred(), deferred()];
-    const run = (name: string, i: number) => gate.run('p', async () => {
-      order.push(`start ${name}`);
-      await blockers[i].promise;
-      return name;
-    });
+    const run = (name: string, i: number) =>
+      gate.run('p', async () => {
+        order.push(`start ${name}`);
+        await blockers[i].promise;
+        return name;
+      });
     const a = run('a', 0);
     const b = run('b', 1);
     const c = run('c', 2);
@@ -38,7 +39,11 @@ describe('PrincipalGate', () => {
 
   it('frees the slot when the work fails', async () => {
     const gate = new PrincipalGate(1, 0);
-    await expect(gate.run('p', async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      gate.run('p', async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     await expect(gate.run('p', async () => 'ok')).resolves.toBe('ok');
   });
 });

@@ -1,7 +1,18 @@
 import { parseMoney } from '../../src/common/money';
 import {
-  availableOf, capWithSuccessor, decideIssue, DEFAULT_TEMPORARY_POLICY, defaultInitialQuota, filingDueIn, inDeclarationWindow,
-  parseFilingPeriod, periodicTotal, reachesRatio, temporaryEligible, temporaryRaise, windowCapOf,
+  availableOf,
+  capWithSuccessor,
+  decideIssue,
+  DEFAULT_TEMPORARY_POLICY,
+  defaultInitialQuota,
+  filingDueIn,
+  inDeclarationWindow,
+  parseFilingPeriod,
+  periodicTotal,
+  reachesRatio,
+  temporaryEligible,
+  temporaryRaise,
+  windowCapOf,
 } from '../../src/quota/rules';
 
 const y = (yuan: string) => parseMoney(yuan.includes('.') ? yuan : `${yuan}.00`);
@@ -30,7 +41,9 @@ describe('decideIssue (SPEC 4: total, temporary adjustment, window)', () => {
     ['window cap above the total: the total binds', 7.5, 7.0, false, 0.6, false, 9.0, { ok: false, available: 0.5 }],
   ])('%s', (_name, total, used, adjusted, amount, eligible, windowCap, expected) => {
     const decision = decideIssue({ total: M(total), used: M(used), temporaryAdjusted: adjusted }, M(amount), {
-      windowCap: windowCap === null ? null : M(windowCap), eligible, policy,
+      windowCap: windowCap === null ? null : M(windowCap),
+      eligible,
+      policy,
     });
     const e = expected as Record<string, unknown>;
     if (e.ok) expect(decision).toEqual({ ok: true, total: M(e.total as number), used: M(e.used as number), raised: M(e.raised as number) });
@@ -39,7 +52,12 @@ describe('decideIssue (SPEC 4: total, temporary adjustment, window)', () => {
 
   it('honours a configured ratio and uplift', () => {
     const custom = { ratioPercent: 50, upliftPercent: 10 };
-    expect(decideIssue({ total: M(10), used: M(4), temporaryAdjusted: false }, M(1), { windowCap: null, eligible: true, policy: custom })).toEqual({ ok: true, total: M(11), used: M(5), raised: M(1) });
+    expect(decideIssue({ total: M(10), used: M(4), temporaryAdjusted: false }, M(1), { windowCap: null, eligible: true, policy: custom })).toEqual({
+      ok: true,
+      total: M(11),
+      used: M(5),
+      raised: M(1),
+    });
   });
 });
 
@@ -53,7 +71,7 @@ describe('small rules', () => {
     expect(availableOf({ total, used }, cap)).toBe(expected);
   });
 
-  it('the window cap is the previous month\'s remaining (SPEC: July 7.5M, used 4.0M -> 3.5M)', () => {
+  it("the window cap is the previous month's remaining (SPEC: July 7.5M, used 4.0M -> 3.5M)", () => {
     expect(windowCapOf({ total: M(7.5), used: M(4) })).toBe(M(3.5));
     expect(windowCapOf({ total: M(1), used: M(2) })).toBe(0n);
   });
@@ -88,8 +106,13 @@ describe('small rules', () => {
   });
 
   it.each([
-    ['low', 'A', true], ['low', 'B', true], ['low', 'M', true], ['low', 'C', false], ['low', 'D', false],
-    ['medium', 'A', false], ['high', 'A', false],
+    ['low', 'A', true],
+    ['low', 'B', true],
+    ['low', 'M', true],
+    ['low', 'C', false],
+    ['low', 'D', false],
+    ['medium', 'A', false],
+    ['high', 'A', false],
   ] as const)('temporary eligibility of risk %s, credit %s: %s', (riskLevel, creditRating, eligible) => {
     expect(temporaryEligible({ riskLevel, creditRating })).toBe(eligible);
   });

@@ -14,8 +14,12 @@ describe('planRed', () => {
   it('a full red negates every line', () => {
     const plan = planRed(blue, '01', undefined, none, false);
     expect(plan).toEqual({
-      ok: true, full: true,
-      lines: [{ blueLineNo: 1, quantity: '-2', amount: -1_000_000n, taxAmount: -130_000n }, { blueLineNo: 2, quantity: null, amount: -30_000n, taxAmount: -1_800n }],
+      ok: true,
+      full: true,
+      lines: [
+        { blueLineNo: 1, quantity: '-2', amount: -1_000_000n, taxAmount: -130_000n },
+        { blueLineNo: 2, quantity: null, amount: -30_000n, taxAmount: -1_800n },
+      ],
     });
   });
 
@@ -30,16 +34,43 @@ describe('planRed', () => {
     ['04 an amount', '04', [{ blueLineNo: 1, amount: '-100.00' }], false, none, null],
     ['04 with a quantity', '04', [{ blueLineNo: 1, quantity: '-1', amount: '-5000.00' }], false, none, 'RED_NOT_ALLOWED lines[0].quantity'],
     ['01 partial', '01', [{ blueLineNo: 1, quantity: '-1', amount: '-5000.00' }], false, none, 'RED_NOT_ALLOWED lines'],
-    ['01 listing every line in full', '01', [{ blueLineNo: 1, quantity: '-2', amount: '-10000.00' }, { blueLineNo: 2, amount: '-300.00' }], false, none, null],
+    [
+      '01 listing every line in full',
+      '01',
+      [
+        { blueLineNo: 1, quantity: '-2', amount: '-10000.00' },
+        { blueLineNo: 2, amount: '-300.00' },
+      ],
+      false,
+      none,
+      null,
+    ],
     ['no-confirmation path, partial', '04', [{ blueLineNo: 1, amount: '-100.00' }], true, none, 'RED_NOT_ALLOWED lines'],
     ['one cent more than the line', '04', [{ blueLineNo: 2, amount: '-300.01' }], false, none, 'RED_NOT_ALLOWED lines[0].amount'],
     ['the rest of a line already partly held', '04', [{ blueLineNo: 2, amount: '-200.00' }], false, held(2, 10_000n, 600n), null],
     ['one cent beyond what remains', '04', [{ blueLineNo: 2, amount: '-200.01' }], false, held(2, 10_000n, 600n), 'RED_NOT_ALLOWED lines[0].amount'],
-    ['quantity beyond what remains', '02', [{ blueLineNo: 1, quantity: '-2', amount: '-10000.00' }], false, held(1, 500_000n, 65_000n, '1'), 'RED_NOT_ALLOWED lines[0].quantity'],
+    [
+      'quantity beyond what remains',
+      '02',
+      [{ blueLineNo: 1, quantity: '-2', amount: '-10000.00' }],
+      false,
+      held(1, 500_000n, 65_000n, '1'),
+      'RED_NOT_ALLOWED lines[0].quantity',
+    ],
     ['a full red after a partial one', '01', undefined, false, held(2, 1n, 0n), 'RED_NOT_ALLOWED lines'],
     ['a positive amount', '04', [{ blueLineNo: 1, amount: '100.00' }], false, none, 'VALIDATION_FAILED lines[0].amount'],
     ['an unknown line', '04', [{ blueLineNo: 9, amount: '-1.00' }], false, none, 'VALIDATION_FAILED lines[0].blueLineNo'],
-    ['a line twice', '04', [{ blueLineNo: 1, amount: '-1.00' }, { blueLineNo: 1, amount: '-1.00' }], false, none, 'VALIDATION_FAILED lines[1].blueLineNo'],
+    [
+      'a line twice',
+      '04',
+      [
+        { blueLineNo: 1, amount: '-1.00' },
+        { blueLineNo: 1, amount: '-1.00' },
+      ],
+      false,
+      none,
+      'VALIDATION_FAILED lines[1].blueLineNo',
+    ],
     ['a tax 0.07 off', '04', [{ blueLineNo: 1, amount: '-100.00', taxAmount: '-13.07' }], false, none, 'TAX_MISMATCH lines[0].taxAmount'],
   ])('%s', (_name, reason, lines, fullOnly, h, expected) => {
     const plan = planRed(blue, reason, lines, h, fullOnly);
@@ -53,7 +84,9 @@ describe('planRed', () => {
   });
 
   it('three partial reds of a third add up to the full line: the last takes the rounding remainder', () => {
-    const line: BlueLine[] = [{ lineNo: 1, amount: 1_000_000n, taxAmount: 130_000n, quantity: null, unitPrice: null, taxRate: '0.13', preferentialPolicy: null }];
+    const line: BlueLine[] = [
+      { lineNo: 1, amount: 1_000_000n, taxAmount: 130_000n, quantity: null, unitPrice: null, taxRate: '0.13', preferentialPolicy: null },
+    ];
     let h = new Map<number, Held>();
     for (const amount of ['-3333.33', '-3333.33', '-3333.34']) {
       const plan = planRed(line, '04', [{ blueLineNo: 1, amount }], h, false);

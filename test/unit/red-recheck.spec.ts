@@ -9,7 +9,9 @@ const blue: BlueLine[] = [
 ];
 const none = new Map<number, Held>();
 const reversed = (lineNo: number, amount: bigint, tax: bigint, quantity = '0') => new Map([[lineNo, { amount, tax, quantity: new Decimal(quantity) }]]);
-const slip = (lineNo: number, amount: bigint, taxAmount: bigint, quantity: string | null = null): SlipLine[] => [{ blueLineNo: lineNo, amount, taxAmount, quantity }];
+const slip = (lineNo: number, amount: bigint, taxAmount: bigint, quantity: string | null = null): SlipLine[] => [
+  { blueLineNo: lineNo, amount, taxAmount, quantity },
+];
 
 describe('a full red for reason 04', () => {
   it('carries no quantity on any line; other reasons give the quantities back', () => {

@@ -4,7 +4,14 @@ import { computeInvoice, discountLinesOf, LineInput, netLines, splitDifferential
 import { planRed } from '../../src/red-letter/red-lines';
 
 const fen = (s: string) => BigInt(s.replace('.', ''));
-const line = (o: Partial<LineInput> = {}): LineInput => ({ name: '商品', categoryShortName: '计算机', taxClassificationCode: '1090511030000000000', amount: '1000.00', taxRate: '0.13', ...o });
+const line = (o: Partial<LineInput> = {}): LineInput => ({
+  name: '商品',
+  categoryShortName: '计算机',
+  taxClassificationCode: '1090511030000000000',
+  amount: '1000.00',
+  taxRate: '0.13',
+  ...o,
+});
 
 // SPEC section 2 "Discount lines": the discounted line, then its negative discount line with the
 // same item, code and rate; tax by the same rule; totals net; a discount never exceeds its line.
@@ -30,18 +37,32 @@ describe('discount lines (SPEC section 2)', () => {
   });
 
   it('numbers every line, discount lines included, in order', () => {
-    const math = computeInvoice([line({ quantity: '10', unitPrice: '100', discountAmount: '50.00' }), line({ name: '鼠标', amount: '20.00' }), line({ name: '键盘', amount: '30.00', discountAmount: '3.00' })], false);
+    const math = computeInvoice(
+      [
+        line({ quantity: '10', unitPrice: '100', discountAmount: '50.00' }),
+        line({ name: '鼠标', amount: '20.00' }),
+        line({ name: '键盘', amount: '30.00', discountAmount: '3.00' }),
+      ],
+      false,
+    );
     if (!math.ok) throw new Error('refused');
     expect(math.lines.map((l) => [l.lineNo, l.itemName, l.lineNature, l.amount])).toEqual([
-      [1, '商品', '2', 100000n], [2, '商品', '1', -5000n], [3, '鼠标', '0', 2000n], [4, '键盘', '2', 3000n], [5, '键盘', '1', -300n],
+      [1, '商品', '2', 100000n],
+      [2, '商品', '1', -5000n],
+      [3, '鼠标', '0', 2000n],
+      [4, '键盘', '2', 3000n],
+      [5, '键盘', '1', -300n],
     ]);
     expect(math.totals.totalAmount).toBe(100000n - 5000n + 2000n + 3000n - 300n);
   });
 
-  it('a tax-free line\'s discount carries no tax either', () => {
+  it("a tax-free line's discount carries no tax either", () => {
     const math = computeInvoice([line({ taxRate: '0', preferentialPolicy: '03', discountAmount: '10.00' })], false);
     if (!math.ok) throw new Error('refused');
-    expect(math.lines.map((l) => [l.amount, l.taxAmount, l.preferentialPolicy])).toEqual([[100000n, 0n, '03'], [-1000n, 0n, '03']]);
+    expect(math.lines.map((l) => [l.amount, l.taxAmount, l.preferentialPolicy])).toEqual([
+      [100000n, 0n, '03'],
+      [-1000n, 0n, '03'],
+    ]);
   });
 
   it.each([
@@ -79,7 +100,12 @@ describe('差额征税 (SPEC section 2)', () => {
   });
 
   const voucher = (amount: string) => ({ voucherType: '01', voucherNumber: 'V1', voucherDate: '2026-10-01', amount });
-  const request = (o: Record<string, unknown> = {}) => ({ priceIncludesTax: true, lines: [{ amount: '100000.00' }], differentialTaxation: { kind: '02' as const, deductions: [voucher('60000.00')] }, ...o });
+  const request = (o: Record<string, unknown> = {}) => ({
+    priceIncludesTax: true,
+    lines: [{ amount: '100000.00' }],
+    differentialTaxation: { kind: '02' as const, deductions: [voucher('60000.00')] },
+    ...o,
+  });
   it.each([
     [{}, []],
     [{ differentialTaxation: { kind: '02', deductions: [voucher('60000.00'), voucher('40000.00')] } }, []],
@@ -116,15 +142,22 @@ describe('red letters of discounted and 差额征税 invoices', () => {
       [1, 90000n, 11700n, '10', '90'],
       [3, 5000n, 650n, null, null],
     ]);
-    expect([...discountLinesOf(stored)]).toEqual([[2, 1], [5, 4]]);
+    expect([...discountLinesOf(stored)]).toEqual([
+      [2, 1],
+      [5, 4],
+    ]);
   });
 
   it('a full red reverses the net amounts, one red line per discounted line', () => {
     const plan = planRed(netLines(stored), '01', undefined, new Map(), true, discountLinesOf(stored));
-    expect(plan).toEqual({ ok: true, full: true, lines: [
-      { blueLineNo: 1, quantity: '-10', amount: -90000n, taxAmount: -11700n },
-      { blueLineNo: 3, quantity: null, amount: -5000n, taxAmount: -650n },
-    ] });
+    expect(plan).toEqual({
+      ok: true,
+      full: true,
+      lines: [
+        { blueLineNo: 1, quantity: '-10', amount: -90000n, taxAmount: -11700n },
+        { blueLineNo: 3, quantity: null, amount: -5000n, taxAmount: -650n },
+      ],
+    });
   });
 
   it('a partial red of a discounted line is limited by its net amount', () => {
@@ -139,12 +172,20 @@ describe('red letters of discounted and 差额征税 invoices', () => {
     expect(discountLine).toMatchObject({ ok: false, code: 'VALIDATION_FAILED', field: 'lines[0].blueLineNo' });
   });
 
-  const differential = [{ lineNo: 1, amount: 9773585n, taxAmount: 226415n, quantity: null, unitPrice: null, taxRate: '0.06', preferentialPolicy: null, proportionalTax: true }];
+  const differential = [
+    { lineNo: 1, amount: 9773585n, taxAmount: 226415n, quantity: null, unitPrice: null, taxRate: '0.06', preferentialPolicy: null, proportionalTax: true },
+  ];
   it('a partial red of a 差额开票 line takes its tax in proportion, the last one the remainder', () => {
     const first = planRed(differential, '04', [{ blueLineNo: 1, amount: '-48867.93' }], new Map(), false);
     // 226415 x 4886793 / 9773585 = 113207.52 -> 113208
     expect(first).toEqual({ ok: true, full: false, lines: [{ blueLineNo: 1, quantity: null, amount: -4886793n, taxAmount: -113208n }] });
-    const last = planRed(differential, '04', [{ blueLineNo: 1, amount: '-48867.92' }], new Map([[1, { amount: 4886793n, tax: 113208n, quantity: new Decimal(0) }]]), false);
+    const last = planRed(
+      differential,
+      '04',
+      [{ blueLineNo: 1, amount: '-48867.92' }],
+      new Map([[1, { amount: 4886793n, tax: 113208n, quantity: new Decimal(0) }]]),
+      false,
+    );
     expect(last).toMatchObject({ ok: true, lines: [{ amount: -4886792n, taxAmount: -113207n }] });
   });
 

@@ -2,7 +2,12 @@ import { formatMoney } from '../../src/common/money';
 import { computeInvoice, LineInput, splitInclusive, taxOf } from '../../src/invoices/tax-math';
 
 const line = (extra: Partial<LineInput>): LineInput => ({
-  name: '笔记本电脑', categoryShortName: '计算机', taxClassificationCode: '1090511030000000000', amount: '100.00', taxRate: '0.13', ...extra,
+  name: '笔记本电脑',
+  categoryShortName: '计算机',
+  taxClassificationCode: '1090511030000000000',
+  amount: '100.00',
+  taxRate: '0.13',
+  ...extra,
 });
 
 // SPEC section 2: "A line's tax = amount x rate rounded to 分 (half up)".
@@ -52,7 +57,10 @@ describe('computeInvoice', () => {
   });
 
   it('sums several lines at several rates', () => {
-    const result = computeInvoice([line({ amount: '100.00' }), line({ amount: '200.00', taxRate: '0.06' }), line({ amount: '50.00', taxRate: '0', preferentialPolicy: '03' })], false);
+    const result = computeInvoice(
+      [line({ amount: '100.00' }), line({ amount: '200.00', taxRate: '0.06' }), line({ amount: '50.00', taxRate: '0', preferentialPolicy: '03' })],
+      false,
+    );
     if (!result.ok) throw new Error(JSON.stringify(result.problems));
     expect(result.totals).toMatchObject({ totalAmount: 35000n, totalTax: 2500n, totalWithTax: 37500n });
     expect(result.lines[2].preferentialPolicy).toBe('03');

@@ -3,7 +3,13 @@ import { parseReturnPeriod, periodProblem, periodRange, SalesSum, vatReturnFigur
 // SPEC section 10: the VAT return figures of a period (a month, or a quarter for quarterly filers),
 // by issue date in Beijing time, reds negative; API.md "VAT return figures".
 const NO_INPUT = { deductionConfirmed: { count: 0, amount: 0n, tax: 0n }, transferOutSpecial: 0n, transferOutOther: 0n };
-const sum = (type: SalesSum['type'], taxRate: string, amount: bigint, tax: bigint, preferentialPolicy: string | null = null): SalesSum => ({ type, taxRate, preferentialPolicy, amount, tax });
+const sum = (type: SalesSum['type'], taxRate: string, amount: bigint, tax: bigint, preferentialPolicy: string | null = null): SalesSum => ({
+  type,
+  taxRate,
+  preferentialPolicy,
+  amount,
+  tax,
+});
 
 describe('return periods (SPEC section 10)', () => {
   it.each([
@@ -30,7 +36,9 @@ describe('return periods (SPEC section 10)', () => {
 describe('figures (SPEC section 10)', () => {
   it('general: per rate, 专票 and other invoices apart, highest rate first; 免税 apart; 不征税 nowhere; reds netted', () => {
     const figures = vatReturnFigures({
-      period: '2026-09', taxpayerType: 'general', input: NO_INPUT,
+      period: '2026-09',
+      taxpayerType: 'general',
+      input: NO_INPUT,
       sales: [
         sum('ordinary', '0.06', 10000n, 600n),
         sum('special', '0.13', 300000n, 39000n),
@@ -44,7 +52,8 @@ describe('figures (SPEC section 10)', () => {
       ],
     });
     expect(figures).toEqual({
-      period: '2026-09', taxpayerType: 'general',
+      period: '2026-09',
+      taxpayerType: 'general',
       sales: [
         { taxRate: '0.13', specialInvoiceSales: '2000.00', specialInvoiceTax: '260.00', otherInvoiceSales: '500.00', otherInvoiceTax: '65.00' },
         { taxRate: '0.06', specialInvoiceSales: '0.00', specialInvoiceTax: '0.00', otherInvoiceSales: '100.00', otherInvoiceTax: '6.00' },
@@ -58,19 +67,39 @@ describe('figures (SPEC section 10)', () => {
 
   it('general: input confirmed for deduction and the transfer-outs on lines 20 and 23b', () => {
     const figures = vatReturnFigures({
-      period: '2026-Q3', taxpayerType: 'general', sales: [],
+      period: '2026-Q3',
+      taxpayerType: 'general',
+      sales: [],
       input: { deductionConfirmed: { count: 3, amount: 1234567n, tax: 160493n }, transferOutSpecial: 13000n, transferOutOther: 600n },
     });
-    expect(figures.input).toEqual({ deductionConfirmed: { count: 3, amount: '12345.67', tax: '1604.93' }, line20RedSpecialTransferOut: '130.00', line23bOtherTransferOut: '6.00' });
+    expect(figures.input).toEqual({
+      deductionConfirmed: { count: 3, amount: '12345.67', tax: '1604.93' },
+      line20RedSpecialTransferOut: '130.00',
+      line23bOtherTransferOut: '6.00',
+    });
     expect((figures as { sales: unknown[] }).sales).toEqual([]);
   });
 
   it('small-scale: the three sales figures instead of the per-rate table', () => {
     const figures = vatReturnFigures({
-      period: '2026-Q3', taxpayerType: 'small_scale', input: NO_INPUT,
-      sales: [sum('special', '0.03', 100000n, 3000n), sum('special', '0.01', 50000n, 500n), sum('ordinary', '0.01', 20000n, 200n), sum('ordinary', '0.01', -5000n, -50n), sum('ordinary', '0', 8000n, 0n, '03'), sum('special', '0', 2000n, 0n, '03'), sum('ordinary', '0', 1n, 0n, '04')],
+      period: '2026-Q3',
+      taxpayerType: 'small_scale',
+      input: NO_INPUT,
+      sales: [
+        sum('special', '0.03', 100000n, 3000n),
+        sum('special', '0.01', 50000n, 500n),
+        sum('ordinary', '0.01', 20000n, 200n),
+        sum('ordinary', '0.01', -5000n, -50n),
+        sum('ordinary', '0', 8000n, 0n, '03'),
+        sum('special', '0', 2000n, 0n, '03'),
+        sum('ordinary', '0', 1n, 0n, '04'),
+      ],
     });
-    expect(figures).toMatchObject({ period: '2026-Q3', taxpayerType: 'small_scale', smallScale: { specialInvoiceSales: '1500.00', otherInvoiceSales: '150.00', taxFreeSales: '100.00' } });
+    expect(figures).toMatchObject({
+      period: '2026-Q3',
+      taxpayerType: 'small_scale',
+      smallScale: { specialInvoiceSales: '1500.00', otherInvoiceSales: '150.00', taxFreeSales: '100.00' },
+    });
     expect(figures).not.toHaveProperty('sales');
   });
 });

@@ -223,7 +223,13 @@ describe('webhook settings', () => {
     expect(() => loadConfig({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'yes' })).toThrow(/WEBHOOK_ALLOW_PRIVATE_TARGETS/);
     expect(() => loadConfig({ WEBHOOK_RETRY_BASE_SECONDS: '0' })).toThrow(/WEBHOOK_RETRY_BASE_SECONDS/);
     const defaults = loadConfig({});
-    expect(defaults).toMatchObject({ webhookSecretKey: null, webhookAllowPrivateTargets: false, webhookRetryBaseSeconds: 30, webhookRotationOverlapHours: 24, webhookConcurrency: 16 });
+    expect(defaults).toMatchObject({
+      webhookSecretKey: null,
+      webhookAllowPrivateTargets: false,
+      webhookRetryBaseSeconds: 30,
+      webhookRotationOverlapHours: 24,
+      webhookConcurrency: 16,
+    });
     expect(defaults.webhookKeyFile).toMatch(/data[\\/]webhook-secret\.key$/);
     expect(loadConfig({ DATABASE_URL: 'mysql://u:p@db:3306/einvoice' }).webhookKeyFile).toBeNull();
   });

@@ -4,7 +4,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { kekOf, keyIdOf, loadSecret, openPrivateKey, sealPrivateKey } from '../../src/rendering/signing-keys.service';
 import {
-  generateSm2KeyPair, signatureKeyId, signedBytes, signXml, sm2PublicKeyFromPrivate, sm2PublicKeyHexFromPem, sm2PublicKeyPem, verifyXml,
+  generateSm2KeyPair,
+  signatureKeyId,
+  signedBytes,
+  signXml,
+  sm2PublicKeyFromPrivate,
+  sm2PublicKeyHexFromPem,
+  sm2PublicKeyPem,
+  verifyXml,
 } from '../../src/rendering/xml-signature';
 
 // SPEC section 8 "The platform's signature": SM2 (GM/T 0003), user ID 1234567812345678, SM3; the
@@ -14,7 +21,8 @@ import {
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'einv-sm2-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const DOC = '<?xml version="1.0" encoding="UTF-8"?><EInvoice><Amount>¥10000.00 中文</Amount>' +
+const DOC =
+  '<?xml version="1.0" encoding="UTF-8"?><EInvoice><Amount>¥10000.00 中文</Amount>' +
   '<TaxBureauSignature><SignatureTime>2024-03-01 00:30:05</SignatureTime><SignatureValue></SignatureValue><KeyInfo>sm2-0011223344556677</KeyInfo></TaxBureauSignature></EInvoice>';
 
 function openssl(xml: string, publicKeyHex: string): number | null {
@@ -24,7 +32,22 @@ function openssl(xml: string, publicKeyHex: string): number | null {
   fs.writeFileSync(key, sm2PublicKeyPem(publicKeyHex));
   fs.writeFileSync(bytes, signedBytes(xml));
   fs.writeFileSync(sig, Buffer.from(/<SignatureValue>([^<]*)</.exec(xml)![1], 'base64'));
-  return spawnSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', key, '-rawin', '-digest', 'sm3', '-pkeyopt', 'distid:1234567812345678', '-in', bytes, '-sigfile', sig]).status;
+  return spawnSync('openssl', [
+    'pkeyutl',
+    '-verify',
+    '-pubin',
+    '-inkey',
+    key,
+    '-rawin',
+    '-digest',
+    'sm3',
+    '-pkeyopt',
+    'distid:1234567812345678',
+    '-in',
+    bytes,
+    '-sigfile',
+    sig,
+  ]).status;
 }
 
 describe('SM2 signature of an XML file (SPEC 8)', () => {

@@ -113,15 +113,24 @@ const ITEM = [
   'EInvoice/EInvoiceData/IssuItemInformation/InvoiceLineNature',
 ];
 const SPECIFIC = 'EInvoice/EInvoiceData/SpecificInformation';
-const CONSTRUCTION = [`${SPECIFIC}/Construction`, ...['ServiceLocation', 'ProjectName', 'CrossCityFlag', 'LandVatProjectNumber'].map((n) => `${SPECIFIC}/Construction/${n}`)];
+const CONSTRUCTION = [
+  `${SPECIFIC}/Construction`,
+  ...['ServiceLocation', 'ProjectName', 'CrossCityFlag', 'LandVatProjectNumber'].map((n) => `${SPECIFIC}/Construction/${n}`),
+];
 const TRANSPORT = [`${SPECIFIC}/GoodsTransport`];
-const LEG = [`${SPECIFIC}/GoodsTransport/TransportLeg`, ...['TransportType', 'PlateNumber', 'Origin', 'Destination', 'GoodsName'].map((n) => `${SPECIFIC}/GoodsTransport/TransportLeg/${n}`)];
+const LEG = [
+  `${SPECIFIC}/GoodsTransport/TransportLeg`,
+  ...['TransportType', 'PlateNumber', 'Origin', 'Destination', 'GoodsName'].map((n) => `${SPECIFIC}/GoodsTransport/TransportLeg/${n}`),
+];
 const LEASE = [
   `${SPECIFIC}/RealEstateLease`,
   ...['PropertyCertificateNumber', 'PropertyAddress', 'LeaseStart', 'LeaseEnd', 'CrossCityFlag', 'AreaUnit'].map((n) => `${SPECIFIC}/RealEstateLease/${n}`),
 ];
 const RED = [`${SPECIFIC}/RedEInvoice`, `${SPECIFIC}/RedEInvoice/OriginalInvoiceCode`, `${SPECIFIC}/RedEInvoice/CreditNoteNumber`];
-const SIGNATURE = ['EInvoice/TaxBureauSignature', ...['Reference', 'SignatureAlgorithm', 'SignatureFormat', 'SignatureTime', 'SignatureValue', 'KeyInfo'].map((n) => `EInvoice/TaxBureauSignature/${n}`)];
+const SIGNATURE = [
+  'EInvoice/TaxBureauSignature',
+  ...['Reference', 'SignatureAlgorithm', 'SignatureFormat', 'SignatureTime', 'SignatureValue', 'KeyInfo'].map((n) => `EInvoice/TaxBureauSignature/${n}`),
+];
 const ADDITIONAL_START = ['EInvoice/EInvoiceData/AdditionalInformation', 'EInvoice/EInvoiceData/AdditionalInformation/Remark'];
 const ADDITIONAL = [
   'EInvoice/EInvoiceData/AdditionalInformation/Additional',
@@ -283,17 +292,41 @@ function invoice(lines: Line[], o: Partial<InvoiceView> = {}): InvoiceView {
 const GD: XmlContext = { sellerProvince: '44', sellerTaxpayerType: 'general', redConfirmationNumber: null };
 
 const laptop = line(1, {
-  categoryShortName: '计算机配套产品', itemName: '笔记本电脑', spec: 'X1-2024', unit: '台', quantity: '2', unitPrice: '4000',
-  amount: '8000.00', taxRate: '0.13', taxAmount: '1040.00', taxClassificationCode: '1090511030000000000',
+  categoryShortName: '计算机配套产品',
+  itemName: '笔记本电脑',
+  spec: 'X1-2024',
+  unit: '台',
+  quantity: '2',
+  unitPrice: '4000',
+  amount: '8000.00',
+  taxRate: '0.13',
+  taxAmount: '1040.00',
+  taxClassificationCode: '1090511030000000000',
 });
 const maintenance = line(2, {
-  categoryShortName: '信息技术服务', itemName: '软件维护', unit: '次', quantity: '1', unitPrice: '2000',
-  amount: '2000.00', taxRate: '0.06', taxAmount: '120.00', taxClassificationCode: '3040201000000000000',
+  categoryShortName: '信息技术服务',
+  itemName: '软件维护',
+  unit: '次',
+  quantity: '1',
+  unitPrice: '2000',
+  amount: '2000.00',
+  taxRate: '0.06',
+  taxAmount: '120.00',
+  taxClassificationCode: '3040201000000000000',
 });
 const blueSpecial = invoice([laptop, maintenance]);
 
 const naturalPerson = invoice(
-  [line(1, { categoryShortName: '餐饮服务', itemName: '餐费', amount: '300.00', taxRate: '0.03', taxAmount: '9.00', taxClassificationCode: '3070401000000000000' })],
+  [
+    line(1, {
+      categoryShortName: '餐饮服务',
+      itemName: '餐费',
+      amount: '300.00',
+      taxRate: '0.03',
+      taxAmount: '9.00',
+      taxClassificationCode: '3070401000000000000',
+    }),
+  ],
   {
     number: '24412000000000000042',
     type: 'ordinary',
@@ -302,8 +335,15 @@ const naturalPerson = invoice(
 );
 
 const redLine = line(1, {
-  categoryShortName: '计算机配套产品', itemName: '笔记本电脑', spec: 'X1-2024', unit: '台', quantity: '-2.5', unitPrice: '4000',
-  amount: '-10000.00', taxRate: '0.13', taxAmount: '-1300.00',
+  categoryShortName: '计算机配套产品',
+  itemName: '笔记本电脑',
+  spec: 'X1-2024',
+  unit: '台',
+  quantity: '-2.5',
+  unitPrice: '4000',
+  amount: '-10000.00',
+  taxRate: '0.13',
+  taxAmount: '-1300.00',
 });
 const red = invoice([redLine], {
   number: '24442000000036916999',
@@ -314,11 +354,29 @@ const red = invoice([redLine], {
 const redContext: XmlContext = { ...GD, redConfirmationNumber: '44010824091002615708' };
 
 const construction = invoice(
-  [line(1, { categoryShortName: '建筑服务', itemName: '工程服务', amount: '100000.00', taxRate: '0.09', taxAmount: '9000.00', taxClassificationCode: '3050100000000000000' })],
+  [
+    line(1, {
+      categoryShortName: '建筑服务',
+      itemName: '工程服务',
+      amount: '100000.00',
+      taxRate: '0.09',
+      taxAmount: '9000.00',
+      taxClassificationCode: '3050100000000000000',
+    }),
+  ],
   { specificBusiness: { type: '03', location: '广东省广州市天河区', projectName: '天河某写字楼装修工程', crossCity: true, landVatProjectNumber: 'TD2024001' } },
 );
 const transport = invoice(
-  [line(1, { categoryShortName: '运输服务', itemName: '国内道路货物运输服务', amount: '5000.00', taxRate: '0.09', taxAmount: '450.00', taxClassificationCode: '3010101020000000000' })],
+  [
+    line(1, {
+      categoryShortName: '运输服务',
+      itemName: '国内道路货物运输服务',
+      amount: '5000.00',
+      taxRate: '0.09',
+      taxAmount: '450.00',
+      taxClassificationCode: '3010101020000000000',
+    }),
+  ],
   {
     specificBusiness: {
       type: '04',
@@ -330,18 +388,60 @@ const transport = invoice(
   },
 );
 const lease = invoice(
-  [line(1, { categoryShortName: '经营租赁', itemName: '房屋租金', amount: '20000.00', taxRate: '0.09', taxAmount: '1800.00', taxClassificationCode: '3040502020200000000' })],
+  [
+    line(1, {
+      categoryShortName: '经营租赁',
+      itemName: '房屋租金',
+      amount: '20000.00',
+      taxRate: '0.09',
+      taxAmount: '1800.00',
+      taxClassificationCode: '3040502020200000000',
+    }),
+  ],
   {
     specificBusiness: {
-      type: '06', propertyCertificateNumber: '粤(2023)广州市不动产权第0000001号', propertyAddress: '广州市越秀区中山路3号',
-      leaseStart: '2024-01-01', leaseEnd: '2024-12-31', crossCity: false, areaUnit: '平方米',
+      type: '06',
+      propertyCertificateNumber: '粤(2023)广州市不动产权第0000001号',
+      propertyAddress: '广州市越秀区中山路3号',
+      leaseStart: '2024-01-01',
+      leaseEnd: '2024-12-31',
+      crossCity: false,
+      areaUnit: '平方米',
     },
   },
 );
 const taxFree = invoice([
-  line(1, { categoryShortName: '蔬菜', itemName: '白菜', unit: '千克', quantity: '1000', unitPrice: '3.5', amount: '3500.00', taxRate: '0', taxAmount: '0.00', preferentialPolicy: '03', preferentialPolicyName: '免税', taxClassificationCode: '1010112010000000000' }),
-  line(2, { categoryShortName: '预付卡销售', itemName: '储值卡', amount: '500.00', taxRate: '0', taxAmount: '0.00', preferentialPolicy: '04', preferentialPolicyName: '不征税', taxClassificationCode: '6010000000000000000' }),
-  line(3, { categoryShortName: '农产品', itemName: '出口大米', amount: '100.00', taxRate: '0', taxAmount: '0.00', taxClassificationCode: '1010101010000000000' }),
+  line(1, {
+    categoryShortName: '蔬菜',
+    itemName: '白菜',
+    unit: '千克',
+    quantity: '1000',
+    unitPrice: '3.5',
+    amount: '3500.00',
+    taxRate: '0',
+    taxAmount: '0.00',
+    preferentialPolicy: '03',
+    preferentialPolicyName: '免税',
+    taxClassificationCode: '1010112010000000000',
+  }),
+  line(2, {
+    categoryShortName: '预付卡销售',
+    itemName: '储值卡',
+    amount: '500.00',
+    taxRate: '0',
+    taxAmount: '0.00',
+    preferentialPolicy: '04',
+    preferentialPolicyName: '不征税',
+    taxClassificationCode: '6010000000000000000',
+  }),
+  line(3, {
+    categoryShortName: '农产品',
+    itemName: '出口大米',
+    amount: '100.00',
+    taxRate: '0',
+    taxAmount: '0.00',
+    taxClassificationCode: '1010101010000000000',
+  }),
 ]);
 
 // ---------------------------------------------------------------------------------------------
@@ -349,13 +449,23 @@ const taxFree = invoice([
 describe('XML data file: structure (SPEC section 8)', () => {
   it.each([
     ['blue special, 2 lines', blueSpecial, GD, golden({ labels: 0, lines: 2, additional: 0 })],
-    ['ordinary to a natural person with an e-mail', naturalPerson, { ...GD, sellerProvince: '41', sellerTaxpayerType: 'small_scale' } as XmlContext, golden({ labels: 1, lines: 1, additional: 1 })],
+    [
+      'ordinary to a natural person with an e-mail',
+      naturalPerson,
+      { ...GD, sellerProvince: '41', sellerTaxpayerType: 'small_scale' } as XmlContext,
+      golden({ labels: 1, lines: 1, additional: 1 }),
+    ],
     ['red', red, redContext, golden({ labels: 0, lines: 1, specific: RED, additional: 0 })],
     ['03 建筑服务', construction, GD, golden({ labels: 1, lines: 1, specific: CONSTRUCTION, additional: 0 })],
     ['04 货物运输服务, 2 legs', transport, GD, golden({ labels: 1, lines: 1, specific: [...TRANSPORT, ...LEG, ...LEG], additional: 0 })],
     ['06 不动产经营租赁', lease, GD, golden({ labels: 1, lines: 1, specific: LEASE, additional: 0 })],
     ['tax-free and non-taxable lines', taxFree, GD, golden({ labels: 0, lines: 3, additional: 0 })],
-    ['red of a 03 blue, on paper', { ...red, medium: 'paper', specificBusiness: construction.specificBusiness } as InvoiceView, redContext, golden({ labels: 2, lines: 1, specific: [...CONSTRUCTION, ...RED], additional: 0 })],
+    [
+      'red of a 03 blue, on paper',
+      { ...red, medium: 'paper', specificBusiness: construction.specificBusiness } as InvoiceView,
+      redContext,
+      golden({ labels: 2, lines: 1, specific: [...CONSTRUCTION, ...RED], additional: 0 }),
+    ],
   ])('%s: the element tree is the golden list of paths, in order', (_name, inv, context, expected) => {
     const xml = invoiceXml(inv, context);
     expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?><EInvoice>')).toBe(true);
@@ -366,14 +476,32 @@ describe('XML data file: structure (SPEC section 8)', () => {
     expect(parse(signed).paths).toEqual([...expected, ...SIGNATURE]);
   });
 
-  it('keeps SPEC\'s element list of every section intact (ours only appended after it)', () => {
+  it("keeps SPEC's element list of every section intact (ours only appended after it)", () => {
     const paths = parse(invoiceXml(blueSpecial, GD)).paths;
-    const children = (parent: string) => [...new Set(paths.filter((p) => p.startsWith(`${parent}/`) && !p.slice(parent.length + 1).includes('/')).map((p) => p.slice(parent.length + 1)))];
+    const children = (parent: string) => [
+      ...new Set(paths.filter((p) => p.startsWith(`${parent}/`) && !p.slice(parent.length + 1).includes('/')).map((p) => p.slice(parent.length + 1))),
+    ];
     expect(children('EInvoice')).toEqual(['Header', 'EInvoiceData', 'SellerAuthentication', 'TaxSupervisionInfo']);
     expect(children('EInvoice/Header')).toEqual(['EIid', 'EInvoiceTag', 'Version', 'InherentLabel', 'UndefinedLabel']);
-    expect(children('EInvoice/EInvoiceData')).toEqual(['SellerInformation', 'BuyerInformation', 'BasicInformation', 'IssuItemInformation', 'SpecificInformation', 'AdditionalInformation']);
+    expect(children('EInvoice/EInvoiceData')).toEqual([
+      'SellerInformation',
+      'BuyerInformation',
+      'BasicInformation',
+      'IssuItemInformation',
+      'SpecificInformation',
+      'AdditionalInformation',
+    ]);
     expect(children('EInvoice/EInvoiceData/IssuItemInformation').slice(0, 10)).toEqual([
-      'ItemName', 'SpecMod', 'MeaUnits', 'Quantity', 'UnPrice', 'Amount', 'TaxRate', 'ComTaxAm', 'TotaltaxIncludedAmount', 'TaxClassificationCode',
+      'ItemName',
+      'SpecMod',
+      'MeaUnits',
+      'Quantity',
+      'UnPrice',
+      'Amount',
+      'TaxRate',
+      'ComTaxAm',
+      'TotaltaxIncludedAmount',
+      'TaxClassificationCode',
     ]);
     expect(paths).not.toContain('EInvoice/TaxBureauSignature');
   });
@@ -403,16 +531,32 @@ describe('XML data file: values', () => {
     expect(x.value(`${H}/Version`)).toBe('0.32');
     expect([x.value(`${H}/InherentLabel/InIssuType/LabelCode`), x.value(`${H}/InherentLabel/InIssuType/LabelName`)]).toEqual(['Y', '蓝字发票']);
     expect([x.value(`${H}/InherentLabel/EInvoiceType/LabelCode`), x.value(`${H}/InherentLabel/EInvoiceType/LabelName`)]).toEqual(['01', '电子发票']);
-    expect([x.value(`${H}/InherentLabel/GeneralOrSpecialVAT/LabelCode`), x.value(`${H}/InherentLabel/GeneralOrSpecialVAT/LabelName`)]).toEqual(['01', '增值税专用发票']);
+    expect([x.value(`${H}/InherentLabel/GeneralOrSpecialVAT/LabelCode`), x.value(`${H}/InherentLabel/GeneralOrSpecialVAT/LabelName`)]).toEqual([
+      '01',
+      '增值税专用发票',
+    ]);
     expect([x.value(`${H}/InherentLabel/TaxpayerType/LabelCode`), x.value(`${H}/InherentLabel/TaxpayerType/LabelName`)]).toEqual(['1', '一般纳税人']);
 
     const S = 'EInvoice/EInvoiceData/SellerInformation';
     expect(['SellerIdNum', 'SellerName', 'SellerAddr', 'SellerTelNum', 'SellerBankName', 'SellerBankAccNum'].map((n) => x.value(`${S}/${n}`))).toEqual([
-      '91440300MA5FXXXX1X', '深圳市示例科技有限公司', '深圳市南山区科技园路1号', '0755-12345678', '中国工商银行深圳南山支行', '4000020309200123456',
+      '91440300MA5FXXXX1X',
+      '深圳市示例科技有限公司',
+      '深圳市南山区科技园路1号',
+      '0755-12345678',
+      '中国工商银行深圳南山支行',
+      '4000020309200123456',
     ]);
     const Y = 'EInvoice/EInvoiceData/BuyerInformation';
-    expect(['BuyerIdNum', 'BuyerName', 'BuyerAddr', 'BuyerTelNum', 'BuyerBankName', 'BuyerBankAccNum', 'BuyerHandlingName'].map((n) => x.value(`${Y}/${n}`))).toEqual([
-      '91440101MA5AXXXX2Y', '广州市示例贸易有限公司', '广州市天河区体育西路2号', '020-87654321', '中国建设银行广州天河支行', '44050140040000000123', '李四',
+    expect(
+      ['BuyerIdNum', 'BuyerName', 'BuyerAddr', 'BuyerTelNum', 'BuyerBankName', 'BuyerBankAccNum', 'BuyerHandlingName'].map((n) => x.value(`${Y}/${n}`)),
+    ).toEqual([
+      '91440101MA5AXXXX2Y',
+      '广州市示例贸易有限公司',
+      '广州市天河区体育西路2号',
+      '020-87654321',
+      '中国建设银行广州天河支行',
+      '44050140040000000123',
+      '李四',
     ]);
 
     expect(x.value(`${B}/TotalAmWithoutTax`)).toBe('10000.00');
@@ -451,9 +595,16 @@ describe('XML data file: values', () => {
   it('ordinary, small-scale seller in Henan, natural-person buyer with an e-mail', () => {
     const x = parse(invoiceXml(naturalPerson, { sellerProvince: '41', sellerTaxpayerType: 'small_scale', redConfirmationNumber: null }));
     expect(x.value(`${H}/EInvoiceTag`)).toBe('SWEI4100');
-    expect([x.value(`${H}/InherentLabel/GeneralOrSpecialVAT/LabelCode`), x.value(`${H}/InherentLabel/GeneralOrSpecialVAT/LabelName`)]).toEqual(['02', '普通发票']);
+    expect([x.value(`${H}/InherentLabel/GeneralOrSpecialVAT/LabelCode`), x.value(`${H}/InherentLabel/GeneralOrSpecialVAT/LabelName`)]).toEqual([
+      '02',
+      '普通发票',
+    ]);
     expect([x.value(`${H}/InherentLabel/TaxpayerType/LabelCode`), x.value(`${H}/InherentLabel/TaxpayerType/LabelName`)]).toEqual(['2', '小规模纳税人']);
-    expect([x.value(`${H}/UndefinedLabel/Label/LabelType`), x.value(`${H}/UndefinedLabel/Label/LabelCode`), x.value(`${H}/UndefinedLabel/Label/LabelName`)]).toEqual(['自然人标签', 'Y', '开票给自然人']);
+    expect([
+      x.value(`${H}/UndefinedLabel/Label/LabelType`),
+      x.value(`${H}/UndefinedLabel/Label/LabelCode`),
+      x.value(`${H}/UndefinedLabel/Label/LabelName`),
+    ]).toEqual(['自然人标签', 'Y', '开票给自然人']);
     expect(x.value('EInvoice/EInvoiceData/BuyerInformation/BuyerIdNum')).toBe('');
     expect(x.value('EInvoice/EInvoiceData/BuyerInformation/BuyerName')).toBe('张三');
     expect(x.value('EInvoice/EInvoiceData/BuyerInformation/BuyerHandlingName')).toBe(''); // none: empty
@@ -481,20 +632,34 @@ describe('XML data file: values', () => {
     expect(x.value(`${I}/TotaltaxIncludedAmount`)).toBe('-11300.00');
     expect(x.value(`${SPECIFIC}/RedEInvoice/OriginalInvoiceCode`)).toBe('24442000000036916313');
     expect(x.value(`${SPECIFIC}/RedEInvoice/CreditNoteNumber`)).toBe('44010824091002615708');
-    expect(x.value('EInvoice/EInvoiceData/AdditionalInformation/Remark')).toBe('被红冲蓝字数电票号码：24442000000036916313 红字发票信息确认单编号：44010824091002615708');
+    expect(x.value('EInvoice/EInvoiceData/AdditionalInformation/Remark')).toBe(
+      '被红冲蓝字数电票号码：24442000000036916313 红字发票信息确认单编号：44010824091002615708',
+    );
     expect(x.value(`${T}/InvoiceNumber`)).toBe('24442000000036916999');
   });
 
   it('line totals of a red with fen: -0.05 + -0.01 = -0.06', () => {
-    const inv = invoice([line(1, { categoryShortName: 'a', itemName: 'b', amount: '-0.05', taxRate: '0.13', taxAmount: '-0.01' })], { color: 'red', blueInvoiceNumber: '24442000000036916313' });
+    const inv = invoice([line(1, { categoryShortName: 'a', itemName: 'b', amount: '-0.05', taxRate: '0.13', taxAmount: '-0.01' })], {
+      color: 'red',
+      blueInvoiceNumber: '24442000000036916313',
+    });
     expect(parse(invoiceXml(inv, redContext)).value(`${I}/TotaltaxIncludedAmount`)).toBe('-0.06');
   });
 
   it('03 建筑服务: label and fields', () => {
     const x = parse(invoiceXml(construction, GD));
-    expect([x.value(`${H}/UndefinedLabel/Label/LabelType`), x.value(`${H}/UndefinedLabel/Label/LabelCode`), x.value(`${H}/UndefinedLabel/Label/LabelName`)]).toEqual(['特定业务标签', '03', '建筑服务']);
+    expect([
+      x.value(`${H}/UndefinedLabel/Label/LabelType`),
+      x.value(`${H}/UndefinedLabel/Label/LabelCode`),
+      x.value(`${H}/UndefinedLabel/Label/LabelName`),
+    ]).toEqual(['特定业务标签', '03', '建筑服务']);
     const C = `${SPECIFIC}/Construction`;
-    expect(['ServiceLocation', 'ProjectName', 'CrossCityFlag', 'LandVatProjectNumber'].map((n) => x.value(`${C}/${n}`))).toEqual(['广东省广州市天河区', '天河某写字楼装修工程', 'Y', 'TD2024001']);
+    expect(['ServiceLocation', 'ProjectName', 'CrossCityFlag', 'LandVatProjectNumber'].map((n) => x.value(`${C}/${n}`))).toEqual([
+      '广东省广州市天河区',
+      '天河某写字楼装修工程',
+      'Y',
+      'TD2024001',
+    ]);
     const without = { ...construction, specificBusiness: { type: '03', location: 'l', projectName: 'p', crossCity: false } };
     const y = parse(invoiceXml(without, GD));
     expect([y.value(`${C}/CrossCityFlag`), y.value(`${C}/LandVatProjectNumber`)]).toEqual(['N', '']);
@@ -516,7 +681,12 @@ describe('XML data file: values', () => {
     expect([x.value(`${H}/UndefinedLabel/Label/LabelCode`), x.value(`${H}/UndefinedLabel/Label/LabelName`)]).toEqual(['06', '不动产经营租赁服务']);
     const R = `${SPECIFIC}/RealEstateLease`;
     expect(['PropertyCertificateNumber', 'PropertyAddress', 'LeaseStart', 'LeaseEnd', 'CrossCityFlag', 'AreaUnit'].map((n) => x.value(`${R}/${n}`))).toEqual([
-      '粤(2023)广州市不动产权第0000001号', '广州市越秀区中山路3号', '2024-01-01', '2024-12-31', 'N', '平方米',
+      '粤(2023)广州市不动产权第0000001号',
+      '广州市越秀区中山路3号',
+      '2024-01-01',
+      '2024-12-31',
+      'N',
+      '平方米',
     ]);
   });
 
@@ -534,7 +704,11 @@ describe('XML data file: values', () => {
 
   it('paper medium: a 发票载体 label', () => {
     const x = parse(invoiceXml({ ...blueSpecial, medium: 'paper' }, GD));
-    expect([x.value(`${H}/UndefinedLabel/Label/LabelType`), x.value(`${H}/UndefinedLabel/Label/LabelCode`), x.value(`${H}/UndefinedLabel/Label/LabelName`)]).toEqual(['发票载体标签', '02', '纸质发票']);
+    expect([
+      x.value(`${H}/UndefinedLabel/Label/LabelType`),
+      x.value(`${H}/UndefinedLabel/Label/LabelCode`),
+      x.value(`${H}/UndefinedLabel/Label/LabelName`),
+    ]).toEqual(['发票载体标签', '02', '纸质发票']);
   });
 
   it('refuses an issuedAt that is not an ISO instant, and an unknown province', () => {
@@ -570,7 +744,8 @@ describe('XML data file: hostile text', () => {
   const HOSTILE_TEXT = '恶意<&>"\'\u0001\u0008\u000B\u000C\u001F\uFFFE\uFFFF\uD800 </EInvoice>]]><!-- &amp; &lt; <![CDATA[x]]> \r\n\ttab 😀 \uDC00end';
   const HOSTILE = `${HOSTILE_TEXT} &#x1; &#65; &#x41;`;
   /** What XML 1.0 can carry of `s` (its forbidden characters removed), written independently of the escaper. */
-  const clean = (s: string) => s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '');
+  const clean = (s: string) =>
+    s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '');
 
   const hostileOf = (text: string) => {
     const base = invoice(
@@ -585,8 +760,22 @@ describe('XML data file: hostile text', () => {
     );
     return {
       '03': base,
-      '04': { ...base, specificBusiness: { type: '04', transports: [{ transportType: text, plateNumber: text, origin: text, destination: text, goods: text }] } },
-      '06': { ...base, specificBusiness: { type: '06', propertyCertificateNumber: text, propertyAddress: text, leaseStart: text, leaseEnd: text, crossCity: true, areaUnit: text } },
+      '04': {
+        ...base,
+        specificBusiness: { type: '04', transports: [{ transportType: text, plateNumber: text, origin: text, destination: text, goods: text }] },
+      },
+      '06': {
+        ...base,
+        specificBusiness: {
+          type: '06',
+          propertyCertificateNumber: text,
+          propertyAddress: text,
+          leaseStart: text,
+          leaseEnd: text,
+          crossCity: true,
+          areaUnit: text,
+        },
+      },
     } as Record<'03' | '04' | '06', InvoiceView>;
   };
   const SPECIFIC_PATHS = { '03': CONSTRUCTION, '04': [...TRANSPORT, ...LEG], '06': LEASE };
@@ -595,8 +784,14 @@ describe('XML data file: hostile text', () => {
     const D = 'EInvoice/EInvoiceData';
     const specific = SPECIFIC_PATHS[type];
     return [
-      `${D}/SellerInformation/SellerName`, `${D}/SellerInformation/SellerAddr`, `${D}/BuyerInformation/BuyerName`, `${D}/BasicInformation/Drawer`,
-      `${D}/IssuItemInformation/SpecMod`, `${D}/IssuItemInformation/MeaUnits`, `${D}/AdditionalInformation/Remark`, `${D}/AdditionalInformation/Additional/InformationValue`,
+      `${D}/SellerInformation/SellerName`,
+      `${D}/SellerInformation/SellerAddr`,
+      `${D}/BuyerInformation/BuyerName`,
+      `${D}/BasicInformation/Drawer`,
+      `${D}/IssuItemInformation/SpecMod`,
+      `${D}/IssuItemInformation/MeaUnits`,
+      `${D}/AdditionalInformation/Remark`,
+      `${D}/AdditionalInformation/Additional/InformationValue`,
       ...specific.filter((p) => !specific.some((q) => q.startsWith(`${p}/`)) && !p.endsWith('CrossCityFlag')),
     ];
   };
@@ -620,20 +815,29 @@ describe('XML data file: hostile text', () => {
     expect(x.value('EInvoice/EInvoiceData/BasicInformation/TotalTax-includedAmount')).toBe('109.00');
   });
 
-  (hasXmllint ? it : it.skip).each(['03', '04', '06'] as const)('round-trips in names, remarks and %s fields (libxml2): well-formed, same element count, values equal after sanitizing', (type) => {
-    const xml = invoiceXml(hostileOf(HOSTILE)[type], GD);
-    xmllint(xml);
-    expect(xpath(xml, 'count(//*)')).toBe(String(golden({ labels: 1, lines: 1, specific: SPECIFIC_PATHS[type], additional: 1 }).length));
-    for (const p of hostilePaths(type)) expect([p, xpath(xml, `/${p}`)]).toEqual([p, clean(HOSTILE)]);
-    expect(xpath(xml, '/EInvoice/EInvoiceData/IssuItemInformation/ItemName')).toBe(`*类${clean(HOSTILE)}*${clean(HOSTILE)}`);
-    expect(xpath(xml, '/EInvoice/EInvoiceData/BasicInformation/TotalTax-includedAmount')).toBe('109.00');
-  });
+  (hasXmllint ? it : it.skip).each(['03', '04', '06'] as const)(
+    'round-trips in names, remarks and %s fields (libxml2): well-formed, same element count, values equal after sanitizing',
+    (type) => {
+      const xml = invoiceXml(hostileOf(HOSTILE)[type], GD);
+      xmllint(xml);
+      expect(xpath(xml, 'count(//*)')).toBe(String(golden({ labels: 1, lines: 1, specific: SPECIFIC_PATHS[type], additional: 1 }).length));
+      for (const p of hostilePaths(type)) expect([p, xpath(xml, `/${p}`)]).toEqual([p, clean(HOSTILE)]);
+      expect(xpath(xml, '/EInvoice/EInvoiceData/IssuItemInformation/ItemName')).toBe(`*类${clean(HOSTILE)}*${clean(HOSTILE)}`);
+      expect(xpath(xml, '/EInvoice/EInvoiceData/BasicInformation/TotalTax-includedAmount')).toBe('109.00');
+    },
+  );
 });
 
 describe('XML data file: xmllint on every fixture', () => {
   (hasXmllint ? it : it.skip)('is well-formed XML 1.0', () => {
     for (const [inv, context] of [
-      [blueSpecial, GD], [naturalPerson, { ...GD, sellerProvince: '41' }], [red, redContext], [construction, GD], [transport, GD], [lease, GD], [taxFree, GD],
+      [blueSpecial, GD],
+      [naturalPerson, { ...GD, sellerProvince: '41' }],
+      [red, redContext],
+      [construction, GD],
+      [transport, GD],
+      [lease, GD],
+      [taxFree, GD],
     ] as [InvoiceView, XmlContext][]) {
       xmllint(invoiceXml(inv, context));
     }
@@ -643,7 +847,17 @@ describe('XML data file: xmllint on every fixture', () => {
 describe('XML data file: speed', () => {
   it('prints the median time of 1000 renders of a 5-line invoice', () => {
     const lines = Array.from({ length: 5 }, (_, i) =>
-      line(i + 1, { categoryShortName: '计算机配套产品', itemName: `笔记本电脑 型号${i}`, spec: 'X1-2024', unit: '台', quantity: '2', unitPrice: '4000', amount: '8000.00', taxRate: '0.13', taxAmount: '1040.00' }),
+      line(i + 1, {
+        categoryShortName: '计算机配套产品',
+        itemName: `笔记本电脑 型号${i}`,
+        spec: 'X1-2024',
+        unit: '台',
+        quantity: '2',
+        unitPrice: '4000',
+        amount: '8000.00',
+        taxRate: '0.13',
+        taxAmount: '1040.00',
+      }),
     );
     const inv = invoice(lines, { remarks: '项目：某项目 合同号：HT-2024-001', buyer: { ...blueSpecial.buyer, email: 'buyer@example.com' } });
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -691,19 +905,44 @@ describe('XML data file: speed', () => {
 describe('XML data file: discount lines, 05, 09 and 差额征税 (SPEC sections 2 and 8)', () => {
   const SALE = [
     `${SPECIFIC}/RealEstateSale`,
-    ...['PropertyAddress', 'PropertyCertificateNumber', 'CrossCityFlag', 'RealEstateUnitCode', 'OnlineContractFilingNumber', 'LandVatProjectNumber', 'AssessedTaxablePrice', 'ActualTransactionAmount', 'AreaUnit'].map((n) => `${SPECIFIC}/RealEstateSale/${n}`),
+    ...[
+      'PropertyAddress',
+      'PropertyCertificateNumber',
+      'CrossCityFlag',
+      'RealEstateUnitCode',
+      'OnlineContractFilingNumber',
+      'LandVatProjectNumber',
+      'AssessedTaxablePrice',
+      'ActualTransactionAmount',
+      'AreaUnit',
+    ].map((n) => `${SPECIFIC}/RealEstateSale/${n}`),
   ];
-  const PASSENGER = [`${SPECIFIC}/PassengerTransportation`, ...['Traveler', 'ValidIDNumber', 'TypeOfPassengerDocument', 'TravelDate', 'Departure', 'Destination', 'Grade', 'Vehicletype'].map((n) => `${SPECIFIC}/PassengerTransportation/${n}`)];
+  const PASSENGER = [
+    `${SPECIFIC}/PassengerTransportation`,
+    ...['Traveler', 'ValidIDNumber', 'TypeOfPassengerDocument', 'TravelDate', 'Departure', 'Destination', 'Grade', 'Vehicletype'].map(
+      (n) => `${SPECIFIC}/PassengerTransportation/${n}`,
+    ),
+  ];
   const DIFF = (vouchers: number) => [
     `${SPECIFIC}/DifferentialTaxation`,
     ...['DifferentialTaxationType', 'DifferentialTaxationTypeName', 'DeductionAmount'].map((n) => `${SPECIFIC}/DifferentialTaxation/${n}`),
-    ...times(vouchers, [`${SPECIFIC}/DifferentialTaxation/DeductionVoucher`, ...['VoucherType', 'VoucherNumber', 'VoucherDate', 'VoucherAmount'].map((n) => `${SPECIFIC}/DifferentialTaxation/DeductionVoucher/${n}`)]),
+    ...times(vouchers, [
+      `${SPECIFIC}/DifferentialTaxation/DeductionVoucher`,
+      ...['VoucherType', 'VoucherNumber', 'VoucherDate', 'VoucherAmount'].map((n) => `${SPECIFIC}/DifferentialTaxation/DeductionVoucher/${n}`),
+    ]),
   ];
 
-  it('writes each line\'s 发票行性质: 2 for the discounted line, 1 for its discount line, 0 otherwise', () => {
+  it("writes each line's 发票行性质: 2 for the discounted line, 1 for its discount line, 0 otherwise", () => {
     const discounted = invoice([
       { ...laptop, lineNature: 'discounted' },
-      line(2, { categoryShortName: '计算机配套产品', itemName: '笔记本电脑', amount: '-800.00', taxRate: '0.13', taxAmount: '-104.00', lineNature: 'discount' }),
+      line(2, {
+        categoryShortName: '计算机配套产品',
+        itemName: '笔记本电脑',
+        amount: '-800.00',
+        taxRate: '0.13',
+        taxAmount: '-104.00',
+        lineNature: 'discount',
+      }),
       { ...maintenance, lineNo: 3 },
     ]);
     const x = parse(invoiceXml(discounted, GD));
@@ -714,20 +953,57 @@ describe('XML data file: discount lines, 05, 09 and 差额征税 (SPEC sections 
 
   it('05 不动产销售: RealEstateSale', () => {
     const sale = invoice([line(1, { categoryShortName: '不动产', itemName: '住宅', amount: '1000000.00', taxRate: '0.09', taxAmount: '90000.00' })], {
-      specificBusiness: { type: '05', propertyAddress: '广州市越秀区中山路3号', crossCity: true, contractFilingNumber: 'WQ2024000123', assessedTaxPrice: '950000.00', areaUnit: '平方米' },
+      specificBusiness: {
+        type: '05',
+        propertyAddress: '广州市越秀区中山路3号',
+        crossCity: true,
+        contractFilingNumber: 'WQ2024000123',
+        assessedTaxPrice: '950000.00',
+        areaUnit: '平方米',
+      },
     });
     const x = parse(invoiceXml(sale, GD));
     expect(x.paths).toEqual(golden({ labels: 1, lines: 1, specific: SALE, additional: 0 }));
-    expect(['PropertyAddress', 'CrossCityFlag', 'RealEstateUnitCode', 'OnlineContractFilingNumber', 'AssessedTaxablePrice', 'ActualTransactionAmount', 'AreaUnit'].map((n) => x.value(`${SPECIFIC}/RealEstateSale/${n}`)))
-      .toEqual(['广州市越秀区中山路3号', 'Y', '', 'WQ2024000123', '950000.00', '', '平方米']);
+    expect(
+      [
+        'PropertyAddress',
+        'CrossCityFlag',
+        'RealEstateUnitCode',
+        'OnlineContractFilingNumber',
+        'AssessedTaxablePrice',
+        'ActualTransactionAmount',
+        'AreaUnit',
+      ].map((n) => x.value(`${SPECIFIC}/RealEstateSale/${n}`)),
+    ).toEqual(['广州市越秀区中山路3号', 'Y', '', 'WQ2024000123', '950000.00', '', '平方米']);
   });
 
-  it('09 旅客运输: one PassengerTransportation per passenger, with the real files\' element names', () => {
+  it("09 旅客运输: one PassengerTransportation per passenger, with the real files' element names", () => {
     const trip = invoice([line(1, { categoryShortName: '运输服务', itemName: '客运服务', amount: '1000.00', taxRate: '0.09', taxAmount: '90.00' })], {
-      specificBusiness: { type: '09', passengers: [
-        { traveler: '张三', idType: '居民身份证', idNumber: '440101199001010011', travelDate: '2024-03-01', departure: '广州', destination: '北京', grade: '经济舱', vehicleType: '飞机' },
-        { traveler: '李四', idType: '护照', idNumber: 'E12345678', travelDate: '2024-03-02', departure: '广州', destination: '深圳', grade: '二等座', vehicleType: '火车' },
-      ] },
+      specificBusiness: {
+        type: '09',
+        passengers: [
+          {
+            traveler: '张三',
+            idType: '居民身份证',
+            idNumber: '440101199001010011',
+            travelDate: '2024-03-01',
+            departure: '广州',
+            destination: '北京',
+            grade: '经济舱',
+            vehicleType: '飞机',
+          },
+          {
+            traveler: '李四',
+            idType: '护照',
+            idNumber: 'E12345678',
+            travelDate: '2024-03-02',
+            departure: '广州',
+            destination: '深圳',
+            grade: '二等座',
+            vehicleType: '火车',
+          },
+        ],
+      },
     });
     const x = parse(invoiceXml(trip, GD));
     expect(x.paths).toEqual(golden({ labels: 1, lines: 1, specific: [...PASSENGER, ...PASSENGER], additional: 0 }));
@@ -737,19 +1013,34 @@ describe('XML data file: discount lines, 05, 09 and 差额征税 (SPEC sections 
     expect(x.all(`${SPECIFIC}/PassengerTransportation/Vehicletype`)).toEqual(['飞机', '火车']);
   });
 
-  it('差额征税: DifferentialTaxation with the deduction and its vouchers; a red\'s negative deduction and no vouchers', () => {
-    const vouchers = [{ voucherType: '01', voucherNumber: '24442000000012345678', voucherDate: '2024-02-01', amount: '45000.00' }, { voucherType: '08', voucherNumber: 'JD-2', voucherDate: '2024-02-02', amount: '15000.00' }];
+  it("差额征税: DifferentialTaxation with the deduction and its vouchers; a red's negative deduction and no vouchers", () => {
+    const vouchers = [
+      { voucherType: '01', voucherNumber: '24442000000012345678', voucherDate: '2024-02-01', amount: '45000.00' },
+      { voucherType: '08', voucherNumber: 'JD-2', voucherDate: '2024-02-02', amount: '15000.00' },
+    ];
     const blue = invoice([line(1, { categoryShortName: '旅游服务', itemName: '旅游服务费', amount: '97735.85', taxRate: '0.06', taxAmount: '2264.15' })], {
-      type: 'ordinary', differentialTaxation: { kind: '02', kindName: '差额开票', deductions: vouchers, deduction: '60000.00' },
+      type: 'ordinary',
+      differentialTaxation: { kind: '02', kindName: '差额开票', deductions: vouchers, deduction: '60000.00' },
     });
     const x = parse(invoiceXml(blue, GD));
     expect(x.paths).toEqual(golden({ labels: 0, lines: 1, specific: DIFF(2), additional: 0 }));
-    expect([`${SPECIFIC}/DifferentialTaxation/DifferentialTaxationType`, `${SPECIFIC}/DifferentialTaxation/DeductionAmount`].map((p) => x.value(p))).toEqual(['02', '60000.00']);
+    expect([`${SPECIFIC}/DifferentialTaxation/DifferentialTaxationType`, `${SPECIFIC}/DifferentialTaxation/DeductionAmount`].map((p) => x.value(p))).toEqual([
+      '02',
+      '60000.00',
+    ]);
     expect(x.all(`${SPECIFIC}/DifferentialTaxation/DeductionVoucher/VoucherAmount`)).toEqual(['45000.00', '15000.00']);
     const redOf = invoice([line(1, { categoryShortName: '旅游服务', itemName: '旅游服务费', amount: '-97735.85', taxRate: '0.06', taxAmount: '-2264.15' })], {
-      ...red, lines: undefined as never, type: 'ordinary', differentialTaxation: { kind: '02', kindName: '差额开票', deductions: [], deduction: '-60000.00' },
+      ...red,
+      lines: undefined as never,
+      type: 'ordinary',
+      differentialTaxation: { kind: '02', kindName: '差额开票', deductions: [], deduction: '-60000.00' },
     });
-    const y = parse(invoiceXml({ ...redOf, lines: [line(1, { categoryShortName: '旅游服务', itemName: '旅游服务费', amount: '-97735.85', taxRate: '0.06', taxAmount: '-2264.15' })] }, redContext));
+    const y = parse(
+      invoiceXml(
+        { ...redOf, lines: [line(1, { categoryShortName: '旅游服务', itemName: '旅游服务费', amount: '-97735.85', taxRate: '0.06', taxAmount: '-2264.15' })] },
+        redContext,
+      ),
+    );
     expect(y.paths).toEqual(golden({ labels: 0, lines: 1, specific: [...DIFF(0), ...RED], additional: 0 }));
     expect(y.value(`${SPECIFIC}/DifferentialTaxation/DeductionAmount`)).toBe('-60000.00');
   });

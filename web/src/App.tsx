@@ -60,9 +60,18 @@ export function App() {
   const location = useLocation();
 
   if (location.pathname === '/setup') {
-    return <Suspense fallback={<Spin />}><Setup /></Suspense>;
+    return (
+      <Suspense fallback={<Spin />}>
+        <Setup />
+      </Suspense>
+    );
   }
-  if (loading) return <div className="center-page"><Spin size="large" /></div>;
+  if (loading)
+    return (
+      <div className="center-page">
+        <Spin size="large" />
+      </div>
+    );
   if (!me) return <LoginPage />;
 
   return (

@@ -42,14 +42,7 @@ export class Foundation1700000000000 implements MigrationInterface {
     await q.createTable(
       new Table({
         name: 'sessions',
-        columns: [
-          id(),
-          str('token_digest', 64),
-          str('user_id', 36),
-          instant('created_at'),
-          instant('expires_at'),
-          instant('revoked_at', { isNullable: true }),
-        ],
+        columns: [id(), str('token_digest', 64), str('user_id', 36), instant('created_at'), instant('expires_at'), instant('revoked_at', { isNullable: true })],
         indices: [new TableIndex({ name: 'uq_sessions_token_digest', columnNames: ['token_digest'], isUnique: true })],
       }),
     );

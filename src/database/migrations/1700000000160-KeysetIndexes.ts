@@ -40,21 +40,31 @@ export class KeysetIndexes1700000000160 implements MigrationInterface {
     await q.createIndex('audit_events', new TableIndex({ name: 'idx_audit_taxpayer_id', columnNames: ['taxpayer_id', 'id'] }));
     await q.createIndex('audit_events', new TableIndex({ name: 'idx_audit_taxpayer_action_id', columnNames: ['taxpayer_id', 'action', 'id'] }));
     await q.createIndex('audit_events', new TableIndex({ name: 'idx_audit_action_id', columnNames: ['action', 'id'] }));
-    await q.createTable(new Table({
-      name: 'audit_checkpoints',
-      columns: [
-        { name: 'seq', type: 'bigint', isPrimary: true }, str('hash', 64), str('signature', 64), str('key_id', 16), instant('created_at'),
-      ],
-    }));
-    await q.createTable(new Table({
-      name: 'audit_verifications',
-      columns: [
-        id(), str('status', 12), str('requested_by', 80), { name: 'checked', type: 'bigint' }, { name: 'total', type: 'bigint' },
-        { name: 'verified_seq', type: 'bigint' }, str('verified_hash', 64), { name: 'result', type: 'text', isNullable: true },
-        instant('created_at'), instant('updated_at'), instant('finished_at', { isNullable: true }),
-      ],
-      indices: [new TableIndex({ name: 'idx_audit_verifications_created', columnNames: ['created_at'] })],
-    }));
+    await q.createTable(
+      new Table({
+        name: 'audit_checkpoints',
+        columns: [{ name: 'seq', type: 'bigint', isPrimary: true }, str('hash', 64), str('signature', 64), str('key_id', 16), instant('created_at')],
+      }),
+    );
+    await q.createTable(
+      new Table({
+        name: 'audit_verifications',
+        columns: [
+          id(),
+          str('status', 12),
+          str('requested_by', 80),
+          { name: 'checked', type: 'bigint' },
+          { name: 'total', type: 'bigint' },
+          { name: 'verified_seq', type: 'bigint' },
+          str('verified_hash', 64),
+          { name: 'result', type: 'text', isNullable: true },
+          instant('created_at'),
+          instant('updated_at'),
+          instant('finished_at', { isNullable: true }),
+        ],
+        indices: [new TableIndex({ name: 'idx_audit_verifications_created', columnNames: ['created_at'] })],
+      }),
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -14,8 +14,14 @@ import { KeysetIndexes1700000000160 } from './1700000000160-KeysetIndexes';
 
 /** Every migration in order (explicit, no globs). */
 export const MIGRATIONS = [
-  Foundation1700000000000, IssuingAndQuota1700000000001, RedLetters1700000000002, Deliveries1700000000003, AuditChain1700000000004, LoginLockout1700000000005,
-  SignInThrottle1700000000110, SharedTestClock1700000000111,
+  Foundation1700000000000,
+  IssuingAndQuota1700000000001,
+  RedLetters1700000000002,
+  Deliveries1700000000003,
+  AuditChain1700000000004,
+  LoginLockout1700000000005,
+  SignInThrottle1700000000110,
+  SharedTestClock1700000000111,
   SetupCodes1700000000120,
   PlatformSignatures1700000000130,
   TaxBreadth1700000000140,

@@ -10,7 +10,9 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Session state the middleware reads: the CSRF token of the cookie session, or (only with a
  * service that predates cookie sessions) a bearer token kept in memory, never in storage. */
 export const auth: { csrfToken: string | null; bearer: string | null; onExpired: () => void } = {
-  csrfToken: null, bearer: null, onExpired: () => undefined,
+  csrfToken: null,
+  bearer: null,
+  onExpired: () => undefined,
 };
 
 const middleware: Middleware = {
@@ -65,7 +67,11 @@ export async function rawFetch(path: string, init: RequestInit = {}): Promise<Re
   if (response.status === 401) auth.onExpired();
   if (!response.ok) {
     let body: unknown = null;
-    try { body = await response.json(); } catch { /* not JSON */ }
+    try {
+      body = await response.json();
+    } catch {
+      /* not JSON */
+    }
     throw new ApiError(asProblem(body, response));
   }
   return response;

@@ -10,15 +10,21 @@ import { UsageChart } from './UsageChart';
 export function QuotaPanel({ taxId, period }: { taxId: string; period?: string }) {
   const quota = useQuery({
     queryKey: ['quota', taxId, period ?? 'current'],
-    queryFn: () => ok<Quota>(period
-      ? client.GET('/v1/taxpayers/{taxId}/quota/{period}', { params: { path: { taxId, period } } })
-      : client.GET('/v1/taxpayers/{taxId}/quota', { params: { path: { taxId } } })),
+    queryFn: () =>
+      ok<Quota>(
+        period
+          ? client.GET('/v1/taxpayers/{taxId}/quota/{period}', { params: { path: { taxId, period } } })
+          : client.GET('/v1/taxpayers/{taxId}/quota', { params: { path: { taxId } } }),
+      ),
   });
   const month = quota.data?.period;
   const ledger = useQuery({
     queryKey: ['ledger', taxId, month],
     enabled: Boolean(month),
-    queryFn: () => ok<Page<LedgerEntry>>(client.GET('/v1/taxpayers/{taxId}/quota/{period}/ledger', { params: { path: { taxId, period: month! }, query: { limit: '500' } } })),
+    queryFn: () =>
+      ok<Page<LedgerEntry>>(
+        client.GET('/v1/taxpayers/{taxId}/quota/{period}/ledger', { params: { path: { taxId, period: month! }, query: { limit: '500' } } }),
+      ),
   });
   if (quota.error) return <ErrorAlert error={quota.error} />;
   const q = quota.data;
@@ -28,17 +34,35 @@ export function QuotaPanel({ taxId, period }: { taxId: string; period?: string }
         {q && (
           <>
             <Row gutter={16}>
-              <Col span={6}><Statistic title="本月总额度" value={money(q.total)} suffix="元" /></Col>
-              <Col span={6}><Statistic title="已使用" value={money(q.used)} suffix="元" /></Col>
-              <Col span={6}><Statistic title="剩余额度" value={money(q.remaining)} suffix="元" /></Col>
-              <Col span={6}><Statistic title="当前可用" value={money(q.available)} suffix="元" valueStyle={{ color: '#1456c4' }} /></Col>
+              <Col span={6}>
+                <Statistic title="本月总额度" value={money(q.total)} suffix="元" />
+              </Col>
+              <Col span={6}>
+                <Statistic title="已使用" value={money(q.used)} suffix="元" />
+              </Col>
+              <Col span={6}>
+                <Statistic title="剩余额度" value={money(q.remaining)} suffix="元" />
+              </Col>
+              <Col span={6}>
+                <Statistic title="当前可用" value={money(q.available)} suffix="元" valueStyle={{ color: '#1456c4' }} />
+              </Col>
             </Row>
             <Descriptions size="small" column={1} style={{ marginTop: 12 }}>
               <Descriptions.Item label="说明">
-                {q.inDeclarationWindow
-                  ? <span><Tag color="orange">申报期内</Tag>上月增值税尚未申报：申报前可用额度受上月剩余额度限制，申报后恢复。</span>
-                  : <span><Tag color="green">正常</Tag>当前可用额度等于剩余额度。</span>}
-                {q.temporaryAdjusted && <span><Tag color="purple">临时调增</Tag>本月额度含临时调增，次月恢复按规则计算。</span>}
+                {q.inDeclarationWindow ? (
+                  <span>
+                    <Tag color="orange">申报期内</Tag>上月增值税尚未申报：申报前可用额度受上月剩余额度限制，申报后恢复。
+                  </span>
+                ) : (
+                  <span>
+                    <Tag color="green">正常</Tag>当前可用额度等于剩余额度。
+                  </span>
+                )}
+                {q.temporaryAdjusted && (
+                  <span>
+                    <Tag color="purple">临时调增</Tag>本月额度含临时调增，次月恢复按规则计算。
+                  </span>
+                )}
               </Descriptions.Item>
             </Descriptions>
             {ledger.data && <UsageChart period={q.period} ledger={ledger.data.items} total={q.total} />}

@@ -14,20 +14,26 @@ export function UsageChart({ period, ledger, total }: { period: string; ledger: 
   let last = 0n;
   const used = byDay.map((v) => (v === null ? last : (last = v)));
   const max = [fen(total) ?? 0n, ...used].reduce((a, b) => (b > a ? b : a), 1n);
-  const W = 620, H = 140, pad = 24;
+  const W = 620,
+    H = 140,
+    pad = 24;
   const x = (i: number) => pad + (i * (W - 2 * pad)) / Math.max(1, days - 1);
   const yv = (v: bigint) => H - pad - Number((v * BigInt(H - 2 * pad)) / max);
   const path = used.map((v, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${yv(v).toFixed(1)}`).join(' ');
   const totalY = yv(fen(total) ?? 0n);
   return (
     <figure className="usage-chart" aria-label={`${period} 额度使用情况图，已使用 ${money(fenToStr(last))} 元，总额度 ${money(total)} 元`}>
-      <svg viewBox={`0 0 ${W} ${H}`} width={W} height={H} style={{ maxWidth: "100%", height: "auto" }} aria-hidden="true">
+      <svg viewBox={`0 0 ${W} ${H}`} width={W} height={H} style={{ maxWidth: '100%', height: 'auto' }} aria-hidden="true">
         <line x1={pad} x2={W - pad} y1={totalY} y2={totalY} stroke="#d4380d" strokeDasharray="4 3" />
-        <text x={W - pad} y={totalY - 4} textAnchor="end" fontSize="11" fill="#a8071a">总额度 {money(total)}</text>
+        <text x={W - pad} y={totalY - 4} textAnchor="end" fontSize="11" fill="#a8071a">
+          总额度 {money(total)}
+        </text>
         <line x1={pad} x2={W - pad} y1={H - pad} y2={H - pad} stroke="#999" />
         <path d={path} fill="none" stroke="#1456c4" strokeWidth="2" />
         {[1, Math.ceil(days / 2), days].map((d) => (
-          <text key={d} x={x(d - 1)} y={H - 6} fontSize="11" textAnchor="middle" fill="#555">{m}月{d}日</text>
+          <text key={d} x={x(d - 1)} y={H - 6} fontSize="11" textAnchor="middle" fill="#555">
+            {m}月{d}日
+          </text>
         ))}
       </svg>
       <figcaption>本月累计已用额度（按日）</figcaption>

@@ -4,8 +4,13 @@ import { productFen, quotient } from './decimal';
 
 describe('money: thousands separators and two decimals (issue 12)', () => {
   it.each([
-    ['0.00', '0.00'], ['7500000.00', '7,500,000.00'], ['-100000.00', '-100,000.00'], ['1234.5', '1,234.50'],
-    ['999', '999.00'], ['1000', '1,000.00'], ['00012.30', '12.30'],
+    ['0.00', '0.00'],
+    ['7500000.00', '7,500,000.00'],
+    ['-100000.00', '-100,000.00'],
+    ['1234.5', '1,234.50'],
+    ['999', '999.00'],
+    ['1000', '1,000.00'],
+    ['00012.30', '12.30'],
   ])('%s -> %s', (input, shown) => expect(money(input)).toBe(shown));
   it('leaves what is not money as it is', () => expect(money('abc')).toBe('abc'));
   it('fen round trip without floats', () => {
@@ -31,7 +36,11 @@ describe('Beijing time', () => {
 
 describe('decimal products for line amounts', () => {
   it.each([
-    ['2', '5000.00', 1000000n], ['3', '33.335', 10001n], ['0.5', '0.01', 1n], ['-1', '5000', -500000n], ['1.5', '2.333', 350n],
+    ['2', '5000.00', 1000000n],
+    ['3', '33.335', 10001n],
+    ['0.5', '0.01', 1n],
+    ['-1', '5000', -500000n],
+    ['1.5', '2.333', 350n],
   ])('%s x %s', (q, p, expected) => expect(productFen(q, p)).toBe(expected));
   it('derives a unit price', () => expect(quotient('10000.00', '3')).toBe('3333.3333333333333'));
 });

@@ -28,8 +28,14 @@ export function fenToMoney(v: bigint): string {
 }
 
 const BEIJING = new Intl.DateTimeFormat('zh-CN', {
-  timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit',
-  hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
+  timeZone: 'Asia/Shanghai',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hour12: false,
 });
 
 /** An instant shown in Beijing time: "2023-07-20 09:00:00". */
@@ -63,7 +69,10 @@ export const INVOICE_TYPE_SHORT: Record<string, string> = { special: '专票', o
 export const MEDIA: Record<string, string> = { electronic: '电子', paper: '纸质' };
 export const COLORS: Record<string, string> = { blue: '蓝字', red: '红字' };
 export const INVOICE_STATUSES: Record<string, string> = {
-  issued: '正常', red_partial: '部分红冲', red_full: '全额红冲', voided: '已作废',
+  issued: '正常',
+  red_partial: '部分红冲',
+  red_full: '全额红冲',
+  voided: '已作废',
 };
 /** The platform's names of slip statuses, verbatim (SPEC 6). */
 export const SLIP_STATUSES: Record<string, string> = {
@@ -79,11 +88,20 @@ export const SLIP_STATUSES: Record<string, string> = {
 };
 export const RED_REASONS: Record<string, string> = { '01': '开票有误', '02': '销货退回', '03': '服务中止', '04': '销售折让' };
 export const USAGE_PURPOSES: Record<string, string> = {
-  deduction: '抵扣', no_deduction: '不抵扣', export_refund: '出口退税', agent_export_refund: '代办退税',
+  deduction: '抵扣',
+  no_deduction: '不抵扣',
+  export_refund: '出口退税',
+  agent_export_refund: '代办退税',
 };
 export const LEDGER_KINDS: Record<string, string> = {
-  initial: '初始额度', periodic: '定期调整', temporary: '临时调增', manual: '人工调整',
-  issue: '开具发票', red_restore: '红冲恢复', paper_collection: '纸质发票领用', paper_void_restore: '纸质发票作废恢复',
+  initial: '初始额度',
+  periodic: '定期调整',
+  temporary: '临时调增',
+  manual: '人工调整',
+  issue: '开具发票',
+  red_restore: '红冲恢复',
+  paper_collection: '纸质发票领用',
+  paper_void_restore: '纸质发票作废恢复',
 };
 export const ROLES: Record<string, string> = { admin: '系统管理员', tax_officer: '税务人员', taxpayer: '纳税人财务人员', auditor: '审计人员' };
 export const APPLICATION_STATUSES: Record<string, string> = { pending: '待审核', approved: '已批准', rejected: '已驳回' };

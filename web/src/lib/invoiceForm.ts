@@ -15,7 +15,13 @@ export type LineValues = {
 };
 
 export type BuyerValues = {
-  taxId?: string; name?: string; address?: string; phone?: string; bankName?: string; bankAccount?: string; email?: string;
+  taxId?: string;
+  name?: string;
+  address?: string;
+  phone?: string;
+  bankName?: string;
+  bankAccount?: string;
+  email?: string;
 };
 
 export type InvoiceFormValues = {
@@ -86,7 +92,10 @@ export function toIssueBody(v: InvoiceFormValues): Record<string, unknown> {
 }
 
 export class FormFieldError extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(message);
   }
 }

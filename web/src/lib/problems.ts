@@ -2,8 +2,14 @@
 import { money } from './format';
 
 export type Problem = {
-  type?: string; title?: string; status: number; detail?: string; code?: string;
-  errors?: { field: string; message: string }[]; available?: string; retryAfter?: number;
+  type?: string;
+  title?: string;
+  status: number;
+  detail?: string;
+  code?: string;
+  errors?: { field: string; message: string }[];
+  available?: string;
+  retryAfter?: number;
 };
 
 export class ApiError extends Error {

@@ -29,11 +29,14 @@ describe('red lines per reason', () => {
   });
   it('02 sales return: quantity gives the amount at the blue unit price', () => {
     expect(buildRedLines('02', blue, left, [{ blueLineNo: 1, quantity: '1' }, { blueLineNo: 2 }])).toEqual({
-      lines: [{ blueLineNo: 1, quantity: '-1', amount: '-5000.00' }], errors: [],
+      lines: [{ blueLineNo: 1, quantity: '-1', amount: '-5000.00' }],
+      errors: [],
     });
   });
   it('02 without quantity is refused at the line', () => {
-    expect(buildRedLines('02', blue, left, [{ blueLineNo: 2, amount: '100' }]).errors).toEqual([{ blueLineNo: 2, field: 'quantity', message: '销货退回须填写退回数量' }]);
+    expect(buildRedLines('02', blue, left, [{ blueLineNo: 2, amount: '100' }]).errors).toEqual([
+      { blueLineNo: 2, field: 'quantity', message: '销货退回须填写退回数量' },
+    ]);
   });
   it('04 discount: amounts only', () => {
     expect(buildRedLines('04', blue, left, [{ blueLineNo: 2, amount: '50' }]).lines).toEqual([{ blueLineNo: 2, amount: '-50.00' }]);

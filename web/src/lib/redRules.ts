@@ -53,8 +53,12 @@ export type RedLineError = { blueLineNo: number; field: 'quantity' | 'amount'; m
 
 /** The slip's `lines` from what the user typed (positive numbers of what to take back), or the
  * errors per line that the form shows before anything is sent. Lines left empty are skipped. */
-export function buildRedLines(reason: Reason, blue: BlueLine[], left: Reversible[], input: RedLineInput[]):
-  { lines: { blueLineNo: number; quantity?: string; amount: string }[]; errors: RedLineError[] } {
+export function buildRedLines(
+  reason: Reason,
+  blue: BlueLine[],
+  left: Reversible[],
+  input: RedLineInput[],
+): { lines: { blueLineNo: number; quantity?: string; amount: string }[]; errors: RedLineError[] } {
   const rule = REASON_RULES[reason];
   const lines: { blueLineNo: number; quantity?: string; amount: string }[] = [];
   const errors: RedLineError[] = [];
@@ -67,17 +71,38 @@ export function buildRedLines(reason: Reason, blue: BlueLine[], left: Reversible
     if (q === undefined && a === undefined) continue;
     const err = (field: 'quantity' | 'amount', message: string) => errors.push({ blueLineNo: b.lineNo, field, message });
     if (q !== undefined) {
-      if (rule.quantity === 'forbidden') { err('quantity', '此红冲原因不填数量'); continue; }
+      if (rule.quantity === 'forbidden') {
+        err('quantity', '此红冲原因不填数量');
+        continue;
+      }
       const d = parseDec(q);
-      if (!d || d.n <= 0n) { err('quantity', '请填写大于 0 的数量'); continue; }
-      if (b.quantity === null || b.unitPrice === null) { err('quantity', '该行无数量和单价，只能冲减金额'); continue; }
-      if (r.quantity !== null && compare(q, r.quantity) > 0) { err('quantity', `最多可退 ${r.quantity}`); continue; }
+      if (!d || d.n <= 0n) {
+        err('quantity', '请填写大于 0 的数量');
+        continue;
+      }
+      if (b.quantity === null || b.unitPrice === null) {
+        err('quantity', '该行无数量和单价，只能冲减金额');
+        continue;
+      }
+      if (r.quantity !== null && compare(q, r.quantity) > 0) {
+        err('quantity', `最多可退 ${r.quantity}`);
+        continue;
+      }
       const implied = productFen(q, b.unitPrice);
       if (a === undefined && implied !== null) a = fenToMoney(implied);
-    } else if (rule.quantity === 'required') { err('quantity', '销货退回须填写退回数量'); continue; }
+    } else if (rule.quantity === 'required') {
+      err('quantity', '销货退回须填写退回数量');
+      continue;
+    }
     const af = fen(a);
-    if (af === null || af <= 0n) { err('amount', '请填写大于 0 的金额'); continue; }
-    if (af > (fen(r.amount) ?? 0n)) { err('amount', `最多可冲减 ${r.amount}`); continue; }
+    if (af === null || af <= 0n) {
+      err('amount', '请填写大于 0 的金额');
+      continue;
+    }
+    if (af > (fen(r.amount) ?? 0n)) {
+      err('amount', `最多可冲减 ${r.amount}`);
+      continue;
+    }
     lines.push({ blueLineNo: b.lineNo, ...(q !== undefined ? { quantity: negate(q) } : {}), amount: fenToMoney(-af) });
   }
   return { lines, errors };

@@ -50,25 +50,32 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         if (live) setLoading(false);
       }
     })();
-    return () => { live = false; };
+    return () => {
+      live = false;
+    };
   }, []);
 
-  const signIn = useCallback(async (username: string, password: string) => {
-    const data = await ok<SignedIn>(client.POST('/v1/auth/sessions', { params: { header: { 'x-einvoice-client': 'console' } }, body: { username, password } }));
-    auth.csrfToken = data.csrfToken ?? null;
-    // Only a service without cookie sessions answers a token to the console: kept in memory.
-    auth.bearer = data.csrfToken ? null : (data.token ?? null);
-    let who: Me;
-    if (data.user?.role) who = normalise(data as Record<string, unknown>, username);
-    else who = normalise(await ok<Record<string, unknown>>(client.GET('/v1/auth/me')), username);
-    const wasExpired = expired;
-    setMe((prev) => {
-      if (prev && prev.username && who.username && prev.username !== who.username) queryClient.clear();
-      return who;
-    });
-    setExpired(false);
-    if (wasExpired) void queryClient.invalidateQueries();
-  }, [expired, queryClient]);
+  const signIn = useCallback(
+    async (username: string, password: string) => {
+      const data = await ok<SignedIn>(
+        client.POST('/v1/auth/sessions', { params: { header: { 'x-einvoice-client': 'console' } }, body: { username, password } }),
+      );
+      auth.csrfToken = data.csrfToken ?? null;
+      // Only a service without cookie sessions answers a token to the console: kept in memory.
+      auth.bearer = data.csrfToken ? null : (data.token ?? null);
+      let who: Me;
+      if (data.user?.role) who = normalise(data as Record<string, unknown>, username);
+      else who = normalise(await ok<Record<string, unknown>>(client.GET('/v1/auth/me')), username);
+      const wasExpired = expired;
+      setMe((prev) => {
+        if (prev && prev.username && who.username && prev.username !== who.username) queryClient.clear();
+        return who;
+      });
+      setExpired(false);
+      if (wasExpired) void queryClient.invalidateQueries();
+    },
+    [expired, queryClient],
+  );
 
   const signOut = useCallback(async () => {
     try {

@@ -31,49 +31,158 @@ function Taxpayers() {
   const list = useQuery({ queryKey: ['taxpayers'], queryFn: () => ok<Page<Taxpayer>>(client.GET('/v1/taxpayers', { params: { query: { limit: '500' } } })) });
   const refresh = () => void queryClient.invalidateQueries({ queryKey: ['taxpayers'] });
   const create = useMutation({
-    mutationFn: (v: Record<string, unknown>) => ok<Taxpayer>(client.POST('/v1/taxpayers', { headers: { 'Idempotency-Key': newKey() }, body: clean(v) as never })),
-    onSuccess: (t) => { notify.ok(`已登记 ${t.name}`); setCreating(false); createForm.resetFields(); refresh(); },
+    mutationFn: (v: Record<string, unknown>) =>
+      ok<Taxpayer>(client.POST('/v1/taxpayers', { headers: { 'Idempotency-Key': newKey() }, body: clean(v) as never })),
+    onSuccess: (t) => {
+      notify.ok(`已登记 ${t.name}`);
+      setCreating(false);
+      createForm.resetFields();
+      refresh();
+    },
     onError: setFormError,
   });
   const update = useMutation({
-    mutationFn: (v: Record<string, unknown>) => ok<Taxpayer>(client.PATCH('/v1/taxpayers/{taxId}', { params: { path: { taxId: editing!.taxId } }, body: clean(v) as never })),
-    onSuccess: () => { notify.ok('已保存'); setEditing(null); refresh(); },
+    mutationFn: (v: Record<string, unknown>) =>
+      ok<Taxpayer>(client.PATCH('/v1/taxpayers/{taxId}', { params: { path: { taxId: editing!.taxId } }, body: clean(v) as never })),
+    onSuccess: () => {
+      notify.ok('已保存');
+      setEditing(null);
+      refresh();
+    },
     onError: setFormError,
   });
   return (
     <>
       <Typography.Title level={2}>纳税人</Typography.Title>
-      <Button type="primary" onClick={() => { setFormError(null); setCreating(true); }} style={{ marginBottom: 16 }}>登记纳税人</Button>
+      <Button
+        type="primary"
+        onClick={() => {
+          setFormError(null);
+          setCreating(true);
+        }}
+        style={{ marginBottom: 16 }}
+      >
+        登记纳税人
+      </Button>
       <ErrorAlert error={list.error} />
-      <Table<Taxpayer> rowKey="taxId" loading={list.isFetching} dataSource={list.data?.items ?? []} pagination={{ pageSize: 20, hideOnSinglePage: true }} columns={[
-        { title: '纳税人识别号', dataIndex: 'taxId' },
-        { title: '名称', dataIndex: 'name' },
-        { title: '类型', dataIndex: 'taxpayerType', render: (v: string) => label(TYPES, v) },
-        { title: '申报', dataIndex: 'filingFrequency', render: (v: string) => label(FREQ, v) },
-        { title: '风险', dataIndex: 'riskLevel', render: (v: string) => label(RISK, v) },
-        { title: '信用', dataIndex: 'creditRating' },
-        { title: '试点', dataIndex: 'pilot', render: (v: boolean) => (v ? '是' : '否') },
-        { title: '纸票单张限额', dataIndex: 'paperMaxAmountPerInvoice', align: 'right', render: (v: string | null) => <Money value={v} /> },
-        { title: '操作', render: (_: unknown, t) => <Button size="small" onClick={() => { setFormError(null); setEditing(t); }}>编辑</Button> },
-      ]} />
-      <Modal open={creating} title="登记纳税人" width={760} okText="登记" cancelText="取消" onCancel={() => setCreating(false)} onOk={() => createForm.submit()} confirmLoading={create.isPending}>
+      <Table<Taxpayer>
+        rowKey="taxId"
+        loading={list.isFetching}
+        dataSource={list.data?.items ?? []}
+        pagination={{ pageSize: 20, hideOnSinglePage: true }}
+        columns={[
+          { title: '纳税人识别号', dataIndex: 'taxId' },
+          { title: '名称', dataIndex: 'name' },
+          { title: '类型', dataIndex: 'taxpayerType', render: (v: string) => label(TYPES, v) },
+          { title: '申报', dataIndex: 'filingFrequency', render: (v: string) => label(FREQ, v) },
+          { title: '风险', dataIndex: 'riskLevel', render: (v: string) => label(RISK, v) },
+          { title: '信用', dataIndex: 'creditRating' },
+          { title: '试点', dataIndex: 'pilot', render: (v: boolean) => (v ? '是' : '否') },
+          { title: '纸票单张限额', dataIndex: 'paperMaxAmountPerInvoice', align: 'right', render: (v: string | null) => <Money value={v} /> },
+          {
+            title: '操作',
+            render: (_: unknown, t) => (
+              <Button
+                size="small"
+                onClick={() => {
+                  setFormError(null);
+                  setEditing(t);
+                }}
+              >
+                编辑
+              </Button>
+            ),
+          },
+        ]}
+      />
+      <Modal
+        open={creating}
+        title="登记纳税人"
+        width={760}
+        okText="登记"
+        cancelText="取消"
+        onCancel={() => setCreating(false)}
+        onOk={() => createForm.submit()}
+        confirmLoading={create.isPending}
+      >
         <ErrorAlert error={formError} />
-        <Form form={createForm} layout="vertical" initialValues={{ regionCode: '22', taxpayerType: 'general', filingFrequency: 'monthly', riskLevel: 'low', creditRating: 'A', pilot: true }} onFinish={(v) => create.mutate(v)}>
+        <Form
+          form={createForm}
+          layout="vertical"
+          initialValues={{ regionCode: '22', taxpayerType: 'general', filingFrequency: 'monthly', riskLevel: 'low', creditRating: 'A', pilot: true }}
+          onFinish={(v) => create.mutate(v)}
+        >
           <Row gutter={12}>
-            <Col span={12}><Form.Item label="统一社会信用代码" name="taxId" rules={[{ required: true, len: 18, message: '18 位' }]}><Input /></Form.Item></Col>
-            <Col span={12}><Form.Item label="名称" name="name" rules={[{ required: true }]}><Input /></Form.Item></Col>
-            <Col span={6}><Form.Item label="地区代码" name="regionCode"><Input /></Form.Item></Col>
-            <Col span={6}><Form.Item label="纳税人类型" name="taxpayerType"><Select options={opts(TYPES)} /></Form.Item></Col>
-            <Col span={6}><Form.Item label="申报周期" name="filingFrequency"><Select options={opts(FREQ)} /></Form.Item></Col>
-            <Col span={6}><Form.Item label="试点" name="pilot" valuePropName="checked"><Switch /></Form.Item></Col>
-            <Col span={6}><Form.Item label="风险等级" name="riskLevel"><Select options={opts(RISK)} /></Form.Item></Col>
-            <Col span={6}><Form.Item label="信用等级" name="creditRating"><Select options={ratingOpts} /></Form.Item></Col>
-            <Col span={6}><Form.Item label="初始额度" name="initialQuota"><Input placeholder="如 7500000.00" /></Form.Item></Col>
-            <Col span={6}><Form.Item label="纸票单张限额" name="paperMaxAmountPerInvoice"><Input placeholder="如 100000.00" /></Form.Item></Col>
-            <Col span={12}><Form.Item label="地址" name="address"><Input /></Form.Item></Col>
-            <Col span={12}><Form.Item label="电话" name="phone"><Input /></Form.Item></Col>
-            <Col span={12}><Form.Item label="开户银行" name="bankName"><Input /></Form.Item></Col>
-            <Col span={12}><Form.Item label="银行账号" name="bankAccount"><Input /></Form.Item></Col>
+            <Col span={12}>
+              <Form.Item label="统一社会信用代码" name="taxId" rules={[{ required: true, len: 18, message: '18 位' }]}>
+                <Input />
+              </Form.Item>
+            </Col>
+            <Col span={12}>
+              <Form.Item label="名称" name="name" rules={[{ required: true }]}>
+                <Input />
+              </Form.Item>
+            </Col>
+            <Col span={6}>
+              <Form.Item label="地区代码" name="regionCode">
+                <Input />
+              </Form.Item>
+            </Col>
+            <Col span={6}>
+              <Form.Item label="纳税人类型" name="taxpayerType">
+                <Select options={opts(TYPES)} />
+              </Form.Item>
+            </Col>
+            <Col span={6}>
+              <Form.Item label="申报周期" name="filingFrequency">
+                <Select options={opts(FREQ)} />
+              </Form.Item>
+            </Col>
+            <Col span={6}>
+              <Form.Item label="试点" name="pilot" valuePropName="checked">
+                <Switch />
+              </Form.Item>
+            </Col>
+            <Col span={6}>
+              <Form.Item label="风险等级" name="riskLevel">
+                <Select options={opts(RISK)} />
+              </Form.Item>
+            </Col>
+            <Col span={6}>
+              <Form.Item label="信用等级" name="creditRating">
+                <Select options={ratingOpts} />
+              </Form.Item>
+            </Col>
+            <Col span={6}>
+              <Form.Item label="初始额度" name="initialQuota">
+                <Input placeholder="如 7500000.00" />
+              </Form.Item>
+            </Col>
+            <Col span={6}>
+              <Form.Item label="纸票单张限额" name="paperMaxAmountPerInvoice">
+                <Input placeholder="如 100000.00" />
+              </Form.Item>
+            </Col>
+            <Col span={12}>
+              <Form.Item label="地址" name="address">
+                <Input />
+              </Form.Item>
+            </Col>
+            <Col span={12}>
+              <Form.Item label="电话" name="phone">
+                <Input />
+              </Form.Item>
+            </Col>
+            <Col span={12}>
+              <Form.Item label="开户银行" name="bankName">
+                <Input />
+              </Form.Item>
+            </Col>
+            <Col span={12}>
+              <Form.Item label="银行账号" name="bankAccount">
+                <Input />
+              </Form.Item>
+            </Col>
           </Row>
         </Form>
       </Modal>
@@ -81,12 +190,24 @@ function Taxpayers() {
         <Modal open title={`编辑 ${editing.name}`} footer={null} onCancel={() => setEditing(null)}>
           <ErrorAlert error={formError} />
           <Form layout="vertical" initialValues={editing} onFinish={(v) => update.mutate(v)}>
-            <Form.Item label="风险等级" name="riskLevel"><Select options={opts(RISK)} /></Form.Item>
-            <Form.Item label="信用等级" name="creditRating"><Select options={ratingOpts} /></Form.Item>
-            <Form.Item label="申报周期" name="filingFrequency"><Select options={opts(FREQ)} /></Form.Item>
-            <Form.Item label="试点" name="pilot" valuePropName="checked"><Switch /></Form.Item>
-            <Form.Item label="纸票单张限额" name="paperMaxAmountPerInvoice"><Input /></Form.Item>
-            <Button type="primary" htmlType="submit" loading={update.isPending}>保存</Button>
+            <Form.Item label="风险等级" name="riskLevel">
+              <Select options={opts(RISK)} />
+            </Form.Item>
+            <Form.Item label="信用等级" name="creditRating">
+              <Select options={ratingOpts} />
+            </Form.Item>
+            <Form.Item label="申报周期" name="filingFrequency">
+              <Select options={opts(FREQ)} />
+            </Form.Item>
+            <Form.Item label="试点" name="pilot" valuePropName="checked">
+              <Switch />
+            </Form.Item>
+            <Form.Item label="纸票单张限额" name="paperMaxAmountPerInvoice">
+              <Input />
+            </Form.Item>
+            <Button type="primary" htmlType="submit" loading={update.isPending}>
+              保存
+            </Button>
           </Form>
         </Modal>
       )}
@@ -95,10 +216,23 @@ function Taxpayers() {
 }
 
 function clean(v: Record<string, unknown>) {
-  return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined && x !== null && x !== '').map(([k, x]) => [k, typeof x === 'string' ? x.trim() : x]));
+  return Object.fromEntries(
+    Object.entries(v)
+      .filter(([, x]) => x !== undefined && x !== null && x !== '')
+      .map(([k, x]) => [k, typeof x === 'string' ? x.trim() : x]),
+  );
 }
 
-type Created = { id: string; name?: string; username?: string; role: string; taxpayerId?: string | null; createdAt?: string; token?: string; revoked?: boolean };
+type Created = {
+  id: string;
+  name?: string;
+  username?: string;
+  role: string;
+  taxpayerId?: string | null;
+  createdAt?: string;
+  token?: string;
+  revoked?: boolean;
+};
 
 /** Users: create (password rules as the service's: at least 12 characters). */
 function Users() {
@@ -108,7 +242,12 @@ function Users() {
   const [form] = Form.useForm();
   const create = useMutation({
     mutationFn: (v: Record<string, unknown>) => ok<Created>(client.POST('/v1/users', { headers: { 'Idempotency-Key': newKey() }, body: clean(v) as never })),
-    onSuccess: (u, v) => { notify.ok(`已创建用户 ${String(v.username)}`); setCreated([{ ...u, username: u.username ?? String(v.username) }, ...created]); form.resetFields(); setError(null); },
+    onSuccess: (u, v) => {
+      notify.ok(`已创建用户 ${String(v.username)}`);
+      setCreated([{ ...u, username: u.username ?? String(v.username) }, ...created]);
+      form.resetFields();
+      setError(null);
+    },
     onError: setError,
   });
   return (
@@ -116,36 +255,72 @@ function Users() {
       <Typography.Title level={2}>用户</Typography.Title>
       <Card title="创建用户" size="small" style={{ marginBottom: 16 }}>
         <ErrorAlert error={error} />
-        <RoleForm form={form} onFinish={(v) => create.mutate(v)} busy={create.isPending} extra={
-          <>
-            <Form.Item label="用户名" name="username" rules={[{ required: true, pattern: /^[A-Za-z0-9._@-]{3,64}$/, message: '3 至 64 位字母、数字或 . _ @ -' }]}><Input autoComplete="off" /></Form.Item>
-            <Form.Item label="初始密码" name="password" rules={[{ required: true, min: 12, message: '至少 12 个字符' }]}><Input.Password autoComplete="new-password" /></Form.Item>
-          </>
-        } submit="创建用户" />
+        <RoleForm
+          form={form}
+          onFinish={(v) => create.mutate(v)}
+          busy={create.isPending}
+          extra={
+            <>
+              <Form.Item
+                label="用户名"
+                name="username"
+                rules={[{ required: true, pattern: /^[A-Za-z0-9._@-]{3,64}$/, message: '3 至 64 位字母、数字或 . _ @ -' }]}
+              >
+                <Input autoComplete="off" />
+              </Form.Item>
+              <Form.Item label="初始密码" name="password" rules={[{ required: true, min: 12, message: '至少 12 个字符' }]}>
+                <Input.Password autoComplete="new-password" />
+              </Form.Item>
+            </>
+          }
+          submit="创建用户"
+        />
       </Card>
       {created.length > 0 && (
-        <Table<Created> size="small" rowKey="id" dataSource={created} pagination={false} columns={[
-          { title: '用户名', dataIndex: 'username' },
-          { title: '角色', dataIndex: 'role', render: (v: string) => label(ROLES, v) },
-          { title: '纳税人', dataIndex: 'taxpayerId' },
-        ]} />
+        <Table<Created>
+          size="small"
+          rowKey="id"
+          dataSource={created}
+          pagination={false}
+          columns={[
+            { title: '用户名', dataIndex: 'username' },
+            { title: '角色', dataIndex: 'role', render: (v: string) => label(ROLES, v) },
+            { title: '纳税人', dataIndex: 'taxpayerId' },
+          ]}
+        />
       )}
     </>
   );
 }
 
-function RoleForm({ form, onFinish, busy, extra, submit }: { form: FormInstance; onFinish: (v: Record<string, unknown>) => void; busy: boolean; extra: React.ReactNode; submit: string }) {
+function RoleForm({
+  form,
+  onFinish,
+  busy,
+  extra,
+  submit,
+}: {
+  form: FormInstance;
+  onFinish: (v: Record<string, unknown>) => void;
+  busy: boolean;
+  extra: React.ReactNode;
+  submit: string;
+}) {
   const role = Form.useWatch('role', form);
   return (
     <Form form={form} layout="inline" initialValues={{ role: 'taxpayer' }} onFinish={(v) => onFinish(v as Record<string, unknown>)} style={{ rowGap: 8 }}>
       {extra}
-      <Form.Item label="角色" name="role"><Select style={{ width: 150 }} options={opts(ROLES)} /></Form.Item>
+      <Form.Item label="角色" name="role">
+        <Select style={{ width: 150 }} options={opts(ROLES)} />
+      </Form.Item>
       {(role === 'taxpayer' || role === 'auditor') && (
         <Form.Item label="纳税人识别号" name="taxpayerId" rules={[{ required: role === 'taxpayer', len: 18, message: '18 位统一社会信用代码' }]}>
           <Input style={{ width: 200 }} placeholder={role === 'auditor' ? '不填为全部纳税人' : ''} />
         </Form.Item>
       )}
-      <Button type="primary" htmlType="submit" loading={busy}>{submit}</Button>
+      <Button type="primary" htmlType="submit" loading={busy}>
+        {submit}
+      </Button>
     </Form>
   );
 }
@@ -154,7 +329,10 @@ function RoleForm({ form, onFinish, busy, extra, submit }: { form: FormInstance;
 function ApiKeys() {
   const notify = useNotify();
   const queryClient = useQueryClient();
-  const list = useQuery({ queryKey: ['api-keys'], queryFn: () => ok<Page<Created & { revokedAt: string | null }>>(client.GET('/v1/api-keys', { params: { query: { limit: '500' } as never } })) });
+  const list = useQuery({
+    queryKey: ['api-keys'],
+    queryFn: () => ok<Page<Created & { revokedAt: string | null }>>(client.GET('/v1/api-keys', { params: { query: { limit: '500' } as never } })),
+  });
   const keys: Created[] = (list.data?.items ?? []).map((k) => ({ ...k, revoked: k.revokedAt !== null }));
   const refresh = () => void queryClient.invalidateQueries({ queryKey: ['api-keys'] });
   const [shown, setShown] = useState<Created | null>(null);
@@ -175,7 +353,10 @@ function ApiKeys() {
   });
   const revoke = useMutation({
     mutationFn: (id: string) => ok(client.DELETE('/v1/api-keys/{id}', { params: { path: { id } } })),
-    onSuccess: () => { notify.ok('已吊销'); refresh(); },
+    onSuccess: () => {
+      notify.ok('已吊销');
+      refresh();
+    },
     onError: notify.fail,
   });
   const copy = async () => {
@@ -191,20 +372,55 @@ function ApiKeys() {
       <Typography.Title level={2}>API 密钥</Typography.Title>
       <Card title="创建 API 密钥" size="small" style={{ marginBottom: 16 }}>
         <ErrorAlert error={error} />
-        <RoleForm form={form} onFinish={(v) => create.mutate(v)} busy={create.isPending} submit="创建密钥"
-          extra={<Form.Item label="名称" name="name" rules={[{ required: true, message: '如 “ERP 生产环境”' }]}><Input /></Form.Item>} />
+        <RoleForm
+          form={form}
+          onFinish={(v) => create.mutate(v)}
+          busy={create.isPending}
+          submit="创建密钥"
+          extra={
+            <Form.Item label="名称" name="name" rules={[{ required: true, message: '如 “ERP 生产环境”' }]}>
+              <Input />
+            </Form.Item>
+          }
+        />
       </Card>
-      <Table<Created> size="small" rowKey="id" dataSource={keys} pagination={false} loading={list.isFetching} columns={[
-        { title: '名称', dataIndex: 'name' },
-        { title: '编号', dataIndex: 'id' },
-        { title: '角色', dataIndex: 'role', render: (v: string) => label(ROLES, v) },
-        { title: '纳税人', dataIndex: 'taxpayerId' },
-        { title: '创建时间', dataIndex: 'createdAt', render: (v?: string) => beijing(v) },
-        { title: '状态', dataIndex: 'revoked', render: (v?: boolean) => (v ? <Tag>已吊销</Tag> : <Tag color="green">有效</Tag>) },
-        { title: '操作', render: (_: unknown, k) => !k.revoked && <Button danger size="small" onClick={() => revoke.mutate(k.id)}>吊销</Button> },
-      ]} />
+      <Table<Created>
+        size="small"
+        rowKey="id"
+        dataSource={keys}
+        pagination={false}
+        loading={list.isFetching}
+        columns={[
+          { title: '名称', dataIndex: 'name' },
+          { title: '编号', dataIndex: 'id' },
+          { title: '角色', dataIndex: 'role', render: (v: string) => label(ROLES, v) },
+          { title: '纳税人', dataIndex: 'taxpayerId' },
+          { title: '创建时间', dataIndex: 'createdAt', render: (v?: string) => beijing(v) },
+          { title: '状态', dataIndex: 'revoked', render: (v?: boolean) => (v ? <Tag>已吊销</Tag> : <Tag color="green">有效</Tag>) },
+          {
+            title: '操作',
+            render: (_: unknown, k) =>
+              !k.revoked && (
+                <Button danger size="small" onClick={() => revoke.mutate(k.id)}>
+                  吊销
+                </Button>
+              ),
+          },
+        ]}
+      />
       <RevokeById onRevoke={(id) => revoke.mutate(id)} />
-      <Modal open={shown !== null} title="API 密钥已创建" closable={false} maskClosable={false} destroyOnHidden footer={<Button type="primary" onClick={() => setShown(null)}>我已保存，关闭</Button>}>
+      <Modal
+        open={shown !== null}
+        title="API 密钥已创建"
+        closable={false}
+        maskClosable={false}
+        destroyOnHidden
+        footer={
+          <Button type="primary" onClick={() => setShown(null)}>
+            我已保存，关闭
+          </Button>
+        }
+      >
         <Alert type="warning" showIcon style={{ marginBottom: 12 }} message="密钥只显示这一次，关闭后无法再次查看。请立即复制并妥善保存。" />
         <Space.Compact style={{ width: '100%' }}>
           <Input readOnly value={shown?.token ?? ''} aria-label="API 密钥" data-testid="api-token" />
@@ -220,7 +436,9 @@ function RevokeById({ onRevoke }: { onRevoke: (id: string) => void }) {
   return (
     <Space style={{ marginTop: 16 }}>
       <Input aria-label="密钥编号" placeholder="按编号吊销密钥" value={id} onChange={(e) => setId(e.target.value)} style={{ width: 360 }} />
-      <Button danger disabled={!/^[0-9a-f-]{36}$/.test(id.trim())} onClick={() => onRevoke(id.trim())}>吊销</Button>
+      <Button danger disabled={!/^[0-9a-f-]{36}$/.test(id.trim())} onClick={() => onRevoke(id.trim())}>
+        吊销
+      </Button>
     </Space>
   );
 }

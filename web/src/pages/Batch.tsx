@@ -46,7 +46,9 @@ export default function Batch() {
       for (let c = 0; c * CHUNK < parsed.invoices.length; c++) {
         if (out[c * CHUNK] !== undefined) continue; // this chunk already answered (a retry resumes)
         const invoices = parsed.invoices.slice(c * CHUNK, (c + 1) * CHUNK);
-        const answer = await ok<{ results: Outcome[] }>(client.POST('/v1/invoices/batch', { body: { invoices } as never, headers: { 'Idempotency-Key': keys[c] } }));
+        const answer = await ok<{ results: Outcome[] }>(
+          client.POST('/v1/invoices/batch', { body: { invoices } as never, headers: { 'Idempotency-Key': keys[c] } }),
+        );
         answer.results.forEach((r, k) => (out[c * CHUNK + k] = r));
         setResults([...out]);
         setSent(Math.min(parsed.invoices.length, (c + 1) * CHUNK));
@@ -71,13 +73,23 @@ export default function Batch() {
       <Typography.Title level={2}>批量开具</Typography.Title>
       <Card size="small" style={{ marginBottom: 16 }}>
         <Space direction="vertical">
-          <span>1. 下载模板，按说明填写（同一发票流水号的多行为同一张发票的多个项目）：<a href="/v1/invoices/batch/template.xlsx" download>下载 Excel 模板</a></span>
+          <span>
+            1. 下载模板，按说明填写（同一发票流水号的多行为同一张发票的多个项目）：
+            <a href="/v1/invoices/batch/template.xlsx" download>
+              下载 Excel 模板
+            </a>
+          </span>
           <span>2. 上传填好的文件（.xlsx，最大 5 MB），服务端逐行校验：</span>
           <Upload accept=".xlsx" maxCount={1} beforeUpload={(f) => upload(f)} showUploadList={false}>
             <Button>选择文件并上传</Button>
           </Upload>
           <span>3. 校验通过的发票分批（每批 {CHUNK} 张）提交开具：</span>
-          <Button type="primary" disabled={!total || running || results.length >= total && results.every(Boolean)} loading={running} onClick={() => void run()}>
+          <Button
+            type="primary"
+            disabled={!total || running || (results.length >= total && results.every(Boolean))}
+            loading={running}
+            onClick={() => void run()}
+          >
             开具 {total} 张发票
           </Button>
         </Space>
@@ -85,8 +97,15 @@ export default function Batch() {
       <ErrorAlert error={error} />
       {parsed && (
         <>
-          {parsed.rows.some((r) => r.errors.length) && <Alert type="warning" showIcon style={{ marginBottom: 16 }} message="部分行有错误，这些行不会开具；修改后可重新上传。" />}
-          <Progress percent={total ? Math.round((sent * 100) / total) : 0} status={running ? 'active' : undefined} format={() => `${sent} / ${total}`} aria-label="开具进度" />
+          {parsed.rows.some((r) => r.errors.length) && (
+            <Alert type="warning" showIcon style={{ marginBottom: 16 }} message="部分行有错误，这些行不会开具；修改后可重新上传。" />
+          )}
+          <Progress
+            percent={total ? Math.round((sent * 100) / total) : 0}
+            status={running ? 'active' : undefined}
+            format={() => `${sent} / ${total}`}
+            aria-label="开具进度"
+          />
           <Table
             size="small"
             rowKey="row"
@@ -101,7 +120,12 @@ export default function Batch() {
                   if (r.errors.length) return <Typography.Text type="danger">{r.errors.map((e) => `${e.field}：${e.message}`).join('；')}</Typography.Text>;
                   if (!r.outcome) return <Typography.Text type="secondary">待开具</Typography.Text>;
                   if (r.outcome.number) return <Link to={`/invoices/${r.outcome.number}`}>{r.outcome.number}</Link>;
-                  return <Typography.Text type="danger">{problemMessage(r.outcome.error ?? { status: 0 })}{r.outcome.error?.errors?.length ? `（${r.outcome.error.errors.map((e) => `${e.field}：${e.message}`).join('；')}）` : ''}</Typography.Text>;
+                  return (
+                    <Typography.Text type="danger">
+                      {problemMessage(r.outcome.error ?? { status: 0 })}
+                      {r.outcome.error?.errors?.length ? `（${r.outcome.error.errors.map((e) => `${e.field}：${e.message}`).join('；')}）` : ''}
+                    </Typography.Text>
+                  );
                 },
               },
             ]}

@@ -23,13 +23,20 @@ export default function InvoiceDetail() {
   const refresh = () => void queryClient.invalidateQueries({ queryKey: ['invoice', number] });
 
   const usage = useMutation({
-    mutationFn: (purpose: string) => ok(client.POST('/v1/invoices/{number}/usage-confirmation', { params: { path: { number } }, body: { purpose: purpose as never } })),
-    onSuccess: () => { notify.ok('已完成用途确认'); refresh(); },
+    mutationFn: (purpose: string) =>
+      ok(client.POST('/v1/invoices/{number}/usage-confirmation', { params: { path: { number } }, body: { purpose: purpose as never } })),
+    onSuccess: () => {
+      notify.ok('已完成用途确认');
+      refresh();
+    },
     onError: notify.fail,
   });
   const entry = useMutation({
     mutationFn: (entered: boolean) => ok(client.POST('/v1/invoices/{number}/accounting-entry', { params: { path: { number } }, body: { entered } })),
-    onSuccess: (_d, entered) => { notify.ok(entered ? '已标记入账' : '已取消入账'); refresh(); },
+    onSuccess: (_d, entered) => {
+      notify.ok(entered ? '已标记入账' : '已取消入账');
+      refresh();
+    },
     onError: notify.fail,
   });
   const send = useMutation({
@@ -48,30 +55,48 @@ export default function InvoiceDetail() {
     <>
       <Typography.Title level={2}>发票详情</Typography.Title>
       <Space style={{ marginBottom: 16 }} wrap>
-        <a href={`/v1/invoices/${i.number}/pdf`} target="_blank" rel="noreferrer"><Button>下载 PDF</Button></a>
-        <a href={`/v1/invoices/${i.number}/ofd`} download><Button>下载 OFD</Button></a>
-        <a href={`/v1/invoices/${i.number}/xml`} download><Button>下载 XML</Button></a>
+        <a href={`/v1/invoices/${i.number}/pdf`} target="_blank" rel="noreferrer">
+          <Button>下载 PDF</Button>
+        </a>
+        <a href={`/v1/invoices/${i.number}/ofd`} download>
+          <Button>下载 OFD</Button>
+        </a>
+        <a href={`/v1/invoices/${i.number}/xml`} download>
+          <Button>下载 XML</Button>
+        </a>
         {isSeller && i.color === 'blue' && i.status !== 'red_full' && i.status !== 'voided' && (
-          <Button danger onClick={() => setRedOpen(true)}>开具红字</Button>
+          <Button danger onClick={() => setRedOpen(true)}>
+            开具红字
+          </Button>
         )}
       </Space>
       <InvoiceFace invoice={i} />
       {i.redConfirmations?.length > 0 && (
         <Card title="红字确认单" size="small" style={{ marginTop: 16 }}>
-          <Table size="small" rowKey="id" pagination={false} dataSource={i.redConfirmations} columns={[
-            { title: '确认单编号', dataIndex: 'number' },
-            { title: '原因', dataIndex: 'reason', render: (v: string) => label(RED_REASONS, v) },
-            { title: '状态', dataIndex: 'status', render: (v: string) => label(SLIP_STATUSES, v) },
-            { title: '金额', dataIndex: 'totalAmount', align: 'right', render: (v: string) => <Money value={v} /> },
-            { title: '红字发票', dataIndex: 'redInvoiceNumber', render: (v: string | null) => (v ? <Link to={`/invoices/${v}`}>{v}</Link> : '') },
-          ]} />
+          <Table
+            size="small"
+            rowKey="id"
+            pagination={false}
+            dataSource={i.redConfirmations}
+            columns={[
+              { title: '确认单编号', dataIndex: 'number' },
+              { title: '原因', dataIndex: 'reason', render: (v: string) => label(RED_REASONS, v) },
+              { title: '状态', dataIndex: 'status', render: (v: string) => label(SLIP_STATUSES, v) },
+              { title: '金额', dataIndex: 'totalAmount', align: 'right', render: (v: string) => <Money value={v} /> },
+              { title: '红字发票', dataIndex: 'redInvoiceNumber', render: (v: string | null) => (v ? <Link to={`/invoices/${v}`}>{v}</Link> : '') },
+            ]}
+          />
         </Card>
       )}
       <Space align="start" style={{ marginTop: 16 }} wrap>
         <Card title="发送邮件" size="small" style={{ width: 380 }}>
           <Form layout="inline" initialValues={{ to: i.buyer.email ?? '' }} onFinish={(v: { to: string }) => send.mutate(v.to.trim())}>
-            <Form.Item name="to" label="邮箱" rules={[{ required: true, type: 'email', message: '邮箱格式不正确' }]}><Input /></Form.Item>
-            <Button htmlType="submit" loading={send.isPending}>发送</Button>
+            <Form.Item name="to" label="邮箱" rules={[{ required: true, type: 'email', message: '邮箱格式不正确' }]}>
+              <Input />
+            </Form.Item>
+            <Button htmlType="submit" loading={send.isPending}>
+              发送
+            </Button>
           </Form>
         </Card>
         {isBuyer && i.color === 'blue' && (
@@ -80,12 +105,27 @@ export default function InvoiceDetail() {
               <Space>
                 <span>用途确认：</span>
                 {i.usage ? <Tag color="green">{label(USAGE_PURPOSES, i.usage)}</Tag> : <Tag>未确认</Tag>}
-                <Select aria-label="用途" style={{ width: 130 }} defaultValue="deduction" onChange={setPurpose} options={Object.entries(USAGE_PURPOSES).map(([value, l]) => ({ value, label: l }))} />
-                <Button onClick={() => usage.mutate(purpose)} loading={usage.isPending}>确认用途</Button>
+                <Select
+                  aria-label="用途"
+                  style={{ width: 130 }}
+                  defaultValue="deduction"
+                  onChange={setPurpose}
+                  options={Object.entries(USAGE_PURPOSES).map(([value, l]) => ({ value, label: l }))}
+                />
+                <Button onClick={() => usage.mutate(purpose)} loading={usage.isPending}>
+                  确认用途
+                </Button>
               </Space>
               <Space>
                 <span>入账标识：</span>
-                <Switch aria-label="入账" checked={i.accountingEntry === 'entered'} loading={entry.isPending} onChange={(v) => entry.mutate(v)} checkedChildren="已入账" unCheckedChildren="未入账" />
+                <Switch
+                  aria-label="入账"
+                  checked={i.accountingEntry === 'entered'}
+                  loading={entry.isPending}
+                  onChange={(v) => entry.mutate(v)}
+                  checkedChildren="已入账"
+                  unCheckedChildren="未入账"
+                />
               </Space>
             </Space>
           </Card>
@@ -101,40 +141,97 @@ export function InvoiceFace({ invoice: i }: { invoice: Invoice }) {
   return (
     <section className={`invoice-face ${i.color}`} aria-label="发票票面">
       <header>
-        <h3>电子发票（{i.type === 'special' ? '增值税专用发票' : '普通发票'}）{i.color === 'red' && <Tag color="red">红字</Tag>}</h3>
+        <h3>
+          电子发票（{i.type === 'special' ? '增值税专用发票' : '普通发票'}）{i.color === 'red' && <Tag color="red">红字</Tag>}
+        </h3>
         <dl>
-          <div><dt>发票号码</dt><dd data-testid="invoice-number">{i.number}</dd></div>
-          <div><dt>开票日期</dt><dd>{beijing(i.issuedAt)}</dd></div>
-          <div><dt>状态</dt><dd>{label(INVOICE_STATUSES, i.status)}</dd></div>
+          <div>
+            <dt>发票号码</dt>
+            <dd data-testid="invoice-number">{i.number}</dd>
+          </div>
+          <div>
+            <dt>开票日期</dt>
+            <dd>{beijing(i.issuedAt)}</dd>
+          </div>
+          <div>
+            <dt>状态</dt>
+            <dd>{label(INVOICE_STATUSES, i.status)}</dd>
+          </div>
         </dl>
       </header>
       <div className="parties">
-        <div><h4>购买方信息</h4><p>名称：{i.buyer.name}</p><p>统一社会信用代码/纳税人识别号：{i.buyer.taxId}</p></div>
-        <div><h4>销售方信息</h4><p>名称：{i.seller.name}</p><p>统一社会信用代码/纳税人识别号：{i.seller.taxId}</p></div>
+        <div>
+          <h4>购买方信息</h4>
+          <p>名称：{i.buyer.name}</p>
+          <p>统一社会信用代码/纳税人识别号：{i.buyer.taxId}</p>
+        </div>
+        <div>
+          <h4>销售方信息</h4>
+          <p>名称：{i.seller.name}</p>
+          <p>统一社会信用代码/纳税人识别号：{i.seller.taxId}</p>
+        </div>
       </div>
       <table className="lines">
         <thead>
-          <tr><th>项目名称</th><th>规格型号</th><th>单位</th><th>数量</th><th>单价</th><th>金额</th><th>税率/征收率</th><th>税额</th></tr>
+          <tr>
+            <th>项目名称</th>
+            <th>规格型号</th>
+            <th>单位</th>
+            <th>数量</th>
+            <th>单价</th>
+            <th>金额</th>
+            <th>税率/征收率</th>
+            <th>税额</th>
+          </tr>
         </thead>
         <tbody>
           {i.lines.map((l) => (
             <tr key={l.lineNo}>
-              <td>{l.name}</td><td>{l.spec ?? ''}</td><td>{l.unit ?? ''}</td><td className="num">{l.quantity ?? ''}</td>
-              <td className="num">{l.unitPrice ?? ''}</td><td className="num"><Money value={l.amount} /></td>
-              <td className="num">{rateLabel(l.taxRate)}</td><td className="num"><Money value={l.taxAmount} /></td>
+              <td>{l.name}</td>
+              <td>{l.spec ?? ''}</td>
+              <td>{l.unit ?? ''}</td>
+              <td className="num">{l.quantity ?? ''}</td>
+              <td className="num">{l.unitPrice ?? ''}</td>
+              <td className="num">
+                <Money value={l.amount} />
+              </td>
+              <td className="num">{rateLabel(l.taxRate)}</td>
+              <td className="num">
+                <Money value={l.taxAmount} />
+              </td>
             </tr>
           ))}
-          <tr className="sum"><td>合计</td><td colSpan={4} /><td className="num"><Money value={i.totalAmount} /></td><td /><td className="num"><Money value={i.totalTax} /></td></tr>
+          <tr className="sum">
+            <td>合计</td>
+            <td colSpan={4} />
+            <td className="num">
+              <Money value={i.totalAmount} />
+            </td>
+            <td />
+            <td className="num">
+              <Money value={i.totalTax} />
+            </td>
+          </tr>
         </tbody>
       </table>
       <div className="grand">
-        <span>价税合计（大写）<strong>{i.totalWithTaxInWords}</strong></span>
-        <span>（小写）¥<Money value={i.totalWithTax} strong /></span>
+        <span>
+          价税合计（大写）<strong>{i.totalWithTaxInWords}</strong>
+        </span>
+        <span>
+          （小写）¥
+          <Money value={i.totalWithTax} strong />
+        </span>
       </div>
       <footer>
-        <span>备注：{i.remarks ?? ''}{i.blueInvoiceNumber ? ` 被红冲蓝字发票号码：${i.blueInvoiceNumber}` : ''}</span>
+        <span>
+          备注：{i.remarks ?? ''}
+          {i.blueInvoiceNumber ? ` 被红冲蓝字发票号码：${i.blueInvoiceNumber}` : ''}
+        </span>
         <span>开票人：{i.drawer ?? ''}</span>
-        <span>{label(INVOICE_TYPES, i.type)} · {label(MEDIA, i.medium)} · {label(COLORS, i.color)}</span>
+        <span>
+          {label(INVOICE_TYPES, i.type)} · {label(MEDIA, i.medium)} · {label(COLORS, i.color)}
+        </span>
       </footer>
     </section>
   );
@@ -154,7 +251,15 @@ function RedForm({ invoice, onClose }: { invoice: Invoice; onClose: () => void }
     queryKey: ['invoice-slips', invoice.number, invoice.redConfirmations.map((s) => s.id + s.status).join()],
     queryFn: () => Promise.all(invoice.redConfirmations.map((s) => ok<Slip>(client.GET('/v1/red-confirmations/{id}', { params: { path: { id: s.id } } })))),
   });
-  const blue = invoice.lines.map((l) => ({ lineNo: l.lineNo, name: l.name, quantity: l.quantity, unitPrice: l.unitPrice, amount: l.amount, taxAmount: l.taxAmount, taxRate: l.taxRate }));
+  const blue = invoice.lines.map((l) => ({
+    lineNo: l.lineNo,
+    name: l.name,
+    quantity: l.quantity,
+    unitPrice: l.unitPrice,
+    amount: l.amount,
+    taxAmount: l.taxAmount,
+    taxRate: l.taxRate,
+  }));
   const left = reversible(blue, slips.data ?? []);
   const built = buildRedLines(reason, blue, left, Object.values(inputs));
   const wholeInvoice = rule.fullOnly || full;
@@ -175,46 +280,93 @@ function RedForm({ invoice, onClose }: { invoice: Invoice; onClose: () => void }
   const canSubmit = wholeInvoice || (built.lines.length > 0 && built.errors.length === 0);
 
   return (
-    <Drawer open title={`开具红字：蓝字发票 ${invoice.number}`} width={900} onClose={onClose}
-      extra={<Button type="primary" danger disabled={!canSubmit} loading={create.isPending} onClick={() => create.mutate()}>提交红字确认单</Button>}>
+    <Drawer
+      open
+      title={`开具红字：蓝字发票 ${invoice.number}`}
+      width={900}
+      onClose={onClose}
+      extra={
+        <Button type="primary" danger disabled={!canSubmit} loading={create.isPending} onClick={() => create.mutate()}>
+          提交红字确认单
+        </Button>
+      }
+    >
       <Form layout="vertical">
         <Form.Item label="红冲原因" htmlFor="red-reason">
-          <Select id="red-reason" value={reason} onChange={(v) => { setReason(v); setInputs({}); }} options={Object.entries(RED_REASONS).map(([value, l]) => ({ value, label: `${value} ${l}` }))} />
+          <Select
+            id="red-reason"
+            value={reason}
+            onChange={(v) => {
+              setReason(v);
+              setInputs({});
+            }}
+            options={Object.entries(RED_REASONS).map(([value, l]) => ({ value, label: `${value} ${l}` }))}
+          />
         </Form.Item>
         <Alert type="info" showIcon message={rule.hint} style={{ marginBottom: 16 }} />
-        {!rule.fullOnly && <Checkbox checked={full} onChange={(e) => setFull(e.target.checked)} style={{ marginBottom: 16 }}>全额红冲</Checkbox>}
+        {!rule.fullOnly && (
+          <Checkbox checked={full} onChange={(e) => setFull(e.target.checked)} style={{ marginBottom: 16 }}>
+            全额红冲
+          </Checkbox>
+        )}
       </Form>
       <ErrorAlert error={error ?? slips.error} />
-      <Table size="small" rowKey="lineNo" pagination={false} dataSource={invoice.lines.map((l, k) => ({ ...l, left: left[k] }))} columns={[
-        { title: '行', dataIndex: 'lineNo', width: 40 },
-        { title: '项目名称', dataIndex: 'name' },
-        { title: '数量', dataIndex: 'quantity' },
-        { title: '单价', dataIndex: 'unitPrice' },
-        { title: '金额', dataIndex: 'amount', align: 'right', render: (v: string) => <Money value={v} /> },
-        { title: '可冲减金额', align: 'right', render: (_: unknown, r) => <Money value={r.left.amount} /> },
-        { title: '可退数量', render: (_: unknown, r) => r.left.quantity ?? '—' },
-        ...(wholeInvoice ? [] : [
-          ...(rule.quantity !== 'forbidden' ? [{
-            title: rule.quantity === 'required' ? '退回数量' : '数量（可选）',
-            render: (_: unknown, r: { lineNo: number; quantity: string | null }) => (
-              <Form.Item validateStatus={lineError(r.lineNo, 'quantity') ? 'error' : ''} help={lineError(r.lineNo, 'quantity')} style={{ margin: 0 }}>
-                <Input aria-label={`第 ${r.lineNo} 行退回数量`} disabled={r.quantity === null} value={inputs[r.lineNo]?.quantity ?? ''} onChange={(e) => set(r.lineNo, { quantity: e.target.value })} />
-              </Form.Item>
-            ),
-          }] : []),
-          {
-            title: '冲减金额',
-            render: (_: unknown, r: { lineNo: number }) => {
-              const auto = built.lines.find((l) => l.blueLineNo === r.lineNo);
-              return (
-                <Form.Item validateStatus={lineError(r.lineNo, 'amount') ? 'error' : ''} help={lineError(r.lineNo, 'amount')} style={{ margin: 0 }}>
-                  <Input aria-label={`第 ${r.lineNo} 行冲减金额`} value={inputs[r.lineNo]?.amount ?? ''} placeholder={auto ? auto.amount.replace('-', '') : ''} onChange={(e) => set(r.lineNo, { amount: e.target.value })} />
-                </Form.Item>
-              );
-            },
-          },
-        ]),
-      ]} />
+      <Table
+        size="small"
+        rowKey="lineNo"
+        pagination={false}
+        dataSource={invoice.lines.map((l, k) => ({ ...l, left: left[k] }))}
+        columns={[
+          { title: '行', dataIndex: 'lineNo', width: 40 },
+          { title: '项目名称', dataIndex: 'name' },
+          { title: '数量', dataIndex: 'quantity' },
+          { title: '单价', dataIndex: 'unitPrice' },
+          { title: '金额', dataIndex: 'amount', align: 'right', render: (v: string) => <Money value={v} /> },
+          { title: '可冲减金额', align: 'right', render: (_: unknown, r) => <Money value={r.left.amount} /> },
+          { title: '可退数量', render: (_: unknown, r) => r.left.quantity ?? '—' },
+          ...(wholeInvoice
+            ? []
+            : [
+                ...(rule.quantity !== 'forbidden'
+                  ? [
+                      {
+                        title: rule.quantity === 'required' ? '退回数量' : '数量（可选）',
+                        render: (_: unknown, r: { lineNo: number; quantity: string | null }) => (
+                          <Form.Item
+                            validateStatus={lineError(r.lineNo, 'quantity') ? 'error' : ''}
+                            help={lineError(r.lineNo, 'quantity')}
+                            style={{ margin: 0 }}
+                          >
+                            <Input
+                              aria-label={`第 ${r.lineNo} 行退回数量`}
+                              disabled={r.quantity === null}
+                              value={inputs[r.lineNo]?.quantity ?? ''}
+                              onChange={(e) => set(r.lineNo, { quantity: e.target.value })}
+                            />
+                          </Form.Item>
+                        ),
+                      },
+                    ]
+                  : []),
+                {
+                  title: '冲减金额',
+                  render: (_: unknown, r: { lineNo: number }) => {
+                    const auto = built.lines.find((l) => l.blueLineNo === r.lineNo);
+                    return (
+                      <Form.Item validateStatus={lineError(r.lineNo, 'amount') ? 'error' : ''} help={lineError(r.lineNo, 'amount')} style={{ margin: 0 }}>
+                        <Input
+                          aria-label={`第 ${r.lineNo} 行冲减金额`}
+                          value={inputs[r.lineNo]?.amount ?? ''}
+                          placeholder={auto ? auto.amount.replace('-', '') : ''}
+                          onChange={(e) => set(r.lineNo, { amount: e.target.value })}
+                        />
+                      </Form.Item>
+                    );
+                  },
+                },
+              ]),
+        ]}
+      />
       {!wholeInvoice && built.lines.length > 0 && (
         <Typography.Paragraph style={{ marginTop: 16 }}>
           本次红冲：{built.lines.map((l) => `第 ${l.blueLineNo} 行 ${l.quantity ? `数量 ${l.quantity}，` : ''}金额 ${l.amount}`).join('；')}

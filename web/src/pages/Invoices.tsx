@@ -20,9 +20,12 @@ export default function Invoices({ direction }: { direction: 'issued' | 'receive
     direction,
     from: filters.range?.[0]?.format('YYYY-MM-DD'),
     to: filters.range?.[1]?.format('YYYY-MM-DD'),
-    color: filters.color, type: filters.type, status: filters.status as never,
+    color: filters.color,
+    type: filters.type,
+    status: filters.status as never,
     counterparty: filters.counterparty?.trim() || undefined,
-    limit: String(PAGE), cursor,
+    limit: String(PAGE),
+    cursor,
   };
   const list = useQuery({
     queryKey: ['invoices', q],
@@ -37,13 +40,32 @@ export default function Invoices({ direction }: { direction: 'issued' | 'receive
   return (
     <>
       <Typography.Title level={2}>{direction === 'issued' ? '已开发票' : '收票管理'}</Typography.Title>
-      <Form layout="inline" onFinish={(v: Filters) => { setFilters(v); setCursors([undefined]); }} style={{ marginBottom: 16, rowGap: 8 }}>
-        <Form.Item label="开票日期" name="range"><DatePicker.RangePicker /></Form.Item>
-        <Form.Item label="红蓝" name="color"><Select allowClear style={{ width: 90 }} options={Object.entries(COLORS).map(([value, l]) => ({ value, label: l }))} /></Form.Item>
-        <Form.Item label="票种" name="type"><Select allowClear style={{ width: 90 }} options={Object.entries(INVOICE_TYPE_SHORT).map(([value, l]) => ({ value, label: l }))} /></Form.Item>
-        <Form.Item label="状态" name="status"><Select allowClear style={{ width: 120 }} options={Object.entries(INVOICE_STATUSES).map(([value, l]) => ({ value, label: l }))} /></Form.Item>
-        <Form.Item label={direction === 'issued' ? '购买方' : '销售方'} name="counterparty"><Input placeholder="名称或纳税人识别号" allowClear /></Form.Item>
-        <Button type="primary" htmlType="submit">查询</Button>
+      <Form
+        layout="inline"
+        onFinish={(v: Filters) => {
+          setFilters(v);
+          setCursors([undefined]);
+        }}
+        style={{ marginBottom: 16, rowGap: 8 }}
+      >
+        <Form.Item label="开票日期" name="range">
+          <DatePicker.RangePicker />
+        </Form.Item>
+        <Form.Item label="红蓝" name="color">
+          <Select allowClear style={{ width: 90 }} options={Object.entries(COLORS).map(([value, l]) => ({ value, label: l }))} />
+        </Form.Item>
+        <Form.Item label="票种" name="type">
+          <Select allowClear style={{ width: 90 }} options={Object.entries(INVOICE_TYPE_SHORT).map(([value, l]) => ({ value, label: l }))} />
+        </Form.Item>
+        <Form.Item label="状态" name="status">
+          <Select allowClear style={{ width: 120 }} options={Object.entries(INVOICE_STATUSES).map(([value, l]) => ({ value, label: l }))} />
+        </Form.Item>
+        <Form.Item label={direction === 'issued' ? '购买方' : '销售方'} name="counterparty">
+          <Input placeholder="名称或纳税人识别号" allowClear />
+        </Form.Item>
+        <Button type="primary" htmlType="submit">
+          查询
+        </Button>
       </Form>
       <ErrorAlert error={list.error} />
       <Table<Invoice>
@@ -65,9 +87,13 @@ export default function Invoices({ direction }: { direction: 'issued' | 'receive
         ]}
       />
       <Space style={{ marginTop: 16 }}>
-        <Button disabled={cursors.length <= 1} onClick={() => setCursors(cursors.slice(0, -1))}>上一页</Button>
+        <Button disabled={cursors.length <= 1} onClick={() => setCursors(cursors.slice(0, -1))}>
+          上一页
+        </Button>
         <span>第 {cursors.length} 页</span>
-        <Button disabled={!list.data?.nextCursor} onClick={() => setCursors([...cursors, list.data!.nextCursor!])}>下一页</Button>
+        <Button disabled={!list.data?.nextCursor} onClick={() => setCursors([...cursors, list.data!.nextCursor!])}>
+          下一页
+        </Button>
       </Space>
     </>
   );

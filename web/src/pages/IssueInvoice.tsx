@@ -104,10 +104,25 @@ export default function IssueInvoice() {
       <Result
         status="success"
         title="开具成功"
-        subTitle={<span>发票号码 <strong data-testid="issued-number">{issued.number}</strong>，价税合计 <Money value={issued.totalWithTax} /> 元（{issued.totalWithTaxInWords}）</span>}
+        subTitle={
+          <span>
+            发票号码 <strong data-testid="issued-number">{issued.number}</strong>，价税合计 <Money value={issued.totalWithTax} /> 元（
+            {issued.totalWithTaxInWords}）
+          </span>
+        }
         extra={[
-          <Link key="view" to={`/invoices/${issued.number}`}><Button type="primary">查看发票</Button></Link>,
-          <Button key="again" onClick={() => { form.resetFields(); setIssued(null); }}>继续开具</Button>,
+          <Link key="view" to={`/invoices/${issued.number}`}>
+            <Button type="primary">查看发票</Button>
+          </Link>,
+          <Button
+            key="again"
+            onClick={() => {
+              form.resetFields();
+              setIssued(null);
+            }}
+          >
+            继续开具
+          </Button>,
         ]}
       />
     );
@@ -119,7 +134,7 @@ export default function IssueInvoice() {
       <Form
         form={form}
         layout="vertical"
-        initialValues={{ type: 'special', medium: 'electronic', priceIncludesTax: false, lines: [{ ...EMPTY_LINE }, ] }}
+        initialValues={{ type: 'special', medium: 'electronic', priceIncludesTax: false, lines: [{ ...EMPTY_LINE }] }}
         onFinish={() => void submit()}
         scrollToFirstError
       >
@@ -127,12 +142,24 @@ export default function IssueInvoice() {
           <Row gutter={16}>
             <Col span={8}>
               <Form.Item label="发票类型" name="type">
-                <Radio.Group options={[{ value: 'special', label: '增值税专用发票' }, { value: 'ordinary', label: '普通发票' }]} optionType="button" />
+                <Radio.Group
+                  options={[
+                    { value: 'special', label: '增值税专用发票' },
+                    { value: 'ordinary', label: '普通发票' },
+                  ]}
+                  optionType="button"
+                />
               </Form.Item>
             </Col>
             <Col span={8}>
               <Form.Item label="介质" name="medium">
-                <Radio.Group options={[{ value: 'electronic', label: '电子' }, { value: 'paper', label: '纸质' }]} optionType="button" />
+                <Radio.Group
+                  options={[
+                    { value: 'electronic', label: '电子' },
+                    { value: 'paper', label: '纸质' },
+                  ]}
+                  optionType="button"
+                />
               </Form.Item>
             </Col>
             <Col span={8}>
@@ -150,26 +177,54 @@ export default function IssueInvoice() {
                 {fields.map((field, i) => (
                   <div key={field.key} className="line-row">
                     <Row gutter={8} align="bottom">
-                      <Col span={1}><span className="line-no">{i + 1}</span></Col>
+                      <Col span={1}>
+                        <span className="line-no">{i + 1}</span>
+                      </Col>
                       <Col span={5}>
-                        <Form.Item label="项目名称" name={[field.name, 'name']} rules={[{ required: true, message: '请输入项目名称' }]}><Input /></Form.Item>
+                        <Form.Item label="项目名称" name={[field.name, 'name']} rules={[{ required: true, message: '请输入项目名称' }]}>
+                          <Input />
+                        </Form.Item>
                       </Col>
-                      <Col span={6}><TaxCodeField form={form} index={field.name} /></Col>
+                      <Col span={6}>
+                        <TaxCodeField form={form} index={field.name} />
+                      </Col>
                       <Col span={3}>
-                        <Form.Item label="商品和服务简称" name={[field.name, 'categoryShortName']}><Input /></Form.Item>
+                        <Form.Item label="商品和服务简称" name={[field.name, 'categoryShortName']}>
+                          <Input />
+                        </Form.Item>
                       </Col>
-                      <Col span={3}><Form.Item label="规格型号" name={[field.name, 'spec']}><Input /></Form.Item></Col>
-                      <Col span={2}><Form.Item label="单位" name={[field.name, 'unit']}><Input /></Form.Item></Col>
+                      <Col span={3}>
+                        <Form.Item label="规格型号" name={[field.name, 'spec']}>
+                          <Input />
+                        </Form.Item>
+                      </Col>
+                      <Col span={2}>
+                        <Form.Item label="单位" name={[field.name, 'unit']}>
+                          <Input />
+                        </Form.Item>
+                      </Col>
                       <Col span={4}>
-                        <Button onClick={() => remove(field.name)} disabled={fields.length === 1} danger aria-label={`删除第 ${i + 1} 行`}>删除</Button>
+                        <Button onClick={() => remove(field.name)} disabled={fields.length === 1} danger aria-label={`删除第 ${i + 1} 行`}>
+                          删除
+                        </Button>
                       </Col>
                     </Row>
                     <Row gutter={8}>
                       <Col span={1} />
-                      <Col span={4}><Form.Item label="数量" name={[field.name, 'quantity']}><Input inputMode="decimal" /></Form.Item></Col>
-                      <Col span={4}><Form.Item label="单价" name={[field.name, 'unitPrice']}><Input inputMode="decimal" /></Form.Item></Col>
+                      <Col span={4}>
+                        <Form.Item label="数量" name={[field.name, 'quantity']}>
+                          <Input inputMode="decimal" />
+                        </Form.Item>
+                      </Col>
+                      <Col span={4}>
+                        <Form.Item label="单价" name={[field.name, 'unitPrice']}>
+                          <Input inputMode="decimal" />
+                        </Form.Item>
+                      </Col>
                       <Col span={5}>
-                        <Form.Item label="金额" name={[field.name, 'amount']} extra={autoAmountHint(values, i)}><Input inputMode="decimal" /></Form.Item>
+                        <Form.Item label="金额" name={[field.name, 'amount']} extra={autoAmountHint(values, i)}>
+                          <Input inputMode="decimal" />
+                        </Form.Item>
                       </Col>
                       <Col span={4}>
                         <Form.Item label="税率" name={[field.name, 'taxRate']} rules={[present('请选择税率')]}>
@@ -178,7 +233,11 @@ export default function IssueInvoice() {
                       </Col>
                       <Col span={5}>
                         <Form.Item label="税额">
-                          <Input readOnly value={preview.data?.lines?.filter((l) => l.lineNature !== 'discount')[i]?.taxAmount ?? ''} aria-label={`第 ${i + 1} 行税额（预览）`} />
+                          <Input
+                            readOnly
+                            value={preview.data?.lines?.filter((l) => l.lineNature !== 'discount')[i]?.taxAmount ?? ''}
+                            aria-label={`第 ${i + 1} 行税额（预览）`}
+                          />
                         </Form.Item>
                       </Col>
                     </Row>
@@ -192,21 +251,50 @@ export default function IssueInvoice() {
         <PreviewCard preview={preview.data} loading={preview.isFetching} error={preview.error} ready={debounced !== null} />
         <Card title="其他" size="small" style={{ marginBottom: 16 }}>
           <Row gutter={16}>
-            <Col span={12}><Form.Item label="备注" name="remarks"><Input.TextArea rows={2} maxLength={230} /></Form.Item></Col>
-            <Col span={4}><Form.Item label="开票人" name="drawer"><Input /></Form.Item></Col>
+            <Col span={12}>
+              <Form.Item label="备注" name="remarks">
+                <Input.TextArea rows={2} maxLength={230} />
+              </Form.Item>
+            </Col>
+            <Col span={4}>
+              <Form.Item label="开票人" name="drawer">
+                <Input />
+              </Form.Item>
+            </Col>
             <Col span={8}>
-              <Form.Item label="特定业务（JSON，可不填）" name="specificBusinessJson" extra='例如旅客运输 {"type":"09","passengers":[…]}，不动产销售 {"type":"05",…}'>
+              <Form.Item
+                label="特定业务（JSON，可不填）"
+                name="specificBusinessJson"
+                extra='例如旅客运输 {"type":"09","passengers":[…]}，不动产销售 {"type":"05",…}'
+              >
                 <Input.TextArea rows={2} />
               </Form.Item>
             </Col>
           </Row>
         </Card>
         {otherErrors.length > 0 && (
-          <Alert type="error" showIcon role="alert" style={{ marginBottom: 16 }} message="请修改以下内容" description={<ul>{otherErrors.map((e) => <li key={e.field + e.message}>{e.field}：{e.message}</li>)}</ul>} />
+          <Alert
+            type="error"
+            showIcon
+            role="alert"
+            style={{ marginBottom: 16 }}
+            message="请修改以下内容"
+            description={
+              <ul>
+                {otherErrors.map((e) => (
+                  <li key={e.field + e.message}>
+                    {e.field}：{e.message}
+                  </li>
+                ))}
+              </ul>
+            }
+          />
         )}
         {submitError !== null && otherErrors.length === 0 && <ErrorAlert error={submitError} />}
         <Space>
-          <Button type="primary" size="large" htmlType="submit" loading={busy}>开具</Button>
+          <Button type="primary" size="large" htmlType="submit" loading={busy}>
+            开具
+          </Button>
           <Typography.Text type="secondary">提交时附带一次性请求标识，重复点击或网络重试不会重复开具。</Typography.Text>
         </Space>
       </Form>
@@ -230,15 +318,43 @@ function PreviewCard({ preview, loading, error, ready }: { preview?: Preview; lo
     <Card title="价税合计（由服务计算）" size="small" style={{ marginBottom: 16 }} aria-live="polite" data-testid="preview">
       {!ready && <Typography.Text type="secondary">填写项目名称、金额（或数量和单价）与税率后显示合计。</Typography.Text>}
       {ready && error != null && (
-        <Alert type="warning" showIcon message={errorText(error)}
-          description={error instanceof ApiError && error.problem.errors?.length ? <ul>{error.problem.errors.map((e) => <li key={e.field + e.message}>{e.field}：{e.message}</li>)}</ul> : undefined} />
+        <Alert
+          type="warning"
+          showIcon
+          message={errorText(error)}
+          description={
+            error instanceof ApiError && error.problem.errors?.length ? (
+              <ul>
+                {error.problem.errors.map((e) => (
+                  <li key={e.field + e.message}>
+                    {e.field}：{e.message}
+                  </li>
+                ))}
+              </ul>
+            ) : undefined
+          }
+        />
       )}
       {ready && preview && error == null && (
         <Descriptions column={4} size="small" bordered>
-          <Descriptions.Item label="合计金额"><span data-testid="total-amount"><Money value={preview.totalAmount} /></span></Descriptions.Item>
-          <Descriptions.Item label="合计税额"><span data-testid="total-tax"><Money value={preview.totalTax} /></span></Descriptions.Item>
-          <Descriptions.Item label="价税合计（小写）"><span data-testid="total-with-tax"><Money value={preview.totalWithTax} strong /></span></Descriptions.Item>
-          <Descriptions.Item label="价税合计（大写）"><span data-testid="total-words">{preview.totalWithTaxInWords}</span></Descriptions.Item>
+          <Descriptions.Item label="合计金额">
+            <span data-testid="total-amount">
+              <Money value={preview.totalAmount} />
+            </span>
+          </Descriptions.Item>
+          <Descriptions.Item label="合计税额">
+            <span data-testid="total-tax">
+              <Money value={preview.totalTax} />
+            </span>
+          </Descriptions.Item>
+          <Descriptions.Item label="价税合计（小写）">
+            <span data-testid="total-with-tax">
+              <Money value={preview.totalWithTax} strong />
+            </span>
+          </Descriptions.Item>
+          <Descriptions.Item label="价税合计（大写）">
+            <span data-testid="total-words">{preview.totalWithTaxInWords}</span>
+          </Descriptions.Item>
         </Descriptions>
       )}
       {ready && loading && <Typography.Text type="secondary"> 计算中…</Typography.Text>}
@@ -261,7 +377,9 @@ function BuyerCard({ form }: { form: FormInst }) {
   const options = (found.data?.items ?? []).map((c) => ({ value: c.taxId, label: `${c.name}（${c.taxId}）`, c }));
   const pick = (_v: string, o: { c: Counterparty }) => {
     const c = o.c;
-    form.setFieldsValue({ buyer: { taxId: c.taxId, name: c.name, address: c.address ?? '', phone: c.phone ?? '', bankName: c.bankName ?? '', bankAccount: c.bankAccount ?? '' } });
+    form.setFieldsValue({
+      buyer: { taxId: c.taxId, name: c.name, address: c.address ?? '', phone: c.phone ?? '', bankName: c.bankName ?? '', bankAccount: c.bankAccount ?? '' },
+    });
   };
   return (
     <Card title="购买方信息" size="small" style={{ marginBottom: 16 }}>
@@ -272,15 +390,39 @@ function BuyerCard({ form }: { form: FormInst }) {
           </Form.Item>
         </Col>
         <Col span={12}>
-          <Form.Item label="购买方纳税人识别号" name={['buyer', 'taxId']} rules={[{ pattern: /^[0-9A-Z]{15,20}$/, message: '统一社会信用代码为 18 位数字或大写字母' }]}>
+          <Form.Item
+            label="购买方纳税人识别号"
+            name={['buyer', 'taxId']}
+            rules={[{ pattern: /^[0-9A-Z]{15,20}$/, message: '统一社会信用代码为 18 位数字或大写字母' }]}
+          >
             <AutoComplete options={options} onSearch={setQ} onSelect={pick as never} />
           </Form.Item>
         </Col>
-        <Col span={8}><Form.Item label="地址" name={['buyer', 'address']}><Input /></Form.Item></Col>
-        <Col span={4}><Form.Item label="电话" name={['buyer', 'phone']}><Input /></Form.Item></Col>
-        <Col span={6}><Form.Item label="开户银行" name={['buyer', 'bankName']}><Input /></Form.Item></Col>
-        <Col span={6}><Form.Item label="银行账号" name={['buyer', 'bankAccount']}><Input /></Form.Item></Col>
-        <Col span={8}><Form.Item label="电子邮箱（交付）" name={['buyer', 'email']} rules={[{ type: 'email', message: '邮箱格式不正确' }]}><Input /></Form.Item></Col>
+        <Col span={8}>
+          <Form.Item label="地址" name={['buyer', 'address']}>
+            <Input />
+          </Form.Item>
+        </Col>
+        <Col span={4}>
+          <Form.Item label="电话" name={['buyer', 'phone']}>
+            <Input />
+          </Form.Item>
+        </Col>
+        <Col span={6}>
+          <Form.Item label="开户银行" name={['buyer', 'bankName']}>
+            <Input />
+          </Form.Item>
+        </Col>
+        <Col span={6}>
+          <Form.Item label="银行账号" name={['buyer', 'bankAccount']}>
+            <Input />
+          </Form.Item>
+        </Col>
+        <Col span={8}>
+          <Form.Item label="电子邮箱（交付）" name={['buyer', 'email']} rules={[{ type: 'email', message: '邮箱格式不正确' }]}>
+            <Input />
+          </Form.Item>
+        </Col>
       </Row>
     </Card>
   );
@@ -298,15 +440,21 @@ function TaxCodeField({ form, index }: { form: FormInst; index: number }) {
   });
   const options = (found.data?.items ?? []).map((t) => ({ value: t.code, label: `${t.code} ${t.shortName}｜${t.name}`, t }));
   return (
-    <Form.Item label="税收分类编码" name={[index, 'taxClassificationCode']} rules={[present('请输入税收分类编码'), { pattern: /^\d{19}$/, message: '19 位数字' }]}>
+    <Form.Item
+      label="税收分类编码"
+      name={[index, 'taxClassificationCode']}
+      rules={[present('请输入税收分类编码'), { pattern: /^\d{19}$/, message: '19 位数字' }]}
+    >
       <AutoComplete
         options={options}
         onSearch={setQ}
-        onSelect={((_v: string, o: { t: TaxClass }) => {
-          const lines = [...(form.getFieldValue('lines') ?? [])];
-          lines[index] = { ...lines[index], taxClassificationCode: o.t.code, categoryShortName: o.t.shortName };
-          form.setFieldsValue({ lines });
-        }) as never}
+        onSelect={
+          ((_v: string, o: { t: TaxClass }) => {
+            const lines = [...(form.getFieldValue('lines') ?? [])];
+            lines[index] = { ...lines[index], taxClassificationCode: o.t.code, categoryShortName: o.t.shortName };
+            form.setFieldsValue({ lines });
+          }) as never
+        }
         placeholder="输入编码或名称查找"
       />
     </Form.Item>

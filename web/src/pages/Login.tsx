@@ -32,7 +32,9 @@ export function LoginForm() {
       <Form.Item label="密码" name="password" rules={[{ required: true, message: '请输入密码' }]}>
         <Input.Password autoComplete="current-password" />
       </Form.Item>
-      <Button type="primary" htmlType="submit" block loading={busy}>登录</Button>
+      <Button type="primary" htmlType="submit" block loading={busy}>
+        登录
+      </Button>
     </Form>
   );
 }

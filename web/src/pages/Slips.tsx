@@ -22,7 +22,8 @@ export default function Slips() {
   const list = useQuery({
     queryKey: ['slips', tab],
     refetchInterval: 60_000,
-    queryFn: () => ok<Page<Slip>>(client.GET('/v1/red-confirmations', { params: { query: { ...(tab === 'all' ? {} : { direction: tab }), limit: '100' } as never } })),
+    queryFn: () =>
+      ok<Page<Slip>>(client.GET('/v1/red-confirmations', { params: { query: { ...(tab === 'all' ? {} : { direction: tab }), limit: '100' } as never } })),
   });
   const done = (text: string) => {
     notify.ok(text);
@@ -37,10 +38,22 @@ export default function Slips() {
     onError: notify.fail,
   });
   const issueRed = useMutation({
-    mutationFn: (id: string) => ok<Invoice>(client.POST('/v1/red-confirmations/{id}/red-invoice', { params: { path: { id } }, headers: { 'Idempotency-Key': `red-${id}` } })),
+    mutationFn: (id: string) =>
+      ok<Invoice>(client.POST('/v1/red-confirmations/{id}/red-invoice', { params: { path: { id } }, headers: { 'Idempotency-Key': `red-${id}` } })),
     onSuccess: (inv) => {
       done(`已开具红字发票 ${inv.number}`);
-      modal.success({ title: '已开具红字发票', content: <span>红字发票号码 <Link to={`/invoices/${inv.number}`} data-testid="red-number">{inv.number}</Link>，价税合计 <Money value={inv.totalWithTax} /> 元，额度已恢复。</span> });
+      modal.success({
+        title: '已开具红字发票',
+        content: (
+          <span>
+            红字发票号码{' '}
+            <Link to={`/invoices/${inv.number}`} data-testid="red-number">
+              {inv.number}
+            </Link>
+            ，价税合计 <Money value={inv.totalWithTax} /> 元，额度已恢复。
+          </span>
+        ),
+      });
     },
     onError: notify.fail,
   });
@@ -52,9 +65,15 @@ export default function Slips() {
   return (
     <>
       <Typography.Title level={2}>红字确认单</Typography.Title>
-      <Tabs activeKey={tab} onChange={(k) => setTab(k as Tab)} items={[
-        { key: 'awaiting', label: '待我确认' }, { key: 'initiated', label: '我发起的' }, { key: 'all', label: '全部' },
-      ]} />
+      <Tabs
+        activeKey={tab}
+        onChange={(k) => setTab(k as Tab)}
+        items={[
+          { key: 'awaiting', label: '待我确认' },
+          { key: 'initiated', label: '我发起的' },
+          { key: 'all', label: '全部' },
+        ]}
+      />
       <Input.Search placeholder="确认单编号或蓝字发票号码" allowClear onSearch={setSearch} style={{ width: 320, marginBottom: 16 }} />
       <ErrorAlert error={list.error} />
       <Table<Slip>
@@ -67,7 +86,13 @@ export default function Slips() {
           { title: '蓝字发票号码', dataIndex: 'blueInvoiceNumber', render: (n: string) => <Link to={`/invoices/${n}`}>{n}</Link> },
           { title: '原因', dataIndex: 'reason', render: (v: string) => label(RED_REASONS, v) },
           { title: '发起方', dataIndex: 'initiator', render: (v: string) => (v === 'seller' ? '销方' : '购方') },
-          { title: '状态', dataIndex: 'status', render: (v: string, s) => <Tag color={Number(v) >= 5 ? 'default' : v === '04' || v === '01' ? 'green' : 'orange'}>{s.statusName ?? label(SLIP_STATUSES, v)}</Tag> },
+          {
+            title: '状态',
+            dataIndex: 'status',
+            render: (v: string, s) => (
+              <Tag color={Number(v) >= 5 ? 'default' : v === '04' || v === '01' ? 'green' : 'orange'}>{s.statusName ?? label(SLIP_STATUSES, v)}</Tag>
+            ),
+          },
           { title: '冲减金额', dataIndex: 'totalAmount', align: 'right', render: (v: string) => <Money value={v} /> },
           { title: '冲减税额', dataIndex: 'totalTax', align: 'right', render: (v: string) => <Money value={v} /> },
           { title: '填开时间', dataIndex: 'createdAt', render: (v: string) => beijing(v) },
@@ -81,15 +106,23 @@ export default function Slips() {
                 <Space wrap>
                   {LIVE_PENDING.has(s.status) && !initiatedByMe && (
                     <>
-                      <Button type="primary" size="small" onClick={() => act.mutate({ id: s.id, action: 'confirm' })}>确认</Button>
-                      <Button size="small" danger onClick={() => act.mutate({ id: s.id, action: 'reject' })}>拒绝</Button>
+                      <Button type="primary" size="small" onClick={() => act.mutate({ id: s.id, action: 'confirm' })}>
+                        确认
+                      </Button>
+                      <Button size="small" danger onClick={() => act.mutate({ id: s.id, action: 'reject' })}>
+                        拒绝
+                      </Button>
                     </>
                   )}
                   {initiatedByMe && ['01', '02', '03', '04'].includes(s.status) && !s.redInvoiceNumber && (
-                    <Button size="small" onClick={() => act.mutate({ id: s.id, action: 'revoke' })}>撤销</Button>
+                    <Button size="small" onClick={() => act.mutate({ id: s.id, action: 'revoke' })}>
+                      撤销
+                    </Button>
                   )}
                   {mine === 'seller' && (s.status === '01' || s.status === '04') && !s.redInvoiceNumber && (
-                    <Button size="small" type="primary" danger loading={issueRed.isPending} onClick={() => issueRed.mutate(s.id)}>开具红字发票</Button>
+                    <Button size="small" type="primary" danger loading={issueRed.isPending} onClick={() => issueRed.mutate(s.id)}>
+                      开具红字发票
+                    </Button>
                   )}
                   {s.redInvoiceNumber && <Link to={`/invoices/${s.redInvoiceNumber}`}>红字发票 {s.redInvoiceNumber}</Link>}
                 </Space>
