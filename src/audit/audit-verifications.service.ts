@@ -5,6 +5,7 @@ import { Problems } from '../common/problem';
 import { Db } from '../database/db.service';
 import { AuditChainService, BrokenAt, GENESIS } from './audit-chain.service';
 import { AuditCheckpoints } from './audit-checkpoints';
+import { formatCst } from '../common/time';
 import { AuditVerificationEntity } from './audit-verification.entities';
 
 /** A running job that has not written progress for this long is reported as interrupted (its process stopped). */
@@ -162,9 +163,9 @@ export class AuditVerifications implements OnModuleDestroy {
       progress: total > 0 ? Math.min(1, checked / total) : row.status === 'running' ? 0 : 1,
       verifiedTo: { seq: Number(row.verifiedSeq), hash: row.verifiedHash },
       requestedBy: row.requestedBy,
-      startedAt: row.createdAt.toISOString(),
-      updatedAt: row.updatedAt.toISOString(),
-      finishedAt: row.finishedAt ? row.finishedAt.toISOString() : null,
+      startedAt: formatCst(row.createdAt),
+      updatedAt: formatCst(row.updatedAt),
+      finishedAt: row.finishedAt ? formatCst(row.finishedAt) : null,
       report: row.result ? (JSON.parse(row.result) as FullReport) : null,
     };
   }

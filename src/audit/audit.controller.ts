@@ -1,7 +1,7 @@
 import { Controller, Get, Query, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiOperation, ApiPropertyOptional, ApiTags, ApiAcceptedResponse, ApiOkResponse } from '@nestjs/swagger';
+import { ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ApiAuth, ApiAuthenticatedProblems, ApiJson, ApiProblems } from '../common/openapi';
-import { AuditEventPageDto, ChainReportDto } from './audit.responses';
+import { AuditEventPageDto, ChainReportDto, AuditVerificationDto } from './audit.responses';
 import { IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { CurrentPrincipal, Roles } from '../common/access';
 import { Principal } from '../common/principal';
@@ -120,7 +120,8 @@ export class AuditController {
     summary:
       'Start a full re-verification of the chain from its first link, in the background (tax officers and admins: auditors change nothing); read its progress at GET verifications/{id}',
   })
-  @ApiAcceptedResponse({ description: '{ id, status: running, checked, total, progress, verifiedTo, report: null, ... }' })
+  @ApiJson(202, AuditVerificationDto, 'the job, running')
+  @ApiProblems(403)
   async startVerification(@CurrentPrincipal() p: Principal) {
     this.wholeChain(p);
     return this.verifications.start(p);
@@ -131,10 +132,8 @@ export class AuditController {
   @ApiOperation({
     summary: 'A full verification: status running | intact | broken | failed | interrupted, links checked of total, and its report when finished',
   })
-  @ApiOkResponse({
-    description:
-      '{ id, status, checked, total, progress, verifiedTo: { seq, hash }, startedAt, updatedAt, finishedAt, report: { intact, checked, head, unsealed, overdue, brokenAt } | null }',
-  })
+  @ApiJson(200, AuditVerificationDto, 'the job: its progress, and its report when finished')
+  @ApiProblems(403, 404)
   async verification(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
     this.wholeChain(p);
     return this.verifications.get(id);

@@ -26,15 +26,49 @@ class ChainHeadDto {
 }
 
 class ChainBreakDto {
-  @ApiProperty() seq: number;
+  @ApiProperty({ type: Number, nullable: true, description: 'the link where the chain breaks; null for an event outside the chain' }) seq: number | null;
   @ApiProperty({ type: String, nullable: true }) eventId: string | null;
   @ApiProperty() reason: string;
 }
 
+class CheckpointDto {
+  @ApiProperty() seq: number;
+  @ApiProperty() hash: string;
+  @ApiProperty({ description: 'when the checkpoint was recorded' }) at: string;
+}
+
 export class ChainReportDto {
+  @ApiProperty() intact: boolean;
+  @ApiProperty({ description: 'links verified by this run' }) checked: number;
+  @ApiProperty({ type: CheckpointDto, nullable: true, description: 'the signed checkpoint this run started from; null: from the first link' })
+  fromCheckpoint: CheckpointDto | null;
+  @ApiProperty({ type: ChainHeadDto, nullable: true, description: 'the last link verified' }) head: ChainHeadDto | null;
+  @ApiProperty({ description: "the chain's last link" }) chainHead: number;
+  @ApiProperty({ description: 'whether this run reached the last link (false: call again)' }) complete: boolean;
+  @ApiProperty({ description: 'events not yet in the chain among those looked at' }) unsealed: number;
+  @ApiProperty({ description: 'of those, events older than the sealer could leave behind: a failure' }) overdue: number;
+  @ApiProperty({ type: ChainBreakDto, nullable: true }) brokenAt: ChainBreakDto | null;
+}
+
+class FullReportDto {
   @ApiProperty() intact: boolean;
   @ApiProperty() checked: number;
   @ApiProperty({ type: ChainHeadDto, nullable: true }) head: ChainHeadDto | null;
   @ApiProperty() unsealed: number;
+  @ApiProperty() overdue: number;
   @ApiProperty({ type: ChainBreakDto, nullable: true }) brokenAt: ChainBreakDto | null;
+}
+
+export class AuditVerificationDto {
+  @ApiProperty() id: string;
+  @ApiProperty({ enum: ['running', 'intact', 'broken', 'failed', 'interrupted'] }) status: string;
+  @ApiProperty({ description: 'links checked so far' }) checked: number;
+  @ApiProperty({ description: 'links in the chain when the job started' }) total: number;
+  @ApiProperty({ description: 'checked / total, from 0 to 1' }) progress: number;
+  @ApiProperty({ type: ChainHeadDto }) verifiedTo: ChainHeadDto;
+  @ApiProperty({ example: 'user:…' }) requestedBy: string;
+  @ApiProperty() startedAt: string;
+  @ApiProperty() updatedAt: string;
+  @ApiProperty({ type: String, nullable: true }) finishedAt: string | null;
+  @ApiProperty({ type: FullReportDto, nullable: true, description: 'when finished' }) report: FullReportDto | null;
 }

@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiAuth, ApiAuthenticatedProblems, ApiJson, ApiProblems } from '../common/openapi';
 import { Public, Roles } from '../common/access';
 import { SigningKeysService } from './signing-keys.service';
 
@@ -25,6 +26,7 @@ export class PlatformController {
   @Get()
   @Public()
   @ApiOkResponse({ type: SigningKeysDto })
+  @ApiProblems(429, 500)
   @ApiOperation({ summary: 'Every SM2 key that has signed (or signs) XML files, the current one (validTo null) included; public halves only, no token needed' })
   async list(): Promise<SigningKeysDto> {
     return { items: await this.keys.published() };
@@ -33,8 +35,9 @@ export class PlatformController {
   @Post('rotate')
   @HttpCode(201)
   @Roles('admin')
-  @ApiBearerAuth()
-  @ApiOkResponse({ type: SigningKeyDto })
+  @ApiAuth()
+  @ApiAuthenticatedProblems()
+  @ApiJson(201, SigningKeyDto, 'the new current key')
   @ApiOperation({ summary: 'Admin: make a new SM2 key current; the previous key gets validTo and stays published (files it signed still verify)' })
   rotate(): Promise<SigningKeyDto> {
     return this.keys.rotate();

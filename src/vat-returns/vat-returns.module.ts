@@ -1,7 +1,8 @@
 import { Controller, Get, Module, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { CurrentPrincipal } from '../common/access';
+import { ApiAuth, ApiAuthenticatedProblems, ApiProblems } from '../common/openapi';
 import { Principal } from '../common/principal';
 import { TaxpayersModule } from '../taxpayers/taxpayers.module';
 import { VatReturnsService } from './vat-returns.service';
@@ -23,7 +24,8 @@ const EXAMPLE = {
 };
 
 @ApiTags('taxpayers')
-@ApiBearerAuth()
+@ApiAuth()
+@ApiAuthenticatedProblems()
 @Controller('v1/taxpayers')
 class VatReturnsController {
   constructor(private readonly vatReturns: VatReturnsService) {}
@@ -39,6 +41,7 @@ class VatReturnsController {
       "when the period is missing, malformed, or not the taxpayer's filing period (a quarter for quarterly filers, a month for monthly ones).",
   })
   @ApiOkResponse({ schema: { example: EXAMPLE } })
+  @ApiProblems(400, 404)
   figures(@CurrentPrincipal() principal: Principal, @Param('taxId') taxId: string, @Query() query: VatReturnQuery) {
     return this.vatReturns.figures(principal, taxId, query.period);
   }

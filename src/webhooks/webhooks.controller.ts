@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAuth, ApiAuthenticatedProblems, ApiJson, ApiProblems } from '../common/openapi';
 import { CurrentPrincipal, Roles } from '../common/access';
 import { Principal } from '../common/principal';
 import { Idempotent, IdempotencyRecorder } from '../idempotency/idempotency.interceptor';
@@ -8,12 +9,14 @@ import { PageQuery } from '../common/pagination';
 import { Problems } from '../common/problem';
 import { CreateWebhookDto, ListWebhooksQuery } from './webhooks.dto';
 import { WebhooksService } from './webhooks.service';
+import { WebhookCreatedDto, WebhookDeliveryDto, WebhookDeliveryPageDto, WebhookDto, WebhookPageDto } from './webhooks.responses';
 
 const webhookId = new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('webhook') });
 const deliveryId = new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('webhook delivery') });
 
 @ApiTags('webhooks')
-@ApiBearerAuth()
+@ApiAuth()
+@ApiAuthenticatedProblems()
 @Controller('v1')
 export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
@@ -22,6 +25,8 @@ export class WebhooksController {
   @Roles('taxpayer', 'admin')
   @Idempotent()
   @ApiOperation({ summary: 'Register an endpoint for events (a taxpayer for its own; an admin for any, with taxId); answers the signing secret once' })
+  @ApiJson(201, WebhookCreatedDto, 'the webhook, with its signing secret (shown only here)')
+  @ApiProblems(400, 409, 503)
   create(@CurrentPrincipal() p: Principal, @Body() dto: CreateWebhookDto, @IdempotencyRecorder() record: RecordResponse) {
     return this.webhooks.create(p, dto, record);
   }
@@ -29,6 +34,8 @@ export class WebhooksController {
   @Get('webhooks')
   @Roles('taxpayer', 'admin')
   @ApiOperation({ summary: "Webhooks: a taxpayer's own; an admin's all (or one taxpayer's with taxId)" })
+  @ApiJson(200, WebhookPageDto, 'a page of webhooks')
+  @ApiProblems(400)
   list(@CurrentPrincipal() p: Principal, @Query() query: ListWebhooksQuery) {
     return this.webhooks.list(p, query);
   }
@@ -36,6 +43,8 @@ export class WebhooksController {
   @Get('webhooks/:id')
   @Roles('taxpayer', 'admin')
   @ApiOperation({ summary: 'A webhook (never its secret)' })
+  @ApiJson(200, WebhookDto, 'the webhook')
+  @ApiProblems(404)
   get(@CurrentPrincipal() p: Principal, @Param('id', webhookId) id: string) {
     return this.webhooks.get(p, id);
   }
@@ -44,6 +53,8 @@ export class WebhooksController {
   @Roles('taxpayer', 'admin')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a webhook; its pending deliveries are cancelled' })
+  @ApiNoContentResponse({ description: 'deleted' })
+  @ApiProblems(404)
   async remove(@CurrentPrincipal() p: Principal, @Param('id', webhookId) id: string): Promise<void> {
     await this.webhooks.remove(p, id);
   }
@@ -52,6 +63,8 @@ export class WebhooksController {
   @Roles('taxpayer', 'admin')
   @HttpCode(200)
   @ApiOperation({ summary: 'A new signing secret (answered once); the old one is still signed with (a second v1=) for WEBHOOK_ROTATION_OVERLAP_HOURS' })
+  @ApiJson(200, WebhookCreatedDto, 'the webhook with its new secret (shown only here)')
+  @ApiProblems(404, 503)
   rotate(@CurrentPrincipal() p: Principal, @Param('id', webhookId) id: string) {
     return this.webhooks.rotate(p, id);
   }
@@ -59,6 +72,8 @@ export class WebhooksController {
   @Get('webhooks/:id/deliveries')
   @Roles('taxpayer', 'admin')
   @ApiOperation({ summary: "The webhook's delivery log, newest first: status, attempts, last response code and duration, next try" })
+  @ApiJson(200, WebhookDeliveryPageDto, 'a page of deliveries, newest first')
+  @ApiProblems(400, 404)
   deliveries(@CurrentPrincipal() p: Principal, @Param('id', webhookId) id: string, @Query() query: PageQuery) {
     return this.webhooks.deliveries(p, id, query);
   }
@@ -67,6 +82,8 @@ export class WebhooksController {
   @Roles('taxpayer', 'admin')
   @HttpCode(200)
   @ApiOperation({ summary: 'Send a succeeded, failed or cancelled delivery again (same event id), with a fresh three days of retries' })
+  @ApiJson(200, WebhookDeliveryDto, 'the delivery, pending again')
+  @ApiProblems(404, 409)
   redeliver(@CurrentPrincipal() p: Principal, @Param('id', deliveryId) id: string) {
     return this.webhooks.redeliver(p, id);
   }

@@ -1112,21 +1112,66 @@ export interface components {
             items: components["schemas"]["AuditEventDto"][];
             nextCursor: string | null;
         };
+        CheckpointDto: {
+            seq: number;
+            hash: string;
+            /** @description when the checkpoint was recorded */
+            at: string;
+        };
         ChainHeadDto: {
             seq: number;
             hash: string;
         };
         ChainBreakDto: {
-            seq: number;
+            /** @description the link where the chain breaks; null for an event outside the chain */
+            seq: number | null;
             eventId: string | null;
             reason: string;
         };
         ChainReportDto: {
             intact: boolean;
+            /** @description links verified by this run */
+            checked: number;
+            /** @description the signed checkpoint this run started from; null: from the first link */
+            fromCheckpoint: components["schemas"]["CheckpointDto"] | null;
+            /** @description the last link verified */
+            head: components["schemas"]["ChainHeadDto"] | null;
+            /** @description the chain's last link */
+            chainHead: number;
+            /** @description whether this run reached the last link (false: call again) */
+            complete: boolean;
+            /** @description events not yet in the chain among those looked at */
+            unsealed: number;
+            /** @description of those, events older than the sealer could leave behind: a failure */
+            overdue: number;
+            brokenAt: components["schemas"]["ChainBreakDto"] | null;
+        };
+        FullReportDto: {
+            intact: boolean;
             checked: number;
             head: components["schemas"]["ChainHeadDto"] | null;
             unsealed: number;
+            overdue: number;
             brokenAt: components["schemas"]["ChainBreakDto"] | null;
+        };
+        AuditVerificationDto: {
+            id: string;
+            /** @enum {string} */
+            status: "running" | "intact" | "broken" | "failed" | "interrupted";
+            /** @description links checked so far */
+            checked: number;
+            /** @description links in the chain when the job started */
+            total: number;
+            /** @description checked / total, from 0 to 1 */
+            progress: number;
+            verifiedTo: components["schemas"]["ChainHeadDto"];
+            /** @example user:… */
+            requestedBy: string;
+            startedAt: string;
+            updatedAt: string;
+            finishedAt: string | null;
+            /** @description when finished */
+            report: components["schemas"]["FullReportDto"] | null;
         };
         CreateTaxpayerDto: {
             /**
@@ -2018,6 +2063,72 @@ export interface components {
             /** @description the taxpayer whose events these are: required for an admin, implied (and if given, must be its own) for a taxpayer principal */
             taxId?: string;
         };
+        WebhookCreatedDto: {
+            id: string;
+            /** @description the taxpayer whose events it receives */
+            taxId: string;
+            /** @example https://erp.example.com/einvoice */
+            url: string;
+            /**
+             * @description "*" or among: invoice.issued, invoice.received, invoice.voided, red_confirmation.created, red_confirmation.awaiting_confirmation, red_confirmation.confirmed, red_confirmation.rejected, red_confirmation.revoked, red_confirmation.expired, red_invoice.issued, quota.total_changed, quota.application_decided, delivery.failed
+             * @example [
+             *       "invoice.received"
+             *     ]
+             */
+            events: string[];
+            description: string | null;
+            createdAt: string;
+            /** @description while a rotation overlaps: until when the previous secret still signs */
+            previousSecretExpiresAt: string | null;
+            /** @description the signing secret, shown only in this answer */
+            secret: string;
+        };
+        WebhookDto: {
+            id: string;
+            /** @description the taxpayer whose events it receives */
+            taxId: string;
+            /** @example https://erp.example.com/einvoice */
+            url: string;
+            /**
+             * @description "*" or among: invoice.issued, invoice.received, invoice.voided, red_confirmation.created, red_confirmation.awaiting_confirmation, red_confirmation.confirmed, red_confirmation.rejected, red_confirmation.revoked, red_confirmation.expired, red_invoice.issued, quota.total_changed, quota.application_decided, delivery.failed
+             * @example [
+             *       "invoice.received"
+             *     ]
+             */
+            events: string[];
+            description: string | null;
+            createdAt: string;
+            /** @description while a rotation overlaps: until when the previous secret still signs */
+            previousSecretExpiresAt: string | null;
+        };
+        WebhookPageDto: {
+            items: components["schemas"]["WebhookDto"][];
+            nextCursor: string | null;
+        };
+        WebhookDeliveryDto: {
+            id: string;
+            webhookId: string;
+            /** @example evt_… */
+            eventId: string;
+            /** @example invoice.issued */
+            eventType: string;
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed" | "cancelled";
+            attempts: number;
+            /** @description the last attempt's HTTP status; null when it got no answer */
+            lastStatusCode: number | null;
+            lastDurationMs: number | null;
+            lastError: string | null;
+            lastAttemptAt: string | null;
+            /** @description the next try of a pending delivery */
+            nextAttemptAt: string | null;
+            deliveredAt: string | null;
+            createdAt: string;
+        };
+        WebhookDeliveryPageDto: {
+            items: components["schemas"]["WebhookDeliveryDto"][];
+            nextCursor: string | null;
+        };
     };
     responses: never;
     parameters: never;
@@ -2167,12 +2278,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description { id, status: running, checked, total, progress, verifiedTo, report: null, ... } */
+            /** @description the job, running */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AuditVerificationDto"];
+                };
             };
             /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
             401: {
@@ -2223,12 +2336,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description { id, status, checked, total, progress, verifiedTo: { seq, hash }, startedAt, updatedAt, finishedAt, report: { intact, checked, head, unsealed, overdue, brokenAt } | null } */
+            /** @description the job: its progress, and its report when finished */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AuditVerificationDto"];
+                };
             };
             /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
             401: {
@@ -2241,6 +2356,15 @@ export interface operations {
             };
             /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6071,6 +6195,24 @@ export interface operations {
                     "application/json": components["schemas"]["SigningKeysDto"];
                 };
             };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     Platform_rotate: {
@@ -6082,12 +6224,49 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: {
+            /** @description the new current key */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SigningKeyDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
         };
@@ -6442,6 +6621,60 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     Verification_verify: {
@@ -6574,11 +6807,59 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description a page of webhooks */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WebhookPageDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
@@ -6598,11 +6879,77 @@ export interface operations {
             };
         };
         responses: {
+            /** @description the webhook, with its signing secret (shown only here) */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WebhookCreatedDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: retry after retryAfter seconds (with the same Idempotency-Key) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
@@ -6617,11 +6964,59 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description the webhook */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WebhookDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
@@ -6636,11 +7031,57 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description deleted */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
@@ -6655,11 +7096,68 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description the webhook with its new secret (shown only here) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WebhookCreatedDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: retry after retryAfter seconds (with the same Idempotency-Key) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
@@ -6678,11 +7176,68 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description a page of deliveries, newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPageDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
@@ -6697,11 +7252,68 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description the delivery, pending again */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
