@@ -21,6 +21,9 @@ export default function Slips() {
   const [tab, setTab] = useState<Tab>('awaiting');
   const list = useQuery({
     queryKey: ['slips', tab],
+    // A slip changes when the other party acts: every visit of a tab asks again.
+    staleTime: 0,
+    refetchOnMount: 'always',
     refetchInterval: 60_000,
     queryFn: () =>
       ok<Page<Slip>>(client.GET('/v1/red-confirmations', { params: { query: { ...(tab === 'all' ? {} : { direction: tab }), limit: '100' } as never } })),
