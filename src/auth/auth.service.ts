@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import * as bcrypt from 'bcrypt';
+import DataLoader from 'dataloader';
 import { AuditService } from '../audit/audit.service';
 import type { RecordResponse } from '../idempotency/idempotency.service';
 import { Problems } from '../common/problem';
@@ -85,25 +86,39 @@ export class AuthService implements OnApplicationBootstrap {
    * Resolves a bearer token to a principal, or null. Read from the database on every call (one
    * indexed lookup by the token's digest; a session joins its user): a key revoked or a session
    * signed out by any process stops working everywhere at once (issue 11 item 12). Nothing about
-   * a token is cached, since whether it still holds is exactly what may change.
+   * a token is cached, since whether it still holds is exactly what may change; but the lookups
+   * of requests that arrive together share one query (`WHERE token_digest IN (...)`, batched by
+   * DataLoader per tick, with its cache off), which always starts after every request it answers.
    */
   async authenticate(token: string): Promise<Principal | null> {
     const digest = tokenDigest(token);
-    const repo = this.db.dataSource.manager;
     if (token.startsWith('eis_')) {
-      const row = await repo
-        .createQueryBuilder(SessionEntity, 's')
-        .innerJoin(UserEntity, 'u', 'u.id = s.user_id')
-        .select(['s.id AS id', 's.expires_at AS expires_at', 's.revoked_at AS revoked_at', 'u.id AS user_id', 'u.role AS role', 'u.taxpayer_id AS taxpayer_id'])
-        .where('s.token_digest = :digest', { digest })
-        .getRawOne<{ id: string; expires_at: Date | string; revoked_at: Date | string | null; user_id: string; role: Role; taxpayer_id: string | null }>();
+      const row = await this.sessionLookups.load(digest);
       if (!row || row.revoked_at !== null || instantOf(row.expires_at) <= Date.now()) return null;
       return { kind: 'session', id: row.id, role: row.role, taxpayerId: row.taxpayer_id, actorRef: `user:${row.user_id}` };
     }
-    const key = await repo.findOne(ApiKeyEntity, { where: { tokenDigest: digest } });
-    if (!key || key.revokedAt) return null;
-    return { kind: 'api_key', id: key.id, role: key.role, taxpayerId: key.taxpayerId, actorRef: `api_key:${key.id}` };
+    const key = await this.keyLookups.load(digest);
+    if (!key || key.revoked_at !== null) return null;
+    return { kind: 'api_key', id: key.id, role: key.role, taxpayerId: key.taxpayer_id, actorRef: `api_key:${key.id}` };
   }
+
+  private readonly sessionLookups = batchedByDigest<SessionRow>((digests) =>
+    this.db.dataSource.manager
+      .createQueryBuilder(SessionEntity, 's')
+      .innerJoin(UserEntity, 'u', 'u.id = s.user_id')
+      .select(['s.token_digest AS digest', 's.id AS id', 's.expires_at AS expires_at', 's.revoked_at AS revoked_at'])
+      .addSelect(['u.id AS user_id', 'u.role AS role', 'u.taxpayer_id AS taxpayer_id'])
+      .where('s.token_digest IN (:...digests)', { digests })
+      .getRawMany<SessionRow>(),
+  );
+
+  private readonly keyLookups = batchedByDigest<KeyRow>((digests) =>
+    this.db.dataSource.manager
+      .createQueryBuilder(ApiKeyEntity, 'k')
+      .select(['k.token_digest AS digest', 'k.id AS id', 'k.role AS role', 'k.taxpayer_id AS taxpayer_id', 'k.revoked_at AS revoked_at'])
+      .where('k.token_digest IN (:...digests)', { digests })
+      .getRawMany<KeyRow>(),
+  );
 
   private async checkScope(role: Role, taxpayerId: string | undefined): Promise<string | null> {
     if (role === 'taxpayer' && !taxpayerId) throw Problems.field('taxpayerId', 'is required for role taxpayer');
@@ -333,6 +348,33 @@ export class AuthService implements OnApplicationBootstrap {
     this.dummyHash ??= bcrypt.hash('not-a-password-of-anyone', this.config.bcryptCost);
     return this.dummyHash;
   }
+}
+
+interface KeyRow {
+  digest: string;
+  id: string;
+  role: Role;
+  taxpayer_id: string | null;
+  revoked_at: Date | string | null;
+}
+interface SessionRow extends KeyRow {
+  user_id: string;
+  expires_at: Date | string;
+}
+
+/**
+ * Token lookups batched per tick: the digests asked for in one tick are read by one query, and
+ * each caller gets its own row (or undefined). Nothing is cached between batches.
+ */
+export function batchedByDigest<Row extends { digest: string }>(read: (digests: readonly string[]) => Promise<Row[]>) {
+  return new DataLoader<string, Row | undefined>(
+    async (digests) => {
+      const rows = await read([...new Set(digests)]);
+      const byDigest = new Map(rows.map((row) => [row.digest, row]));
+      return digests.map((digest) => byDigest.get(digest));
+    },
+    { cache: false, maxBatchSize: 500 },
+  );
 }
 
 /** A raw DATETIME(3) column: mysql2 gives a Date; better-sqlite3 a UTC text 'YYYY-MM-DD HH:MM:SS.mmm'. */
