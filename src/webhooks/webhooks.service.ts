@@ -117,17 +117,13 @@ export class WebhooksService {
       deletedAt: null,
     };
     const view = { ...this.view(row), secret };
-    await this.db.transaction(async (em) => {
-      await em.insert(WebhookEntity, row);
-      await this.audit.record(em, principal, {
-        action: 'webhook.created',
-        objectType: 'webhook',
-        objectId: row.id,
-        taxpayerId: taxId,
-        after: { url: row.url, events: row.events },
-      });
-      await record(em, view);
-    });
+    await this.audit.insertAudited(
+      principal,
+      WebhookEntity,
+      row,
+      { action: 'webhook.created', objectType: 'webhook', objectId: row.id, taxpayerId: taxId, after: { url: row.url, events: row.events } },
+      { body: view, record },
+    );
     return view;
   }
 
