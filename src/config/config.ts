@@ -71,6 +71,8 @@ export class AppConfig {
   webhookRotationOverlapHours!: number;
   /** Deliveries a process makes at once (one at a time per endpoint). */
   webhookConcurrency!: number;
+  /** Days a finished delivery (and its event and attempts) is kept after it finished, by the clock. */
+  webhookRetentionDays!: number;
   /**
    * The HMAC key that signs audit verification checkpoints (AUDIT_CHECKPOINT_KEY, at least 32
    * characters); when unset, the key in auditCheckpointKeyFile, generated there on first start.
@@ -212,6 +214,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.webhookRetryBaseSeconds = integer(env, 'WEBHOOK_RETRY_BASE_SECONDS', 30, 1, 86_400, problems);
   config.webhookRotationOverlapHours = integer(env, 'WEBHOOK_ROTATION_OVERLAP_HOURS', 24, 0, 720, problems);
   config.webhookConcurrency = integer(env, 'WEBHOOK_CONCURRENCY', 16, 1, 1000, problems);
+  config.webhookRetentionDays = integer(env, 'WEBHOOK_RETENTION_DAYS', 30, 1, 3650, problems);
 
   const trust = (env.TRUST_PROXY ?? '').trim();
   if (trust === '' || trust === 'false') config.trustProxy = false;

@@ -107,18 +107,15 @@ export class QuotaOperationsService {
       createdAt: this.clock.now(),
       decidedAt: null,
     };
-    await this.db.transaction(async (em) => {
-      await em.insert(QuotaApplicationEntity, row);
-      await this.audit.record(em, principal, {
-        action: 'quota.application_filed',
-        objectType: 'quota_application',
-        objectId: row.id,
-        taxpayerId: taxId,
-        after: applicationView(row),
-      });
-      await record(em, applicationView(row));
-    });
-    return applicationView(row);
+    const view = applicationView(row);
+    await this.audit.insertAudited(
+      principal,
+      QuotaApplicationEntity,
+      row,
+      { action: 'quota.application_filed', objectType: 'quota_application', objectId: row.id, taxpayerId: taxId, after: view },
+      { body: view, record },
+    );
+    return view;
   }
 
   async decide(principal: Principal, id: string, decision: 'approved' | 'rejected', reason: string | null) {
@@ -177,17 +174,19 @@ export class QuotaOperationsService {
     await this.ownPilot(principal, taxId);
     const row: QuotaObjectionEntity = { id: randomUUID(), taxpayerId: taxId, period: this.currentPeriod(), reason: dto.reason, createdAt: this.clock.now() };
     const view = objectionView(row);
-    await this.db.transaction(async (em) => {
-      await em.insert(QuotaObjectionEntity, row);
-      await this.audit.record(em, principal, {
+    await this.audit.insertAudited(
+      principal,
+      QuotaObjectionEntity,
+      row,
+      {
         action: 'quota.objection_lodged',
         objectType: 'quota_objection',
         objectId: row.id,
         taxpayerId: taxId,
         after: { period: row.period, reason: row.reason },
-      });
-      await record(em, view);
-    });
+      },
+      { body: view, record },
+    );
     return view;
   }
 
@@ -221,17 +220,13 @@ export class QuotaOperationsService {
     if (existing) return already(existing);
     const row: VatFilingEntity = { taxpayerId: taxId, period: dto.period, filedAt: this.clock.now(), actor: principal.actorRef };
     try {
-      await this.db.transaction(async (em) => {
-        await em.insert(VatFilingEntity, row);
-        await this.audit.record(em, principal, {
-          action: 'vat_filing.recorded',
-          objectType: 'vat_filing',
-          objectId: `${taxId}:${dto.period}`,
-          taxpayerId: taxId,
-          after: view(row),
-        });
-        await record(em, view(row));
-      });
+      await this.audit.insertAudited(
+        principal,
+        VatFilingEntity,
+        row,
+        { action: 'vat_filing.recorded', objectType: 'vat_filing', objectId: `${taxId}:${dto.period}`, taxpayerId: taxId, after: view(row) },
+        { body: view(row), record },
+      );
     } catch (error) {
       if (!isDuplicate(error)) throw error;
       return already(await this.db.dataSource.manager.findOneByOrFail(VatFilingEntity, { taxpayerId: taxId, period: dto.period }));

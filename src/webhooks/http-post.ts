@@ -6,6 +6,10 @@ import { refusal } from './address-policy';
 
 export const TIMEOUT_MS = 10_000;
 export const MAX_RESPONSE_BYTES = 64 * 1024;
+/** The start of an answer's body kept in the attempt history. */
+export const EXCERPT_BYTES = 1024;
+
+export type PostErrorClass = 'http_status' | 'redirect' | 'timeout' | 'refused' | 'network' | 'invalid_url';
 
 export interface PostOutcome {
   /** The HTTP status, or null when no response came (refused, timed out, connection failed). */
@@ -13,6 +17,20 @@ export interface PostOutcome {
   durationMs: number;
   /** Why it is not a success (null on 2xx). */
   error: string | null;
+  /** The kind of failure, in one word (null on 2xx). */
+  errorClass: PostErrorClass | null;
+  /** The first EXCERPT_BYTES of the answer's body as UTF-8 (no character cut in half); null without one. */
+  excerpt: string | null;
+}
+
+/** At most `max` bytes of UTF-8 from the start of `bytes`, never half a character. */
+export function utf8Excerpt(bytes: Buffer, max = EXCERPT_BYTES): string {
+  let end = Math.min(bytes.length, max);
+  // Step back over a character the cut would split: continuation bytes (10xxxxxx) and their lead.
+  if (end < bytes.length && (bytes[end] & 0xc0) === 0x80) {
+    while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--;
+  }
+  return bytes.subarray(0, end).toString('utf8');
 }
 
 export class TargetRefused extends Error {}
@@ -61,30 +79,37 @@ export function createPoster(options: { allowPrivate: boolean; maxSockets: numbe
         let settled = false;
         // eslint-disable-next-line prefer-const -- `finish`, defined before the timer starts, clears it
         let timer: NodeJS.Timeout | undefined;
-        const finish = (status: number | null, error: string | null) => {
+        let head: Buffer[] = [];
+        let headBytes = 0;
+        const finish = (status: number | null, error: string | null, errorClass: PostErrorClass | null) => {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
-          done({ status, durationMs: elapsed(), error });
+          done({ status, durationMs: elapsed(), error, errorClass, excerpt: headBytes ? utf8Excerpt(Buffer.concat(head)) : null });
+          head = [];
         };
         let target: URL;
         try {
           target = new URL(url);
         } catch {
-          return finish(null, 'not a valid URL');
+          return finish(null, 'not a valid URL', 'invalid_url');
         }
-        if (target.protocol !== 'http:' && target.protocol !== 'https:') return finish(null, 'only http and https are allowed');
+        if (target.protocol !== 'http:' && target.protocol !== 'https:') return finish(null, 'only http and https are allowed', 'invalid_url');
         const literal = target.hostname.replace(/^\[|\]$/g, '');
         if (isIP(literal)) {
           const why = refusal(literal, options.allowPrivate);
-          if (why) return finish(null, `refused: ${why}`);
+          if (why) return finish(null, `refused: ${why}`, 'refused');
         }
         const request = (target.protocol === 'https:' ? https : http).request(target, {
           method: 'POST',
           agent: agents[target.protocol],
           headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
         });
-        timer = setTimeout(() => request.destroy(new Error(`no answer within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
+        let timedOut = false;
+        timer = setTimeout(() => {
+          timedOut = true;
+          request.destroy(new Error(`no answer within ${TIMEOUT_MS / 1000} s`));
+        }, TIMEOUT_MS);
         request.on('socket', (socket: Socket) => {
           const check = () => {
             const why = socket.remoteAddress ? refusal(socket.remoteAddress, options.allowPrivate) : null;
@@ -93,31 +118,35 @@ export function createPoster(options: { allowPrivate: boolean; maxSockets: numbe
           if (socket.connecting) socket.once('connect', check);
           else check();
         });
-        request.on('error', (error) =>
-          finish(
-            null,
-            error instanceof TargetRefused || (error as NodeJS.ErrnoException).code === 'ETARGETREFUSED' ? `refused: ${error.message}` : error.message,
-          ),
-        );
+        request.on('error', (error) => {
+          const refused = error instanceof TargetRefused || (error as NodeJS.ErrnoException).code === 'ETARGETREFUSED';
+          finish(null, refused ? `refused: ${error.message}` : error.message, refused ? 'refused' : timedOut ? 'timeout' : 'network');
+        });
         request.on('response', (response) => {
           let read = 0;
           const status = response.statusCode ?? 0;
+          const redirect = status >= 300 && status < 400;
           const verdict =
             status >= 200 && status < 300
               ? null
-              : status >= 300 && status < 400
+              : redirect
                 ? `redirect not followed (${status}${response.headers.location ? ` to ${String(response.headers.location).slice(0, 200)}` : ''})`
                 : `answered ${status}`;
+          const kind: PostErrorClass | null = verdict === null ? null : redirect ? 'redirect' : 'http_status';
           response.on('data', (chunk: Buffer) => {
             read += chunk.length;
+            if (headBytes < EXCERPT_BYTES + 4) {
+              head.push(chunk);
+              headBytes += chunk.length;
+            }
             if (read > MAX_RESPONSE_BYTES) {
               response.destroy();
-              finish(status, verdict);
+              finish(status, verdict, kind);
             }
           });
-          response.on('end', () => finish(status, verdict));
-          response.on('error', () => finish(status, verdict));
-          response.on('close', () => finish(status, verdict));
+          response.on('end', () => finish(status, verdict, kind));
+          response.on('error', () => finish(status, verdict, kind));
+          response.on('close', () => finish(status, verdict, kind));
         });
         request.end(body);
       }),

@@ -1,4 +1,12 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * A secret's public name: `key_` + the first 8 hex digits of its SHA-256. Shown with the webhook
+ * and in each attempt's history (which secrets signed it); it does not help anyone sign.
+ */
+export function keyId(secret: string): string {
+  return `key_${createHash('sha256').update(secret, 'utf8').digest('hex').slice(0, 8)}`;
+}
 
 /** `Einvoice-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256("<t>.<raw body>")>`, one v1 per valid secret. */
 export function signatureHeader(secrets: string[], unixSeconds: number, body: string): string {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { LookupFunction } from 'node:net';
 import { EntityManager, In, IsNull } from 'typeorm';
+import { Clock } from '../common/clock';
 import { every } from '../common/every';
 import { formatCst } from '../common/time';
 import { AppConfig } from '../config/config';
@@ -12,8 +13,8 @@ import { retryDelaySeconds } from './backoff';
 import { subscribes } from './events';
 import { createPoster, Poster, PostOutcome, TIMEOUT_MS } from './http-post';
 import { SecretBox } from './secret-box';
-import { signatureHeader } from './signature';
-import { WebhookDeliveryEntity, WebhookEntity } from './webhook.entities';
+import { keyId, signatureHeader } from './signature';
+import { WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEntity } from './webhook.entities';
 import { webhookDeliveryView } from './webhooks.service';
 
 const POLL_MS = 200;
@@ -50,6 +51,7 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
     private readonly config: AppConfig,
     private readonly outbox: Outbox,
     private readonly box: SecretBox,
+    private readonly clock: Clock,
   ) {
     this.poster = createPoster({ allowPrivate: config.webhookAllowPrivateTargets, maxSockets: 2 });
   }
@@ -117,6 +119,7 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
           lastError: null,
           lastAttemptAt: null,
           deliveredAt: null,
+          finishedAt: null,
           createdAt: now,
         });
       }
@@ -242,6 +245,7 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
     // Stored as a JSON string value; some driver stacks hand it back parsed (see IdempotencyService).
     const data = typeof event.payload === 'string' ? event.payload : JSON.stringify(event.payload);
     const body = `${JSON.stringify({ id: event.id, type: event.type, createdAt: formatCst(event.createdAt), taxId: event.taxId }).slice(0, -1)},"data":${data}}`;
+    const sentAt = new Date();
     const outcome = await this.poster.post(hook.url, body, {
       'content-type': 'application/json',
       'user-agent': 'einvoice-webhooks/1',
@@ -249,11 +253,22 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
       'einvoice-event-type': event.type,
       'einvoice-signature': signatureHeader(secrets, Math.floor(Date.now() / 1000), body),
     });
-    await this.record(delivery, hook, token, outcome);
+    const tried: WebhookAttemptEntity = {
+      id: randomUUID(),
+      deliveryId: delivery.id,
+      createdAt: sentAt,
+      statusCode: outcome.status,
+      errorClass: outcome.errorClass,
+      error: outcome.error?.slice(0, 500) ?? null,
+      durationMs: outcome.durationMs,
+      responseExcerpt: outcome.excerpt || null,
+      keyIds: secrets.map(keyId).join(','),
+    };
+    await this.record(delivery, hook, token, outcome, tried);
     return outcome.error === null;
   }
 
-  private async record(delivery: WebhookDeliveryEntity, hook: WebhookEntity, token: string, outcome: PostOutcome): Promise<void> {
+  private async record(delivery: WebhookDeliveryEntity, hook: WebhookEntity, token: string, outcome: PostOutcome, tried: WebhookAttemptEntity): Promise<void> {
     const attempts = delivery.attempts + 1;
     const at = new Date();
     const common = {
@@ -264,12 +279,12 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
       lastAttemptAt: at,
     };
     if (outcome.error === null) {
-      await this.finish(delivery, token, { ...common, status: 'succeeded', deliveredAt: at, nextAttemptAt: null });
+      await this.finish(delivery, token, { ...common, status: 'succeeded', deliveredAt: at, nextAttemptAt: null }, [], tried);
       return;
     }
     const delay = retryDelaySeconds(attempts, this.config.webhookRetryBaseSeconds);
     if (delay !== null) {
-      await this.finish(delivery, token, { ...common, nextAttemptAt: new Date(at.getTime() + delay * 1000) });
+      await this.finish(delivery, token, { ...common, nextAttemptAt: new Date(at.getTime() + delay * 1000) }, [], tried);
       return;
     }
     const failed: WebhookDeliveryEntity = { ...delivery, ...common, status: 'failed', nextAttemptAt: null, claimedUntil: null, claimToken: null };
@@ -281,24 +296,33 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
       delivery.eventType === 'delivery.failed'
         ? []
         : [{ type: 'delivery.failed', taxIds: [hook.taxId], payload: { ...webhookDeliveryView(failed), url: hook.url } }],
+      tried,
     );
   }
 
-  /** Writes the attempt's outcome and releases the claim, if this process still holds it (events in the same transaction). */
+  /**
+   * Writes the attempt's outcome and releases the claim, if this process still holds it; the
+   * attempt's history row and any events go in the same transaction. A delivery that ends
+   * (succeeded, failed, cancelled) gets `finishedAt` by the clock, from which retention counts.
+   */
   private async finish(
     delivery: WebhookDeliveryEntity,
     token: string,
     set: Partial<WebhookDeliveryEntity>,
     events: Parameters<Outbox['emit']>[1] = [],
+    tried: WebhookAttemptEntity | null = null,
   ): Promise<void> {
-    await (events.length ? this.db.transaction.bind(this.db) : this.single.bind(this))(async (em: EntityManager) => {
+    const finished = set.status !== undefined && set.status !== 'pending' ? { finishedAt: this.clock.now() } : {};
+    await (events.length || tried ? this.db.transaction.bind(this.db) : this.single.bind(this))(async (em: EntityManager) => {
       const result = await em
         .createQueryBuilder()
         .update(WebhookDeliveryEntity)
-        .set({ ...set, claimedUntil: null, claimToken: null })
+        .set({ ...set, ...finished, claimedUntil: null, claimToken: null })
         .where('id = :id AND claim_token = :token', { id: delivery.id, token })
         .execute();
-      if (result.affected === 1 && events.length) await this.outbox.emit(em, events);
+      if (result.affected !== 1) return;
+      if (tried) await em.insert(WebhookAttemptEntity, tried);
+      if (events.length) await this.outbox.emit(em, events);
     });
   }
 }

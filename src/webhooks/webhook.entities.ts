@@ -1,5 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { InstantColumn } from '../database/columns';
+import type { PostErrorClass } from './http-post';
 
 /** An endpoint registered by (or for) a taxpayer. Secrets are AES-256-GCM ciphertexts (secret-box.ts). */
 @Entity('webhooks')
@@ -48,6 +49,7 @@ export type WebhookDeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'cancel
 @Index('uq_webhook_deliveries_event', ['webhookId', 'eventId'], { unique: true })
 @Index('idx_webhook_deliveries_head', ['status', 'webhookId', 'eventId'])
 @Index('idx_webhook_deliveries_list', ['webhookId', 'createdAt'])
+@Index('idx_webhook_deliveries_event_id', ['eventId'])
 export class WebhookDeliveryEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
@@ -94,8 +96,51 @@ export class WebhookDeliveryEntity {
   @InstantColumn({ name: 'delivered_at', nullable: true })
   deliveredAt: Date | null;
 
+  /** By the Clock provider (the manual test clock too): when it last became succeeded, failed or
+   * cancelled; null while pending. Retention counts from here (webhook-retention.ts). */
+  @InstantColumn({ name: 'finished_at', nullable: true })
+  finishedAt: Date | null;
+
   @InstantColumn({ name: 'created_at' })
   createdAt: Date;
 }
 
-export const WEBHOOK_ENTITIES = [WebhookEntity, WebhookDeliveryEntity];
+/**
+ * One attempt of a delivery: written in the same transaction as the delivery's state change
+ * that records its outcome (webhook-dispatcher.ts `finish`), removed with the delivery.
+ */
+@Entity('webhook_delivery_attempts')
+@Index('idx_webhook_attempts_delivery', ['deliveryId', 'createdAt', 'id'])
+export class WebhookAttemptEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  @Column({ name: 'delivery_id', type: 'varchar', length: 36 })
+  deliveryId: string;
+
+  /** Real time: when the request was sent. */
+  @InstantColumn({ name: 'created_at' })
+  createdAt: Date;
+
+  @Column({ name: 'status_code', type: 'integer', nullable: true })
+  statusCode: number | null;
+
+  @Column({ name: 'error_class', type: 'varchar', length: 20, nullable: true })
+  errorClass: PostErrorClass | null;
+
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  error: string | null;
+
+  @Column({ name: 'duration_ms', type: 'integer' })
+  durationMs: number;
+
+  /** The start of the answer's body, at most 1 KB of UTF-8 (null: no answer, or an empty one). */
+  @Column({ name: 'response_excerpt', type: 'varchar', length: 1024, nullable: true })
+  responseExcerpt: string | null;
+
+  /** The key ids (signature.ts keyId) of the secrets whose `v1=` the attempt carried, comma-separated. */
+  @Column({ name: 'key_ids', type: 'varchar', length: 100 })
+  keyIds: string;
+}
+
+export const WEBHOOK_ENTITIES = [WebhookEntity, WebhookDeliveryEntity, WebhookAttemptEntity];

@@ -9,7 +9,7 @@ import { PageQuery } from '../common/pagination';
 import { Problems } from '../common/problem';
 import { CreateWebhookDto, ListWebhooksQuery } from './webhooks.dto';
 import { WebhooksService } from './webhooks.service';
-import { WebhookCreatedDto, WebhookDeliveryDto, WebhookDeliveryPageDto, WebhookDto, WebhookPageDto } from './webhooks.responses';
+import { WebhookAttemptPageDto, WebhookCreatedDto, WebhookDeliveryDto, WebhookDeliveryPageDto, WebhookDto, WebhookPageDto } from './webhooks.responses';
 
 const webhookId = new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('webhook') });
 const deliveryId = new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('webhook delivery') });
@@ -76,6 +76,17 @@ export class WebhooksController {
   @ApiProblems(400, 404)
   deliveries(@CurrentPrincipal() p: Principal, @Param('id', webhookId) id: string, @Query() query: PageQuery) {
     return this.webhooks.deliveries(p, id, query);
+  }
+
+  @Get('webhooks/:id/deliveries/:deliveryId/attempts')
+  @Roles('taxpayer', 'admin')
+  @ApiOperation({
+    summary: "A delivery's attempts, newest first: time, HTTP status or error class, duration, the answer's first 1 KB, the key ids that signed",
+  })
+  @ApiJson(200, WebhookAttemptPageDto, 'a page of attempts, newest first')
+  @ApiProblems(400, 404)
+  attempts(@CurrentPrincipal() p: Principal, @Param('id', webhookId) id: string, @Param('deliveryId', deliveryId) delivery: string, @Query() query: PageQuery) {
+    return this.webhooks.attempts(p, id, delivery, query);
   }
 
   @Post('webhook-deliveries/:id/redeliver')

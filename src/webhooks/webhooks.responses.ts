@@ -9,6 +9,10 @@ export class WebhookDto {
   @ApiProperty({ type: [String], example: ['invoice.received'], description: `"*" or among: ${WEBHOOK_EVENT_TYPES.join(', ')}` }) events: string[];
   @ApiProperty({ type: String, nullable: true }) description: string | null;
   @ApiProperty() createdAt: string;
+  @ApiProperty({ example: 'key_1a2b3c4d', description: "the current secret's key id (key_ + 8 hex digits of its SHA-256), as in each attempt's keyIds" })
+  secretKeyId: string;
+  @ApiProperty({ type: String, nullable: true, description: 'while a rotation overlaps: the key id of the previous secret, which still signs' })
+  previousSecretKeyId: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'while a rotation overlaps: until when the previous secret still signs' })
   previousSecretExpiresAt: string | null;
 }
@@ -40,5 +44,29 @@ export class WebhookDeliveryDto {
 
 export class WebhookDeliveryPageDto {
   @ApiProperty({ type: [WebhookDeliveryDto] }) items: WebhookDeliveryDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
+}
+
+export class WebhookAttemptDto {
+  @ApiProperty() id: string;
+  @ApiProperty() deliveryId: string;
+  @ApiProperty({ description: 'when the request was sent (Beijing time)' }) attemptedAt: string;
+  @ApiProperty({ type: Number, nullable: true, description: 'the HTTP status answered; null when no answer came' }) statusCode: number | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    enum: ['http_status', 'redirect', 'timeout', 'refused', 'network', 'invalid_url'],
+    description: 'why it failed, in one word; null on a 2xx',
+  })
+  errorClass: string | null;
+  @ApiProperty({ type: String, nullable: true }) error: string | null;
+  @ApiProperty() durationMs: number;
+  @ApiProperty({ type: String, nullable: true, description: "the start of the answer's body, at most 1 KB of UTF-8" }) responseExcerpt: string | null;
+  @ApiProperty({ type: [String], example: ['key_1a2b3c4d'], description: 'the key ids of the secrets whose v1= signature the attempt carried' })
+  keyIds: string[];
+}
+
+export class WebhookAttemptPageDto {
+  @ApiProperty({ type: [WebhookAttemptDto] }) items: WebhookAttemptDto[];
   @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
 }

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
+import { Clock } from '../common/clock';
 import { Principal } from '../common/principal';
 import type { RecordResponse } from '../idempotency/idempotency.service';
 import { pageNewestFirst, PageQuery } from '../common/pagination';
@@ -11,10 +12,13 @@ import { Db } from '../database/db.service';
 import { TaxpayersService } from '../taxpayers/taxpayers.service';
 import { checkTargetUrl } from './address-policy';
 import { SecretBox } from './secret-box';
+import { keyId } from './signature';
 import { CreateWebhookDto, ListWebhooksQuery } from './webhooks.dto';
-import { WebhookDeliveryEntity, WebhookEntity } from './webhook.entities';
+import { WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEntity } from './webhook.entities';
 
-export function webhookView(w: WebhookEntity) {
+/** The webhook as the API shows it; `open` decrypts a stored secret (for its key id, never shown). */
+export function webhookView(w: WebhookEntity, open: (sealed: string) => string) {
+  const overlapping = w.previousSecretEnc !== null && w.previousExpiresAt !== null && w.previousExpiresAt.getTime() > Date.now();
   return {
     id: w.id,
     taxId: w.taxId,
@@ -22,7 +26,23 @@ export function webhookView(w: WebhookEntity) {
     events: w.events.split(','),
     description: w.description,
     createdAt: formatCst(w.createdAt),
-    previousSecretExpiresAt: w.previousExpiresAt && w.previousExpiresAt.getTime() > Date.now() ? formatCst(w.previousExpiresAt) : null,
+    secretKeyId: keyId(open(w.secretEnc)),
+    previousSecretKeyId: overlapping ? keyId(open(w.previousSecretEnc!)) : null,
+    previousSecretExpiresAt: overlapping ? formatCst(w.previousExpiresAt!) : null,
+  };
+}
+
+export function webhookAttemptView(a: WebhookAttemptEntity) {
+  return {
+    id: a.id,
+    deliveryId: a.deliveryId,
+    attemptedAt: formatCst(a.createdAt),
+    statusCode: a.statusCode,
+    errorClass: a.errorClass,
+    error: a.error,
+    durationMs: a.durationMs,
+    responseExcerpt: a.responseExcerpt,
+    keyIds: a.keyIds ? a.keyIds.split(',') : [],
   };
 }
 
@@ -60,7 +80,12 @@ export class WebhooksService {
     private readonly audit: AuditService,
     private readonly taxpayers: TaxpayersService,
     private readonly box: SecretBox,
+    private readonly clock: Clock,
   ) {}
+
+  private view(w: WebhookEntity) {
+    return webhookView(w, (sealed) => this.box.open(sealed));
+  }
 
   private taxIdFor(principal: Principal, taxId: string | undefined): string {
     if (principal.role === 'admin') {
@@ -91,18 +116,14 @@ export class WebhooksService {
       createdBy: principal.actorRef,
       deletedAt: null,
     };
-    const view = { ...webhookView(row), secret };
-    await this.db.transaction(async (em) => {
-      await em.insert(WebhookEntity, row);
-      await this.audit.record(em, principal, {
-        action: 'webhook.created',
-        objectType: 'webhook',
-        objectId: row.id,
-        taxpayerId: taxId,
-        after: { url: row.url, events: row.events },
-      });
-      await record(em, view);
-    });
+    const view = { ...this.view(row), secret };
+    await this.audit.insertAudited(
+      principal,
+      WebhookEntity,
+      row,
+      { action: 'webhook.created', objectType: 'webhook', objectId: row.id, taxpayerId: taxId, after: { url: row.url, events: row.events } },
+      { body: view, record },
+    );
     return view;
   }
 
@@ -115,7 +136,7 @@ export class WebhooksService {
   }
 
   async get(principal: Principal, id: string) {
-    return webhookView(await this.find(principal, id));
+    return this.view(await this.find(principal, id));
   }
 
   async list(principal: Principal, query: ListWebhooksQuery) {
@@ -127,7 +148,7 @@ export class WebhooksService {
       qb.andWhere('w.tax_id = :taxId', { taxId: principal.taxpayerId });
     }
     const { rows, nextCursor } = await pageNewestFirst(qb, 'w', query);
-    return { items: rows.map(webhookView), nextCursor };
+    return { items: rows.map((w) => this.view(w)), nextCursor };
   }
 
   /** Deletes the webhook; its deliveries not yet made are cancelled. */
@@ -144,7 +165,7 @@ export class WebhooksService {
       await em
         .createQueryBuilder()
         .update(WebhookDeliveryEntity)
-        .set({ status: 'cancelled', nextAttemptAt: null })
+        .set({ status: 'cancelled', nextAttemptAt: null, finishedAt: this.clock.now() })
         .where("webhook_id = :id AND status = 'pending'", { id })
         .execute();
       await this.audit.record(em, principal, {
@@ -186,7 +207,7 @@ export class WebhooksService {
         after: { previousSecretExpiresAt: update.previousExpiresAt?.toISOString() ?? null },
       });
     });
-    return { ...webhookView({ ...row, ...update }), secret };
+    return { ...this.view({ ...row, ...update }), secret };
   }
 
   async deliveries(principal: Principal, id: string, query: PageQuery) {
@@ -194,6 +215,16 @@ export class WebhooksService {
     const qb = this.db.dataSource.manager.createQueryBuilder(WebhookDeliveryEntity, 'd').where('d.webhook_id = :id', { id });
     const { rows, nextCursor } = await pageNewestFirst(qb, 'd', query);
     return { items: rows.map(webhookDeliveryView), nextCursor };
+  }
+
+  /** A delivery's attempts, newest first (each with its time, answer or error class, duration, body excerpt and key ids). */
+  async attempts(principal: Principal, id: string, deliveryId: string, query: PageQuery) {
+    await this.find(principal, id);
+    const delivery = await this.db.dataSource.manager.findOneBy(WebhookDeliveryEntity, { id: deliveryId, webhookId: id });
+    if (!delivery) throw Problems.notFound(`webhook delivery ${deliveryId}`);
+    const qb = this.db.dataSource.manager.createQueryBuilder(WebhookAttemptEntity, 'a').where('a.delivery_id = :deliveryId', { deliveryId });
+    const { rows, nextCursor } = await pageNewestFirst(qb, 'a', query);
+    return { items: rows.map(webhookAttemptView), nextCursor };
   }
 
   /** Sends a delivery again (same event id), as soon as its endpoint's earlier deliveries are done; a fresh three days of retries. */
@@ -212,11 +243,11 @@ export class WebhooksService {
       const result = await em
         .createQueryBuilder()
         .update(WebhookDeliveryEntity)
-        .set({ status: 'pending', attempts: 0, nextAttemptAt: now, claimedUntil: null, claimToken: null })
+        .set({ status: 'pending', attempts: 0, nextAttemptAt: now, claimedUntil: null, claimToken: null, finishedAt: null })
         .where('id = :id AND status = :status', { id: deliveryId, status: delivery.status })
         .execute();
       if (result.affected !== 1) throw Problems.invalidState(`delivery ${deliveryId} changed meanwhile; read it again`);
     });
-    return webhookDeliveryView({ ...delivery, status: 'pending', attempts: 0, nextAttemptAt: now, claimedUntil: null, claimToken: null });
+    return webhookDeliveryView({ ...delivery, status: 'pending', attempts: 0, nextAttemptAt: now, claimedUntil: null, claimToken: null, finishedAt: null });
   }
 }

@@ -7,7 +7,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { pdfText } from '../support/extract';
 import { api, axe, Browsers, seed, shot, signIn, startService, waitText, World } from './harness';
@@ -63,7 +66,8 @@ let blueNumber = '';
 
 describe('console journeys', () => {
   before(async () => {
-    const svc = await startService({ BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'warn' });
+    // WEBHOOK_ALLOW_PRIVATE_TARGETS: the webhook journey's receiver listens on 127.0.0.1.
+    const svc = await startService({ BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'warn', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' });
     w = await seed(svc, ADMIN_TOKEN);
     await browsers.launch();
   });
@@ -292,6 +296,82 @@ describe('console journeys', () => {
     assert.ok(!(await page.content()).includes(token));
     browsers.assertNoPageErrors();
     await browsers.closeContexts();
+  });
+
+  test('seller adds a webhook (the secret shown once, copied), sees the delivery of an invoice issued, and sends it again (重新发送)', async () => {
+    // A receiver on 127.0.0.1 that answers 200 and keeps what it got.
+    const got: { raw: string; signature: string }[] = [];
+    const receiver = http.createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c) => (raw += c));
+      req.on('end', () => {
+        got.push({ raw, signature: String(req.headers['einvoice-signature']) });
+        res.writeHead(200).end('已收到');
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/einvoice`;
+    try {
+      const page = await browsers.page(w.svc.url);
+      await page.setViewportSize({ width: 1440, height: 900 });
+      await signIn(page, w.users.seller);
+      await page.getByRole('menuitem', { name: 'Webhook 推送' }).click();
+      await page.getByLabel('接收地址').fill(url);
+      await page.getByLabel('备注').fill('用友 ERP');
+      await page.getByRole('button', { name: '添加', exact: true }).click();
+      const secret = await page.getByTestId('webhook-secret').inputValue();
+      assert.match(secret, /^whsec_/);
+      await page.getByRole('button', { name: '复制' }).click();
+      await page.getByRole('button', { name: '已复制' }).waitFor();
+      assert.equal(await page.evaluate('navigator.clipboard.readText()'), secret);
+      await page.getByRole('button', { name: '我已保存，关闭' }).click();
+      await page.getByTestId('webhook-secret').waitFor({ state: 'detached' });
+      assert.ok(!(await page.content()).includes(secret), 'the secret is not on the page any more');
+
+      // An invoice issued through the API (the seller's key) is pushed to the receiver.
+      const key = await api(w.svc, ADMIN_TOKEN, 'POST', '/v1/api-keys', { name: 'ERP', role: 'taxpayer', taxpayerId: w.seller.taxId });
+      const invoice = await api(w.svc, key.token, 'POST', '/v1/invoices', {
+        type: 'ordinary',
+        medium: 'electronic',
+        buyer: { taxId: w.buyer.taxId, name: w.buyer.name },
+        lines: [{ name: '咨询服务', taxClassificationCode: '3040201990000000000', categoryShortName: '信息技术服务', amount: '1000.00', taxRate: '0.06' }],
+        drawer: '张三',
+      });
+      await page.getByRole('button', { name: '推送记录' }).click();
+      const row = page.locator('.ant-table-row', { hasText: '发票开具（销售方）' });
+      for (let i = 0; !(await row.filter({ hasText: '成功' }).count()); i++) {
+        assert.ok(i < 40, 'the delivery shows as 成功');
+        await page.getByRole('button', { name: '刷新' }).click();
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      const issued = got.map((g) => ({ ...g, body: JSON.parse(g.raw) })).find((g) => g.body.type === 'invoice.issued')!;
+      assert.equal(issued.body.data.number, invoice.number);
+      const t = /t=(\d+)/.exec(issued.signature)![1];
+      assert.ok(issued.signature.includes(`v1=${createHmac('sha256', secret).update(`${t}.${issued.raw}`).digest('hex')}`), 'signed with the secret shown');
+
+      // 重新发送: the same event again, and the delivery's attempts show both.
+      await row.getByRole('button', { name: '重新发送' }).click();
+      await page.getByText('已重新加入推送队列').waitFor();
+      for (let i = 0; got.filter((g) => JSON.parse(g.raw).id === issued.body.id).length < 2; i++) {
+        assert.ok(i < 60, 'the event is sent again');
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      await waitText(page, '.ant-table-row', '成功');
+      await row.locator('.ant-table-row-expand-icon').click();
+      const attempts = page.getByTestId('webhook-attempts').locator('.ant-table-row');
+      for (let i = 0; (await attempts.count()) < 2; i++) {
+        assert.ok(i < 40, 'two attempts in the history');
+        await page.getByRole('button', { name: '刷新' }).click();
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      assert.equal(await attempts.filter({ hasText: 'HTTP 200' }).count(), 2);
+      await axe(page, 'webhooks');
+      await shot(page, '14-webhooks');
+      browsers.assertNoPageErrors();
+    } finally {
+      await browsers.closeContexts();
+      await new Promise((r) => receiver.close(r));
+    }
   });
 });
 

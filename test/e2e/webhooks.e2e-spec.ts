@@ -1,8 +1,10 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo, LookupFunction } from 'node:net';
 import type { Response } from 'supertest';
+import { OutboxEventEntity } from '../../src/database/outbox.entity';
 import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher';
+import { RETENTION_BATCH, WebhookRetention } from '../../src/webhooks/webhook-retention';
 import { WebhookDeliveryEntity } from '../../src/webhooks/webhook.entities';
 import { expectProblem } from '../support/problems';
 import { ADMIN_TOKEN, apiKey, registerTaxpayer, setClock, startApp, TestApp } from '../support/test-app';
@@ -308,6 +310,33 @@ describe('webhooks (private targets allowed, a receiver on 127.0.0.1)', () => {
     expect(got[0].body.id).toBe(done.eventId);
     expect(got[1].body.data.number).toBe(invoice.number);
     expect(signedBy(got[1].headers['einvoice-signature'], got[1].raw, hook.secret)).toBe(true);
+
+    // The attempt history: both tries, newest first, with their answers and the key that signed.
+    const attempts = expectStatus(await t.http(p.token).get(`/v1/webhooks/${hook.id}/deliveries/${done.id}/attempts`), 200);
+    expect(attempts.items).toEqual([
+      expect.objectContaining({ deliveryId: done.id, statusCode: 200, errorClass: null, error: null, responseExcerpt: 'ok', keyIds: [hook.secretKeyId] }),
+      expect.objectContaining({
+        deliveryId: done.id,
+        statusCode: 500,
+        errorClass: 'http_status',
+        error: 'answered 500',
+        responseExcerpt: 'ok',
+        keyIds: [hook.secretKeyId],
+      }),
+    ]);
+    for (const a of attempts.items) {
+      expect(a.attemptedAt).toMatch(/\+08:00$/);
+      expect(Number.isInteger(a.durationMs)).toBe(true);
+    }
+    expect(hook.secretKeyId).toMatch(/^key_[0-9a-f]{8}$/);
+    // Scoped like the log: another taxpayer gets 404, and so does a delivery of another webhook.
+    expectProblem(await t.http(buyer.token).get(`/v1/webhooks/${hook.id}/deliveries/${done.id}/attempts`), 404, 'NOT_FOUND');
+    const other = await register(p, '/flaky-other', ['invoice.received']);
+    expectProblem(await t.http(p.token).get(`/v1/webhooks/${other.id}/deliveries/${done.id}/attempts`), 404, 'NOT_FOUND');
+    expect(expectStatus(await t.http(ADMIN_TOKEN).get(`/v1/webhooks/${hook.id}/deliveries/${done.id}/attempts?limit=1`), 200)).toMatchObject({
+      items: [expect.objectContaining({ statusCode: 200 })],
+      nextCursor: expect.any(String),
+    });
   });
 
   it('a batch emits invoice.issued for each invoice it issued (in its one transaction), none for a refused item', async () => {
@@ -341,6 +370,8 @@ describe('webhooks (private targets allowed, a receiver on 127.0.0.1)', () => {
     expect(rotated.secret).toMatch(/^whsec_/);
     expect(rotated.secret).not.toBe(hook.secret);
     expect(rotated.previousSecretExpiresAt).toEqual(expect.stringMatching(/\+08:00$/));
+    expect(rotated).toMatchObject({ previousSecretKeyId: hook.secretKeyId, secretKeyId: expect.stringMatching(/^key_/) });
+    expect(rotated.secretKeyId).not.toBe(hook.secretKeyId);
     expect(expectStatus(await t.http(p.token).get(`/v1/webhooks/${hook.id}`), 200).secret).toBeUndefined();
     expectStatus(await t.http(p.token).post('/v1/invoices').send(blueTo(buyer)), 201);
     const [r] = await until('a delivery at /rotated', () => (rx.at('/rotated').length ? rx.at('/rotated') : null));
@@ -351,6 +382,9 @@ describe('webhooks (private targets allowed, a receiver on 127.0.0.1)', () => {
     ).toHaveLength(2);
     expect(signedBy(r.headers['einvoice-signature'], r.raw, rotated.secret)).toBe(true);
     expect(signedBy(r.headers['einvoice-signature'], r.raw, hook.secret)).toBe(true);
+    const [delivery] = expectStatus(await t.http(p.token).get(`/v1/webhooks/${hook.id}/deliveries`), 200).items;
+    const [attempt] = expectStatus(await t.http(p.token).get(`/v1/webhooks/${hook.id}/deliveries/${delivery.id}/attempts`), 200).items;
+    expect(attempt.keyIds).toEqual([rotated.secretKeyId, hook.secretKeyId]);
   });
 
   it('a redirect is not followed: the delivery fails with 302 and the target is never asked', async () => {
@@ -530,5 +564,148 @@ describe('webhooks without WEBHOOK_ALLOW_PRIVATE_TARGETS (SSRF)', () => {
       lastError: expect.stringMatching(/refused.*127\.0\.0\.1.*WEBHOOK_ALLOW_PRIVATE_TARGETS/),
     });
     expect(rx.received).toEqual([]);
+  });
+});
+
+describe('webhook retention (WEBHOOK_RETENTION_DAYS=30, the manual clock)', () => {
+  let t: TestApp;
+  let rx: Receiver;
+  let buyer: Party;
+  const DAY = 86_400_000;
+  const at = (days: number) => new Date(Date.parse(T0) + days * DAY).toISOString();
+
+  beforeAll(async () => {
+    rx = new Receiver();
+    await rx.start();
+    t = await startApp({ ...ENV, WEBHOOK_RETENTION_DAYS: '30' });
+    await setClock(t, T0);
+    buyer = await registerTaxpayer(t, {}, '41');
+  });
+  afterAll(async () => {
+    await t.close();
+    await rx.stop();
+  });
+
+  const hookFor = async (path: string) => {
+    const who = await registerTaxpayer(t, {}, '22');
+    const hook = expectStatus(
+      await t
+        .http(who.token)
+        .post('/v1/webhooks')
+        .send({ url: rx.url(path), events: ['invoice.issued'] }),
+      201,
+    );
+    return { who, hook };
+  };
+  const log = async (who: Party, hookId: string): Promise<Json[]> => expectStatus(await t.http(who.token).get(`/v1/webhooks/${hookId}/deliveries`), 200).items;
+  const issueAndWait = async (who: Party, hookId: string, done: (d: Json) => boolean) => {
+    const before = new Set((await log(who, hookId)).map((d) => d.id));
+    expectStatus(await t.http(who.token).post('/v1/invoices').send(blueTo(buyer)), 201);
+    return until('the delivery', async () => (await log(who, hookId)).find((d) => !before.has(d.id) && done(d)));
+  };
+  const rowsOf = async (delivery: Json) => ({
+    events: (await t.dataSource.query('SELECT id FROM outbox_events WHERE id = ?', [delivery.eventId])).length,
+    attempts: (await t.dataSource.query('SELECT id FROM webhook_delivery_attempts WHERE delivery_id = ?', [delivery.id])).length,
+  });
+
+  it('removes what finished more than the retention ago; keeps newer, pending and (until its retention) failed deliveries', async () => {
+    const retention = t.app.get(WebhookRetention);
+    // Delivered at T0.
+    const ok = await hookFor('/ret-ok');
+    const old = await issueAndWait(ok.who, ok.hook.id, (d) => d.status === 'succeeded');
+    // Never delivered: the receiver answers 500 throughout (pending, retried).
+    rx.script.set('/ret-down', new Array(1000).fill(500));
+    const down = await hookFor('/ret-down');
+    const pending = await issueAndWait(down.who, down.hook.id, (d) => d.attempts >= 1);
+    // Failed for good on day 10 (its attempts set to where three days of backoff end).
+    rx.script.set('/ret-failed', new Array(1000).fill(500));
+    const dead = await hookFor('/ret-failed');
+    const failing = await issueAndWait(dead.who, dead.hook.id, (d) => d.attempts >= 1);
+    await setClock(t, at(10));
+    await t.dataSource
+      .createQueryBuilder()
+      .update(WebhookDeliveryEntity)
+      .set({ attempts: 18, nextAttemptAt: new Date() })
+      .where('id = :id', { id: failing.id })
+      .execute();
+    await until('the delivery to fail', async () => (await log(dead.who, dead.hook.id)).find((d) => d.id === failing.id && d.status === 'failed'));
+    // Old events an earlier batch holds back (pending, not due): the walk goes on past them.
+    const held = Array.from({ length: RETENTION_BATCH + 20 }, (_, i) => `evt_000000000000${String(i).padStart(6, '0')}00000000`);
+    await t.dataSource
+      .createQueryBuilder()
+      .insert()
+      .into(OutboxEventEntity)
+      .values(
+        held.map((id) => ({ id, type: 'invoice.issued', taxId: ok.who.taxId, createdAt: new Date(Date.parse(T0) - DAY), payload: '{}', dispatched: true })),
+      )
+      .execute();
+    await t.dataSource
+      .createQueryBuilder()
+      .insert()
+      .into(WebhookDeliveryEntity)
+      .values(
+        held.map((eventId) => ({
+          id: randomUUID(),
+          webhookId: randomUUID(),
+          eventId,
+          eventType: 'invoice.issued',
+          status: 'pending' as const,
+          attempts: 3,
+          nextAttemptAt: new Date(Date.now() + 365 * DAY),
+          createdAt: new Date(),
+        })),
+      )
+      .execute();
+
+    // Day 31: the delivery of day 0 is past its retention; one made now is not.
+    await setClock(t, at(31));
+    const fresh = await issueAndWait(ok.who, ok.hook.id, (d) => d.status === 'succeeded');
+    expect(await rowsOf(old)).toEqual({ events: 1, attempts: 1 });
+    expect(await retention.sweep()).toBe(1);
+    expect((await log(ok.who, ok.hook.id)).map((d) => d.id)).toEqual([fresh.id]);
+    expect(await rowsOf(old)).toEqual({ events: 0, attempts: 0 });
+    expect(await rowsOf(fresh)).toEqual({ events: 1, attempts: 1 });
+    expect((await log(down.who, down.hook.id)).map((d) => [d.id, d.status])).toEqual([[pending.id, 'pending']]);
+    expect((await t.dataSource.query(`SELECT id FROM outbox_events WHERE id IN (${held.map(() => '?').join(',')})`, held)).length).toBe(held.length);
+    // The failed delivery (failed on day 10) is kept, with its event, for redelivery.
+    expect((await log(dead.who, dead.hook.id)).map((d) => [d.id, d.status])).toEqual([[failing.id, 'failed']]);
+    expect((await rowsOf(failing)).events).toBe(1);
+
+    // Day 41: its retention is over; the pending one and the one of day 31 stay.
+    await setClock(t, at(41));
+    expect(await retention.sweep()).toBe(1);
+    expect(await log(dead.who, dead.hook.id)).toEqual([]);
+    expect(await rowsOf(failing)).toEqual({ events: 0, attempts: 0 });
+    expectProblem(await t.http(dead.who.token).post(`/v1/webhook-deliveries/${failing.id}/redeliver`), 404, 'NOT_FOUND');
+    expect((await log(ok.who, ok.hook.id)).map((d) => d.id)).toEqual([fresh.id]);
+    expect((await log(down.who, down.hook.id)).map((d) => d.id)).toEqual([pending.id]);
+    expect((await rowsOf(pending)).events).toBe(1);
+    expect(await retention.sweep()).toBe(0);
+  });
+
+  it('a failed delivery redelivered before its retention ends is kept for a whole retention from its new end', async () => {
+    const retention = t.app.get(WebhookRetention);
+    await setClock(t, at(100));
+    rx.script.set('/ret-again', new Array(1000).fill(500));
+    const dead = await hookFor('/ret-again');
+    const failing = await issueAndWait(dead.who, dead.hook.id, (d) => d.attempts >= 1);
+    await t.dataSource
+      .createQueryBuilder()
+      .update(WebhookDeliveryEntity)
+      .set({ attempts: 18, nextAttemptAt: new Date() })
+      .where('id = :id', { id: failing.id })
+      .execute();
+    await until('the delivery to fail', async () => (await log(dead.who, dead.hook.id)).find((d) => d.status === 'failed'));
+    // Day 129 (still within its retention): sent again, and answered this time.
+    await setClock(t, at(129));
+    rx.script.set('/ret-again', []);
+    expectStatus(await t.http(dead.who.token).post(`/v1/webhook-deliveries/${failing.id}/redeliver`), 200);
+    await until('the redelivery', async () => (await log(dead.who, dead.hook.id)).find((d) => d.status === 'succeeded'));
+    await setClock(t, at(140));
+    await retention.sweep();
+    expect((await log(dead.who, dead.hook.id)).map((d) => d.status)).toEqual(['succeeded']);
+    await setClock(t, at(160));
+    await retention.sweep();
+    expect(await log(dead.who, dead.hook.id)).toEqual([]);
   });
 });

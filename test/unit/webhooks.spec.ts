@@ -1,11 +1,11 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo, LookupFunction } from 'node:net';
 import { checkTargetUrl, classifyAddress } from '../../src/webhooks/address-policy';
 import { retryDelaySeconds, RETRY_WINDOW_SECONDS } from '../../src/webhooks/backoff';
-import { createPoster } from '../../src/webhooks/http-post';
+import { createPoster, utf8Excerpt } from '../../src/webhooks/http-post';
 import { loadOrCreateKeyFile, seal, unseal } from '../../src/webhooks/secret-box';
-import { signatureHeader, verifySignature } from '../../src/webhooks/signature';
+import { keyId, signatureHeader, verifySignature } from '../../src/webhooks/signature';
 
 // Webhooks (API.md "Webhooks"): the pure parts. Signature, backoff, address classification,
 // secrets at rest, and the HTTP poster's connect-time checks against a real local receiver.
@@ -132,6 +132,8 @@ describe('the poster, against a receiver on 127.0.0.1', () => {
       req.resume();
       if (req.url === '/redirect') {
         res.writeHead(302, { location: '/target' }).end();
+      } else if (req.url === '/teapot') {
+        res.writeHead(418).end('短而直：I am a teapot');
       } else if (req.url === '/big') {
         res.writeHead(200);
         res.end(Buffer.alloc(1024 * 1024, 65));
@@ -153,7 +155,7 @@ describe('the poster, against a receiver on 127.0.0.1', () => {
     const poster = createPoster({ allowPrivate: false, maxSockets: 1 });
     const out = await poster.post(`http://127.0.0.1:${port}/x`, '{}', {});
     poster.destroy();
-    expect(out).toMatchObject({ status: null, error: expect.stringMatching(/refused/) });
+    expect(out).toMatchObject({ status: null, error: expect.stringMatching(/refused/), errorClass: 'refused', excerpt: null });
     expect(hits).toEqual([]);
   });
 
@@ -181,7 +183,7 @@ describe('the poster, against a receiver on 127.0.0.1', () => {
     const poster = createPoster({ allowPrivate: true, maxSockets: 1 });
     const out = await poster.post(`http://127.0.0.1:${port}/redirect`, '{}', {});
     poster.destroy();
-    expect(out).toMatchObject({ status: 302, error: expect.stringMatching(/redirect not followed/) });
+    expect(out).toMatchObject({ status: 302, error: expect.stringMatching(/redirect not followed/), errorClass: 'redirect' });
     expect(hits).toEqual(['/redirect']);
   });
 
@@ -189,7 +191,48 @@ describe('the poster, against a receiver on 127.0.0.1', () => {
     const poster = createPoster({ allowPrivate: true, maxSockets: 1 });
     const out = await poster.post(`http://127.0.0.1:${port}/big`, '{}', {});
     poster.destroy();
-    expect(out).toMatchObject({ status: 200, error: null });
+    expect(out).toMatchObject({ status: 200, error: null, errorClass: null });
+    // The attempt history keeps the answer's first 1 KB.
+    expect(out.excerpt).toBe('A'.repeat(1024));
+  });
+
+  it('a non-2xx answer is the error class http_status, with the start of its body', async () => {
+    const poster = createPoster({ allowPrivate: true, maxSockets: 1 });
+    const out = await poster.post(`http://127.0.0.1:${port}/teapot`, '{}', {});
+    poster.destroy();
+    expect(out).toMatchObject({ status: 418, error: 'answered 418', errorClass: 'http_status', excerpt: '短而直：I am a teapot' });
+  });
+
+  it('nobody listening is the error class network', async () => {
+    const idle = http.createServer();
+    await new Promise<void>((r) => idle.listen(0, '127.0.0.1', r));
+    const closedPort = (idle.address() as AddressInfo).port;
+    await new Promise((r) => idle.close(r));
+    const poster = createPoster({ allowPrivate: true, maxSockets: 1 });
+    const out = await poster.post(`http://127.0.0.1:${closedPort}/x`, '{}', {});
+    poster.destroy();
+    expect(out).toMatchObject({ status: null, errorClass: 'network', excerpt: null });
+  });
+});
+
+describe('the attempt history excerpt: at most 1 KB of UTF-8, never half a character', () => {
+  it.each([
+    ['ASCII longer than the limit', Buffer.from('a'.repeat(2000)), 'a'.repeat(1024)],
+    ['shorter than the limit', Buffer.from('成功'), '成功'],
+    // 341 three-byte characters are 1023 bytes; the 342nd would end at byte 1026: it is left out.
+    ['a character across the limit', Buffer.from('票'.repeat(400)), '票'.repeat(341)],
+    ['a limit exactly after a character', Buffer.from('x' + '票'.repeat(400)), 'x' + '票'.repeat(341)],
+  ])('%s', (_label, bytes, expected) => {
+    const out = utf8Excerpt(bytes);
+    expect(out).toBe(expected);
+    expect(Buffer.byteLength(out)).toBeLessThanOrEqual(1024);
+  });
+});
+
+describe('key ids', () => {
+  it('name a secret by the first 8 hex digits of its SHA-256, and differ between secrets', () => {
+    expect(keyId('whsec_a')).toBe(`key_${createHash('sha256').update('whsec_a').digest('hex').slice(0, 8)}`);
+    expect(keyId('whsec_a')).not.toBe(keyId('whsec_b'));
   });
 });
 
@@ -222,6 +265,8 @@ describe('webhook settings', () => {
     expect(() => loadConfig({ WEBHOOK_SECRET_KEY: 'abc' })).toThrow(/WEBHOOK_SECRET_KEY/);
     expect(() => loadConfig({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'yes' })).toThrow(/WEBHOOK_ALLOW_PRIVATE_TARGETS/);
     expect(() => loadConfig({ WEBHOOK_RETRY_BASE_SECONDS: '0' })).toThrow(/WEBHOOK_RETRY_BASE_SECONDS/);
+    expect(() => loadConfig({ WEBHOOK_RETENTION_DAYS: '0' })).toThrow(/WEBHOOK_RETENTION_DAYS/);
+    expect(loadConfig({ WEBHOOK_RETENTION_DAYS: '90' }).webhookRetentionDays).toBe(90);
     const defaults = loadConfig({});
     expect(defaults).toMatchObject({
       webhookSecretKey: null,
@@ -229,6 +274,7 @@ describe('webhook settings', () => {
       webhookRetryBaseSeconds: 30,
       webhookRotationOverlapHours: 24,
       webhookConcurrency: 16,
+      webhookRetentionDays: 30,
     });
     expect(defaults.webhookKeyFile).toMatch(/data[\\/]webhook-secret\.key$/);
     expect(loadConfig({ DATABASE_URL: 'mysql://u:p@db:3306/einvoice' }).webhookKeyFile).toBeNull();

@@ -15,6 +15,7 @@ const Officer = lazy(() => import('./pages/Officer'));
 const Auditor = lazy(() => import('./pages/Auditor'));
 const Admin = lazy(() => import('./pages/Admin'));
 const Setup = lazy(() => import('./pages/Setup'));
+const Webhooks = lazy(() => import('./pages/Webhooks'));
 
 type Item = { key: string; label: string };
 const MENUS: Record<string, Item[]> = {
@@ -25,6 +26,7 @@ const MENUS: Record<string, Item[]> = {
     { key: '/invoices/issued', label: '已开发票' },
     { key: '/invoices/received', label: '收票管理' },
     { key: '/slips', label: '红字确认单' },
+    { key: '/webhooks', label: 'Webhook 推送' },
   ],
   tax_officer: [
     { key: '/', label: '额度申请' },
@@ -41,6 +43,7 @@ const MENUS: Record<string, Item[]> = {
     { key: '/', label: '纳税人' },
     { key: '/admin/users', label: '用户' },
     { key: '/admin/api-keys', label: 'API 密钥' },
+    { key: '/webhooks', label: 'Webhook 推送' },
     { key: '/officer/applications', label: '额度申请' },
     { key: '/officer/quota', label: '纳税人额度' },
     { key: '/officer/periodic', label: '定期调整' },
@@ -148,6 +151,7 @@ function Shell() {
                 <Route path="/audit" element={<Auditor view="audit" />} />
                 <Route path="/admin/users" element={<Admin view="users" />} />
                 <Route path="/admin/api-keys" element={<Admin view="api-keys" />} />
+                <Route path="/webhooks" element={<Webhooks />} />
                 <Route path="*" element={<Navigate to="/" replace />} />
               </Routes>
             </Suspense>

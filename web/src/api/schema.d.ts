@@ -1028,6 +1028,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks/{id}/deliveries/{deliveryId}/attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A delivery's attempts, newest first: time, HTTP status or error class, duration, the answer's first 1 KB, the key ids that signed */
+        get: operations["Webhooks_attempts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhook-deliveries/{id}/redeliver": {
         parameters: {
             query?: never;
@@ -2078,6 +2095,13 @@ export interface components {
             events: string[];
             description: string | null;
             createdAt: string;
+            /**
+             * @description the current secret's key id (key_ + 8 hex digits of its SHA-256), as in each attempt's keyIds
+             * @example key_1a2b3c4d
+             */
+            secretKeyId: string;
+            /** @description while a rotation overlaps: the key id of the previous secret, which still signs */
+            previousSecretKeyId: string | null;
             /** @description while a rotation overlaps: until when the previous secret still signs */
             previousSecretExpiresAt: string | null;
             /** @description the signing secret, shown only in this answer */
@@ -2098,6 +2122,13 @@ export interface components {
             events: string[];
             description: string | null;
             createdAt: string;
+            /**
+             * @description the current secret's key id (key_ + 8 hex digits of its SHA-256), as in each attempt's keyIds
+             * @example key_1a2b3c4d
+             */
+            secretKeyId: string;
+            /** @description while a rotation overlaps: the key id of the previous secret, which still signs */
+            previousSecretKeyId: string | null;
             /** @description while a rotation overlaps: until when the previous secret still signs */
             previousSecretExpiresAt: string | null;
         };
@@ -2127,6 +2158,34 @@ export interface components {
         };
         WebhookDeliveryPageDto: {
             items: components["schemas"]["WebhookDeliveryDto"][];
+            nextCursor: string | null;
+        };
+        WebhookAttemptDto: {
+            id: string;
+            deliveryId: string;
+            /** @description when the request was sent (Beijing time) */
+            attemptedAt: string;
+            /** @description the HTTP status answered; null when no answer came */
+            statusCode: number | null;
+            /**
+             * @description why it failed, in one word; null on a 2xx
+             * @enum {string|null}
+             */
+            errorClass: "http_status" | "redirect" | "timeout" | "refused" | "network" | "invalid_url" | null;
+            error: string | null;
+            durationMs: number;
+            /** @description the start of the answer's body, at most 1 KB of UTF-8 */
+            responseExcerpt: string | null;
+            /**
+             * @description the key ids of the secrets whose v1= signature the attempt carried
+             * @example [
+             *       "key_1a2b3c4d"
+             *     ]
+             */
+            keyIds: string[];
+        };
+        WebhookAttemptPageDto: {
+            items: components["schemas"]["WebhookAttemptDto"][];
             nextCursor: string | null;
         };
     };
@@ -7183,6 +7242,87 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookDeliveryPageDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no, an unknown, an expired or a revoked token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description RATE_LIMITED: wait retryAfter seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description INTERNAL: an unexpected error (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    Webhooks_attempts: {
+        parameters: {
+            query?: {
+                limit?: string;
+                /** @description opaque; nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of attempts, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAttemptPageDto"];
                 };
             };
             /** @description VALIDATION_FAILED: the body, a parameter or a query is not valid (errors names each field) */
