@@ -32,7 +32,7 @@ export class ForegroundFirst {
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(
-    private readonly busy: number,
+    private readonly threshold: number,
     private readonly floorPerSecond: number,
     private readonly windowMs = 250,
     /** Cumulative idle and active milliseconds of the event loop, the clock and the wait: Node's own, or a test's. */
@@ -59,12 +59,17 @@ export class ForegroundFirst {
     return this.utilization;
   }
 
+  /** Whether the last window was busy (background steps are being spaced). */
+  busy(): boolean {
+    return this.current() >= this.threshold;
+  }
+
   /** Resolves when a background step may run (at once when the process is not busy); `stopped` ends the wait early. */
   async admit(stopped: () => boolean = () => false): Promise<void> {
     for (;;) {
       const utilization = this.current();
       const now = this.now();
-      const wait = backgroundWait(utilization, this.busy, this.floorPerSecond, now, this.lastAdmittedAt);
+      const wait = backgroundWait(utilization, this.threshold, this.floorPerSecond, now, this.lastAdmittedAt);
       if (wait <= 0 || stopped()) {
         this.lastAdmittedAt = now;
         return;

@@ -71,6 +71,12 @@ export class AppConfig {
   webhookRotationOverlapHours!: number;
   /** Deliveries a process makes at once (one at a time per endpoint). */
   webhookConcurrency!: number;
+  /**
+   * While the process is busy serving requests (event loop over 60 % busy), webhook fan-out steps
+   * and delivery attempts go at most this many a second, so deliveries never slow issuing; they
+   * catch up when the load falls.
+   */
+  webhookBusyFloorPerSecond!: number;
   /** Days a finished delivery (and its event and attempts) is kept after it finished, by the clock. */
   webhookRetentionDays!: number;
   /**
@@ -214,6 +220,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.webhookRetryBaseSeconds = integer(env, 'WEBHOOK_RETRY_BASE_SECONDS', 30, 1, 86_400, problems);
   config.webhookRotationOverlapHours = integer(env, 'WEBHOOK_ROTATION_OVERLAP_HOURS', 24, 0, 720, problems);
   config.webhookConcurrency = integer(env, 'WEBHOOK_CONCURRENCY', 16, 1, 1000, problems);
+  config.webhookBusyFloorPerSecond = integer(env, 'WEBHOOK_BUSY_FLOOR_PER_SECOND', 20, 1, 100_000, problems);
   config.webhookRetentionDays = integer(env, 'WEBHOOK_RETENTION_DAYS', 30, 1, 3650, problems);
 
   const trust = (env.TRUST_PROXY ?? '').trim();

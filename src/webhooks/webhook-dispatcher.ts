@@ -4,6 +4,7 @@ import type { LookupFunction } from 'node:net';
 import { EntityManager, In, IsNull } from 'typeorm';
 import { Clock } from '../common/clock';
 import { every } from '../common/every';
+import { ForegroundFirst } from '../common/foreground-first';
 import { formatCst } from '../common/time';
 import { AppConfig } from '../config/config';
 import { Db } from '../database/db.service';
@@ -19,6 +20,10 @@ import { webhookDeliveryView } from './webhooks.service';
 
 const POLL_MS = 200;
 const FAN_OUT_BATCH = 500;
+/** Events fanned out per step while the process is busy serving requests (ForegroundFirst). */
+const FAN_OUT_BATCH_BUSY = 25;
+/** Event-loop utilization from which the dispatcher yields to requests. */
+const BUSY_UTILIZATION = 0.6;
 /** An endpoint's pending deliveries read at a time. */
 const PAGE = 50;
 /** A claim outlives the longest attempt (10 s) with a margin; a killed process's claims run out after it. */
@@ -45,6 +50,8 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
   private stop: () => void = () => undefined;
   private ticking = false;
   private stopped = false;
+  /** Requests first: while the event loop is busy, fan-out steps and attempts go at the floor rate. */
+  private readonly gate: ForegroundFirst;
 
   constructor(
     private readonly db: Db,
@@ -54,6 +61,7 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
     private readonly clock: Clock,
   ) {
     this.poster = createPoster({ allowPrivate: config.webhookAllowPrivateTargets, maxSockets: 2 });
+    this.gate = new ForegroundFirst(BUSY_UTILIZATION, config.webhookBusyFloorPerSecond);
   }
 
   /** Resolves names with `resolve` from now on (tests: a name that resolves to a refused address). */
@@ -78,7 +86,11 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
     if (this.ticking || this.stopped || !this.box.key) return;
     this.ticking = true;
     try {
-      while ((await this.fanOut()) === FAN_OUT_BATCH && !this.stopped);
+      for (;;) {
+        await this.gate.admit(() => this.stopped);
+        const size = this.gate.busy() ? FAN_OUT_BATCH_BUSY : FAN_OUT_BATCH;
+        if ((await this.fanOut(size)) < size || this.stopped) break;
+      }
       await this.startDue();
     } finally {
       this.ticking = false;
@@ -86,13 +98,13 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
   }
 
   /** New outbox rows -> delivery rows for the endpoints subscribed at the time; rows nobody subscribed to are deleted. */
-  private async fanOut(): Promise<number> {
+  private async fanOut(size: number): Promise<number> {
     const manager = this.db.dataSource.manager;
     const events = await manager.find(OutboxEventEntity, {
       select: { id: true, type: true, taxId: true },
       where: { dispatched: false },
       order: { id: 'ASC' },
-      take: FAN_OUT_BATCH,
+      take: size,
     });
     if (events.length === 0) return 0;
     const hooks = await manager.find(WebhookEntity, { where: { taxId: In([...new Set(events.map((e) => e.taxId))]), deletedAt: IsNull() } });
@@ -201,6 +213,7 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
       const secrets = hook && !hook.deletedAt ? this.secretsOf(hook) : [];
       for (const delivery of page) {
         if (this.stopped || delivery.nextAttemptAt === null || delivery.nextAttemptAt.getTime() > Date.now()) return;
+        await this.gate.admit(() => this.stopped);
         if (!(await this.attempt(delivery, hook, secrets, events.find((e) => e.id === delivery.eventId) ?? null))) return;
       }
       page = await manager.find(WebhookDeliveryEntity, { where: { webhookId: first.webhookId, status: 'pending' }, order: { eventId: 'ASC' }, take: PAGE });

@@ -267,6 +267,9 @@ describe('webhook settings', () => {
     expect(() => loadConfig({ WEBHOOK_RETRY_BASE_SECONDS: '0' })).toThrow(/WEBHOOK_RETRY_BASE_SECONDS/);
     expect(() => loadConfig({ WEBHOOK_RETENTION_DAYS: '0' })).toThrow(/WEBHOOK_RETENTION_DAYS/);
     expect(loadConfig({ WEBHOOK_RETENTION_DAYS: '90' }).webhookRetentionDays).toBe(90);
+    expect(() => loadConfig({ WEBHOOK_BUSY_FLOOR_PER_SECOND: '0' })).toThrow(/WEBHOOK_BUSY_FLOOR_PER_SECOND/);
+    expect(loadConfig({ WEBHOOK_BUSY_FLOOR_PER_SECOND: '500' }).webhookBusyFloorPerSecond).toBe(500);
+    expect(loadConfig({}).webhookBusyFloorPerSecond).toBe(20);
     const defaults = loadConfig({});
     expect(defaults).toMatchObject({
       webhookSecretKey: null,
