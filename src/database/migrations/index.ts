@@ -11,6 +11,7 @@ import { PlatformSignatures1700000000130 } from './1700000000130-PlatformSignatu
 import { TaxBreadth1700000000140 } from './1700000000140-TaxBreadth';
 import { Webhooks1700000000150 } from './1700000000150-Webhooks';
 import { KeysetIndexes1700000000160 } from './1700000000160-KeysetIndexes';
+import { ListIndexes1700000000180 } from './1700000000180-ListIndexes';
 
 /** Every migration in order (explicit, no globs). */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   TaxBreadth1700000000140,
   Webhooks1700000000150,
   KeysetIndexes1700000000160,
+  ListIndexes1700000000180,
 ];
