@@ -452,7 +452,7 @@ export async function growthBench(server: string): Promise<void> {
       console.log(
         `${name.padEnd(47)} ${String(f.status).padStart(6)} ${e.firstMs.toFixed(1).padStart(21)} ${f.firstMs.toFixed(1).padStart(7)} ${ratio(e.firstMs, f.firstMs).padStart(6)}` +
           ` ${e.totalMs.toFixed(1).padStart(15)} ${f.totalMs.toFixed(1).padStart(8)} ${ratio(e.totalMs, f.totalMs).padStart(6)}  ${goal}` +
-          `${f.mbps !== null ? `${(e.mbps ?? 0).toFixed(1).padStart(20)} ${f.mbps.toFixed(1).padStart(6)}` : ''}`,
+          `${f.mbps !== null ? `${(e.mbps === null ? '-' : e.mbps.toFixed(1)).padStart(20)} ${f.mbps.toFixed(1).padStart(6)}` : ''}`,
       );
     }
     console.log(`pages: ${empty.size - misses} PASS, ${misses} MISS (goal: within 2x of the empty database, or within ${NOISE_MS} ms of it)`);
