@@ -3,11 +3,10 @@ import { InstantColumn } from '../database/columns';
 
 /** One append-only record of a state change. The service only ever inserts these rows. */
 @Entity('audit_events')
-@Index('idx_audit_taxpayer_at', ['taxpayerId', 'at'])
-@Index('idx_audit_at', ['at'])
-@Index('idx_audit_taxpayer_id', ['taxpayerId', 'id'])
-@Index('idx_audit_taxpayer_action_id', ['taxpayerId', 'action', 'id'])
-@Index('idx_audit_action_id', ['action', 'id'])
+@Index('idx_audit_taxpayer_time', ['taxpayerId', 'at', 'id'])
+@Index('idx_audit_taxpayer_action_time', ['taxpayerId', 'action', 'at', 'id'])
+@Index('idx_audit_action_time', ['action', 'at', 'id'])
+@Index('idx_audit_time', ['at', 'id'])
 export class AuditEventEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;

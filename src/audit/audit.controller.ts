@@ -9,6 +9,7 @@ import { decodeCursor, encodeCursor, PageQuery, pageLimit } from '../common/pagi
 import { Problems } from '../common/problem';
 import { formatCst, parseIsoInstant } from '../common/time';
 import { EntityManager } from 'typeorm';
+import { orderedAfter, Position } from '../common/keyset';
 import { Db } from '../database/db.service';
 import { AuditChainEntity } from './audit-chain.entity';
 import { AuditChainService } from './audit-chain.service';
@@ -30,25 +31,27 @@ const instant = (value: string | undefined, field: string) => {
 };
 
 /**
- * One page of the audit list, oldest first by id: an ordered range of (taxpayer_id, id),
- * (taxpayer_id, action, id), (action, id) or the primary key (migration 1700000000160).
+ * The keys (at, id) of one page of the audit list, oldest first: an ordered range of
+ * (taxpayer_id, at, id), (taxpayer_id, action, at, id), (action, at, id) or (at, id) (migration
+ * 1700000000180), so a date filter is a range of the same index and a page costs what it holds
+ * (src/common/keyset.ts). Only the index is read; the events and their links follow by id.
  */
 export function auditListQuery(
   em: EntityManager,
-  f: { taxId: string | null; from: Date | null; to: Date | null; action: string | null; after: string | null },
+  f: { taxId: string | null; from: Date | null; to: Date | null; action: string | null; after: Position | null },
   limit: number,
 ) {
-  const qb = em.createQueryBuilder(AuditEventEntity, 'e').leftJoinAndMapOne('e.link', AuditChainEntity, 'c', 'c.event_id = e.id').where('1 = 1');
-  // Named on MySQL/MariaDB: for a taxpayer with most of the events the optimizer would walk the
-  // primary key instead, which for a small taxpayer reads everyone's history.
-  const index = f.taxId && f.action ? 'idx_audit_taxpayer_action_id' : f.taxId ? 'idx_audit_taxpayer_id' : f.action ? 'idx_audit_action_id' : null;
-  if (index) qb.useIndex(index);
+  const qb = em.createQueryBuilder(AuditEventEntity, 'e').select(['e.at', 'e.id']).where('1 = 1');
+  // Named on MySQL/MariaDB: with skewed statistics the optimizer would walk the index of every
+  // event (in the list's order) instead, which for a small taxpayer reads everyone's history.
+  qb.useIndex(
+    f.taxId && f.action ? 'idx_audit_taxpayer_action_time' : f.taxId ? 'idx_audit_taxpayer_time' : f.action ? 'idx_audit_action_time' : 'idx_audit_time',
+  );
   if (f.taxId) qb.andWhere('e.taxpayer_id = :taxId', { taxId: f.taxId });
   if (f.action) qb.andWhere('e.action = :action', { action: f.action });
   if (f.from) qb.andWhere('e.at >= :from', { from: f.from });
   if (f.to) qb.andWhere('e.at <= :to', { to: f.to });
-  if (f.after) qb.andWhere('e.id > :after', { after: f.after });
-  return qb.orderBy('e.id', 'ASC').limit(limit);
+  return orderedAfter(qb, 'e.at', 'e.id', 'ASC', f.after, limit);
 }
 
 @ApiTags('audit')
@@ -71,13 +74,28 @@ export class AuditController {
     if (scoped && query.taxId && query.taxId !== p.taxpayerId) return { items: [], nextCursor: null };
     const taxId = scoped ? p.taxpayerId : (query.taxId ?? null);
     const limit = pageLimit(query);
-    const after = decodeCursor(query.cursor, 1, ([id]) => typeof id === 'string' && id.length === 36);
+    const after = decodeCursor(query.cursor, 2, ([at, id]) => Number.isSafeInteger(at) && typeof id === 'string' && id.length === 36);
     const qb = auditListQuery(
       this.db.dataSource.manager,
-      { taxId, from: instant(query.from, 'from'), to: instant(query.to, 'to'), action: query.action ?? null, after: after ? String(after[0]) : null },
+      {
+        taxId,
+        from: instant(query.from, 'from'),
+        to: instant(query.to, 'to'),
+        action: query.action ?? null,
+        after: after && { at: new Date(Number(after[0])), id: String(after[1]) },
+      },
       limit + 1,
     );
-    const rows = (await qb.getMany()) as (AuditEventEntity & { link?: AuditChainEntity })[];
+    const keys = await qb.getMany();
+    const rows = keys.length
+      ? ((await this.db.dataSource.manager
+          .createQueryBuilder(AuditEventEntity, 'e')
+          .leftJoinAndMapOne('e.link', AuditChainEntity, 'c', 'c.event_id = e.id')
+          .where('e.id IN (:...ids)', { ids: keys.map((k) => k.id) })
+          .orderBy('e.at', 'ASC')
+          .addOrderBy('e.id', 'ASC')
+          .getMany()) as (AuditEventEntity & { link?: AuditChainEntity })[])
+      : [];
     const page = rows.slice(0, limit);
     return {
       items: page.map((e) => ({
@@ -94,7 +112,7 @@ export class AuditController {
         after: e.after === null ? null : JSON.parse(e.after),
         hash: e.link?.hash ?? null,
       })),
-      nextCursor: rows.length > limit ? encodeCursor([page[page.length - 1].id]) : null,
+      nextCursor: rows.length > limit ? encodeCursor([page[page.length - 1].at.getTime(), page[page.length - 1].id]) : null,
     };
   }
 

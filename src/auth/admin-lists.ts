@@ -1,8 +1,7 @@
 import { Controller, Get, Injectable, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { Brackets, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { ApiAuth, ApiAuthenticatedProblems, ApiProblems } from '../common/openapi';
-import { decodeCursor, encodeCursor, PageQuery, pageLimit } from '../common/pagination';
+import { PageQuery, pageNewestFirst } from '../common/pagination';
 import { formatCst } from '../common/time';
 import { Db } from '../database/db.service';
 import { Roles } from '../common/access';
@@ -41,31 +40,12 @@ class ApiKeyPageDto {
   @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
 }
 
-async function newestFirst<T extends ObjectLiteral & { id: string; createdAt: Date }>(qb: SelectQueryBuilder<T>, alias: string, query: PageQuery) {
-  const limit = pageLimit(query);
-  const after = decodeCursor(query.cursor, 2, ([at, id]) => Number.isSafeInteger(at) && typeof id === 'string');
-  if (after) {
-    const at = new Date(Number(after[0]));
-    qb.andWhere(
-      new Brackets((w) => w.where(`${alias}.created_at < :at`, { at }).orWhere(`${alias}.created_at = :at AND ${alias}.id < :id`, { id: String(after[1]) })),
-    );
-  }
-  const rows = await qb
-    .orderBy(`${alias}.created_at`, 'DESC')
-    .addOrderBy(`${alias}.id`, 'DESC')
-    .take(limit + 1)
-    .getMany();
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return { page, nextCursor: rows.length > limit ? encodeCursor([last.createdAt.getTime(), last.id]) : null };
-}
-
 @Injectable()
 export class AdminLists {
   constructor(private readonly db: Db) {}
 
   async users(query: PageQuery): Promise<UserPageDto> {
-    const { page, nextCursor } = await newestFirst(this.db.dataSource.manager.createQueryBuilder(UserEntity, 'u').where('1 = 1'), 'u', query);
+    const { rows: page, nextCursor } = await pageNewestFirst(this.db.dataSource.manager.createQueryBuilder(UserEntity, 'u').where('1 = 1'), 'u', query);
     return {
       items: page.map((u) => ({
         id: u.id,
@@ -81,7 +61,7 @@ export class AdminLists {
   }
 
   async apiKeys(query: PageQuery): Promise<ApiKeyPageDto> {
-    const { page, nextCursor } = await newestFirst(this.db.dataSource.manager.createQueryBuilder(ApiKeyEntity, 'k').where('1 = 1'), 'k', query);
+    const { rows: page, nextCursor } = await pageNewestFirst(this.db.dataSource.manager.createQueryBuilder(ApiKeyEntity, 'k').where('1 = 1'), 'k', query);
     return {
       items: page.map((k) => ({
         id: k.id,

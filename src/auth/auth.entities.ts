@@ -4,6 +4,7 @@ import { InstantColumn } from '../database/columns';
 
 @Entity('users')
 @Index('uq_users_username', ['username'], { unique: true })
+@Index('idx_users_time', ['createdAt', 'id'])
 export class UserEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
@@ -35,6 +36,7 @@ export class UserEntity {
 
 @Entity('api_keys')
 @Index('uq_api_keys_token_digest', ['tokenDigest'], { unique: true })
+@Index('idx_api_keys_time', ['createdAt', 'id'])
 export class ApiKeyEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;

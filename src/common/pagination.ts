@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { Brackets, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { orderedAfter, Position } from './keyset';
 import { Problems } from './problem';
 
 export const DEFAULT_LIMIT = 50;
@@ -51,9 +52,18 @@ export function decodeCursor(
   throw Problems.field('cursor', 'is not a cursor this list issued');
 }
 
+/** The position a newest-first list's cursor names: (created_at, id) of the last row of the previous page. */
+export function newestFirstCursor(query: PageQuery): Position | null {
+  const after = decodeCursor(query.cursor, 2, ([at, id]) => Number.isSafeInteger(at) && typeof id === 'string' && id.length <= 64);
+  return after ? { at: new Date(Number(after[0])), id: String(after[1]) } : null;
+}
+
 /**
  * Newest first by (created_at, id), keyset-paged: for lists of rows with a time and a unique id.
- * `qb` is filtered already; `alias` is its alias.
+ * `qb` is filtered already; `alias` is its alias. An index ending in (created_at, id) after the
+ * filter's equality columns makes a page one index range (src/common/keyset.ts): the page's keys
+ * are read from it first (only the index is read, so no database prefers a scan and a sort of the
+ * whole table), then its rows by primary key.
  */
 export async function pageNewestFirst<T extends ObjectLiteral & { id: string; createdAt: Date }>(
   qb: SelectQueryBuilder<T>,
@@ -61,23 +71,28 @@ export async function pageNewestFirst<T extends ObjectLiteral & { id: string; cr
   query: PageQuery,
 ): Promise<{ rows: T[]; nextCursor: string | null }> {
   const limit = pageLimit(query);
-  const after = decodeCursor(query.cursor, 2, ([at, id]) => Number.isSafeInteger(at) && typeof id === 'string' && id.length <= 64);
-  if (after) {
-    const at = new Date(Number(after[0]));
-    qb.andWhere(
-      new Brackets((w) =>
-        w
-          .where(`${alias}.created_at < :pageAt`, { pageAt: at })
-          .orWhere(`${alias}.created_at = :pageAt AND ${alias}.id < :pageId`, { pageId: String(after[1]) }),
-      ),
-    );
-  }
+  const keys = await newestFirstQuery(qb.clone(), alias, newestFirstCursor(query), limit + 1).getMany();
+  if (!keys.length) return { rows: [], nextCursor: null };
   const rows = await qb
+    .andWhere(`${alias}.id IN (:...pageIds)`, { pageIds: keys.map((k) => k.id) })
     .orderBy(`${alias}.created_at`, 'DESC')
     .addOrderBy(`${alias}.id`, 'DESC')
-    .take(limit + 1)
     .getMany();
+  return pageOf(rows, limit, (last) => [last.createdAt.getTime(), last.id]);
+}
+
+/** The keys (created_at, id) of one newest-first page: `limit` after `after`, from the filter's index range. */
+export function newestFirstQuery<T extends ObjectLiteral>(
+  qb: SelectQueryBuilder<T>,
+  alias: string,
+  after: Position | null,
+  limit: number,
+): SelectQueryBuilder<T> {
+  return orderedAfter(qb.select([`${alias}.createdAt`, `${alias}.id`]), `${alias}.created_at`, `${alias}.id`, 'DESC', after, limit);
+}
+
+/** The page of `rows` (read one more than `limit`) and the cursor to the next. */
+export function pageOf<T>(rows: T[], limit: number, cursorOf: (last: T) => (string | number)[]): { rows: T[]; nextCursor: string | null } {
   const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return { rows: page, nextCursor: rows.length > limit ? encodeCursor([last.createdAt.getTime(), last.id]) : null };
+  return { rows: page, nextCursor: rows.length > limit ? encodeCursor(cursorOf(page[page.length - 1])) : null };
 }

@@ -1,4 +1,5 @@
 import { EntityManager, In } from 'typeorm';
+import { comparePositions, mergeRanges, Order, orderedAfter, product, take } from '../common/keyset';
 import { INVOICE_STATUSES, INVOICE_TYPES, InvoiceEntity, MEDIA } from './invoice.entities';
 
 /**
@@ -10,11 +11,11 @@ import { INVOICE_STATUSES, INVOICE_TYPES, InvoiceEntity, MEDIA } from './invoice
  * color alone is one range per status of the (party, color, status, issued_at, number) index,
  * and so on. Each branch is read in keyset pages of its keys only (the index covers them), the
  * branches are merged in order here, and the rows are then read by primary key. No query ever
- * sorts or filters a taxpayer's whole history.
+ * sorts or filters a taxpayer's whole history. The merge is src/common/keyset.ts's.
  */
 
 export type Direction = 'issued' | 'received' | 'both';
-export type Order = 'ASC' | 'DESC';
+export type { Order };
 
 export interface InvoiceFilter {
   /** The taxpayer; null for every invoice (officers, unscoped auditors). */
@@ -54,12 +55,6 @@ export interface Branch {
 
 const COLORS = ['blue', 'red'] as const;
 
-function product(dimensions: [Column, readonly string[]][]): [Column, string][][] {
-  let combos: [Column, string][][] = [[]];
-  for (const [column, values] of dimensions) combos = combos.flatMap((c) => values.map((v) => [...c, [column, v] as [Column, string]]));
-  return combos;
-}
-
 /** The ordered index ranges that together hold exactly the invoices the filter matches, without overlap. */
 export function branches(f: InvoiceFilter): Branch[] {
   const parties: { party: [Column, string][]; notSeller: string | null }[] = !f.taxId
@@ -77,14 +72,14 @@ export function branches(f: InvoiceFilter): Branch[] {
   let facets: [Column, string][][] = [[]];
   const residual: [Column, string][] = [];
   if (f.color !== undefined || f.status !== undefined) {
-    facets = product([
+    facets = product<Column>([
       ['color', f.color !== undefined ? [f.color] : COLORS],
       ['status', f.status !== undefined ? [f.status] : INVOICE_STATUSES],
     ]);
     if (f.type !== undefined) residual.push(['type', f.type]);
     if (f.medium !== undefined) residual.push(['medium', f.medium]);
   } else if (f.type !== undefined || f.medium !== undefined) {
-    facets = product([
+    facets = product<Column>([
       ['type', f.type !== undefined ? [f.type] : INVOICE_TYPES],
       ['medium', f.medium !== undefined ? [f.medium] : MEDIA],
     ]);
@@ -114,57 +109,24 @@ export function branchQuery(em: EntityManager, branch: Branch, f: InvoiceFilter,
   }
   if (f.from) qb.andWhere('i.issued_at >= :from', { from: f.from });
   if (f.to) qb.andWhere('i.issued_at <= :to', { to: f.to });
-  if (after) {
-    const op = order === 'ASC' ? '>' : '<';
-    // The first condition alone is a range both databases seek to; the OR only trims its first instant.
-    qb.andWhere(`i.issued_at ${op}= :afterAt`, { afterAt: after.issuedAt });
-    qb.andWhere(`(i.issued_at ${op} :afterAt OR (i.issued_at = :afterAt AND i.number ${op} :afterNumber))`, { afterNumber: after.number });
-  }
-  return qb.orderBy('i.issued_at', order).addOrderBy('i.number', order).limit(limit);
+  return orderedAfter(qb, 'i.issued_at', 'i.number', order, after && { at: after.issuedAt, id: after.number }, limit);
 }
 
 export function compareKeys(a: InvoiceKey, b: InvoiceKey): number {
-  const byTime = a.issuedAt.getTime() - b.issuedAt.getTime();
-  if (byTime !== 0) return byTime;
-  return a.number < b.number ? -1 : a.number > b.number ? 1 : 0;
+  return comparePositions({ at: a.issuedAt, id: a.number }, { at: b.issuedAt, id: b.number });
 }
 
 /**
  * The keys of the matching invoices in order, after `after`: each branch read `batch` keys at a
  * time, merged. Stop pulling whenever enough are read; nothing beyond a batch per branch is read.
  */
-export async function* scanKeys(em: EntityManager, f: InvoiceFilter, order: Order, after: InvoiceKey | null, batch: number): AsyncGenerator<InvoiceKey> {
-  const sign = order === 'ASC' ? 1 : -1;
-  const streams = branches(f).map((branch) => ({ branch, buffer: [] as InvoiceKey[], at: 0, last: after, done: false }));
-  for (;;) {
-    const empty = streams.filter((s) => s.at >= s.buffer.length && !s.done);
-    await Promise.all(
-      empty.map(async (s) => {
-        s.buffer = await branchQuery(em, s.branch, f, order, s.last, batch).getMany();
-        s.at = 0;
-        s.done = s.buffer.length < batch;
-        if (s.buffer.length) s.last = s.buffer[s.buffer.length - 1];
-      }),
-    );
-    let best: (typeof streams)[number] | null = null;
-    for (const s of streams) {
-      if (s.at < s.buffer.length && (!best || sign * compareKeys(s.buffer[s.at], best.buffer[best.at]) < 0)) best = s;
-    }
-    if (!best) return;
-    yield best.buffer[best.at++];
-  }
+export function scanKeys(em: EntityManager, f: InvoiceFilter, order: Order, after: InvoiceKey | null, batch: number): AsyncGenerator<InvoiceKey> {
+  const ranges = branches(f).map((branch) => (last: InvoiceKey | null, limit: number) => branchQuery(em, branch, f, order, last, limit).getMany());
+  return mergeRanges(ranges, compareKeys, order, after, batch);
 }
 
 /** Up to `n` more keys from the stream (which stays open for the next call). */
-export async function takeKeys(keys: AsyncGenerator<InvoiceKey>, n: number): Promise<InvoiceKey[]> {
-  const out: InvoiceKey[] = [];
-  while (out.length < n) {
-    const next = await keys.next();
-    if (next.done) break;
-    out.push(next.value);
-  }
-  return out;
-}
+export const takeKeys = take<InvoiceKey>;
 
 /** The invoices of the keys, by primary key, in the keys' order. */
 export async function invoicesByKeys(em: EntityManager, keys: InvoiceKey[]): Promise<InvoiceEntity[]> {

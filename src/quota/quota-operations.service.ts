@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Principal } from '../common/principal';
 import { Clock } from '../common/clock';
@@ -36,6 +37,19 @@ function objectionView(o: QuotaObjectionEntity) {
 }
 
 /** The quota's HTTP-facing operations (API.md "Quota"). */
+/** Quota applications of a taxpayer (null: everyone's) and status (null: any): a range of idx_quota_app_* (migration 1700000000180). */
+export function applicationsQuery(em: EntityManager, taxId: string | null, status: string | null) {
+  const qb = em.createQueryBuilder(QuotaApplicationEntity, 'a').where('1 = 1');
+  if (taxId) qb.andWhere('a.taxpayer_id = :taxId', { taxId });
+  if (status) qb.andWhere('a.status = :status', { status });
+  return qb;
+}
+
+/** A taxpayer's quota objections: a range of idx_quota_objection_taxpayer_time. */
+export function objectionsQuery(em: EntityManager, taxId: string) {
+  return em.createQueryBuilder(QuotaObjectionEntity, 'o').where('o.taxpayer_id = :taxId', { taxId });
+}
+
 @Injectable()
 export class QuotaOperationsService {
   constructor(
@@ -163,10 +177,7 @@ export class QuotaOperationsService {
     const scoped = principal.role === 'taxpayer' || (principal.role === 'auditor' && principal.taxpayerId !== null);
     if (scoped && query.taxId && query.taxId !== principal.taxpayerId) return { items: [], nextCursor: null };
     const scope = scoped ? principal.taxpayerId : (query.taxId ?? null);
-    const qb = this.db.dataSource.manager.createQueryBuilder(QuotaApplicationEntity, 'a').where('1 = 1');
-    if (scope) qb.andWhere('a.taxpayer_id = :scope', { scope });
-    if (query.status) qb.andWhere('a.status = :status', { status: query.status });
-    const { rows, nextCursor } = await pageNewestFirst(qb, 'a', query);
+    const { rows, nextCursor } = await pageNewestFirst(applicationsQuery(this.db.dataSource.manager, scope, query.status ?? null), 'a', query);
     return { items: rows.map(applicationView), nextCursor };
   }
 
@@ -192,8 +203,7 @@ export class QuotaOperationsService {
 
   async listObjections(principal: Principal, taxId: string, query: PageQuery) {
     await this.quota.pilotFor(principal, taxId);
-    const qb = this.db.dataSource.manager.createQueryBuilder(QuotaObjectionEntity, 'o').where('o.taxpayer_id = :taxId', { taxId });
-    const { rows, nextCursor } = await pageNewestFirst(qb, 'o', query);
+    const { rows, nextCursor } = await pageNewestFirst(objectionsQuery(this.db.dataSource.manager, taxId), 'o', query);
     return { items: rows.map(objectionView), nextCursor };
   }
 

@@ -69,7 +69,10 @@ export class QuotaLedgerEntity {
 }
 
 @Entity('quota_applications')
-@Index('idx_quota_app_taxpayer', ['taxpayerId', 'createdAt'])
+@Index('idx_quota_app_taxpayer_time', ['taxpayerId', 'createdAt', 'id'])
+@Index('idx_quota_app_taxpayer_state', ['taxpayerId', 'status', 'createdAt', 'id'])
+@Index('idx_quota_app_state', ['status', 'createdAt', 'id'])
+@Index('idx_quota_app_time', ['createdAt', 'id'])
 export class QuotaApplicationEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
@@ -103,7 +106,7 @@ export class QuotaApplicationEntity {
 }
 
 @Entity('quota_objections')
-@Index('idx_quota_objection_taxpayer', ['taxpayerId', 'createdAt'])
+@Index('idx_quota_objection_taxpayer_time', ['taxpayerId', 'createdAt', 'id'])
 export class QuotaObjectionEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;

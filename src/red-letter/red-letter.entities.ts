@@ -6,8 +6,14 @@ import type { RedReason } from './red-lines';
 /** 红字发票信息确认单 */
 @Entity('red_confirmations')
 @Index('idx_red_blue', ['blueNumber'])
-@Index('idx_red_seller', ['sellerTaxId', 'createdAt'])
-@Index('idx_red_buyer', ['buyerTaxId', 'createdAt'])
+@Index('idx_red_seller_time', ['sellerTaxId', 'createdAt', 'id'])
+@Index('idx_red_seller_role', ['sellerTaxId', 'initiator', 'createdAt', 'id'])
+@Index('idx_red_seller_state', ['sellerTaxId', 'initiator', 'status', 'createdAt', 'id'])
+@Index('idx_red_buyer_time', ['buyerTaxId', 'createdAt', 'id'])
+@Index('idx_red_buyer_role', ['buyerTaxId', 'initiator', 'createdAt', 'id'])
+@Index('idx_red_buyer_state', ['buyerTaxId', 'initiator', 'status', 'createdAt', 'id'])
+@Index('idx_red_time', ['createdAt', 'id'])
+@Index('idx_red_state', ['status', 'createdAt', 'id'])
 @Index('idx_red_pending', ['status', 'expiresAt'])
 export class RedConfirmationEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })

@@ -8,7 +8,9 @@ import { canRead, Principal } from '../common/principal';
 import { Clock } from '../common/clock';
 import type { RecordResponse } from '../idempotency/idempotency.service';
 import { formatMoney } from '../common/money';
-import { pageNewestFirst } from '../common/pagination';
+import { newestFirstCursor, pageLimit, pageOf } from '../common/pagination';
+import { take } from '../common/keyset';
+import { scanSlips, slipsAt } from './slip-scan';
 import { ProblemException, Problems } from '../common/problem';
 import { cstFields, formatCst, periodOf } from '../common/time';
 import { Db } from '../database/db.service';
@@ -143,16 +145,14 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
     if (scoped && query.taxId && query.taxId !== principal.taxpayerId) return { items: [], nextCursor: null };
     const me = scoped ? principal.taxpayerId : (query.taxId ?? null);
     await this.expireDue(me ? { taxId: me } : {});
-    const qb = this.db.dataSource.manager.createQueryBuilder(RedConfirmationEntity, 's').where('1 = 1');
-    if (me) {
-      const initiated = "((s.initiator = 'seller' AND s.seller_tax_id = :me) OR (s.initiator = 'buyer' AND s.buyer_tax_id = :me))";
-      const received = "((s.initiator = 'buyer' AND s.seller_tax_id = :me) OR (s.initiator = 'seller' AND s.buyer_tax_id = :me))";
-      const direction = query.direction;
-      qb.andWhere(direction === 'initiated' ? initiated : direction ? received : `(s.seller_tax_id = :me OR s.buyer_tax_id = :me)`, { me });
-      if (direction === 'awaiting') qb.andWhere("s.status IN ('02', '03')");
-    }
-    if (query.status) qb.andWhere('s.status = :status', { status: query.status });
-    const { rows, nextCursor } = await pageNewestFirst(qb, 's', query);
+    // Newest first, one more than the page to know whether another follows (src/red-letter/slip-scan.ts).
+    const em = this.db.dataSource.manager;
+    const limit = pageLimit(query);
+    const keys = await take(
+      scanSlips(em, { taxId: me, direction: query.direction, status: query.status }, 'DESC', newestFirstCursor(query), limit + 1),
+      limit + 1,
+    );
+    const { rows, nextCursor } = pageOf(await slipsAt(em, keys), limit, (last) => [last.createdAt.getTime(), last.id]);
     const lines = rows.length ? await this.db.dataSource.manager.find(RedConfirmationLineEntity, { where: { confirmationId: In(rows.map((r) => r.id)) } }) : [];
     return {
       items: rows.map((r) =>

@@ -4,7 +4,8 @@ import type { PostErrorClass } from './http-post';
 
 /** An endpoint registered by (or for) a taxpayer. Secrets are AES-256-GCM ciphertexts (secret-box.ts). */
 @Entity('webhooks')
-@Index('idx_webhooks_tax', ['taxId', 'createdAt'])
+@Index('idx_webhooks_tax_live', ['taxId', 'deletedAt', 'createdAt', 'id'])
+@Index('idx_webhooks_live', ['deletedAt', 'createdAt', 'id'])
 export class WebhookEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
@@ -48,8 +49,8 @@ export type WebhookDeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'cancel
 @Entity('webhook_deliveries')
 @Index('uq_webhook_deliveries_event', ['webhookId', 'eventId'], { unique: true })
 @Index('idx_webhook_deliveries_head', ['status', 'webhookId', 'eventId'])
-@Index('idx_webhook_deliveries_list', ['webhookId', 'createdAt'])
 @Index('idx_webhook_deliveries_event_id', ['eventId'])
+@Index('idx_webhook_deliveries_time', ['webhookId', 'createdAt', 'id'])
 export class WebhookDeliveryEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { Principal } from '../common/principal';
@@ -72,6 +73,23 @@ const newSecret = () => `whsec_${randomBytes(32).toString('base64url')}`;
  * taxpayer's; other roles may not (403), and another taxpayer's webhook is not found (404).
  * Times here are real time (not the test clock), like the deliveries they schedule.
  */
+/** Live webhooks of a taxpayer (null: everyone's, for admins): a range of idx_webhooks_tax_live or idx_webhooks_live (migration 1700000000180). */
+export function webhooksQuery(em: EntityManager, taxId: string | null) {
+  const qb = em.createQueryBuilder(WebhookEntity, 'w').where('w.deleted_at IS NULL');
+  if (taxId) qb.andWhere('w.tax_id = :taxId', { taxId });
+  return qb;
+}
+
+/** A webhook's deliveries: a range of idx_webhook_deliveries_time. */
+export function deliveriesQuery(em: EntityManager, webhookId: string) {
+  return em.createQueryBuilder(WebhookDeliveryEntity, 'd').where('d.webhook_id = :webhookId', { webhookId });
+}
+
+/** A delivery's attempts: a range of idx_webhook_attempts_delivery. */
+export function attemptsQuery(em: EntityManager, deliveryId: string) {
+  return em.createQueryBuilder(WebhookAttemptEntity, 'a').where('a.delivery_id = :deliveryId', { deliveryId });
+}
+
 @Injectable()
 export class WebhooksService {
   constructor(
@@ -140,14 +158,9 @@ export class WebhooksService {
   }
 
   async list(principal: Principal, query: ListWebhooksQuery) {
-    const qb = this.db.dataSource.manager.createQueryBuilder(WebhookEntity, 'w').where('w.deleted_at IS NULL');
-    if (principal.role === 'admin') {
-      if (query.taxId) qb.andWhere('w.tax_id = :taxId', { taxId: query.taxId });
-    } else {
-      if (query.taxId && query.taxId !== principal.taxpayerId) return { items: [], nextCursor: null };
-      qb.andWhere('w.tax_id = :taxId', { taxId: principal.taxpayerId });
-    }
-    const { rows, nextCursor } = await pageNewestFirst(qb, 'w', query);
+    if (principal.role !== 'admin' && (!principal.taxpayerId || (query.taxId && query.taxId !== principal.taxpayerId))) return { items: [], nextCursor: null };
+    const taxId = principal.role === 'admin' ? (query.taxId ?? null) : principal.taxpayerId;
+    const { rows, nextCursor } = await pageNewestFirst(webhooksQuery(this.db.dataSource.manager, taxId), 'w', query);
     return { items: rows.map((w) => this.view(w)), nextCursor };
   }
 
@@ -212,8 +225,7 @@ export class WebhooksService {
 
   async deliveries(principal: Principal, id: string, query: PageQuery) {
     await this.find(principal, id);
-    const qb = this.db.dataSource.manager.createQueryBuilder(WebhookDeliveryEntity, 'd').where('d.webhook_id = :id', { id });
-    const { rows, nextCursor } = await pageNewestFirst(qb, 'd', query);
+    const { rows, nextCursor } = await pageNewestFirst(deliveriesQuery(this.db.dataSource.manager, id), 'd', query);
     return { items: rows.map(webhookDeliveryView), nextCursor };
   }
 
@@ -222,8 +234,7 @@ export class WebhooksService {
     await this.find(principal, id);
     const delivery = await this.db.dataSource.manager.findOneBy(WebhookDeliveryEntity, { id: deliveryId, webhookId: id });
     if (!delivery) throw Problems.notFound(`webhook delivery ${deliveryId}`);
-    const qb = this.db.dataSource.manager.createQueryBuilder(WebhookAttemptEntity, 'a').where('a.delivery_id = :deliveryId', { deliveryId });
-    const { rows, nextCursor } = await pageNewestFirst(qb, 'a', query);
+    const { rows, nextCursor } = await pageNewestFirst(attemptsQuery(this.db.dataSource.manager, deliveryId), 'a', query);
     return { items: rows.map(webhookAttemptView), nextCursor };
   }
 

@@ -43,12 +43,27 @@ describe('audit chain', () => {
     expect(report.head.hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('lists events oldest first with their chain position; a taxpayer sees only its own', async () => {
+  it('lists events oldest first (by business time, then id) with their chain position; a taxpayer sees only its own', async () => {
     await t.app.get(AuditChainService).seal();
     const all = await t.http(officer).get('/v1/audit-events?limit=500').expect(200);
+    // The chain is in the order events were recorded; the list in business time (the test clock
+    // was set after the service recorded its first events, so the two orders differ here).
+    const times = all.body.items.map((e: { at: string }) => Date.parse(e.at));
+    expect(times).toEqual([...times].sort((x, y) => x - y));
     const seqs = all.body.items.map((e: { seq: number }) => e.seq);
-    expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+    expect([...seqs].sort((x, y) => x - y)).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
     expect(all.body.items.every((e: { hash: string }) => /^[0-9a-f]{64}$/.test(e.hash))).toBe(true);
+    // A date range: exactly the events within it, in the same order.
+    const from = all.body.items[2].at;
+    const to = all.body.items[all.body.items.length - 3].at;
+    // `at` is shown to the second: the range ends at the last millisecond of `to`'s second.
+    const toEnd = to.replace('+08:00', '.999+08:00');
+    const ranged = await t
+      .http(officer)
+      .get(`/v1/audit-events?limit=500&from=${encodeURIComponent(from)}&to=${encodeURIComponent(toEnd)}`)
+      .expect(200);
+    const within = all.body.items.filter((e: { at: string }) => Date.parse(e.at) >= Date.parse(from) && Date.parse(e.at) <= Date.parse(to));
+    expect(ranged.body.items.map((e: { id: string }) => e.id)).toEqual(within.map((e: { id: string }) => e.id));
     const mine = await t.http(parties.a.token).get('/v1/audit-events?limit=500').expect(200);
     expect(mine.body.items.length).toBeGreaterThan(0);
     expect(mine.body.items.every((e: { taxpayerId: string }) => e.taxpayerId === parties.a.taxId)).toBe(true);

@@ -1,5 +1,15 @@
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager, ObjectLiteral } from 'typeorm';
 import { auditListQuery } from '../../src/audit/audit.controller';
+import { ApiKeyEntity, UserEntity } from '../../src/auth/auth.entities';
+import { take } from '../../src/common/keyset';
+import { newestFirstQuery } from '../../src/common/pagination';
+import { applicationsQuery, objectionsQuery } from '../../src/quota/quota-operations.service';
+import { QuotaApplicationEntity, QuotaObjectionEntity } from '../../src/quota/quota.entities';
+import { RedConfirmationEntity } from '../../src/red-letter/red-letter.entities';
+import { scanSlips, SlipFilter, slipBranches, slipBranchQuery, slipsAt } from '../../src/red-letter/slip-scan';
+import { SLIP_STATUSES, SlipStatus } from '../../src/red-letter/slip-machine';
+import { WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEntity } from '../../src/webhooks/webhook.entities';
+import { attemptsQuery, deliveriesQuery, webhooksQuery } from '../../src/webhooks/webhooks.service';
 import { AuditEventEntity } from '../../src/audit/audit-event.entity';
 import { timeOrderedId } from '../../src/audit/audit.service';
 import { Branch, branches, branchQuery, InvoiceFilter, invoicesByKeys, scanKeys, takeKeys } from '../../src/invoices/invoice-scan';
@@ -16,6 +26,149 @@ const BIG = makeTaxId('31', 9_000_001);
 const SMALL = makeTaxId('32', 9_000_002);
 const OTHER = makeTaxId('33', 9_000_003);
 const ROWS = 4000;
+const SLIPS = 3000;
+const WEBHOOK = '00000000-0000-4000-8000-000000000001';
+
+/** An id that sorts as `i` does (uuid-shaped), for seeded rows. */
+const seqId = (prefix: string, i: number) => `${prefix}${String(i).padStart(7, '0')}-0000-4000-8000-000000000000`;
+const minutes = (base: string, i: number) => new Date(Date.parse(base) + i * 60_000);
+
+function slip(i: number): RedConfirmationEntity {
+  // The small taxpayer sells (a tenth) and buys (a third) as for invoices; either party files.
+  const seller = i % 10 === 0 ? SMALL : BIG;
+  const buyer = i % 3 === 0 ? SMALL : i % 3 === 1 ? OTHER : null;
+  const statuses = Object.keys(SLIP_STATUSES) as SlipStatus[];
+  return {
+    id: seqId('5', i),
+    number: `2431200${String(i + 1).padStart(13, '0')}`,
+    blueNumber: `2431200${String(i + 1).padStart(13, '0')}`,
+    sellerTaxId: seller,
+    buyerTaxId: buyer === seller ? null : buyer,
+    initiator: i % 4 === 0 ? 'buyer' : 'seller',
+    reason: '01',
+    status: statuses[i % statuses.length],
+    totalAmount: -10000n,
+    totalTax: -1300n,
+    inputTaxTransferOut: 0n,
+    autoIssue: false,
+    redInvoiceNumber: null,
+    createdBy: 'test',
+    createdAt: minutes('2024-01-01T00:00:00Z', i * 30),
+    expiresAt: null,
+    updatedAt: minutes('2024-01-01T00:00:00Z', i * 30),
+  };
+}
+
+/** Rows of the newest-first lists: applications, objections, webhooks, deliveries, users, API keys. */
+async function seedNewestFirstLists(ds: DataSource): Promise<void> {
+  const party = (i: number) => (i % 10 === 0 ? SMALL : i % 10 === 1 ? OTHER : BIG);
+  const chunks = async <T extends ObjectLiteral>(entity: new () => T, rows: T[]) => {
+    for (let i = 0; i < rows.length; i += 500) await ds.manager.insert(entity, rows.slice(i, i + 500));
+  };
+  await chunks(
+    QuotaApplicationEntity,
+    Array.from({ length: 2000 }, (_, i) => ({
+      id: seqId('a', i),
+      taxpayerId: party(i),
+      period: '2024-01',
+      requestedTotal: 100n,
+      reason: 'growth',
+      status: i % 20 === 0 ? ('pending' as const) : i % 2 ? ('approved' as const) : ('rejected' as const),
+      decidedBy: null,
+      decisionReason: null,
+      createdAt: minutes('2024-01-01T00:00:00Z', i),
+      decidedAt: null,
+    })),
+  );
+  await chunks(
+    QuotaObjectionEntity,
+    Array.from({ length: 1000 }, (_, i) => ({
+      id: seqId('b', i),
+      taxpayerId: party(i),
+      period: '2024-01',
+      reason: 'x',
+      createdAt: minutes('2024-01-01T00:00:00Z', i),
+    })),
+  );
+  const webhook = (i: number): WebhookEntity => ({
+    id: i === 0 ? WEBHOOK : seqId('c', i),
+    taxId: party(i),
+    url: 'https://example.com/hook',
+    events: '*',
+    description: null,
+    secretEnc: 'x',
+    previousSecretEnc: null,
+    previousExpiresAt: null,
+    createdAt: minutes('2024-01-01T00:00:00Z', i),
+    createdBy: 'test',
+    deletedAt: i % 7 === 0 && i > 0 ? minutes('2024-02-01T00:00:00Z', i) : null,
+  });
+  await chunks(
+    WebhookEntity,
+    Array.from({ length: 600 }, (_, i) => webhook(i)),
+  );
+  await chunks(
+    WebhookDeliveryEntity,
+    Array.from({ length: 3000 }, (_, i) => ({
+      id: seqId('d', i),
+      webhookId: i % 3 === 0 ? WEBHOOK : seqId('c', 1 + (i % 5)),
+      eventId: seqId('e', i),
+      eventType: 'invoice.issued',
+      status: 'succeeded' as const,
+      attempts: 1,
+      nextAttemptAt: null,
+      claimedUntil: null,
+      claimToken: null,
+      lastStatusCode: 200,
+      lastDurationMs: 5,
+      lastError: null,
+      lastAttemptAt: null,
+      deliveredAt: null,
+      finishedAt: minutes('2024-01-01T00:00:00Z', i),
+      createdAt: minutes('2024-01-01T00:00:00Z', i),
+    })),
+  );
+  await chunks(
+    WebhookAttemptEntity,
+    Array.from({ length: 3000 }, (_, i) => ({
+      id: seqId('g', i),
+      deliveryId: seqId('d', i % 3 === 0 ? 0 : 1 + (i % 50)), // delivery d0 has a thousand attempts
+      createdAt: minutes('2024-01-01T00:00:00Z', i),
+      statusCode: 500,
+      errorClass: null,
+      error: null,
+      durationMs: 5,
+      responseExcerpt: null,
+      keyIds: 'key_00000000',
+    })),
+  );
+  await chunks(
+    UserEntity,
+    Array.from({ length: 1000 }, (_, i) => ({
+      id: seqId('f', i),
+      username: `plan-user-${i}`,
+      passwordHash: null,
+      role: 'taxpayer' as const,
+      taxpayerId: party(i),
+      createdAt: minutes('2024-01-01T00:00:00Z', i),
+      failedLogins: 0,
+      lockedUntil: null,
+    })),
+  );
+  await chunks(
+    ApiKeyEntity,
+    Array.from({ length: 2000 }, (_, i) => ({
+      id: seqId('9', i),
+      name: 'plan',
+      tokenDigest: seqId('9', i).replace(/-/g, '').padEnd(64, '0'),
+      role: 'taxpayer' as const,
+      taxpayerId: party(i),
+      createdBy: null,
+      createdAt: minutes('2024-01-01T00:00:00Z', i),
+      revokedAt: null,
+    })),
+  );
+}
 
 function invoice(i: number): InvoiceEntity {
   // A big seller, a small one, buyers among them and natural persons; reds, voids, several months.
@@ -123,7 +276,7 @@ async function planOf(ds: DataSource, sql: string, params: unknown[]): Promise<{
  * `unbounded`: a query with no condition at all (every invoice, first page) may read the index
  * from its start in order: LIMIT stops it after the page.
  */
-function expectOrderedRange(ds: DataSource, plan: { text: string; tables: MysqlTable[] }, index: string, what: string, unbounded = false): void {
+function expectOrderedRange(ds: DataSource, plan: { text: string; tables: MysqlTable[] }, index: string, what: string, unbounded = false, alias = 'i'): void {
   const mysql = ds.options.type !== 'better-sqlite3';
   if (mysql) {
     const where = `${what}: ${plan.text}`;
@@ -138,8 +291,8 @@ function expectOrderedRange(ds: DataSource, plan: { text: string; tables: MysqlT
   } else {
     const where = `${what}: ${plan.text}`;
     const search =
-      new RegExp(`^SEARCH i USING (COVERING )?INDEX ${index} \\(`).test(plan.text) ||
-      (unbounded && new RegExp(`^SCAN i USING (COVERING )?INDEX ${index}$`).test(plan.text));
+      new RegExp(`^SEARCH ${alias} USING (COVERING )?INDEX ${index} \\(`).test(plan.text) ||
+      (unbounded && new RegExp(`^SCAN ${alias} USING (COVERING )?INDEX ${index}$`, 'm').test(plan.text));
     expect({ where, search, lines: plan.text.split('\n').length }).toEqual({ where, search: true, lines: 1 });
     expect({ where, sort: /TEMP B-TREE/.test(plan.text) }).toEqual({ where, sort: false });
   }
@@ -167,7 +320,14 @@ describe('query plans: every list, filter and export shape reads an ordered inde
       after: null,
     }));
     for (let i = 0; i < events.length; i += 500) await ds.manager.insert(AuditEventEntity, events.slice(i, i + 500));
-    await ds.query(ds.options.type === 'mysql' || ds.options.type === 'mariadb' ? 'ANALYZE TABLE invoices, audit_events' : 'ANALYZE');
+    const slips = Array.from({ length: SLIPS }, (_, i) => slip(i));
+    for (let i = 0; i < slips.length; i += 500) await ds.manager.insert(RedConfirmationEntity, slips.slice(i, i + 500));
+    await seedNewestFirstLists(ds);
+    await ds.query(
+      ds.options.type === 'mysql' || ds.options.type === 'mariadb'
+        ? 'ANALYZE TABLE invoices, audit_events, red_confirmations, quota_applications, quota_objections, webhooks, webhook_deliveries, webhook_delivery_attempts, users, api_keys'
+        : 'ANALYZE',
+    );
   }, 120_000);
   afterAll(() => t.close());
 
@@ -224,30 +384,146 @@ describe('query plans: every list, filter and export shape reads an ordered inde
     }
   });
 
+  // The audit list, oldest first by (at, id): every filter, with and without a date range, first
+  // page and deep cursor (the page's keys; its events and links are then read by id).
+  const auditAfter = { at: new Date('2024-01-01T00:20:00Z'), id: timeOrderedId(Date.parse('2024-01-01T00:20:00Z')) };
   for (const [name, f, index] of [
-    ['audit events of a taxpayer', { taxId: BIG, action: null }, 'idx_audit_taxpayer_id'],
-    ['audit events of a taxpayer and action', { taxId: BIG, action: 'invoice.voided' }, 'idx_audit_taxpayer_action_id'],
-    ['audit events of an action', { taxId: null, action: 'invoice.voided' }, 'idx_audit_action_id'],
+    ['audit events of a taxpayer', { taxId: BIG, action: null }, 'idx_audit_taxpayer_time'],
+    ['audit events of a taxpayer and action', { taxId: BIG, action: 'invoice.voided' }, 'idx_audit_taxpayer_action_time'],
+    ['audit events of an action', { taxId: null, action: 'invoice.voided' }, 'idx_audit_action_time'],
+    ['audit events of everyone', { taxId: null, action: null }, 'idx_audit_time'],
   ] as const) {
-    it(`${name}: first page and deep cursor`, async () => {
-      for (const afterId of [null, timeOrderedId(Date.parse('2024-01-01T00:20:00Z'))]) {
-        const [sql, params] = auditListQuery(ds.manager, { ...f, from: null, to: null, after: afterId }, 51).getQueryAndParameters();
-        const plan = await planOf(ds, sql, params);
-        // The join to audit_chain is by its unique event_id: check the events table's access only.
-        const mysql = plan.tables.length > 0;
-        if (mysql) {
-          const events = plan.tables.find((x) => (x as { table_name?: string }).table_name === 'e')!;
-          expect({ name, access: events.access_type, key: events.key }).toEqual({ name, access: expect.stringMatching(/^(range|ref)$/), key: index });
-          expect({ name, filesort: /filesort/.test(plan.text) }).toEqual({ name, filesort: false });
-        } else {
-          expect({ name, plan: new RegExp(`SEARCH e USING (COVERING )?INDEX ${index} \\(`).test(plan.text), sort: /TEMP B-TREE/.test(plan.text) }).toEqual({
-            name,
-            plan: true,
-            sort: false,
-          });
-        }
+    for (const [shape, dates, after] of [
+      ['first page', { from: null, to: null }, null],
+      ['deep cursor', { from: null, to: null }, auditAfter],
+      ['date range', { from: new Date('2024-01-01T00:10:00Z'), to: new Date('2024-01-01T00:30:00Z') }, null],
+      ['date range + cursor', { from: new Date('2024-01-01T00:10:00Z'), to: new Date('2024-01-01T00:30:00Z') }, auditAfter],
+      ['from only', { from: new Date('2024-01-01T00:25:00Z'), to: null }, null],
+    ] as const) {
+      it(`${name}, ${shape}`, async () => {
+        const [sql, params] = auditListQuery(ds.manager, { ...f, ...dates, after }, 51).getQueryAndParameters();
+        const unbounded = !f.taxId && !f.action && !dates.from && !after;
+        expectOrderedRange(ds, await planOf(ds, sql, params), index, `${name} ${shape}`, unbounded, 'e');
+      });
+    }
+  }
+
+  it('the audit list with a date range gives exactly the events in it, oldest first, page after page', async () => {
+    const from = new Date('2024-01-01T00:10:00Z');
+    const to = new Date('2024-01-01T00:30:00Z');
+    const all = await ds.manager.find(AuditEventEntity);
+    for (const f of [
+      { taxId: BIG, action: null },
+      { taxId: SMALL, action: 'invoice.issued' },
+      { taxId: null, action: null },
+    ]) {
+      const expected = all
+        .filter((e) => e.at >= from && e.at <= to && (!f.taxId || e.taxpayerId === f.taxId) && (!f.action || e.action === f.action))
+        .sort((a, b) => a.at.getTime() - b.at.getTime() || (a.id < b.id ? -1 : 1))
+        .map((e) => e.id);
+      const got: string[] = [];
+      let after: { at: Date; id: string } | null = null;
+      for (;;) {
+        const page = await auditListQuery(ds.manager, { ...f, from, to, after }, 100).getMany();
+        got.push(...page.map((e) => e.id));
+        if (page.length < 100) break;
+        after = { at: page[page.length - 1].at, id: page[page.length - 1].id };
       }
-    });
+      expect({ f, got }).toEqual({ f, got: expected });
+    }
+  });
+
+  // Red-letter slips (GET /v1/red-confirmations), newest first: every direction and status shape.
+  const SLIP_FILTERS: [string, SlipFilter][] = [
+    ['mine (seller or buyer)', { taxId: SMALL }],
+    ['mine, status', { taxId: SMALL, status: '04' }],
+    ['initiated', { taxId: SMALL, direction: 'initiated' }],
+    ['initiated, status', { taxId: SMALL, direction: 'initiated', status: '02' }],
+    ['received', { taxId: SMALL, direction: 'received' }],
+    ['received, status', { taxId: SMALL, direction: 'received', status: '05' }],
+    ['awaiting', { taxId: SMALL, direction: 'awaiting' }],
+    ['awaiting, status', { taxId: SMALL, direction: 'awaiting', status: '03' }],
+    ['a big seller, mine', { taxId: BIG }],
+    ['everyone', { taxId: null }],
+    ['everyone, status', { taxId: null, status: '07' }],
+  ];
+  const slipAfter = { at: new Date('2024-02-10T00:00:00Z'), id: 'ffffffff-0000-0000-0000-000000000000' };
+  for (const [name, f] of SLIP_FILTERS) {
+    for (const [shape, after] of [
+      ['first page', null],
+      ['deep cursor', slipAfter],
+    ] as const) {
+      it(`red-letter slips, ${name}, ${shape}`, async () => {
+        const list = slipBranches(f);
+        expect(list.length).toBeGreaterThan(0);
+        for (const branch of list) {
+          const [sql, params] = slipBranchQuery(ds.manager, branch, 'DESC', after, 51).getQueryAndParameters();
+          const unbounded = branch.equals.length === 0 && !after;
+          expectOrderedRange(
+            ds,
+            await planOf(ds, sql, params),
+            branch.index,
+            `slips ${name} ${shape} [${branch.equals.map((e) => e.join('=')).join(', ')}]`,
+            unbounded,
+            's',
+          );
+        }
+      });
+    }
+  }
+
+  it('the merged slip ranges give exactly the slips the filter names, newest first (every direction and status)', async () => {
+    const all = await ds.manager.find(RedConfirmationEntity);
+    const mine = (s: RedConfirmationEntity, me: string, direction?: string) => {
+      const role = s.sellerTaxId === me ? 'seller' : s.buyerTaxId === me ? 'buyer' : null;
+      if (!role) return false;
+      if (!direction) return true;
+      const byMe = (s.initiator === 'seller' && s.sellerTaxId === me) || (s.initiator === 'buyer' && s.buyerTaxId === me);
+      const byOther = (s.initiator === 'buyer' && s.sellerTaxId === me) || (s.initiator === 'seller' && s.buyerTaxId === me);
+      return direction === 'initiated' ? byMe : direction === 'received' ? byOther : byOther && (s.status === '02' || s.status === '03');
+    };
+    for (const [name, f] of SLIP_FILTERS) {
+      const expected = all
+        .filter((s) => (!f.taxId || mine(s, f.taxId, f.direction)) && (!f.status || s.status === f.status))
+        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1))
+        .map((s) => s.id);
+      const got = (await take(scanSlips(ds.manager, f, 'DESC', null, 7), SLIPS)).map((k) => k.id);
+      expect({ name, got }).toEqual({ name, got: expected });
+      const rows = await slipsAt(ds.manager, await take(scanSlips(ds.manager, f, 'DESC', null, 50), 20));
+      expect({ name, rows: rows.map((r) => r.id) }).toEqual({ name, rows: expected.slice(0, 20) });
+    }
+  });
+
+  // The newest-first lists (src/common/pagination.ts): every filter they take.
+  // `whole`: no filter at all; its first page may read the index from its start in order (LIMIT stops it).
+  for (const [name, query, index, alias, whole] of [
+    ['quota applications of a taxpayer', (em: EntityManager) => applicationsQuery(em, BIG, null), 'idx_quota_app_taxpayer_time', 'a', false],
+    ['quota applications of a taxpayer, status', (em: EntityManager) => applicationsQuery(em, BIG, 'pending'), 'idx_quota_app_taxpayer_state', 'a', false],
+    [
+      "quota applications of everyone, status (the officers' queue)",
+      (em: EntityManager) => applicationsQuery(em, null, 'pending'),
+      'idx_quota_app_state',
+      'a',
+      false,
+    ],
+    ['quota applications of everyone', (em: EntityManager) => applicationsQuery(em, null, null), 'idx_quota_app_time', 'a', true],
+    ['quota objections of a taxpayer', (em: EntityManager) => objectionsQuery(em, BIG), 'idx_quota_objection_taxpayer_time', 'o', false],
+    ['webhooks of a taxpayer', (em: EntityManager) => webhooksQuery(em, BIG), 'idx_webhooks_tax_live', 'w', false],
+    ['webhooks of everyone (admin)', (em: EntityManager) => webhooksQuery(em, null), 'idx_webhooks_live', 'w', false],
+    ['deliveries of a webhook', (em: EntityManager) => deliveriesQuery(em, WEBHOOK), 'idx_webhook_deliveries_time', 'd', false],
+    ['attempts of a delivery', (em: EntityManager) => attemptsQuery(em, seqId('d', 0)), 'idx_webhook_attempts_delivery', 'a', false],
+    ['users (admin)', (em: EntityManager) => em.createQueryBuilder(UserEntity, 'u').where('1 = 1'), 'idx_users_time', 'u', true],
+    ['API keys (admin)', (em: EntityManager) => em.createQueryBuilder(ApiKeyEntity, 'k').where('1 = 1'), 'idx_api_keys_time', 'k', true],
+  ] as const) {
+    for (const [shape, after] of [
+      ['first page', null],
+      ['deep cursor', { at: new Date('2024-01-01T05:00:00Z'), id: 'ffffffff-0000-0000-0000-000000000000' }],
+    ] as const) {
+      it(`${name}, ${shape}`, async () => {
+        const [sql, params] = newestFirstQuery<ObjectLiteral>(query(ds.manager), alias, after, 51).getQueryAndParameters();
+        expectOrderedRange(ds, await planOf(ds, sql, params), index, `${name} ${shape}`, whole && !after, alias);
+      });
+    }
   }
 
   it('the quota ledger page reads its primary key range (taxpayer, month, seq)', async () => {

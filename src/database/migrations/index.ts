@@ -12,6 +12,7 @@ import { TaxBreadth1700000000140 } from './1700000000140-TaxBreadth';
 import { Webhooks1700000000150 } from './1700000000150-Webhooks';
 import { KeysetIndexes1700000000160 } from './1700000000160-KeysetIndexes';
 import { WebhookAttemptsAndRetention1700000000170 } from './1700000000170-WebhookAttemptsAndRetention';
+import { ListIndexes1700000000180 } from './1700000000180-ListIndexes';
 
 /** Every migration in order (explicit, no globs). */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   Webhooks1700000000150,
   KeysetIndexes1700000000160,
   WebhookAttemptsAndRetention1700000000170,
+  ListIndexes1700000000180,
 ];
