@@ -27,23 +27,36 @@ function sizeOf(value: unknown): number {
  * left to their defaults; rows that leave a column undefined in some rows only go through
  * TypeORM's insert.
  */
-export async function insertRows<T extends object>(em: EntityManager, entity: new () => T, rows: T[]): Promise<void> {
+export async function insertRows<T extends object>(
+  em: EntityManager,
+  entity: new () => T,
+  rows: T[],
+  options: { upsertOn?: (keyof T & string)[] } = {},
+): Promise<void> {
   if (rows.length === 0) return;
   const { driver } = em.connection;
   const metadata = em.connection.getMetadata(entity);
   const columns = metadata.columns.filter((column) => rows.some((row) => column.getEntityValue(row) !== undefined));
   if (columns.some((column) => rows.some((row) => column.getEntityValue(row) === undefined))) {
+    if (options.upsertOn) throw new Error(`insertRows: an upsert into ${metadata.tableName} needs every column in every row`);
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) await em.insert(entity, rows.slice(i, i + INSERT_CHUNK) as never[]);
     return;
   }
   const head = `INSERT INTO ${driver.escape(metadata.tableName)} (${columns.map((c) => driver.escape(c.databaseName)).join(', ')}) VALUES `;
   const tuple = `(${columns.map(() => '?').join(', ')})`;
+  const tail = options.upsertOn
+    ? upsertClause(
+        em,
+        columns,
+        options.upsertOn.map((p) => metadata.findColumnWithPropertyName(p)!.databaseName),
+      )
+    : '';
   let params: unknown[] = [];
   let count = 0;
   let bytes = 0;
   const flush = async () => {
     if (count === 0) return;
-    await em.query(head + Array(count).fill(tuple).join(', '), params);
+    await em.query(head + Array(count).fill(tuple).join(', ') + tail, params);
     params = [];
     count = 0;
     bytes = 0;
@@ -57,6 +70,19 @@ export async function insertRows<T extends object>(em: EntityManager, entity: ne
     bytes += size;
   }
   await flush();
+}
+
+/**
+ * The end of an upsert: a row whose key exists already replaces that row's other columns with
+ * its own values (MySQL/MariaDB `ON DUPLICATE KEY UPDATE`, SQLite `ON CONFLICT (...) DO UPDATE`).
+ */
+function upsertClause(em: EntityManager, columns: { databaseName: string }[], keys: string[]): string {
+  const { driver } = em.connection;
+  const others = columns.map((c) => c.databaseName).filter((name) => !keys.includes(name));
+  if (em.connection.options.type === 'mysql' || em.connection.options.type === 'mariadb') {
+    return ` ON DUPLICATE KEY UPDATE ${others.map((n) => `${driver.escape(n)} = VALUES(${driver.escape(n)})`).join(', ')}`;
+  }
+  return ` ON CONFLICT (${keys.map((k) => driver.escape(k)).join(', ')}) DO UPDATE SET ${others.map((n) => `${driver.escape(n)} = excluded.${driver.escape(n)}`).join(', ')}`;
 }
 
 /**

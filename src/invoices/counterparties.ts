@@ -7,6 +7,9 @@ import { CurrentPrincipal, Roles } from '../common/access';
 import { Principal } from '../common/principal';
 import { ApiAuth, ApiAuthenticatedProblems, ApiProblems } from '../common/openapi';
 import { Db } from '../database/db.service';
+import { EntityManager } from 'typeorm';
+import { insertRows } from '../database/bulk-writes';
+import { CounterpartyEntity } from './counterparty.entity';
 import { InvoiceEntity } from './invoice.entities';
 
 /** What the console's issuing form offers: counterparties and common tax classification codes. */
@@ -67,72 +70,71 @@ export class CounterpartiesService {
 
   /**
    * Buyers this taxpayer has invoiced and sellers it received from, whose name contains `q` or
-   * whose tax id starts with it; the most recently seen first, each with its latest details.
+   * whose tax id starts with it; the most recently seen first, each with its latest details. Reads
+   * the taxpayer's range of idx_counterparties_recent backwards: its cost is the counterparties it
+   * passes over, never its invoices.
    */
   async search(taxId: string, q: string | undefined): Promise<CounterpartyDto[]> {
     const needle = (q ?? '').trim();
-    const sides = [
-      { mine: 'seller', theirs: 'buyer' },
-      { mine: 'buyer', theirs: 'seller' },
-    ] as const;
-    const recent = new Map<string, number>();
-    for (const { mine, theirs } of sides) {
-      const qb = this.db.dataSource.manager
-        .createQueryBuilder(InvoiceEntity, 'i')
-        .select(`i.${theirs}_tax_id`, 'taxId')
-        .addSelect('MAX(i.issued_at)', 'last')
-        .where(`i.${mine}_tax_id = :taxId`, { taxId })
-        .andWhere(`i.${theirs}_tax_id IS NOT NULL`);
-      if (needle) {
-        qb.andWhere(`(i.${theirs}_tax_id LIKE :prefix ESCAPE '!' OR i.${theirs}_name LIKE :contains ESCAPE '!')`, {
-          prefix: `${likeEscape(needle.toUpperCase())}%`,
-          contains: `%${likeEscape(needle)}%`,
-        });
-      }
-      const rows: { taxId: string; last: Date | string }[] = await qb.groupBy(`i.${theirs}_tax_id`).orderBy('last', 'DESC').limit(MAX_SUGGESTIONS).getRawMany();
-      for (const row of rows) {
-        const at = new Date(row.last as string).getTime();
-        recent.set(row.taxId, Math.max(recent.get(row.taxId) ?? 0, Number.isNaN(at) ? 0 : at));
-      }
+    const qb = counterpartiesQuery(this.db.dataSource.manager, taxId);
+    if (needle) {
+      qb.andWhere("(c.counterparty_tax_id LIKE :prefix ESCAPE '!' OR c.name LIKE :contains ESCAPE '!')", {
+        prefix: `${likeEscape(needle.toUpperCase())}%`,
+        contains: `%${likeEscape(needle)}%`,
+      });
     }
-    const ids = [...recent.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, MAX_SUGGESTIONS)
-      .map(([id]) => id);
-    const items: CounterpartyDto[] = [];
-    for (const id of ids) {
-      // Its latest details, from the latest invoice between the two in either direction.
-      const latest = await this.db.dataSource.manager
-        .createQueryBuilder(InvoiceEntity, 'i')
-        .where('(i.seller_tax_id = :me AND i.buyer_tax_id = :them) OR (i.seller_tax_id = :them AND i.buyer_tax_id = :me)', { me: taxId, them: id })
-        .orderBy('i.issued_at', 'DESC')
-        .addOrderBy('i.number', 'DESC')
-        .limit(1)
-        .getOne();
-      if (!latest) continue;
-      const asBuyer = latest.buyerTaxId === id;
-      items.push(
-        asBuyer
-          ? {
-              taxId: id,
-              name: latest.buyerName,
-              address: latest.buyerAddress,
-              phone: latest.buyerPhone,
-              bankName: latest.buyerBankName,
-              bankAccount: latest.buyerBankAccount,
-            }
-          : {
-              taxId: id,
-              name: latest.sellerName,
-              address: latest.sellerAddress,
-              phone: latest.sellerPhone,
-              bankName: latest.sellerBankName,
-              bankAccount: latest.sellerBankAccount,
-            },
-      );
-    }
-    return items;
+    const rows = await qb.orderBy('c.last_at', 'DESC').addOrderBy('c.counterparty_tax_id', 'DESC').limit(MAX_SUGGESTIONS).getMany();
+    return rows.map((c) => ({
+      taxId: c.counterpartyTaxId,
+      name: c.name,
+      address: c.address,
+      phone: c.phone,
+      bankName: c.bankName,
+      bankAccount: c.bankAccount,
+    }));
   }
+}
+
+/** A taxpayer's counterparties: a range of idx_counterparties_recent. */
+export function counterpartiesQuery(em: EntityManager, taxId: string) {
+  return em.createQueryBuilder(CounterpartyEntity, 'c').where('c.taxpayer_id = :taxId', { taxId });
+}
+
+/**
+ * Keeps the two parties of these blue invoices as each other's counterparties (both directions),
+ * with the latest invoice's details, in the caller's issuing transaction: one multi-row upsert,
+ * nothing for invoices to natural persons (no buyer tax id). Rows go in key order, so concurrent
+ * transactions sharing a pair lock it in the same order.
+ */
+export async function recordCounterparties(em: EntityManager, invoices: InvoiceEntity[]): Promise<void> {
+  const rows = new Map<string, CounterpartyEntity>();
+  const put = (row: CounterpartyEntity) => rows.set(`${row.taxpayerId}|${row.counterpartyTaxId}`, row);
+  for (const i of invoices) {
+    if (!i.buyerTaxId) continue;
+    const when = i.issuedAt;
+    put({
+      taxpayerId: i.sellerTaxId,
+      counterpartyTaxId: i.buyerTaxId,
+      name: i.buyerName,
+      address: i.buyerAddress,
+      phone: i.buyerPhone,
+      bankName: i.buyerBankName,
+      bankAccount: i.buyerBankAccount,
+      lastAt: when,
+    });
+    put({
+      taxpayerId: i.buyerTaxId,
+      counterpartyTaxId: i.sellerTaxId,
+      name: i.sellerName,
+      address: i.sellerAddress,
+      phone: i.sellerPhone,
+      bankName: i.sellerBankName,
+      bankAccount: i.sellerBankAccount,
+      lastAt: when,
+    });
+  }
+  const sorted = [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
+  await insertRows(em, CounterpartyEntity, sorted, { upsertOn: ['taxpayerId', 'counterpartyTaxId'] });
 }
 
 @ApiTags('console')

@@ -1,3 +1,4 @@
+import { CounterpartyEntity } from './counterparty.entity';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { bigintTransformer, InstantColumn, MoneyColumn } from '../database/columns';
 
@@ -187,4 +188,4 @@ export class NumberSequenceEntity {
   nextValue: bigint;
 }
 
-export const INVOICE_ENTITIES = [InvoiceEntity, InvoiceLineEntity, NumberSequenceEntity];
+export const INVOICE_ENTITIES = [InvoiceEntity, InvoiceLineEntity, NumberSequenceEntity, CounterpartyEntity];

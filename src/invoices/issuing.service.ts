@@ -26,6 +26,7 @@ import { invoiceView, InvoiceView, lineView } from './invoice.view';
 import { amountInWords } from './amount-words';
 import { totalsOf, netLines } from './tax-math';
 import { NumberingService } from './numbering.service';
+import { recordCounterparties } from './counterparties';
 
 export type BatchResult = { number: string } | { error: ProblemBody };
 
@@ -245,6 +246,7 @@ export class IssuingService {
     });
     await insertRows(em, InvoiceEntity, invoices);
     await insertRows(em, InvoiceLineEntity, lines);
+    await recordCounterparties(em, invoices);
     await this.audit.recordMany(em, events);
     await this.outbox.emit(em, invoiceEvents(results));
     return results;

@@ -1,3 +1,4 @@
+import { backfillCounterparties } from '../../src/database/migrations/1700000000190-Counterparties';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -309,6 +310,19 @@ describe('console API', () => {
         bankAccount: '62001',
       });
       expect(all[0]).toMatchObject({ taxId: supplier.taxId, name: '吉林供货%有限公司', address: expect.any(String) });
+
+      // The migration that created the table fills it from the invoices already issued: run on
+      // this history, it rebuilds exactly what issuing kept (issue 17).
+      const kept = await t.dataSource.query('SELECT * FROM counterparties ORDER BY taxpayer_id, counterparty_tax_id');
+      expect(kept.length).toBeGreaterThanOrEqual(6);
+      await t.dataSource.query('DELETE FROM counterparties');
+      const runner = t.dataSource.createQueryRunner();
+      try {
+        await backfillCounterparties(runner);
+      } finally {
+        await runner.release();
+      }
+      expect(await t.dataSource.query('SELECT * FROM counterparties ORDER BY taxpayer_id, counterparty_tax_id')).toEqual(kept);
 
       const byName = (
         await t

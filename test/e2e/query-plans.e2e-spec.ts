@@ -9,6 +9,8 @@ import { RedConfirmationEntity } from '../../src/red-letter/red-letter.entities'
 import { scanSlips, SlipFilter, slipBranches, slipBranchQuery, slipsAt } from '../../src/red-letter/slip-scan';
 import { SLIP_STATUSES, SlipStatus } from '../../src/red-letter/slip-machine';
 import { WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEntity } from '../../src/webhooks/webhook.entities';
+import { CounterpartyEntity } from '../../src/invoices/counterparty.entity';
+import { counterpartiesQuery } from '../../src/invoices/counterparties';
 import { attemptsQuery, deliveriesQuery, webhooksQuery } from '../../src/webhooks/webhooks.service';
 import { AuditEventEntity } from '../../src/audit/audit-event.entity';
 import { timeOrderedId } from '../../src/audit/audit.service';
@@ -126,6 +128,19 @@ async function seedNewestFirstLists(ds: DataSource): Promise<void> {
       deliveredAt: null,
       finishedAt: minutes('2024-01-01T00:00:00Z', i),
       createdAt: minutes('2024-01-01T00:00:00Z', i),
+    })),
+  );
+  await chunks(
+    CounterpartyEntity,
+    Array.from({ length: 3000 }, (_, i) => ({
+      taxpayerId: party(i),
+      counterpartyTaxId: `91310100MC${String(i).padStart(8, '0')}`,
+      name: `对方公司${i}`,
+      address: '',
+      phone: '',
+      bankName: '',
+      bankAccount: '',
+      lastAt: minutes('2024-01-01T00:00:00Z', i),
     })),
   );
   await chunks(
@@ -325,7 +340,7 @@ describe('query plans: every list, filter and export shape reads an ordered inde
     await seedNewestFirstLists(ds);
     await ds.query(
       ds.options.type === 'mysql' || ds.options.type === 'mariadb'
-        ? 'ANALYZE TABLE invoices, audit_events, red_confirmations, quota_applications, quota_objections, webhooks, webhook_deliveries, webhook_delivery_attempts, users, api_keys'
+        ? 'ANALYZE TABLE invoices, audit_events, red_confirmations, quota_applications, quota_objections, webhooks, webhook_deliveries, webhook_delivery_attempts, counterparties, users, api_keys'
         : 'ANALYZE',
     );
   }, 120_000);
@@ -524,6 +539,19 @@ describe('query plans: every list, filter and export shape reads an ordered inde
         expectOrderedRange(ds, await planOf(ds, sql, params), index, `${name} ${shape}`, whole && !after, alias);
       });
     }
+  }
+
+  // GET /v1/counterparties: the taxpayer's counterparties newest first, with or without a search.
+  for (const [shape, q] of [
+    ['all', null],
+    ['by name or tax id', '对方'],
+  ] as const) {
+    it(`counterparties of a taxpayer (${shape}) read idx_counterparties_recent backwards, never the invoices`, async () => {
+      const qb = counterpartiesQuery(ds.manager, BIG);
+      if (q) qb.andWhere("(c.counterparty_tax_id LIKE :prefix ESCAPE '!' OR c.name LIKE :contains ESCAPE '!')", { prefix: `${q}%`, contains: `%${q}%` });
+      const [sql, params] = qb.orderBy('c.last_at', 'DESC').addOrderBy('c.counterparty_tax_id', 'DESC').limit(20).getQueryAndParameters();
+      expectOrderedRange(ds, await planOf(ds, sql, params), 'idx_counterparties_recent', `counterparties ${shape}`, false, 'c');
+    });
   }
 
   it('the quota ledger page reads its primary key range (taxpayer, month, seq)', async () => {

@@ -13,6 +13,7 @@ import { Webhooks1700000000150 } from './1700000000150-Webhooks';
 import { KeysetIndexes1700000000160 } from './1700000000160-KeysetIndexes';
 import { WebhookAttemptsAndRetention1700000000170 } from './1700000000170-WebhookAttemptsAndRetention';
 import { ListIndexes1700000000180 } from './1700000000180-ListIndexes';
+import { Counterparties1700000000190 } from './1700000000190-Counterparties';
 
 /** Every migration in order (explicit, no globs). */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   KeysetIndexes1700000000160,
   WebhookAttemptsAndRetention1700000000170,
   ListIndexes1700000000180,
+  Counterparties1700000000190,
 ];
