@@ -136,7 +136,8 @@ export class AuditController {
   @HttpCode(202)
   @ApiOperation({
     summary:
-      'Start a full re-verification of the chain from its first link, in the background (tax officers and admins: auditors change nothing); read its progress at GET verifications/{id}',
+      'Start a full re-verification of the chain from its first link, in the background ' +
+      '(tax officers and admins: auditors change nothing); read its progress at GET verifications/{id}',
   })
   @ApiJson(202, AuditVerificationDto, 'the job, running')
   @ApiProblems(403)

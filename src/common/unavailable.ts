@@ -36,8 +36,19 @@ const UNAVAILABLE_CODES = new Set([
   'SQLITE_FULL',
 ]);
 const UNAVAILABLE_ERRNOS = new Set([1040 /* too many connections */, 1053 /* server shutdown */, 1927 /* connection killed */, 2002, 2003, 2006, 2013]);
-const UNAVAILABLE_MESSAGES =
-  /pool is closed|connection is in closed state|connection lost|can't add new command when connection is in closed state|connect etimedout|driver not connected|no connection options|connection is not established/i;
+const UNAVAILABLE_MESSAGES = new RegExp(
+  [
+    'pool is closed',
+    'connection is in closed state',
+    'connection lost',
+    "can't add new command when connection is in closed state",
+    'connect etimedout',
+    'driver not connected',
+    'no connection options',
+    'connection is not established',
+  ].join('|'),
+  'i',
+);
 
 /**
  * Whether an error says the database is unavailable (down, restarting, unreachable, out of

@@ -78,11 +78,11 @@ export async function insertRows<T extends object>(
  */
 function upsertClause(em: EntityManager, columns: { databaseName: string }[], keys: string[]): string {
   const { driver } = em.connection;
-  const others = columns.map((c) => c.databaseName).filter((name) => !keys.includes(name));
+  const others = columns.map((c) => driver.escape(c.databaseName)).filter((_, i) => !keys.includes(columns[i].databaseName));
   if (em.connection.options.type === 'mysql' || em.connection.options.type === 'mariadb') {
-    return ` ON DUPLICATE KEY UPDATE ${others.map((n) => `${driver.escape(n)} = VALUES(${driver.escape(n)})`).join(', ')}`;
+    return ` ON DUPLICATE KEY UPDATE ${others.map((n) => `${n} = VALUES(${n})`).join(', ')}`;
   }
-  return ` ON CONFLICT (${keys.map((k) => driver.escape(k)).join(', ')}) DO UPDATE SET ${others.map((n) => `${driver.escape(n)} = excluded.${driver.escape(n)}`).join(', ')}`;
+  return ` ON CONFLICT (${keys.map((k) => driver.escape(k)).join(', ')}) DO UPDATE SET ${others.map((n) => `${n} = excluded.${n}`).join(', ')}`;
 }
 
 /**

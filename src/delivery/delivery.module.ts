@@ -42,7 +42,8 @@ class DeliveryController {
   @ApiJson(
     201,
     DeliveryViewDto,
-    'the delivery after its first attempt (receipt: the SMTP answer, or `file: <name>.eml` in the outbox, never a path); a duplicate with the same Idempotency-Key replays this answer',
+    'the delivery after its first attempt (receipt: the SMTP answer, or `file: <name>.eml` in the outbox, never a path); ' +
+      'a duplicate with the same Idempotency-Key replays this answer',
   )
   @ApiProblems(400, 404, 409)
   deliver(@CurrentPrincipal() p: Principal, @Param('number') number: string, @Body() dto: DeliveryDto, @IdempotencyRecorder() record: RecordResponse) {

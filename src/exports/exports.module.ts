@@ -22,7 +22,8 @@ class ExportsController {
   @ApiProduces(...Object.values(TYPES))
   @ApiOperation({
     summary:
-      'Stream invoices (auditors, tax officers, the taxpayer itself): csv (UTF-8 with BOM) and jsonl one record per line; zip one folder per invoice with XML, PDF, OFD and manifest.csv',
+      'Stream invoices (auditors, tax officers, the taxpayer itself): csv (UTF-8 with BOM) and jsonl one record per line; ' +
+      'zip one folder per invoice with XML, PDF, OFD and manifest.csv',
   })
   @ApiResponse({
     status: 200,

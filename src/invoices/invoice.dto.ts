@@ -93,7 +93,9 @@ export class LineDto {
   @ApiPropertyOptional({
     example: '100.00',
     description:
-      '折扣 (SPEC section 2): positive, at most the line\'s amount, on the same basis (tax-inclusive when priceIncludesTax). The invoice then holds this line (lineNature "discounted") and right after it its discount line ("discount", amount = minus the discount, tax by the same rule)',
+      "折扣 (SPEC section 2): positive, at most the line's amount, on the same basis (tax-inclusive when priceIncludesTax). " +
+      'The invoice then holds this line (lineNature "discounted") and right after it its discount line ' +
+      '("discount", amount = minus the discount, tax by the same rule)',
   })
   @IsOptional()
   @IsMoney({ minFen: 1n })
@@ -167,7 +169,8 @@ export class IssueInvoiceDto {
   @ApiPropertyOptional({
     type: DifferentialTaxationDto,
     description:
-      '差额征税: with priceIncludesTax true and exactly one line whose amount is the tax-inclusive price, no discount and no specificBusiness. Kind 02: tax = round((price - deduction) x rate / (1 + rate)), amount = price - tax',
+      '差额征税: with priceIncludesTax true and exactly one line whose amount is the tax-inclusive price, no discount and no specificBusiness. ' +
+      'Kind 02: tax = round((price - deduction) x rate / (1 + rate)), amount = price - tax',
   })
   @IsOptional()
   @IsObject()
@@ -176,8 +179,14 @@ export class IssueInvoiceDto {
   differentialTaxation?: DifferentialTaxationDto;
 
   @ApiPropertyOptional({
-    description:
-      '特定业务: { "type": "03", "location", "projectName", "crossCity", "landVatProjectNumber"? } | { "type": "04", "transports": [{ "transportType", "plateNumber", "origin", "destination", "goods" }] } | { "type": "05", "propertyAddress", "propertyCertificateNumber"?, "crossCity", "realEstateUnitCode"? | "contractFilingNumber"? (exactly one), "landVatProjectNumber"?, "assessedTaxPrice"?, "actualTransactionAmount"?, "areaUnit"? ("平方米") } | { "type": "06", "propertyCertificateNumber", "propertyAddress", "leaseStart", "leaseEnd", "crossCity", "areaUnit"? } | { "type": "09", "passengers": [{ "traveler", "idType", "idNumber", "travelDate", "departure", "destination", "grade", "vehicleType" }] }',
+    description: [
+      '特定业务: { "type": "03", "location", "projectName", "crossCity", "landVatProjectNumber"? }',
+      '{ "type": "04", "transports": [{ "transportType", "plateNumber", "origin", "destination", "goods" }] }',
+      '{ "type": "05", "propertyAddress", "propertyCertificateNumber"?, "crossCity", "realEstateUnitCode"? | "contractFilingNumber"? (exactly one), ' +
+        '"landVatProjectNumber"?, "assessedTaxPrice"?, "actualTransactionAmount"?, "areaUnit"? ("平方米") }',
+      '{ "type": "06", "propertyCertificateNumber", "propertyAddress", "leaseStart", "leaseEnd", "crossCity", "areaUnit"? }',
+      '{ "type": "09", "passengers": [{ "traveler", "idType", "idNumber", "travelDate", "departure", "destination", "grade", "vehicleType" }] }',
+    ].join(' | '),
     nullable: true,
   })
   @IsOptional()

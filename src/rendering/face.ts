@@ -159,13 +159,19 @@ function specificBusinessText(view: InvoiceView, L: Layout = layout()): string {
   const yesNo = (b: unknown) => (b ? '是' : '否');
   switch (sb.type) {
     case '03':
-      return `建筑服务发生地：${sb.location}；建筑项目名称：${sb.projectName}；跨地（市）标志：${yesNo(sb.crossCity)}${sb.landVatProjectNumber ? `；土地增值税项目编号：${sb.landVatProjectNumber}` : ''}`;
+      return (
+        `建筑服务发生地：${sb.location}；建筑项目名称：${sb.projectName}；跨地（市）标志：${yesNo(sb.crossCity)}` +
+        (sb.landVatProjectNumber ? `；土地增值税项目编号：${sb.landVatProjectNumber}` : '')
+      );
     case '04':
       return (sb.transports as Record<string, string>[])
         .map((t, i) => `运输${i + 1}：${t.transportType} ${t.plateNumber} ${t.origin}→${t.destination} ${t.goods}`)
         .join('\n');
     case '06':
-      return `不动产权证号：${sb.propertyCertificateNumber}；不动产地址：${sb.propertyAddress}；租赁期：${sb.leaseStart}至${sb.leaseEnd}；跨地（市）标志：${yesNo(sb.crossCity)}；面积单位：${sb.areaUnit}`;
+      return (
+        `不动产权证号：${sb.propertyCertificateNumber}；不动产地址：${sb.propertyAddress}；租赁期：${sb.leaseStart}至${sb.leaseEnd}；` +
+        `跨地（市）标志：${yesNo(sb.crossCity)}；面积单位：${sb.areaUnit}`
+      );
     default:
       return '';
   }

@@ -343,7 +343,8 @@ function customDatasXml(meta: FaceMeta): string {
     ['合计税额', meta.totalTax],
     ['开票日期', meta.issueDate],
   ];
-  return `<ofd:CustomDatas>${data.map(([name, value]) => `<ofd:CustomData Name="${name}">${escapeXml(value ?? '')}</ofd:CustomData>`).join('')}</ofd:CustomDatas>`;
+  const entries = data.map(([name, value]) => `<ofd:CustomData Name="${name}">${escapeXml(value ?? '')}</ofd:CustomData>`);
+  return `<ofd:CustomDatas>${entries.join('')}</ofd:CustomDatas>`;
 }
 
 /**

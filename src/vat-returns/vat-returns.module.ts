@@ -37,7 +37,8 @@ class VatReturnsController {
       'By issue date in Beijing time, reds negative in their own period, voided invoices out, discounts netted. General taxpayers: `sales` per rate ' +
       '(附列资料（一）: 专票 and other invoices), `taxFreeSales` (免税 lines; 不征税 lines count nowhere), `input` (附列资料（二）: received invoices confirmed ' +
       'for deduction in the period by confirmation time; line 20 / 23b: input-tax transfer-outs of slips filled in during the period on received 专票 / 普票). ' +
-      'Small-scale taxpayers get `smallScale` { specialInvoiceSales, otherInvoiceSales, taxFreeSales } instead of `sales`. 400 VALIDATION_FAILED (field period) ' +
+      'Small-scale taxpayers get `smallScale` { specialInvoiceSales, otherInvoiceSales, taxFreeSales } instead of `sales`. ' +
+      '400 VALIDATION_FAILED (field period) ' +
       "when the period is missing, malformed, or not the taxpayer's filing period (a quarter for quarterly filers, a month for monthly ones).",
   })
   @ApiOkResponse({ schema: { example: EXAMPLE } })

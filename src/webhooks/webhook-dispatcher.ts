@@ -257,7 +257,8 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
     }
     // Stored as a JSON string value; some driver stacks hand it back parsed (see IdempotencyService).
     const data = typeof event.payload === 'string' ? event.payload : JSON.stringify(event.payload);
-    const body = `${JSON.stringify({ id: event.id, type: event.type, createdAt: formatCst(event.createdAt), taxId: event.taxId }).slice(0, -1)},"data":${data}}`;
+    const envelope = JSON.stringify({ id: event.id, type: event.type, createdAt: formatCst(event.createdAt), taxId: event.taxId });
+    const body = `${envelope.slice(0, -1)},"data":${data}}`;
     const sentAt = new Date();
     const outcome = await this.poster.post(hook.url, body, {
       'content-type': 'application/json',
