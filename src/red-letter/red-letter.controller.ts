@@ -92,7 +92,8 @@ export class RedLetterController {
     status: 422,
     description:
       "RED_NOT_ALLOWED: the slip's conditions, checked again under the blue's lock, no longer hold: the blue voided or reversed in full, " +
-      'used for export refund, a 01 slip whose buyer has since confirmed a usage or entered the invoice, a transfer-out without a deducted blue, reds beyond the blue',
+      'used for export refund, a 01 slip whose buyer has since confirmed a usage or entered the invoice, ' +
+      'a transfer-out without a deducted blue, reds beyond the blue',
   })
   @ApiResponse({ status: 409, description: 'INVALID_STATE: the slip is not 01 or 04, or its red was issued already (under another Idempotency-Key)' })
   issue(@CurrentPrincipal() p: Principal, @Param('id', slipId) id: string, @IdempotencyRecorder() record: RecordResponse) {
