@@ -11,6 +11,7 @@ import { PlatformSignatures1700000000130 } from './1700000000130-PlatformSignatu
 import { TaxBreadth1700000000140 } from './1700000000140-TaxBreadth';
 import { Webhooks1700000000150 } from './1700000000150-Webhooks';
 import { KeysetIndexes1700000000160 } from './1700000000160-KeysetIndexes';
+import { SessionsByUser1700000000200 } from './1700000000200-SessionsByUser';
 
 /** Every migration in order (explicit, no globs). */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   TaxBreadth1700000000140,
   Webhooks1700000000150,
   KeysetIndexes1700000000160,
+  SessionsByUser1700000000200,
 ];
