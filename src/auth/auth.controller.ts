@@ -6,7 +6,7 @@ import { ApiExtraModels, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOper
 import { ApiAuth, ApiAuthenticatedProblems, ApiJson, ApiProblems } from '../common/openapi';
 import { Problems } from '../common/problem';
 import { CurrentPrincipal, Public, Roles } from '../common/access';
-import { ApiKeyCreatedDto, BrowserSessionDto, CreateApiKeyDto, CreateUserDto, LoginDto, MeDto, SessionTokenDto, UserDto } from './auth.dto';
+import { ApiKeyCreatedDto, BrowserSessionDto, CreateApiKeyDto, CreateUserDto, LoginDto, MeDto, SessionsRevokedDto, SessionTokenDto, UserDto } from './auth.dto';
 import { AuthService } from './auth.service';
 import { CLIENT_HEADER, csrfTokenFor, SESSION_COOKIE, sessionCookieOptions } from './browser-session';
 import { Principal } from '../common/principal';
@@ -30,6 +30,23 @@ export class AuthController {
   @ApiProblems(400, 409)
   createUser(@CurrentPrincipal() principal: Principal, @Body() dto: CreateUserDto, @IdempotencyRecorder() record: RecordResponse) {
     return this.auth.createUser(principal, dto, record);
+  }
+
+  @Delete('users/:id/sessions')
+  @Roles('admin')
+  @ApiOperation({
+    summary: 'Sign a user out everywhere (admin): revoke all their live sessions; their API keys stay',
+    operationId: 'revokeUserSessions',
+  })
+  @ApiJson(200, SessionsRevokedDto, 'how many sessions were ended')
+  @ApiAuth()
+  @ApiAuthenticatedProblems()
+  @ApiProblems(404)
+  revokeUserSessions(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => Problems.notFound('user') })) id: string,
+  ) {
+    return this.auth.revokeUserSessions(principal, id);
   }
 
   @Post('api-keys')

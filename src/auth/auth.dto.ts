@@ -64,6 +64,10 @@ export class UserDto {
   @ApiProperty({ example: '2026-11-30T10:00:00+08:00' }) createdAt: string;
 }
 
+export class SessionsRevokedDto {
+  @ApiProperty({ example: 2, description: "how many of the user's live sessions were ended (0 when none was live)" }) revoked: number;
+}
+
 export class ApiKeyCreatedDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ example: 'ERP production' }) name: string;

@@ -66,6 +66,7 @@ export class ApiKeyEntity {
 
 @Entity('sessions')
 @Index('uq_sessions_token_digest', ['tokenDigest'], { unique: true })
+@Index('idx_sessions_user', ['userId'])
 export class SessionEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { In, IsNull } from 'typeorm';
 import * as bcrypt from 'bcrypt';
 import DataLoader from 'dataloader';
 import { AuditService } from '../audit/audit.service';
@@ -203,6 +204,27 @@ export class AuthService implements OnApplicationBootstrap {
         before: { revokedAt: null },
         after: { revokedAt: revokedAt.toISOString() },
       });
+    });
+  }
+
+  /** Signs a user out everywhere (admin): every live session of theirs is revoked, so the next
+   * request with any of them is 401 and they must sign in again. Their API keys are not touched. */
+  async revokeUserSessions(actor: Principal, userId: string): Promise<{ revoked: number }> {
+    return this.db.transaction(async (em) => {
+      const user = await em.findOne(UserEntity, { where: { id: userId } });
+      if (!user) throw Problems.notFound(`user ${userId}`);
+      const now = new Date();
+      const live = (await em.find(SessionEntity, { where: { userId, revokedAt: IsNull() } })).filter((s) => s.expiresAt > now);
+      if (live.length === 0) return { revoked: 0 };
+      await em.update(SessionEntity, { id: In(live.map((s) => s.id)), revokedAt: IsNull() }, { revokedAt: now });
+      await this.audit.record(em, actor, {
+        action: 'user.sessions_revoked',
+        objectType: 'user',
+        objectId: userId,
+        taxpayerId: user.taxpayerId,
+        after: { sessions: live.map((s) => s.id) },
+      });
+      return { revoked: live.length };
     });
   }
 

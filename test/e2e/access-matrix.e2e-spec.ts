@@ -73,6 +73,8 @@ interface Vars {
   delivery: string;
   /** An API key of the owner's taxpayer role. */
   key: string;
+  /** A user with a password (whose sessions an admin may end). */
+  user: string;
   /** A webhook of the owner's (for delivery.failed: it never receives anything here). */
   webhook: string;
   /** A delivery of that webhook, made (succeeded) straight in the database. */
@@ -214,6 +216,17 @@ const keyId = async (side: Side) =>
     )
   ).id as string;
 
+const userId = async () =>
+  (
+    await ok(
+      w.t
+        .http(ADMIN_TOKEN)
+        .post('/v1/users')
+        .send({ username: `spare.${next()}`, password: 'correct horse battery', role: 'auditor' }),
+      201,
+    )
+  ).id as string;
+
 //                                             none  admin officer auditor audA audB  tpA  tpB  tpC
 const ROWS: Row[] = [
   // ------------------------------------------------------------ operations (public)
@@ -238,6 +251,7 @@ const ROWS: Row[] = [
   }),
   row('POST', '/v1/api-keys', [401, OK, 403, 403, 403, 403, 403, 403, 403], { body: () => ({ name: `matrix ${next()}`, role: 'auditor' }) }),
   row('DELETE', '/v1/api-keys/{key}', [401, OK, 403, 403, 403, 403, 403, 403, 403], { fresh: async (s) => ({ key: await keyId(s) }) }),
+  row('DELETE', '/v1/users/{user}/sessions', [401, OK, 403, 403, 403, 403, 403, 403, 403], { fresh: async () => ({ user: await userId() }) }),
   // ------------------------------------------------------------ taxpayers
   row('POST', '/v1/taxpayers', [401, OK, 403, 403, 403, 403, 403, 403, 403], { body: () => taxpayerBody(makeTaxId('23')) }),
   row('GET', '/v1/taxpayers', [401, OK, OK, OK, OK, OK, OK, OK, OK]),
@@ -475,6 +489,7 @@ describe('access matrix: every route x every principal x own / other taxpayer (i
         objection: (await ok(t.http(seller.token).post(`/v1/taxpayers/${seller.taxId}/quota/objections`).send({ reason: '额度偏低' }), 201)).id,
         delivery: await delivery(side, invoice.number),
         key: await keyId(side),
+        user: await userId(),
         webhook: '',
         whDelivery: '',
       };

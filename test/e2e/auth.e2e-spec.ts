@@ -96,6 +96,44 @@ describe('auth', () => {
         .expect(409);
       expect(res.body.code).toBe('ALREADY_EXISTS');
     });
+
+    it('an admin signs a user out everywhere: every live session is 401 after, an API key is untouched, a new sign-in works', async () => {
+      const body = { username: 'signed.out', password: 'long enough password', role: 'taxpayer', taxpayerId: taxId };
+      const user = (await t.http(ADMIN_TOKEN).post('/v1/users').send(body).expect(201)).body;
+      const signIn = async () => (await t.http().post('/v1/auth/sessions').send({ username: body.username, password: body.password }).expect(201)).body.token;
+      const [a, b] = [await signIn(), await signIn()];
+      const key = (await t.http(ADMIN_TOKEN).post('/v1/api-keys').send({ name: 'erp', role: 'taxpayer', taxpayerId: taxId }).expect(201)).body.token;
+      await t
+        .http(ADMIN_TOKEN)
+        .post('/v1/users')
+        .send({ ...body, username: 'still.in' })
+        .expect(201);
+      const otherToken = (await t.http().post('/v1/auth/sessions').send({ username: 'still.in', password: body.password }).expect(201)).body.token;
+
+      const res = await t.http(ADMIN_TOKEN).delete(`/v1/users/${user.id}/sessions`).expect(200);
+      expect(res.body).toEqual({ revoked: 2 });
+      for (const token of [a, b]) expect((await t.http(token).get('/v1/auth/me').expect(401)).body.code).toBe('UNAUTHENTICATED');
+      await t.http(key).get('/v1/auth/me').expect(200);
+      await t.http(otherToken).get('/v1/auth/me').expect(200);
+      // Again: nothing live, nothing to end; the user signs in anew.
+      expect((await t.http(ADMIN_TOKEN).delete(`/v1/users/${user.id}/sessions`).expect(200)).body).toEqual({ revoked: 0 });
+      await t
+        .http(await signIn())
+        .get('/v1/auth/me')
+        .expect(200);
+      const events = await t.dataSource.manager.find(AuditEventEntity, { where: { action: 'user.sessions_revoked', objectId: user.id } });
+      expect(events).toHaveLength(1);
+    });
+
+    it('signing out a user everywhere is for admins; an unknown user is 404', async () => {
+      const user = (
+        await t.http(ADMIN_TOKEN).post('/v1/users').send({ username: 'not.by.them', password: 'long enough password', role: 'auditor' }).expect(201)
+      ).body;
+      const officerKey = await apiKey(t, 'tax_officer');
+      expect((await t.http(officerKey).delete(`/v1/users/${user.id}/sessions`).expect(403)).body.code).toBe('FORBIDDEN');
+      expect((await t.http(ADMIN_TOKEN).delete('/v1/users/00000000-0000-4000-8000-000000000000/sessions').expect(404)).body.code).toBe('NOT_FOUND');
+      expect((await t.http(ADMIN_TOKEN).delete('/v1/users/not-a-uuid/sessions').expect(404)).body.code).toBe('NOT_FOUND');
+    });
   });
 
   describe('API keys', () => {

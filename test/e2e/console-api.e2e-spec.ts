@@ -593,6 +593,18 @@ describe('console API', () => {
         expect(csp).toContain("script-src 'self'");
         expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
         expect(csp).toContain("frame-ancestors 'none'");
+        // The invoice page shows the real PDF from a blob: URL in an <iframe> (fetched with the
+        // session): frames may load this origin and blob: only; plugins (<object>/<embed>) none.
+        const directives = Object.fromEntries(
+          csp
+            .split(';')
+            .map((d) => d.trim().split(/\s+/))
+            .map(([name, ...values]) => [name, values.join(' ')]),
+        );
+        expect(directives['frame-src']).toBe("'self' blob:");
+        expect(directives['object-src']).toBe("'none'");
+        expect(directives['default-src']).toBe("'self'");
+        expect(res.headers['x-frame-options']).toBe('DENY');
         expect(res.headers['x-content-type-options']).toBe('nosniff');
         expect(res.headers['cache-control']).toBe('no-cache');
       }

@@ -14,6 +14,7 @@ import { KeysetIndexes1700000000160 } from './1700000000160-KeysetIndexes';
 import { WebhookAttemptsAndRetention1700000000170 } from './1700000000170-WebhookAttemptsAndRetention';
 import { ListIndexes1700000000180 } from './1700000000180-ListIndexes';
 import { Counterparties1700000000190 } from './1700000000190-Counterparties';
+import { SessionsByUser1700000000200 } from './1700000000200-SessionsByUser';
 
 /** Every migration in order (explicit, no globs). */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   WebhookAttemptsAndRetention1700000000170,
   ListIndexes1700000000180,
   Counterparties1700000000190,
+  SessionsByUser1700000000200,
 ];

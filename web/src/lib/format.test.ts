@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { beijing, fen, fenToMoney, money, timeLeft } from './format';
+import { beijing, fen, fenToMoney, money, timeLeft, userState } from './format';
 import { productFen, quotient } from './decimal';
 
 describe('money: thousands separators and two decimals (issue 12)', () => {
@@ -43,4 +43,16 @@ describe('decimal products for line amounts', () => {
     ['1.5', '2.333', 350n],
   ])('%s x %s', (q, p, expected) => expect(productFen(q, p)).toBe(expected));
   it('derives a unit price', () => expect(quotient('10000.00', '3')).toBe('3333.3333333333333'));
+});
+
+describe("userState: the admin's users list (locked after failed sign-ins, no password, normal)", () => {
+  const now = new Date('2026-11-30T12:00:00Z');
+  it('locked until an instant ahead, shown in Beijing time', () =>
+    expect(userState({ hasPassword: true, lockedUntil: '2026-11-30T20:15:00+08:00' }, now)).toEqual({
+      text: '已锁定至 2026-11-30 20:15:00',
+      tone: 'orange',
+    }));
+  it('a lock in the past is over', () => expect(userState({ hasPassword: true, lockedUntil: '2026-11-30T19:00:00+08:00' }, now).text).toBe('正常'));
+  it('no password: API keys only', () => expect(userState({ hasPassword: false, lockedUntil: null }, now).text).toBe('无密码（仅 API 密钥）'));
+  it('normal', () => expect(userState({ hasPassword: true, lockedUntil: null }, now)).toEqual({ text: '正常', tone: 'green' }));
 });

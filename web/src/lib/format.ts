@@ -109,3 +109,14 @@ export const TAX_RATES = ['0.13', '0.09', '0.06', '0.05', '0.03', '0.01', '0'];
 export const rateLabel = (r: string) => `${Math.round(Number(r) * 10000) / 100}%`;
 
 export const label = (table: Record<string, string>, key: string | null | undefined) => (key ? (table[key] ?? key) : '');
+
+/** A user's state on the admin's list (GET /v1/users): locked after failed sign-ins until an
+ * instant still ahead, no password (the bootstrap admin: API keys only), or normal. */
+export function userState(
+  u: { hasPassword: boolean; lockedUntil: string | null },
+  now: Date = new Date(),
+): { text: string; tone: 'green' | 'orange' | 'default' } {
+  if (u.lockedUntil && new Date(u.lockedUntil).getTime() > now.getTime()) return { text: `已锁定至 ${beijing(u.lockedUntil)}`, tone: 'orange' };
+  if (!u.hasPassword) return { text: '无密码（仅 API 密钥）', tone: 'default' };
+  return { text: '正常', tone: 'green' };
+}

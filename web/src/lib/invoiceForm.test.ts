@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fieldPath, isFormField, IdempotencyKeeper, lineAmount, placeErrors, previewable, toIssueBody, FormFieldError } from './invoiceForm';
+import { fieldPath, isFormField, IdempotencyKeeper, lineAmount, placeErrors, previewable, toIssueBody, toPreviewBody } from './invoiceForm';
 import { problemMessage } from './problems';
 
 describe('the 开具发票 form body', () => {
@@ -39,9 +39,11 @@ describe('the 开具发票 form body', () => {
   it('keeps an amount the user typed even with quantity and price', () => {
     expect(toIssueBody({ lines: [{ quantity: '3', unitPrice: '1', amount: '2.99' }] }).lines).toEqual([{ quantity: '3', unitPrice: '1', amount: '2.99' }]);
   });
-  it('specific business must be JSON, reported at its field', () => {
-    expect(() => toIssueBody({ specificBusinessJson: '{type:' })).toThrow(FormFieldError);
-    expect(toIssueBody({ specificBusinessJson: '{"type":"09","passengers":[]}' }).specificBusiness).toEqual({ type: '09', passengers: [] });
+  it('the 特定业务 inputs become specificBusiness; none chosen sends none; the preview leaves them out (SPEC 2)', () => {
+    const sb = { type: '09', passengers: [{ traveler: ' 王五 ', vehicleType: '火车' }] };
+    expect(toIssueBody({ specificBusiness: sb }).specificBusiness).toEqual({ type: '09', passengers: [{ traveler: '王五', vehicleType: '火车' }] });
+    expect(toIssueBody({ specificBusiness: { type: undefined } })).not.toHaveProperty('specificBusiness');
+    expect(toPreviewBody({ specificBusiness: sb })).not.toHaveProperty('specificBusiness');
   });
   it('previews only when each line has a name, an amount and a rate', () => {
     expect(previewable(toIssueBody(values))).toBe(true);
@@ -61,13 +63,13 @@ describe('field errors from the service go to their fields', () => {
     expect(fieldPath('lines')).toEqual(['lines']);
   });
   it('splits known fields from the rest', () => {
-    const known = (p: (string | number)[]) => ['lines.0.taxRate', 'buyer.taxId', 'specificBusinessJson'].includes(p.join('.'));
+    const known = (p: (string | number)[]) => ['lines.0.taxRate', 'buyer.taxId', 'specificBusiness.passengers.0.idNumber'].includes(p.join('.'));
     const { atFields, elsewhere } = placeErrors(
       [
         { field: 'lines[0].taxRate', message: 'must be one of 0.13, 0.09' },
         { field: 'lines[0].taxRate', message: 'second' },
         { field: 'buyer.taxId', message: 'check character' },
-        { field: 'specificBusiness.passengers', message: 'required' },
+        { field: 'specificBusiness.passengers[0].idNumber', message: 'required' },
         { field: 'lines', message: 'at least one line' },
       ],
       known,
@@ -75,7 +77,7 @@ describe('field errors from the service go to their fields', () => {
     expect(atFields).toEqual([
       { name: ['lines', 0, 'taxRate'], errors: ['must be one of 0.13, 0.09', 'second'] },
       { name: ['buyer', 'taxId'], errors: ['check character'] },
-      { name: ['specificBusinessJson'], errors: ['required'] },
+      { name: ['specificBusiness', 'passengers', 0, 'idNumber'], errors: ['required'] },
     ]);
     expect(elsewhere).toEqual([{ field: 'lines', message: 'at least one line' }]);
   });
@@ -113,6 +115,17 @@ describe('which service fields are inputs of the form', () => {
     [['lines'], false],
     [['buyer'], false],
   ] as [(string | number)[], boolean][])('%j -> %s', (path, yes) => expect(isFormField(path, 2)).toBe(yes));
+  it.each([
+    [['specificBusiness', 'type'], undefined, true],
+    [['specificBusiness', 'passengers', 0, 'idNumber'], { type: '09', passengers: [{}] }, true],
+    [['specificBusiness', 'passengers', 1, 'idNumber'], { type: '09', passengers: [{}] }, false],
+    [['specificBusiness', 'passengers'], { type: '09', passengers: [{}] }, false],
+    [['specificBusiness', 'realEstateUnitCode'], { type: '05' }, true],
+    [['specificBusiness', 'realEstateUnitCode'], { type: '06' }, false],
+    [['specificBusiness', 'location'], undefined, false],
+  ] as [(string | number)[], Record<string, unknown> | undefined, boolean][])('特定业务 %j with %j -> %s', (path, business, yes) =>
+    expect(isFormField(path, 1, business)).toBe(yes),
+  );
   it('a tax mismatch on a line shows at its amount', () => {
     expect(placeErrors([{ field: 'lines[1].taxAmount', message: 'differs' }], (p) => isFormField(p, 2)).atFields).toEqual([
       { name: ['lines', 1, 'amount'], errors: ['differs'] },

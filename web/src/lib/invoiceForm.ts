@@ -1,6 +1,7 @@
 /** The logic of the 开具发票 form, kept out of React so Vitest can test it (invoiceForm.test.ts). */
 import { productFen } from './decimal';
 import { fenToMoney } from './format';
+import { isBusinessField, toSpecificBusiness, type SpecificBusinessValues } from './specificBusiness';
 
 export type LineValues = {
   name?: string;
@@ -32,7 +33,8 @@ export type InvoiceFormValues = {
   lines?: LineValues[];
   remarks?: string;
   drawer?: string;
-  specificBusinessJson?: string;
+  /** The chosen 特定业务 and its inputs, under the API's own member names (specificBusiness.ts). */
+  specificBusiness?: SpecificBusinessValues;
 };
 
 const trimmed = (v: unknown): string | undefined => {
@@ -58,8 +60,7 @@ export function lineAmount(line: LineValues): string | undefined {
   return f === null ? undefined : fenToMoney(f);
 }
 
-/** The body of POST /v1/invoices (and /preview) from the form's values. Throws on bad JSON in
- * the specific-business box with the field it belongs to. */
+/** The body of POST /v1/invoices (and /preview) from the form's values. */
 export function toIssueBody(v: InvoiceFormValues): Record<string, unknown> {
   const lines = (v.lines ?? []).map((l) => {
     const line = compact({ ...l }) as Record<string, unknown>;
@@ -80,24 +81,17 @@ export function toIssueBody(v: InvoiceFormValues): Record<string, unknown> {
   if (remarks !== undefined) body.remarks = remarks;
   const drawer = trimmed(v.drawer);
   if (drawer !== undefined) body.drawer = drawer;
-  const sb = trimmed(v.specificBusinessJson);
-  if (sb !== undefined) {
-    try {
-      body.specificBusiness = JSON.parse(sb);
-    } catch {
-      throw new FormFieldError('specificBusinessJson', '特定业务内容须为 JSON 对象，例如 {"type":"09","passengers":[…]}');
-    }
-  }
+  const sb = toSpecificBusiness(v.specificBusiness);
+  if (sb !== undefined) body.specificBusiness = sb;
   return body;
 }
 
-export class FormFieldError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-  }
+/** The preview's body: the tax math does not depend on the 特定业务 inputs, so the preview does
+ * not complain about them while they are being typed (开具 sends them). */
+export function toPreviewBody(v: InvoiceFormValues): Record<string, unknown> {
+  const body = toIssueBody(v);
+  delete body.specificBusiness;
+  return body;
 }
 
 /** Whether a body is complete enough to ask the service for a preview (avoid noise while typing). */
@@ -126,7 +120,6 @@ export function placeErrors(errors: FieldError[] | undefined, known: (path: (str
   const elsewhere: FieldError[] = [];
   for (const e of errors ?? []) {
     let path = fieldPath(e.field);
-    if (path[0] === 'specificBusiness') path = ['specificBusinessJson'];
     if (path[0] === 'lines' && path[2] === 'taxAmount') path = ['lines', path[1], 'amount'];
     if (known(path)) {
       const prev = atFields.find((f) => f.name.join('.') === path.join('.'));
@@ -160,13 +153,15 @@ export class IdempotencyKeeper {
   }
 }
 
-const TOP = new Set(['type', 'medium', 'priceIncludesTax', 'remarks', 'drawer', 'specificBusinessJson']);
+const TOP = new Set(['type', 'medium', 'priceIncludesTax', 'remarks', 'drawer']);
 const BUYER = new Set(['taxId', 'name', 'address', 'phone', 'bankName', 'bankAccount', 'email']);
 const LINE = new Set(['name', 'taxClassificationCode', 'categoryShortName', 'spec', 'unit', 'quantity', 'unitPrice', 'amount', 'taxRate']);
 
-/** Whether a field path names an input of the 开具发票 form (with `lineCount` lines). */
-export function isFormField(path: (string | number)[], lineCount: number): boolean {
+/** Whether a field path names an input of the 开具发票 form (with `lineCount` lines and the
+ * 特定业务 values `business`). */
+export function isFormField(path: (string | number)[], lineCount: number, business?: SpecificBusinessValues): boolean {
   if (path.length === 1) return TOP.has(String(path[0]));
+  if (path[0] === 'specificBusiness') return isBusinessField(path, business);
   if (path[0] === 'buyer') return path.length === 2 && BUYER.has(String(path[1]));
   if (path[0] === 'lines') return path.length === 3 && typeof path[1] === 'number' && path[1] < lineCount && LINE.has(String(path[2]));
   return false;

@@ -1,10 +1,10 @@
 import { useState } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, Button, Card, Col, Form, type FormInstance, Input, Modal, Row, Select, Space, Switch, Table, Tag, Typography } from 'antd';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Alert, Button, Card, Col, Form, type FormInstance, Input, Modal, Popconfirm, Row, Select, Space, Switch, Table, Tag, Typography } from 'antd';
 import { client, newKey, ok } from '../api/client';
 import type { Page, Taxpayer } from '../api/types';
 import { ErrorAlert, Money, useNotify } from '../components/common';
-import { beijing, label, ROLES } from '../lib/format';
+import { beijing, label, ROLES, userState } from '../lib/format';
 
 type View = 'taxpayers' | 'users' | 'api-keys';
 
@@ -234,19 +234,40 @@ type Created = {
   revoked?: boolean;
 };
 
-/** Users: create (password rules as the service's: at least 12 characters). */
+type UserRow = { id: string; username: string; role: string; taxpayerId: string | null; createdAt: string; hasPassword: boolean; lockedUntil: string | null };
+
+/** Users: the list (GET /v1/users, newest first: role, taxpayer, state) and creating one
+ * (password rules as the service's: at least 12 characters). */
 function Users() {
   const notify = useNotify();
-  const [created, setCreated] = useState<Created[]>([]);
+  const queryClient = useQueryClient();
   const [error, setError] = useState<unknown>(null);
   const [form] = Form.useForm();
+  const list = useInfiniteQuery({
+    queryKey: ['users'],
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam }) =>
+      ok<Page<UserRow>>(client.GET('/v1/users', { params: { query: { limit: '100', ...(pageParam ? { cursor: pageParam } : {}) } } })),
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+  const taxpayers = useQuery({
+    queryKey: ['taxpayers'],
+    queryFn: () => ok<Page<Taxpayer>>(client.GET('/v1/taxpayers', { params: { query: { limit: '500' } } })),
+  });
+  const names = new Map((taxpayers.data?.items ?? []).map((t) => [t.taxId, t.name]));
+  const users = (list.data?.pages ?? []).flatMap((p) => p.items);
+  const signOut = useMutation({
+    mutationFn: (u: UserRow) => ok<{ revoked: number }>(client.DELETE('/v1/users/{id}/sessions', { params: { path: { id: u.id } } })),
+    onSuccess: (r, u) => notify.ok(r.revoked ? `已使 ${u.username} 的 ${r.revoked} 个会话下线` : `${u.username} 当前没有登录中的会话`),
+    onError: notify.fail,
+  });
   const create = useMutation({
-    mutationFn: (v: Record<string, unknown>) => ok<Created>(client.POST('/v1/users', { headers: { 'Idempotency-Key': newKey() }, body: clean(v) as never })),
-    onSuccess: (u, v) => {
+    mutationFn: (v: Record<string, unknown>) => ok<UserRow>(client.POST('/v1/users', { headers: { 'Idempotency-Key': newKey() }, body: clean(v) as never })),
+    onSuccess: (_u, v) => {
       notify.ok(`已创建用户 ${String(v.username)}`);
-      setCreated([{ ...u, username: u.username ?? String(v.username) }, ...created]);
       form.resetFields();
       setError(null);
+      void queryClient.invalidateQueries({ queryKey: ['users'] });
     },
     onError: setError,
   });
@@ -276,18 +297,63 @@ function Users() {
           submit="创建用户"
         />
       </Card>
-      {created.length > 0 && (
-        <Table<Created>
-          size="small"
-          rowKey="id"
-          dataSource={created}
-          pagination={false}
-          columns={[
-            { title: '用户名', dataIndex: 'username' },
-            { title: '角色', dataIndex: 'role', render: (v: string) => label(ROLES, v) },
-            { title: '纳税人', dataIndex: 'taxpayerId' },
-          ]}
-        />
+      <ErrorAlert error={list.error} />
+      <Table<UserRow>
+        size="small"
+        rowKey="id"
+        loading={list.isFetching}
+        dataSource={users}
+        pagination={{ pageSize: 20, hideOnSinglePage: true }}
+        columns={[
+          { title: '用户名', dataIndex: 'username' },
+          { title: '角色', dataIndex: 'role', render: (v: string) => label(ROLES, v) },
+          {
+            title: '纳税人',
+            dataIndex: 'taxpayerId',
+            render: (v: string | null, u) =>
+              v ? (
+                <span>
+                  {names.get(v) ?? ''} <Typography.Text type="secondary">{v}</Typography.Text>
+                </span>
+              ) : u.role === 'auditor' ? (
+                '全部纳税人'
+              ) : (
+                ''
+              ),
+          },
+          { title: '创建时间', dataIndex: 'createdAt', render: (v: string) => beijing(v) },
+          {
+            title: '状态',
+            key: 'state',
+            render: (_: unknown, u) => {
+              const s = userState(u);
+              return <Tag color={s.tone}>{s.text}</Tag>;
+            },
+          },
+          {
+            title: '操作',
+            key: 'actions',
+            render: (_: unknown, u) =>
+              u.hasPassword && (
+                <Popconfirm
+                  title={`使 ${u.username} 在所有设备上退出登录？`}
+                  description="其登录中的会话全部失效，需重新登录；API 密钥不受影响。"
+                  okText="强制下线"
+                  cancelText="取消"
+                  onConfirm={() => signOut.mutateAsync(u)}
+                >
+                  <Button size="small" danger>
+                    强制下线
+                  </Button>
+                </Popconfirm>
+              ),
+          },
+        ]}
+      />
+      {list.hasNextPage && (
+        <Button onClick={() => void list.fetchNextPage()} loading={list.isFetchingNextPage} style={{ marginTop: 8 }}>
+          加载更多
+        </Button>
       )}
     </>
   );

@@ -1,11 +1,11 @@
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, Button, Card, Checkbox, Drawer, Form, Input, Select, Space, Switch, Table, Tag, Typography } from 'antd';
-import { client, ok } from '../api/client';
+import { Alert, Button, Card, Checkbox, Descriptions, Drawer, Form, Input, Select, Space, Switch, Table, Tag, Typography } from 'antd';
+import { client, ok, rawFetch } from '../api/client';
 import type { Invoice, Slip } from '../api/types';
 import { ErrorAlert, Money, useNotify } from '../components/common';
-import { beijing, COLORS, INVOICE_STATUSES, INVOICE_TYPES, label, MEDIA, RED_REASONS, SLIP_STATUSES, USAGE_PURPOSES, rateLabel } from '../lib/format';
+import { beijing, COLORS, INVOICE_STATUSES, INVOICE_TYPES, label, MEDIA, RED_REASONS, SLIP_STATUSES, USAGE_PURPOSES } from '../lib/format';
 import { IdempotencyKeeper } from '../lib/invoiceForm';
 import { buildRedLines, REASON_RULES, reversible, type Reason, type RedLineInput } from '../lib/redRules';
 import { useMe } from '../lib/session';
@@ -136,103 +136,61 @@ export default function InvoiceDetail() {
   );
 }
 
-/** The face of the invoice on screen, laid out like the paper form (购买方 / 销售方 / lines / totals). */
+/** The invoice's summary and its real face: the service's PDF, fetched with the session (the
+ * cookie; an <iframe> cannot send the CSRF or bearer header, and a cross-document load would
+ * lose a 401 to the page) and shown from a blob: URL, which the console's CSP allows in frames
+ * (frame-src 'self' blob:). The URL is released when the page leaves or the invoice changes. */
 export function InvoiceFace({ invoice: i }: { invoice: Invoice }) {
+  const pdf = useQuery({
+    queryKey: ['invoice-pdf', i.number, i.status],
+    staleTime: Infinity,
+    gcTime: 0,
+    queryFn: async () => (await rawFetch(`/v1/invoices/${i.number}/pdf`)).blob(),
+  });
+  const [url, setUrl] = useState<string | null>(null);
+  useEffect(() => {
+    if (!pdf.data) return;
+    const u = URL.createObjectURL(pdf.data);
+    setUrl(u);
+    return () => {
+      URL.revokeObjectURL(u);
+      setUrl(null);
+    };
+  }, [pdf.data]);
   return (
-    <section className={`invoice-face ${i.color}`} aria-label="发票票面">
-      <header>
-        <h3>
-          电子发票（{i.type === 'special' ? '增值税专用发票' : '普通发票'}）{i.color === 'red' && <Tag color="red">红字</Tag>}
-        </h3>
-        <dl>
-          <div>
-            <dt>发票号码</dt>
-            <dd data-testid="invoice-number">{i.number}</dd>
-          </div>
-          <div>
-            <dt>开票日期</dt>
-            <dd>{beijing(i.issuedAt)}</dd>
-          </div>
-          <div>
-            <dt>状态</dt>
-            <dd>{label(INVOICE_STATUSES, i.status)}</dd>
-          </div>
-        </dl>
-      </header>
-      <div className="parties">
-        <div>
-          <h4>购买方信息</h4>
-          <p>名称：{i.buyer.name}</p>
-          <p>统一社会信用代码/纳税人识别号：{i.buyer.taxId}</p>
-        </div>
-        <div>
-          <h4>销售方信息</h4>
-          <p>名称：{i.seller.name}</p>
-          <p>统一社会信用代码/纳税人识别号：{i.seller.taxId}</p>
-        </div>
-      </div>
-      <table className="lines">
-        <thead>
-          <tr>
-            <th>项目名称</th>
-            <th>规格型号</th>
-            <th>单位</th>
-            <th>数量</th>
-            <th>单价</th>
-            <th>金额</th>
-            <th>税率/征收率</th>
-            <th>税额</th>
-          </tr>
-        </thead>
-        <tbody>
-          {i.lines.map((l) => (
-            <tr key={l.lineNo}>
-              <td>{l.name}</td>
-              <td>{l.spec ?? ''}</td>
-              <td>{l.unit ?? ''}</td>
-              <td className="num">{l.quantity ?? ''}</td>
-              <td className="num">{l.unitPrice ?? ''}</td>
-              <td className="num">
-                <Money value={l.amount} />
-              </td>
-              <td className="num">{rateLabel(l.taxRate)}</td>
-              <td className="num">
-                <Money value={l.taxAmount} />
-              </td>
-            </tr>
-          ))}
-          <tr className="sum">
-            <td>合计</td>
-            <td colSpan={4} />
-            <td className="num">
-              <Money value={i.totalAmount} />
-            </td>
-            <td />
-            <td className="num">
-              <Money value={i.totalTax} />
-            </td>
-          </tr>
-        </tbody>
-      </table>
-      <div className="grand">
-        <span>
-          价税合计（大写）<strong>{i.totalWithTaxInWords}</strong>
-        </span>
-        <span>
-          （小写）¥
-          <Money value={i.totalWithTax} strong />
-        </span>
-      </div>
-      <footer>
-        <span>
-          备注：{i.remarks ?? ''}
-          {i.blueInvoiceNumber ? ` 被红冲蓝字发票号码：${i.blueInvoiceNumber}` : ''}
-        </span>
-        <span>开票人：{i.drawer ?? ''}</span>
-        <span>
+    <section aria-label="发票票面">
+      <Descriptions size="small" bordered column={3} className="invoice-summary" style={{ marginBottom: 12 }}>
+        <Descriptions.Item label="发票号码">
+          <span data-testid="invoice-number">{i.number}</span>
+        </Descriptions.Item>
+        <Descriptions.Item label="开票日期">{beijing(i.issuedAt)}</Descriptions.Item>
+        <Descriptions.Item label="状态">
+          {label(INVOICE_STATUSES, i.status)} {i.color === 'red' && <Tag color="red">红字</Tag>}
+        </Descriptions.Item>
+        <Descriptions.Item label="发票类型">
           {label(INVOICE_TYPES, i.type)} · {label(MEDIA, i.medium)} · {label(COLORS, i.color)}
-        </span>
-      </footer>
+        </Descriptions.Item>
+        <Descriptions.Item label="购买方">
+          {i.buyer.name}（{i.buyer.taxId}）
+        </Descriptions.Item>
+        <Descriptions.Item label="销售方">
+          {i.seller.name}（{i.seller.taxId}）
+        </Descriptions.Item>
+        <Descriptions.Item label="价税合计">
+          ¥<Money value={i.totalWithTax} strong />（{i.totalWithTaxInWords}）
+        </Descriptions.Item>
+        {i.blueInvoiceNumber && (
+          <Descriptions.Item label="被红冲蓝字发票号码">
+            <Link to={`/invoices/${i.blueInvoiceNumber}`}>{i.blueInvoiceNumber}</Link>
+          </Descriptions.Item>
+        )}
+      </Descriptions>
+      <ErrorAlert error={pdf.error} />
+      {url ? (
+        <iframe className="invoice-pdf" src={url} title={`发票 ${i.number} 的 PDF 票面`} data-testid="invoice-pdf" />
+      ) : (
+        !pdf.error && <Card loading className="invoice-pdf" />
+      )}
     </section>
   );
 }

@@ -5,7 +5,9 @@ import { Alert, AutoComplete, Button, Card, Col, Descriptions, Form, Input, Radi
 import { loose, client, ok } from '../api/client';
 import type { Counterparty, Invoice, Preview, TaxClass } from '../api/types';
 import { ErrorAlert, Money, errorText } from '../components/common';
-import { FormFieldError, IdempotencyKeeper, isFormField, placeErrors, previewable, toIssueBody, type InvoiceFormValues } from '../lib/invoiceForm';
+import { IdempotencyKeeper, isFormField, placeErrors, previewable, toIssueBody, toPreviewBody, type InvoiceFormValues } from '../lib/invoiceForm';
+import { specificBusinessErrors } from '../lib/specificBusiness';
+import { SpecificBusinessCard } from '../components/SpecificBusinessCard';
 import { ApiError } from '../lib/problems';
 import { rateLabel, TAX_RATES } from '../lib/format';
 
@@ -38,13 +40,7 @@ export default function IssueInvoice() {
   const [busy, setBusy] = useState(false);
   const values = Form.useWatch([], form) as InvoiceFormValues | undefined;
 
-  const body = useMemo(() => {
-    try {
-      return values ? toIssueBody(values) : null;
-    } catch {
-      return null;
-    }
-  }, [values]);
+  const body = useMemo(() => (values ? toPreviewBody(values) : null), [values]);
   const debounced = useDebounced(body && previewable(body) ? JSON.stringify(body) : null, 350);
   const preview = useQuery({
     queryKey: ['preview', debounced],
@@ -54,7 +50,7 @@ export default function IssueInvoice() {
     queryFn: () => ok<Preview>(loose.POST('/v1/invoices/preview', { body: JSON.parse(debounced!) })),
   });
 
-  const known = (path: (string | number)[]) => isFormField(path, (form.getFieldValue('lines') ?? []).length);
+  const known = (path: (string | number)[]) => isFormField(path, (form.getFieldValue('lines') ?? []).length, form.getFieldValue('specificBusiness'));
 
   const showErrors = (e: unknown) => {
     if (e instanceof ApiError && e.problem.errors?.length) {
@@ -71,14 +67,20 @@ export default function IssueInvoice() {
     const run = (async () => {
       setSubmitError(null);
       setOtherErrors([]);
-      let payload: Record<string, unknown>;
       try {
         await form.validateFields();
-        payload = toIssueBody(form.getFieldsValue(true));
-      } catch (e) {
-        if (e instanceof FormFieldError) form.setFields([{ name: e.field as never, errors: [e.message] }]);
+      } catch {
         return;
       }
+      const all = form.getFieldsValue(true) as InvoiceFormValues;
+      // The 特定业务 rules across inputs (one of two codes, lease dates in order) before sending.
+      const local = specificBusinessErrors(all.specificBusiness);
+      if (local.length) {
+        form.setFields(local.map((f) => ({ name: f.name as never, errors: f.errors })));
+        form.scrollToField(local[0].name as never);
+        return;
+      }
+      const payload = toIssueBody(all);
       setBusy(true);
       try {
         const key = keeper.current.keyFor(payload);
@@ -248,26 +250,18 @@ export default function IssueInvoice() {
             )}
           </Form.List>
         </Card>
+        <SpecificBusinessCard form={form} />
         <PreviewCard preview={preview.data} loading={preview.isFetching} error={preview.error} ready={debounced !== null} />
         <Card title="其他" size="small" style={{ marginBottom: 16 }}>
           <Row gutter={16}>
-            <Col span={12}>
+            <Col span={16}>
               <Form.Item label="备注" name="remarks">
                 <Input.TextArea rows={2} maxLength={230} />
               </Form.Item>
             </Col>
-            <Col span={4}>
+            <Col span={8}>
               <Form.Item label="开票人" name="drawer">
                 <Input />
-              </Form.Item>
-            </Col>
-            <Col span={8}>
-              <Form.Item
-                label="特定业务（JSON，可不填）"
-                name="specificBusinessJson"
-                extra='例如旅客运输 {"type":"09","passengers":[…]}，不动产销售 {"type":"05",…}'
-              >
-                <Input.TextArea rows={2} />
               </Form.Item>
             </Col>
           </Row>
@@ -305,12 +299,8 @@ export default function IssueInvoice() {
 function autoAmountHint(values: InvoiceFormValues | undefined, i: number): string | undefined {
   const l = values?.lines?.[i];
   if (!l || (l.amount ?? '').trim() !== '') return undefined;
-  try {
-    const a = (toIssueBody({ lines: [l] }).lines as { amount?: string }[])[0].amount;
-    return a ? `按数量×单价：${a}` : undefined;
-  } catch {
-    return undefined;
-  }
+  const a = (toIssueBody({ lines: [l] }).lines as { amount?: string }[])[0].amount;
+  return a ? `按数量×单价：${a}` : undefined;
 }
 
 function PreviewCard({ preview, loading, error, ready }: { preview?: Preview; loading: boolean; error: unknown; ready: boolean }) {

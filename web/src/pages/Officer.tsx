@@ -187,6 +187,8 @@ function TaxpayerQuota() {
   );
 }
 
+const RUN_LABELS: Record<string, string> = { period: '月份', taxpayers: '纳税人数', created: '本次设定额度', unchanged: '已有额度（未变）' };
+
 /** Run the periodic adjustment for a month (running it twice changes nothing). */
 function PeriodicRun() {
   const notify = useNotify();
@@ -217,7 +219,7 @@ function PeriodicRun() {
           {Object.entries(result)
             .filter(([, v]) => typeof v !== 'object' || v === null)
             .map(([k, v]) => (
-              <Descriptions.Item key={k} label={k}>
+              <Descriptions.Item key={k} label={RUN_LABELS[k] ?? k}>
                 {String(v)}
               </Descriptions.Item>
             ))}
