@@ -9,7 +9,7 @@ import { ApiAuth, ApiAuthenticatedProblems, ApiJson, ApiProblems } from '../comm
 import { AccountingEntryDto, BatchDto, IssueInvoiceDto, ListInvoicesQuery, UsageConfirmationDto } from './invoice.dto';
 import { BatchResultsDto, InvoicePageDto, InvoicePreviewDto, InvoiceViewDto } from './invoice.responses';
 import { InvoicesService } from './invoices.service';
-import { IssuingService } from './issuing.service';
+import { IssueBatch, IssueInvoice, PreviewInvoice } from './use-cases';
 
 /** A body that issues as it is (Swagger's "Try it out" uses it): a 数电专票 with one line. */
 export const ISSUE_EXAMPLE = {
@@ -46,7 +46,9 @@ const IDEMPOTENCY_HEADER = ApiHeader({
 @Controller('v1/invoices')
 export class InvoicesController {
   constructor(
-    private readonly issuing: IssuingService,
+    private readonly issueInvoice: IssueInvoice,
+    private readonly previewInvoice: PreviewInvoice,
+    private readonly issueBatch: IssueBatch,
     private readonly invoices: InvoicesService,
   ) {}
 
@@ -64,7 +66,7 @@ export class InvoicesController {
   @ApiJson(201, InvoiceViewDto, 'the invoice issued')
   @ApiProblems(400, 409, 422, 503)
   issue(@CurrentPrincipal() p: Principal, @Body() dto: IssueInvoiceDto, @IdempotencyRecorder() record: RecordResponse) {
-    return this.issuing.issue(p, dto, record);
+    return this.issueInvoice.execute(p, dto, record);
   }
 
   @Post('preview')
@@ -79,7 +81,7 @@ export class InvoicesController {
   @ApiJson(200, InvoicePreviewDto, 'lines and totals, with 价税合计 in capital words')
   @ApiProblems(400, 409, 422)
   preview(@CurrentPrincipal() p: Principal, @Body() dto: IssueInvoiceDto) {
-    return this.issuing.preview(p, dto);
+    return this.previewInvoice.execute(p, dto);
   }
 
   @Post('batch')
@@ -93,7 +95,7 @@ export class InvoicesController {
   @ApiProblems(400, 409)
   batch(@CurrentPrincipal() p: Principal, @Body() body: object, @IdempotencyRecorder() record: RecordResponse) {
     // Validated here without the global pipe's deep copy: each item is validated on its own later.
-    return this.issuing.issueBatch(p, validated(BatchDto, body, false).invoices, record);
+    return this.issueBatch.execute(p, validated(BatchDto, body, false).invoices, record);
   }
 
   @Get()

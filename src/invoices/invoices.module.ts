@@ -7,13 +7,16 @@ import { BatchSheetController } from './batch-sheet.controller';
 import { CounterpartiesController, CounterpartiesService } from './counterparties';
 import { InvoicesController } from './invoices.controller';
 import { InvoicesService } from './invoices.service';
-import { IssuingService } from './issuing.service';
+import { InvoiceWriter } from './invoice-writer';
+import { InvoicesRepository } from './invoices.repository';
+import { IssueGroupCommitter } from './issue-group-committer';
+import { IssueRedInvoice, ISSUING_USE_CASES } from './use-cases';
 import { NumberingService } from './numbering.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature(INVOICE_ENTITIES), QuotaModule, TaxpayersModule],
   controllers: [BatchSheetController, InvoicesController, CounterpartiesController],
-  providers: [IssuingService, InvoicesService, NumberingService, CounterpartiesService],
-  exports: [IssuingService, InvoicesService, NumberingService],
+  providers: [...ISSUING_USE_CASES, IssueGroupCommitter, InvoiceWriter, InvoicesRepository, InvoicesService, NumberingService, CounterpartiesService],
+  exports: [IssueRedInvoice, InvoicesService, NumberingService],
 })
 export class InvoicesModule {}

@@ -62,8 +62,9 @@ const SYSTEM = 'system';
 export interface ConsumeItem {
   context: QuotaContext;
   amount: bigint;
-  /** The invoice number, or what else the ledger entry names. */
-  ref: string;
+  /** What the ledger entry names: the invoice number, which an invoice takes only once the quota
+   * has accepted it (a function, called then), or a paper collection's reference. */
+  ref: string | (() => string);
   actor: string;
   kind?: LedgerKind;
 }
@@ -376,7 +377,7 @@ export class QuotaService {
     const ledger: QuotaLedgerEntity[] = [];
     const events: AuditInput[] = [];
     const raised: OutboxInput[] = [];
-    const decide = ({ context, amount, ref, actor, kind = 'issue' }: ConsumeItem): ConsumeResult => {
+    const decide = ({ context, amount, ref: refOf, actor, kind = 'issue' }: ConsumeItem): ConsumeResult => {
       const month = months.get(monthKey(context))!;
       const windowCap = !context.inWindow ? null : windowCapOf(months.get(monthKey(shifted(context, -1)))!);
       const nextKey = monthKey(shifted(context, 1));
@@ -384,6 +385,7 @@ export class QuotaService {
       const cap = capWithSuccessor(month, windowCap, next ? { used: next.used, inWindow: nextInWindow.get(nextKey) ?? false } : null);
       const decision = decideIssue(month, amount, { windowCap: cap, eligible: context.eligible, policy: this.policy });
       if (!decision.ok) return { refusal: quotaExceeded(decision.available, amount), windowCap };
+      const ref = typeof refOf === 'function' ? refOf() : refOf;
       if (decision.raised > 0n) {
         ledger.push(ledgerRow(context, ++month.ledgerSeq, at, 'temporary', decision.raised, decision.total, month.used, 'temporary adjustment', SYSTEM));
         events.push({

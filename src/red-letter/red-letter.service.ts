@@ -18,7 +18,7 @@ import { InvoiceEntity, InvoiceLineEntity } from '../invoices/invoice.entities';
 import { discountLinesOf, netLines } from '../invoices/tax-math';
 import { InvoiceRelations, InvoicesService } from '../invoices/invoices.service';
 import { invoiceView } from '../invoices/invoice.view';
-import { IssuingService } from '../invoices/issuing.service';
+import { IssueRedInvoice } from '../invoices/use-cases';
 import { NumberingService } from '../invoices/numbering.service';
 import { QuotaService } from '../quota/quota.service';
 import { TaxpayersService } from '../taxpayers/taxpayers.service';
@@ -96,7 +96,7 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
     private readonly clock: Clock,
     private readonly audit: AuditService,
     private readonly invoices: InvoicesService,
-    private readonly issuing: IssuingService,
+    private readonly issueRedInvoice: IssueRedInvoice,
     private readonly numbering: NumberingService,
     private readonly quota: QuotaService,
     private readonly taxpayers: TaxpayersService,
@@ -521,7 +521,12 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
     if (marked.affected !== 1) throw Problems.invalidState(`the red invoice of slip ${slip.number} has already been issued, or the slip is no longer 01 or 04`);
     slip.redInvoiceNumber = number;
     slip.updatedAt = now;
-    const red = await this.issuing.issueRed(em, principal, { blue, blueLines, slip: { id: slip.id, number: slip.number, reason: slip.reason, lines }, number });
+    const red = await this.issueRedInvoice.execute(em, principal, {
+      blue,
+      blueLines,
+      slip: { id: slip.id, number: slip.number, reason: slip.reason, lines },
+      number,
+    });
     await this.outbox.emit(em, [
       {
         type: 'red_invoice.issued',
