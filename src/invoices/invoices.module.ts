@@ -12,11 +12,21 @@ import { InvoicesRepository } from './invoices.repository';
 import { IssueGroupCommitter } from './issue-group-committer';
 import { IssueRedInvoice, ISSUING_USE_CASES } from './use-cases';
 import { NumberingService } from './numbering.service';
+import { NumberSequencesRepository } from './number-sequences.repository';
 
 @Module({
   imports: [TypeOrmModule.forFeature(INVOICE_ENTITIES), QuotaModule, TaxpayersModule],
   controllers: [BatchSheetController, InvoicesController, CounterpartiesController],
-  providers: [...ISSUING_USE_CASES, IssueGroupCommitter, InvoiceWriter, InvoicesRepository, InvoicesService, NumberingService, CounterpartiesService],
+  providers: [
+    ...ISSUING_USE_CASES,
+    IssueGroupCommitter,
+    InvoiceWriter,
+    InvoicesRepository,
+    NumberSequencesRepository,
+    InvoicesService,
+    NumberingService,
+    CounterpartiesService,
+  ],
   exports: [IssueRedInvoice, InvoicesService, NumberingService],
 })
 export class InvoicesModule {}

@@ -42,6 +42,11 @@ export class InvoicesRepository {
     return query.getOne();
   }
 
+  /** The invoice's lines in order, as the transaction sees them. */
+  linesOf(em: EntityManager, number: string): Promise<InvoiceLineEntity[]> {
+    return em.find(InvoiceLineEntity, { where: { invoiceNumber: number }, order: { lineNo: 'ASC' } });
+  }
+
   /** Sets an invoice's status. */
   async setStatus(em: EntityManager, number: string, status: InvoiceEntity['status']): Promise<void> {
     await em.update(InvoiceEntity, { number }, { status });

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, In, IsNull } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { canRead, Principal } from '../common/principal';
+import { canRead, Principal, tenantScope } from '../common/principal';
 import { Clock } from '../common/clock';
 import { decodeCursor, encodeCursor, Page, pageLimit } from '../common/pagination';
 import { Problems } from '../common/problem';
@@ -118,6 +118,11 @@ export class InvoicesService {
     return row;
   }
 
+  /** The invoice's lines in order, as the transaction sees them. */
+  linesOf(em: EntityManager, number: string): Promise<InvoiceLineEntity[]> {
+    return this.repository.linesOf(em, number);
+  }
+
   /** The blue invoice's status after its reds: red_full when every line is reversed in full. */
   async markReversed(em: EntityManager, blueNumber: string, full: boolean): Promise<void> {
     await this.repository.setStatus(em, blueNumber, full ? 'red_full' : 'red_partial');
@@ -200,9 +205,8 @@ export class InvoicesService {
   async list(principal: Principal, query: ListInvoicesQuery): Promise<Page<InvoiceView>> {
     const limit = pageLimit(query);
     const after = decodeCursor(query.cursor, 2, ([at, number]) => Number.isSafeInteger(at) && (at as number) >= 0 && /^\d{20}$/.test(String(number)));
-    const scoped = principal.role === 'taxpayer' || (principal.role === 'auditor' && principal.taxpayerId !== null);
-    if (scoped && query.taxId && query.taxId !== principal.taxpayerId) return { items: [], nextCursor: null };
-    const taxId = scoped ? principal.taxpayerId : (query.taxId ?? null);
+    const { taxId, outside } = tenantScope(principal, query.taxId);
+    if (outside) return { items: [], nextCursor: null };
     const filter: InvoiceFilter = {
       taxId,
       direction: query.direction ?? 'issued',

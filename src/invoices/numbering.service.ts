@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { cstFields } from '../common/time';
 import { AppConfig } from '../config/config';
-import { Db } from '../database/db.service';
-import { NumberSequenceEntity } from './invoice.entities';
-import { isDuplicate } from '../database/db-errors';
+import { NumberSequencesRepository } from './number-sequences.repository';
 
 const MAX_SEQUENCE = 999_999_999_999_999n; // 15 digits
 
@@ -31,7 +29,7 @@ export class NumberingService {
   private readonly returned = new Map<string, bigint[]>();
 
   constructor(
-    private readonly db: Db,
+    private readonly sequencesTable: NumberSequencesRepository,
     private readonly config: AppConfig,
   ) {}
 
@@ -103,28 +101,13 @@ export class NumberingService {
   /** Reserves [start, end) for this process. */
   private async reserve(prefix: string, size: bigint): Promise<{ next: bigint; end: bigint }> {
     for (;;) {
-      const reserved = await this.db.transaction(async (em) => {
-        const result = await em
-          .createQueryBuilder()
-          .update(NumberSequenceEntity)
-          .set({ nextValue: () => 'next_value + :size' })
-          .where('prefix = :prefix', { prefix })
-          .setParameters({ size: Number(size) })
-          .execute();
-        if (result.affected !== 1) return null;
-        const row = await em.findOneByOrFail(NumberSequenceEntity, { prefix });
-        return { next: row.nextValue - size, end: row.nextValue };
-      });
+      const reserved = await this.sequencesTable.reserve(prefix, size);
       if (reserved) {
         if (reserved.end - 1n > MAX_SEQUENCE) throw new Error(`invoice number space ${prefix} is exhausted`);
         return reserved;
       }
-      try {
-        await this.db.transaction((em) => em.insert(NumberSequenceEntity, { prefix, nextValue: 1n + size }));
-        return { next: 1n, end: 1n + size };
-      } catch (error) {
-        if (!isDuplicate(error)) throw error; // another process created the row: reserve from it
-      }
+      if (await this.sequencesTable.create(prefix, size)) return { next: 1n, end: 1n + size };
+      // another process created the row meanwhile: reserve from it
     }
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
-import { Principal } from '../common/principal';
+import { Principal, tenantScope } from '../common/principal';
 import { Clock } from '../common/clock';
 import { formatMoney, MAX_MONEY_FEN, parseMoney } from '../common/money';
 import { PageQuery, pageNewestFirst } from '../common/pagination';
@@ -163,9 +163,8 @@ export class QuotaOperationsService {
   }
 
   async listApplications(principal: Principal, query: ApplicationsQuery) {
-    const scoped = principal.role === 'taxpayer' || (principal.role === 'auditor' && principal.taxpayerId !== null);
-    if (scoped && query.taxId && query.taxId !== principal.taxpayerId) return { items: [], nextCursor: null };
-    const scope = scoped ? principal.taxpayerId : (query.taxId ?? null);
+    const { taxId: scope, outside } = tenantScope(principal, query.taxId);
+    if (outside) return { items: [], nextCursor: null };
     const qb = this.db.dataSource.manager.createQueryBuilder(QuotaApplicationEntity, 'a').where('1 = 1');
     if (scope) qb.andWhere('a.taxpayer_id = :scope', { scope });
     if (query.status) qb.andWhere('a.status = :status', { status: query.status });

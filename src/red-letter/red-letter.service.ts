@@ -4,7 +4,7 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import Decimal from 'decimal.js';
 import { EntityManager, In, IsNull } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { canRead, Principal } from '../common/principal';
+import { canRead, Principal, tenantScope } from '../common/principal';
 import { Clock } from '../common/clock';
 import type { RecordResponse } from '../idempotency/idempotency.service';
 import { formatMoney } from '../common/money';
@@ -139,9 +139,8 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
   }
 
   async list(principal: Principal, query: ListSlipsQuery) {
-    const scoped = principal.role === 'taxpayer' || (principal.role === 'auditor' && principal.taxpayerId !== null);
-    if (scoped && query.taxId && query.taxId !== principal.taxpayerId) return { items: [], nextCursor: null };
-    const me = scoped ? principal.taxpayerId : (query.taxId ?? null);
+    const { taxId: me, outside } = tenantScope(principal, query.taxId);
+    if (outside) return { items: [], nextCursor: null };
     await this.expireDue(me ? { taxId: me } : {});
     const qb = this.db.dataSource.manager.createQueryBuilder(RedConfirmationEntity, 's').where('1 = 1');
     if (me) {
@@ -343,7 +342,7 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
       const start = initialStatus(party, buyerActed);
       if (!start.ok) throw refuse(start.detail);
 
-      const blueLines = await em.find(InvoiceLineEntity, { where: { invoiceNumber: blue.number }, order: { lineNo: 'ASC' } });
+      const blueLines = await this.invoices.linesOf(em, blue.number);
       const plan = planRed(
         redBasis(blue, blueLines),
         dto.reason,
@@ -430,7 +429,7 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
           taxpayerId: slip.sellerTaxId,
           actorRef: 'system:auto-issue',
         };
-        const blueLines = await em.find(InvoiceLineEntity, { where: { invoiceNumber: blue.number } });
+        const blueLines = await this.invoices.linesOf(em, blue.number);
         await this.issueInTx(em, onBehalfOfSeller, slip, lines, blue, blueLines, redNumber);
       }
       return slipView(slip, lines);
@@ -448,7 +447,7 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
     return this.db.transaction(async (em) => {
       const blue = await this.invoices.lock(em, slip.blueNumber);
       const lines = await em.find(RedConfirmationLineEntity, { where: { confirmationId: id } });
-      const blueLines = await em.find(InvoiceLineEntity, { where: { invoiceNumber: blue.number } });
+      const blueLines = await this.invoices.linesOf(em, blue.number);
       const red = await this.issueInTx(em, principal, slip, lines, blue, blueLines, number);
       const view = { ...invoiceView(red.invoice, red.lines), redConfirmations: [summary(slip)], redConfirmationNumber: slip.number };
       await record(em, view);

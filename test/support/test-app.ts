@@ -67,6 +67,19 @@ function bearer(app: INestApplication, token?: string) {
   };
 }
 
+/** The configuration tests run the service with, on the given scratch database. */
+export function testConfig(databaseUrl: string, env: Record<string, string> = {}) {
+  return loadConfig({
+    DATABASE_URL: databaseUrl,
+    BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN,
+    EINVOICE_CLOCK: 'manual',
+    LOG_LEVEL: 'error',
+    BCRYPT_COST: '4',
+    SIGNING_KEY_SECRET: 'test-signing-key-secret-0123456789abcdef',
+    ...env,
+  });
+}
+
 /** A provider of the app replaced for a test (Nest's overrideProvider): usually a subclass that observes or holds it. */
 export interface ProviderOverride {
   provide: Type<unknown>;
@@ -84,15 +97,7 @@ async function buildApp(config: ReturnType<typeof loadConfig>, overrides: Provid
 
 export async function startApp(env: Record<string, string> = {}, overrides: ProviderOverride[] = []): Promise<TestApp> {
   const db = await scratchDatabase();
-  const config = loadConfig({
-    DATABASE_URL: db.url,
-    BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN,
-    EINVOICE_CLOCK: 'manual',
-    LOG_LEVEL: 'error',
-    BCRYPT_COST: '4',
-    SIGNING_KEY_SECRET: 'test-signing-key-secret-0123456789abcdef',
-    ...env,
-  });
+  const config = testConfig(db.url, env);
   const app = await buildApp(config, overrides);
   await app.init();
   return {
