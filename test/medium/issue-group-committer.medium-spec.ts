@@ -1,12 +1,9 @@
-import { Clock } from '../../src/common/clock';
 import { ProblemException } from '../../src/common/problem';
-import { periodOf } from '../../src/common/time';
 import { validated } from '../../src/common/validation';
 import { IssueInvoiceDto } from '../../src/invoices/invoice.dto';
 import { BlueInvoice, IssueGroupCommitter } from '../../src/invoices/issue-group-committer';
 import { NumberingService } from '../../src/invoices/numbering.service';
 import { Issuer } from '../../src/invoices/use-cases';
-import { QuotaService } from '../../src/quota/quota.service';
 import { MediumContext, registerSeller, startContext } from '../support/medium';
 
 const body = (amount: string) =>
@@ -35,10 +32,8 @@ describe('IssueGroupCommitter with the invoice writer, on the database', () => {
 
   async function members(extra: Record<string, unknown>, amounts: string[], province: string): Promise<BlueInvoice[]> {
     const { seller, principal } = await registerSeller(ctx, extra, province);
-    const now = ctx.get(Clock).now();
-    const context = await ctx.get(QuotaService).prepare(seller, periodOf(now));
-    const prefix = ctx.get(NumberingService).prefixFor(now, seller.regionCode);
-    return amounts.map((amount) => ({ principal, context, draft: ctx.get(Issuer).draft(seller, body(amount)), now, prefix }));
+    const moment = await ctx.get(Issuer).moment(seller);
+    return amounts.map((amount) => ({ principal, draft: ctx.get(Issuer).draft(seller, body(amount)), ...moment }));
   }
 
   it('decides each invoice in turn; a refusal takes no number and the accepted ones are consecutive', async () => {

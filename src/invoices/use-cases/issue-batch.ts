@@ -1,16 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { Clock } from '../../common/clock';
 import { Principal } from '../../common/principal';
 import { ProblemBody, ProblemException } from '../../common/problem';
-import { periodOf } from '../../common/time';
 import { validated } from '../../common/validation';
 import { Yielder } from '../../common/yielder';
 import { RecordResponse } from '../../idempotency/idempotency.service';
-import { QuotaService } from '../../quota/quota.service';
 import { InvoiceDraft } from '../invoice-draft';
 import { IssueInvoiceDto } from '../invoice.dto';
 import { IssueGroupCommitter } from '../issue-group-committer';
-import { NumberingService } from '../numbering.service';
 import { Issuer } from './issuer';
 
 export type BatchResult = { number: string } | { error: ProblemBody };
@@ -26,9 +22,6 @@ const BATCH_SLICE_LINES = 500;
 export class IssueBatch {
   constructor(
     private readonly issuer: Issuer,
-    private readonly clock: Clock,
-    private readonly quota: QuotaService,
-    private readonly numbering: NumberingService,
     private readonly committer: IssueGroupCommitter,
   ) {}
 
@@ -49,11 +42,9 @@ export class IssueBatch {
       const lines = (items[index] as { lines?: unknown }).lines;
       await yielder.tick(1 + (Array.isArray(lines) ? lines.length : 0));
     }
-    const now = this.clock.now();
-    const context = await this.quota.prepare(seller, periodOf(now));
-    const prefix = this.numbering.prefixFor(now, seller.regionCode);
+    const moment = await this.issuer.moment(seller);
     await this.committer.commitBatch(
-      drafts.map(({ draft }) => ({ principal, context, draft, now, prefix })),
+      drafts.map(({ draft }) => ({ principal, draft, ...moment })),
       async (em, committed) => {
         committed.forEach((result, k) => {
           results[drafts[k].index] = result instanceof ProblemException ? { error: result.toBody() } : { number: result.invoice.number };

@@ -1,15 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { Clock } from '../../common/clock';
 import { LaneFull } from '../../common/coalescer';
 import { Principal } from '../../common/principal';
 import { ProblemException } from '../../common/problem';
-import { periodOf } from '../../common/time';
 import { RecordResponse } from '../../idempotency/idempotency.service';
-import { QuotaService } from '../../quota/quota.service';
 import { IssueInvoiceDto } from '../invoice.dto';
 import { InvoiceView } from '../invoice.view';
 import { IssueGroupCommitter } from '../issue-group-committer';
-import { NumberingService } from '../numbering.service';
 import { Issuer } from './issuer';
 
 /**
@@ -21,19 +17,15 @@ import { Issuer } from './issuer';
 export class IssueInvoice {
   constructor(
     private readonly issuer: Issuer,
-    private readonly clock: Clock,
-    private readonly quota: QuotaService,
-    private readonly numbering: NumberingService,
     private readonly committer: IssueGroupCommitter,
   ) {}
 
   async execute(principal: Principal, dto: IssueInvoiceDto, record: RecordResponse): Promise<InvoiceView> {
     const seller = await this.issuer.sellerOf(principal);
     const draft = this.issuer.draft(seller, dto);
-    const now = this.clock.now();
-    const context = await this.quota.prepare(seller, periodOf(now));
+    const moment = await this.issuer.moment(seller);
     try {
-      return await this.committer.submit(seller.taxId, { principal, context, draft, now, prefix: this.numbering.prefixFor(now, seller.regionCode), record });
+      return await this.committer.submit(seller.taxId, { principal, draft, ...moment, record });
     } catch (error) {
       if (!(error instanceof LaneFull)) throw error;
       throw new ProblemException(
