@@ -7,6 +7,7 @@ import { BatchSheetController } from './batch-sheet.controller';
 import { CounterpartiesController, CounterpartiesService } from './counterparties';
 import { InvoicesController } from './invoices.controller';
 import { InvoicesService } from './invoices.service';
+import { InvoiceFiles } from './invoice-files';
 import { InvoiceWriter } from './invoice-writer';
 import { InvoicesRepository } from './invoices.repository';
 import { IssueGroupCommitter } from './issue-group-committer';
@@ -26,7 +27,8 @@ import { NumberSequencesRepository } from './number-sequences.repository';
     InvoicesService,
     NumberingService,
     CounterpartiesService,
+    InvoiceFiles,
   ],
-  exports: [IssueRedInvoice, InvoicesService, NumberingService],
+  exports: [IssueRedInvoice, InvoicesService, NumberingService, InvoiceFiles],
 })
 export class InvoicesModule {}
