@@ -18,13 +18,18 @@ const LEVELS: Record<LogLevel, NestLogLevel[]> = {
   debug: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
 };
 
+/** The options the application is created with (also by tests that build it from a testing module). */
+export function appOptions(config: AppConfig) {
+  return { logger: new ConsoleLogger({ json: true, logLevels: LEVELS[config.logLevel] }), bodyParser: false, abortOnError: false };
+}
+
 /** Builds the configured application (not yet listening): used by main.ts and the e2e tests. */
 export async function createApp(config: AppConfig): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    logger: new ConsoleLogger({ json: true, logLevels: LEVELS[config.logLevel] }),
-    bodyParser: false,
-    abortOnError: false,
-  });
+  return configureApp(await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), appOptions(config)), config);
+}
+
+/** Middleware, pipes, filters and the OpenAPI document of an application created from AppModule. */
+export function configureApp(app: NestExpressApplication, config: AppConfig): NestExpressApplication {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.use(requestLog);

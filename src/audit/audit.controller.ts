@@ -4,7 +4,7 @@ import { ApiAuth, ApiAuthenticatedProblems, ApiJson, ApiProblems } from '../comm
 import { AuditEventPageDto, ChainReportDto, AuditVerificationDto } from './audit.responses';
 import { IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { CurrentPrincipal, Roles } from '../common/access';
-import { Principal } from '../common/principal';
+import { Principal, tenantScope } from '../common/principal';
 import { decodeCursor, encodeCursor, PageQuery, pageLimit } from '../common/pagination';
 import { Problems } from '../common/problem';
 import { formatCst, parseIsoInstant } from '../common/time';
@@ -70,9 +70,8 @@ export class AuditController {
   @ApiJson(200, AuditEventPageDto, 'a page of events, oldest first')
   @ApiProblems(400)
   async list(@CurrentPrincipal() p: Principal, @Query() query: AuditQuery) {
-    const scoped = p.role === 'taxpayer' || (p.role === 'auditor' && p.taxpayerId !== null);
-    if (scoped && query.taxId && query.taxId !== p.taxpayerId) return { items: [], nextCursor: null };
-    const taxId = scoped ? p.taxpayerId : (query.taxId ?? null);
+    const { taxId, outside } = tenantScope(p, query.taxId);
+    if (outside) return { items: [], nextCursor: null };
     const limit = pageLimit(query);
     const after = decodeCursor(query.cursor, 2, ([at, id]) => Number.isSafeInteger(at) && typeof id === 'string' && id.length === 36);
     const qb = auditListQuery(

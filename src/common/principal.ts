@@ -20,3 +20,14 @@ export function canRead(principal: Principal, taxId: string | null | undefined):
   if (principal.role === 'auditor' && principal.taxpayerId === null) return true;
   return taxId != null && principal.taxpayerId === taxId;
 }
+
+/**
+ * The tenant rule of listings: a taxpayer, or an auditor scoped to a taxpayer, sees its own
+ * taxpayer only (`taxId` is its own, and `outside` says that another one was asked for); everyone
+ * else sees what it asks for (`taxId` as asked, or null for all).
+ */
+export function tenantScope(principal: Principal, asked?: string | null): { scoped: boolean; taxId: string | null; outside: boolean } {
+  const scoped = principal.role === 'taxpayer' || (principal.role === 'auditor' && principal.taxpayerId !== null);
+  if (!scoped) return { scoped, taxId: asked ?? null, outside: false };
+  return { scoped, taxId: principal.taxpayerId, outside: !!asked && asked !== principal.taxpayerId };
+}

@@ -6,7 +6,7 @@ import { Injectable } from '@nestjs/common';
 import type { Response } from 'express';
 import { Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import { In } from 'typeorm';
-import { canRead, Principal } from '../common/principal';
+import { canRead, Principal, tenantScope } from '../common/principal';
 import { decodeCursor, encodeCursor } from '../common/pagination';
 import { Problems } from '../common/problem';
 import { parseIsoInstant } from '../common/time';
@@ -120,9 +120,8 @@ export class ExportsService {
    * number that does not exist (issue 11, item 8: no existence oracle).
    */
   async plan(principal: Principal, query: ExportQuery): Promise<ExportPlan> {
-    const scoped = principal.role === 'taxpayer' || (principal.role === 'auditor' && principal.taxpayerId !== null);
-    if (scoped && query.taxId && query.taxId !== principal.taxpayerId) throw Problems.notFound(`taxpayer ${query.taxId}`);
-    const taxId = scoped ? principal.taxpayerId : (query.taxId ?? null);
+    const { taxId, outside } = tenantScope(principal, query.taxId);
+    if (outside) throw Problems.notFound(`taxpayer ${query.taxId}`);
     const filter: InvoiceFilter = {
       taxId,
       direction: query.direction ?? 'both',

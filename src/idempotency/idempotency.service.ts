@@ -36,6 +36,8 @@ export type RecordResponse = ((em: EntityManager, body: unknown, status?: number
    */
   provisional?: (em: EntityManager, body: unknown) => Promise<void>;
   amend?: (body: unknown) => Promise<void>;
+  /** The row recording `body` (for IdempotencyService.recordMany: many answers in one INSERT). No key, no row. */
+  rowFor?: (body: unknown, status?: number) => { row: IdempotencyKeyEntity; recorded: () => void };
 };
 
 /** How long a duplicate waits for a provisional record to be amended, and how often it looks. */
@@ -123,6 +125,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
               ownStatus = -status;
             },
             amend: (body: unknown) => this.amend(scope, status, body),
+            rowFor: (body: unknown, recorded = status) => ({ row: this.row(scope, recorded, body), recorded: () => void (ownStatus = recorded) }),
           },
         ),
       );
@@ -193,11 +196,31 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     return row.status < 0 ? { ...row, status: -row.status } : row;
   }
 
-  private async insert(em: EntityManager, scope: IdempotencyScope, status: number, body: unknown): Promise<void> {
+  /**
+   * Records the answers of many requests in one multi-row INSERT (a group commit's), inside its
+   * transaction; those without an Idempotency-Key have nothing to record.
+   */
+  async recordMany(em: EntityManager, answers: { record: RecordResponse; body: unknown; status?: number }[]): Promise<void> {
+    const rows = answers.flatMap(({ record, body, status }) => (record.rowFor ? [record.rowFor(body, status)] : []));
+    if (rows.length === 0) return;
+    await this.insertRows(
+      em,
+      rows.map((r) => r.row),
+    );
+    for (const r of rows) r.recorded();
+  }
+
+  private row(scope: IdempotencyScope, status: number, body: unknown): IdempotencyKeyEntity {
+    return { id: scope.id, requestHash: scope.hash, status, body: JSON.stringify(body, jsonSafe), createdAt: new Date() };
+  }
+
+  private insert(em: EntityManager, scope: IdempotencyScope, status: number, body: unknown): Promise<void> {
+    return this.insertRows(em, [this.row(scope, status, body)]);
+  }
+
+  private async insertRows(em: EntityManager, rows: IdempotencyKeyEntity[]): Promise<void> {
     try {
-      await insertRows(em, IdempotencyKeyEntity, [
-        { id: scope.id, requestHash: scope.hash, status, body: JSON.stringify(body, jsonSafe), createdAt: new Date() },
-      ]);
+      await insertRows(em, IdempotencyKeyEntity, rows);
     } catch (error) {
       if (isDuplicate(error)) throw new IdempotencyRace();
       throw error;

@@ -9,7 +9,7 @@ import { FieldError, ProblemException, Problems } from '../common/problem';
 import { validated } from '../common/validation';
 import { buildTemplate, columnOf, readSheet, SheetRowResult } from './batch-sheet';
 import { IssueInvoiceDto } from './invoice.dto';
-import { IssuingService } from './issuing.service';
+import { PreviewInvoice } from './use-cases';
 
 export const MAX_SHEET_BYTES = 5 * 1024 * 1024;
 
@@ -43,7 +43,7 @@ interface UploadedSheet {
 @ApiAuthenticatedProblems()
 @Controller('v1/invoices/batch')
 export class BatchSheetController {
-  constructor(private readonly issuing: IssuingService) {}
+  constructor(private readonly previewInvoice: PreviewInvoice) {}
 
   @Get('template.xlsx')
   @ApiOperation({
@@ -86,7 +86,7 @@ export class BatchSheetController {
       if (!failed) {
         try {
           const dto = validated(IssueInvoiceDto, group.body);
-          await this.issuing.preview(p, dto);
+          await this.previewInvoice.execute(p, dto);
           invoices.push(group.body as unknown as IssueInvoiceDto);
           for (const r of group.rows) byRow.get(r)!.invoiceIndex = invoices.length - 1;
           continue;

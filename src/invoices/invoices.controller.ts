@@ -1,15 +1,18 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiTags, ApiResponse } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiExtraModels, ApiHeader, ApiOperation, ApiProduces, ApiTags, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
 import { validated } from '../common/validation';
 import { CurrentPrincipal, Roles } from '../common/access';
 import { Principal } from '../common/principal';
+import { ProblemException } from '../common/problem';
 import { Idempotent, IdempotencyRecorder } from '../idempotency/idempotency.interceptor';
 import type { RecordResponse } from '../idempotency/idempotency.service';
 import { ApiAuth, ApiAuthenticatedProblems, ApiJson, ApiProblems } from '../common/openapi';
 import { AccountingEntryDto, BatchDto, IssueInvoiceDto, ListInvoicesQuery, UsageConfirmationDto } from './invoice.dto';
 import { BatchResultsDto, InvoicePageDto, InvoicePreviewDto, InvoiceViewDto } from './invoice.responses';
 import { InvoicesService } from './invoices.service';
-import { IssuingService } from './issuing.service';
+import { FileFormat, InvoiceFiles, sendFile } from './invoice-files';
+import { IssueBatch, IssueInvoice, PreviewInvoice } from './use-cases';
 
 /** A body that issues as it is (Swagger's "Try it out" uses it): a 数电专票 with one line. */
 export const ISSUE_EXAMPLE = {
@@ -34,6 +37,15 @@ export const ISSUE_EXAMPLE = {
   drawer: '张三',
 };
 
+/** What GET /v1/invoices/{number} answers, by Accept. */
+const ACCEPTED: Record<string, FileFormat | 'json'> = {
+  'application/json': 'json',
+  'application/xml': 'xml',
+  'text/xml': 'xml',
+  'application/pdf': 'pdf',
+  'application/ofd': 'ofd',
+};
+
 const IDEMPOTENCY_HEADER = ApiHeader({
   name: 'Idempotency-Key',
   required: false,
@@ -46,8 +58,11 @@ const IDEMPOTENCY_HEADER = ApiHeader({
 @Controller('v1/invoices')
 export class InvoicesController {
   constructor(
-    private readonly issuing: IssuingService,
+    private readonly issueInvoice: IssueInvoice,
+    private readonly previewInvoice: PreviewInvoice,
+    private readonly issueBatch: IssueBatch,
     private readonly invoices: InvoicesService,
+    private readonly files: InvoiceFiles,
   ) {}
 
   @Post()
@@ -64,7 +79,7 @@ export class InvoicesController {
   @ApiJson(201, InvoiceViewDto, 'the invoice issued')
   @ApiProblems(400, 409, 422, 503)
   issue(@CurrentPrincipal() p: Principal, @Body() dto: IssueInvoiceDto, @IdempotencyRecorder() record: RecordResponse) {
-    return this.issuing.issue(p, dto, record);
+    return this.issueInvoice.execute(p, dto, record);
   }
 
   @Post('preview')
@@ -79,7 +94,7 @@ export class InvoicesController {
   @ApiJson(200, InvoicePreviewDto, 'lines and totals, with 价税合计 in capital words')
   @ApiProblems(400, 409, 422)
   preview(@CurrentPrincipal() p: Principal, @Body() dto: IssueInvoiceDto) {
-    return this.issuing.preview(p, dto);
+    return this.previewInvoice.execute(p, dto);
   }
 
   @Post('batch')
@@ -93,7 +108,7 @@ export class InvoicesController {
   @ApiProblems(400, 409)
   batch(@CurrentPrincipal() p: Principal, @Body() body: object, @IdempotencyRecorder() record: RecordResponse) {
     // Validated here without the global pipe's deep copy: each item is validated on its own later.
-    return this.issuing.issueBatch(p, validated(BatchDto, body, false).invoices, record);
+    return this.issueBatch.execute(p, validated(BatchDto, body, false).invoices, record);
   }
 
   @Get()
@@ -150,5 +165,32 @@ export class InvoicesController {
   })
   void(@CurrentPrincipal() p: Principal, @Param('number') number: string) {
     return this.invoices.void(p, number);
+  }
+
+  @Get(':number')
+  @ApiProduces('application/json', 'application/xml', 'application/pdf', 'application/ofd')
+  @ApiOperation({
+    summary: 'An invoice (its seller, its buyer, auditors in scope, tax officers); Accept chooses JSON, XML, PDF or OFD',
+    operationId: 'Rendering_get',
+  })
+  @ApiResponse({
+    status: 200,
+    description: 'the invoice as JSON, or its XML, PDF or OFD by Accept',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(InvoiceViewDto) } },
+      'application/xml': { schema: { type: 'string' } },
+      'application/pdf': { schema: { type: 'string', format: 'binary' } },
+      'application/ofd': { schema: { type: 'string', format: 'binary' } },
+    },
+  })
+  @ApiExtraModels(InvoiceViewDto)
+  @ApiProblems(404, 406)
+  async get(@CurrentPrincipal() p: Principal, @Param('number') number: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const best = req.accepts(Object.keys(ACCEPTED));
+    if (!best) throw new ProblemException(406, 'NOT_ACCEPTABLE', `an invoice is available as ${Object.keys(ACCEPTED).join(', ')}`);
+    res.vary('Accept');
+    const format = ACCEPTED[best];
+    if (format === 'json') return this.invoices.get(p, number);
+    return sendFile(res, await this.files.render(p, number, format));
   }
 }

@@ -7,13 +7,28 @@ import { BatchSheetController } from './batch-sheet.controller';
 import { CounterpartiesController, CounterpartiesService } from './counterparties';
 import { InvoicesController } from './invoices.controller';
 import { InvoicesService } from './invoices.service';
-import { IssuingService } from './issuing.service';
+import { InvoiceFiles } from './invoice-files';
+import { InvoiceWriter } from './invoice-writer';
+import { InvoicesRepository } from './invoices.repository';
+import { IssueGroupCommitter } from './issue-group-committer';
+import { IssueRedInvoice, ISSUING_USE_CASES } from './use-cases';
 import { NumberingService } from './numbering.service';
+import { NumberSequencesRepository } from './number-sequences.repository';
 
 @Module({
   imports: [TypeOrmModule.forFeature(INVOICE_ENTITIES), QuotaModule, TaxpayersModule],
   controllers: [BatchSheetController, InvoicesController, CounterpartiesController],
-  providers: [IssuingService, InvoicesService, NumberingService, CounterpartiesService],
-  exports: [IssuingService, InvoicesService, NumberingService],
+  providers: [
+    ...ISSUING_USE_CASES,
+    IssueGroupCommitter,
+    InvoiceWriter,
+    InvoicesRepository,
+    NumberSequencesRepository,
+    InvoicesService,
+    NumberingService,
+    CounterpartiesService,
+    InvoiceFiles,
+  ],
+  exports: [IssueRedInvoice, InvoicesService, NumberingService, InvoiceFiles],
 })
 export class InvoicesModule {}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, In, IsNull } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { canRead, Principal } from '../common/principal';
+import { canRead, Principal, tenantScope } from '../common/principal';
 import { Clock } from '../common/clock';
 import { decodeCursor, encodeCursor, Page, pageLimit } from '../common/pagination';
 import { Problems } from '../common/problem';
@@ -13,6 +13,7 @@ import { ListInvoicesQuery } from './invoice.dto';
 import { InvoiceEntity, InvoiceLineEntity } from './invoice.entities';
 import { InvoiceFilter, invoicesByKeys, scanKeys, takeKeys } from './invoice-scan';
 import { invoiceView, InvoiceView } from './invoice.view';
+import { InvoicesRepository } from './invoices.repository';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -51,6 +52,7 @@ export class InvoicesService {
     private readonly audit: AuditService,
     private readonly quota: QuotaService,
     private readonly outbox: Outbox,
+    private readonly repository: InvoicesRepository,
   ) {}
 
   private relations: RelationsLoader = async () => new Map();
@@ -111,16 +113,19 @@ export class InvoicesService {
 
   /** The invoice's row, locked for the rest of the transaction where the database has row locks. */
   async lock(em: EntityManager, number: string): Promise<InvoiceEntity> {
-    const query = em.createQueryBuilder(InvoiceEntity, 'i').where('i.number = :number', { number });
-    if (this.db.rowLocks) query.setLock('pessimistic_write');
-    const row = await query.getOne();
+    const row = await this.repository.lock(em, number);
     if (!row) throw Problems.notFound(`invoice ${number}`);
     return row;
   }
 
+  /** The invoice's lines in order, as the transaction sees them. */
+  linesOf(em: EntityManager, number: string): Promise<InvoiceLineEntity[]> {
+    return this.repository.linesOf(em, number);
+  }
+
   /** The blue invoice's status after its reds: red_full when every line is reversed in full. */
   async markReversed(em: EntityManager, blueNumber: string, full: boolean): Promise<void> {
-    await em.update(InvoiceEntity, { number: blueNumber }, { status: full ? 'red_full' : 'red_partial' });
+    await this.repository.setStatus(em, blueNumber, full ? 'red_full' : 'red_partial');
   }
 
   /** Red invoices of the given blue invoices. */
@@ -200,9 +205,8 @@ export class InvoicesService {
   async list(principal: Principal, query: ListInvoicesQuery): Promise<Page<InvoiceView>> {
     const limit = pageLimit(query);
     const after = decodeCursor(query.cursor, 2, ([at, number]) => Number.isSafeInteger(at) && (at as number) >= 0 && /^\d{20}$/.test(String(number)));
-    const scoped = principal.role === 'taxpayer' || (principal.role === 'auditor' && principal.taxpayerId !== null);
-    if (scoped && query.taxId && query.taxId !== principal.taxpayerId) return { items: [], nextCursor: null };
-    const taxId = scoped ? principal.taxpayerId : (query.taxId ?? null);
+    const { taxId, outside } = tenantScope(principal, query.taxId);
+    if (outside) return { items: [], nextCursor: null };
     const filter: InvoiceFilter = {
       taxId,
       direction: query.direction ?? 'issued',

@@ -1,11 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { cstFields } from '../common/time';
 import { AppConfig } from '../config/config';
-import { Db } from '../database/db.service';
-import { NumberSequenceEntity } from './invoice.entities';
-import { isDuplicate } from '../database/db-errors';
+import { NumberSequencesRepository } from './number-sequences.repository';
 
 const MAX_SEQUENCE = 999_999_999_999_999n; // 15 digits
+
+/**
+ * Numbers held for a group of invoices before its transaction: `take` hands one to an invoice the
+ * quota has accepted (inside the transaction, without a query); `release` gives back those no
+ * invoice took, which the next invoices of the prefix get first. So a refusal takes no number.
+ */
+export interface NumberHold {
+  take(prefix: string): string;
+  release(): void;
+}
 
 /**
  * Invoice numbers (SPEC section 3): YY PP C SSSSSSSSSSSSSSS. Each process reserves a block of
@@ -17,9 +25,11 @@ const MAX_SEQUENCE = 999_999_999_999_999n; // 15 digits
 export class NumberingService {
   private readonly blocks = new Map<string, { next: bigint; end: bigint }>();
   private readonly refills = new Map<string, Promise<void>>();
+  /** Values held and given back unused (NumberHold.release), ascending: handed out first. */
+  private readonly returned = new Map<string, bigint[]>();
 
   constructor(
-    private readonly db: Db,
+    private readonly sequencesTable: NumberSequencesRepository,
     private readonly config: AppConfig,
   ) {}
 
@@ -33,9 +43,38 @@ export class NumberingService {
     return (await this.sequences(prefix, count)).map((n) => prefix + n.toString().padStart(15, '0'));
   }
 
+  /**
+   * Holds numbers for invoices of these prefixes (one per entry) until the quota has decided them:
+   * see NumberHold. The numbers come from memory, or from a block reserved here, outside any
+   * transaction (on SQLite a block reserved inside another transaction would wait for it).
+   */
+  async hold(prefixes: string[]): Promise<NumberHold> {
+    const counts = new Map<string, number>();
+    for (const prefix of prefixes) counts.set(prefix, (counts.get(prefix) ?? 0) + 1);
+    const held = new Map<string, bigint[]>();
+    for (const [prefix, count] of counts) held.set(prefix, await this.sequences(prefix, count));
+    return {
+      take: (prefix) => {
+        const value = held.get(prefix)?.shift();
+        if (value === undefined) throw new Error(`no invoice number held for ${prefix}`);
+        return prefix + value.toString().padStart(15, '0');
+      },
+      release: () => {
+        for (const [prefix, values] of held) {
+          if (values.length === 0) continue;
+          const returned = [...(this.returned.get(prefix) ?? []), ...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+          this.returned.set(prefix, returned);
+        }
+        held.clear();
+      },
+    };
+  }
+
   /** `count` unused values of the prefix's sequence (any sequence kept in number_sequences). */
   async sequences(prefix: string, count: number): Promise<bigint[]> {
     const values: bigint[] = [];
+    const returned = this.returned.get(prefix);
+    if (returned?.length) values.push(...returned.splice(0, count));
     while (values.length < count) {
       const block = this.blocks.get(prefix);
       if (block && block.next < block.end) {
@@ -62,28 +101,13 @@ export class NumberingService {
   /** Reserves [start, end) for this process. */
   private async reserve(prefix: string, size: bigint): Promise<{ next: bigint; end: bigint }> {
     for (;;) {
-      const reserved = await this.db.transaction(async (em) => {
-        const result = await em
-          .createQueryBuilder()
-          .update(NumberSequenceEntity)
-          .set({ nextValue: () => 'next_value + :size' })
-          .where('prefix = :prefix', { prefix })
-          .setParameters({ size: Number(size) })
-          .execute();
-        if (result.affected !== 1) return null;
-        const row = await em.findOneByOrFail(NumberSequenceEntity, { prefix });
-        return { next: row.nextValue - size, end: row.nextValue };
-      });
+      const reserved = await this.sequencesTable.reserve(prefix, size);
       if (reserved) {
         if (reserved.end - 1n > MAX_SEQUENCE) throw new Error(`invoice number space ${prefix} is exhausted`);
         return reserved;
       }
-      try {
-        await this.db.transaction((em) => em.insert(NumberSequenceEntity, { prefix, nextValue: 1n + size }));
-        return { next: 1n, end: 1n + size };
-      } catch (error) {
-        if (!isDuplicate(error)) throw error; // another process created the row: reserve from it
-      }
+      if (await this.sequencesTable.create(prefix, size)) return { next: 1n, end: 1n + size };
+      // another process created the row meanwhile: reserve from it
     }
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { Principal } from '../common/principal';
+import { Principal, tenantScope } from '../common/principal';
 import { Clock } from '../common/clock';
 import { formatMoney, MAX_MONEY_FEN, parseMoney } from '../common/money';
 import { PageQuery, pageNewestFirst } from '../common/pagination';
@@ -174,9 +174,8 @@ export class QuotaOperationsService {
   }
 
   async listApplications(principal: Principal, query: ApplicationsQuery) {
-    const scoped = principal.role === 'taxpayer' || (principal.role === 'auditor' && principal.taxpayerId !== null);
-    if (scoped && query.taxId && query.taxId !== principal.taxpayerId) return { items: [], nextCursor: null };
-    const scope = scoped ? principal.taxpayerId : (query.taxId ?? null);
+    const { taxId: scope, outside } = tenantScope(principal, query.taxId);
+    if (outside) return { items: [], nextCursor: null };
     const { rows, nextCursor } = await pageNewestFirst(applicationsQuery(this.db.dataSource.manager, scope, query.status ?? null), 'a', query);
     return { items: rows.map(applicationView), nextCursor };
   }

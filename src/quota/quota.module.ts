@@ -5,11 +5,14 @@ import { TaxpayersModule } from '../taxpayers/taxpayers.module';
 import { QuotaController } from './quota.controller';
 import { QuotaOperationsService } from './quota-operations.service';
 import { QuotaService } from './quota.service';
+import { QuotaLedgerRepository } from './quota-ledger.repository';
+import { QuotaMonthsRepository } from './quota-months.repository';
+import { VatFilingsRepository } from './vat-filings.repository';
 
 @Module({
   imports: [TypeOrmModule.forFeature(QUOTA_ENTITIES), TaxpayersModule],
   controllers: [QuotaController],
-  providers: [QuotaService, QuotaOperationsService],
+  providers: [QuotaService, QuotaOperationsService, QuotaMonthsRepository, QuotaLedgerRepository, VatFilingsRepository],
   exports: [QuotaService],
 })
 export class QuotaModule {}

@@ -1,21 +1,23 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, In, LessThanOrEqual } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { AuditInput, AuditService } from '../audit/audit.service';
 import { canRead, Principal } from '../common/principal';
 import { Clock } from '../common/clock';
 import { formatMoney } from '../common/money';
 import { decodeCursor, encodeCursor, Page, PageQuery, pageLimit } from '../common/pagination';
 import { ProblemException, Problems } from '../common/problem';
-import { formatCst, Period, periodOf, periodStart, shiftPeriod } from '../common/time';
+import { formatCst, Period, periodOf, shiftPeriod } from '../common/time';
 import { AppConfig } from '../config/config';
 import { isDuplicate } from '../database/db-errors';
-import { insertRows, updateRows } from '../database/bulk-writes';
 import { Db } from '../database/db.service';
 import { Outbox, OutboxInput } from '../database/outbox.service';
 import { totalChanged } from './quota-events';
 import { TaxpayerEntity } from '../taxpayers/taxpayer.entity';
 import { TaxpayersService } from '../taxpayers/taxpayers.service';
-import { QuotaLedgerEntity, QuotaMonthEntity, VatFilingEntity } from './quota.entities';
+import { QuotaLedgerEntity, QuotaMonthEntity } from './quota.entities';
+import { QuotaLedgerRepository } from './quota-ledger.repository';
+import { monthKey, QuotaMonthsRepository } from './quota-months.repository';
+import { VatFilingsRepository } from './vat-filings.repository';
 import {
   availableOf,
   decideIssue,
@@ -62,8 +64,9 @@ const SYSTEM = 'system';
 export interface ConsumeItem {
   context: QuotaContext;
   amount: bigint;
-  /** The invoice number, or what else the ledger entry names. */
-  ref: string;
+  /** What the ledger entry names: the invoice number, which an invoice takes only once the quota
+   * has accepted it (a function, called then), or a paper collection's reference. */
+  ref: string | (() => string);
   actor: string;
   kind?: LedgerKind;
 }
@@ -75,10 +78,7 @@ export interface ConsumeResult {
   windowCap: bigint | null;
 }
 
-const monthKey = (c: { taxpayerId: string; period: Period }) => `${c.taxpayerId}:${c.period}`;
 const MONTH_CACHE_LIMIT = 100_000;
-
-const num = (fen: bigint) => Number(fen); // every amount is <= MAX_MONEY_FEN < 2^53: exact
 
 /**
  * The monthly quota. Every change to a month's `total` or `used` is made in the caller's
@@ -101,6 +101,9 @@ export class QuotaService {
     private readonly taxpayers: TaxpayersService,
     config: AppConfig,
     private readonly outbox: Outbox,
+    private readonly months: QuotaMonthsRepository,
+    private readonly ledgerRows: QuotaLedgerRepository,
+    private readonly filings: VatFilingsRepository,
   ) {
     this.policy = { ratioPercent: config.temporaryRatioPercent, upliftPercent: config.temporaryUpliftPercent };
   }
@@ -132,12 +135,12 @@ export class QuotaService {
     const registered = periodOf(taxpayer.registeredAt);
     if (period < registered) throw Problems.notFound(`quota for ${period} (the taxpayer was registered in ${registered})`);
     let created = false;
-    if (!(await this.db.dataSource.manager.exists(QuotaMonthEntity, { where: { taxpayerId: taxpayer.taxId, period } }))) {
+    if (!(await this.months.exists({ taxpayerId: taxpayer.taxId, period }))) {
       const { kind, total } = await this.policyTotal(taxpayer, period);
       try {
         await this.db.transaction(async (em) => {
           const now = this.clock.now();
-          await em.insert(QuotaMonthEntity, {
+          await this.months.insert(em, {
             taxpayerId: taxpayer.taxId,
             period,
             total,
@@ -147,18 +150,9 @@ export class QuotaService {
             ledgerSeq: 1n,
             createdAt: now,
           });
-          await em.insert(QuotaLedgerEntity, {
-            taxpayerId: taxpayer.taxId,
-            period,
-            seq: 1n,
-            at: now,
-            kind,
-            delta: total,
-            totalAfter: total,
-            usedAfter: 0n,
-            ref: kind === 'initial' ? 'registration' : 'periodic policy',
-            actor: SYSTEM,
-          });
+          await this.ledgerRows.append(em, [
+            ledgerRow({ taxpayerId: taxpayer.taxId, period }, 1n, now, kind, total, total, 0n, kind === 'initial' ? 'registration' : 'periodic policy', SYSTEM),
+          ]);
           await this.audit.record(em, 'system', {
             action: `quota.${kind}`,
             objectType: 'quota_month',
@@ -192,9 +186,10 @@ export class QuotaService {
   private async policyTotal(taxpayer: TaxpayerEntity, period: Period): Promise<{ kind: LedgerKind; total: bigint }> {
     const initial = taxpayer.initialQuota ?? defaultInitialQuota(taxpayer);
     if (period <= periodOf(taxpayer.registeredAt)) return { kind: 'initial', total: initial };
-    const recent = await this.db.dataSource.manager.find(QuotaMonthEntity, {
-      where: { taxpayerId: taxpayer.taxId, period: In([1, 2, 3].map((n) => shiftPeriod(period, -n))) },
-    });
+    const recent = await this.months.some(
+      taxpayer.taxId,
+      [1, 2, 3].map((n) => shiftPeriod(period, -n)),
+    );
     return {
       kind: 'periodic',
       total: periodicTotal(
@@ -213,7 +208,7 @@ export class QuotaService {
   async filedFor(taxId: string, filingPeriod: string): Promise<boolean> {
     const key = `${taxId}:${filingPeriod}`;
     if (this.knownFilings.has(key)) return true;
-    const filed = await this.db.dataSource.manager.exists(VatFilingEntity, { where: { taxpayerId: taxId, period: filingPeriod } });
+    const filed = await this.filings.exists(taxId, filingPeriod);
     if (filed) this.knownFilings.add(key);
     return filed;
   }
@@ -243,9 +238,7 @@ export class QuotaService {
   /** The declaration window's cap on `used` as it stands (for views), or null outside the window. */
   async windowCapNow(context: QuotaContext): Promise<bigint | null> {
     if (!context.inWindow) return null;
-    return windowCapOf(
-      await this.db.dataSource.manager.findOneByOrFail(QuotaMonthEntity, { taxpayerId: context.taxpayerId, period: shiftPeriod(context.period, -1) }),
-    );
+    return windowCapOf(await this.months.get({ taxpayerId: context.taxpayerId, period: shiftPeriod(context.period, -1) }));
   }
 
   /**
@@ -256,13 +249,13 @@ export class QuotaService {
     if (this.isFuture(period)) {
       const registered = periodOf(taxpayer.registeredAt);
       if (period < registered) throw Problems.notFound(`quota for ${period} (the taxpayer was registered in ${registered})`);
-      const set = await this.db.dataSource.manager.findOneBy(QuotaMonthEntity, { taxpayerId: taxpayer.taxId, period });
+      const set = await this.months.find({ taxpayerId: taxpayer.taxId, period });
       if (set) return this.viewOf(set, null);
       const { total } = await this.policyTotal(taxpayer, period);
       return { ...this.viewOf({ period, total, used: 0n, temporaryAdjusted: false, temporaryRaise: 0n } as QuotaMonthEntity, null), projected: true };
     }
     const context = await this.prepare(taxpayer, period);
-    const row = await this.db.dataSource.manager.findOneByOrFail(QuotaMonthEntity, { taxpayerId: taxpayer.taxId, period });
+    const row = await this.months.get({ taxpayerId: taxpayer.taxId, period });
     return this.viewOf(row, await this.windowCapNow(context));
   }
 
@@ -282,13 +275,6 @@ export class QuotaService {
 
   // ------------------------------------------------------------------ consuming and restoring
 
-  private monthQuery(em: EntityManager, context: { taxpayerId: string; period: Period }) {
-    return em
-      .createQueryBuilder()
-      .update(QuotaMonthEntity)
-      .where('taxpayer_id = :taxpayerId AND period = :period', { taxpayerId: context.taxpayerId, period: context.period });
-  }
-
   /** Gives back `amount` (a same-month red invoice, a voided paper invoice). */
   async restore(
     em: EntityManager,
@@ -298,12 +284,8 @@ export class QuotaService {
     ref: string,
     actor: string,
   ): Promise<void> {
-    const result = await this.monthQuery(em, context)
-      .set({ used: () => 'used - :amount', ledgerSeq: () => 'ledger_seq + 1' })
-      .andWhere('used >= :amount')
-      .setParameters({ amount: num(amount) })
-      .execute();
-    if (result.affected !== 1) throw new Error(`cannot restore ${formatMoney(amount)} to ${context.taxpayerId} ${context.period}: less is used`);
+    if (!(await this.months.giveBack(em, context, amount)))
+      throw new Error(`cannot restore ${formatMoney(amount)} to ${context.taxpayerId} ${context.period}: less is used`);
     const row = await this.readMonth(em, context);
     await this.ledger(em, context, row.ledgerSeq, kind, -amount, row.total, row.used, ref, actor);
   }
@@ -322,13 +304,8 @@ export class QuotaService {
     actor: Principal,
   ): Promise<QuotaMonthEntity> {
     const context = { taxpayerId, period };
-    const before = (await this.lockMonths(em, [context])).get(monthKey(context))!;
-    const result = await this.monthQuery(em, context)
-      .set({ total: () => ':total', ledgerSeq: () => 'ledger_seq + 1' })
-      .andWhere('used <= :total')
-      .setParameters({ total: num(newTotal) })
-      .execute();
-    if (result.affected !== 1) {
+    const before = (await this.months.lock(em, [context])).get(monthKey(context))!;
+    if (!(await this.months.replaceTotal(em, context, newTotal))) {
       throw Problems.invalidState(`the new total ${formatMoney(newTotal)} is below what ${period} has already used (${formatMoney(before.used)})`, {
         used: formatMoney(before.used),
       });
@@ -361,7 +338,7 @@ export class QuotaService {
   async consumeMany(em: EntityManager, items: ConsumeItem[]): Promise<ConsumeResult[]> {
     if (items.length === 0) return [];
     const shifted = (c: { taxpayerId: string; period: Period }, by: number) => ({ taxpayerId: c.taxpayerId, period: shiftPeriod(c.period, by) });
-    const months = await this.lockMonths(
+    const months = await this.months.lock(
       em,
       [...items.map((i) => i.context), ...items.filter((i) => i.context.inWindow).map((i) => shifted(i.context, -1))],
       items.map((i) => shifted(i.context, 1)),
@@ -376,7 +353,7 @@ export class QuotaService {
     const ledger: QuotaLedgerEntity[] = [];
     const events: AuditInput[] = [];
     const raised: OutboxInput[] = [];
-    const decide = ({ context, amount, ref, actor, kind = 'issue' }: ConsumeItem): ConsumeResult => {
+    const decide = ({ context, amount, ref: refOf, actor, kind = 'issue' }: ConsumeItem): ConsumeResult => {
       const month = months.get(monthKey(context))!;
       const windowCap = !context.inWindow ? null : windowCapOf(months.get(monthKey(shifted(context, -1)))!);
       const nextKey = monthKey(shifted(context, 1));
@@ -384,6 +361,7 @@ export class QuotaService {
       const cap = capWithSuccessor(month, windowCap, next ? { used: next.used, inWindow: nextInWindow.get(nextKey) ?? false } : null);
       const decision = decideIssue(month, amount, { windowCap: cap, eligible: context.eligible, policy: this.policy });
       if (!decision.ok) return { refusal: quotaExceeded(decision.available, amount), windowCap };
+      const ref = typeof refOf === 'function' ? refOf() : refOf;
       if (decision.raised > 0n) {
         ledger.push(ledgerRow(context, ++month.ledgerSeq, at, 'temporary', decision.raised, decision.total, month.used, 'temporary adjustment', SYSTEM));
         events.push({
@@ -421,39 +399,19 @@ export class QuotaService {
       .sort((a, b) => (items[a].context.period < items[b].context.period ? -1 : items[a].context.period > items[b].context.period ? 1 : a - b));
     const results: ConsumeResult[] = new Array(items.length);
     for (const index of order) results[index] = decide(items[index]);
-    await insertRows(em, QuotaLedgerEntity, ledger);
+    await this.ledgerRows.append(em, ledger);
     await this.audit.recordMany(
       em,
       events.map((event) => ({ actor: 'system', event })),
     );
     await this.outbox.emit(em, raised);
-    const changed = [...months.values()].filter((m) => m.changed);
-    await updateRows(em, QuotaMonthEntity, ['taxpayerId', 'period'], ['total', 'used', 'temporaryAdjusted', 'temporaryRaise', 'ledgerSeq'], changed);
+    await this.months.saveLocked(em, [...months.values()]);
     return results;
-  }
-
-  /**
-   * Several months' rows, locked in key order (one statement) where the database has row locks:
-   * those `required` must exist, the `optional` ones are locked if they do.
-   */
-  private async lockMonths(
-    em: EntityManager,
-    required: { taxpayerId: string; period: Period }[],
-    optional: { taxpayerId: string; period: Period }[] = [],
-  ): Promise<Map<string, QuotaMonthEntity & { changed: boolean }>> {
-    const keys = new Map([...required, ...optional].map((c) => [monthKey(c), c]));
-    const query = em.createQueryBuilder(QuotaMonthEntity, 'm').orderBy('m.taxpayerId').addOrderBy('m.period');
-    [...keys.values()].forEach((c, i) => query.orWhere(`(m.taxpayer_id = :t${i} AND m.period = :p${i})`, { [`t${i}`]: c.taxpayerId, [`p${i}`]: c.period }));
-    if (this.db.rowLocks) query.setLock('pessimistic_write');
-    const rows = await query.getMany();
-    const months = new Map(rows.map((row) => [monthKey(row), { ...row, changed: false }]));
-    for (const c of required) if (!months.has(monthKey(c))) throw new Error(`no quota row for ${monthKey(c)}`);
-    return months;
   }
 
   /** The row as this transaction now sees it (after its own UPDATE, which holds the row). */
   readMonth(em: EntityManager, context: { taxpayerId: string; period: Period }): Promise<QuotaMonthEntity> {
-    return em.findOneByOrFail(QuotaMonthEntity, { taxpayerId: context.taxpayerId, period: context.period });
+    return this.months.read(em, context);
   }
 
   async ledger(
@@ -467,7 +425,7 @@ export class QuotaService {
     ref: string | null,
     actor: string,
   ): Promise<void> {
-    await em.insert(QuotaLedgerEntity, ledgerRow(context, seq, this.clock.now(), kind, delta, totalAfter, usedAfter, ref, actor));
+    await this.ledgerRows.append(em, [ledgerRow(context, seq, this.clock.now(), kind, delta, totalAfter, usedAfter, ref, actor)]);
   }
 
   // ------------------------------------------------------------------ reading the ledger
@@ -478,23 +436,14 @@ export class QuotaService {
     else if (period < periodOf(taxpayer.registeredAt)) throw Problems.notFound(`quota for ${period}`);
     const limit = pageLimit(query);
     const after = decodeCursor(query.cursor, 1, ([seq]) => Number.isSafeInteger(seq) && (seq as number) >= 0);
-    const qb = this.db.dataSource.manager
-      .createQueryBuilder(QuotaLedgerEntity, 'l')
-      .where('l.taxpayer_id = :taxId AND l.period = :period', { taxId, period })
-      .orderBy('l.seq', 'ASC')
-      .take(limit + 1);
-    if (after) qb.andWhere('l.seq > :seq', { seq: Number(after[0]) });
-    const rows = await qb.getMany();
+    const rows = await this.ledgerRows.page({ taxpayerId: taxId, period }, after ? Number(after[0]) : null, limit + 1);
     const items = rows.slice(0, limit).map(ledgerView);
     return { items, nextCursor: rows.length > limit ? encodeCursor([Number(rows[limit - 1].seq)]) : null };
   }
 
   /** The pilot taxpayers registered by the end of `period` (those a periodic run covers). */
-  registeredBy(period: Period) {
-    return this.db.dataSource.manager.find(TaxpayerEntity, {
-      where: { pilot: true, registeredAt: LessThanOrEqual(new Date(periodStart(shiftPeriod(period, 1)).getTime() - 1)) },
-      order: { taxId: 'ASC' },
-    });
+  registeredBy(period: Period): Promise<TaxpayerEntity[]> {
+    return this.taxpayers.pilotsRegisteredBy(period);
   }
 }
 

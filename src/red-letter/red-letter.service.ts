@@ -4,7 +4,7 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import Decimal from 'decimal.js';
 import { EntityManager, In, IsNull } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { canRead, Principal } from '../common/principal';
+import { canRead, Principal, tenantScope } from '../common/principal';
 import { Clock } from '../common/clock';
 import type { RecordResponse } from '../idempotency/idempotency.service';
 import { formatMoney } from '../common/money';
@@ -20,7 +20,7 @@ import { InvoiceEntity, InvoiceLineEntity } from '../invoices/invoice.entities';
 import { discountLinesOf, netLines } from '../invoices/tax-math';
 import { InvoiceRelations, InvoicesService } from '../invoices/invoices.service';
 import { invoiceView } from '../invoices/invoice.view';
-import { IssuingService } from '../invoices/issuing.service';
+import { IssueRedInvoice } from '../invoices/use-cases';
 import { NumberingService } from '../invoices/numbering.service';
 import { QuotaService } from '../quota/quota.service';
 import { TaxpayersService } from '../taxpayers/taxpayers.service';
@@ -98,7 +98,7 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
     private readonly clock: Clock,
     private readonly audit: AuditService,
     private readonly invoices: InvoicesService,
-    private readonly issuing: IssuingService,
+    private readonly issueRedInvoice: IssueRedInvoice,
     private readonly numbering: NumberingService,
     private readonly quota: QuotaService,
     private readonly taxpayers: TaxpayersService,
@@ -141,9 +141,8 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
   }
 
   async list(principal: Principal, query: ListSlipsQuery) {
-    const scoped = principal.role === 'taxpayer' || (principal.role === 'auditor' && principal.taxpayerId !== null);
-    if (scoped && query.taxId && query.taxId !== principal.taxpayerId) return { items: [], nextCursor: null };
-    const me = scoped ? principal.taxpayerId : (query.taxId ?? null);
+    const { taxId: me, outside } = tenantScope(principal, query.taxId);
+    if (outside) return { items: [], nextCursor: null };
     await this.expireDue(me ? { taxId: me } : {});
     // Newest first, one more than the page to know whether another follows (src/red-letter/slip-scan.ts).
     const em = this.db.dataSource.manager;
@@ -343,7 +342,7 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
       const start = initialStatus(party, buyerActed);
       if (!start.ok) throw refuse(start.detail);
 
-      const blueLines = await em.find(InvoiceLineEntity, { where: { invoiceNumber: blue.number }, order: { lineNo: 'ASC' } });
+      const blueLines = await this.invoices.linesOf(em, blue.number);
       const plan = planRed(
         redBasis(blue, blueLines),
         dto.reason,
@@ -430,7 +429,7 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
           taxpayerId: slip.sellerTaxId,
           actorRef: 'system:auto-issue',
         };
-        const blueLines = await em.find(InvoiceLineEntity, { where: { invoiceNumber: blue.number } });
+        const blueLines = await this.invoices.linesOf(em, blue.number);
         await this.issueInTx(em, onBehalfOfSeller, slip, lines, blue, blueLines, redNumber);
       }
       return slipView(slip, lines);
@@ -448,7 +447,7 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
     return this.db.transaction(async (em) => {
       const blue = await this.invoices.lock(em, slip.blueNumber);
       const lines = await em.find(RedConfirmationLineEntity, { where: { confirmationId: id } });
-      const blueLines = await em.find(InvoiceLineEntity, { where: { invoiceNumber: blue.number } });
+      const blueLines = await this.invoices.linesOf(em, blue.number);
       const red = await this.issueInTx(em, principal, slip, lines, blue, blueLines, number);
       const view = { ...invoiceView(red.invoice, red.lines), redConfirmations: [summary(slip)], redConfirmationNumber: slip.number };
       await record(em, view);
@@ -521,7 +520,12 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
     if (marked.affected !== 1) throw Problems.invalidState(`the red invoice of slip ${slip.number} has already been issued, or the slip is no longer 01 or 04`);
     slip.redInvoiceNumber = number;
     slip.updatedAt = now;
-    const red = await this.issuing.issueRed(em, principal, { blue, blueLines, slip: { id: slip.id, number: slip.number, reason: slip.reason, lines }, number });
+    const red = await this.issueRedInvoice.execute(em, principal, {
+      blue,
+      blueLines,
+      slip: { id: slip.id, number: slip.number, reason: slip.reason, lines },
+      number,
+    });
     await this.outbox.emit(em, [
       {
         type: 'red_invoice.issued',

@@ -9,6 +9,7 @@ import { Clock } from '../common/clock';
 import { isDuplicate } from '../database/db-errors';
 import { Db } from '../database/db.service';
 import type { InvoiceView } from '../invoices/invoice.view';
+import { FileFormat, InvoiceFile, InvoiceFiles } from '../invoices/invoice-files';
 import { InvoicesService } from '../invoices/invoices.service';
 import { TaxpayersService } from '../taxpayers/taxpayers.service';
 import { InvoiceSignedXmlEntity, SIGNED_XML_CHUNK } from './signing.entities';
@@ -16,7 +17,7 @@ import { SigningKeysService } from './signing-keys.service';
 import { invoiceXml } from './xml';
 import { signXml } from './xml-signature';
 
-export type Format = 'xml' | 'pdf' | 'ofd';
+export type Format = FileFormat;
 
 export const MEDIA_TYPES: Record<Format, string> = {
   xml: 'application/xml',
@@ -26,11 +27,7 @@ export const MEDIA_TYPES: Record<Format, string> = {
 
 export { ORIGINAL_INVOICE_FILE } from './render.worker';
 
-export interface Rendered {
-  body: Buffer;
-  type: string;
-  filename: string;
-}
+export type Rendered = InvoiceFile;
 
 /**
  * At most `perPrincipal` renders of one principal run at once; up to `queued` more wait their
@@ -108,8 +105,10 @@ export class RenderingService implements OnModuleDestroy {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    files: InvoiceFiles,
   ) {
     this.gate = new PrincipalGate(config.renderPerPrincipal, config.renderQueuePerPrincipal);
+    files.use((principal, number, format) => this.render(principal, number, format));
   }
   private workers(): Piscina<RenderTask, RenderResult> {
     if (this.pool) return this.pool;

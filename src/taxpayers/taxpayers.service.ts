@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { MoreThan } from 'typeorm';
+import { LessThanOrEqual, MoreThan } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { Principal, canRead } from '../common/principal';
+import { Principal, canRead, tenantScope } from '../common/principal';
 import { Clock } from '../common/clock';
 import { formatMoney, parseMoney } from '../common/money';
 import { decodeCursor, encodeCursor, Page, PageQuery, pageLimit } from '../common/pagination';
 import type { RecordResponse } from '../idempotency/idempotency.service';
 import { Problems } from '../common/problem';
-import { formatCst } from '../common/time';
+import { formatCst, Period, periodStart, shiftPeriod } from '../common/time';
 import { TtlCache } from '../common/ttl-cache';
 import { AppConfig } from '../config/config';
 import { insertOrConflict } from '../database/db-errors';
@@ -61,6 +61,14 @@ export class TaxpayersService {
   /** The taxpayer, or null. No scope check: for other modules' use. */
   find(taxId: string): Promise<TaxpayerEntity | null> {
     return this.db.dataSource.manager.findOne(TaxpayerEntity, { where: { taxId } });
+  }
+
+  /** The pilot taxpayers registered by the end of `period` (those a periodic quota run covers), by tax id. */
+  pilotsRegisteredBy(period: Period): Promise<TaxpayerEntity[]> {
+    return this.db.dataSource.manager.find(TaxpayerEntity, {
+      where: { pilot: true, registeredAt: LessThanOrEqual(new Date(periodStart(shiftPeriod(period, 1)).getTime() - 1)) },
+      order: { taxId: 'ASC' },
+    });
   }
 
   /** The same, possibly up to CACHE_SECONDS old (a change in this process is seen at once): for hot paths. */
@@ -125,9 +133,9 @@ export class TaxpayersService {
   async list(principal: Principal, query: PageQuery): Promise<Page<TaxpayerView>> {
     const limit = pageLimit(query);
     const after = decodeCursor(query.cursor, 1, ([taxId]) => typeof taxId === 'string' && taxId.length === 18);
-    const scoped = principal.role === 'taxpayer' || (principal.role === 'auditor' && principal.taxpayerId !== null);
+    const { scoped, taxId: own } = tenantScope(principal);
     if (scoped && after) return { items: [], nextCursor: null };
-    const where = scoped ? { taxId: principal.taxpayerId! } : after ? { taxId: MoreThan(String(after[0])) } : {};
+    const where = scoped ? { taxId: own! } : after ? { taxId: MoreThan(String(after[0])) } : {};
     const rows = await this.db.dataSource.manager.find(TaxpayerEntity, { where, order: { taxId: 'ASC' }, take: limit + 1 });
     const items = rows.slice(0, limit).map(taxpayerView);
     return { items, nextCursor: rows.length > limit ? encodeCursor([items[items.length - 1].taxId]) : null };

@@ -2,11 +2,14 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, Type } from '@nestjs/common';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
 import { createConnection } from 'mysql2/promise';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { createApp } from '../../src/app';
+import { appOptions, configureApp, createApp } from '../../src/app';
+import { AppModule } from '../../src/app.module';
 import { loadConfig } from '../../src/config/config';
 import { makeTaxId } from './tax-ids';
 
@@ -64,10 +67,10 @@ function bearer(app: INestApplication, token?: string) {
   };
 }
 
-export async function startApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const db = await scratchDatabase();
-  const config = loadConfig({
-    DATABASE_URL: db.url,
+/** The configuration tests run the service with, on the given scratch database. */
+export function testConfig(databaseUrl: string, env: Record<string, string> = {}) {
+  return loadConfig({
+    DATABASE_URL: databaseUrl,
     BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN,
     EINVOICE_CLOCK: 'manual',
     LOG_LEVEL: 'error',
@@ -75,7 +78,27 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
     SIGNING_KEY_SECRET: 'test-signing-key-secret-0123456789abcdef',
     ...env,
   });
-  const app = await createApp(config);
+}
+
+/** A provider of the app replaced for a test (Nest's overrideProvider): usually a subclass that observes or holds it. */
+export interface ProviderOverride {
+  provide: Type<unknown>;
+  useClass: Type<unknown>;
+}
+
+/** The app, built from AppModule with the given providers replaced (a Nest testing module). */
+async function buildApp(config: ReturnType<typeof loadConfig>, overrides: ProviderOverride[]): Promise<INestApplication> {
+  if (overrides.length === 0) return createApp(config);
+  let builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)] });
+  for (const { provide, useClass } of overrides) builder = builder.overrideProvider(provide).useClass(useClass);
+  const moduleRef = await builder.compile();
+  return configureApp(moduleRef.createNestApplication<NestExpressApplication>(appOptions(config)), config);
+}
+
+export async function startApp(env: Record<string, string> = {}, overrides: ProviderOverride[] = []): Promise<TestApp> {
+  const db = await scratchDatabase();
+  const config = testConfig(db.url, env);
+  const app = await buildApp(config, overrides);
   await app.init();
   return {
     app,

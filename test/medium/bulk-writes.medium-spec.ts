@@ -2,13 +2,13 @@ import { In } from 'typeorm';
 import { AuditEventEntity } from '../../src/audit/audit-event.entity';
 import { INSERT_CHUNK, insertRows, STATEMENT_BYTES, updateRows } from '../../src/database/bulk-writes';
 import { QuotaMonthEntity } from '../../src/quota/quota.entities';
-import { startApp, TestApp } from '../support/test-app';
+import { MediumContext, startContext } from '../support/medium';
 
 // The multi-row writes of group commit and batches (issue 7) must store exactly what TypeORM's own
 // insert and update store, on both databases: bigint money, booleans, instants, nulls.
 describe('insertRows / updateRows', () => {
-  let t: TestApp;
-  beforeAll(async () => (t = await startApp()));
+  let t: MediumContext;
+  beforeAll(async () => (t = await startContext()));
   afterAll(() => t.close());
 
   const month = (taxpayerId: string, total: bigint, adjusted: boolean): QuotaMonthEntity => ({
