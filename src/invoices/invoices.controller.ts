@@ -72,7 +72,8 @@ export class InvoicesController {
     summary: "Issue a blue invoice (数电专票 / 数电普票) as the caller's taxpayer",
     operationId: 'issueInvoice',
     description:
-      'Each answered line carries `lineNature` (normal | discounted | discount: a line with `discountAmount` is followed by its negative discount line); a 差额征税 invoice answers `differentialTaxation` with `kindName` and `deduction`.',
+      'Each answered line carries `lineNature` (normal | discounted | discount: a line with `discountAmount` is followed by its negative discount line); ' +
+      'a 差额征税 invoice answers `differentialTaxation` with `kindName` and `deduction`.',
   })
   @IDEMPOTENCY_HEADER
   @ApiBody({ type: IssueInvoiceDto, examples: { special: { summary: 'a 数电专票 with one line', value: ISSUE_EXAMPLE } } })
@@ -131,7 +132,9 @@ export class InvoicesController {
   @ApiResponse({
     status: 409,
     description:
-      'INVALID_STATE: a red invoice, a voided or red_full blue, a usage already confirmed (only a tax officer corrects it); or a red-letter slip is live on the invoice (01-04, no red yet; the detail names it): the usage is locked, for the officer too, until the slip is revoked, rejected or void',
+      'INVALID_STATE: a red invoice, a voided or red_full blue, a usage already confirmed (only a tax officer corrects it); ' +
+      'or a red-letter slip is live on the invoice (01-04, no red yet; the detail names it): ' +
+      'the usage is locked, for the officer too, until the slip is revoked, rejected or void',
   })
   usage(@CurrentPrincipal() p: Principal, @Param('number') number: string, @Body() dto: UsageConfirmationDto) {
     return this.invoices.confirmUsage(p, number, dto.purpose);
@@ -146,7 +149,8 @@ export class InvoicesController {
   @ApiResponse({
     status: 409,
     description:
-      'INVALID_STATE: a red-letter slip is live on the invoice (01-04, no red yet; the detail names it): the accounting entry is locked until the slip is revoked, rejected or void',
+      'INVALID_STATE: a red-letter slip is live on the invoice (01-04, no red yet; the detail names it): ' +
+      'the accounting entry is locked until the slip is revoked, rejected or void',
   })
   accounting(@CurrentPrincipal() p: Principal, @Param('number') number: string, @Body() dto: AccountingEntryDto) {
     return this.invoices.accountingEntry(p, number, dto.entered);
@@ -161,7 +165,8 @@ export class InvoicesController {
   @ApiResponse({
     status: 409,
     description:
-      'INVALID_STATE: electronic, red, not issued (voided, red_partial, red_full), of an earlier month, or a red-letter slip is live on it (the detail names the slip)',
+      'INVALID_STATE: electronic, red, not issued (voided, red_partial, red_full), of an earlier month, ' +
+      'or a red-letter slip is live on it (the detail names the slip)',
   })
   void(@CurrentPrincipal() p: Principal, @Param('number') number: string) {
     return this.invoices.void(p, number);

@@ -475,12 +475,14 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
       throw refuse(`the buyer used the invoice for ${blue.usage}: it cannot be red-lettered`);
     if (slip.status === '01' && (blue.usage !== null || blue.accountingEntry === 'entered')) {
       throw refuse(
-        'it was filled in without confirmation (01), but the buyer has since confirmed a usage or entered the invoice: revoke it and fill in a slip for the other side to confirm',
+        'it was filled in without confirmation (01), but the buyer has since confirmed a usage or entered the invoice: ' +
+          'revoke it and fill in a slip for the other side to confirm',
       );
     }
     if (slip.inputTaxTransferOut !== 0n && blue.usage !== 'deduction') {
       throw refuse(
-        `it records an inputTaxTransferOut of ${formatMoney(slip.inputTaxTransferOut)}, but the buyer's usage of the blue invoice is ${blue.usage ?? 'not confirmed'}, not deduction`,
+        `it records an inputTaxTransferOut of ${formatMoney(slip.inputTaxTransferOut)}, ` +
+          `but the buyer's usage of the blue invoice is ${blue.usage ?? 'not confirmed'}, not deduction`,
       );
     }
     const earlier = await em.find(RedConfirmationEntity, { where: { blueNumber: blue.number } });

@@ -7,7 +7,10 @@ import { Principal } from '../common/principal';
 import { sendFile } from '../invoices/invoice-files';
 import { RenderingService } from './rendering.service';
 
-/** An invoice's files by their own paths: the XML data file, the PDF and OFD faces (GET /v1/invoices/{number} itself, with Accept, is the invoices controller's). */
+/**
+ * An invoice's files by their own paths: the XML data file, the PDF and OFD faces
+ * (GET /v1/invoices/{number} itself, with Accept, is the invoices controller's).
+ */
 @ApiTags('invoices')
 @ApiAuth()
 @ApiAuthenticatedProblems()
