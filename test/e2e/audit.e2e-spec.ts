@@ -22,16 +22,18 @@ async function activity(t: TestApp) {
   return { a, b };
 }
 
+// The chain and its checkpoints belong to the whole app (a verification leaves a checkpoint that
+// the next one starts from): in this file each test has an app of its own.
 describe('audit chain', () => {
   let t: TestApp;
   let officer: string;
   let parties: Awaited<ReturnType<typeof activity>>;
-  beforeAll(async () => {
+  beforeEach(async () => {
     t = await startApp();
     parties = await activity(t);
     officer = await apiKey(t, 'tax_officer');
   });
-  afterAll(() => t.close());
+  afterEach(() => t.close());
 
   const verify = async () => (await t.http(officer).get('/v1/audit-events/verify').expect(200)).body;
 
@@ -113,12 +115,12 @@ describe.each([
 describe('audit verification: signed checkpoints, full runs in the background', () => {
   let t: TestApp;
   let officer: string;
-  beforeAll(async () => {
+  beforeEach(async () => {
     t = await startApp();
     await activity(t);
     officer = await apiKey(t, 'tax_officer');
   });
-  afterAll(() => t.close());
+  afterEach(() => t.close());
 
   const verify = async () => (await t.http(officer).get('/v1/audit-events/verify').expect(200)).body;
   const fullRun = async () => {
@@ -193,14 +195,15 @@ describe('audit verification: signed checkpoints, full runs in the background', 
 describe('audit verification: a forged, back-dated event the sealer never seals (issue 11 item 15)', () => {
   let t: TestApp;
   let officer: string;
-  beforeAll(async () => {
+  beforeEach(async () => {
     t = await startApp();
     await activity(t);
     officer = await apiKey(t, 'tax_officer');
   });
-  afterAll(() => t.close());
+  afterEach(() => t.close());
 
-  it('makes verify and the full run say not intact, naming the event', async () => {
+  /** Seals the chain, then writes an event dated a day back straight into the table: the sealer never seals it. */
+  async function forgeBackDated(): Promise<string> {
     await t.app.get(AuditChainService).seal();
     const id = timeOrderedId(Date.now() - 24 * 3600_000);
     await t.dataSource.manager.insert(AuditEventEntity, {
@@ -215,6 +218,11 @@ describe('audit verification: a forged, back-dated event the sealer never seals 
       before: null,
       after: null,
     });
+    return id;
+  }
+
+  it('makes verify and the full run say not intact, naming the event', async () => {
+    const id = await forgeBackDated();
     const report = (await t.http(officer).get('/v1/audit-events/verify').expect(200)).body;
     expect(report).toMatchObject({ intact: false, overdue: 1, brokenAt: { seq: null, eventId: id, reason: expect.stringMatching(/never sealed/) } });
     const [{ c }] = await t.dataSource.query('SELECT COUNT(*) AS c FROM audit_checkpoints');
@@ -227,6 +235,7 @@ describe('audit verification: a forged, back-dated event the sealer never seals 
   });
 
   it('an event just written and not yet sealed is pending, not a failure', async () => {
+    await forgeBackDated();
     const stop = jest.spyOn(AuditChainService.prototype, 'seal').mockResolvedValue(0);
     try {
       await t.dataSource.manager.insert(AuditEventEntity, {
@@ -243,7 +252,7 @@ describe('audit verification: a forged, back-dated event the sealer never seals 
       });
       const report = (await t.http(officer).get('/v1/audit-events/verify').expect(200)).body;
       expect(report.unsealed).toBeGreaterThanOrEqual(1);
-      expect(report.overdue).toBe(1); // only the forged one from the test before
+      expect(report.overdue).toBe(1); // only the forged, back-dated one
     } finally {
       stop.mockRestore();
     }
