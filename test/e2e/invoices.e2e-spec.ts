@@ -1,4 +1,4 @@
-import { bootApp, expectStatus, issue as post, Json, LAPTOP, officerKey, Party, seller as register, T0 } from '../support/drivers';
+import { apiExampleBody, bootApp, expectStatus, issue as post, Json, LAPTOP, officerKey, Party, seller as register, T0 } from '../support/drivers';
 import { expectProblem } from '../support/problems';
 import { makeTaxId } from '../support/tax-ids';
 import { ADMIN_TOKEN, apiKey, setClock, TestApp } from '../support/test-app';
@@ -19,29 +19,8 @@ const amountLine = (amount: string, extra: Json = {}): Json => ({
   ...extra,
 });
 
-/**
- * The API.md example body. Its buyer tax id 91410100MA0000000Y has a wrong check character
- * (GB 32100-2015 gives T), so the buyer's tax id is always passed in.
- */
-const exampleBody = (buyerTaxId: string | undefined, extra: Json = {}): Json => ({
-  type: 'special',
-  medium: 'electronic',
-  buyer: {
-    ...(buyerTaxId === undefined ? {} : { taxId: buyerTaxId }),
-    name: '河南某某有限公司',
-    address: '郑州市金水区花园路1号',
-    phone: '0371-66666666',
-    bankName: '中国银行郑州分行',
-    bankAccount: '6200000000000000001',
-    email: 'ap@example.com',
-  },
-  priceIncludesTax: false,
-  lines: [exampleLine()],
-  remarks: '',
-  drawer: '张三',
-  specificBusiness: null,
-  ...extra,
-});
+/** The API.md example body (see the drivers). */
+const exampleBody = apiExampleBody;
 
 /** An ordinary invoice of one amount-only line at 6%. */
 const ordinaryBody = (buyerTaxId: string | undefined, amount: string, extra: Json = {}): Json => ({

@@ -74,6 +74,31 @@ export const goodsLine = (amount: string, extra: Json = {}): Json => ({
   ...extra,
 });
 
+/**
+ * The API.md example body: one LAPTOP line to 河南某某有限公司 with its address block and e-mail.
+ * Its buyer tax id 91410100MA0000000Y has a wrong check character (GB 32100-2015 gives T), so the
+ * buyer's tax id is always passed in (undefined leaves it out).
+ */
+export const apiExampleBody = (buyerTaxId: string | undefined, extra: Json = {}): Json => ({
+  type: 'special',
+  medium: 'electronic',
+  buyer: {
+    ...(buyerTaxId === undefined ? {} : { taxId: buyerTaxId }),
+    name: '河南某某有限公司',
+    address: '郑州市金水区花园路1号',
+    phone: '0371-66666666',
+    bankName: '中国银行郑州分行',
+    bankAccount: '6200000000000000001',
+    email: 'ap@example.com',
+  },
+  priceIncludesTax: false,
+  lines: [{ ...LAPTOP }],
+  remarks: '',
+  drawer: '张三',
+  specificBusiness: null,
+  ...extra,
+});
+
 /** The buyer block of an invoice: the party's tax id and registered name. */
 export const buyerOf = (b: Party): Json => ({ taxId: b.taxId, name: b.body.name });
 
