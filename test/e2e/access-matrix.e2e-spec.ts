@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import request, { type Response } from 'supertest';
 import { WebhookDeliveryEntity } from '../../src/webhooks/webhook.entities';
+import { invoiceBody, LAPTOP } from '../support/drivers';
 import { makeTaxId } from '../support/tax-ids';
 import { ADMIN_TOKEN, apiKey, registerTaxpayer, setClock, startApp, taxpayerBody, TestApp } from '../support/test-app';
 
@@ -121,32 +122,9 @@ async function ok(res: Response | Promise<Response>, status?: number): Promise<J
     throw new Error(`setup: expected ${status ?? '2xx'}, got ${r.status} ${JSON.stringify(r.body)}`);
   return r.body;
 }
-const blueTo = (buyer: Party, medium: 'electronic' | 'paper' = 'electronic'): Json => ({
-  type: medium === 'paper' ? 'ordinary' : 'special',
-  medium,
-  buyer: {
-    taxId: buyer.taxId,
-    name: buyer.body.name,
-    address: '郑州市金水区花园路1号',
-    phone: '0371-66666666',
-    bankName: '中国银行郑州分行',
-    bankAccount: '6200000000000000001',
-  },
-  lines: [
-    {
-      name: '笔记本电脑',
-      taxClassificationCode: '1090511030000000000',
-      categoryShortName: '计算机',
-      spec: 'X1',
-      unit: '台',
-      quantity: '2',
-      unitPrice: '5000.00',
-      amount: '10000.00',
-      taxRate: '0.13',
-    },
-  ],
-  drawer: '张三',
-});
+/** The canonical body with the LAPTOP line only: a 专票, or an ordinary paper invoice. */
+const blueTo = (buyer: Party, medium: 'electronic' | 'paper' = 'electronic'): Json =>
+  invoiceBody(buyer, { type: medium === 'paper' ? 'ordinary' : 'special', medium, lines: [LAPTOP] });
 async function issue(side: Side, opts: { medium?: 'electronic' | 'paper'; entered?: boolean; usage?: string } = {}): Promise<Json> {
   const invoice = await ok(w.t.http(side.seller.token).post('/v1/invoices').send(blueTo(side.buyer, opts.medium)), 201);
   if (opts.entered) await ok(w.t.http(side.buyer.token).post(`/v1/invoices/${invoice.number}/accounting-entry`).send({ entered: true }), 200);
@@ -620,6 +598,9 @@ describe('access matrix: every route x every principal x own / other taxpayer (i
     }
 
     beforeAll(async () => {
+      // Objects of its own for A too (five blues, each with an 01 slip), so that there is more to
+      // look for than the fixed objects when this describe runs without the matrix before it.
+      for (let i = 0; i < 5; i++) await slipOn(sides.A, '01');
       const A = sides.A.vars;
       const invoices = await all(`/v1/invoices?taxId=${A.taxId}&direction=issued`);
       const slips = await all(`/v1/red-confirmations?taxId=${A.taxId}`);

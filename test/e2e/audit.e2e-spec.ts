@@ -22,16 +22,21 @@ async function activity(t: TestApp) {
   return { a, b };
 }
 
+/** A new app with the activity above and a tax officer's key. */
+async function appWithActivity() {
+  const t = await startApp();
+  const parties = await activity(t);
+  return { t, parties, officer: await apiKey(t, 'tax_officer') };
+}
+
+// The chain and its checkpoints belong to the whole app (a verification leaves a checkpoint that
+// the next one starts from): in this file each test has an app of its own.
 describe('audit chain', () => {
   let t: TestApp;
   let officer: string;
   let parties: Awaited<ReturnType<typeof activity>>;
-  beforeAll(async () => {
-    t = await startApp();
-    parties = await activity(t);
-    officer = await apiKey(t, 'tax_officer');
-  });
-  afterAll(() => t.close());
+  beforeEach(async () => ({ t, parties, officer } = await appWithActivity()));
+  afterEach(() => t.close());
 
   const verify = async () => (await t.http(officer).get('/v1/audit-events/verify').expect(200)).body;
 
@@ -128,12 +133,8 @@ describe.each([
 describe('audit verification: signed checkpoints, full runs in the background', () => {
   let t: TestApp;
   let officer: string;
-  beforeAll(async () => {
-    t = await startApp();
-    await activity(t);
-    officer = await apiKey(t, 'tax_officer');
-  });
-  afterAll(() => t.close());
+  beforeEach(async () => ({ t, officer } = await appWithActivity()));
+  afterEach(() => t.close());
 
   const verify = async () => (await t.http(officer).get('/v1/audit-events/verify').expect(200)).body;
   const fullRun = async () => {
@@ -208,28 +209,23 @@ describe('audit verification: signed checkpoints, full runs in the background', 
 describe('audit verification: a forged, back-dated event the sealer never seals (issue 11 item 15)', () => {
   let t: TestApp;
   let officer: string;
-  beforeAll(async () => {
-    t = await startApp();
-    await activity(t);
-    officer = await apiKey(t, 'tax_officer');
-  });
-  afterAll(() => t.close());
+  beforeEach(async () => ({ t, officer } = await appWithActivity()));
+  afterEach(() => t.close());
 
-  it('makes verify and the full run say not intact, naming the event', async () => {
+  /** An event written straight into the table, by nobody the service knows, outside the chain. */
+  const writeEvent = (id: string, at: Date, e: { action: string; objectType: string; objectId: string }) =>
+    t.dataSource.manager.insert(AuditEventEntity, { id, at, actor: 'system', actorRole: null, ...e, taxpayerId: null, before: null, after: null });
+
+  /** Seals the chain, then writes an event dated a day back straight into the table: the sealer never seals it. */
+  async function forgeBackDated(): Promise<string> {
     await t.app.get(AuditChainService).seal();
     const id = timeOrderedId(Date.now() - 24 * 3600_000);
-    await t.dataSource.manager.insert(AuditEventEntity, {
-      id,
-      at: new Date('2023-07-01T00:00:00Z'),
-      actor: 'system',
-      actorRole: null,
-      action: 'invoice.voided',
-      objectType: 'invoice',
-      objectId: '23222000000000000001',
-      taxpayerId: null,
-      before: null,
-      after: null,
-    });
+    await writeEvent(id, new Date('2023-07-01T00:00:00Z'), { action: 'invoice.voided', objectType: 'invoice', objectId: '23222000000000000001' });
+    return id;
+  }
+
+  it('makes verify and the full run say not intact, naming the event', async () => {
+    const id = await forgeBackDated();
     const report = (await t.http(officer).get('/v1/audit-events/verify').expect(200)).body;
     expect(report).toMatchObject({ intact: false, overdue: 1, brokenAt: { seq: null, eventId: id, reason: expect.stringMatching(/never sealed/) } });
     const [{ c }] = await t.dataSource.query('SELECT COUNT(*) AS c FROM audit_checkpoints');
@@ -242,23 +238,13 @@ describe('audit verification: a forged, back-dated event the sealer never seals 
   });
 
   it('an event just written and not yet sealed is pending, not a failure', async () => {
+    await forgeBackDated();
     const stop = jest.spyOn(AuditChainService.prototype, 'seal').mockResolvedValue(0);
     try {
-      await t.dataSource.manager.insert(AuditEventEntity, {
-        id: timeOrderedId(),
-        at: new Date(),
-        actor: 'system',
-        actorRole: null,
-        action: 'test.pending',
-        objectType: 'test',
-        objectId: 'x',
-        taxpayerId: null,
-        before: null,
-        after: null,
-      });
+      await writeEvent(timeOrderedId(), new Date(), { action: 'test.pending', objectType: 'test', objectId: 'x' });
       const report = (await t.http(officer).get('/v1/audit-events/verify').expect(200)).body;
       expect(report.unsealed).toBeGreaterThanOrEqual(1);
-      expect(report.overdue).toBe(1); // only the forged one from the test before
+      expect(report.overdue).toBe(1); // only the forged, back-dated one
     } finally {
       stop.mockRestore();
     }

@@ -1,6 +1,14 @@
 import { ApiKeyEntity, SessionEntity, UserEntity } from '../../src/auth/auth.entities';
 import { AuditEventEntity } from '../../src/audit/audit-event.entity';
+import { financeUser } from '../support/drivers';
 import { ADMIN_TOKEN, apiKey, registerTaxpayer, startApp, TestApp } from '../support/test-app';
+
+/** A user of its own (role auditor), signed in and out once: a session and its audit events. */
+async function signedInOnce(t: TestApp, username: string): Promise<void> {
+  await financeUser(t, { username, password: 'correct horse battery', role: 'auditor' });
+  const login = await t.http().post('/v1/auth/sessions').send({ username, password: 'correct horse battery' }).expect(201);
+  await t.http(login.body.token).delete('/v1/auth/sessions/current').expect(204);
+}
 
 // API.md "Principals and roles" and "Auth"; issue 2 item 4.
 describe('auth', () => {
@@ -63,7 +71,8 @@ describe('auth', () => {
     });
 
     it('refuses a wrong password and an unknown user alike', async () => {
-      const wrong = await t.http().post('/v1/auth/sessions').send({ username: 'finance.zhang', password: 'wrong password!!' }).expect(401);
+      await financeUser(t, { username: 'finance.qian', password: 'correct horse battery', role: 'auditor' });
+      const wrong = await t.http().post('/v1/auth/sessions').send({ username: 'finance.qian', password: 'wrong password!!' }).expect(401);
       const unknown = await t.http().post('/v1/auth/sessions').send({ username: 'nobody', password: 'wrong password!!' }).expect(401);
       expect(wrong.body.detail).toBe(unknown.body.detail);
     });
@@ -153,6 +162,7 @@ describe('auth', () => {
     });
 
     it('session tokens are stored as digests too', async () => {
+      await signedInOnce(t, 'digest.check');
       const sessions = await t.dataSource.manager.find(SessionEntity);
       expect(sessions.length).toBeGreaterThan(0);
       for (const s of sessions) expect(s.tokenDigest).toMatch(/^[0-9a-f]{64}$/);
@@ -182,6 +192,11 @@ describe('auth', () => {
   });
 
   it('records logins and key creation as audit events, with no secret in them', async () => {
+    // Its own taxpayer, user, session and key, each created and (but the taxpayer) ended.
+    await registerTaxpayer(t);
+    await signedInOnce(t, 'audit.check');
+    const key = await t.http(ADMIN_TOKEN).post('/v1/api-keys').send({ name: 'audit check', role: 'auditor' }).expect(201);
+    await t.http(ADMIN_TOKEN).delete(`/v1/api-keys/${key.body.id}`).expect(204);
     const events = await t.dataSource.manager.find(AuditEventEntity);
     const actions = new Set(events.map((e) => e.action));
     for (const action of ['user.created', 'api_key.created', 'api_key.revoked', 'session.created', 'session.revoked', 'taxpayer.registered']) {

@@ -5,7 +5,8 @@ import { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { unzipSync } from 'fflate';
 import { pdfText } from '../support/extract';
-import { registerTaxpayer, setClock, startApp, TestApp } from '../support/test-app';
+import { bootApp, buyer as newBuyer, issueOk, Party, seller as newSeller } from '../support/drivers';
+import { TestApp } from '../support/test-app';
 
 // Issue 5, "Delivery": PDF, OFD and XML by SMTP; without SMTP an .eml under the outbox;
 // failures recorded and retryable, never lost.
@@ -45,8 +46,8 @@ describe('delivery by e-mail', () => {
   const received: { to: string[]; raw: string }[] = [];
   let refuse = false;
   let t: TestApp;
-  let seller: { taxId: string; token: string };
-  let buyer: { taxId: string; token: string };
+  let seller: Party;
+  let buyer: Party;
 
   beforeAll(async () => {
     server = new SMTPServer({
@@ -67,10 +68,9 @@ describe('delivery by e-mail', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.server.address() as AddressInfo).port;
-    t = await startApp({ SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_FROM: 'fapiao@seller.example' });
-    await setClock(t, '2023-07-20T09:00:00+08:00');
-    seller = await registerTaxpayer(t);
-    buyer = await registerTaxpayer(t, {}, '41');
+    t = await bootApp({ SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_FROM: 'fapiao@seller.example' });
+    seller = await newSeller(t);
+    buyer = await newBuyer(t);
   });
   afterAll(async () => {
     await t.close();
@@ -78,7 +78,7 @@ describe('delivery by e-mail', () => {
   });
 
   it('sends the PDF, the OFD and the XML to the address, and records it as sent', async () => {
-    const blue = (await t.http(seller.token).post('/v1/invoices').send(invoice(buyer.taxId)).expect(201)).body;
+    const blue = await issueOk(t, seller, invoice(buyer.taxId));
     const res = await t.http(seller.token).post(`/v1/invoices/${blue.number}/deliveries`).send({ channel: 'email', to: 'ap@example.com' }).expect(201);
     expect(res.body).toMatchObject({ status: 'sent', attempts: 1, to: 'ap@example.com', channel: 'email', lastError: null });
     const message = received.find((m) => m.raw.includes(blue.number));
@@ -94,7 +94,7 @@ describe('delivery by e-mail', () => {
   });
 
   it('a refused delivery is recorded as failed with the reason, and a retry sends it', async () => {
-    const blue = (await t.http(seller.token).post('/v1/invoices').send(invoice(buyer.taxId)).expect(201)).body;
+    const blue = await issueOk(t, seller, invoice(buyer.taxId));
     refuse = true;
     const failed = await t.http(seller.token).post(`/v1/invoices/${blue.number}/deliveries`).send({ channel: 'email', to: 'nobody@example.com' }).expect(201);
     expect(failed.body).toMatchObject({ status: 'failed', attempts: 1 });
@@ -109,7 +109,7 @@ describe('delivery by e-mail', () => {
   });
 
   it('only the seller delivers; the address is validated', async () => {
-    const blue = (await t.http(seller.token).post('/v1/invoices').send(invoice(buyer.taxId)).expect(201)).body;
+    const blue = await issueOk(t, seller, invoice(buyer.taxId));
     await t.http(buyer.token).post(`/v1/invoices/${blue.number}/deliveries`).send({ channel: 'email', to: 'x@example.com' }).expect(403);
     await t.http(seller.token).post(`/v1/invoices/${blue.number}/deliveries`).send({ channel: 'email', to: 'not an address' }).expect(400);
     await t.http(seller.token).post(`/v1/invoices/${blue.number}/deliveries`).send({ channel: 'fax', to: 'x@example.com' }).expect(400);
@@ -120,8 +120,7 @@ describe('delivery without SMTP: the outbox', () => {
   let t: TestApp;
   const outbox = fs.mkdtempSync(path.join(os.tmpdir(), 'einv-outbox-'));
   beforeAll(async () => {
-    t = await startApp({ OUTBOX_DIR: outbox });
-    await setClock(t, '2023-07-20T09:00:00+08:00');
+    t = await bootApp({ OUTBOX_DIR: outbox });
   });
   afterAll(async () => {
     await t.close();
@@ -129,9 +128,9 @@ describe('delivery without SMTP: the outbox', () => {
   });
 
   it('writes the message as an .eml file with the three attachments', async () => {
-    const seller = await registerTaxpayer(t);
-    const buyer = await registerTaxpayer(t, {}, '41');
-    const blue = (await t.http(seller.token).post('/v1/invoices').send(invoice(buyer.taxId)).expect(201)).body;
+    const seller = await newSeller(t);
+    const buyer = await newBuyer(t);
+    const blue = await issueOk(t, seller, invoice(buyer.taxId));
     const res = await t.http(seller.token).post(`/v1/invoices/${blue.number}/deliveries`).send({ channel: 'email', to: 'ap@example.com' }).expect(201);
     expect(res.body.status).toBe('sent');
     const files = fs.readdirSync(outbox).filter((f) => f.endsWith('.eml'));

@@ -4,16 +4,12 @@ import { AddressInfo } from 'node:net';
 import { unzipSync } from 'fflate';
 import { InvoiceEntity, InvoiceLineEntity } from '../../src/invoices/invoice.entities';
 import { expectProblem } from '../support/problems';
-import { apiKey, registerTaxpayer, setClock, startApp, TestApp } from '../support/test-app';
+import { bootApp, buyer, issueOk, rawBody, seller } from '../support/drivers';
+import { apiKey, registerTaxpayer, setClock, TestApp } from '../support/test-app';
 
 // API.md "Audit and export"; issue 6: streamed from keyset pages, csv with BOM, jsonl, zip with a
 // manifest of SHA-256 digests, resumable, scoped.
 const line = (name: string, amount: string) => ({ name, taxClassificationCode: '1090511030000000000', categoryShortName: '计算机', amount, taxRate: '0.13' });
-const raw = (res: NodeJS.ReadableStream, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 
 describe('exports', () => {
   let t: TestApp;
@@ -22,8 +18,7 @@ describe('exports', () => {
   const numbers: string[] = [];
 
   beforeAll(async () => {
-    t = await startApp();
-    await setClock(t, '2023-07-01T09:00:00+08:00');
+    t = await bootApp({}, '2023-07-01T09:00:00+08:00');
     a = await registerTaxpayer(t);
     b = await registerTaxpayer(t, {}, '41');
     const bodies = [
@@ -43,7 +38,7 @@ describe('exports', () => {
       .http(token)
       .get(`/v1/exports/invoices?${query}`)
       .buffer(true)
-      .parse(raw as never);
+      .parse(rawBody as never);
   const csvRows = (body: Buffer) =>
     body
       .toString('utf8')
@@ -91,24 +86,25 @@ describe('exports', () => {
   });
 
   it('GET /v1/invoices?direction=both merges issued and received, newest first, paged (issue 17)', async () => {
-    const mine = (
-      await t
-        .http(b.token)
-        .post('/v1/invoices')
-        .send({ type: 'ordinary', buyer: { name: '个人' }, lines: [line('纸', '1.00')] })
-        .expect(201)
-    ).body.number;
+    // Its own seller and buyer (the buyer issues one here, which b must not), on the same days as above.
+    const [s, r] = [await seller(t), await buyer(t)];
+    const received: string[] = [];
+    for (const day of ['10', '12']) {
+      await setClock(t, `2023-07-${day}T09:00:00+08:00`);
+      received.push((await issueOk(t, s, { type: 'special', buyer: { taxId: r.taxId, name: 'B公司' }, lines: [line('键盘', '300.00')] })).number);
+    }
+    const mine = (await issueOk(t, r, { type: 'ordinary', buyer: { name: '个人' }, lines: [line('纸', '1.00')] })).number;
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
       const page: { body: { items: { number: string }[]; nextCursor: string | null } } = await t
-        .http(b.token)
+        .http(r.token)
         .get(`/v1/invoices?direction=both&limit=2${cursor ? `&cursor=${cursor}` : ''}`)
         .expect(200);
       seen.push(...page.body.items.map((i) => i.number));
       cursor = page.body.nextCursor;
     } while (cursor);
-    expect(seen).toEqual([mine, numbers[2], numbers[0]]);
+    expect(seen).toEqual([mine, received[1], received[0]]);
   });
 
   it("is scoped: another taxpayer's export is 404; auditors and officers export", async () => {
@@ -214,8 +210,7 @@ describe('exports stream: memory stays flat', () => {
   const TOTAL = 2000;
 
   beforeAll(async () => {
-    t = await startApp();
-    await setClock(t, '2023-07-20T09:00:00+08:00');
+    t = await bootApp();
     seller = await registerTaxpayer(t);
     // Many invoices, written straight to the tables (issuing them one by one is not what is tested).
     const base = Date.parse('2023-07-01T00:00:00Z');

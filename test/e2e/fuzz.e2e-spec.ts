@@ -8,6 +8,7 @@ import { OutboxEventEntity } from '../../src/database/outbox.entity';
 import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher';
 import { AuditChainService } from '../../src/audit/audit-chain.service';
 import { usccCheckCharacter } from '../../src/taxpayers/uscc';
+import { apiExampleBody, LAPTOP } from '../support/drivers';
 import { makeTaxId } from '../support/tax-ids';
 import { ADMIN_TOKEN, apiKey, registerTaxpayer, setClock, startApp, taxpayerBody, TestApp } from '../support/test-app';
 
@@ -431,36 +432,8 @@ const unique = () => `${process.pid}${++counter}`;
 /** C's tax id with a wrong check character. */
 const wrongCheck = (taxId: string) => taxId.slice(0, 17) + (usccCheckCharacter(taxId.slice(0, 17)) === '0' ? '1' : '0');
 
-const laptop = (): Json => ({
-  name: '笔记本电脑',
-  taxClassificationCode: '1090511030000000000',
-  categoryShortName: '计算机',
-  spec: 'X1',
-  unit: '台',
-  quantity: '2',
-  unitPrice: '5000.00',
-  amount: '10000.00',
-  taxRate: '0.13',
-  taxAmount: '1300.00',
-});
-const invoiceBody = (w: World): Json => ({
-  type: 'special',
-  medium: 'electronic',
-  buyer: {
-    taxId: w.C.taxId,
-    name: '河南某某有限公司',
-    address: '郑州市金水区花园路1号',
-    phone: '0371-66666666',
-    bankName: '中国银行郑州分行',
-    bankAccount: '6200000000000000001',
-    email: 'ap@example.com',
-  },
-  priceIncludesTax: false,
-  lines: [laptop()],
-  remarks: '备注',
-  drawer: '张三',
-  specificBusiness: null,
-});
+const laptop = (): Json => ({ ...LAPTOP, taxAmount: '1300.00' });
+const invoiceBody = (w: World): Json => apiExampleBody(w.C.taxId, { lines: [laptop()], remarks: '备注' });
 const set = (body: Json, dotted: string, value: unknown) => {
   const p = keysOf(dotted);
   parentOf(body, p)[p[p.length - 1]] = value;

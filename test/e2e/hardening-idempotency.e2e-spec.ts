@@ -1,22 +1,28 @@
-import type { Response } from 'supertest';
-import { makeTaxId } from '../support/tax-ids';
-import { ADMIN_TOKEN, apiKey, registerTaxpayer, setClock, startApp, taxpayerBody, TestApp } from '../support/test-app';
+import {
+  bootApp,
+  buyer as newBuyer,
+  expectStatus,
+  goodsLine,
+  invoiceBody,
+  issueOk,
+  Json,
+  officerKey,
+  parties,
+  Party,
+  seller as newSeller,
+} from '../support/drivers';
 import { expectProblem } from '../support/problems';
+import { makeTaxId } from '../support/tax-ids';
+import { ADMIN_TOKEN, taxpayerBody, TestApp } from '../support/test-app';
 
 // Issue 11, items 4, 5, 13 and 14. API.md "Conventions": the same Idempotency-Key and body from
 // the same principal answers the first response. Ten CONCURRENT identical requests must make one
 // object and ten answers with the route's success status (the first, and nine replays of it):
 // never a refusal caused by the first one's own change.
 
-type Json = Record<string, any>;
-type Party = { taxId: string; token: string; body: Json };
-const T0 = '2023-07-20T09:00:00+08:00';
 const TEN = 10;
-
-function expectStatus(res: Response, status: number): Json {
-  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
+/** One office-goods line of 1000.00 at 13%. */
+const GOODS = [goodsLine('1000.00')];
 
 describe('Idempotency-Key under concurrency, on every creating POST (issue 11, items 4-5)', () => {
   let t: TestApp;
@@ -24,24 +30,15 @@ describe('Idempotency-Key under concurrency, on every creating POST (issue 11, i
   let n = 0;
 
   beforeAll(async () => {
-    t = await startApp();
-    await setClock(t, T0);
-    officer = await apiKey(t, 'tax_officer');
+    t = await bootApp();
+    officer = await officerKey(t);
   });
   afterAll(() => t.close());
 
   const count = async (sql: string, params: unknown[]) => Number((await t.dataSource.query(sql, params))[0].c);
-  const seller = () => registerTaxpayer(t, {}, '22') as Promise<Party>;
-  const buyer = () => registerTaxpayer(t, {}, '41') as Promise<Party>;
-  const blueBody = (b: Party): Json => ({
-    type: 'special',
-    medium: 'electronic',
-    buyer: { taxId: b.taxId, name: b.body.name },
-    priceIncludesTax: false,
-    lines: [{ name: '办公用品', taxClassificationCode: '1060512990000000000', categoryShortName: '纸制品', amount: '1000.00', taxRate: '0.13' }],
-    remarks: '',
-    drawer: '张三',
-  });
+  const seller = () => newSeller(t);
+  const buyer = () => newBuyer(t);
+  const blueBody = (b: Party): Json => invoiceBody(b, { lines: GOODS });
 
   /** TEN identical requests at once under one key: every answer has `status`; answers the bodies. */
   async function burst(token: string, url: string, body: Json, status = 201): Promise<Json[]> {
@@ -57,7 +54,7 @@ describe('Idempotency-Key under concurrency, on every creating POST (issue 11, i
 
   it('POST /v1/red-confirmations and .../red-invoice: one slip, one red', async () => {
     const [s, b] = [await seller(), await buyer()];
-    const blue = expectStatus(await t.http(s.token).post('/v1/invoices').send(blueBody(b)), 201);
+    const blue = await issueOk(t, s, blueBody(b));
     const slips = await burst(s.token, '/v1/red-confirmations', { blueInvoiceNumber: blue.number, reason: '01' });
     allSame(slips);
     expect(await count('SELECT COUNT(*) AS c FROM red_confirmations WHERE blue_number = ?', [blue.number])).toBe(1);
@@ -130,7 +127,7 @@ describe('Idempotency-Key under concurrency, on every creating POST (issue 11, i
 
   it('POST /v1/invoices/{n}/deliveries: one delivery; every replay is the answer given (sent), not the pending record', async () => {
     const [s, b] = [await seller(), await buyer()];
-    const blue = expectStatus(await t.http(s.token).post('/v1/invoices').send(blueBody(b)), 201);
+    const blue = await issueOk(t, s, blueBody(b));
     const bodies = await burst(s.token, `/v1/invoices/${blue.number}/deliveries`, { channel: 'email', to: 'ap@example.com' });
     allSame(bodies);
     expect(bodies[0]).toMatchObject({ status: 'sent', attempts: 1 });
@@ -148,8 +145,7 @@ describe('Idempotency-Key under concurrency, on every creating POST (issue 11, i
 describe('hostile input: prototype keys, delivery receipts, control characters (issue 11, items 13-14)', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startApp();
-    await setClock(t, T0);
+    t = await bootApp();
   });
   afterAll(() => t.close());
 
@@ -166,28 +162,14 @@ describe('hostile input: prototype keys, delivery receipts, control characters (
   });
 
   it('__proto__ deep in an invoice line: 400 naming lines[0].__proto__', async () => {
-    const s = (await registerTaxpayer(t, {}, '22')) as Party;
-    const b = (await registerTaxpayer(t, {}, '41')) as Party;
+    const [s, b] = await parties(t);
     const json = `{"type":"special","medium":"electronic","buyer":{"taxId":"${b.taxId}","name":"x"},"lines":[{"__proto__":{"amount":"1.00"},"name":"办公用品","taxClassificationCode":"1060512990000000000","categoryShortName":"纸制品","amount":"1000.00","taxRate":"0.13"}],"drawer":"张三"}`;
     expectProblem(await raw(s.token, '/v1/invoices', json), 400, 'VALIDATION_FAILED', 'lines[0].__proto__');
   });
 
   it("a delivery's receipt names the outbox file, never a server path; control characters in the address are refused", async () => {
-    const s = (await registerTaxpayer(t, {}, '22')) as Party;
-    const b = (await registerTaxpayer(t, {}, '41')) as Party;
-    const blue = expectStatus(
-      await t
-        .http(s.token)
-        .post('/v1/invoices')
-        .send({
-          type: 'special',
-          medium: 'electronic',
-          buyer: { taxId: b.taxId, name: b.body.name },
-          lines: [{ name: '办公用品', taxClassificationCode: '1060512990000000000', categoryShortName: '纸制品', amount: '1000.00', taxRate: '0.13' }],
-          drawer: '张三',
-        }),
-      201,
-    );
+    const [s, b] = await parties(t);
+    const blue = await issueOk(t, s, invoiceBody(b, { lines: GOODS }));
     const sent = expectStatus(await t.http(s.token).post(`/v1/invoices/${blue.number}/deliveries`).send({ channel: 'email', to: 'ap@example.com' }), 201);
     expect(sent.status).toBe('sent');
     expect(sent.receipt).toMatch(/^file: \d{20}-[0-9a-f-]{36}\.eml$/);

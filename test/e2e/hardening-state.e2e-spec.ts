@@ -1,6 +1,25 @@
-import type { Response } from 'supertest';
 import { pdfText } from '../support/extract';
-import { apiKey, registerTaxpayer, setClock, startApp, TestApp } from '../support/test-app';
+import {
+  bootApp,
+  buyer as newBuyer,
+  expectStatus,
+  fileSlip,
+  getBytes,
+  getInvoice,
+  getText,
+  goodsLine,
+  issueInvoice,
+  Json,
+  LAPTOP,
+  officerKey,
+  Party,
+  redInvoice as redInvoiceOf,
+  seller as newSeller,
+  slipAction,
+  confirmUsage,
+  enterAccounting,
+} from '../support/drivers';
+import { TestApp } from '../support/test-app';
 
 // Issue 11, items 1 to 3: money and state around red letters (SPEC section 6, "While a slip is
 // live on a blue invoice ... the blue is locked", "A voided blue cannot be red-lettered", "When the
@@ -8,73 +27,28 @@ import { apiKey, registerTaxpayer, setClock, startApp, TestApp } from '../suppor
 // quantity and no unit price") and the quota they touch (SPEC section 4: voiding a paper blue and
 // a same-month red each give the amount back, never both).
 
-type Json = Record<string, any>;
-type Party = { taxId: string; token: string; body: Json };
-const T0 = '2023-07-20T09:00:00+08:00';
 const PERIOD = '2023-07';
-
-const line = (amount: string): Json => ({
-  name: '办公用品',
-  taxClassificationCode: '1060512990000000000',
-  categoryShortName: '纸制品',
-  amount,
-  taxRate: '0.13',
-});
-/** 2 x 5000.00 at 13%. */
-const LAPTOP: Json = {
-  name: '笔记本电脑',
-  taxClassificationCode: '1090511030000000000',
-  categoryShortName: '计算机',
-  spec: 'X1',
-  unit: '台',
-  quantity: '2',
-  unitPrice: '5000.00',
-  amount: '10000.00',
-  taxRate: '0.13',
-};
-
-function expectStatus(res: Response, status: number): Json {
-  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
 
 describe('red letters: state, locks and the quota (issue 11, items 1-3)', () => {
   let t: TestApp;
   let officer: string;
 
   beforeAll(async () => {
-    t = await startApp();
-    await setClock(t, T0);
-    officer = await apiKey(t, 'tax_officer');
+    t = await bootApp();
+    officer = await officerKey(t);
   });
   afterAll(() => t.close());
 
-  const seller = () => registerTaxpayer(t, {}, '22') as Promise<Party>;
-  const buyer = () => registerTaxpayer(t, {}, '41') as Promise<Party>;
-  const blueBody = (b: Party, medium: 'paper' | 'electronic', lines: Json[]): Json => ({
-    type: 'special',
-    medium,
-    buyer: { taxId: b.taxId, name: b.body.name },
-    priceIncludesTax: false,
-    lines,
-    remarks: '',
-    drawer: '张三',
-  });
-  const issue = async (s: Party, b: Party, medium: 'paper' | 'electronic' = 'paper', lines = [line('1000.00')]) =>
-    expectStatus(
-      await t
-        .http(s.token)
-        .post('/v1/invoices')
-        .send(blueBody(b, medium, lines)),
-      201,
-    );
-  const file = (p: Party, body: Json) => t.http(p.token).post('/v1/red-confirmations').send(body);
+  const seller = () => newSeller(t);
+  const buyer = () => newBuyer(t);
+  const issue = (s: Party, b: Party, medium: 'paper' | 'electronic' = 'paper', lines = [goodsLine('1000.00')]) => issueInvoice(t, s, b, { medium, lines });
+  const file = (p: Party, body: Json) => fileSlip(t, p, body);
   const voidIt = (s: Party, number: string) => t.http(s.token).post(`/v1/invoices/${number}/void`).send({});
-  const redInvoice = (s: Party, id: string) => t.http(s.token).post(`/v1/red-confirmations/${id}/red-invoice`).send({});
-  const act = (p: Party, id: string, action: string) => t.http(p.token).post(`/v1/red-confirmations/${id}/${action}`).send({});
-  const usage = (token: string, number: string, purpose: string) => t.http(token).post(`/v1/invoices/${number}/usage-confirmation`).send({ purpose });
-  const entry = (p: Party, number: string, entered: boolean) => t.http(p.token).post(`/v1/invoices/${number}/accounting-entry`).send({ entered });
-  const invoice = async (token: string, number: string) => expectStatus(await t.http(token).get(`/v1/invoices/${number}`), 200);
+  const redInvoice = (s: Party, id: string) => redInvoiceOf(t, s.token, id);
+  const act = (p: Party, id: string, action: string) => slipAction(t, p.token, id, action);
+  const usage = (token: string, number: string, purpose: string) => confirmUsage(t, token, number, purpose);
+  const entry = (p: Party, number: string, entered: boolean) => enterAccounting(t, p.token, number, entered);
+  const invoice = (token: string, number: string) => getInvoice(t, token, number);
   const query = (sql: string, params: unknown[] = []) => t.dataSource.query(sql, params) as Promise<Record<string, unknown>[]>;
 
   /**
@@ -288,40 +262,19 @@ describe('red letters: state, locks and the quota (issue 11, items 1-3)', () => 
       expect(red.lines[0]).toMatchObject({ quantity: null, unitPrice: null, amount: '-1000.00' });
       expect((await invoice(s.token, red.number)).lines[0]).toMatchObject({ quantity: null, unitPrice: null });
 
-      const xml = await t
-        .http(s.token)
-        .get(`/v1/invoices/${red.number}/xml`)
-        .buffer(true)
-        .parse((res, cb) => {
-          let text = '';
-          res.on('data', (c: Buffer) => (text += c.toString('utf8')));
-          res.on('end', () => cb(null, text));
-        });
+      const xml = await getText(t, s.token, `/v1/invoices/${red.number}/xml`);
       expect(xml.status).toBe(200);
       expect(xml.body).toContain('<Quantity></Quantity>');
       expect(xml.body).toContain('<UnPrice></UnPrice>');
       expect(xml.body).toContain('<Amount>-1000.00</Amount>');
 
-      const raw = (res: NodeJS.ReadableStream, cb: (e: Error | null, body: string) => void) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString('utf8')));
-        res.on('end', () => cb(null, text));
-      };
-      const csv = await t
-        .http(s.token)
-        .get(`/v1/exports/invoices?format=csv&color=red`)
-        .buffer(true)
-        .parse(raw as never);
+      const csv = await getText(t, s.token, `/v1/exports/invoices?format=csv&color=red`);
       expect(csv.status).toBe(200);
       const row = parseCsv(csv.body as unknown as string).find((r) => r.number === red.number || Object.values(r).includes(red.number))!;
       expect(row).toBeDefined();
       expect(row.quantity).toBe('');
       expect(row.unitPrice).toBe('');
-      const jsonl = await t
-        .http(s.token)
-        .get(`/v1/exports/invoices?format=jsonl&color=red`)
-        .buffer(true)
-        .parse(raw as never);
+      const jsonl = await getText(t, s.token, `/v1/exports/invoices?format=jsonl&color=red`);
       const record = (jsonl.body as unknown as string)
         .trim()
         .split('\n')
@@ -331,15 +284,7 @@ describe('red letters: state, locks and the quota (issue 11, items 1-3)', () => 
       expect(JSON.stringify(record)).not.toContain('"unitPrice":"5000');
 
       // The face: the amount and its tax, no unit price (the blue's was 5000.00) and no quantity.
-      const pdf = await t
-        .http(s.token)
-        .get(`/v1/invoices/${red.number}/pdf`)
-        .buffer(true)
-        .parse((res, cb) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => cb(null, Buffer.concat(chunks)));
-        });
+      const pdf = await getBytes(t, s.token, `/v1/invoices/${red.number}/pdf`);
       expect(pdf.status).toBe(200);
       const face = pdfText(pdf.body as Buffer);
       expect(face).toContain('-1000.00');

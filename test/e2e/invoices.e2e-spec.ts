@@ -1,29 +1,13 @@
-import type { Response } from 'supertest';
-import { makeTaxId } from '../support/tax-ids';
-import { ADMIN_TOKEN, apiKey, registerTaxpayer, setClock, startApp, TestApp } from '../support/test-app';
+import { apiExampleBody, bootApp, expectStatus, issue as post, Json, LAPTOP, officerKey, Party, seller as register, T0 } from '../support/drivers';
 import { expectProblem } from '../support/problems';
+import { makeTaxId } from '../support/tax-ids';
+import { ADMIN_TOKEN, apiKey, setClock, TestApp } from '../support/test-app';
 
 // Issuing, reading, listing, voiding and batch-issuing blue invoices over HTTP.
 // SPEC sections 2 (the invoice), 3 (the number), 4 (the quota); API.md "Conventions" and "Invoices".
 
-const T0 = '2023-07-20T09:00:00+08:00';
-
-type Party = { taxId: string; token: string; body: Record<string, unknown> };
-type Json = Record<string, unknown>;
-
-/** The line of the API.md example. */
-const exampleLine = (extra: Json = {}): Json => ({
-  name: '笔记本电脑',
-  taxClassificationCode: '1090511030000000000',
-  categoryShortName: '计算机',
-  spec: 'X1',
-  unit: '台',
-  quantity: '2',
-  unitPrice: '5000.00',
-  amount: '10000.00',
-  taxRate: '0.13',
-  ...extra,
-});
+/** The line of the API.md example (the canonical invoice's first line). */
+const exampleLine = (extra: Json = {}): Json => ({ ...LAPTOP, ...extra });
 
 /** A line without quantity and unit price (amount only). */
 const amountLine = (amount: string, extra: Json = {}): Json => ({
@@ -35,29 +19,8 @@ const amountLine = (amount: string, extra: Json = {}): Json => ({
   ...extra,
 });
 
-/**
- * The API.md example body. Its buyer tax id 91410100MA0000000Y has a wrong check character
- * (GB 32100-2015 gives T), so the buyer's tax id is always passed in.
- */
-const exampleBody = (buyerTaxId: string | undefined, extra: Json = {}): Json => ({
-  type: 'special',
-  medium: 'electronic',
-  buyer: {
-    ...(buyerTaxId === undefined ? {} : { taxId: buyerTaxId }),
-    name: '河南某某有限公司',
-    address: '郑州市金水区花园路1号',
-    phone: '0371-66666666',
-    bankName: '中国银行郑州分行',
-    bankAccount: '6200000000000000001',
-    email: 'ap@example.com',
-  },
-  priceIncludesTax: false,
-  lines: [exampleLine()],
-  remarks: '',
-  drawer: '张三',
-  specificBusiness: null,
-  ...extra,
-});
+/** The API.md example body (see the drivers). */
+const exampleBody = apiExampleBody;
 
 /** An ordinary invoice of one amount-only line at 6%. */
 const ordinaryBody = (buyerTaxId: string | undefined, amount: string, extra: Json = {}): Json => ({
@@ -69,23 +32,16 @@ const ordinaryBody = (buyerTaxId: string | undefined, amount: string, extra: Jso
 
 const setOf = (numbers: string[]) => [...numbers].sort();
 
-function expect201(res: Response): Json {
-  if (res.status !== 201) throw new Error(`expected 201, got ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
+const expect201 = (res: Parameters<typeof expectStatus>[0]): Json => expectStatus(res, 201);
 
 describe('invoices', () => {
   let t: TestApp;
   let officer: string;
   let unscopedAuditor: string;
 
-  const issue = (token: string, body: Json, key?: string) => {
-    const req = t.http(token).post('/v1/invoices');
-    if (key !== undefined) req.set('Idempotency-Key', key);
-    return req.send(body);
-  };
+  const issue = (token: string, body: Json, key?: string) => post(t, token, body, key);
   const issueOk = async (token: string, body: Json) => expect201(await issue(token, body));
-  const party = (extra: Json = {}, province = '22'): Promise<Party> => registerTaxpayer(t, extra, province);
+  const party = (extra: Json = {}, province = '22'): Promise<Party> => register(t, extra, province);
   const quota = async (p: Party, period?: string) =>
     (
       await t
@@ -101,9 +57,8 @@ describe('invoices', () => {
   const numbersOf = async (token: string, query = '') => (await list(token, query)).items.map((i) => i.number as string);
 
   beforeAll(async () => {
-    t = await startApp();
-    await setClock(t, T0);
-    officer = await apiKey(t, 'tax_officer');
+    t = await bootApp();
+    officer = await officerKey(t);
     unscopedAuditor = await apiKey(t, 'auditor');
   });
   afterAll(() => t.close());
@@ -461,8 +416,11 @@ describe('invoices', () => {
     });
 
     it('refused requests issue nothing', async () => {
-      expect(await numbersOf(seller.token)).toEqual([]);
-      expect((await quota(seller)).used).toBe('0.00');
+      // its own seller, refused every case above, so that it holds whatever ran before it
+      const refused = await party();
+      for (const [, make] of cases) expect((await issue(refused.token, make(buyer.taxId, refused.taxId))).status).toBe(400);
+      expect(await numbersOf(refused.token)).toEqual([]);
+      expect((await quota(refused)).used).toBe('0.00');
     });
 
     // The DTO marks these optional (class-validator's @IsOptional lets null through) and the
@@ -870,6 +828,7 @@ describe('invoices', () => {
       buyer = await party({}, '41');
       stranger = await party({}, '44');
     });
+    beforeEach(() => setClock(t, T0));
     afterAll(() => setClock(t, T0));
 
     const paper = (amount: string, extra: Json = {}) =>
@@ -962,17 +921,23 @@ describe('invoices', () => {
   // status and body, Idempotent-Replayed: true); a different body is 409 IDEMPOTENCY_KEY_REUSED;
   // a concurrent duplicate never creates twice.
   describe('Idempotency-Key', () => {
-    let seller: Party;
-    let other: Party;
     let buyer: Party;
     beforeAll(async () => {
       await setClock(t, T0);
-      seller = await party({ riskLevel: 'medium' });
-      other = await party({ riskLevel: 'medium' });
       buyer = await party({}, '41');
     });
+    // Each test has its own sellers: keys are per principal, so none sees another test's keys.
+    const newSeller = () => party({ riskLevel: 'medium' });
+    /** A seller that has issued the example once under the key order-1001. */
+    async function sellerWithOrder1001() {
+      const seller = await newSeller();
+      const first = await issue(seller.token, exampleBody(buyer.taxId), 'order-1001');
+      expect(first.status).toBe(201);
+      return { seller, first };
+    }
 
     it('replays the first response for the same key and body, without issuing again', async () => {
+      const seller = await newSeller();
       const body = exampleBody(buyer.taxId);
       const first = await issue(seller.token, body, 'order-1001');
       expect(first.status).toBe(201);
@@ -991,12 +956,15 @@ describe('invoices', () => {
     });
 
     it('the same key with a different body is 409 IDEMPOTENCY_KEY_REUSED and issues nothing', async () => {
+      const { seller } = await sellerWithOrder1001();
       const res = await issue(seller.token, exampleBody(buyer.taxId, { drawer: '李四' }), 'order-1001');
       expectProblem(res, 409, 'IDEMPOTENCY_KEY_REUSED');
       expect((await quota(seller)).used).toBe('10000.00');
     });
 
     it('the same key from another principal is independent', async () => {
+      const { seller } = await sellerWithOrder1001();
+      const other = await newSeller();
       const res = await issue(other.token, exampleBody(buyer.taxId), 'order-1001');
       expect(res.status).toBe(201);
       expect(res.headers['idempotent-replayed']).toBeUndefined();
@@ -1006,6 +974,7 @@ describe('invoices', () => {
     });
 
     it('a key of 256 characters is 400; 255 is accepted', async () => {
+      const { seller } = await sellerWithOrder1001();
       const res = await issue(seller.token, exampleBody(buyer.taxId), 'k'.repeat(256));
       expectProblem(res, 400, 'VALIDATION_FAILED', 'Idempotency-Key');
       expect((await quota(seller)).used).toBe('10000.00');
@@ -1018,6 +987,7 @@ describe('invoices', () => {
     });
 
     it('10 concurrent requests with one key create exactly one invoice and all answer its number', async () => {
+      const { seller } = await sellerWithOrder1001();
       const before = await numbersOf(seller.token, 'limit=500');
       const usedBefore = Number((await quota(seller)).used);
       const body = exampleBody(buyer.taxId, { remarks: 'concurrent' });
@@ -1049,6 +1019,7 @@ describe('invoices', () => {
     });
 
     it('replays a batch for the same key', async () => {
+      const other = await newSeller();
       const body = { invoices: [ordinaryBody(buyer.taxId, '10.00'), ordinaryBody(buyer.taxId, '20.00')] };
       const first = await t.http(other.token).post('/v1/invoices/batch').set('Idempotency-Key', 'batch-1').send(body).expect(200);
       const usedAfterFirst = (await quota(other)).used;

@@ -1,6 +1,7 @@
 import { strFromU8, unzipSync } from 'fflate';
 import { hasOfdCheck, ofdCheck, pdfText } from '../support/extract';
-import { registerTaxpayer, setClock, startApp, TestApp } from '../support/test-app';
+import { bootApp, buyer as newBuyer, canonicalLines, getBytes, invoiceBody, issueOk, Json, Party, seller as newSeller } from '../support/drivers';
+import { TestApp } from '../support/test-app';
 
 // Issue 13 / SPEC section 9: readers of real 数电票 OFDs take the invoice from OFD.xml's
 // DocInfo/CustomDatas and from Doc_0/Tags/CustomTag.xml, whose fields are ObjectRefs to the
@@ -8,34 +9,9 @@ import { registerTaxpayer, setClock, startApp, TestApp } from '../support/test-a
 // file at Doc_0/Attachs/original_invoice.xml. Paper invoices print the 20-digit number and the
 // verification platform's address in the old cipher area (密码区).
 
-const line = (i: number) =>
-  i % 2 === 0
-    ? {
-        name: `笔记本电脑${i}`,
-        taxClassificationCode: '1090511030000000000',
-        categoryShortName: '计算机',
-        spec: 'X1',
-        unit: '台',
-        quantity: '2',
-        unitPrice: '5000.00',
-        amount: '10000.00',
-        taxRate: '0.13',
-      }
-    : { name: `安装服务${i}`, taxClassificationCode: '3040201000000000000', categoryShortName: '信息技术服务', amount: '300.00', taxRate: '0.06' };
-const body = (buyerTaxId: string, lines = 2, extra: Record<string, unknown> = {}) => ({
-  type: 'special',
-  buyer: { taxId: buyerTaxId, name: '河南某某贸易有限公司' },
-  lines: Array.from({ length: lines }, (_, i) => line(i)),
-  remarks: '合同号 HT-2023-0715 <&>',
-  drawer: '张三',
-  ...extra,
-});
-
-const parser = (res: NodeJS.ReadableStream, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
+/** `lines` canonical lines, each name numbered, to a buyer without bank details; remarks with XML's special characters. */
+const body = (b: Party, lines = 2, extra: Json = {}) =>
+  invoiceBody(b, { buyer: { taxId: b.taxId, name: '河南某某贸易有限公司' }, lines: canonicalLines(lines, true), remarks: '合同号 HT-2023-0715 <&>', ...extra });
 
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 const unescape = (s: string) =>
@@ -85,32 +61,17 @@ const rateText = (l: Record<string, any>) => `${Number(l.taxRate) * 100}%`;
 
 describe("the OFD's invoice indexes (SPEC 9) and the paper cipher area", () => {
   let t: TestApp;
-  let seller: { taxId: string; token: string; body: Record<string, any> };
-  let buyer: { taxId: string; token: string; body: Record<string, any> };
+  let seller: Party;
+  let buyer: Party;
 
   const get = async (number: string, format: 'ofd' | 'pdf' | 'xml') =>
-    (
-      await t
-        .http(seller.token)
-        .get(`/v1/invoices/${number}/${format}`)
-        .buffer(true)
-        .parse(parser as never)
-        .expect(200)
-    ).body as Buffer;
-  const issue = async (extra: Record<string, unknown> = {}, lines = 2) =>
-    (
-      await t
-        .http(seller.token)
-        .post('/v1/invoices')
-        .send(body(buyer.taxId, lines, extra))
-        .expect(201)
-    ).body;
+    (await getBytes(t, seller.token, `/v1/invoices/${number}/${format}`).expect(200)).body as Buffer;
+  const issue = (extra: Json = {}, lines = 2) => issueOk(t, seller, body(buyer, lines, extra));
 
   beforeAll(async () => {
-    t = await startApp();
-    await setClock(t, '2023-07-20T09:00:00+08:00');
-    seller = await registerTaxpayer(t, {}, '44');
-    buyer = await registerTaxpayer(t, {}, '41');
+    t = await bootApp();
+    seller = await newSeller(t, {}, '44');
+    buyer = await newBuyer(t);
   });
   afterAll(() => t.close());
 

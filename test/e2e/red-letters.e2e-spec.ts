@@ -1,7 +1,8 @@
-import type { Response } from 'supertest';
 import { In } from 'typeorm';
 import { AuditEventEntity } from '../../src/audit/audit-event.entity';
-import { ADMIN_TOKEN, apiKey, registerTaxpayer, setClock, startApp, TestApp } from '../support/test-app';
+import * as d from '../support/drivers';
+import { expectStatus, INSTALL, invoiceBody, Json, Party, T0 } from '../support/drivers';
+import { ADMIN_TOKEN, apiKey, setClock, startApp, TestApp } from '../support/test-app';
 import { expectProblem } from '../support/problems';
 
 // Buyer-side status of a received invoice (SPEC 5), red-letter confirmation slips and red
@@ -10,7 +11,6 @@ import { expectProblem } from '../support/problems';
 // confirmation slips". The app runs on a manual clock shared by the whole file: every describe
 // states the business time it stands on with setClock, and uses its own taxpayers.
 
-const T0 = '2023-07-20T09:00:00+08:00';
 const HOUR = 3600 * 1000;
 const MONEY = /^-?\d+\.\d{2}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -30,47 +30,8 @@ const SLIP_FIELDS = [
   'expiresAt',
 ];
 
-type Json = Record<string, any>;
-type Party = { taxId: string; token: string; body: Json };
-
-/** Line 1 of the blue invoice: 2 x 5000.00 at 13% (tax 1300.00). */
-const LAPTOP: Json = {
-  name: '笔记本电脑',
-  taxClassificationCode: '1090511030000000000',
-  categoryShortName: '计算机',
-  spec: 'X1',
-  unit: '台',
-  quantity: '2',
-  unitPrice: '5000.00',
-  amount: '10000.00',
-  taxRate: '0.13',
-};
-/** Line 2: an amount-only line of 300.00 at 6% (tax 18.00). */
-const INSTALL: Json = { name: '安装服务', taxClassificationCode: '3040201990000000000', categoryShortName: '信息技术服务', amount: '300.00', taxRate: '0.06' };
-
-/** A 数电专票 of the two lines above: 10300.00 + 1318.00 = 11618.00. */
-const blueBody = (buyer: Party): Json => ({
-  type: 'special',
-  medium: 'electronic',
-  buyer: {
-    taxId: buyer.taxId,
-    name: buyer.body.name,
-    address: '郑州市金水区花园路1号',
-    phone: '0371-66666666',
-    bankName: '中国银行郑州分行',
-    bankAccount: '6200000000000000001',
-  },
-  priceIncludesTax: false,
-  lines: [LAPTOP, INSTALL],
-  remarks: '',
-  drawer: '张三',
-});
-
-/** The body of a response with the expected status; otherwise fails printing what came back. */
-function expectStatus(res: Response, status: number): Json {
-  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
+/** The canonical 数电专票 (LAPTOP 2 x 5000.00 at 13%, INSTALL 300.00 at 6%): 10300.00 + 1318.00 = 11618.00. */
+const blueBody = (buyer: Party): Json => invoiceBody(buyer);
 
 /** An instant as the API prints it (+08:00, no fractions). */
 const cst = (ms: number) => new Date(ms + 8 * HOUR).toISOString().replace(/\.\d{3}Z$/, '+08:00');
@@ -82,27 +43,26 @@ describe('red letters', () => {
   let officer: string;
 
   beforeAll(async () => {
-    t = await startApp();
-    await setClock(t, T0);
-    officer = await apiKey(t, 'tax_officer');
+    t = await d.bootApp();
+    officer = await d.officerKey(t);
   });
   afterAll(() => t.close());
 
   // ---------------------------------------------------------------- helpers
 
-  const seller = (extra: Json = {}) => registerTaxpayer(t, extra, '22') as Promise<Party>;
-  const buyer = (extra: Json = {}) => registerTaxpayer(t, extra, '41') as Promise<Party>;
-  const issueBlue = async (s: Party, b: Party) => expectStatus(await t.http(s.token).post('/v1/invoices').send(blueBody(b)), 201);
-  const getInvoice = async (token: string, number: string) => expectStatus(await t.http(token).get(`/v1/invoices/${number}`), 200);
-  const confirmUsage = (token: string, number: string, purpose: string) => t.http(token).post(`/v1/invoices/${number}/usage-confirmation`).send({ purpose });
-  const enterAccounting = (token: string, number: string, entered = true) => t.http(token).post(`/v1/invoices/${number}/accounting-entry`).send({ entered });
+  const seller = (extra: Json = {}) => d.seller(t, extra);
+  const buyer = (extra: Json = {}) => d.buyer(t, extra);
+  const issueBlue = (s: Party, b: Party) => d.issueOk(t, s, blueBody(b));
+  const getInvoice = (token: string, number: string) => d.getInvoice(t, token, number);
+  const confirmUsage = (token: string, number: string, purpose: string) => d.confirmUsage(t, token, number, purpose);
+  const enterAccounting = (token: string, number: string, entered = true) => d.enterAccounting(t, token, number, entered);
 
-  const file = (p: Party, body: Json) => t.http(p.token).post('/v1/red-confirmations').send(body);
+  const file = (p: Party, body: Json) => d.fileSlip(t, p, body);
   const fileOk = async (p: Party, body: Json) => expectStatus(await file(p, body), 201);
-  const act = (token: string, id: string, action: 'confirm' | 'reject' | 'revoke') => t.http(token).post(`/v1/red-confirmations/${id}/${action}`).send({});
+  const act = (token: string, id: string, action: 'confirm' | 'reject' | 'revoke') => d.slipAction(t, token, id, action);
   const actOk = async (token: string, id: string, action: 'confirm' | 'reject' | 'revoke') => expectStatus(await act(token, id, action), 200);
   const getSlip = async (token: string, id: string) => expectStatus(await t.http(token).get(`/v1/red-confirmations/${id}`), 200);
-  const redInvoice = (token: string, id: string) => t.http(token).post(`/v1/red-confirmations/${id}/red-invoice`).send({});
+  const redInvoice = (token: string, id: string) => d.redInvoice(t, token, id);
   const listSlips = async (token: string, query = '') => {
     const body = expectStatus(await t.http(token).get(`/v1/red-confirmations${query ? `?${query}` : ''}`), 200);
     expect(body.nextCursor).toBeNull();
@@ -240,13 +200,25 @@ describe('red letters', () => {
     let blue: Json;
     let slip: Json;
     let red: Json;
-    beforeAll(async () => {
+    // Each test stands on a new blue, and goes through the steps before it itself.
+    beforeEach(async () => {
       await setClock(t, T0);
       s = await seller();
       b = await buyer();
       blue = await issueBlue(s, b);
       expect(blue).toMatchObject({ totalAmount: '10300.00', totalTax: '1318.00', totalWithTax: '11618.00' });
     });
+    /** Step: the seller files the full 01 slip at 11:00. */
+    const fileFullRed = async () => {
+      await setClock(t, '2023-07-20T11:00:00+08:00');
+      slip = await fileOk(s, fullRed(blue, '01'));
+    };
+    /** Step: and issues its red invoice at 12:00. */
+    const issueTheRed = async () => {
+      await fileFullRed();
+      await setClock(t, '2023-07-20T12:00:00+08:00');
+      red = expectStatus(await redInvoice(s.token, slip.id), 201);
+    };
 
     it('a partial slip by the seller is 422 RED_NOT_ALLOWED', async () => {
       expectProblem(await file(s, partRed(blue, '04', [onLine2('-100.00')])), 422, 'RED_NOT_ALLOWED');
@@ -286,14 +258,17 @@ describe('red letters', () => {
     });
 
     it('nothing more can be filed while the full red holds the whole invoice', async () => {
+      await fileFullRed();
       expectProblem(await file(s, fullRed(blue, '01')), 422, 'RED_NOT_ALLOWED');
     });
 
     it('the buyer cannot issue the red invoice (403)', async () => {
+      await fileFullRed();
       expectProblem(await redInvoice(b.token, slip.id), 403, 'FORBIDDEN');
     });
 
     it('the seller issues it: 201, color red, its own 20-digit number, negative amounts, （负数） words, remarks naming blue and slip', async () => {
+      await fileFullRed();
       await setClock(t, '2023-07-20T12:00:00+08:00');
       const res = await redInvoice(s.token, slip.id);
       red = expectStatus(res, 201);
@@ -327,10 +302,12 @@ describe('red letters', () => {
     });
 
     it('issuing twice is 409 INVALID_STATE', async () => {
+      await issueTheRed();
       expectProblem(await redInvoice(s.token, slip.id), 409, 'INVALID_STATE');
     });
 
     it('the blue is red_full and lists the slip under redConfirmations and the red under redInvoices', async () => {
+      await issueTheRed();
       const read = await getInvoice(s.token, blue.number);
       expect(read.status).toBe('red_full');
       expect(read.redConfirmations).toEqual([expect.objectContaining({ id: slip.id, number: slip.number, status: '01', redInvoiceNumber: red.number })]);
@@ -359,6 +336,7 @@ describe('red letters', () => {
     });
 
     it('a blue reversed in full, and a red invoice, cannot be red-lettered again (422)', async () => {
+      await issueTheRed();
       expectProblem(await file(s, fullRed(blue, '01')), 422, 'RED_NOT_ALLOWED');
       expectProblem(await file(s, fullRed(red, '01')), 422, 'RED_NOT_ALLOWED');
     });
@@ -581,7 +559,8 @@ describe('red letters', () => {
     let c: Json; // buyer-filed 03 on line 2, only ever seen through the list
     let d: Json; // seller-filed, confirmed: 04
     let e: Json; // 01 on another blue
-    beforeAll(async () => {
+    // Each test has its own slips, filed at TE; it sets the clock it reads them at.
+    beforeEach(async () => {
       await setClock(t, TE);
       s = await seller();
       b = await buyer();
@@ -615,6 +594,7 @@ describe('red letters', () => {
     });
 
     it('at 72:00 the 03 slip is 07 in the list, without a GET of the slip itself', async () => {
+      await setClock(t, at(72));
       const received = await listSlips(s.token, 'direction=received');
       expect(received.find((x) => x.id === c.id)?.status).toBe('07');
       expect(idsOf(await listSlips(s.token, 'status=07'))).toEqual([a.id, c.id].sort());
@@ -633,6 +613,7 @@ describe('red letters', () => {
     });
 
     it('confirming (or rejecting, revoking) an expired slip is 409 INVALID_STATE', async () => {
+      await setClock(t, at(72));
       expectProblem(await act(b.token, a.id, 'confirm'), 409, 'INVALID_STATE');
       expectProblem(await act(s.token, c.id, 'confirm'), 409, 'INVALID_STATE');
       expectProblem(await act(b.token, a.id, 'reject'), 409, 'INVALID_STATE');
@@ -643,6 +624,7 @@ describe('red letters', () => {
     });
 
     it('expired slips no longer hold their amounts', async () => {
+      await setClock(t, at(72));
       // line 1: both units free again; line 2: 300.00 less d's 100.00
       expect((await fileOk(s, partRed(blue, '02', [onLine1('-2', '-10000.00')]))).status).toBe('02');
       expect((await fileOk(s, partRed(blue, '04', [onLine2('-200.00')]))).status).toBe('02');
@@ -672,13 +654,19 @@ describe('red letters', () => {
     let b: Party;
     let blue: Json;
     const reds: Json[] = [];
-    beforeAll(async () => {
+    // Each test has its own blue (entered by the buyer); the later ones reverse line 2 first.
+    beforeEach(async () => {
       await setClock(t, T0);
       s = await seller();
       b = await buyer();
       blue = await issueBlue(s, b);
       expectStatus(await enterAccounting(b.token, blue.number), 200);
+      reds.length = 0;
     });
+    /** Step: three reason-04 reds of -100.00 reverse line 2 in full. */
+    const reverseLine2 = async () => {
+      for (let i = 0; i < 3; i++) reds.push((await confirmedRed(s, b, partRed(blue, '04', [onLine2('-100.00')]))).red);
+    };
 
     it('reason 01 as a partial red is 422 RED_NOT_ALLOWED', async () => {
       expectProblem(await file(s, partRed(blue, '01', [onLine1('-1', '-5000.00')])), 422, 'RED_NOT_ALLOWED');
@@ -712,15 +700,18 @@ describe('red letters', () => {
     });
 
     it('one cent more on line 2 is 422 RED_NOT_ALLOWED', async () => {
+      await reverseLine2();
       expectProblem(await file(s, partRed(blue, '04', [onLine2('-0.01')])), 422, 'RED_NOT_ALLOWED');
       expectProblem(await file(b, partRed(blue, '04', [onLine2('-0.01')])), 422, 'RED_NOT_ALLOWED');
     });
 
     it('a full red is no longer possible once part is reversed', async () => {
+      await reverseLine2();
       expectProblem(await file(s, fullRed(blue, '01')), 422, 'RED_NOT_ALLOWED');
     });
 
     it('reason 02: -1 at -5000.00 is accepted and issued; the blue stays red_partial', async () => {
+      await reverseLine2();
       const { slip, red } = await confirmedRed(s, b, partRed(blue, '02', [onLine1('-1', '-5000.00')]));
       expect(slip).toMatchObject({ totalAmount: '-5000.00', totalTax: '-650.00' });
       expect(Number(slip.lines[0].quantity)).toBe(-1);
@@ -734,6 +725,8 @@ describe('red letters', () => {
     });
 
     it('after the last unit is returned every line is reversed in full: the blue is red_full', async () => {
+      await reverseLine2();
+      reds.push((await confirmedRed(s, b, partRed(blue, '02', [onLine1('-1', '-5000.00')]))).red);
       const { red } = await confirmedRed(s, b, partRed(blue, '02', [onLine1('-1', '-5000.00')]));
       reds.push(red);
       const read = await getInvoice(s.token, blue.number);
@@ -789,7 +782,8 @@ describe('red letters', () => {
     let deductedFull: Json;
     let notFiled: Json;
     let noDeduction: Json;
-    beforeAll(async () => {
+    // Each test has its own seller, buyers and blues; those that need the July filing make it.
+    beforeEach(async () => {
       await setClock(t, T0);
       s = await seller();
       deducting = await buyer();
@@ -825,11 +819,20 @@ describe('red letters', () => {
       expect((await getSlip(s.token, partial.id)).inputTaxTransferOut).toBe('650.00');
     });
 
+    /** Step: the deducting buyer records its VAT filing for 2023-07, in August. */
+    const fileJuly = async () => {
+      await setClock(t, '2023-08-10T09:00:00+08:00');
+      expectStatus(await t.http(deducting.token).post(`/v1/taxpayers/${deducting.taxId}/vat-filings`).send({ period: '2023-07' }), 201);
+    };
+
     it('the slip filled in before the filing keeps 0.00', async () => {
+      beforeFilingSlip = await fileOk(s, partRed(beforeFiling, '04', [onLine2('-100.00')]));
+      await fileJuly();
       expect((await getSlip(s.token, beforeFilingSlip.id)).inputTaxTransferOut).toBe('0.00');
     });
 
     it('without the filing (another buyer, same month), or with usage no_deduction, it is 0.00', async () => {
+      await fileJuly();
       expect((await fileOk(s, partRed(notFiled, '02', [onLine1('-1', '-5000.00')]))).inputTaxTransferOut).toBe('0.00');
       expect((await fileOk(s, partRed(noDeduction, '02', [onLine1('-1', '-5000.00')]))).inputTaxTransferOut).toBe('0.00');
     });
@@ -846,6 +849,7 @@ describe('red letters', () => {
     });
 
     it('a deduction confirmed in August is not covered by the July filing: 0.00', async () => {
+      await fileJuly();
       await setClock(t, '2023-08-10T10:00:00+08:00');
       const august = await issueBlue(s, deducting);
       expectStatus(await confirmUsage(deducting.token, august.number, 'deduction'), 200);
@@ -868,7 +872,8 @@ describe('red letters', () => {
       expect(body.nextCursor).toBeNull();
       return body.items as Json[];
     };
-    beforeAll(async () => {
+    // Each test has its own seller: its month's usage is its own.
+    beforeEach(async () => {
       await setClock(t, T0);
       s = await seller();
       b = await buyer();
@@ -1015,7 +1020,8 @@ describe('red letters', () => {
     let p: Json; // seller-filed 02
     let q: Json; // buyer-filed 03
     let elsewhere: Json; // a slip between two other taxpayers
-    beforeAll(async () => {
+    // Each test has its own taxpayers and slips (one test confirms p).
+    beforeEach(async () => {
       await setClock(t, T0);
       s = await seller();
       b = await buyer();

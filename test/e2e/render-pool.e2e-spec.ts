@@ -1,12 +1,7 @@
 import { threadId } from 'node:worker_threads';
 import { RenderingService } from '../../src/rendering/rendering.service';
-import { registerTaxpayer, setClock, startApp, TestApp } from '../support/test-app';
-
-const parser = (res: NodeJS.ReadableStream, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
+import { bootApp, rawBody } from '../support/drivers';
+import { registerTaxpayer, TestApp } from '../support/test-app';
 
 const invoice = (buyerTaxId: string, lines: number) => ({
   type: 'special',
@@ -30,8 +25,7 @@ describe('rendering in a pool of worker threads', () => {
   let seller: { taxId: string; token: string };
   let number: string;
   beforeAll(async () => {
-    t = await startApp({ RENDER_THREADS: '2', RENDER_PER_PRINCIPAL: '1', RENDER_QUEUE_PER_PRINCIPAL: '1' });
-    await setClock(t, '2023-07-20T09:00:00+08:00');
+    t = await bootApp({ RENDER_THREADS: '2', RENDER_PER_PRINCIPAL: '1', RENDER_QUEUE_PER_PRINCIPAL: '1' });
     seller = await registerTaxpayer(t, {}, '44');
     const buyer = await registerTaxpayer(t, {}, '41');
     number = (await t.http(seller.token).post('/v1/invoices').send(invoice(buyer.taxId, 120)).expect(201)).body.number;
@@ -43,7 +37,7 @@ describe('rendering in a pool of worker threads', () => {
       .http(seller.token)
       .get(`/v1/invoices/${number}/${format}`)
       .buffer(true)
-      .parse(parser as never);
+      .parse(rawBody as never);
 
   it('paints PDF and OFD in a worker thread, not the main one', async () => {
     const rendering = t.app.get(RenderingService);

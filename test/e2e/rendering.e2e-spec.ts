@@ -1,50 +1,26 @@
 import { unzipSync } from 'fflate';
 import { hasOfdCheck, ofdCheck, OFD_CHECK, pdfText } from '../support/extract';
-import { registerTaxpayer, setClock, startApp, TestApp } from '../support/test-app';
+import { bootApp, buyer as newBuyer, canonicalLines, invoiceBody, issueOk, Json, Party, rawBody, seller as newSeller } from '../support/drivers';
+import { registerTaxpayer, TestApp } from '../support/test-app';
 
 // SPEC section 7: XML, PDF and OFD "must agree"; section 8: the XML data file; issue 5.
-const body = (buyerTaxId: string, lines = 2) => ({
-  type: 'special',
-  buyer: { taxId: buyerTaxId, name: '河南某某贸易有限公司' },
-  lines: Array.from({ length: lines }, (_, i) =>
-    i % 2 === 0
-      ? {
-          name: '笔记本电脑',
-          taxClassificationCode: '1090511030000000000',
-          categoryShortName: '计算机',
-          spec: 'X1',
-          unit: '台',
-          quantity: '2',
-          unitPrice: '5000.00',
-          amount: '10000.00',
-          taxRate: '0.13',
-        }
-      : { name: '安装服务', taxClassificationCode: '3040201000000000000', categoryShortName: '信息技术服务', amount: '300.00', taxRate: '0.06' },
-  ),
-  remarks: '合同号 HT-2023-0715 <&>',
-  drawer: '张三',
-});
+/** The canonical lines (repeated to `lines`), to a buyer without bank details, remarks with XML's special characters. */
+const body = (b: Party, lines = 2) =>
+  invoiceBody(b, { buyer: { taxId: b.taxId, name: '河南某某贸易有限公司' }, lines: canonicalLines(lines), remarks: '合同号 HT-2023-0715 <&>' });
 
 const binary = (res: { body: unknown; text?: string }) => res.body as Buffer;
-const parser = (res: NodeJS.ReadableStream & { setEncoding?: unknown }, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
-
 describe('renderings: XML, PDF and OFD agree', () => {
   let t: TestApp;
-  let seller: { taxId: string; token: string };
-  let buyer: { taxId: string; token: string };
-  let blue: Record<string, any>;
-  let red: Record<string, any>;
+  let seller: Party;
+  let buyer: Party;
+  let blue: Json;
+  let red: Json;
 
   beforeAll(async () => {
-    t = await startApp();
-    await setClock(t, '2023-07-20T09:00:00+08:00');
-    seller = await registerTaxpayer(t, {}, '44');
-    buyer = await registerTaxpayer(t, {}, '41');
-    blue = (await t.http(seller.token).post('/v1/invoices').send(body(buyer.taxId)).expect(201)).body;
+    t = await bootApp();
+    seller = await newSeller(t, {}, '44');
+    buyer = await newBuyer(t);
+    blue = await issueOk(t, seller, body(buyer));
     const slip = (await t.http(seller.token).post('/v1/red-confirmations').send({ blueInvoiceNumber: blue.number, reason: '01' }).expect(201)).body;
     red = (await t.http(seller.token).post(`/v1/red-confirmations/${slip.id}/red-invoice`).send({}).expect(201)).body;
   });
@@ -55,7 +31,7 @@ describe('renderings: XML, PDF and OFD agree', () => {
       .http(token)
       .get(url)
       .buffer(true)
-      .parse(parser as never);
+      .parse(rawBody as never);
     return accept ? req.set('Accept', accept) : req;
   };
 
@@ -138,7 +114,7 @@ describe('renderings: XML, PDF and OFD agree', () => {
   });
 
   it('a long line table continues on further pages, in PDF and OFD alike', async () => {
-    const long = (await t.http(seller.token).post('/v1/invoices').send(body(buyer.taxId, 30)).expect(201)).body;
+    const long = await issueOk(t, seller, body(buyer, 30));
     const pdf = binary(await fetch(seller.token, `/v1/invoices/${long.number}/pdf`).expect(200));
     const pages = (pdf.toString('latin1').match(/\/Type \/Page\b/g) ?? []).length;
     expect(pages).toBeGreaterThan(1);
