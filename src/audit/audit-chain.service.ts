@@ -1,3 +1,4 @@
+import { releaseNamedLock, takeNamedLock } from '../database/named-locks';
 import { every } from '../common/every';
 import { createHash } from 'node:crypto';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
@@ -99,12 +100,11 @@ export class AuditChainService implements OnModuleInit, OnModuleDestroy {
     if (!this.db.rowLocks) return this.sealAll();
     const runner = this.db.dataSource.createQueryRunner();
     try {
-      const [row] = await runner.query('SELECT GET_LOCK(?, 5) AS got', [LOCK]);
-      if (Number(row.got) !== 1) return 0;
+      if (!(await takeNamedLock(runner, LOCK, 5))) return 0;
       try {
         return await this.sealAll();
       } finally {
-        await runner.query('SELECT RELEASE_LOCK(?)', [LOCK]);
+        await releaseNamedLock(runner, LOCK);
       }
     } finally {
       await runner.release();

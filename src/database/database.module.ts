@@ -1,3 +1,4 @@
+import { releaseNamedLock, takeNamedLock } from './named-locks';
 import { DynamicModule, Global, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -19,13 +20,12 @@ export async function migrate(dataSource: DataSource): Promise<void> {
   }
   const runner = dataSource.createQueryRunner();
   try {
-    const [row] = await runner.query('SELECT GET_LOCK(?, 120) AS got', [MIGRATION_LOCK]);
-    if (Number(row.got) !== 1) throw new Error('could not take the migration lock within 120 s');
+    if (!(await takeNamedLock(runner, MIGRATION_LOCK, 120))) throw new Error('could not take the migration lock within 120 s');
     try {
       const ran = await dataSource.runMigrations({ transaction: 'each' });
       if (ran.length) logger.log(`applied ${ran.map((m) => m.name).join(', ')}`);
     } finally {
-      await runner.query('SELECT RELEASE_LOCK(?)', [MIGRATION_LOCK]);
+      await releaseNamedLock(runner, MIGRATION_LOCK);
     }
   } finally {
     await runner.release();
