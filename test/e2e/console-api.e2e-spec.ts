@@ -1,3 +1,4 @@
+import { LAPTOP } from '../support/drivers';
 import { backfillCounterparties } from '../../src/database/migrations/1700000000190-Counterparties';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -12,18 +13,7 @@ import { ADMIN_TOKEN, registerTaxpayer, setClock, startApp, TestApp } from '../s
 // Issue 12 (the console), the service's side: browser sessions with CSRF, the preview, serving.
 const PASSWORD = 'correct horse battery';
 
-const line = (extra: Record<string, unknown> = {}) => ({
-  name: '笔记本电脑',
-  taxClassificationCode: '1090511030000000000',
-  categoryShortName: '计算机',
-  spec: 'X1',
-  unit: '台',
-  quantity: '2',
-  unitPrice: '5000.00',
-  amount: '10000.00',
-  taxRate: '0.13',
-  ...extra,
-});
+const line = (extra: Record<string, unknown> = {}) => ({ ...LAPTOP, ...extra });
 
 describe('console API', () => {
   let t: TestApp;
