@@ -89,7 +89,8 @@ export class AuthService implements OnApplicationBootstrap {
    * signed out by any process stops working everywhere at once (issue 11 item 12). Nothing about
    * a token is cached, since whether it still holds is exactly what may change; but the lookups
    * of requests that arrive together share one query (`WHERE token_digest IN (...)`, batched by
-   * DataLoader per tick, with its cache off), which always starts after every request it answers.
+   * DataLoader per turn of the event loop, with its cache off), which always starts after every
+   * request it answers.
    */
   async authenticate(token: string): Promise<Principal | null> {
     const digest = tokenDigest(token);
@@ -385,8 +386,8 @@ interface SessionRow extends KeyRow {
 }
 
 /**
- * Token lookups batched per tick: the digests asked for in one tick are read by one query, and
- * each caller gets its own row (or undefined). Nothing is cached between batches.
+ * Token lookups batched per turn of the event loop: the digests asked for in one turn are read by
+ * one query, and each caller gets its own row (or undefined). Nothing is cached between batches.
  */
 export function batchedByDigest<Row extends { digest: string }>(read: (digests: readonly string[]) => Promise<Row[]>) {
   return new DataLoader<string, Row | undefined>(
@@ -395,7 +396,10 @@ export function batchedByDigest<Row extends { digest: string }>(read: (digests: 
       const byDigest = new Map(rows.map((row) => [row.digest, row]));
       return digests.map((digest) => byDigest.get(digest));
     },
-    { cache: false, maxBatchSize: 500 },
+    // setImmediate: the batch goes out after the poll phase, so the lookups of every request read
+    // off the sockets in one turn of the event loop share it (per-tick batching only joins
+    // lookups made from one I/O callback, which in practice is one request).
+    { cache: false, maxBatchSize: 500, batchScheduleFn: (send) => setImmediate(send) },
   );
 }
 

@@ -5,6 +5,25 @@ import { batchedByDigest } from '../../src/auth/auth.service';
 describe('batchedByDigest', () => {
   const rows = (digests: readonly string[]) => digests.filter((d) => d !== 'unknown').map((digest) => ({ digest, id: `id-${digest}` }));
 
+  it('joins lookups made from separate I/O callbacks of one turn of the event loop (requests read off several sockets)', async () => {
+    const read = jest.fn(async (digests: readonly string[]) => rows(digests));
+    const lookups = batchedByDigest(read);
+    // Two callbacks of one turn, as two requests' sockets: each starts its lookup in its own task.
+    const answers = await new Promise<unknown[]>((resolve) => {
+      const found: Promise<unknown>[] = [];
+      setImmediate(() => found.push(lookups.load('a')));
+      setImmediate(() => {
+        found.push(lookups.load('b'));
+        void Promise.all(found).then(resolve);
+      });
+    });
+    expect(read).toHaveBeenCalledTimes(1);
+    expect(answers).toEqual([
+      { digest: 'a', id: 'id-a' },
+      { digest: 'b', id: 'id-b' },
+    ]);
+  });
+
   it('reads the digests asked for in one tick with one query, each caller getting its own row', async () => {
     const read = jest.fn(async (digests: readonly string[]) => rows(digests));
     const lookups = batchedByDigest(read);
