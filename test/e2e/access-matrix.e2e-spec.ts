@@ -178,6 +178,7 @@ async function whDelivery(side: Side): Promise<string> {
       lastError: null,
       lastAttemptAt: now,
       deliveredAt: now,
+      finishedAt: now,
       createdAt: now,
     })
     .execute();
@@ -330,6 +331,7 @@ const ROWS: Row[] = [
   row('GET', '/v1/webhooks', [401, OK, 403, 403, 403, 403, OK, OK, OK]),
   row('GET', '/v1/webhooks/{webhook}', [401, OK, 403, 403, 403, 403, OK, 404, 404]),
   row('GET', '/v1/webhooks/{webhook}/deliveries', [401, OK, 403, 403, 403, 403, OK, 404, 404]),
+  row('GET', '/v1/webhooks/{webhook}/deliveries/{whDelivery}/attempts', [401, OK, 403, 403, 403, 403, OK, 404, 404]),
   row('POST', '/v1/webhooks/{webhook}/rotate-secret', [401, OK, 403, 403, 403, 403, OK, 404, 404], { fresh: async (s) => ({ webhook: await webhook(s) }) }),
   row('DELETE', '/v1/webhooks/{webhook}', [401, OK, 403, 403, 403, 403, OK, 404, 404], { fresh: async (s) => ({ webhook: await webhook(s) }) }),
   row('POST', '/v1/webhook-deliveries/{whDelivery}/redeliver', [401, OK, 403, 403, 403, 403, OK, 404, 404], {
