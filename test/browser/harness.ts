@@ -211,6 +211,9 @@ export async function settle(page: Page, timeout = 20_000) {
  * is left out: it is the service's PDF in Chromium's own viewer, not the console's markup. */
 export async function axe(page: Page, name: string) {
   await settle(page);
+  // A message toast (message.success) fades out after 3 s; caught mid-fade, its text has no
+  // contrast worth the name. Check the page once the toasts are gone, as a user reads it.
+  await page.locator('.ant-message-notice').first().waitFor({ state: 'detached', timeout: 10_000 });
   const result = await new AxeBuilder({ page }).exclude('[data-testid="invoice-pdf"]').analyze();
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   if (bad.length) {
