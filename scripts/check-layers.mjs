@@ -1,9 +1,11 @@
 // `npm run lint:deps`: reads dependency-cruiser's JSON for src/ (collapsed to one node per folder by
 // .dependency-cruiser.cjs) on stdin, prints its rule violations, and adds the check it cannot make on
 // a collapsed graph: no cycle between folders (docs/design.md, "Layers, one way"). Exit 1 on any.
-import { readFileSync } from 'node:fs';
+import { text } from 'node:stream/consumers';
 
-const result = JSON.parse(readFileSync(0, 'utf8'));
+// Read stdin as a stream: Node 24.22's readFileSync(0) on a pipe whose writer is still writing
+// corrupts its heap now and then ("free(): invalid next size", exit 134; CI stop 19).
+const result = JSON.parse(await text(process.stdin));
 const problems = result.summary.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`);
 
 const folder = (p) => (p.match(/^src\/([^/]+)\//) ?? [])[1];
