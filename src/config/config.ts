@@ -5,7 +5,8 @@ import * as path from 'node:path';
  * Typed, validated settings. This is the only file that reads the environment; everything
  * else receives an AppConfig (injected as AppConfig via ConfigModule).
  */
-export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'mysql'; url: string; poolSize: number; flavor: 'mysql' | 'mariadb' };
+export type DatabaseConfig =
+  { kind: 'sqlite'; path: string } | { kind: 'mysql'; url: string; poolSize: number; flavor: 'mysql' | 'mariadb'; startupWaitSeconds: number };
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
@@ -124,10 +125,10 @@ export function parseDatabaseUrl(raw: string | undefined, problems: string[]): D
       if (!url.hostname) throw new Error('no host');
       if (url.pathname.length <= 1) problems.push('DATABASE_URL must name a database: mysql://user:pass@host:3306/db');
       const flavor = raw.startsWith('mariadb://') ? 'mariadb' : 'mysql';
-      return { kind: 'mysql', url: url.toString(), poolSize: 0, flavor };
+      return { kind: 'mysql', url: url.toString(), poolSize: 0, flavor, startupWaitSeconds: 0 };
     } catch {
       problems.push('DATABASE_URL is not a valid URL: expected mysql://user:pass@host:3306/db');
-      return { kind: 'mysql', url: raw, poolSize: 0, flavor: 'mysql' };
+      return { kind: 'mysql', url: raw, poolSize: 0, flavor: 'mysql', startupWaitSeconds: 0 };
     }
   }
   problems.push('DATABASE_URL must be empty (embedded SQLite), sqlite:/path/file.sqlite or mysql://user:pass@host:3306/db');
@@ -142,6 +143,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.database = parseDatabaseUrl(env.DATABASE_URL, problems);
   if (config.database.kind === 'mysql') {
     config.database.poolSize = integer(env, 'DB_POOL_SIZE', 20, 1, 500, problems);
+    // A server that cannot be reached at start (restarting, or compose still starting it) is
+    // waited for this long before the process gives up (src/startup.ts).
+    config.database.startupWaitSeconds = integer(env, 'DB_STARTUP_WAIT_SECONDS', 60, 0, 3600, problems);
   }
   // SQLite runs one transaction at a time anyway. On MySQL, 2: with group commit one lane already
   // carries a hot taxpayer's whole load, and more lanes measured no faster (test/bench/README.md).

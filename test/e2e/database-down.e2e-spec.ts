@@ -1,9 +1,12 @@
+import { spawn } from 'node:child_process';
 import * as net from 'node:net';
+import * as path from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config/config';
 import { ADMIN_TOKEN, scratchDatabase } from '../support/test-app';
+import { waitReady } from '../support/service-process';
 
 /** A TCP relay to MariaDB that the test can cut (every socket dropped, new ones refused) and
  * restore on the same port: the database "goes down" for this app only. */
@@ -98,5 +101,54 @@ onMysql('the database goes down and comes back', () => {
     await relay.start(); // same port: the database is back
     await http().get('/health/ready').expect(200);
     await http().get('/v1/auth/me').set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(200);
+  });
+});
+
+// A process that starts while its database is unreachable (a MariaDB restart caught a restarted
+// service process this way in CI's fault run) waits for it, saying so, instead of exiting.
+onMysql('the service starts while the database is down', () => {
+  it('logs that it waits, retries, and becomes ready once the database is back', async () => {
+    const db = await scratchDatabase();
+    const direct = new URL(db.url);
+    const relay = new Relay({ host: direct.hostname, port: Number(direct.port || 3306) });
+    await relay.start();
+    await relay.cut(); // the port is known and refuses connections
+    const viaRelay = new URL(db.url);
+    viaRelay.hostname = '127.0.0.1';
+    viaRelay.port = String(relay.port);
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    let output = '';
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+      cwd: path.resolve(__dirname, '../..'),
+      env: {
+        PATH: process.env.PATH,
+        DATABASE_URL: viaRelay.toString(),
+        PORT: String(port),
+        LOG_LEVEL: 'warn',
+        BCRYPT_COST: '4',
+        DB_STARTUP_WAIT_SECONDS: '600',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    try {
+      // Wait until it has met the refused connection and said it retries (ts-node start-up is slow).
+      for (let i = 0; !/the database is unavailable while starting/.test(output); i++) {
+        if (child.exitCode !== null) throw new Error(`the service exited while the database was down:\n${output.slice(-3000)}`);
+        if (i > 1200) throw new Error(`the service never said it waits for the database:\n${output.slice(-3000)}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(output).toMatch(/ECONNREFUSED/);
+      expect(child.exitCode).toBeNull();
+      await relay.start(); // the database is back, on the same port
+      await waitReady(port, 300);
+      expect(child.exitCode).toBeNull();
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+      await relay.cut().catch(() => undefined);
+      await db.drop();
+    }
   });
 });
