@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import express, { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import expressStaticGzip from 'express-static-gzip';
 import helmet from 'helmet';
 import { PROBLEM_TITLES, problemType } from './common/problem';
 import { sendProblem } from './common/problem.filter';
@@ -46,12 +47,18 @@ export const consoleHelmet = helmet({
  */
 export function consoleMiddleware(dir: string) {
   const index = path.join(dir, 'index.html');
-  const files = express.static(dir, {
+  // The build's brotli / gzip copies (scripts/build-web.js) go to browsers that accept them.
+  const files = expressStaticGzip(dir, {
+    enableBrotli: true,
+    orderPreference: ['br', 'gzip'],
     index: false,
-    fallthrough: true,
-    setHeaders: (res, file) => {
-      if (file.startsWith(path.join(dir, 'assets') + path.sep)) res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
-      else res.setHeader('Cache-Control', 'no-cache');
+    serveStatic: {
+      index: false,
+      fallthrough: true,
+      setHeaders: (res, file) => {
+        if (file.startsWith(path.join(dir, 'assets') + path.sep)) res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+        else res.setHeader('Cache-Control', 'no-cache');
+      },
     },
   });
   const fallback = (req: Request, res: Response, next: NextFunction) => {

@@ -98,6 +98,21 @@ describe('console journeys', () => {
     await waitText(page, '.ant-statistic', '7,500,000.00');
     await axe(page, 'home');
     await shot(page, '02-home');
+    // Ant Design's styles of the home page's components come from the build's baked CSS file
+    // (scripts/antd-css.js, for web/src/theme.json), not computed and inserted at start: a theme
+    // that drifted from the baked one would insert them again (issue 12, home page usable sooner).
+    const styles = await page.evaluate(() => {
+      const doc = (globalThis as any).document;
+      const links = Array.from(doc.querySelectorAll('link[rel="stylesheet"]') as ArrayLike<{ getAttribute(n: string): string }>);
+      const inline = Array.from(doc.querySelectorAll('style') as ArrayLike<{ textContent: string | null }>);
+      return { baked: links.some((l) => /\/assets\/antd-[0-9a-f]{10}\.css$/.test(l.getAttribute('href'))), inline: inline.map((x) => x.textContent ?? '') };
+    });
+    assert.ok(styles.baked, 'index.html links the baked Ant Design stylesheet');
+    for (const component of ['ant-table', 'ant-statistic', 'ant-menu', 'ant-card'])
+      assert.ok(
+        !styles.inline.some((css) => css.includes(`.${component}{`) || css.includes(`.${component},`)),
+        `${component}'s styles were computed at run time`,
+      );
 
     await page.getByRole('menuitem', { name: '开具发票' }).click();
     await fillBuyer(page);

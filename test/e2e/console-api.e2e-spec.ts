@@ -1,6 +1,7 @@
 import { LAPTOP } from '../support/drivers';
 import { backfillCounterparties } from '../../src/database/migrations/1700000000190-Counterparties';
 import * as fs from 'node:fs';
+import * as zlib from 'node:zlib';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import ExcelJS from 'exceljs';
@@ -39,6 +40,10 @@ describe('console API', () => {
       '<!doctype html><html lang="zh-CN"><head><script type="module" src="/assets/app-1a2b.js"></script></head><body><div id="root"></div></body></html>',
     );
     fs.writeFileSync(path.join(consoleDir, 'assets', 'app-1a2b.js'), 'console.log("app")');
+    // The build's compressed copies (scripts/build-web.js), with contents of their own so the test
+    // sees which file was sent.
+    fs.writeFileSync(path.join(consoleDir, 'assets', 'app-1a2b.js.br'), zlib.brotliCompressSync('console.log("app, brotli")'));
+    fs.writeFileSync(path.join(consoleDir, 'assets', 'app-1a2b.js.gz'), zlib.gzipSync('console.log("app, gzip")'));
     t = await startApp({ CONSOLE_DIR: consoleDir });
     await setClock(t, '2026-11-20T09:00:00+08:00');
     seller = await registerTaxpayer(t);
@@ -606,6 +611,36 @@ describe('console API', () => {
       expect(asset.headers['cache-control']).toContain('immutable');
       expect(asset.headers['x-content-type-options']).toBe('nosniff');
       await agent().get('/assets/missing-0000.js').expect(404);
+    });
+
+    it("sends the build's brotli or gzip copy of an asset to a browser that accepts it, and the plain file to one that does not", async () => {
+      const raw = (res: request.Response, done: (err: Error | null, body: Buffer) => void) => {
+        const stream = res as unknown as NodeJS.ReadableStream;
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => done(null, Buffer.concat(chunks)));
+      };
+      const get = (encoding: string) => agent().get('/assets/app-1a2b.js').set('Accept-Encoding', encoding).buffer(true).parse(raw).expect(200);
+      // superagent may already have decoded the body it was sent; either way the text names the copy.
+      const text = (body: Buffer, decode: (b: Buffer) => Buffer) => {
+        try {
+          return decode(body).toString();
+        } catch {
+          return body.toString();
+        }
+      };
+      const br = await get('gzip, deflate, br');
+      expect(br.headers['content-encoding']).toBe('br');
+      expect(br.headers['vary']).toMatch(/Accept-Encoding/i);
+      expect(br.headers['content-type']).toMatch(/javascript/);
+      expect(br.headers['cache-control']).toContain('immutable');
+      expect(text(br.body, zlib.brotliDecompressSync)).toBe('console.log("app, brotli")');
+      const gz = await get('gzip');
+      expect(gz.headers['content-encoding']).toBe('gzip');
+      expect(text(gz.body, zlib.gunzipSync)).toBe('console.log("app, gzip")');
+      const plain = await get('identity');
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(plain.body.toString()).toBe('console.log("app")');
     });
 
     it('leaves /v1, /docs, /docs-json and /health to the service', async () => {

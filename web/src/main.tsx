@@ -9,21 +9,13 @@ import 'dayjs/locale/zh-cn';
 import { ApiError } from './lib/problems';
 import { App } from './App';
 import './styles.css';
-import { SessionProvider } from './lib/session';
+import { beginSession, SessionProvider } from './lib/session';
+// Ant Design's theme: its default greys for secondary text are below WCAG AA contrast (axe), so
+// darker ones. A JSON file, because the build reads it too: scripts/antd-css.js bakes Ant Design's
+// styles for this theme into a CSS file, so the browser does not compute them at start.
+import THEME from './theme.json';
 
 dayjs.locale('zh-cn');
-
-/** Ant Design's default greys for secondary text are below WCAG AA contrast (axe): darker ones. */
-const THEME = {
-  colorPrimary: '#1456c4',
-  colorLink: '#1456c4',
-  borderRadius: 4,
-  colorTextSecondary: '#595959',
-  colorTextDescription: '#595959',
-  colorTextTertiary: '#595959',
-  colorTextPlaceholder: '#737373',
-  colorError: '#c41d1d',
-};
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -35,11 +27,12 @@ const queryClient = new QueryClient({
   },
 });
 
+beginSession(queryClient);
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     {/* The router outside Ant Design's App, so links in its modals and messages work. */}
     <BrowserRouter>
-      <ConfigProvider locale={zhCN} button={{ autoInsertSpace: false }} theme={{ token: THEME }}>
+      <ConfigProvider locale={zhCN} button={{ autoInsertSpace: false }} theme={THEME}>
         <AntApp>
           <QueryClientProvider client={queryClient}>
             <SessionProvider>

@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Card, Col, Descriptions, Row, Statistic, Table, Tag, Typography } from 'antd';
-import { client, ok } from '../api/client';
-import type { LedgerEntry, Page, Quota } from '../api/types';
+import { ledgerQuery, quotaQuery } from '../api/queries';
+import type { LedgerEntry } from '../api/types';
 import { beijing, beijingMonth, label, LEDGER_KINDS, money } from '../lib/format';
 import { ErrorAlert, Money } from './common';
 import { UsageChart } from './UsageChart';
@@ -13,21 +13,9 @@ import { UsageChart } from './UsageChart';
  * as the quota arrives, before the ledger (home page usable within 1.5 s, issue 12). */
 export function QuotaPanel({ taxId, period }: { taxId: string; period?: string }) {
   const [today] = useState(() => beijingMonth());
-  const quota = useQuery({
-    queryKey: ['quota', taxId, period ?? 'current'],
-    queryFn: () =>
-      ok<Quota>(
-        period
-          ? client.GET('/v1/taxpayers/{taxId}/quota/{period}', { params: { path: { taxId, period } } })
-          : client.GET('/v1/taxpayers/{taxId}/quota', { params: { path: { taxId } } }),
-      ),
-  });
+  const quota = useQuery(quotaQuery(taxId, period));
   const month = quota.data?.period ?? period ?? today;
-  const ledger = useQuery({
-    queryKey: ['ledger', taxId, month],
-    queryFn: () =>
-      ok<Page<LedgerEntry>>(client.GET('/v1/taxpayers/{taxId}/quota/{period}/ledger', { params: { path: { taxId, period: month }, query: { limit: '500' } } })),
-  });
+  const ledger = useQuery(ledgerQuery(taxId, month));
   if (quota.error) return <ErrorAlert error={quota.error} />;
   const q = quota.data;
   return (

@@ -2,9 +2,11 @@
  * expired session: the console shows the sign-in form over the page, so what the user was
  * typing stays (issue 12, "a session that expires returns to sign-in without losing ..."). */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
+import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { auth, client, ok } from '../api/client';
+import { ledgerQuery, quotaQuery } from '../api/queries';
 import type { Me } from '../api/types';
+import { beijingMonth } from './format';
 
 type Session = {
   me: Me | null;
@@ -29,6 +31,24 @@ function normalise(me: Record<string, unknown>, username?: string): Me {
   };
 }
 
+/** Who is signed in, asked once as the bundle loads (main.tsx calls this before React's first
+ * render). A taxpayer opening the home page also gets its quota and ledger asked for as soon as
+ * the answer names it, while the shell renders (home page usable sooner on a cold start: issue 12);
+ * the home page then reads the same queries. */
+let firstMe: Promise<Record<string, unknown>> | null = null;
+export function beginSession(queryClient: QueryClient): void {
+  firstMe = ok<Record<string, unknown>>(client.GET('/v1/auth/me'));
+  firstMe
+    .then((data) => {
+      const who = normalise(data);
+      if (who.role === 'taxpayer' && who.taxpayerId && location.pathname === '/') {
+        void queryClient.prefetchQuery(quotaQuery(who.taxpayerId));
+        void queryClient.prefetchQuery(ledgerQuery(who.taxpayerId, beijingMonth()));
+      }
+    })
+    .catch(() => undefined);
+}
+
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [me, setMe] = useState<Me | null>(null);
   const [loading, setLoading] = useState(true);
@@ -40,7 +60,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     let live = true;
     (async () => {
       try {
-        const data = await ok<Record<string, unknown>>(client.GET('/v1/auth/me'));
+        const data = await (firstMe ?? ok<Record<string, unknown>>(client.GET('/v1/auth/me')));
+        firstMe = null;
         if (!live) return;
         if (typeof data.csrfToken === 'string') auth.csrfToken = data.csrfToken;
         setMe(normalise(data));
