@@ -120,7 +120,8 @@ export interface ReadModelRelations {
 
 function taxRateOf(invoice: string, line: InvoiceLineEntity): TaxRate {
   const rate = line.taxRate;
-  if (!(TAX_RATES as readonly string[]).includes(rate)) throw new Error(`invoice ${invoice} line ${line.lineNo}: tax rate ${JSON.stringify(rate)} is not one of ${TAX_RATES.join(', ')}`);
+  if (!(TAX_RATES as readonly string[]).includes(rate))
+    throw new Error(`invoice ${invoice} line ${line.lineNo}: tax rate ${JSON.stringify(rate)} is not one of ${TAX_RATES.join(', ')}`);
   return rate as TaxRate;
 }
 
@@ -163,7 +164,12 @@ function differentialReadModel(inv: Pick<InvoiceEntity, 'differentialTaxation' |
   return {
     kind: d.kind,
     deduction: fenFromDb(inv.deduction ?? 0n),
-    vouchers: d.deductions.map((v) => ({ voucherType: v.voucherType, voucherNumber: v.voucherNumber, voucherDate: v.voucherDate, amount: parseMoney(v.amount) })),
+    vouchers: d.deductions.map((v) => ({
+      voucherType: v.voucherType,
+      voucherNumber: v.voucherNumber,
+      voucherDate: v.voucherDate,
+      amount: parseMoney(v.amount),
+    })),
   };
 }
 
