@@ -190,7 +190,9 @@ export class DeliveryService implements OnModuleInit, OnModuleDestroy {
       from: this.config.mailFrom,
       to: row.to,
       subject: `您收到一张${kind}电子发票：${invoice.seller.name} ${invoice.number}`,
-      text: `发票号码：${invoice.number}\n开票日期：${formatCstDate(invoice.issuedAt)}\n销售方：${invoice.seller.name}\n价税合计：${formatMoney(invoice.totalWithTax)}\n\n附件为该发票的 PDF、OFD 版式文件和 XML 数据文件。`,
+      text:
+        `发票号码：${invoice.number}\n开票日期：${formatCstDate(invoice.issuedAt)}\n销售方：${invoice.seller.name}\n` +
+        `价税合计：${formatMoney(invoice.totalWithTax)}\n\n附件为该发票的 PDF、OFD 版式文件和 XML 数据文件。`,
       attachments: [pdf, ofd, xml].map((r) => ({ filename: r.filename, content: r.body, contentType: r.type })),
       headers: { 'X-Invoice-Number': invoice.number, 'X-Delivery-Id': row.id },
     };
