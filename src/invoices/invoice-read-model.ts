@@ -16,10 +16,10 @@
  * worker threads by structured clone, which keeps `bigint` and `Date` but drops prototypes.
  */
 import { fenFromDb, parseMoney } from '../common/money';
-import type { DifferentialTaxationRecord, InvoiceEntity, InvoiceLineEntity, InvoiceStatus, InvoiceType, LineNatureCode, Medium } from './invoice.entities';
+import type { DifferentialTaxationRecord, InvoiceEntity, InvoiceLineEntity, InvoiceStatus, InvoiceType, Medium } from './invoice.entities';
 import { LINE_NATURES } from './invoice.entities';
-import type { Construction, Lease, Passenger, Transport } from './specific-business';
-import { displayName, PREFERENTIAL_POLICIES, TAX_RATES, type PreferentialPolicy, type TaxRate } from './tax-math';
+import type { Construction, Lease, PassengerTransport, RealEstateSale, Transport } from './specific-business';
+import { displayName, PREFERENTIAL_POLICIES, TAX_RATES, type ComputedLine, type PreferentialPolicy, type TaxRate } from './tax-math';
 
 export interface PartyReadModel {
   taxId: string;
@@ -38,43 +38,21 @@ export interface BuyerReadModel extends Omit<PartyReadModel, 'taxId'> {
   handlingName: string | null;
 }
 
-export interface InvoiceLineReadModel {
-  lineNo: number;
-  /** *简称*名称, as the face and the XML print it. */
-  name: string;
-  itemName: string;
-  categoryShortName: string;
-  taxClassificationCode: string;
-  spec: string;
-  unit: string;
-  /** Exact decimals as stored; null when the line has none. */
-  quantity: string | null;
-  unitPrice: string | null;
-  amount: bigint;
+/**
+ * A line as issuing computed it (tax-math's ComputedLine: name *简称*名称, quantities and unit
+ * prices the exact decimals stored, amounts in fen), its rate typed; 发票行性质 the national code.
+ */
+export interface InvoiceLineReadModel extends Omit<ComputedLine, 'taxRate'> {
   taxRate: TaxRate;
-  taxAmount: bigint;
-  /** 优惠政策标识 03 免税 / 04 不征税; null on a taxed line. */
-  preferentialPolicy: PreferentialPolicy | null;
-  /** 发票行性质: 0 正常行, 1 折扣行, 2 被折扣行. */
-  nature: LineNatureCode;
 }
 
-/** 05 不动产销售 with its two prices in fen. */
-export interface RealEstateSaleReadModel {
-  type: '05';
-  propertyAddress: string;
-  propertyCertificateNumber?: string;
-  crossCity: boolean;
-  realEstateUnitCode?: string;
-  contractFilingNumber?: string;
-  landVatProjectNumber?: string;
-  /** 核定计税价格 and 实际成交含税金额. */
+/** 05 不动产销售 with 核定计税价格 and 实际成交含税金额 in fen. */
+export type RealEstateSaleReadModel = Omit<RealEstateSale, 'assessedTaxPrice' | 'actualTransactionAmount'> & {
   assessedTaxPrice?: bigint;
   actualTransactionAmount?: bigint;
-  areaUnit: string;
-}
+};
 
-export type SpecificBusinessReadModel = Construction | Transport | RealEstateSaleReadModel | Lease | { type: '09'; passengers: Passenger[] };
+export type SpecificBusinessReadModel = Construction | Transport | RealEstateSaleReadModel | Lease | PassengerTransport;
 
 export interface DeductionVoucherReadModel {
   voucherType: string;
@@ -144,7 +122,7 @@ export function lineReadModel(invoice: string, l: InvoiceLineEntity): InvoiceLin
     taxRate: taxRateOf(invoice, l),
     taxAmount: fenFromDb(l.taxAmount),
     preferentialPolicy: policyOf(l.preferentialPolicy),
-    nature: l.lineNature && Object.prototype.hasOwnProperty.call(LINE_NATURES, l.lineNature) ? l.lineNature : '0',
+    lineNature: l.lineNature && Object.prototype.hasOwnProperty.call(LINE_NATURES, l.lineNature) ? l.lineNature : '0',
   };
 }
 
@@ -173,14 +151,9 @@ function differentialReadModel(inv: Pick<InvoiceEntity, 'differentialTaxation' |
   };
 }
 
-/** The read model of an invoice, from its row, its lines (any order) and its relations. Pure. */
-export function invoiceReadModel(inv: InvoiceEntity, lines: InvoiceLineEntity[], relations: ReadModelRelations = {}): InvoiceReadModel {
+/** Seller and buyer of the invoice's row (the API's view shows them in this very shape). */
+export function partiesOf(inv: InvoiceEntity): { seller: PartyReadModel; buyer: BuyerReadModel } {
   return {
-    number: inv.number,
-    type: inv.type,
-    medium: inv.medium,
-    status: inv.status,
-    issuedAt: new Date(inv.issuedAt.getTime()),
     seller: {
       taxId: inv.sellerTaxId,
       name: inv.sellerName,
@@ -199,6 +172,18 @@ export function invoiceReadModel(inv: InvoiceEntity, lines: InvoiceLineEntity[],
       email: inv.buyerEmail,
       handlingName: inv.buyerHandlingName ?? null,
     },
+  };
+}
+
+/** The read model of an invoice, from its row, its lines (any order) and its relations. Pure. */
+export function invoiceReadModel(inv: InvoiceEntity, lines: InvoiceLineEntity[], relations: ReadModelRelations = {}): InvoiceReadModel {
+  return {
+    number: inv.number,
+    type: inv.type,
+    medium: inv.medium,
+    status: inv.status,
+    issuedAt: new Date(inv.issuedAt.getTime()),
+    ...partiesOf(inv),
     priceIncludesTax: inv.priceIncludesTax,
     lines: [...lines].sort((a, b) => a.lineNo - b.lineNo).map((l) => lineReadModel(inv.number, l)),
     totalAmount: fenFromDb(inv.totalAmount),

@@ -242,7 +242,7 @@ function lineXml(line: InvoiceLineReadModel): string {
     el('TaxClassificationCode', line.taxClassificationCode) +
     el('PreferentialPolicyMark', policy) +
     el('SpecialVATManagement', policyName) +
-    el('InvoiceLineNature', line.nature) +
+    el('InvoiceLineNature', line.lineNature) +
     '</IssuItemInformation>'
   );
 }

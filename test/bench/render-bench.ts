@@ -29,7 +29,7 @@ export function sampleInvoice(lines = 5): InvoiceReadModel {
     taxRate: '0.13' as const,
     taxAmount: 130_000n,
     preferentialPolicy: null,
-    nature: '0' as const,
+    lineNature: '0' as const,
   }));
   const n = BigInt(lines);
   return {

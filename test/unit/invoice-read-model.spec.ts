@@ -87,13 +87,13 @@ describe('invoice read model: money in fen whatever the driver returns', () => {
 
 describe('invoice read model: lines', () => {
   it.each([
-    ['a taxed line', {}, { taxRate: '0.13', preferentialPolicy: null, nature: '0' }],
-    ['1.5%', { taxRate: '0.015' }, { taxRate: '0.015', preferentialPolicy: null, nature: '0' }],
-    ['免税', { taxRate: '0', preferentialPolicy: '03' }, { taxRate: '0', preferentialPolicy: '03', nature: '0' }],
-    ['不征税', { taxRate: '0', preferentialPolicy: '04' }, { taxRate: '0', preferentialPolicy: '04', nature: '0' }],
-    ['a discounted line', { lineNature: '2' as const }, { nature: '2' }],
-    ['a discount line', { lineNature: '1' as const }, { nature: '1' }],
-    ['no nature stored (an old row)', { lineNature: null as never }, { nature: '0' }],
+    ['a taxed line', {}, { taxRate: '0.13', preferentialPolicy: null, lineNature: '0' }],
+    ['1.5%', { taxRate: '0.015' }, { taxRate: '0.015', preferentialPolicy: null, lineNature: '0' }],
+    ['免税', { taxRate: '0', preferentialPolicy: '03' }, { taxRate: '0', preferentialPolicy: '03', lineNature: '0' }],
+    ['不征税', { taxRate: '0', preferentialPolicy: '04' }, { taxRate: '0', preferentialPolicy: '04', lineNature: '0' }],
+    ['a discounted line', { lineNature: '2' as const }, { lineNature: '2' }],
+    ['a discount line', { lineNature: '1' as const }, { lineNature: '1' }],
+    ['no nature stored (an old row)', { lineNature: null as never }, { lineNature: '0' }],
   ] as [string, Partial<InvoiceLineEntity>, object][])('%s', (_name, stored, expected) => {
     expect(lineReadModel('25442000000000000101', line(1, stored))).toMatchObject(expected);
   });
