@@ -9,7 +9,8 @@ import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../common/principal';
 import type { RecordResponse } from '../idempotency/idempotency.service';
 import { Problems } from '../common/problem';
-import { formatCst } from '../common/time';
+import { formatMoney } from '../common/money';
+import { formatCst, formatCstDate } from '../common/time';
 import { AppConfig } from '../config/config';
 import { Db } from '../database/db.service';
 import { InvoicesService } from '../invoices/invoices.service';
@@ -178,25 +179,27 @@ export class DeliveryService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async send(row: DeliveryEntity): Promise<string> {
-    const view = await this.invoices.get({ kind: 'api_key', id: 'delivery', role: 'admin', taxpayerId: null, actorRef: 'system' }, row.invoiceNumber);
+    const invoice = await this.invoices.readModel({ kind: 'api_key', id: 'delivery', role: 'admin', taxpayerId: null, actorRef: 'system' }, row.invoiceNumber);
     const [pdf, ofd, xml] = await Promise.all([
-      this.rendering.renderView(view, 'pdf'),
-      this.rendering.renderView(view, 'ofd'),
-      this.rendering.renderView(view, 'xml'),
+      this.rendering.renderInvoice(invoice, 'pdf'),
+      this.rendering.renderInvoice(invoice, 'ofd'),
+      this.rendering.renderInvoice(invoice, 'xml'),
     ]);
-    const kind = view.color === 'red' ? '红字' : '';
+    const kind = invoice.red ? '红字' : '';
     const message = {
       from: this.config.mailFrom,
       to: row.to,
-      subject: `您收到一张${kind}电子发票：${view.seller.name} ${view.number}`,
-      text: `发票号码：${view.number}\n开票日期：${view.issuedAt.slice(0, 10)}\n销售方：${view.seller.name}\n价税合计：${view.totalWithTax}\n\n附件为该发票的 PDF、OFD 版式文件和 XML 数据文件。`,
+      subject: `您收到一张${kind}电子发票：${invoice.seller.name} ${invoice.number}`,
+      text:
+        `发票号码：${invoice.number}\n开票日期：${formatCstDate(invoice.issuedAt)}\n销售方：${invoice.seller.name}\n` +
+        `价税合计：${formatMoney(invoice.totalWithTax)}\n\n附件为该发票的 PDF、OFD 版式文件和 XML 数据文件。`,
       attachments: [pdf, ofd, xml].map((r) => ({ filename: r.filename, content: r.body, contentType: r.type })),
-      headers: { 'X-Invoice-Number': view.number, 'X-Delivery-Id': row.id },
+      headers: { 'X-Invoice-Number': invoice.number, 'X-Delivery-Id': row.id },
     };
     const info = await this.transport.sendMail(message);
     if (this.config.smtpUrl) return `smtp: ${info.response ?? info.messageId}`;
     await fs.mkdir(this.config.outboxDir, { recursive: true });
-    const file = path.join(this.config.outboxDir, `${view.number}-${row.id}.eml`);
+    const file = path.join(this.config.outboxDir, `${invoice.number}-${row.id}.eml`);
     await fs.writeFile(file, info.message as Buffer);
     return `file: ${path.basename(file)}`; // the outbox file's name, never a path on the server
   }

@@ -13,7 +13,7 @@ import { parseIsoInstant } from '../common/time';
 import { Db } from '../database/db.service';
 import { InvoiceEntity, InvoiceLineEntity } from '../invoices/invoice.entities';
 import { InvoiceFilter, InvoiceKey, invoicesByKeys, scanKeys, takeKeys } from '../invoices/invoice-scan';
-import { invoiceView, InvoiceView } from '../invoices/invoice.view';
+import { invoiceView } from '../invoices/invoice.view';
 import { InvoicesService } from '../invoices/invoices.service';
 import { RenderingService } from '../rendering/rendering.service';
 import type { ExportQuery } from './exports.dto';
@@ -240,14 +240,14 @@ export class ExportsService {
     fs.writeFileSync(manifestFile, 'path,sha256,bytes,exportCursor\r\n');
     try {
       for await (const { invoices, lines } of this.pages(plan)) {
-        const views = await this.invoices.views(invoices, lines);
-        for (const view of views) {
+        for (const invoice of await this.invoices.readModels(invoices, lines)) {
           if (res.destroyed) return;
-          const cursor = encodeCursor([new Date(view.issuedAt).getTime(), view.number]);
-          const files = await Promise.all((['xml', 'pdf', 'ofd'] as const).map((f) => this.rendering.renderView(view as InvoiceView, f)));
+          // The manifest's cursor is to the second (the instant as the API prints it), as it always was.
+          const cursor = encodeCursor([Math.floor(invoice.issuedAt.getTime() / 1000) * 1000, invoice.number]);
+          const files = await Promise.all((['xml', 'pdf', 'ofd'] as const).map((f) => this.rendering.renderInvoice(invoice, f)));
           let rows = '';
           for (const file of files) {
-            const name = `${view.number}/${file.filename}`;
+            const name = `${invoice.number}/${file.filename}`;
             const entry = file.filename.endsWith('.xml') ? new ZipDeflate(name, { level: 6 }) : new ZipPassThrough(name);
             zip.add(entry);
             entry.push(file.body, true);

@@ -3,6 +3,7 @@ import { formatCst } from '../common/time';
 import { amountInWords } from './amount-words';
 import { InvoiceEntity, InvoiceLineEntity, LINE_NATURES, LineNatureCode } from './invoice.entities';
 import { DIFFERENTIAL_KINDS } from './differential';
+import { partiesOf } from './invoice-read-model';
 import { displayName, PREFERENTIAL_POLICIES } from './tax-math';
 
 /** 发票行性质 back to the national code, for the XML data file. */
@@ -45,24 +46,7 @@ export function invoiceView(inv: InvoiceEntity, lines: InvoiceLineEntity[]) {
     color: inv.color,
     status: inv.status,
     issuedAt: formatCst(inv.issuedAt),
-    seller: {
-      taxId: inv.sellerTaxId,
-      name: inv.sellerName,
-      address: inv.sellerAddress,
-      phone: inv.sellerPhone,
-      bankName: inv.sellerBankName,
-      bankAccount: inv.sellerBankAccount,
-    },
-    buyer: {
-      taxId: inv.buyerTaxId,
-      name: inv.buyerName,
-      address: inv.buyerAddress,
-      phone: inv.buyerPhone,
-      bankName: inv.buyerBankName,
-      bankAccount: inv.buyerBankAccount,
-      email: inv.buyerEmail,
-      handlingName: inv.buyerHandlingName ?? null,
-    },
+    ...partiesOf(inv),
     priceIncludesTax: inv.priceIncludesTax,
     lines: [...lines].sort((a, b) => a.lineNo - b.lineNo).map(lineView),
     totalAmount: formatMoney(inv.totalAmount),

@@ -12,10 +12,18 @@ import { QuotaService } from '../quota/quota.service';
 import { ListInvoicesQuery } from './invoice.dto';
 import { InvoiceEntity, InvoiceLineEntity } from './invoice.entities';
 import { InvoiceFilter, invoicesByKeys, scanKeys, takeKeys } from './invoice-scan';
+import { invoiceReadModel, InvoiceReadModel } from './invoice-read-model';
 import { invoiceView, InvoiceView } from './invoice.view';
 import { InvoicesRepository } from './invoices.repository';
 
 const DAY_MS = 24 * 3600 * 1000;
+
+/** Lines grouped by their invoice's number. */
+function linesByInvoice(lines: InvoiceLineEntity[]): Map<string, InvoiceLineEntity[]> {
+  const byNumber = new Map<string, InvoiceLineEntity[]>();
+  for (const line of lines) byNumber.set(line.invoiceNumber, [...(byNumber.get(line.invoiceNumber) ?? []), line]);
+  return byNumber;
+}
 
 export const USAGES = ['deduction', 'no_deduction', 'export_refund', 'agent_export_refund'] as const;
 export type Usage = (typeof USAGES)[number];
@@ -85,13 +93,19 @@ export class InvoicesService {
   /** Views with their red-letter relations. */
   async views(invoices: InvoiceEntity[], lines: InvoiceLineEntity[]): Promise<InvoiceView[]> {
     const related = await this.relations(invoices);
-    const byNumber = new Map<string, InvoiceLineEntity[]>();
-    for (const line of lines) byNumber.set(line.invoiceNumber, [...(byNumber.get(line.invoiceNumber) ?? []), line]);
+    const byNumber = linesByInvoice(lines);
     return invoices.map((i) => {
       const view = invoiceView(i, byNumber.get(i.number) ?? []);
       const r = related.get(i.number);
       return r ? { ...view, ...r } : view;
     });
+  }
+
+  /** Read models (what the renderers take) with their red-letter relations. */
+  async readModels(invoices: InvoiceEntity[], lines: InvoiceLineEntity[]): Promise<InvoiceReadModel[]> {
+    const related = await this.relations(invoices);
+    const byNumber = linesByInvoice(lines);
+    return invoices.map((i) => invoiceReadModel(i, byNumber.get(i.number) ?? [], related.get(i.number)));
   }
 
   private visible(principal: Principal, invoice: InvoiceEntity): boolean {
@@ -109,6 +123,12 @@ export class InvoicesService {
   async get(principal: Principal, number: string): Promise<InvoiceView> {
     const { invoice, lines } = await this.find(principal, number);
     return (await this.views([invoice], lines))[0];
+  }
+
+  /** The invoice's read model, for the renderers, if the principal may see it. */
+  async readModel(principal: Principal, number: string): Promise<InvoiceReadModel> {
+    const { invoice, lines } = await this.find(principal, number);
+    return (await this.readModels([invoice], lines))[0];
   }
 
   /** The invoice's row, locked for the rest of the transaction where the database has row locks. */

@@ -2,13 +2,19 @@
  * Lays an invoice out on its face: templates/invoice-face.json + an invoice -> FaceDocument, the
  * primitives both painters draw. Text is measured with the face font here, so wrapping and
  * alignment are decided once and both formats place every character alike.
+ *
+ * Input: the invoice's read model (src/invoices/invoice-read-model.ts): money in fen, printed here
+ * with `formatMoney` (src/common/money.ts), rates as `TaxRate`, the issue instant as a `Date`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as QRCode from 'qrcode';
+import { formatMoney } from '../common/money';
 import { cstFields } from '../common/time';
+import { amountInWords } from '../invoices/amount-words';
+import type { InvoiceReadModel } from '../invoices/invoice-read-model';
 import { SPECIFIC_BUSINESS_NAMES } from '../invoices/specific-business';
-import type { InvoiceView } from '../invoices/invoice.view';
+import type { TaxRate } from '../invoices/tax-math';
 import { FaceDocument, FaceItem, FaceMeta, FacePage, FaceTag, FaceText, Rgb } from './face-model';
 import { FaceFont, faceFont } from './font';
 
@@ -66,6 +72,17 @@ export interface FaceContext {
 }
 
 const RATE_LABEL: Record<string, string> = { '03': '免税', '04': '不征税' };
+/** A rate as the line table prints it. */
+const RATE_PERCENT: Record<TaxRate, string> = {
+  '0.13': '13%',
+  '0.09': '9%',
+  '0.06': '6%',
+  '0.05': '5%',
+  '0.03': '3%',
+  '0.015': '1.5%',
+  '0.01': '1%',
+  '0': '0%',
+};
 
 /** What the OFD's CustomTag.xml calls each value the face shows (SPEC section 9). */
 const PARTY_TAGS: Record<'buyer' | 'seller', Record<'name' | 'taxId', FaceTag>> = {
@@ -129,6 +146,13 @@ class Painter {
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
+/** A specific business's value as the remarks print it: 是/否, money from fen, text as is. */
+function fieldText(value: unknown): string {
+  if (typeof value === 'boolean') return value ? '是' : '否';
+  if (typeof value === 'bigint') return formatMoney(value);
+  return String(value);
+}
+
 /** Fields printed by the layout's businessFields (05, 09): label + value, absent ones skipped. */
 function layoutFieldsText(L: Layout, sb: Record<string, unknown>): string | null {
   const spec = L.businessFields[String(sb.type)];
@@ -136,23 +160,23 @@ function layoutFieldsText(L: Layout, sb: Record<string, unknown>): string | null
   const row = (item: Record<string, unknown>) =>
     spec.fields
       .filter(([key]) => item[key] !== undefined && item[key] !== null && item[key] !== '')
-      .map(([key, label]) => `${label}${typeof item[key] === 'boolean' ? (item[key] ? '是' : '否') : String(item[key])}`)
+      .map(([key, label]) => `${label}${fieldText(item[key])}`)
       .join(spec.separator);
   if (spec.list) return ((sb[spec.list] as Record<string, unknown>[]) ?? []).map(row).join('\n');
   return row(sb);
 }
 
 /** 差额征税 in the remarks box: kind, deduction and vouchers (the remarks themselves start with the note). */
-function differentialText(L: Layout, view: InvoiceView): string {
-  const d = view.differentialTaxation;
+function differentialText(L: Layout, invoice: InvoiceReadModel): string {
+  const d = invoice.differential;
   if (!d) return '';
   const D = L.differential;
-  const vouchers = d.deductions.map((v) => `${v.voucherType} ${v.voucherNumber} ${v.voucherDate} ¥${v.amount}`).join('；');
-  return `${D.mark}（${D.kinds[d.kind] ?? d.kind}） ${D.deductionLabel}¥${d.deduction}${vouchers ? ` ${D.voucherLabel}${vouchers}` : ''}`;
+  const vouchers = d.vouchers.map((v) => `${v.voucherType} ${v.voucherNumber} ${v.voucherDate} ¥${formatMoney(v.amount)}`).join('；');
+  return `${D.mark}（${D.kinds[d.kind] ?? d.kind}） ${D.deductionLabel}¥${formatMoney(d.deduction)}${vouchers ? ` ${D.voucherLabel}${vouchers}` : ''}`;
 }
 
-function specificBusinessText(view: InvoiceView, L: Layout = layout()): string {
-  const sb = view.specificBusiness as Record<string, unknown> | null;
+function specificBusinessText(invoice: InvoiceReadModel, L: Layout = layout()): string {
+  const sb = invoice.specificBusiness as Record<string, unknown> | null;
   if (!sb) return '';
   const fromLayout = layoutFieldsText(L, sb);
   if (fromLayout !== null) return fromLayout;
@@ -178,10 +202,10 @@ function specificBusinessText(view: InvoiceView, L: Layout = layout()): string {
 }
 
 /** The QR code's content: version, kind (31 专票 / 32 普票), number, pre-tax total, date. */
-export function qrContent(view: InvoiceView): string {
-  const { year, month, day } = cstFields(new Date(view.issuedAt));
+export function qrContent(invoice: InvoiceReadModel): string {
+  const { year, month, day } = cstFields(invoice.issuedAt);
   const date = `${year}${String(month).padStart(2, '0')}${String(day).padStart(2, '0')}`;
-  return `01,${view.type === 'special' ? '31' : '32'},,${view.number},${view.totalAmount},${date},,`;
+  return `01,${invoice.type === 'special' ? '31' : '32'},,${invoice.number},${formatMoney(invoice.totalAmount)},${date},,`;
 }
 
 function qrModules(content: string): boolean[][] {
@@ -196,16 +220,16 @@ function qrModules(content: string): boolean[][] {
   return rows;
 }
 
-export function issueDateText(issuedAt: string): string {
-  const { year, month, day } = cstFields(new Date(issuedAt));
+export function issueDateText(issuedAt: Date): string {
+  const { year, month, day } = cstFields(issuedAt);
   return `${year}年${String(month).padStart(2, '0')}月${String(day).padStart(2, '0')}日`;
 }
 
 /** The static part of every page: frames, labels, the table header. */
-function template(L: Layout, font: FaceFont, view: InvoiceView): FaceItem[] {
+function template(L: Layout, font: FaceFont, invoice: InvoiceReadModel): FaceItem[] {
   const p = new Painter(font);
   const { frame, label } = L.colors;
-  const titleText = (view.medium === 'paper' ? L.title.paperTexts : L.title.texts)[view.type];
+  const titleText = (invoice.medium === 'paper' ? L.title.paperTexts : L.title.texts)[invoice.type];
   p.text(titleText, L.title.cx - 60, L.title.y, L.sizes.title, label, 'center', 120);
   for (const u of L.title.underline) p.line(u.x1, u.y, u.x2, u.y, L.frameWidth, frame);
   for (const h of L.header) p.text(h.label, h.x, h.y, L.sizes.label, label);
@@ -236,7 +260,7 @@ function template(L: Layout, font: FaceFont, view: InvoiceView): FaceItem[] {
   p.line(t.x + L.partyTitleWidth, r.y, t.x + L.partyTitleWidth, r.y + r.h, L.frameWidth, frame);
   const rchars = [...r.title];
   rchars.forEach((ch, i) => p.text(ch, t.x, r.y + (r.h / (rchars.length + 1)) * (i + 1) + 1, L.sizes.label, label, 'center', L.partyTitleWidth));
-  if (view.medium === 'paper') {
+  if (invoice.medium === 'paper') {
     const c = L.paperCipherArea;
     p.line(c.x, c.y, c.x, c.y + c.h, L.frameWidth, frame);
     p.line(c.x + L.partyTitleWidth, c.y, c.x + L.partyTitleWidth, c.y + c.h, L.frameWidth, frame);
@@ -252,19 +276,19 @@ interface Row {
   height: number;
 }
 
-function tableRows(L: Layout, p: Painter, view: InvoiceView): Row[] {
+function tableRows(L: Layout, p: Painter, invoice: InvoiceReadModel): Row[] {
   const t = L.table;
   const width = (key: string) => t.columns.find((c) => c.key === key)!.w - 2 * t.padding;
-  return view.lines.map((line) => {
+  return invoice.lines.map((line) => {
     const cells: Record<string, string> = {
       name: line.name,
       spec: line.spec,
       unit: line.unit,
       quantity: line.quantity ?? '',
       unitPrice: line.unitPrice ?? '',
-      amount: line.amount,
-      taxRate: line.preferentialPolicy ? (RATE_LABEL[line.preferentialPolicy] ?? '0%') : `${(Number(line.taxRate) * 100).toFixed(1).replace(/\.0$/, '')}%`,
-      taxAmount: line.preferentialPolicy ? '***' : line.taxAmount,
+      amount: formatMoney(line.amount),
+      taxRate: line.preferentialPolicy ? (RATE_LABEL[line.preferentialPolicy] ?? '0%') : RATE_PERCENT[line.taxRate],
+      taxAmount: line.preferentialPolicy ? '***' : formatMoney(line.taxAmount),
     };
     const lines: Record<string, string[]> = {};
     for (const c of t.columns) lines[c.key] = c.key === 'name' || c.key === 'spec' ? p.wrap(cells[c.key], width(c.key), L.sizes.table, 4) : [cells[c.key]];
@@ -274,10 +298,10 @@ function tableRows(L: Layout, p: Painter, view: InvoiceView): Row[] {
 }
 
 /** The whole face: one page, or more when the line table does not fit. */
-export function layoutInvoice(view: InvoiceView, _context: FaceContext = {}, font: FaceFont = faceFont()): FaceDocument {
+export function layoutInvoice(invoice: InvoiceReadModel, _context: FaceContext = {}, font: FaceFont = faceFont()): FaceDocument {
   const L = layout();
   const measure = new Painter(font);
-  const rows = tableRows(L, measure, view);
+  const rows = tableRows(L, measure, invoice);
   const pagesOfRows: Row[][] = [[]];
   let used = 0;
   for (const row of rows) {
@@ -288,9 +312,9 @@ export function layoutInvoice(view: InvoiceView, _context: FaceContext = {}, fon
     pagesOfRows[pagesOfRows.length - 1].push(row);
     used += row.height;
   }
-  const tpl = template(L, font, view);
-  const qr = { kind: 'qr' as const, ...L.qr, modules: qrModules(qrContent(view)) };
-  const red = view.color === 'red';
+  const tpl = template(L, font, invoice);
+  const qr = { kind: 'qr' as const, ...L.qr, modules: qrModules(qrContent(invoice)) };
+  const red = invoice.red !== null;
   const { value, red: redColor } = L.colors;
   const pages: FacePage[] = pagesOfRows.map((pageRows, index) => {
     const p = new Painter(font);
@@ -300,14 +324,14 @@ export function layoutInvoice(view: InvoiceView, _context: FaceContext = {}, fon
       const h = L.header.find((x) => x.key === key)!;
       return { x: h.x + font.width(h.label, L.sizes.label), y: h.y };
     };
-    p.text(view.number, headerX('number').x, headerX('number').y, L.sizes.value, value, 'left', 0, 'InvoiceNo');
-    p.text(issueDateText(view.issuedAt), headerX('issueDate').x, headerX('issueDate').y, L.sizes.value, value, 'left', 0, 'IssueDate');
-    const business = view.specificBusiness as { type?: string } | null;
+    p.text(invoice.number, headerX('number').x, headerX('number').y, L.sizes.value, value, 'left', 0, 'InvoiceNo');
+    p.text(issueDateText(invoice.issuedAt), headerX('issueDate').x, headerX('issueDate').y, L.sizes.value, value, 'left', 0, 'IssueDate');
+    const business = invoice.specificBusiness;
     if (business?.type) p.text(SPECIFIC_BUSINESS_NAMES[business.type] ?? '', L.businessLabel.x, L.businessLabel.y, L.sizes.mark, value);
-    else if (view.differentialTaxation) p.text(L.differential.mark, L.businessLabel.x, L.businessLabel.y, L.sizes.mark, value);
+    else if (invoice.differential) p.text(L.differential.mark, L.businessLabel.x, L.businessLabel.y, L.sizes.mark, value);
     if (red) p.text(L.redMark.text, L.redMark.x, L.redMark.y, L.sizes.mark, redColor);
     for (const party of L.parties) {
-      const data = view[party.key];
+      const data = invoice[party.key];
       for (const f of L.partyFields) {
         const labelW = font.width(f.label, L.sizes.label);
         const x = party.x + L.partyTitleWidth + 2 + labelW;
@@ -350,12 +374,12 @@ export function layoutInvoice(view: InvoiceView, _context: FaceContext = {}, fon
       const totalsY = t.y + t.headerH + t.bodyH + t.totalH - 1.8;
       const amount = columnX('amount');
       const tax = columnX('taxAmount');
-      p.text(`¥${view.totalAmount}`, amount.x, totalsY, L.sizes.table, value, 'right', amount.w, 'TaxExclusiveTotalAmount');
-      p.text(`¥${view.totalTax}`, tax.x, totalsY, L.sizes.table, value, 'right', tax.w, 'TaxTotalAmount');
+      p.text(`¥${formatMoney(invoice.totalAmount)}`, amount.x, totalsY, L.sizes.table, value, 'right', amount.w, 'TaxExclusiveTotalAmount');
+      p.text(`¥${formatMoney(invoice.totalTax)}`, tax.x, totalsY, L.sizes.table, value, 'right', tax.w, 'TaxTotalAmount');
       const w = L.totalInWords;
-      p.text(`⊗ ${view.totalWithTaxInWords}`, w.wordsX, w.y + w.h - 2.6, L.sizes.value, value);
+      p.text(`⊗ ${amountInWords(invoice.totalWithTax)}`, w.wordsX, w.y + w.h - 2.6, L.sizes.value, value);
       p.text(
-        `¥${view.totalWithTax}`,
+        `¥${formatMoney(invoice.totalWithTax)}`,
         w.figureX + font.width(w.figureLabel, L.sizes.label),
         w.y + w.h - 2.6,
         L.sizes.value,
@@ -364,21 +388,21 @@ export function layoutInvoice(view: InvoiceView, _context: FaceContext = {}, fon
         0,
         'TaxInclusiveTotalAmount',
       );
-      const remarks = [view.remarks, differentialText(L, view), specificBusinessText(view, L)].filter(Boolean).join('\n');
+      const remarks = [invoice.remarks, differentialText(L, invoice), specificBusinessText(invoice, L)].filter(Boolean).join('\n');
       const r = L.remarks;
-      const remarksWidth = (view.medium === 'paper' ? L.paperCipherArea.x - t.x : t.w) - L.partyTitleWidth - 4;
+      const remarksWidth = (invoice.medium === 'paper' ? L.paperCipherArea.x - t.x : t.w) - L.partyTitleWidth - 4;
       const lines = p.wrap(remarks, remarksWidth, L.sizes.small, Math.floor((r.h - 2) / (L.sizes.small + 1)));
       lines.forEach((text, i) => p.text(text, t.x + L.partyTitleWidth + 2, r.y + 4 + i * (L.sizes.small + 1), L.sizes.small, value, 'left', 0, 'Note'));
     } else {
       p.text('（续下页）', t.x, t.y + t.headerH + t.bodyH + t.totalH - 1.8, L.sizes.table, value, 'center', t.w);
     }
-    p.text(view.drawer, L.drawer.x + font.width(L.drawer.label, L.sizes.label), L.drawer.y, L.sizes.value, value, 'left', 0, 'InvoiceClerk');
-    if (view.medium === 'paper') {
+    p.text(invoice.drawer, L.drawer.x + font.width(L.drawer.label, L.sizes.label), L.drawer.y, L.sizes.value, value, 'left', 0, 'InvoiceClerk');
+    if (invoice.medium === 'paper') {
       // The old cipher area: the 20-digit number and where to verify it.
       const c = L.paperCipherArea;
       const x = c.x + L.partyTitleWidth + 2;
       const step = L.sizes.small + 2;
-      p.text(`${c.numberLabel}${view.number}`, x, c.y + 5, L.sizes.small, value);
+      p.text(`${c.numberLabel}${invoice.number}`, x, c.y + 5, L.sizes.small, value);
       p.text(c.platformLabel, x, c.y + 5 + step, L.sizes.small, value);
       p.text(c.url, x, c.y + 5 + 2 * step, L.sizes.small, value);
     }
@@ -386,16 +410,16 @@ export function layoutInvoice(view: InvoiceView, _context: FaceContext = {}, fon
     return { template: tpl, content: p.items };
   });
   const meta: FaceMeta = {
-    number: view.number,
-    issueDate: issueDateText(view.issuedAt),
-    sellerTaxId: view.seller.taxId,
-    sellerName: view.seller.name,
-    buyerTaxId: view.buyer.taxId,
-    buyerName: view.buyer.name,
-    totalAmount: view.totalAmount,
-    totalTax: view.totalTax,
-    totalWithTax: view.totalWithTax,
-    title: (view.medium === 'paper' ? L.title.paperTexts : L.title.texts)[view.type],
+    number: invoice.number,
+    issueDate: issueDateText(invoice.issuedAt),
+    sellerTaxId: invoice.seller.taxId,
+    sellerName: invoice.seller.name,
+    buyerTaxId: invoice.buyer.taxId,
+    buyerName: invoice.buyer.name,
+    totalAmount: formatMoney(invoice.totalAmount),
+    totalTax: formatMoney(invoice.totalTax),
+    totalWithTax: formatMoney(invoice.totalWithTax),
+    title: (invoice.medium === 'paper' ? L.title.paperTexts : L.title.texts)[invoice.type],
   };
   return { width: L.page.width, height: L.page.height, pages, meta };
 }

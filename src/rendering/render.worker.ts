@@ -1,11 +1,13 @@
 /**
  * The body of a rendering worker thread (rendering.service.ts runs it in a piscina pool): lays out
  * the face and paints it as PDF or OFD, off the event loop that answers requests (issue 11 item
- * 10). Plain functions of plain data: the view in, the file's bytes out.
+ * 10). Plain functions of plain data: the invoice's read model in (plain objects, bigint fen and a
+ * Date: structured clone carries them into the thread intact), the file's bytes out.
  */
 import { createHash } from 'node:crypto';
 import { threadId } from 'node:worker_threads';
-import type { InvoiceView } from '../invoices/invoice.view';
+import { formatCstDate } from '../common/time';
+import type { InvoiceReadModel } from '../invoices/invoice-read-model';
 import { layoutInvoice } from './face';
 import { faceFont } from './font';
 import { paintOfd } from './ofd';
@@ -13,7 +15,7 @@ import { paintPdf } from './pdf';
 
 export interface RenderTask {
   format: 'pdf' | 'ofd';
-  view: InvoiceView;
+  invoice: InvoiceReadModel;
   /** The signed XML data file, attached to the OFD. */
   xml?: Uint8Array;
 }
@@ -28,16 +30,16 @@ export interface RenderResult {
 }
 
 export async function paint(task: RenderTask): Promise<Uint8Array> {
-  const { view } = task;
-  if (task.format === 'pdf') return paintPdf(layoutInvoice(view), faceFont());
+  const { invoice } = task;
+  if (task.format === 'pdf') return paintPdf(layoutInvoice(invoice), faceFont());
   const font = faceFont();
-  return paintOfd(layoutInvoice(view), {
+  return paintOfd(layoutInvoice(invoice), {
     font: { fontName: font.postscriptName, familyName: font.familyName, file: null },
     attachments: [
       { id: 'xml_data', name: '电子发票数据文件', fileName: ORIGINAL_INVOICE_FILE, format: 'xml', data: Buffer.from(task.xml ?? new Uint8Array()) },
     ],
-    creationDate: view.issuedAt.slice(0, 10),
-    docId: createHash('md5').update(view.number).digest('hex'),
+    creationDate: formatCstDate(invoice.issuedAt),
+    docId: createHash('md5').update(invoice.number).digest('hex'),
   });
 }
 

@@ -8,7 +8,7 @@ import type { Principal } from '../common/principal';
 import { Clock } from '../common/clock';
 import { isDuplicate } from '../database/db-errors';
 import { Db } from '../database/db.service';
-import type { InvoiceView } from '../invoices/invoice.view';
+import type { InvoiceReadModel } from '../invoices/invoice-read-model';
 import { FileFormat, InvoiceFile, InvoiceFiles } from '../invoices/invoice-files';
 import { InvoicesService } from '../invoices/invoices.service';
 import { TaxpayersService } from '../taxpayers/taxpayers.service';
@@ -78,7 +78,9 @@ export class PrincipalGate {
 /**
  * The three renderings of an invoice (SPEC section 7): the XML data file (the legally complete
  * record) and the face as PDF and OFD, both painted from one layout. The OFD carries the XML
- * as an attachment (Doc_0/Attachs/original_invoice.xml).
+ * as an attachment (Doc_0/Attachs/original_invoice.xml). All three are rendered from the invoice's
+ * read model (src/invoices/invoice-read-model.ts: money in fen, typed rates, the issue instant),
+ * built once from the database rows, never from the API's JSON view.
  *
  * The XML is signed by the platform's current SM2 key (SPEC section 8) once, when it is first
  * rendered (never on the issuing request's path), and stored by invoice number: every later
@@ -145,16 +147,15 @@ export class RenderingService implements OnModuleDestroy {
   }
 
   /** The invoice's signed XML data file: stored bytes, or signed and stored now (first render). */
-  async xml(view: InvoiceView): Promise<Buffer> {
-    const stored = await this.storedXml(view.number);
+  async xml(invoice: InvoiceReadModel): Promise<Buffer> {
+    const stored = await this.storedXml(invoice.number);
     if (stored) return stored;
-    const seller = await this.taxpayers.find(view.seller.taxId);
+    const seller = await this.taxpayers.find(invoice.seller.taxId);
     const key = await this.keys.current();
     const signedAt = this.clock.now();
-    const unsigned = invoiceXml(view, {
-      sellerProvince: view.number.slice(2, 4),
+    const unsigned = invoiceXml(invoice, {
+      sellerProvince: invoice.number.slice(2, 4),
       sellerTaxpayerType: seller?.taxpayerType ?? 'general',
-      redConfirmationNumber: (view as InvoiceView & { redConfirmationNumber?: string | null }).redConfirmationNumber ?? null,
       signature: { keyId: key.keyId, time: signedAt },
     });
     const xml = Buffer.from(signXml(unsigned, key.privateKeyHex), 'utf8');
@@ -162,7 +163,7 @@ export class RenderingService implements OnModuleDestroy {
       const chunks: InvoiceSignedXmlEntity[] = [];
       for (let i = 0; i * SIGNED_XML_CHUNK < xml.length; i++) {
         chunks.push({
-          invoiceNumber: view.number,
+          invoiceNumber: invoice.number,
           chunkNo: i,
           keyId: key.keyId,
           signedAt,
@@ -175,7 +176,7 @@ export class RenderingService implements OnModuleDestroy {
       return xml;
     } catch (e) {
       if (!isDuplicate(e)) throw e;
-      const winner = await this.storedXml(view.number);
+      const winner = await this.storedXml(invoice.number);
       if (!winner) throw e;
       return winner;
     }
@@ -186,8 +187,8 @@ export class RenderingService implements OnModuleDestroy {
     return rows.length ? Buffer.concat(rows.map((r) => Buffer.from(r.data))) : null;
   }
 
-  pdf(view: InvoiceView): Promise<Buffer> {
-    return this.paint({ format: 'pdf', view });
+  pdf(invoice: InvoiceReadModel): Promise<Buffer> {
+    return this.paint({ format: 'pdf', invoice });
   }
 
   /**
@@ -195,22 +196,23 @@ export class RenderingService implements OnModuleDestroy {
    * cmap, and OFD text is Unicode, so a reader could not map it to glyphs (embedding would need
    * per-text glyph indices, OFD's CGTransform). Readers use Noto Sans SC or substitute a CJK font.
    */
-  ofd(view: InvoiceView, xml: Buffer): Promise<Buffer> {
-    return this.paint({ format: 'ofd', view, xml });
+  ofd(invoice: InvoiceReadModel, xml: Buffer): Promise<Buffer> {
+    return this.paint({ format: 'ofd', invoice, xml });
   }
 
   /** One rendering of an invoice the principal may read; faces within the principal's bound. */
   async render(principal: Principal, number: string, format: Format): Promise<Rendered> {
-    const view = await this.invoices.get(principal, number);
-    if (format === 'xml') return this.renderView(view, format);
-    return this.gate.run(principal.actorRef, () => this.renderView(view, format));
+    const invoice = await this.invoices.readModel(principal, number);
+    if (format === 'xml') return this.renderInvoice(invoice, format);
+    return this.gate.run(principal.actorRef, () => this.renderInvoice(invoice, format));
   }
 
-  async renderView(view: InvoiceView, format: Format): Promise<Rendered> {
-    const filename = `${view.number}.${format}`;
-    if (format === 'pdf') return { body: await this.pdf(view), type: MEDIA_TYPES.pdf, filename };
-    const xml = await this.xml(view);
+  /** One rendering of an invoice already read (no principal's bound: delivery and exports). */
+  async renderInvoice(invoice: InvoiceReadModel, format: Format): Promise<Rendered> {
+    const filename = `${invoice.number}.${format}`;
+    if (format === 'pdf') return { body: await this.pdf(invoice), type: MEDIA_TYPES.pdf, filename };
+    const xml = await this.xml(invoice);
     if (format === 'xml') return { body: xml, type: `${MEDIA_TYPES.xml}; charset=utf-8`, filename };
-    return { body: await this.ofd(view, xml), type: MEDIA_TYPES.ofd, filename };
+    return { body: await this.ofd(invoice, xml), type: MEDIA_TYPES.ofd, filename };
   }
 }

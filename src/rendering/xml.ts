@@ -70,8 +70,9 @@
  *                                 here: xml-signature.ts signs the document and fills it in), KeyInfo (the keyId of
  *                                 the platform key that signs, see GET /v1/platform/signing-keys)
  *
- * Values: money exactly as the view prints it ("10000.00", "-1300.00" on a red invoice), the capital
- * words as the view has them (（负数）… on a red invoice), quantities and unit prices as stored.
+ * Input: the invoice's read model (src/invoices/invoice-read-model.ts), never the API's JSON view.
+ * Values: money from fen as `formatMoney` prints it ("10000.00", "-1300.00" on a red invoice), the
+ * capital words from the total in fen (（负数）… on a red invoice), quantities and unit prices as stored.
  * An absent value (null, undefined, "") is an empty element `<X></X>` (written open-and-close rather
  * than `<X/>` for the many integrators that read these files with regular expressions).
  *
@@ -84,12 +85,13 @@
  * entities and tab, LF, CR as character references, so that it round-trips. The tests parse the
  * output with xmlbuilder2 and xmllint.
  */
-import { formatMoney, parseMoney } from '../common/money';
+import { formatMoney } from '../common/money';
 import { escapeXml } from '../common/xml-text';
-import { formatCstDate, formatCstDateTime, parseIsoInstant } from '../common/time';
-import type { InvoiceView } from '../invoices/invoice.view';
-import { SPECIFIC_BUSINESS_NAMES, type SpecificBusiness } from '../invoices/specific-business';
-import { LINE_NATURE_CODES } from '../invoices/invoice.view';
+import { formatCstDate, formatCstDateTime } from '../common/time';
+import { amountInWords } from '../invoices/amount-words';
+import { DIFFERENTIAL_KINDS } from '../invoices/differential';
+import type { InvoiceLineReadModel, InvoiceReadModel, SpecificBusinessReadModel } from '../invoices/invoice-read-model';
+import { SPECIFIC_BUSINESS_NAMES } from '../invoices/specific-business';
 import { PREFERENTIAL_POLICIES } from '../invoices/tax-math';
 import { taxBureauOf } from '../taxpayers/provinces';
 
@@ -97,8 +99,6 @@ export interface XmlContext {
   /** 2-digit GB/T 2260 code; digits 3-4 of the invoice number. */
   sellerProvince: string;
   sellerTaxpayerType: 'general' | 'small_scale';
-  /** The slip's number for a red invoice. */
-  redConfirmationNumber: string | null;
   /**
    * The platform's signature block to write (TaxBureauSignature, with an empty SignatureValue that
    * signXml fills in); absent: no TaxBureauSignature (an unsigned draft, used by tests).
@@ -150,7 +150,10 @@ function partyXml(
 
 const yesNo = (flag: unknown) => (flag ? 'Y' : 'N');
 
-function specificBusinessXml(sb: SpecificBusiness): string {
+/** A money value of a specific business (absent: the empty element). */
+const money = (fen: bigint | undefined) => (fen === undefined ? null : formatMoney(fen));
+
+function specificBusinessXml(sb: SpecificBusinessReadModel): string {
   switch (sb.type) {
     case '03':
       return (
@@ -184,8 +187,8 @@ function specificBusinessXml(sb: SpecificBusiness): string {
         el('RealEstateUnitCode', sb.realEstateUnitCode) +
         el('OnlineContractFilingNumber', sb.contractFilingNumber) +
         el('LandVatProjectNumber', sb.landVatProjectNumber) +
-        el('AssessedTaxablePrice', sb.assessedTaxPrice) +
-        el('ActualTransactionAmount', sb.actualTransactionAmount) +
+        el('AssessedTaxablePrice', money(sb.assessedTaxPrice)) +
+        el('ActualTransactionAmount', money(sb.actualTransactionAmount)) +
         el('AreaUnit', sb.areaUnit) +
         '</RealEstateSale>'
       );
@@ -221,12 +224,10 @@ function specificBusinessXml(sb: SpecificBusiness): string {
   }
 }
 
-type LineView = InvoiceView['lines'][number];
-
-function lineXml(line: LineView): string {
-  const policy = line.preferentialPolicy as keyof typeof PREFERENTIAL_POLICIES | null;
-  const policyName = policy ? (PREFERENTIAL_POLICIES[policy] ?? line.preferentialPolicyName ?? '') : '';
-  const withTax = formatMoney(parseMoney(line.amount) + parseMoney(line.taxAmount));
+function lineXml(line: InvoiceLineReadModel): string {
+  const policy = line.preferentialPolicy;
+  const policyName = policy ? PREFERENTIAL_POLICIES[policy] : '';
+  const withTax = formatMoney(line.amount + line.taxAmount);
   return (
     '<IssuItemInformation>' +
     el('ItemName', line.name) +
@@ -234,14 +235,14 @@ function lineXml(line: LineView): string {
     el('MeaUnits', line.unit) +
     el('Quantity', line.quantity) +
     el('UnPrice', line.unitPrice) +
-    el('Amount', line.amount) +
+    el('Amount', formatMoney(line.amount)) +
     el('TaxRate', policy ? '0' : line.taxRate) +
-    el('ComTaxAm', line.taxAmount) +
+    el('ComTaxAm', formatMoney(line.taxAmount)) +
     el('TotaltaxIncludedAmount', withTax) +
     el('TaxClassificationCode', line.taxClassificationCode) +
     el('PreferentialPolicyMark', policy) +
     el('SpecialVATManagement', policyName) +
-    el('InvoiceLineNature', LINE_NATURE_CODES[line.lineNature] ?? '0') +
+    el('InvoiceLineNature', line.lineNature) +
     '</IssuItemInformation>'
   );
 }
@@ -261,14 +262,13 @@ function signatureXml(signature: { keyId: string; time: Date }): string {
 }
 
 /** The invoice's XML data file (SPEC section 8), as a UTF-8 document string. */
-export function invoiceXml(invoice: InvoiceView, context: XmlContext): string {
-  const issuedAt = parseIsoInstant(invoice.issuedAt);
-  if (!issuedAt) throw new Error(`invoice ${invoice.number}: issuedAt is not an ISO instant: ${JSON.stringify(invoice.issuedAt)}`);
+export function invoiceXml(invoice: InvoiceReadModel, context: XmlContext): string {
+  const { issuedAt } = invoice;
   const bureau = taxBureauOf(context.sellerProvince);
-  const red = invoice.color === 'red';
+  const red = invoice.red !== null;
   const [vatCode, vatName] = VAT_KINDS[invoice.type];
   const [taxpayerCode, taxpayerName] = TAXPAYER_TYPES[context.sellerTaxpayerType];
-  const specific = invoice.specificBusiness as SpecificBusiness | null;
+  const specific = invoice.specificBusiness;
   const { seller, buyer } = invoice;
 
   let labels = '';
@@ -295,10 +295,10 @@ export function invoiceXml(invoice: InvoiceView, context: XmlContext): string {
     partyXml('Seller', seller) +
     partyXml('Buyer', buyer) +
     '<BasicInformation>' +
-    el('TotalAmWithoutTax', invoice.totalAmount) +
-    el('TotalTaxAm', invoice.totalTax) +
-    el('TotalTax-includedAmount', invoice.totalWithTax) +
-    el('TotalTax-includedAmountInChinese', invoice.totalWithTaxInWords) +
+    el('TotalAmWithoutTax', formatMoney(invoice.totalAmount)) +
+    el('TotalTaxAm', formatMoney(invoice.totalTax)) +
+    el('TotalTax-includedAmount', formatMoney(invoice.totalWithTax)) +
+    el('TotalTax-includedAmountInChinese', amountInWords(invoice.totalWithTax)) +
     el('Drawer', invoice.drawer) +
     el('RequestTime', formatCstDateTime(issuedAt)) +
     '</BasicInformation>';
@@ -307,26 +307,26 @@ export function invoiceXml(invoice: InvoiceView, context: XmlContext): string {
 
   out += '<SpecificInformation>';
   if (specific) out += specificBusinessXml(specific);
-  const differential = invoice.differentialTaxation;
+  const differential = invoice.differential;
   if (differential) {
     out +=
       '<DifferentialTaxation>' +
       el('DifferentialTaxationType', differential.kind) +
-      el('DifferentialTaxationTypeName', differential.kindName) +
-      el('DeductionAmount', differential.deduction);
-    for (const v of differential.deductions) {
+      el('DifferentialTaxationTypeName', DIFFERENTIAL_KINDS[differential.kind]) +
+      el('DeductionAmount', formatMoney(differential.deduction));
+    for (const v of differential.vouchers) {
       out +=
         '<DeductionVoucher>' +
         el('VoucherType', v.voucherType) +
         el('VoucherNumber', v.voucherNumber) +
         el('VoucherDate', v.voucherDate) +
-        el('VoucherAmount', v.amount) +
+        el('VoucherAmount', formatMoney(v.amount)) +
         '</DeductionVoucher>';
     }
     out += '</DifferentialTaxation>';
   }
-  if (red) {
-    out += '<RedEInvoice>' + el('OriginalInvoiceCode', invoice.blueInvoiceNumber) + el('CreditNoteNumber', context.redConfirmationNumber) + '</RedEInvoice>';
+  if (invoice.red) {
+    out += '<RedEInvoice>' + el('OriginalInvoiceCode', invoice.red.blueNumber) + el('CreditNoteNumber', invoice.red.slipNumber) + '</RedEInvoice>';
   }
   out += '</SpecificInformation>';
 
