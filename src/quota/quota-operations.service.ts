@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { AuditService } from '../audit/audit.service';
+import { EntityManager } from 'typeorm';
+import { AuditInput, AuditService } from '../audit/audit.service';
 import { Principal, tenantScope } from '../common/principal';
 import { Clock } from '../common/clock';
 import { formatMoney, MAX_MONEY_FEN, parseMoney } from '../common/money';
@@ -96,6 +97,15 @@ export class QuotaOperationsService {
     return view;
   }
 
+  /** A new row (written by `insert`), its audit event and the answer recorded under the Idempotency-Key: one transaction. */
+  private created(principal: Principal, insert: (em: EntityManager) => Promise<void>, event: AuditInput, body: object, record: RecordResponse) {
+    return this.db.transaction(async (em) => {
+      await insert(em);
+      await this.audit.record(em, principal, event);
+      await record(em, body);
+    });
+  }
+
   private ownPilot(principal: Principal, taxId: string) {
     if (principal.taxpayerId !== taxId) throw Problems.notFound(`taxpayer ${taxId}`);
     return this.quota.pilotFor(principal, taxId);
@@ -116,17 +126,13 @@ export class QuotaOperationsService {
       decidedAt: null,
     };
     const view = applicationView(row);
-    await this.db.transaction(async (em) => {
-      await this.applications.insert(em, row);
-      await this.audit.record(em, principal, {
-        action: 'quota.application_filed',
-        objectType: 'quota_application',
-        objectId: row.id,
-        taxpayerId: taxId,
-        after: view,
-      });
-      await record(em, view);
-    });
+    await this.created(
+      principal,
+      (em) => this.applications.insert(em, row),
+      { action: 'quota.application_filed', objectType: 'quota_application', objectId: row.id, taxpayerId: taxId, after: view },
+      view,
+      record,
+    );
     return view;
   }
 
@@ -177,17 +183,19 @@ export class QuotaOperationsService {
     await this.ownPilot(principal, taxId);
     const row: QuotaObjectionEntity = { id: randomUUID(), taxpayerId: taxId, period: this.currentPeriod(), reason: dto.reason, createdAt: this.clock.now() };
     const view = objectionView(row);
-    await this.db.transaction(async (em) => {
-      await this.objections.insert(em, row);
-      await this.audit.record(em, principal, {
+    await this.created(
+      principal,
+      (em) => this.objections.insert(em, row),
+      {
         action: 'quota.objection_lodged',
         objectType: 'quota_objection',
         objectId: row.id,
         taxpayerId: taxId,
         after: { period: row.period, reason: row.reason },
-      });
-      await record(em, view);
-    });
+      },
+      view,
+      record,
+    );
     return view;
   }
 
@@ -220,17 +228,13 @@ export class QuotaOperationsService {
     if (existing) return already(existing);
     const row: VatFilingEntity = { taxpayerId: taxId, period: dto.period, filedAt: this.clock.now(), actor: principal.actorRef };
     try {
-      await this.db.transaction(async (em) => {
-        await this.filings.insert(em, row);
-        await this.audit.record(em, principal, {
-          action: 'vat_filing.recorded',
-          objectType: 'vat_filing',
-          objectId: `${taxId}:${dto.period}`,
-          taxpayerId: taxId,
-          after: view(row),
-        });
-        await record(em, view(row));
-      });
+      await this.created(
+        principal,
+        (em) => this.filings.insert(em, row),
+        { action: 'vat_filing.recorded', objectType: 'vat_filing', objectId: `${taxId}:${dto.period}`, taxpayerId: taxId, after: view(row) },
+        view(row),
+        record,
+      );
     } catch (error) {
       if (!isDuplicate(error)) throw error;
       return already(await this.filings.get(taxId, dto.period));
