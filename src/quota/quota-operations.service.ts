@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
+import { AuditInput, AuditService } from '../audit/audit.service';
 import { Principal, tenantScope } from '../common/principal';
 import { Clock } from '../common/clock';
 import { formatMoney, MAX_MONEY_FEN, parseMoney } from '../common/money';
-import { PageQuery, pageNewestFirst } from '../common/pagination';
+import { PageQuery } from '../common/pagination';
 import { ProblemException, Problems } from '../common/problem';
 import { formatCst, Period, periodOf } from '../common/time';
 import { Db } from '../database/db.service';
@@ -16,6 +16,10 @@ import { PaperCollectionEntity, QuotaApplicationEntity, QuotaObjectionEntity, Va
 import { quotaExceeded, QuotaService, QuotaView } from './quota.service';
 import { isDuplicate } from '../database/db-errors';
 import { parseFilingPeriod } from './rules';
+import { PaperCollectionsRepository } from './paper-collections.repository';
+import { QuotaApplicationsRepository } from './quota-applications.repository';
+import { QuotaObjectionsRepository } from './quota-objections.repository';
+import { VatFilingsRepository } from './vat-filings.repository';
 
 function applicationView(a: QuotaApplicationEntity) {
   return {
@@ -36,20 +40,7 @@ function objectionView(o: QuotaObjectionEntity) {
   return { id: o.id, taxId: o.taxpayerId, period: o.period, reason: o.reason, createdAt: formatCst(o.createdAt) };
 }
 
-/** The quota's HTTP-facing operations (API.md "Quota"). */
-/** Quota applications of a taxpayer (null: everyone's) and status (null: any): a range of idx_quota_app_* (migration 1700000000180). */
-export function applicationsQuery(em: EntityManager, taxId: string | null, status: string | null) {
-  const qb = em.createQueryBuilder(QuotaApplicationEntity, 'a').where('1 = 1');
-  if (taxId) qb.andWhere('a.taxpayer_id = :taxId', { taxId });
-  if (status) qb.andWhere('a.status = :status', { status });
-  return qb;
-}
-
-/** A taxpayer's quota objections: a range of idx_quota_objection_taxpayer_time. */
-export function objectionsQuery(em: EntityManager, taxId: string) {
-  return em.createQueryBuilder(QuotaObjectionEntity, 'o').where('o.taxpayer_id = :taxId', { taxId });
-}
-
+/** The quota's HTTP-facing operations (API.md "Quota"): decisions; the statements are in the repositories. */
 @Injectable()
 export class QuotaOperationsService {
   constructor(
@@ -58,6 +49,10 @@ export class QuotaOperationsService {
     private readonly audit: AuditService,
     private readonly quota: QuotaService,
     private readonly outbox: Outbox,
+    private readonly applications: QuotaApplicationsRepository,
+    private readonly objections: QuotaObjectionsRepository,
+    private readonly filings: VatFilingsRepository,
+    private readonly paperCollections: PaperCollectionsRepository,
   ) {}
 
   private currentPeriod(): Period {
@@ -102,6 +97,15 @@ export class QuotaOperationsService {
     return view;
   }
 
+  /** A new row (written by `insert`), its audit event and the answer recorded under the Idempotency-Key: one transaction. */
+  private created(principal: Principal, insert: (em: EntityManager) => Promise<void>, event: AuditInput, body: object, record: RecordResponse) {
+    return this.db.transaction(async (em) => {
+      await insert(em);
+      await this.audit.record(em, principal, event);
+      await record(em, body);
+    });
+  }
+
   private ownPilot(principal: Principal, taxId: string) {
     if (principal.taxpayerId !== taxId) throw Problems.notFound(`taxpayer ${taxId}`);
     return this.quota.pilotFor(principal, taxId);
@@ -122,18 +126,18 @@ export class QuotaOperationsService {
       decidedAt: null,
     };
     const view = applicationView(row);
-    await this.audit.insertAudited(
+    await this.created(
       principal,
-      QuotaApplicationEntity,
-      row,
+      (em) => this.applications.insert(em, row),
       { action: 'quota.application_filed', objectType: 'quota_application', objectId: row.id, taxpayerId: taxId, after: view },
-      { body: view, record },
+      view,
+      record,
     );
     return view;
   }
 
   async decide(principal: Principal, id: string, decision: 'approved' | 'rejected', reason: string | null) {
-    const application = await this.db.dataSource.manager.findOneBy(QuotaApplicationEntity, { id });
+    const application = await this.applications.find(id);
     if (!application) throw Problems.notFound(`application ${id}`);
     if (application.status !== 'pending') throw Problems.invalidState(`application ${id} is already ${application.status}`);
     if (decision === 'approved') {
@@ -144,13 +148,8 @@ export class QuotaOperationsService {
     }
     const decidedAt = this.clock.now();
     await this.db.transaction(async (em) => {
-      const result = await em
-        .createQueryBuilder()
-        .update(QuotaApplicationEntity)
-        .set({ status: decision, decidedBy: principal.actorRef, decisionReason: reason, decidedAt })
-        .where('id = :id AND status = :pending', { id, pending: 'pending' })
-        .execute();
-      if (result.affected !== 1) throw Problems.invalidState(`application ${id} is no longer pending`);
+      const decided = await this.applications.decide(em, id, { status: decision, decidedBy: principal.actorRef, decisionReason: reason, decidedAt });
+      if (!decided) throw Problems.invalidState(`application ${id} is no longer pending`);
       if (decision === 'approved') {
         await this.quota.setTotal(em, application.taxpayerId, application.period, application.requestedTotal, 'manual', `application ${id}`, principal);
       }
@@ -176,7 +175,7 @@ export class QuotaOperationsService {
   async listApplications(principal: Principal, query: ApplicationsQuery) {
     const { taxId: scope, outside } = tenantScope(principal, query.taxId);
     if (outside) return { items: [], nextCursor: null };
-    const { rows, nextCursor } = await pageNewestFirst(applicationsQuery(this.db.dataSource.manager, scope, query.status ?? null), 'a', query);
+    const { rows, nextCursor } = await this.applications.page(scope, query.status ?? null, query);
     return { items: rows.map(applicationView), nextCursor };
   }
 
@@ -184,10 +183,9 @@ export class QuotaOperationsService {
     await this.ownPilot(principal, taxId);
     const row: QuotaObjectionEntity = { id: randomUUID(), taxpayerId: taxId, period: this.currentPeriod(), reason: dto.reason, createdAt: this.clock.now() };
     const view = objectionView(row);
-    await this.audit.insertAudited(
+    await this.created(
       principal,
-      QuotaObjectionEntity,
-      row,
+      (em) => this.objections.insert(em, row),
       {
         action: 'quota.objection_lodged',
         objectType: 'quota_objection',
@@ -195,14 +193,15 @@ export class QuotaOperationsService {
         taxpayerId: taxId,
         after: { period: row.period, reason: row.reason },
       },
-      { body: view, record },
+      view,
+      record,
     );
     return view;
   }
 
   async listObjections(principal: Principal, taxId: string, query: PageQuery) {
     await this.quota.pilotFor(principal, taxId);
-    const { rows, nextCursor } = await pageNewestFirst(objectionsQuery(this.db.dataSource.manager, taxId), 'o', query);
+    const { rows, nextCursor } = await this.objections.page(taxId, query);
     return { items: rows.map(objectionView), nextCursor };
   }
 
@@ -217,7 +216,7 @@ export class QuotaOperationsService {
       throw Problems.field('period', `${taxId} files ${taxpayer.filingFrequency}: give ${expected === 'month' ? 'YYYY-MM' : 'YYYY-Qn'}`);
     }
     if (parsed.lastMonth >= this.currentPeriod()) throw Problems.field('period', `${dto.period} has not ended yet`);
-    const existing = await this.db.dataSource.manager.findOneBy(VatFilingEntity, { taxpayerId: taxId, period: dto.period });
+    const existing = await this.filings.find(taxId, dto.period);
     const view = (f: VatFilingEntity) => ({ taxId, period: f.period, filedAt: formatCst(f.filedAt) });
     // Already recorded: answered 200, and that answer recorded under the Idempotency-Key; if a
     // concurrent twin with the same key recorded its 201 first, this fails on the key and the
@@ -229,16 +228,16 @@ export class QuotaOperationsService {
     if (existing) return already(existing);
     const row: VatFilingEntity = { taxpayerId: taxId, period: dto.period, filedAt: this.clock.now(), actor: principal.actorRef };
     try {
-      await this.audit.insertAudited(
+      await this.created(
         principal,
-        VatFilingEntity,
-        row,
+        (em) => this.filings.insert(em, row),
         { action: 'vat_filing.recorded', objectType: 'vat_filing', objectId: `${taxId}:${dto.period}`, taxpayerId: taxId, after: view(row) },
-        { body: view(row), record },
+        view(row),
+        record,
       );
     } catch (error) {
       if (!isDuplicate(error)) throw error;
-      return already(await this.db.dataSource.manager.findOneByOrFail(VatFilingEntity, { taxpayerId: taxId, period: dto.period }));
+      return already(await this.filings.get(taxId, dto.period));
     }
     return { created: true, body: view(row) };
   }
@@ -275,7 +274,7 @@ export class QuotaOperationsService {
       collectedAt: this.clock.now(),
     };
     return this.db.transaction(async (em) => {
-      await em.insert(PaperCollectionEntity, row);
+      await this.paperCollections.insert(em, row);
       await this.audit.record(em, principal, {
         action: 'quota.paper_collection',
         objectType: 'paper_collection',

@@ -8,11 +8,23 @@ import { QuotaService } from './quota.service';
 import { QuotaLedgerRepository } from './quota-ledger.repository';
 import { QuotaMonthsRepository } from './quota-months.repository';
 import { VatFilingsRepository } from './vat-filings.repository';
+import { QuotaApplicationsRepository } from './quota-applications.repository';
+import { QuotaObjectionsRepository } from './quota-objections.repository';
+import { PaperCollectionsRepository } from './paper-collections.repository';
 
 @Module({
   imports: [TypeOrmModule.forFeature(QUOTA_ENTITIES), TaxpayersModule],
   controllers: [QuotaController],
-  providers: [QuotaService, QuotaOperationsService, QuotaMonthsRepository, QuotaLedgerRepository, VatFilingsRepository],
+  providers: [
+    QuotaService,
+    QuotaOperationsService,
+    QuotaMonthsRepository,
+    QuotaLedgerRepository,
+    VatFilingsRepository,
+    QuotaApplicationsRepository,
+    QuotaObjectionsRepository,
+    PaperCollectionsRepository,
+  ],
   exports: [QuotaService],
 })
 export class QuotaModule {}

@@ -22,13 +22,12 @@ import {
   availableOf,
   decideIssue,
   defaultInitialQuota,
-  filingDueIn,
-  inDeclarationWindow,
   LedgerKind,
   periodicTotal,
   temporaryEligible,
   TemporaryPolicy,
   windowCapOf,
+  windowFilingOf,
   capWithSuccessor,
 } from './rules';
 
@@ -41,8 +40,9 @@ export interface QuotaContext {
   inWindow: boolean;
   /** Whether a temporary adjustment may happen this month (low risk, scan passes). */
   eligible: boolean;
-  /** Whether the next month is in its declaration window (asked only when it has issued already). */
-  nextInWindow: () => Promise<boolean>;
+  /** The filing whose record decides whether the next month is in its declaration window (null:
+   * it has none). Read inside the transaction, and only when the next month has issued already. */
+  nextWindowFiling: string | null;
 }
 
 export interface QuotaView {
@@ -223,16 +223,18 @@ export class QuotaService {
       period,
       inWindow,
       eligible: temporaryEligible(taxpayer),
-      nextInWindow: () => this.inWindow(taxpayer, shiftPeriod(period, 1)),
+      nextWindowFiling: windowFilingOf({
+        frequency: taxpayer.filingFrequency,
+        period: shiftPeriod(period, 1),
+        registeredPeriod: periodOf(taxpayer.registeredAt),
+      }),
     };
   }
 
   /** Whether the month is in the taxpayer's declaration window (the previous period not yet filed). */
   private async inWindow(taxpayer: TaxpayerEntity, period: Period): Promise<boolean> {
-    const due = filingDueIn(taxpayer.filingFrequency, period);
-    const registeredPeriod = periodOf(taxpayer.registeredAt);
-    const filed = due !== null && period > registeredPeriod ? await this.filedFor(taxpayer.taxId, due) : true;
-    return inDeclarationWindow({ frequency: taxpayer.filingFrequency, period, registeredPeriod, filed: () => filed });
+    const due = windowFilingOf({ frequency: taxpayer.filingFrequency, period, registeredPeriod: periodOf(taxpayer.registeredAt) });
+    return due !== null && !(await this.filedFor(taxpayer.taxId, due));
   }
 
   /** The declaration window's cap on `used` as it stands (for views), or null outside the window. */
@@ -344,10 +346,14 @@ export class QuotaService {
       items.map((i) => shifted(i.context, 1)),
     );
     // A next month that has already issued (only at the turn of a month): is it in its window?
+    // Its filing is read in this transaction, after the months are locked.
     const nextInWindow = new Map<string, boolean>();
     for (const { context } of items) {
       const key = monthKey(shifted(context, 1));
-      if ((months.get(key)?.used ?? 0n) > 0n && !nextInWindow.has(key)) nextInWindow.set(key, await context.nextInWindow());
+      if ((months.get(key)?.used ?? 0n) > 0n && !nextInWindow.has(key)) {
+        const filing = context.nextWindowFiling;
+        nextInWindow.set(key, filing !== null && !(await this.filings.exists(context.taxpayerId, filing, em)));
+      }
     }
     const at = this.clock.now();
     const ledger: QuotaLedgerEntity[] = [];

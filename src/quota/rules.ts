@@ -54,6 +54,16 @@ export function filingDueIn(frequency: FilingFrequency, period: Period): string 
   return `${p.year}-Q${Math.ceil(p.month / 3)}`;
 }
 
+/**
+ * The filing whose record decides whether `period` is in its declaration window (the month is in
+ * it while that filing is not recorded), or null when the month has no window: the taxpayer has no
+ * previous month on the platform, or files quarterly and `period` does not open a quarter.
+ */
+export function windowFilingOf(input: { frequency: FilingFrequency; period: Period; registeredPeriod: Period }): string | null {
+  if (input.period <= input.registeredPeriod) return null;
+  return filingDueIn(input.frequency, input.period);
+}
+
 /** Whether `period` is inside its declaration window. A taxpayer with no previous month has none. */
 export function inDeclarationWindow(input: {
   frequency: FilingFrequency;
@@ -61,8 +71,7 @@ export function inDeclarationWindow(input: {
   registeredPeriod: Period;
   filed: (filingPeriod: string) => boolean;
 }): boolean {
-  if (input.period <= input.registeredPeriod) return false;
-  const due = filingDueIn(input.frequency, input.period);
+  const due = windowFilingOf(input);
   return due !== null && !input.filed(due);
 }
 

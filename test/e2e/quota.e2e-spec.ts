@@ -4,7 +4,9 @@ import { makeTaxId } from '../support/tax-ids';
 import { ADMIN_TOKEN, apiKey, registerTaxpayer, setClock, startApp, TestApp } from '../support/test-app';
 
 // API.md "Quota"; SPEC section 4 (the monthly quota). Every test states the business time it
-// stands on with setClock: the app runs on a manual clock shared by the whole file.
+// stands on with setClock: the app runs on a manual clock shared by the whole file. Every test
+// registers the taxpayers it uses (in a beforeEach or in itself) and builds the state it needs, so
+// each runs alone (-t) and in any order (--randomize).
 
 const MONEY = /^-?\d+\.\d{2}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -47,9 +49,9 @@ const policy = (initialQuota: string, riskLevel: 'low' | 'medium' | 'high', cred
 describe('quota', () => {
   let t: TestApp;
   let officer: string;
-  /** Every pilot this file registers (the periodic run counts them). */
+  /** Every pilot registered on the app `t` (the periodic run counts them). */
   const pilots: string[] = [];
-  /** Months with a busy ledger, checked for the ledger invariants at the end. */
+  /** Months with a busy ledger, checked for the ledger invariants after the test that made them. */
   const busy: { who: Pilot; period: string }[] = [];
 
   beforeAll(async () => {
@@ -57,6 +59,24 @@ describe('quota', () => {
     officer = await apiKey(t, 'tax_officer');
   });
   afterAll(() => t.close());
+  afterEach(async () => {
+    for (const { who, period } of busy.splice(0)) await checkLedger(who, period);
+  });
+
+  /** A describe whose tests each run on an app of their own (what a periodic run counts is every pilot of the database). */
+  function ownAppPerTest() {
+    let shared: { t: TestApp; officer: string; pilots: string[] };
+    beforeEach(async () => {
+      shared = { t, officer, pilots: pilots.splice(0) };
+      t = await startApp();
+      officer = await apiKey(t, 'tax_officer');
+    });
+    afterEach(async () => {
+      await t.close();
+      ({ t, officer } = shared);
+      pilots.splice(0, pilots.length, ...shared.pilots);
+    });
+  }
 
   // ---------------------------------------------------------------- helpers
 
@@ -127,12 +147,53 @@ describe('quota', () => {
     if (field) expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
   }
 
+  /** Pages the ledger with limit=2 and checks the chain against the month's quota. */
+  async function checkLedger(who: Pilot, period: string) {
+    const full = await ledger(officer, who.taxId, period);
+    const paged: Entry[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res: Res = await t.http(who.token).get(`/v1/taxpayers/${who.taxId}/quota/${period}/ledger?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expectStatus(res, 200);
+      expect(res.body.items.length).toBeLessThanOrEqual(2);
+      paged.push(...res.body.items);
+      cursor = res.body.nextCursor;
+      pages++;
+    } while (cursor && pages <= full.length);
+    expect(paged).toEqual(full);
+    expect(pages).toBe(Math.max(1, Math.ceil(full.length / 2)));
+
+    expect(full.map((e) => e.seq)).toEqual(full.map((_e, i) => i + 1));
+    expect(['initial', 'periodic']).toContain(full[0].kind);
+    let total = 0n;
+    let used = 0n;
+    for (const e of full) {
+      expect(e.delta).toMatch(MONEY);
+      expect(e.at).toMatch(CST);
+      if (TOTAL_KINDS.includes(e.kind)) total += parseMoney(e.delta);
+      else if (USED_KINDS.includes(e.kind)) used += parseMoney(e.delta);
+      else throw new Error(`unknown ledger kind ${e.kind}`);
+      // each entry chains from the previous one by its delta
+      expect({ seq: e.seq, totalAfter: e.totalAfter, usedAfter: e.usedAfter }).toEqual({
+        seq: e.seq,
+        totalAfter: formatMoney(total),
+        usedAfter: formatMoney(used),
+      });
+    }
+    const q = await quota(officer, who.taxId, period);
+    expect({ total: formatMoney(total), used: formatMoney(used) }).toEqual({ total: q.total, used: q.used });
+    expect(q.remaining).toBe(formatMoney(total - used));
+    if (!q.inDeclarationWindow) expect(q.available).toBe(formatMoney(total - used > 0n ? total - used : 0n));
+    return full;
+  }
+
   // ---------------------------------------------------------------- 1. reading a month
 
   describe('reading a month', () => {
     let a: Pilot;
     let b: Pilot;
-    beforeAll(async () => {
+    beforeEach(async () => {
       a = await pilot('2023-07-10T10:00:00+08:00');
       b = await pilot('2023-07-10T10:00:00+08:00');
     });
@@ -268,16 +329,27 @@ describe('quota', () => {
   // once the filing is recorded, available = 7.5M - 0.2M = 7.3M."
   describe('declaration window, monthly filer (the SPEC example)', () => {
     let w: Pilot;
-    beforeAll(async () => {
+    beforeEach(async () => {
       // medium risk: no temporary adjustment can interfere
       w = await pilot('2023-07-03T09:00:00+08:00', { riskLevel: 'medium' });
-      busy.push({ who: w, period: '2023-07' }, { who: w, period: '2023-08' });
     });
-
-    it('July: total 7,500,000.00, used 4,000,000.00, not in a window (registration month)', async () => {
+    /** The SPEC example's July: 4,000,000.00 used of 7,500,000.00. */
+    async function july() {
+      busy.push({ who: w, period: '2023-07' });
       await setClock(t, '2023-07-20T09:00:00+08:00');
       await issued(w, '2500000.00');
       await issued(w, '1500000.00');
+    }
+    /** Then 200,000.00 issued on August 1st, before the July filing. */
+    async function august() {
+      await july();
+      busy.push({ who: w, period: '2023-08' });
+      await setClock(t, '2023-08-01T09:00:00+08:00');
+      await issued(w, '200000.00');
+    }
+
+    it('July: total 7,500,000.00, used 4,000,000.00, not in a window (registration month)', async () => {
+      await july();
       expect(await quota(w.token, w.taxId)).toMatchObject({
         period: '2023-07',
         total: '7500000.00',
@@ -296,6 +368,8 @@ describe('quota', () => {
     });
 
     it('August before the July filing: available = min(3,500,000.00, 7,500,000.00), inDeclarationWindow true', async () => {
+      await july();
+      busy.push({ who: w, period: '2023-08' });
       await setClock(t, '2023-08-01T09:00:00+08:00');
       expect(await quota(w.token, w.taxId)).toMatchObject({
         period: '2023-08',
@@ -315,6 +389,7 @@ describe('quota', () => {
     });
 
     it('an invoice of 3,300,000.01 is refused 422 QUOTA_EXCEEDED with available 3300000.00, and consumes nothing', async () => {
+      await august();
       await setClock(t, '2023-08-02T09:00:00+08:00');
       const problem = await refused(w, '3300000.01', '3300000.00');
       expect(problem.status).toBe(422);
@@ -331,6 +406,7 @@ describe('quota', () => {
     });
 
     it('the July filing: 201, then 200 with the same record; available becomes 7,300,000.00 and the window closes', async () => {
+      await august();
       await setClock(t, '2023-08-10T15:00:00+08:00');
       const first = await fileVat(w.token, w.taxId, '2023-07');
       expectStatus(first, 201);
@@ -388,7 +464,7 @@ describe('quota', () => {
   describe('declaration window, quarterly filer', () => {
     let q: Pilot;
     let r: Pilot;
-    beforeAll(async () => {
+    beforeEach(async () => {
       q = await pilot('2023-05-10T10:00:00+08:00', { filingFrequency: 'quarterly', riskLevel: 'medium' });
       r = await pilot('2023-05-10T10:00:00+08:00', { filingFrequency: 'quarterly', riskLevel: 'medium' });
       await setClock(t, '2023-06-10T10:00:00+08:00');
@@ -446,10 +522,16 @@ describe('quota', () => {
   // invoice of 2.0M brings usage to 7.8M >= 6.0M, so the total becomes 9.0M and the invoice fits."
   describe('temporary adjustment', () => {
     let tt: Pilot;
-    beforeAll(async () => {
+    beforeEach(async () => {
       tt = await pilot('2023-07-03T09:00:00+08:00', { riskLevel: 'low', creditRating: 'A' });
-      busy.push({ who: tt, period: '2023-07' }, { who: tt, period: '2023-08' });
+      busy.push({ who: tt, period: '2023-07' });
     });
+    /** The SPEC example: 5.8M used, then 2.0M, which raises the total to 9.0M. */
+    async function raised() {
+      await setClock(t, '2023-07-10T09:00:00+08:00');
+      await issued(tt, '5800000.00');
+      return issued(tt, '2000000.00');
+    }
 
     it('the SPEC example: used 5.8M of 7.5M, an invoice of 2.0M succeeds and the total becomes 9.0M', async () => {
       await setClock(t, '2023-07-10T09:00:00+08:00');
@@ -473,6 +555,7 @@ describe('quota', () => {
 
     // SPEC 4: "At most once per month".
     it('at most once a month: an invoice that would need another raise is refused', async () => {
+      await raised();
       await setClock(t, '2023-07-11T09:00:00+08:00');
       await refused(tt, '1200000.01', '1200000.00');
       expect(await quota(tt.token, tt.taxId)).toMatchObject({ total: '9000000.00', used: '7800000.00' });
@@ -532,6 +615,10 @@ describe('quota', () => {
 
     // SPEC 4: "the raise does not carry into next month" - next month is the periodic policy's.
     it("next month's total does not carry the raise", async () => {
+      await raised();
+      await setClock(t, '2023-07-11T09:00:00+08:00');
+      await issued(tt, '1200000.00'); // July: 9,000,000.00 used of 9,000,000.00
+      busy.push({ who: tt, period: '2023-08' });
       await setClock(t, '2023-08-02T09:00:00+08:00');
       const august = await quota(tt.token, tt.taxId, '2023-08');
       expect(august).toMatchObject({ period: '2023-08', used: '0.00', temporaryAdjusted: false, total: policy('7500000.00', 'low', 'A', ['9000000.00']) });
@@ -550,10 +637,7 @@ describe('quota', () => {
   describe('manual adjustment: applications', () => {
     let p: Pilot;
     let other: Pilot;
-    let approvedId: string;
-    let rejectedId: string;
-    let pastId: string;
-    beforeAll(async () => {
+    beforeEach(async () => {
       p = await pilot('2023-07-03T09:00:00+08:00', { riskLevel: 'low', creditRating: 'A' });
       other = await pilot('2023-07-03T09:00:00+08:00');
       busy.push({ who: p, period: '2023-07' });
@@ -566,6 +650,24 @@ describe('quota', () => {
         .send({ requestedTotal, ...body });
     const decide = (id: string, what: 'approve' | 'reject', body: Record<string, unknown>, token = officer) =>
       t.http(token).post(`/v1/quota/applications/${id}/${what}`).send(body);
+    /** The SPEC example up to the approval: 7.8M used, the total raised to 9.0M, then approved at 12.0M; answers the application's id. */
+    async function approvedAt12M(): Promise<string> {
+      await setClock(t, '2023-07-10T09:00:00+08:00');
+      await issued(p, '5800000.00');
+      await issued(p, '2000000.00');
+      const filed = await apply(p, '12000000.00');
+      expectStatus(filed, 201);
+      await setClock(t, '2023-07-11T09:00:00+08:00');
+      expectStatus(await decide(filed.body.id, 'approve', { reason: '核实无误' }), 200);
+      return filed.body.id;
+    }
+    /** An application of `who` for `requestedTotal`, rejected; answers its id. */
+    async function rejected(who: Pilot, requestedTotal: string): Promise<string> {
+      const filed = await apply(who, requestedTotal);
+      expectStatus(filed, 201);
+      expectStatus(await decide(filed.body.id, 'reject', { reason: '理由不足' }), 200);
+      return filed.body.id;
+    }
 
     it('7.5M raised to 9.0M, then approved at 12.0M: the total is 12.0M', async () => {
       await setClock(t, '2023-07-10T09:00:00+08:00');
@@ -577,7 +679,7 @@ describe('quota', () => {
       expectStatus(filed, 201);
       expect(filed.body).toMatchObject({ status: 'pending', requestedTotal: '12000000.00', period: '2023-07', taxId: p.taxId });
       expect(filed.body.id).toMatch(UUID);
-      approvedId = filed.body.id;
+      const approvedId = filed.body.id;
       expect((await quota(p.token, p.taxId)).total).toBe('9000000.00'); // pending changes nothing
 
       await expectProblem(await decide(approvedId, 'approve', {}, p.token), 403, 'FORBIDDEN');
@@ -596,6 +698,7 @@ describe('quota', () => {
     });
 
     it('approving twice, or rejecting an approved application, is 409 and changes nothing', async () => {
+      const approvedId = await approvedAt12M();
       await expectProblem(await decide(approvedId, 'approve', {}), 409, 'INVALID_STATE');
       await expectProblem(await decide(approvedId, 'reject', { reason: '撤回' }), 409, 'INVALID_STATE');
       expect((await ledger(p.token, p.taxId, '2023-07')).filter((e) => e.kind === 'manual')).toHaveLength(1);
@@ -603,10 +706,11 @@ describe('quota', () => {
     });
 
     it('a rejection needs a reason (400 without), sets status rejected and leaves the total', async () => {
+      await approvedAt12M();
       await setClock(t, '2023-07-12T09:00:00+08:00');
       const filed = await apply(p, '15000000.00');
       expectStatus(filed, 201);
-      rejectedId = filed.body.id;
+      const rejectedId = filed.body.id;
       await expectProblem(await decide(rejectedId, 'reject', {}), 400, 'VALIDATION_FAILED', 'reason');
       await expectProblem(await decide(rejectedId, 'reject', { reason: '' }), 400, 'VALIDATION_FAILED', 'reason');
       await expectProblem(await decide(rejectedId, 'reject', { reason: '理由不足' }, p.token), 403, 'FORBIDDEN');
@@ -618,6 +722,7 @@ describe('quota', () => {
     });
 
     it('an approval below what is already used is 409 and the application stays pending', async () => {
+      await approvedAt12M();
       const filed = await apply(p, '1000000.00');
       expectStatus(filed, 201);
       await expectProblem(await decide(filed.body.id, 'approve', {}), 409, 'INVALID_STATE');
@@ -645,7 +750,7 @@ describe('quota', () => {
       await setClock(t, '2023-07-20T09:00:00+08:00');
       const filed = await apply(other, '9000000.00');
       expectStatus(filed, 201);
-      pastId = filed.body.id;
+      const pastId = filed.body.id;
       await setClock(t, '2023-08-01T00:00:00+08:00');
       await expectProblem(await decide(pastId, 'approve', {}), 409, 'INVALID_STATE');
       expect((await quota(officer, other.taxId, '2023-07')).total).toBe('7500000.00');
@@ -654,6 +759,14 @@ describe('quota', () => {
     });
 
     it('GET /v1/quota/applications: a taxpayer sees only its own; an officer all, or by taxId and status', async () => {
+      // p: one approved, two rejected; other: one pending
+      const approvedId = await approvedAt12M();
+      await setClock(t, '2023-07-12T09:00:00+08:00');
+      const rejectedId = await rejected(p, '15000000.00');
+      await rejected(p, '1000000.00');
+      const filed = await apply(other, '9000000.00');
+      expectStatus(filed, 201);
+      const pastId = filed.body.id;
       const mine = await t.http(p.token).get('/v1/quota/applications');
       expectStatus(mine, 200);
       expect(mine.body.nextCursor).toBeNull();
@@ -679,6 +792,9 @@ describe('quota', () => {
 
     // API.md Conventions: "Lists: `?limit=` (default 50, max 500) and an opaque `cursor`".
     it('the applications list pages with ?limit= and a cursor, like every list', async () => {
+      await setClock(t, '2023-07-12T09:00:00+08:00');
+      for (const total of ['8000000.00', '9000000.00', '10000000.00']) expectStatus(await apply(p, total), 201);
+      expectStatus(await apply(other, '8000000.00'), 201);
       const seen: string[] = [];
       let cursor: string | null = null;
       let pages = 0;
@@ -702,12 +818,16 @@ describe('quota', () => {
   // `{ "period": "2023-08", "kind": "periodic" | "manual", "newTotal": "2500000.00", "reason": "…" }`.
   describe('officer adjustments', () => {
     let o: Pilot;
-    beforeAll(async () => {
+    beforeEach(async () => {
       o = await pilot('2023-07-03T09:00:00+08:00', { riskLevel: 'medium' });
-      busy.push({ who: o, period: '2023-07' }, { who: o, period: '2023-08' });
+      busy.push({ who: o, period: '2023-07' });
       await setClock(t, '2023-07-05T09:00:00+08:00');
       await issued(o, '1000000.00');
     });
+    /** July's total set to 8,000,000.00 by an officer (1,000,000.00 used). */
+    async function setTo8M() {
+      expect([200, 201]).toContain((await adjust(o.taxId, { period: '2023-07', kind: 'manual', newTotal: '8000000.00', reason: '人工调整' })).status);
+    }
 
     it('sets the total, with a ledger entry of that kind carrying the delta', async () => {
       const periodic = await adjust(o.taxId, { period: '2023-07', kind: 'periodic', newTotal: '2500000.00', reason: '风险评估后下调' });
@@ -725,6 +845,7 @@ describe('quota', () => {
     });
 
     it('a new total below what is used is 409 and changes nothing; equal to used is allowed', async () => {
+      await setTo8M();
       const before = await ledger(officer, o.taxId, '2023-07');
       const res = await adjust(o.taxId, { period: '2023-07', kind: 'manual', newTotal: '999999.99', reason: '下调' });
       await expectProblem(res, 409, 'INVALID_STATE');
@@ -739,6 +860,7 @@ describe('quota', () => {
     });
 
     it('a taxpayer cannot set its total (403); bad input is 400; a month before registration 404', async () => {
+      await setTo8M();
       await expectProblem(await adjust(o.taxId, { period: '2023-07', kind: 'manual', newTotal: '99999999.00', reason: '自行上调' }, o.token), 403, 'FORBIDDEN');
       expect((await quota(o.token, o.taxId)).total).toBe('8000000.00');
       const ok = { period: '2023-07', kind: 'manual', newTotal: '8000000.00', reason: 'r' };
@@ -752,6 +874,8 @@ describe('quota', () => {
 
     // SPEC 4: "it may issue only within `min(previous month's remaining, this month's total)`".
     it("inside the window the month's own total caps too, when it is below last month's remaining", async () => {
+      await setTo8M();
+      busy.push({ who: o, period: '2023-08' });
       await setClock(t, '2023-08-02T09:00:00+08:00');
       const set = await adjust(o.taxId, { period: '2023-08', kind: 'periodic', newTotal: '2000000.00', reason: '定期调整' });
       expect([200, 201]).toContain(set.status);
@@ -773,10 +897,10 @@ describe('quota', () => {
   describe('periodic runs', () => {
     let h: Pilot;
     let g: Pilot;
-    beforeAll(async () => {
+    ownAppPerTest();
+    beforeEach(async () => {
       h = await pilot('2023-08-10T10:00:00+08:00', { riskLevel: 'high', creditRating: 'A', initialQuota: '7500000.00' });
       g = await pilot('2023-08-10T10:00:00+08:00', { riskLevel: 'medium', creditRating: 'A', initialQuota: '1000000.00' });
-      busy.push({ who: g, period: '2023-09' });
       await issued(g, '900000.00'); // 90% of its base
     });
 
@@ -791,7 +915,7 @@ describe('quota', () => {
       await setClock(t, '2023-09-01T00:00:00+08:00');
       const first = await t.http(officer).post('/v1/quota/periodic-runs').send({ period: '2023-09' });
       expectStatus(first, 200);
-      // nothing in this file has touched September before
+      // nothing has touched September before
       expect(first.body).toMatchObject({ period: '2023-09', taxpayers: pilots.length, created: pilots.length, unchanged: 0 });
 
       // a high-risk taxpayer: 50% of its initial total
@@ -816,6 +940,7 @@ describe('quota', () => {
       expect(await ledger(officer, g.taxId, '2023-09')).toHaveLength(2);
       expect((await quota(officer, h.taxId, '2023-09')).total).toBe('3750000.00');
       expect(await ledger(officer, h.taxId, '2023-09')).toHaveLength(1);
+      await checkLedger(g, '2023-09');
     });
 
     it('a month nobody ran is computed on first use by the same policy', async () => {
@@ -845,6 +970,8 @@ describe('quota', () => {
 
   // The run and the first use read the same registration boundary: 00:00 Beijing time on the 1st.
   describe('periodic runs: who is included, and when a month is set', () => {
+    ownAppPerTest();
+
     it("a run covers the pilots registered by the month's last instant in Beijing time, not those registered after", async () => {
       const x = await pilot('2023-11-30T23:59:59+08:00');
       const y = await pilot('2023-12-01T00:00:00+08:00');
@@ -877,7 +1004,7 @@ describe('quota', () => {
   describe('objections', () => {
     let j: Pilot;
     let k: Pilot;
-    beforeAll(async () => {
+    beforeEach(async () => {
       j = await pilot('2023-07-05T09:00:00+08:00');
       k = await pilot('2023-07-05T09:00:00+08:00');
     });
@@ -904,11 +1031,14 @@ describe('quota', () => {
       await expectProblem(await lodge(j, undefined), 400, 'VALIDATION_FAILED', 'reason');
       await expectProblem(await lodge(j, ''), 400, 'VALIDATION_FAILED', 'reason');
       await expectProblem(await lodge(j, 42), 400, 'VALIDATION_FAILED', 'reason');
-      expect((await t.http(j.token).get(`/v1/taxpayers/${j.taxId}/quota/objections`)).body.items).toHaveLength(1);
+      expect((await t.http(j.token).get(`/v1/taxpayers/${j.taxId}/quota/objections`)).body.items).toHaveLength(0);
     });
 
     // API.md Conventions: "Lists: `?limit=` (default 50, max 500) and an opaque `cursor`".
     it('the objections list pages with ?limit= and a cursor, like every list', async () => {
+      await setClock(t, '2023-07-06T10:00:00+08:00');
+      expectStatus(await lodge(j, '本月额度不足以覆盖已签合同'), 201);
+      expectStatus(await lodge(k, '另一纳税人的异议'), 201);
       await setClock(t, '2023-07-07T10:00:00+08:00');
       expectStatus(await lodge(j, '第二次异议'), 201);
       await setClock(t, '2023-07-08T10:00:00+08:00');
@@ -936,7 +1066,7 @@ describe('quota', () => {
   // API.md: "consumes `count x maxAmountPerInvoice`; 422 `QUOTA_EXCEEDED` if it does not fit."
   describe('paper collections', () => {
     let c: Pilot;
-    beforeAll(async () => {
+    beforeEach(async () => {
       c = await pilot('2023-07-05T09:00:00+08:00', { riskLevel: 'medium', paperMaxAmountPerInvoice: '100000.00' });
       busy.push({ who: c, period: '2023-07' });
     });
@@ -956,6 +1086,8 @@ describe('quota', () => {
     });
 
     it('a collection that does not fit is 422 QUOTA_EXCEEDED with available, and consumes nothing', async () => {
+      await setClock(t, '2023-07-06T09:00:00+08:00');
+      expectStatus(await collect(c, forty), 201);
       const before = await ledger(c.token, c.taxId, '2023-07');
       const res = await collect(c, { ...forty, invoiceKind: 'paper_ordinary' });
       await expectProblem(res, 422, 'QUOTA_EXCEEDED');
@@ -971,7 +1103,7 @@ describe('quota', () => {
     it("a maximum above the taxpayer's paperMaxAmountPerInvoice is 422 PAPER_LIMIT_EXCEEDED", async () => {
       const res = await collect(c, { ...forty, count: 1, maxAmountPerInvoice: '100000.01' });
       await expectProblem(res, 422, 'PAPER_LIMIT_EXCEEDED');
-      expect((await quota(c.token, c.taxId)).used).toBe('7500000.00');
+      expect((await quota(c.token, c.taxId)).used).toBe('0.00');
     });
 
     it.each([
@@ -1010,47 +1142,6 @@ describe('quota', () => {
   // SPEC 4: "Every change to total or used is an entry in an append-only quota ledger, with its cause."
   // "What gives quota back: [...] Voiding (作废) a paper blue invoice in its own month restores its amount."
   describe('ledger invariants', () => {
-    /** Pages the ledger with limit=2 and checks the chain against the month's quota. */
-    async function checkLedger(who: Pilot, period: string) {
-      const full = await ledger(officer, who.taxId, period);
-      const paged: Entry[] = [];
-      let cursor: string | null = null;
-      let pages = 0;
-      do {
-        const res: Res = await t.http(who.token).get(`/v1/taxpayers/${who.taxId}/quota/${period}/ledger?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
-        expectStatus(res, 200);
-        expect(res.body.items.length).toBeLessThanOrEqual(2);
-        paged.push(...res.body.items);
-        cursor = res.body.nextCursor;
-        pages++;
-      } while (cursor && pages <= full.length);
-      expect(paged).toEqual(full);
-      expect(pages).toBe(Math.max(1, Math.ceil(full.length / 2)));
-
-      expect(full.map((e) => e.seq)).toEqual(full.map((_e, i) => i + 1));
-      expect(['initial', 'periodic']).toContain(full[0].kind);
-      let total = 0n;
-      let used = 0n;
-      for (const e of full) {
-        expect(e.delta).toMatch(MONEY);
-        expect(e.at).toMatch(CST);
-        if (TOTAL_KINDS.includes(e.kind)) total += parseMoney(e.delta);
-        else if (USED_KINDS.includes(e.kind)) used += parseMoney(e.delta);
-        else throw new Error(`unknown ledger kind ${e.kind}`);
-        // each entry chains from the previous one by its delta
-        expect({ seq: e.seq, totalAfter: e.totalAfter, usedAfter: e.usedAfter }).toEqual({
-          seq: e.seq,
-          totalAfter: formatMoney(total),
-          usedAfter: formatMoney(used),
-        });
-      }
-      const q = await quota(officer, who.taxId, period);
-      expect({ total: formatMoney(total), used: formatMoney(used) }).toEqual({ total: q.total, used: q.used });
-      expect(q.remaining).toBe(formatMoney(total - used));
-      if (!q.inDeclarationWindow) expect(q.available).toBe(formatMoney(total - used > 0n ? total - used : 0n));
-      return full;
-    }
-
     it('a busy month: every kind of change, refusals leaving no trace, entries chained 1..n', async () => {
       const b = await pilot('2023-07-03T09:00:00+08:00', { riskLevel: 'low', creditRating: 'A', paperMaxAmountPerInvoice: '100000.00' });
       await setClock(t, '2023-07-04T09:00:00+08:00');
@@ -1114,11 +1205,6 @@ describe('quota', () => {
         ['issue', '2000000.00', b.number],
         ['issue', '1200000.00', c.number],
       ]);
-    });
-
-    it('hold for every busy month of this file, and paging with limit=2 returns every entry once', async () => {
-      expect(busy.length).toBeGreaterThanOrEqual(10);
-      for (const { who, period } of busy) await checkLedger(who, period);
     });
   });
 });

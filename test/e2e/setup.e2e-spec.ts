@@ -30,13 +30,14 @@ describe('first start', () => {
   let code: string;
   const agent = () => request(t.app.getHttpServer());
 
-  beforeAll(async () => {
+  // Each test starts on a new database, with no admin and its own printed code.
+  beforeEach(async () => {
     const started = await captureOutput(() => startApp({ BOOTSTRAP_ADMIN_TOKEN: '', LOG_LEVEL: 'warn', PORT: '3000' }));
     t = started.value;
     log = started.output;
     code = t.app.get(SetupService).printedCode!;
   });
-  afterAll(() => t.close());
+  afterEach(() => t.close());
 
   it('prints a one-time setup code and where to enter it; keeps only its digest', async () => {
     expect(code).toMatch(/^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$/);
@@ -98,7 +99,9 @@ describe('first start', () => {
       await other.close().catch(() => undefined);
     }
   });
+});
 
+describe('first start, rate limit', () => {
   it('is rate-limited per client like sign-ins', async () => {
     const limited = await startApp({ BOOTSTRAP_ADMIN_TOKEN: '', LOGIN_RATE_LIMIT: '2' });
     try {

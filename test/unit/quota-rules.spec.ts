@@ -13,6 +13,7 @@ import {
   temporaryEligible,
   temporaryRaise,
   windowCapOf,
+  windowFilingOf,
 } from '../../src/quota/rules';
 
 const y = (yuan: string) => parseMoney(yuan.includes('.') ? yuan : `${yuan}.00`);
@@ -132,6 +133,21 @@ describe('declaration window', () => {
     ['quarterly', '2023-12', null],
   ] as const)('a %s filer in %s must have filed %s', (frequency, period, due) => {
     expect(filingDueIn(frequency, period)).toBe(due);
+  });
+
+  // The filing a month's window hangs on: what issuing reads inside its transaction for the next
+  // month at the turn of a month (QuotaContext.nextWindowFiling).
+  it.each([
+    ['monthly', '2023-08', '2023-06', '2023-07'],
+    ['monthly', '2023-08', '2023-07', '2023-07'], // registered last month: its filing decides
+    ['monthly', '2023-08', '2023-08', null], // the registration month: no window
+    ['monthly', '2023-08', '2023-09', null], // before registration: no window
+    ['quarterly', '2023-07', '2023-01', '2023-Q2'],
+    ['quarterly', '2023-07', '2023-07', null],
+    ['quarterly', '2023-08', '2023-01', null], // not the first month of a quarter
+    ['quarterly', '2024-01', '2023-11', '2023-Q4'],
+  ] as const)('%s filer, %s, registered %s: the window hangs on filing %s', (frequency, period, registeredPeriod, filing) => {
+    expect(windowFilingOf({ frequency, period, registeredPeriod })).toBe(filing);
   });
 
   it.each([
