@@ -1,5 +1,5 @@
 import { EntityManager, In } from 'typeorm';
-import { comparePositions, mergeRanges, Order, orderedAfter, product, take } from '../common/keyset';
+import { BatchSize, comparePositions, mergeRanges, Order, orderedAfter, product, take } from '../common/keyset';
 import { INVOICE_STATUSES, INVOICE_TYPES, InvoiceEntity, MEDIA } from './invoice.entities';
 
 /**
@@ -118,9 +118,10 @@ export function compareKeys(a: InvoiceKey, b: InvoiceKey): number {
 
 /**
  * The keys of the matching invoices in order, after `after`: each branch read `batch` keys at a
- * time, merged. Stop pulling whenever enough are read; nothing beyond a batch per branch is read.
+ * time (or a growing batch, see BatchSize), merged. Stop pulling whenever enough are read; nothing
+ * beyond a batch per branch is read.
  */
-export function scanKeys(em: EntityManager, f: InvoiceFilter, order: Order, after: InvoiceKey | null, batch: number): AsyncGenerator<InvoiceKey> {
+export function scanKeys(em: EntityManager, f: InvoiceFilter, order: Order, after: InvoiceKey | null, batch: BatchSize): AsyncGenerator<InvoiceKey> {
   const ranges = branches(f).map((branch) => (last: InvoiceKey | null, limit: number) => branchQuery(em, branch, f, order, last, limit).getMany());
   return mergeRanges(ranges, compareKeys, order, after, batch);
 }

@@ -306,7 +306,10 @@ async function seedOtherLists(conn: Connection): Promise<void> {
 const verdict = (empty: number, full: number) => (full <= 2 * empty || full - empty <= NOISE_MS ? 'PASS' : 'MISS');
 
 export async function growthBench(server: string): Promise<void> {
-  const db = `einv_growth_${randomBytes(4).toString('hex')}`;
+  // BENCH_GROWTH_DATABASE names the scratch database and keeps it at the end (to study the filled
+  // tables, or to reuse them); by default a random name, dropped.
+  const keep = process.env.BENCH_GROWTH_DATABASE;
+  const db = keep ?? `einv_growth_${randomBytes(4).toString('hex')}`;
   const admin = await createConnection(server);
   await admin.query(`CREATE DATABASE \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
   await admin.end();
@@ -485,9 +488,12 @@ export async function growthBench(server: string): Promise<void> {
       service.kill('SIGTERM');
       await new Promise((r) => service!.once('exit', r));
     }
-    const drop = await createConnection(server);
-    await drop.query(`DROP DATABASE IF EXISTS \`${db}\``);
-    await drop.end();
+    if (keep) console.log(`kept database ${db} (BENCH_GROWTH_DATABASE)`);
+    else {
+      const drop = await createConnection(server);
+      await drop.query(`DROP DATABASE IF EXISTS \`${db}\``);
+      await drop.end();
+    }
     agent.destroy();
   }
 }
