@@ -6,8 +6,8 @@ import { newestFirstQuery } from '../../src/common/pagination';
 import { applicationsQuery, objectionsQuery } from '../../src/quota/quota-operations.service';
 import { QuotaApplicationEntity, QuotaObjectionEntity } from '../../src/quota/quota.entities';
 import { RedConfirmationEntity } from '../../src/red-letter/red-letter.entities';
-import { scanSlips, SlipFilter, slipBranches, slipBranchQuery, slipsAt } from '../../src/red-letter/slip-scan';
-import { SLIP_STATUSES, SlipStatus } from '../../src/red-letter/slip-machine';
+import { dueSlipsQuery, scanSlips, SlipFilter, slipBranches, slipBranchQuery, slipsAt } from '../../src/red-letter/slip-scan';
+import { PENDING, SLIP_STATUSES, SlipStatus } from '../../src/red-letter/slip-machine';
 import { WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEntity } from '../../src/webhooks/webhook.entities';
 import { CounterpartyEntity } from '../../src/invoices/counterparty.entity';
 import { counterpartiesQuery } from '../../src/invoices/counterparties';
@@ -56,7 +56,8 @@ function slip(i: number): RedConfirmationEntity {
     redInvoiceNumber: null,
     createdBy: 'test',
     createdAt: minutes('2024-01-01T00:00:00Z', i * 30),
-    expiresAt: null,
+    // Awaiting confirmation (02, 03): 72 hours from filling in, as the service sets it.
+    expiresAt: (PENDING as readonly string[]).includes(statuses[i % statuses.length]) ? minutes('2024-01-01T00:00:00Z', i * 30 + 72 * 60) : null,
     updatedAt: minutes('2024-01-01T00:00:00Z', i * 30),
   };
 }
@@ -485,6 +486,36 @@ describe('query plans: every list, filter and export shape reads an ordered inde
         }
       });
     }
+  }
+
+  // The 72-hour expiry sweep (every minute, and before a taxpayer's slip list): the due slips from
+  // the (status, expires_at) index, one interval per pending status, never a scan of every slip.
+  const sweepAt = new Date('2024-01-10T00:00:00Z');
+  for (const [name, filter] of [
+    ['the sweep', {}],
+    ["before a taxpayer's list", { taxId: SMALL }],
+  ] as const) {
+    it(`red-letter expiry, ${name}: a range of the due slips`, async () => {
+      const qb = dueSlipsQuery(ds.manager, sweepAt, filter, 500);
+      const [sql, params] = qb.getQueryAndParameters();
+      const plan = await planOf(ds, sql, params);
+      const mysql = ds.options.type !== 'better-sqlite3';
+      const where = `expiry ${name}: ${plan.text}`;
+      if (mysql) {
+        expect({ where, tables: plan.tables.map((t) => [t.access_type, t.key]) }).toEqual({ where, tables: [['range', 'idx_red_pending']] });
+      } else {
+        expect({ where, search: /^SEARCH s USING INDEX idx_red_pending \(status=\? AND expires_at<\?\)$/.test(plan.text) }).toEqual({ where, search: true });
+      }
+      const all = await ds.manager.find(RedConfirmationEntity);
+      const expected = all
+        .filter((s) => (PENDING as readonly string[]).includes(s.status) && s.expiresAt !== null && s.expiresAt <= sweepAt)
+        .filter((s) => !('taxId' in filter) || s.sellerTaxId === filter.taxId || s.buyerTaxId === filter.taxId)
+        .map((s) => s.id)
+        .sort();
+      expect(expected.length).toBeGreaterThan(0);
+      expect(expected.length).toBeLessThan(all.length / 10);
+      expect((await qb.getMany()).map((s) => s.id).sort()).toEqual(expected);
+    });
   }
 
   it('the merged slip ranges give exactly the slips the filter names, newest first (every direction and status)', async () => {
