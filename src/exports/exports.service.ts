@@ -5,7 +5,6 @@ import * as path from 'node:path';
 import { Injectable } from '@nestjs/common';
 import type { Response } from 'express';
 import { Zip, ZipDeflate, ZipPassThrough } from 'fflate';
-import { In } from 'typeorm';
 import { canRead, Principal, tenantScope } from '../common/principal';
 import { batchAt } from '../common/keyset';
 import { decodeCursor, encodeCursor } from '../common/pagination';
@@ -13,7 +12,7 @@ import { Problems } from '../common/problem';
 import { parseIsoInstant } from '../common/time';
 import { Db } from '../database/db.service';
 import { InvoiceEntity, InvoiceLineEntity } from '../invoices/invoice.entities';
-import { InvoiceFilter, InvoiceKey, invoicesByKeys, scanKeys, takeKeys } from '../invoices/invoice-scan';
+import { InvoiceFilter, InvoiceKey, invoicesAndLines, scanKeys, takeKeys } from '../invoices/invoice-scan';
 import { invoiceView, InvoiceView } from '../invoices/invoice.view';
 import { InvoicesService } from '../invoices/invoices.service';
 import { RenderingService } from '../rendering/rendering.service';
@@ -156,9 +155,7 @@ export class ExportsService {
       const size = batchAt(EXPORT_BATCH, n);
       const page = await takeKeys(keys, size);
       if (!page.length) return;
-      const invoices = await invoicesByKeys(em, page);
-      const lines = await em.find(InvoiceLineEntity, { where: { invoiceNumber: In(invoices.map((i) => i.number)) }, order: { lineNo: 'ASC' } });
-      yield { invoices, lines };
+      yield await invoicesAndLines(em, page);
       if (page.length < size) return;
     }
   }

@@ -14,8 +14,18 @@ import { counterpartiesQuery } from '../../src/invoices/counterparties';
 import { attemptsQuery, deliveriesQuery, webhooksQuery } from '../../src/webhooks/webhooks.service';
 import { AuditEventEntity } from '../../src/audit/audit-event.entity';
 import { timeOrderedId } from '../../src/audit/audit.service';
-import { Branch, branches, branchQuery, InvoiceFilter, invoicesByKeys, scanKeys, takeKeys } from '../../src/invoices/invoice-scan';
-import { InvoiceEntity } from '../../src/invoices/invoice.entities';
+import {
+  Branch,
+  branches,
+  branchQuery,
+  InvoiceFilter,
+  invoicesAndLines,
+  invoicesByKeys,
+  linesQuery,
+  scanKeys,
+  takeKeys,
+} from '../../src/invoices/invoice-scan';
+import { InvoiceEntity, InvoiceLineEntity } from '../../src/invoices/invoice.entities';
 import { startApp, TestApp } from '../support/test-app';
 import { makeTaxId } from '../support/tax-ids';
 
@@ -233,6 +243,25 @@ function invoice(i: number): InvoiceEntity {
   };
 }
 
+function invoiceLine(invoiceNumber: string, lineNo: number): InvoiceLineEntity {
+  return {
+    invoiceNumber,
+    lineNo,
+    itemName: '商品',
+    categoryShortName: '计算机',
+    taxClassificationCode: '1090511030000000000',
+    spec: '',
+    unit: '',
+    quantity: null,
+    unitPrice: null,
+    amount: 10000n,
+    taxRate: '0.13',
+    taxAmount: 1300n,
+    preferentialPolicy: null,
+    lineNature: '0',
+  };
+}
+
 /** Every filter shape the API offers (lists: GET /v1/invoices; exports: GET /v1/exports/invoices). */
 const FILTERS: [string, Omit<InvoiceFilter, 'from' | 'to'>][] = [
   ['issued', { taxId: BIG, direction: 'issued' }],
@@ -323,6 +352,8 @@ describe('query plans: every list, filter and export shape reads an ordered inde
     ds = t.dataSource;
     const rows = Array.from({ length: ROWS }, (_, i) => invoice(i));
     for (let i = 0; i < rows.length; i += 500) await ds.manager.insert(InvoiceEntity, rows.slice(i, i + 500));
+    const lines = rows.flatMap((r, i) => Array.from({ length: 1 + (i % 3) }, (_, n) => invoiceLine(r.number, n + 1)));
+    for (let i = 0; i < lines.length; i += 500) await ds.manager.insert(InvoiceLineEntity, lines.slice(i, i + 500));
     const events = Array.from({ length: 2000 }, (_, i) => ({
       id: timeOrderedId(Date.parse('2024-01-01T00:00:00Z') + i * 1000),
       at: new Date(Date.parse('2024-01-01T00:00:00Z') + i * 1000),
@@ -398,6 +429,24 @@ describe('query plans: every list, filter and export shape reads an ordered inde
       const rows = await invoicesByKeys(ds.manager, await takeKeys(scanKeys(ds.manager, filter, 'ASC', null, 50), 20));
       expect({ name, rows: rows.map((r) => r.number) }).toEqual({ name, rows: [...expected].reverse().slice(0, 20) });
     }
+  });
+
+  it("a page's lines: a range of the primary key in its order, read with the page's invoices", async () => {
+    const keys = await takeKeys(scanKeys(ds.manager, { taxId: SMALL, direction: 'both', from: null, to: null }, 'DESC', after, 51), 50);
+    const numbers = keys.map((k) => k.number);
+    const [sql, params] = linesQuery(ds.manager, numbers).getQueryAndParameters();
+    expectOrderedRange(
+      ds,
+      await planOf(ds, sql, params),
+      ds.options.type === 'better-sqlite3' ? 'sqlite_autoindex_invoice_lines_1' : 'PRIMARY',
+      'lines of a page',
+      false,
+      'l',
+    );
+    const { invoices, lines } = await invoicesAndLines(ds.manager, keys);
+    expect(invoices.map((i) => i.number)).toEqual(numbers);
+    const expected = [...numbers].sort().flatMap((n) => Array.from({ length: 1 + ((Number(n.slice(-13)) - 1) % 3) }, (_, l) => `${n}/${l + 1}`));
+    expect(lines.map((l) => `${l.invoiceNumber}/${l.lineNo}`)).toEqual(expected);
   });
 
   // The audit list, oldest first by (at, id): every filter, with and without a date range, first
