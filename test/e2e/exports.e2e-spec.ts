@@ -6,6 +6,7 @@ import { batchAt } from '../../src/common/keyset';
 import { EXPORT_BATCH } from '../../src/exports/exports.service';
 import { InvoiceEntity, InvoiceLineEntity } from '../../src/invoices/invoice.entities';
 import { expectProblem } from '../support/problems';
+import { invoiceLineRow } from '../support/rows';
 import { bootApp, buyer, issueOk, rawBody, seller } from '../support/drivers';
 import { apiKey, registerTaxpayer, setClock, TestApp } from '../support/test-app';
 
@@ -266,22 +267,7 @@ describe('exports stream: memory stays flat', () => {
         differentialTaxation: null,
         deduction: null,
       });
-      lines.push({
-        invoiceNumber: number,
-        lineNo: 1,
-        itemName: '商品',
-        categoryShortName: '计算机',
-        taxClassificationCode: '1090511030000000000',
-        spec: '',
-        unit: '',
-        quantity: null,
-        unitPrice: null,
-        amount: 10000n,
-        taxRate: '0.13',
-        taxAmount: 1300n,
-        preferentialPolicy: null,
-        lineNature: '0',
-      });
+      lines.push(invoiceLineRow(number, 1));
     }
     for (let i = 0; i < TOTAL; i += 400) {
       await t.dataSource.manager.insert(InvoiceEntity, invoices.slice(i, i + 400));

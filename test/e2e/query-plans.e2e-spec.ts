@@ -28,6 +28,7 @@ import {
 import { InvoiceEntity, InvoiceLineEntity } from '../../src/invoices/invoice.entities';
 import { startApp, TestApp } from '../support/test-app';
 import { makeTaxId } from '../support/tax-ids';
+import { invoiceLineRow } from '../support/rows';
 
 // Issue 17, "a test that cannot be fooled by a fast machine": every query shape a list, filter or
 // export runs reads an ordered index range in the keyset order, with no sort and no scan of the
@@ -243,25 +244,6 @@ function invoice(i: number): InvoiceEntity {
   };
 }
 
-function invoiceLine(invoiceNumber: string, lineNo: number): InvoiceLineEntity {
-  return {
-    invoiceNumber,
-    lineNo,
-    itemName: '商品',
-    categoryShortName: '计算机',
-    taxClassificationCode: '1090511030000000000',
-    spec: '',
-    unit: '',
-    quantity: null,
-    unitPrice: null,
-    amount: 10000n,
-    taxRate: '0.13',
-    taxAmount: 1300n,
-    preferentialPolicy: null,
-    lineNature: '0',
-  };
-}
-
 /** Every filter shape the API offers (lists: GET /v1/invoices; exports: GET /v1/exports/invoices). */
 const FILTERS: [string, Omit<InvoiceFilter, 'from' | 'to'>][] = [
   ['issued', { taxId: BIG, direction: 'issued' }],
@@ -352,7 +334,7 @@ describe('query plans: every list, filter and export shape reads an ordered inde
     ds = t.dataSource;
     const rows = Array.from({ length: ROWS }, (_, i) => invoice(i));
     for (let i = 0; i < rows.length; i += 500) await ds.manager.insert(InvoiceEntity, rows.slice(i, i + 500));
-    const lines = rows.flatMap((r, i) => Array.from({ length: 1 + (i % 3) }, (_, n) => invoiceLine(r.number, n + 1)));
+    const lines = rows.flatMap((r, i) => Array.from({ length: 1 + (i % 3) }, (_, n) => invoiceLineRow(r.number, n + 1)));
     for (let i = 0; i < lines.length; i += 500) await ds.manager.insert(InvoiceLineEntity, lines.slice(i, i + 500));
     const events = Array.from({ length: 2000 }, (_, i) => ({
       id: timeOrderedId(Date.parse('2024-01-01T00:00:00Z') + i * 1000),
