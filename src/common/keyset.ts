@@ -49,26 +49,39 @@ export function comparePositions(a: Position, b: Position): number {
 export type RangeReader<K> = (after: K | null, limit: number) => Promise<K[]>;
 
 /**
+ * The size of a range's `n`th read (0 first): a fixed size, or one that grows from `first` to
+ * `max` by doubling, so that the first rows come after a page's worth of reading however long
+ * the range (an export's first byte), and the later reads are large.
+ */
+export type BatchSize = number | { first: number; max: number };
+
+export function batchAt(batch: BatchSize, n: number): number {
+  if (typeof batch === 'number') return batch;
+  return Math.min(batch.max, batch.first * 2 ** Math.min(n, 30));
+}
+
+/**
  * The keys of every range merged in `order`, after `after`: each range read `batch` keys at a
- * time. Stop pulling whenever enough are read; nothing beyond a batch per range is read. The
- * ranges must not overlap (a key in two ranges would come twice).
+ * time (see BatchSize). Stop pulling whenever enough are read; nothing beyond a batch per range is
+ * read. The ranges must not overlap (a key in two ranges would come twice).
  */
 export async function* mergeRanges<K>(
   ranges: RangeReader<K>[],
   compare: (a: K, b: K) => number,
   order: Order,
   after: K | null,
-  batch: number,
+  batch: BatchSize,
 ): AsyncGenerator<K> {
   const sign = order === 'ASC' ? 1 : -1;
-  const streams = ranges.map((read) => ({ read, buffer: [] as K[], at: 0, last: after, done: false }));
+  const streams = ranges.map((read) => ({ read, buffer: [] as K[], at: 0, last: after, done: false, reads: 0 }));
   for (;;) {
     const empty = streams.filter((s) => s.at >= s.buffer.length && !s.done);
     await Promise.all(
       empty.map(async (s) => {
-        s.buffer = await s.read(s.last, batch);
+        const limit = batchAt(batch, s.reads++);
+        s.buffer = await s.read(s.last, limit);
         s.at = 0;
-        s.done = s.buffer.length < batch;
+        s.done = s.buffer.length < limit;
         if (s.buffer.length) s.last = s.buffer[s.buffer.length - 1];
       }),
     );

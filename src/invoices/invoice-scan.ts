@@ -1,6 +1,6 @@
 import { EntityManager, In } from 'typeorm';
-import { comparePositions, mergeRanges, Order, orderedAfter, product, take } from '../common/keyset';
-import { INVOICE_STATUSES, INVOICE_TYPES, InvoiceEntity, MEDIA } from './invoice.entities';
+import { BatchSize, comparePositions, mergeRanges, Order, orderedAfter, product, take } from '../common/keyset';
+import { INVOICE_STATUSES, INVOICE_TYPES, InvoiceEntity, InvoiceLineEntity, MEDIA } from './invoice.entities';
 
 /**
  * Reading invoices in the keyset order (issued_at, number) so that a page costs what the page
@@ -118,9 +118,10 @@ export function compareKeys(a: InvoiceKey, b: InvoiceKey): number {
 
 /**
  * The keys of the matching invoices in order, after `after`: each branch read `batch` keys at a
- * time, merged. Stop pulling whenever enough are read; nothing beyond a batch per branch is read.
+ * time (or a growing batch, see BatchSize), merged. Stop pulling whenever enough are read; nothing
+ * beyond a batch per branch is read.
  */
-export function scanKeys(em: EntityManager, f: InvoiceFilter, order: Order, after: InvoiceKey | null, batch: number): AsyncGenerator<InvoiceKey> {
+export function scanKeys(em: EntityManager, f: InvoiceFilter, order: Order, after: InvoiceKey | null, batch: BatchSize): AsyncGenerator<InvoiceKey> {
   const ranges = branches(f).map((branch) => (last: InvoiceKey | null, limit: number) => branchQuery(em, branch, f, order, last, limit).getMany());
   return mergeRanges(ranges, compareKeys, order, after, batch);
 }
@@ -134,4 +135,29 @@ export async function invoicesByKeys(em: EntityManager, keys: InvoiceKey[]): Pro
   const rows = await em.find(InvoiceEntity, { where: { number: In(keys.map((k) => k.number)) } });
   const byNumber = new Map(rows.map((r) => [r.number, r]));
   return keys.map((k) => byNumber.get(k.number)).filter((r): r is InvoiceEntity => r !== undefined);
+}
+
+/**
+ * A page's invoices (in the keys' order) and their lines (by invoice, then line number), read at
+ * the same time: both need only the keys, so the page waits for one round trip, not two.
+ */
+export async function invoicesAndLines(em: EntityManager, keys: InvoiceKey[]): Promise<{ invoices: InvoiceEntity[]; lines: InvoiceLineEntity[] }> {
+  if (!keys.length) return { invoices: [], lines: [] };
+  const [invoices, lines] = await Promise.all([
+    invoicesByKeys(em, keys),
+    linesQuery(
+      em,
+      keys.map((k) => k.number),
+    ).getMany(),
+  ]);
+  return { invoices, lines };
+}
+
+/** The lines of the invoices, a range of the primary key (invoice_number, line_no) in its order. */
+export function linesQuery(em: EntityManager, numbers: string[]) {
+  return em
+    .createQueryBuilder(InvoiceLineEntity, 'l')
+    .where('l.invoice_number IN (:...numbers)', { numbers })
+    .orderBy('l.invoice_number', 'ASC')
+    .addOrderBy('l.line_no', 'ASC');
 }

@@ -11,7 +11,7 @@ import { Outbox } from '../database/outbox.service';
 import { QuotaService } from '../quota/quota.service';
 import { ListInvoicesQuery } from './invoice.dto';
 import { InvoiceEntity, InvoiceLineEntity } from './invoice.entities';
-import { InvoiceFilter, invoicesByKeys, scanKeys, takeKeys } from './invoice-scan';
+import { InvoiceFilter, invoicesAndLines, scanKeys, takeKeys } from './invoice-scan';
 import { invoiceReadModel, InvoiceReadModel } from './invoice-read-model';
 import { invoiceView, InvoiceView } from './invoice.view';
 import { InvoicesRepository } from './invoices.repository';
@@ -241,13 +241,12 @@ export class InvoicesService {
     const em = this.db.dataSource.manager;
     const start = after ? { issuedAt: new Date(Number(after[0])), number: String(after[1]) } : null;
     // Newest first, one more than the page to know whether another follows (src/invoices/invoice-scan.ts).
-    const rows = await invoicesByKeys(em, await takeKeys(scanKeys(em, filter, 'DESC', start, limit + 1), limit + 1));
-    const page = rows.slice(0, limit);
-    const lines = page.length ? await this.db.dataSource.manager.find(InvoiceLineEntity, { where: { invoiceNumber: In(page.map((i) => i.number)) } }) : [];
-    const last = page[page.length - 1];
+    const keys = await takeKeys(scanKeys(em, filter, 'DESC', start, limit + 1), limit + 1);
+    const { invoices: page, lines } = await invoicesAndLines(em, keys.slice(0, limit));
+    const last = keys[limit - 1];
     return {
       items: await this.views(page, lines),
-      nextCursor: rows.length > limit ? encodeCursor([last.issuedAt.getTime(), last.number]) : null,
+      nextCursor: keys.length > limit ? encodeCursor([last.issuedAt.getTime(), last.number]) : null,
     };
   }
 

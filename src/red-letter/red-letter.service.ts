@@ -10,7 +10,7 @@ import type { RecordResponse } from '../idempotency/idempotency.service';
 import { formatMoney } from '../common/money';
 import { newestFirstCursor, pageLimit, pageOf } from '../common/pagination';
 import { take } from '../common/keyset';
-import { scanSlips, slipsAt } from './slip-scan';
+import { dueSlipsQuery, scanSlips, slipsAt } from './slip-scan';
 import { ProblemException, Problems } from '../common/problem';
 import { cstFields, formatCst, periodOf } from '../common/time';
 import { Db } from '../database/db.service';
@@ -203,15 +203,7 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
    * the clock, whether or not anyone reads them: run every minute and before every access.
    */
   async expireDue(filter: { id?: string; taxId?: string; blueNumber?: string } = {}): Promise<number> {
-    const now = this.clock.now();
-    const qb = this.db.dataSource.manager
-      .createQueryBuilder(RedConfirmationEntity, 's')
-      .where("s.status IN ('02', '03') AND s.expires_at <= :now", { now })
-      .take(500);
-    if (filter.id) qb.andWhere('s.id = :id', { id: filter.id });
-    if (filter.taxId) qb.andWhere('(s.seller_tax_id = :t OR s.buyer_tax_id = :t)', { t: filter.taxId });
-    if (filter.blueNumber) qb.andWhere('s.blue_number = :b', { b: filter.blueNumber });
-    const due = await qb.getMany();
+    const due = await dueSlipsQuery(this.db.dataSource.manager, this.clock.now(), filter, 500).getMany();
     let expired = 0;
     for (const slip of due) {
       await this.db.transaction(async (em) => {

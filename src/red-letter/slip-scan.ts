@@ -83,3 +83,20 @@ export async function slipsAt(em: EntityManager, keys: Position[]): Promise<RedC
   const byId = new Map(rows.map((r) => [r.id, r]));
   return keys.map((k) => byId.get(k.id)).filter((r): r is RedConfirmationEntity => r !== undefined);
 }
+
+/**
+ * The slips awaiting confirmation whose 72 hours are over (the expiry sweep, at most `limit`):
+ * a range of the (status, expires_at) index, one interval per pending status, so the sweep reads
+ * the due slips only, never every slip (plan test: test/e2e/query-plans.e2e-spec.ts). The
+ * narrower filters (a slip, a taxpayer's, a blue invoice's) are checked on the rows of that range.
+ */
+export function dueSlipsQuery(em: EntityManager, now: Date, filter: { id?: string; taxId?: string; blueNumber?: string }, limit: number) {
+  const qb = em
+    .createQueryBuilder(RedConfirmationEntity, 's')
+    .where('s.status IN (:...pending) AND s.expires_at <= :now', { pending: [...PENDING], now })
+    .limit(limit);
+  if (filter.id) qb.andWhere('s.id = :id', { id: filter.id });
+  if (filter.taxId) qb.andWhere('(s.seller_tax_id = :t OR s.buyer_tax_id = :t)', { t: filter.taxId });
+  if (filter.blueNumber) qb.andWhere('s.blue_number = :b', { b: filter.blueNumber });
+  return qb;
+}

@@ -32,6 +32,12 @@ const MONTHS = ['2026-01', '2026-02', '2026-03', '2026-04', '2026-05', '2026-06'
 const BATCH = 1000;
 const PARALLEL = Number(process.env.BENCH_GROWTH_PARALLEL ?? 3);
 const ISSUE_SECONDS = Number(process.env.BENCH_GROWTH_ISSUE_SECONDS ?? 10);
+/**
+ * Invoices filled (and marked) before the baseline is measured: 0, the default, measures an empty
+ * database, whose list pages are empty; a few thousand give the baseline pages of 50 items like
+ * the full database's, so that the ratio compares the same work on a small and on a large table.
+ */
+const BASELINE = Number(process.env.BENCH_GROWTH_BASELINE ?? 0);
 /** Below this a difference is timer and scheduler noise on a shared machine, whatever the ratio. */
 const NOISE_MS = 5;
 /** A webhook of the biggest seller, subscribed to an event nothing emits: its deliveries are seeded by SQL. */
@@ -306,7 +312,10 @@ async function seedOtherLists(conn: Connection): Promise<void> {
 const verdict = (empty: number, full: number) => (full <= 2 * empty || full - empty <= NOISE_MS ? 'PASS' : 'MISS');
 
 export async function growthBench(server: string): Promise<void> {
-  const db = `einv_growth_${randomBytes(4).toString('hex')}`;
+  // BENCH_GROWTH_DATABASE names the scratch database and keeps it at the end (to study the filled
+  // tables, or to reuse them); by default a random name, dropped.
+  const keep = process.env.BENCH_GROWTH_DATABASE;
+  const db = keep ?? `einv_growth_${randomBytes(4).toString('hex')}`;
   const admin = await createConnection(server);
   await admin.query(`CREATE DATABASE \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
   await admin.end();
@@ -351,59 +360,77 @@ export async function growthBench(server: string): Promise<void> {
       [WEBHOOK, bigs[0]],
     );
 
+    // Fill: six months, batches of 1,000 through the batch endpoint, PARALLEL at a time; the
+    // clock moves on every round so that issue times spread over the month. `count` more
+    // invoices (the baseline's, then the rest, each over the six months).
+    let issued = 0;
+    const fill = async (count: number) => {
+      const start = issued;
+      const end = start + count;
+      const perMonth = Math.ceil(count / MONTHS.length);
+      for (const [m, month] of MONTHS.entries()) {
+        const jobs: (() => Promise<void>)[] = [];
+        for (let done = 0; done < perMonth && issued + done < end; done += BATCH) {
+          const n = Math.min(BATCH, perMonth - done, end - issued - done);
+          const k = jobs.length;
+          // Sellers: the three big ones 50/25/10 %, forty small ones share 15 %.
+          const r = (k * 37 + m * 11) % 100;
+          const seller = r < 50 ? bigs[0] : r < 75 ? bigs[1] : r < 85 ? bigs[2] : smalls[k % SMALL];
+          const body = {
+            invoices: Array.from({ length: n }, (_, j) => {
+              const b = (j + k) % 10;
+              // Buyers: a small taxpayer (30 %), a big one (10 %), natural persons (60 %).
+              const buyer =
+                b < 3
+                  ? { taxId: smalls[(j + k) % SMALL], name: '买方企业' }
+                  : b < 4
+                    ? { taxId: bigs[(j + 1) % BIG], name: '买方大企业' }
+                    : { name: '个人消费者' };
+              return { type: 'ordinary', buyer: buyer.taxId === seller ? { name: '个人消费者' } : buyer, lines: [LINE], drawer: '增长' };
+            }),
+          };
+          jobs.push(async () => {
+            const res = await api('POST', '/v1/invoices/batch', tokens.get(seller)!, body);
+            if (res.status !== 200) throw new Error(`batch: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+          });
+        }
+        const rounds = Math.ceil(jobs.length / PARALLEL);
+        for (let i = 0; i < jobs.length; i += PARALLEL) {
+          const minutes = Math.floor(((i / PARALLEL) * 27 * 24 * 60) / rounds);
+          await clock(new Date(Date.parse(`${month}-01T08:00:00+08:00`) + minutes * 60_000).toISOString());
+          await Promise.all(jobs.slice(i, i + PARALLEL).map((j) => j()));
+        }
+        issued += Math.min(perMonth, end - issued);
+        process.stderr.write(`  filled ${issued} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
+      }
+    };
+    // Specials, reds, voids, paper, red_full blues: a fraction of the rows, marked by SQL (again
+    // after the rest: the same rule marks the same rows).
+    const mark = async () => {
+      await conn.query("UPDATE invoices SET type = 'special' WHERE buyer_tax_id IS NOT NULL AND RIGHT(number, 1) = '7'");
+      await conn.query("UPDATE invoices SET color = 'red' WHERE RIGHT(number, 3) = '017'");
+      await conn.query("UPDATE invoices SET status = 'red_full' WHERE color = 'blue' AND RIGHT(number, 3) = '018'");
+      await conn.query("UPDATE invoices SET status = 'red_partial' WHERE color = 'blue' AND RIGHT(number, 3) = '019'");
+      await conn.query("UPDATE invoices SET medium = 'paper', status = 'voided' WHERE RIGHT(number, 4) = '0020'");
+    };
+
+    const baseline = BASELINE > 0 ? `a baseline of ${BASELINE.toLocaleString('en')} invoices` : 'an empty database';
     console.log(
-      `\ngrowth: every list, filter and export on an empty database and after ${INVOICES.toLocaleString('en')} invoices (MariaDB; figures noisy on a shared CPU)`,
+      `\ngrowth: every list, filter and export on ${baseline} and after ${INVOICES.toLocaleString('en')} invoices (MariaDB; figures noisy on a shared CPU)`,
     );
+    let t0 = Date.now();
+    if (BASELINE > 0) {
+      await fill(BASELINE);
+      await mark();
+      await conn.query('ANALYZE TABLE invoices');
+    }
     const empty = await measure(shapes(tokens, officer, new Map()));
     const issuingEmpty = await issuingRate(tokens.get(issuer)!);
 
-    // Fill: six months, batches of 1,000 through the batch endpoint, PARALLEL at a time; the
-    // clock moves on every round so that issue times spread over the month.
-    const t0 = Date.now();
-    let issued = 0;
-    const perMonth = Math.ceil(INVOICES / MONTHS.length);
-    for (const [m, month] of MONTHS.entries()) {
-      const jobs: (() => Promise<void>)[] = [];
-      for (let done = 0; done < perMonth && issued + done < INVOICES; done += BATCH) {
-        const n = Math.min(BATCH, perMonth - done, INVOICES - issued - done);
-        const k = jobs.length;
-        // Sellers: the three big ones 50/25/10 %, forty small ones share 15 %.
-        const r = (k * 37 + m * 11) % 100;
-        const seller = r < 50 ? bigs[0] : r < 75 ? bigs[1] : r < 85 ? bigs[2] : smalls[k % SMALL];
-        const body = {
-          invoices: Array.from({ length: n }, (_, j) => {
-            const b = (j + k) % 10;
-            // Buyers: a small taxpayer (30 %), a big one (10 %), natural persons (60 %).
-            const buyer =
-              b < 3
-                ? { taxId: smalls[(j + k) % SMALL], name: '买方企业' }
-                : b < 4
-                  ? { taxId: bigs[(j + 1) % BIG], name: '买方大企业' }
-                  : { name: '个人消费者' };
-            return { type: 'ordinary', buyer: buyer.taxId === seller ? { name: '个人消费者' } : buyer, lines: [LINE], drawer: '增长' };
-          }),
-        };
-        jobs.push(async () => {
-          const res = await api('POST', '/v1/invoices/batch', tokens.get(seller)!, body);
-          if (res.status !== 200) throw new Error(`batch: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
-        });
-      }
-      const rounds = Math.ceil(jobs.length / PARALLEL);
-      for (let i = 0; i < jobs.length; i += PARALLEL) {
-        const minutes = Math.floor(((i / PARALLEL) * 27 * 24 * 60) / rounds);
-        await clock(new Date(Date.parse(`${month}-01T08:00:00+08:00`) + minutes * 60_000).toISOString());
-        await Promise.all(jobs.slice(i, i + PARALLEL).map((j) => j()));
-      }
-      issued += Math.min(perMonth, INVOICES - issued);
-      process.stderr.write(`  filled ${issued} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
-    }
+    t0 = Date.now();
+    await fill(INVOICES - BASELINE);
     const fillSeconds = (Date.now() - t0) / 1000;
-    // Specials, reds, voids, paper, red_full blues: a fraction of the rows, marked by SQL.
-    await conn.query("UPDATE invoices SET type = 'special' WHERE buyer_tax_id IS NOT NULL AND RIGHT(number, 1) = '7'");
-    await conn.query("UPDATE invoices SET color = 'red' WHERE RIGHT(number, 3) = '017'");
-    await conn.query("UPDATE invoices SET status = 'red_full' WHERE color = 'blue' AND RIGHT(number, 3) = '018'");
-    await conn.query("UPDATE invoices SET status = 'red_partial' WHERE color = 'blue' AND RIGHT(number, 3) = '019'");
-    await conn.query("UPDATE invoices SET medium = 'paper', status = 'voided' WHERE RIGHT(number, 4) = '0020'");
+    await mark();
     await seedOtherLists(conn);
     await conn.query(
       'ANALYZE TABLE invoices, audit_events, audit_chain, red_confirmations, quota_applications, quota_objections, webhook_deliveries, users, api_keys',
@@ -433,7 +460,7 @@ export async function growthBench(server: string): Promise<void> {
     await conn.end();
     console.log(
       `filled ${Number(counts.n).toLocaleString('en')} invoices (${Number(counts.big).toLocaleString('en')} by the biggest seller) in ${fillSeconds.toFixed(0)} s ` +
-        `(${(INVOICES / fillSeconds).toFixed(0)} invoices/s through the batch endpoint, ${PARALLEL} requests at a time); ` +
+        `(${((INVOICES - BASELINE) / fillSeconds).toFixed(0)} invoices/s through the batch endpoint, ${PARALLEL} requests at a time); ` +
         `${Number(counts.slips).toLocaleString('en')} slips, ${Number(counts.events).toLocaleString('en')} audit events`,
     );
 
@@ -485,9 +512,12 @@ export async function growthBench(server: string): Promise<void> {
       service.kill('SIGTERM');
       await new Promise((r) => service!.once('exit', r));
     }
-    const drop = await createConnection(server);
-    await drop.query(`DROP DATABASE IF EXISTS \`${db}\``);
-    await drop.end();
+    if (keep) console.log(`kept database ${db} (BENCH_GROWTH_DATABASE)`);
+    else {
+      const drop = await createConnection(server);
+      await drop.query(`DROP DATABASE IF EXISTS \`${db}\``);
+      await drop.end();
+    }
     agent.destroy();
   }
 }

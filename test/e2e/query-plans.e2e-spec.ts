@@ -7,18 +7,29 @@ import { applicationsQuery } from '../../src/quota/quota-applications.repository
 import { objectionsQuery } from '../../src/quota/quota-objections.repository';
 import { QuotaApplicationEntity, QuotaObjectionEntity } from '../../src/quota/quota.entities';
 import { RedConfirmationEntity } from '../../src/red-letter/red-letter.entities';
-import { scanSlips, SlipFilter, slipBranches, slipBranchQuery, slipsAt } from '../../src/red-letter/slip-scan';
-import { SLIP_STATUSES, SlipStatus } from '../../src/red-letter/slip-machine';
+import { dueSlipsQuery, scanSlips, SlipFilter, slipBranches, slipBranchQuery, slipsAt } from '../../src/red-letter/slip-scan';
+import { PENDING, SLIP_STATUSES, SlipStatus } from '../../src/red-letter/slip-machine';
 import { WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEntity } from '../../src/webhooks/webhook.entities';
 import { CounterpartyEntity } from '../../src/invoices/counterparty.entity';
 import { counterpartiesQuery } from '../../src/invoices/counterparties';
 import { attemptsQuery, deliveriesQuery, webhooksQuery } from '../../src/webhooks/webhooks.service';
 import { AuditEventEntity } from '../../src/audit/audit-event.entity';
 import { timeOrderedId } from '../../src/audit/audit.service';
-import { Branch, branches, branchQuery, InvoiceFilter, invoicesByKeys, scanKeys, takeKeys } from '../../src/invoices/invoice-scan';
-import { InvoiceEntity } from '../../src/invoices/invoice.entities';
+import {
+  Branch,
+  branches,
+  branchQuery,
+  InvoiceFilter,
+  invoicesAndLines,
+  invoicesByKeys,
+  linesQuery,
+  scanKeys,
+  takeKeys,
+} from '../../src/invoices/invoice-scan';
+import { InvoiceEntity, InvoiceLineEntity } from '../../src/invoices/invoice.entities';
 import { startApp, TestApp } from '../support/test-app';
 import { makeTaxId } from '../support/tax-ids';
+import { invoiceLineRow } from '../support/rows';
 
 // Issue 17, "a test that cannot be fooled by a fast machine": every query shape a list, filter or
 // export runs reads an ordered index range in the keyset order, with no sort and no scan of the
@@ -57,7 +68,8 @@ function slip(i: number): RedConfirmationEntity {
     redInvoiceNumber: null,
     createdBy: 'test',
     createdAt: minutes('2024-01-01T00:00:00Z', i * 30),
-    expiresAt: null,
+    // Awaiting confirmation (02, 03): 72 hours from filling in, as the service sets it.
+    expiresAt: (PENDING as readonly string[]).includes(statuses[i % statuses.length]) ? minutes('2024-01-01T00:00:00Z', i * 30 + 72 * 60) : null,
     updatedAt: minutes('2024-01-01T00:00:00Z', i * 30),
   };
 }
@@ -323,6 +335,8 @@ describe('query plans: every list, filter and export shape reads an ordered inde
     ds = t.dataSource;
     const rows = Array.from({ length: ROWS }, (_, i) => invoice(i));
     for (let i = 0; i < rows.length; i += 500) await ds.manager.insert(InvoiceEntity, rows.slice(i, i + 500));
+    const lines = rows.flatMap((r, i) => Array.from({ length: 1 + (i % 3) }, (_, n) => invoiceLineRow(r.number, n + 1)));
+    for (let i = 0; i < lines.length; i += 500) await ds.manager.insert(InvoiceLineEntity, lines.slice(i, i + 500));
     const events = Array.from({ length: 2000 }, (_, i) => ({
       id: timeOrderedId(Date.parse('2024-01-01T00:00:00Z') + i * 1000),
       at: new Date(Date.parse('2024-01-01T00:00:00Z') + i * 1000),
@@ -398,6 +412,24 @@ describe('query plans: every list, filter and export shape reads an ordered inde
       const rows = await invoicesByKeys(ds.manager, await takeKeys(scanKeys(ds.manager, filter, 'ASC', null, 50), 20));
       expect({ name, rows: rows.map((r) => r.number) }).toEqual({ name, rows: [...expected].reverse().slice(0, 20) });
     }
+  });
+
+  it("a page's lines: a range of the primary key in its order, read with the page's invoices", async () => {
+    const keys = await takeKeys(scanKeys(ds.manager, { taxId: SMALL, direction: 'both', from: null, to: null }, 'DESC', after, 51), 50);
+    const numbers = keys.map((k) => k.number);
+    const [sql, params] = linesQuery(ds.manager, numbers).getQueryAndParameters();
+    expectOrderedRange(
+      ds,
+      await planOf(ds, sql, params),
+      ds.options.type === 'better-sqlite3' ? 'sqlite_autoindex_invoice_lines_1' : 'PRIMARY',
+      'lines of a page',
+      false,
+      'l',
+    );
+    const { invoices, lines } = await invoicesAndLines(ds.manager, keys);
+    expect(invoices.map((i) => i.number)).toEqual(numbers);
+    const expected = [...numbers].sort().flatMap((n) => Array.from({ length: 1 + ((Number(n.slice(-13)) - 1) % 3) }, (_, l) => `${n}/${l + 1}`));
+    expect(lines.map((l) => `${l.invoiceNumber}/${l.lineNo}`)).toEqual(expected);
   });
 
   // The audit list, oldest first by (at, id): every filter, with and without a date range, first
@@ -486,6 +518,36 @@ describe('query plans: every list, filter and export shape reads an ordered inde
         }
       });
     }
+  }
+
+  // The 72-hour expiry sweep (every minute, and before a taxpayer's slip list): the due slips from
+  // the (status, expires_at) index, one interval per pending status, never a scan of every slip.
+  const sweepAt = new Date('2024-01-10T00:00:00Z');
+  for (const [name, filter] of [
+    ['the sweep', {}],
+    ["before a taxpayer's list", { taxId: SMALL }],
+  ] as const) {
+    it(`red-letter expiry, ${name}: a range of the due slips`, async () => {
+      const qb = dueSlipsQuery(ds.manager, sweepAt, filter, 500);
+      const [sql, params] = qb.getQueryAndParameters();
+      const plan = await planOf(ds, sql, params);
+      const mysql = ds.options.type !== 'better-sqlite3';
+      const where = `expiry ${name}: ${plan.text}`;
+      if (mysql) {
+        expect({ where, tables: plan.tables.map((t) => [t.access_type, t.key]) }).toEqual({ where, tables: [['range', 'idx_red_pending']] });
+      } else {
+        expect({ where, search: /^SEARCH s USING INDEX idx_red_pending \(status=\? AND expires_at<\?\)$/.test(plan.text) }).toEqual({ where, search: true });
+      }
+      const all = await ds.manager.find(RedConfirmationEntity);
+      const expected = all
+        .filter((s) => (PENDING as readonly string[]).includes(s.status) && s.expiresAt !== null && s.expiresAt <= sweepAt)
+        .filter((s) => !('taxId' in filter) || s.sellerTaxId === filter.taxId || s.buyerTaxId === filter.taxId)
+        .map((s) => s.id)
+        .sort();
+      expect(expected.length).toBeGreaterThan(0);
+      expect(expected.length).toBeLessThan(all.length / 10);
+      expect((await qb.getMany()).map((s) => s.id).sort()).toEqual(expected);
+    });
   }
 
   it('the merged slip ranges give exactly the slips the filter names, newest first (every direction and status)', async () => {
