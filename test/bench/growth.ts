@@ -38,6 +38,8 @@ const ISSUE_SECONDS = Number(process.env.BENCH_GROWTH_ISSUE_SECONDS ?? 10);
  * the full database's, so that the ratio compares the same work on a small and on a large table.
  */
 const BASELINE = Number(process.env.BENCH_GROWTH_BASELINE ?? 0);
+/** How long the bench waits, after a fill, for the service's background work to catch up (settle()). */
+const SETTLE_SECONDS = Number(process.env.BENCH_GROWTH_SETTLE_SECONDS ?? 1200);
 /** Below this a difference is timer and scheduler noise on a shared machine, whatever the ratio. */
 const NOISE_MS = 5;
 /** A webhook of the biggest seller, subscribed to an event nothing emits: its deliveries are seeded by SQL. */
@@ -236,13 +238,20 @@ function shapes(tokens: Map<string, string>, officer: string, deep: Map<string, 
 async function measure(list: Shape[]): Promise<Map<string, { status: number; firstMs: number; totalMs: number; mbps: number | null }>> {
   const out = new Map<string, { status: number; firstMs: number; totalMs: number; mbps: number | null }>();
   for (const s of list) {
-    // Best of three (the machine is shared): the first run warms caches on both databases alike.
+    // Best of three (two for exports; the machine is shared), each figure on its own: the least
+    // first byte, the least total, the highest rate. The first run warms caches on both alike.
     let best: { status: number; firstMs: number; totalMs: number; mbps: number | null } | null = null;
     for (let i = 0; i < (s.export ? 2 : 3); i++) {
       const r = await timed('GET', s.route, s.token, undefined, s.export ? EXPORT_MB * 1048576 : Infinity);
       const mbps = s.export && r.bytes > 1048576 ? r.bytes / 1048576 / ((r.totalMs - r.firstMs) / 1000) : null;
-      const result = { status: r.status, firstMs: r.firstMs, totalMs: r.totalMs, mbps };
-      if (!best || result.totalMs < best.totalMs || (s.export && (mbps ?? 0) > (best.mbps ?? 0))) best = result;
+      best = best
+        ? {
+            status: r.status,
+            firstMs: Math.min(best.firstMs, r.firstMs),
+            totalMs: Math.min(best.totalMs, r.totalMs),
+            mbps: mbps === null ? best.mbps : Math.max(best.mbps ?? 0, mbps),
+          }
+        : { status: r.status, firstMs: r.firstMs, totalMs: r.totalMs, mbps };
     }
     out.set(s.name, best!);
   }
@@ -311,6 +320,25 @@ async function seedOtherLists(conn: Connection): Promise<void> {
 /** Within 2x of the empty database's time, or within NOISE_MS of it. */
 const verdict = (empty: number, full: number) => (full <= 2 * empty || full - empty <= NOISE_MS ? 'PASS' : 'MISS');
 
+/**
+ * Waits until the service's background work has caught up with what the fill wrote: the outbox
+ * fanned out (webhooks) and every audit event sealed into the chain, so that the measurements see
+ * the tables at rest and not a backlog competing for the CPU and the buffer pool. Answers the
+ * seconds it took (at most `limitSeconds`) and what was left.
+ */
+async function settle(conn: Connection, limitSeconds: number): Promise<{ seconds: number; outbox: number; unsealed: number }> {
+  const t0 = Date.now();
+  for (;;) {
+    const [[row]] = (await conn.query(
+      'SELECT (SELECT COUNT(*) FROM outbox_events WHERE dispatched = 0) AS outbox, (SELECT COUNT(*) FROM audit_events) - (SELECT COUNT(*) FROM audit_chain) AS unsealed',
+    )) as unknown as [{ outbox: number; unsealed: number }[]];
+    const left = { outbox: Number(row.outbox), unsealed: Number(row.unsealed) };
+    const seconds = (Date.now() - t0) / 1000;
+    if ((left.outbox === 0 && left.unsealed <= 0) || seconds > limitSeconds) return { seconds, ...left };
+    await new Promise((r) => setTimeout(r, 5000));
+  }
+}
+
 export async function growthBench(server: string): Promise<void> {
   // BENCH_GROWTH_DATABASE names the scratch database and keeps it at the end (to study the filled
   // tables, or to reuse them); by default a random name, dropped.
@@ -335,6 +363,8 @@ export async function growthBench(server: string): Promise<void> {
         RATE_LIMIT_PER_MINUTE: '10000000',
         EINVOICE_CLOCK: 'manual',
         AUDIT_CHECKPOINT_KEY: randomBytes(32).toString('hex'),
+        // Webhooks are unavailable on MySQL without it (503): the webhook list must be measured.
+        WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex'),
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
@@ -423,6 +453,7 @@ export async function growthBench(server: string): Promise<void> {
       await fill(BASELINE);
       await mark();
       await conn.query('ANALYZE TABLE invoices');
+      await settle(conn, SETTLE_SECONDS);
     }
     const empty = await measure(shapes(tokens, officer, new Map()));
     const issuingEmpty = await issuingRate(tokens.get(issuer)!);
@@ -434,6 +465,13 @@ export async function growthBench(server: string): Promise<void> {
     await seedOtherLists(conn);
     await conn.query(
       'ANALYZE TABLE invoices, audit_events, audit_chain, red_confirmations, quota_applications, quota_objections, webhook_deliveries, users, api_keys',
+    );
+    const settled = await settle(conn, SETTLE_SECONDS);
+    console.log(
+      `background work after the fill (outbox fan-out, audit sealing) caught up in ${settled.seconds.toFixed(0)} s` +
+        (settled.outbox || settled.unsealed > 0
+          ? `; still left after BENCH_GROWTH_SETTLE_SECONDS: ${settled.outbox} outbox events, ${settled.unsealed} audit events`
+          : ''),
     );
     // Deep cursors: the middle of each taxpayer's result.
     const deep = new Map<string, string>();
@@ -474,15 +512,21 @@ export async function growthBench(server: string): Promise<void> {
       const f = full.get(name)!;
       const ratio = (a: number, b: number) => (b / Math.max(a, 1)).toFixed(2);
       // Lists: the whole page; exports: the first byte (their rate is compared below).
-      const goal = f.mbps !== null || name.startsWith('export') ? verdict(e.firstMs, f.firstMs) : verdict(e.totalMs, f.totalMs);
-      if (goal === 'MISS') misses++;
+      // An answer other than 200 measured nothing: FAIL, whatever its time.
+      const goal =
+        e.status !== 200 || f.status !== 200
+          ? 'FAIL'
+          : f.mbps !== null || name.startsWith('export')
+            ? verdict(e.firstMs, f.firstMs)
+            : verdict(e.totalMs, f.totalMs);
+      if (goal !== 'PASS') misses++;
       console.log(
         `${name.padEnd(47)} ${String(f.status).padStart(6)} ${e.firstMs.toFixed(1).padStart(21)} ${f.firstMs.toFixed(1).padStart(7)} ${ratio(e.firstMs, f.firstMs).padStart(6)}` +
           ` ${e.totalMs.toFixed(1).padStart(15)} ${f.totalMs.toFixed(1).padStart(8)} ${ratio(e.totalMs, f.totalMs).padStart(6)}  ${goal}` +
           `${f.mbps !== null ? `${(e.mbps === null ? '-' : e.mbps.toFixed(1)).padStart(20)} ${f.mbps.toFixed(1).padStart(6)}` : ''}`,
       );
     }
-    console.log(`pages: ${empty.size - misses} PASS, ${misses} MISS (goal: within 2x of the empty database, or within ${NOISE_MS} ms of it)`);
+    console.log(`pages: ${empty.size - misses} PASS, ${misses} MISS or FAIL (goal: within 2x of the empty database, or within ${NOISE_MS} ms of it)`);
     for (const format of ['jsonl', 'csv']) {
       const rate = (d: string) => full.get(`export ${format}, ${d === 'received' ? 'small taxpayer' : 'big seller'}, ${d}`)?.mbps ?? null;
       const [issuedRate, bothRate, receivedRate] = [rate('issued'), rate('both'), rate('received')];
