@@ -1,12 +1,12 @@
 import { Controller, Get, Injectable, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { ApiAuth, ApiAuthenticatedProblems, ApiProblems } from '../common/openapi';
-import { PageQuery, pageNewestFirst } from '../common/pagination';
+import { PageQuery } from '../common/pagination';
 import { formatCst } from '../common/time';
-import { Db } from '../database/db.service';
 import { Roles } from '../common/access';
 import { ROLES, Role } from '../common/principal';
-import { ApiKeyEntity, UserEntity } from './auth.entities';
+import { ApiKeysRepository } from './api-keys.repository';
+import { UsersRepository } from './users.repository';
 
 /** The admin's lists of users and API keys (the console's admin pages), newest first. */
 
@@ -42,10 +42,13 @@ class ApiKeyPageDto {
 
 @Injectable()
 export class AdminLists {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly userRows: UsersRepository,
+    private readonly keyRows: ApiKeysRepository,
+  ) {}
 
   async users(query: PageQuery): Promise<UserPageDto> {
-    const { rows: page, nextCursor } = await pageNewestFirst(this.db.dataSource.manager.createQueryBuilder(UserEntity, 'u').where('1 = 1'), 'u', query);
+    const { rows: page, nextCursor } = await this.userRows.page(query);
     return {
       items: page.map((u) => ({
         id: u.id,
@@ -61,7 +64,7 @@ export class AdminLists {
   }
 
   async apiKeys(query: PageQuery): Promise<ApiKeyPageDto> {
-    const { rows: page, nextCursor } = await pageNewestFirst(this.db.dataSource.manager.createQueryBuilder(ApiKeyEntity, 'k').where('1 = 1'), 'k', query);
+    const { rows: page, nextCursor } = await this.keyRows.page(query);
     return {
       items: page.map((k) => ({
         id: k.id,

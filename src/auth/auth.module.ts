@@ -8,6 +8,11 @@ import { AdminLists, AdminListsController } from './admin-lists';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
+import { ApiKeysRepository } from './api-keys.repository';
+import { SessionsRepository } from './sessions.repository';
+import { SetupCodesRepository } from './setup-codes.repository';
+import { SignInThrottlesRepository } from './sign-in-throttles.repository';
+import { UsersRepository } from './users.repository';
 import { SessionUsers } from './session-users';
 import { SetupController } from './setup.controller';
 import { SetupService } from './setup.service';
@@ -15,7 +20,18 @@ import { SetupService } from './setup.service';
 @Module({
   imports: [TypeOrmModule.forFeature([UserEntity, SessionEntity, ApiKeyEntity, SignInThrottleEntity, SetupCodeEntity]), TaxpayersModule],
   controllers: [AuthController, AdminListsController, SetupController],
-  providers: [AuthService, AdminLists, SessionUsers, SetupService, { provide: APP_GUARD, useClass: AuthGuard }],
+  providers: [
+    AuthService,
+    AdminLists,
+    SessionUsers,
+    SetupService,
+    UsersRepository,
+    ApiKeysRepository,
+    SessionsRepository,
+    SignInThrottlesRepository,
+    SetupCodesRepository,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
   exports: [AuthService],
 })
 export class AuthModule {}

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { In, IsNull } from 'typeorm';
 import * as bcrypt from 'bcrypt';
 import DataLoader from 'dataloader';
 import { AuditService } from '../audit/audit.service';
@@ -9,10 +8,14 @@ import { Problems } from '../common/problem';
 import { RateLimiter } from '../common/rate-limit';
 import { formatCst } from '../common/time';
 import { AppConfig } from '../config/config';
-import { insertOrConflict, isDuplicate } from '../database/db-errors';
+import { isDuplicate } from '../database/db-errors';
 import { Db } from '../database/db.service';
 import { TaxpayersService } from '../taxpayers/taxpayers.service';
-import { ApiKeyEntity, SessionEntity, SignInThrottleEntity, UserEntity } from './auth.entities';
+import { ApiKeyEntity, SessionEntity, UserEntity } from './auth.entities';
+import { ApiKeysRepository } from './api-keys.repository';
+import { SessionsRepository } from './sessions.repository';
+import { SignInThrottlesRepository } from './sign-in-throttles.repository';
+import { UsersRepository } from './users.repository';
 import { CreateApiKeyDto, CreateUserDto, LoginDto } from './auth.dto';
 import { Principal, Role } from '../common/principal';
 import { newToken, tokenDigest } from './tokens';
@@ -31,6 +34,10 @@ export class AuthService implements OnApplicationBootstrap {
     private readonly audit: AuditService,
     private readonly taxpayers: TaxpayersService,
     private readonly limiter: RateLimiter,
+    private readonly users: UsersRepository,
+    private readonly apiKeys: ApiKeysRepository,
+    private readonly sessions: SessionsRepository,
+    private readonly throttles: SignInThrottlesRepository,
   ) {}
 
   /** BOOTSTRAP_ADMIN_TOKEN: with no admin yet, create one whose API key is that token. */
@@ -39,7 +46,7 @@ export class AuthService implements OnApplicationBootstrap {
     if (!token) return;
     await this.db
       .transaction(async (em) => {
-        const admins = await em.count(UserEntity, { where: { role: 'admin' } });
+        const admins = await this.users.countAdmins(em);
         if (admins > 0) {
           this.logger.log('BOOTSTRAP_ADMIN_TOKEN is set, but an admin exists already: nothing created');
           return;
@@ -55,7 +62,7 @@ export class AuthService implements OnApplicationBootstrap {
           failedLogins: 0,
           lockedUntil: null,
         };
-        await em.insert(UserEntity, user);
+        await this.users.insert(em, user);
         const key: ApiKeyEntity = {
           id: randomUUID(),
           name: 'bootstrap admin',
@@ -66,7 +73,7 @@ export class AuthService implements OnApplicationBootstrap {
           createdAt: now,
           revokedAt: null,
         };
-        await em.insert(ApiKeyEntity, key);
+        await this.apiKeys.insert(em, key);
         await this.audit.record(em, 'system', {
           action: 'user.created',
           objectType: 'user',
@@ -104,23 +111,9 @@ export class AuthService implements OnApplicationBootstrap {
     return { kind: 'api_key', id: key.id, role: key.role, taxpayerId: key.taxpayer_id, actorRef: `api_key:${key.id}` };
   }
 
-  private readonly sessionLookups = batchedByDigest<SessionRow>((digests) =>
-    this.db.dataSource.manager
-      .createQueryBuilder(SessionEntity, 's')
-      .innerJoin(UserEntity, 'u', 'u.id = s.user_id')
-      .select(['s.token_digest AS digest', 's.id AS id', 's.expires_at AS expires_at', 's.revoked_at AS revoked_at'])
-      .addSelect(['u.id AS user_id', 'u.role AS role', 'u.taxpayer_id AS taxpayer_id'])
-      .where('s.token_digest IN (:...digests)', { digests })
-      .getRawMany<SessionRow>(),
-  );
+  private readonly sessionLookups = batchedByDigest((digests) => this.sessions.byDigests(digests));
 
-  private readonly keyLookups = batchedByDigest<KeyRow>((digests) =>
-    this.db.dataSource.manager
-      .createQueryBuilder(ApiKeyEntity, 'k')
-      .select(['k.token_digest AS digest', 'k.id AS id', 'k.role AS role', 'k.taxpayer_id AS taxpayer_id', 'k.revoked_at AS revoked_at'])
-      .where('k.token_digest IN (:...digests)', { digests })
-      .getRawMany<KeyRow>(),
-  );
+  private readonly keyLookups = batchedByDigest((digests) => this.apiKeys.byDigests(digests));
 
   private async checkScope(role: Role, taxpayerId: string | undefined): Promise<string | null> {
     if (role === 'taxpayer' && !taxpayerId) throw Problems.field('taxpayerId', 'is required for role taxpayer');
@@ -146,8 +139,8 @@ export class AuthService implements OnApplicationBootstrap {
     };
     const view = { id: user.id, username, role: user.role, taxpayerId, createdAt: formatCst(user.createdAt) };
     await this.db.transaction(async (em) => {
-      if (await em.exists(UserEntity, { where: { username } })) throw Problems.alreadyExists(`user ${username}`);
-      await insertOrConflict(em, UserEntity, user, `user ${username}`);
+      if (await this.users.usernameTaken(em, username)) throw Problems.alreadyExists(`user ${username}`);
+      await this.users.insertOrConflict(em, user); // a concurrent twin: 409 too
       await this.audit.record(em, actor, {
         action: 'user.created',
         objectType: 'user',
@@ -175,7 +168,7 @@ export class AuthService implements OnApplicationBootstrap {
     };
     const view = { id: key.id, name: key.name, role: key.role, taxpayerId, createdAt: formatCst(key.createdAt) };
     await this.db.transaction(async (em) => {
-      await em.insert(ApiKeyEntity, key);
+      await this.apiKeys.insert(em, key);
       await this.audit.record(em, actor, {
         action: 'api_key.created',
         objectType: 'api_key',
@@ -192,11 +185,11 @@ export class AuthService implements OnApplicationBootstrap {
 
   async revokeApiKey(actor: Principal, id: string): Promise<void> {
     await this.db.transaction(async (em) => {
-      const key = await em.findOne(ApiKeyEntity, { where: { id } });
+      const key = await this.apiKeys.find(em, id);
       if (!key) throw Problems.notFound(`API key ${id}`);
       if (key.revokedAt) return; // revoking twice is a no-op: DELETE is idempotent
       const revokedAt = new Date();
-      await em.update(ApiKeyEntity, { id }, { revokedAt });
+      await this.apiKeys.revoke(em, id, revokedAt);
       await this.audit.record(em, actor, {
         action: 'api_key.revoked',
         objectType: 'api_key',
@@ -212,12 +205,16 @@ export class AuthService implements OnApplicationBootstrap {
    * request with any of them is 401 and they must sign in again. Their API keys are not touched. */
   async revokeUserSessions(actor: Principal, userId: string): Promise<{ revoked: number }> {
     return this.db.transaction(async (em) => {
-      const user = await em.findOne(UserEntity, { where: { id: userId } });
+      const user = await this.users.find(userId, em);
       if (!user) throw Problems.notFound(`user ${userId}`);
       const now = new Date();
-      const live = (await em.find(SessionEntity, { where: { userId, revokedAt: IsNull() } })).filter((s) => s.expiresAt > now);
+      const live = (await this.sessions.unrevokedOf(em, userId)).filter((s) => s.expiresAt > now);
       if (live.length === 0) return { revoked: 0 };
-      await em.update(SessionEntity, { id: In(live.map((s) => s.id)), revokedAt: IsNull() }, { revokedAt: now });
+      await this.sessions.revokeMany(
+        em,
+        live.map((s) => s.id),
+        now,
+      );
       await this.audit.record(em, actor, {
         action: 'user.sessions_revoked',
         objectType: 'user',
@@ -242,7 +239,7 @@ export class AuthService implements OnApplicationBootstrap {
   async login(dto: LoginDto, ip: string) {
     await this.limiter.hit(`login:${ip}`, this.config.loginRateLimit, 'sign-in attempts from this address');
     const username = dto.username.toLowerCase();
-    const user = await this.db.dataSource.manager.findOne(UserEntity, { where: { username } });
+    const user = await this.users.findByUsername(username);
     const client = ip.slice(0, 64);
     const admitted = user?.passwordHash ? await this.admitAttempt(user.id, client) : false;
     // Always one comparison, so that time tells nothing either (refused, unknown, no password).
@@ -252,11 +249,7 @@ export class AuthService implements OnApplicationBootstrap {
       if (user && admitted) await this.failedLogin(user, client);
       throw Problems.unauthenticated('invalid username or password');
     }
-    await this.db.dataSource.manager.update(
-      SignInThrottleEntity,
-      { userId: user.id, client },
-      { attempts: 0, lockedUntil: null, lockRecorded: 0, updatedAt: new Date() },
-    );
+    await this.throttles.reset(user.id, client, new Date());
     const now = new Date();
     const token = newToken('eis');
     const session: SessionEntity = {
@@ -268,7 +261,7 @@ export class AuthService implements OnApplicationBootstrap {
       revokedAt: null,
     };
     await this.db.transaction(async (em) => {
-      await em.insert(SessionEntity, session);
+      await this.sessions.insert(em, session);
       await this.audit.record(
         em,
         { kind: 'session', id: session.id, role: user.role, taxpayerId: user.taxpayerId, actorRef: `user:${user.id}` },
@@ -290,39 +283,19 @@ export class AuthService implements OnApplicationBootstrap {
    * lock. A missing row is inserted first; an expired lock is cleared first.
    */
   private async admitAttempt(userId: string, client: string): Promise<boolean> {
-    const em = this.db.dataSource.manager;
     const max = this.config.loginMaxFailures;
     for (let round = 0; round < 3; round++) {
       const now = new Date();
       const lockUntil = new Date(now.getTime() + this.config.loginLockSeconds * 1000);
-      // locked_until is assigned before attempts: MySQL evaluates SET left to right (later
-      // assignments see earlier ones), SQLite from the old row; this order reads the old count on both.
-      const result = await em
-        .createQueryBuilder()
-        .update(SignInThrottleEntity)
-        .set({
-          lockedUntil: () => 'CASE WHEN attempts + 1 >= :max THEN :lockUntil ELSE NULL END',
-          attempts: () => 'attempts + 1',
-          updatedAt: now,
-        })
-        .where('user_id = :userId AND client = :client AND attempts < :max AND locked_until IS NULL', { userId, client, max, lockUntil })
-        .execute();
-      if (result.affected === 1) return true;
-      const row = await em.findOne(SignInThrottleEntity, { where: { userId, client } });
+      if (await this.throttles.takeSlot(userId, client, max, lockUntil, now)) return true;
+      const row = await this.throttles.find(userId, client);
       if (!row) {
-        await em.insert(SignInThrottleEntity, { userId, client, attempts: 0, lockedUntil: null, lockRecorded: 0, updatedAt: now }).catch((error) => {
-          if (!isDuplicate(error)) throw error; // another attempt inserted it first
-        });
+        await this.throttles.insertIfMissing(userId, client, now);
         continue;
       }
       if (row.lockedUntil && row.lockedUntil.getTime() <= now.getTime()) {
         // The lock has run out: start counting again (conditional, so a newer lock survives).
-        await em
-          .createQueryBuilder()
-          .update(SignInThrottleEntity)
-          .set({ attempts: 0, lockedUntil: null, lockRecorded: 0, updatedAt: now })
-          .where('user_id = :userId AND client = :client AND locked_until <= :now', { userId, client, now })
-          .execute();
+        await this.throttles.restartIfExpired(userId, client, now);
         continue;
       }
       return false;
@@ -333,14 +306,9 @@ export class AuthService implements OnApplicationBootstrap {
   /** A failed attempt keeps its slot; the first failure that finds the pair locked records the lock. */
   private async failedLogin(user: UserEntity, client: string): Promise<void> {
     await this.db.transaction(async (em) => {
-      const noted = await em
-        .createQueryBuilder()
-        .update(SignInThrottleEntity)
-        .set({ lockRecorded: 1 })
-        .where('user_id = :userId AND client = :client AND locked_until IS NOT NULL AND lock_recorded = 0', { userId: user.id, client })
-        .execute();
-      const row = await em.findOne(SignInThrottleEntity, { where: { userId: user.id, client } });
-      if (noted.affected === 1 && row?.lockedUntil) {
+      const noted = await this.throttles.noteLock(em, user.id, client);
+      const row = await this.throttles.find(user.id, client, em);
+      if (noted && row?.lockedUntil) {
         await this.audit.record(em, 'system', {
           action: 'user.locked',
           objectType: 'user',
@@ -362,7 +330,7 @@ export class AuthService implements OnApplicationBootstrap {
   async logout(principal: Principal): Promise<void> {
     if (principal.kind !== 'session') throw Problems.invalidState('this token is an API key; revoke it with DELETE /v1/api-keys/{id}');
     await this.db.transaction(async (em) => {
-      await em.update(SessionEntity, { id: principal.id }, { revokedAt: new Date() });
+      await this.sessions.revoke(em, principal.id, new Date());
       await this.audit.record(em, principal, { action: 'session.revoked', objectType: 'session', objectId: principal.id, taxpayerId: principal.taxpayerId });
     });
   }
@@ -371,18 +339,6 @@ export class AuthService implements OnApplicationBootstrap {
     this.dummyHash ??= bcrypt.hash('not-a-password-of-anyone', this.config.bcryptCost);
     return this.dummyHash;
   }
-}
-
-interface KeyRow {
-  digest: string;
-  id: string;
-  role: Role;
-  taxpayer_id: string | null;
-  revoked_at: Date | string | null;
-}
-interface SessionRow extends KeyRow {
-  user_id: string;
-  expires_at: Date | string;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Db } from '../database/db.service';
-import { SessionEntity, UserEntity } from './auth.entities';
+import { UserEntity } from './auth.entities';
+import { SessionsRepository } from './sessions.repository';
+import { UsersRepository } from './users.repository';
 
 export interface SessionUser {
   id: string;
@@ -14,16 +15,19 @@ const view = (u: UserEntity): SessionUser => ({ id: u.id, username: u.username, 
 /** The user behind a browser session, for the console's sign-in answer and GET /v1/auth/me. */
 @Injectable()
 export class SessionUsers {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly sessions: SessionsRepository,
+  ) {}
 
   async byUsername(username: string): Promise<SessionUser | null> {
-    const user = await this.db.dataSource.manager.findOne(UserEntity, { where: { username: username.toLowerCase() } });
+    const user = await this.users.findByUsername(username.toLowerCase());
     return user ? view(user) : null;
   }
 
   async bySession(sessionId: string): Promise<SessionUser | null> {
-    const session = await this.db.dataSource.manager.findOne(SessionEntity, { where: { id: sessionId } });
-    const user = session ? await this.db.dataSource.manager.findOne(UserEntity, { where: { id: session.userId } }) : null;
+    const session = await this.sessions.find(sessionId);
+    const user = session ? await this.users.find(session.userId) : null;
     return user ? view(user) : null;
   }
 }

@@ -1,16 +1,15 @@
 import { createHash, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import * as bcrypt from 'bcrypt';
-import { IsNull } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { ProblemException, Problems } from '../common/problem';
 import { RateLimiter } from '../common/rate-limit';
 import { formatCst } from '../common/time';
 import { AppConfig } from '../config/config';
-import { insertOrConflict } from '../database/db-errors';
 import { Db } from '../database/db.service';
 import { UserEntity } from './auth.entities';
-import { SetupCodeEntity } from './setup-code.entity';
+import { SetupCodesRepository } from './setup-codes.repository';
+import { UsersRepository } from './users.repository';
 
 /** Letters and digits that cannot be mistaken for one another (no I, O, 0, 1). */
 const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -51,6 +50,8 @@ export class SetupService implements OnApplicationBootstrap {
     private readonly config: AppConfig,
     private readonly audit: AuditService,
     private readonly limiter: RateLimiter,
+    private readonly users: UsersRepository,
+    private readonly setupCodes: SetupCodesRepository,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -59,7 +60,7 @@ export class SetupService implements OnApplicationBootstrap {
     if (!(await this.needed())) return;
     const code = newSetupCode();
     await this.db.transaction((em) =>
-      em.insert(SetupCodeEntity, { id: randomUUID(), codeDigest: setupCodeDigest(code), createdAt: new Date(), spentAt: null }),
+      this.setupCodes.insert(em, { id: randomUUID(), codeDigest: setupCodeDigest(code), createdAt: new Date(), spentAt: null }),
     );
     this.printedCode = code;
     this.logger.warn(`No admin yet. Open http://localhost:${this.config.port}/setup and enter setup code ${code} (valid 24 hours, once)`);
@@ -67,7 +68,7 @@ export class SetupService implements OnApplicationBootstrap {
 
   /** Setup is needed while no admin exists. */
   async needed(): Promise<boolean> {
-    return (await this.db.dataSource.manager.count(UserEntity, { where: { role: 'admin' } })) === 0;
+    return (await this.users.countAdmins()) === 0;
   }
 
   async createFirstAdmin(input: { setupCode: string; username: string; password: string }, ip: string) {
@@ -90,17 +91,16 @@ export class SetupService implements OnApplicationBootstrap {
       lockedUntil: null,
     };
     await this.db.transaction(async (em) => {
-      const codes = await em.find(SetupCodeEntity, { where: { spentAt: IsNull() } });
+      const codes = await this.setupCodes.unspent(em);
       const fresh = codes.filter((c) => Date.now() - c.createdAt.getTime() < SETUP_CODE_TTL_MS);
       // Compare with every live code, without stopping at the first match.
       const matches = fresh.map((c) => sameDigest(c.codeDigest, digest));
       if (!matches.includes(true)) throw wrong();
       // Spend every code at once: the first transaction here wins; a concurrent one (waiting on
       // these rows under MySQL, queued on SQLite) then updates nothing and is refused.
-      const spent = await em.createQueryBuilder().update(SetupCodeEntity).set({ spentAt: new Date() }).where('spent_at IS NULL').execute();
-      if (!spent.affected) throw wrong();
-      if ((await em.count(UserEntity, { where: { role: 'admin' } })) > 0) throw Problems.invalidState('the first admin exists already: sign in instead');
-      await insertOrConflict(em, UserEntity, user, `user ${username}`);
+      if ((await this.setupCodes.spendAll(em, new Date())) === 0) throw wrong();
+      if ((await this.users.countAdmins(em)) > 0) throw Problems.invalidState('the first admin exists already: sign in instead');
+      await this.users.insertOrConflict(em, user);
       await this.audit.record(em, 'system', { action: 'user.created', objectType: 'user', objectId: user.id, after: { username, role: 'admin', setup: true } });
     });
     this.logger.log(`first admin "${username}" created with the setup code; the code is spent`);

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { LessThanOrEqual, MoreThan } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Principal, canRead, tenantScope } from '../common/principal';
 import { Clock } from '../common/clock';
@@ -10,12 +9,12 @@ import { Problems } from '../common/problem';
 import { formatCst, Period, periodStart, shiftPeriod } from '../common/time';
 import { TtlCache } from '../common/ttl-cache';
 import { AppConfig } from '../config/config';
-import { insertOrConflict } from '../database/db-errors';
 import { Db } from '../database/db.service';
 import { PROVINCES, provinceProblem } from './provinces';
 import { CreateTaxpayerDto, UpdateTaxpayerDto } from './taxpayer.dto';
 import { defaultInitialQuota } from './risk-scaling';
 import { TaxpayerEntity } from './taxpayer.entity';
+import { TaxpayersRepository } from './taxpayers.repository';
 import { usccProblem } from './uscc';
 
 export function taxpayerView(t: TaxpayerEntity) {
@@ -50,25 +49,23 @@ export class TaxpayersService {
     private readonly clock: Clock,
     private readonly audit: AuditService,
     config: AppConfig,
+    private readonly rows: TaxpayersRepository,
   ) {
     this.recent = new TtlCache(config.cacheSeconds * 1000);
   }
 
   async exists(taxId: string): Promise<boolean> {
-    return this.db.dataSource.manager.exists(TaxpayerEntity, { where: { taxId } });
+    return this.rows.exists(taxId);
   }
 
   /** The taxpayer, or null. No scope check: for other modules' use. */
   find(taxId: string): Promise<TaxpayerEntity | null> {
-    return this.db.dataSource.manager.findOne(TaxpayerEntity, { where: { taxId } });
+    return this.rows.find(taxId);
   }
 
   /** The pilot taxpayers registered by the end of `period` (those a periodic quota run covers), by tax id. */
   pilotsRegisteredBy(period: Period): Promise<TaxpayerEntity[]> {
-    return this.db.dataSource.manager.find(TaxpayerEntity, {
-      where: { pilot: true, registeredAt: LessThanOrEqual(new Date(periodStart(shiftPeriod(period, 1)).getTime() - 1)) },
-      order: { taxId: 'ASC' },
-    });
+    return this.rows.pilotsRegisteredBy(new Date(periodStart(shiftPeriod(period, 1)).getTime() - 1));
   }
 
   /** The same, possibly up to CACHE_SECONDS old (a change in this process is seen at once): for hot paths. */
@@ -110,8 +107,8 @@ export class TaxpayersService {
     // A pilot registered without an initial total gets the policy's default (quota/rules.ts).
     if (pilot) row.initialQuota = dto.initialQuota === undefined ? defaultInitialQuota(row) : parseMoney(dto.initialQuota);
     await this.db.transaction(async (em) => {
-      if (await em.exists(TaxpayerEntity, { where: { taxId: row.taxId } })) throw Problems.alreadyExists(`taxpayer ${row.taxId}`);
-      await insertOrConflict(em, TaxpayerEntity, row, `taxpayer ${row.taxId}`); // a concurrent twin: 409 too
+      if (await this.rows.exists(row.taxId, em)) throw Problems.alreadyExists(`taxpayer ${row.taxId}`);
+      await this.rows.insert(em, row); // a concurrent twin: 409 too
       await this.audit.record(em, actor, {
         action: 'taxpayer.registered',
         objectType: 'taxpayer',
@@ -135,15 +132,14 @@ export class TaxpayersService {
     const after = decodeCursor(query.cursor, 1, ([taxId]) => typeof taxId === 'string' && taxId.length === 18);
     const { scoped, taxId: own } = tenantScope(principal);
     if (scoped && after) return { items: [], nextCursor: null };
-    const where = scoped ? { taxId: own! } : after ? { taxId: MoreThan(String(after[0])) } : {};
-    const rows = await this.db.dataSource.manager.find(TaxpayerEntity, { where, order: { taxId: 'ASC' }, take: limit + 1 });
+    const rows = await this.rows.list(scoped ? { only: own! } : after ? { after: String(after[0]) } : null, limit + 1);
     const items = rows.slice(0, limit).map(taxpayerView);
     return { items, nextCursor: rows.length > limit ? encodeCursor([items[items.length - 1].taxId]) : null };
   }
 
   async update(actor: Principal, taxId: string, dto: UpdateTaxpayerDto): Promise<TaxpayerView> {
     return this.db.transaction(async (em) => {
-      const row = await em.findOne(TaxpayerEntity, { where: { taxId } });
+      const row = await this.rows.find(taxId, em);
       if (!row) throw Problems.notFound(`taxpayer ${taxId}`);
       const before = taxpayerView(row);
       if (dto.riskLevel !== undefined) row.riskLevel = dto.riskLevel;
@@ -152,7 +148,7 @@ export class TaxpayersService {
       if (dto.pilot !== undefined) row.pilot = dto.pilot;
       if (dto.paperMaxAmountPerInvoice !== undefined) row.paperMaxAmountPerInvoice = parseMoney(dto.paperMaxAmountPerInvoice);
       row.updatedAt = this.clock.now();
-      await em.save(TaxpayerEntity, row);
+      await this.rows.save(em, row);
       this.recent.delete(taxId);
       const after = taxpayerView(row);
       await this.audit.record(em, actor, { action: 'taxpayer.updated', objectType: 'taxpayer', objectId: taxId, taxpayerId: taxId, before, after });

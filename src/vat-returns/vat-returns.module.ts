@@ -6,6 +6,7 @@ import { ApiAuth, ApiAuthenticatedProblems, ApiProblems } from '../common/openap
 import { Principal } from '../common/principal';
 import { TaxpayersModule } from '../taxpayers/taxpayers.module';
 import { VatReturnsService } from './vat-returns.service';
+import { VatReturnsRepository } from './vat-returns.repository';
 
 class VatReturnQuery {
   @ApiPropertyOptional({ example: '2026-09', description: 'required: a month YYYY-MM for a monthly filer, a quarter YYYY-Qn for a quarterly filer' })
@@ -51,6 +52,6 @@ class VatReturnsController {
 @Module({
   imports: [TaxpayersModule],
   controllers: [VatReturnsController],
-  providers: [VatReturnsService],
+  providers: [VatReturnsService, VatReturnsRepository],
 })
 export class VatReturnsModule {}

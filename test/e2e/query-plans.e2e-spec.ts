@@ -1,6 +1,8 @@
 import { DataSource, EntityManager, ObjectLiteral } from 'typeorm';
 import { auditListQuery } from '../../src/audit/audit.controller';
+import { apiKeysQuery } from '../../src/auth/api-keys.repository';
 import { ApiKeyEntity, UserEntity } from '../../src/auth/auth.entities';
+import { usersQuery } from '../../src/auth/users.repository';
 import { take } from '../../src/common/keyset';
 import { newestFirstQuery } from '../../src/common/pagination';
 import { applicationsQuery } from '../../src/quota/quota-applications.repository';
@@ -590,8 +592,8 @@ describe('query plans: every list, filter and export shape reads an ordered inde
     ['webhooks of everyone (admin)', (em: EntityManager) => webhooksQuery(em, null), 'idx_webhooks_live', 'w', false],
     ['deliveries of a webhook', (em: EntityManager) => deliveriesQuery(em, WEBHOOK), 'idx_webhook_deliveries_time', 'd', false],
     ['attempts of a delivery', (em: EntityManager) => attemptsQuery(em, seqId('d', 0)), 'idx_webhook_attempts_delivery', 'a', false],
-    ['users (admin)', (em: EntityManager) => em.createQueryBuilder(UserEntity, 'u').where('1 = 1'), 'idx_users_time', 'u', true],
-    ['API keys (admin)', (em: EntityManager) => em.createQueryBuilder(ApiKeyEntity, 'k').where('1 = 1'), 'idx_api_keys_time', 'k', true],
+    ['users (admin)', (em: EntityManager) => usersQuery(em), 'idx_users_time', 'u', true],
+    ['API keys (admin)', (em: EntityManager) => apiKeysQuery(em), 'idx_api_keys_time', 'k', true],
   ] as const) {
     for (const [shape, after] of [
       ['first page', null],
