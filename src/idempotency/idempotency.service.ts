@@ -202,7 +202,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   async recordMany(em: EntityManager, answers: { record: RecordResponse; body: unknown; status?: number }[]): Promise<void> {
     const rows = answers.flatMap(({ record, body, status }) => (record.rowFor ? [record.rowFor(body, status)] : []));
     if (rows.length === 0) return;
-    await this.insertRows(
+    await this.insertRecords(
       em,
       rows.map((r) => r.row),
     );
@@ -214,10 +214,10 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   }
 
   private insert(em: EntityManager, scope: IdempotencyScope, status: number, body: unknown): Promise<void> {
-    return this.insertRows(em, [this.row(scope, status, body)]);
+    return this.insertRecords(em, [this.row(scope, status, body)]);
   }
 
-  private async insertRows(em: EntityManager, rows: IdempotencyKeyEntity[]): Promise<void> {
+  private async insertRecords(em: EntityManager, rows: IdempotencyKeyEntity[]): Promise<void> {
     try {
       await this.keys.insert(em, rows);
     } catch (error) {
