@@ -1,15 +1,14 @@
-import { releaseNamedLock, takeNamedLock } from '../database/named-locks';
 import { every } from '../common/every';
 import { createHash } from 'node:crypto';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AuditEventEntity } from './audit-event.entity';
 import { AuditChainEntity } from './audit-chain.entity';
 import { Db } from '../database/db.service';
-import { insertRows } from '../database/bulk-writes';
 import { AuditCheckpoints } from './audit-checkpoints';
+import { AuditChainRepository } from './audit-chain.repository';
+import { AuditEventsRepository } from './audit-events.repository';
 
 export const GENESIS = '0'.repeat(64);
-const LOCK = 'einvoice_audit_seal';
 const SEAL_EVERY_MS = 2000;
 /** How far back (real time) the sealer looks for events committed after later ones. */
 const LOOKBACK_MS = 5 * 60_000;
@@ -79,6 +78,8 @@ export class AuditChainService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly db: Db,
+    private readonly chain: AuditChainRepository,
+    private readonly events: AuditEventsRepository,
     private readonly checkpoints: AuditCheckpoints,
   ) {}
 
@@ -97,33 +98,15 @@ export class AuditChainService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async sealUnderLock(): Promise<number> {
-    if (!this.db.rowLocks) return this.sealAll();
-    const runner = this.db.dataSource.createQueryRunner();
-    try {
-      if (!(await takeNamedLock(runner, LOCK, 5))) return 0;
-      try {
-        return await this.sealAll();
-      } finally {
-        await releaseNamedLock(runner, LOCK);
-      }
-    } finally {
-      await runner.release();
-    }
+    return (await this.chain.asSoleSealer(() => this.sealAll())) ?? 0;
   }
 
   private async sealAll(): Promise<number> {
     let sealed = 0;
     for (;;) {
-      const m = this.db.dataSource.manager;
-      const head = await m.createQueryBuilder(AuditChainEntity, 'c').orderBy('c.seq', 'DESC').limit(1).getOne();
+      const head = await this.chain.head();
       const from = head ? idFloor(idTime(head.eventId) - LOOKBACK_MS) : '';
-      const pending = await m
-        .createQueryBuilder(AuditEventEntity, 'e')
-        .leftJoin(AuditChainEntity, 'c', 'c.event_id = e.id')
-        .where('e.id >= :from AND c.event_id IS NULL', { from })
-        .orderBy('e.id', 'ASC')
-        .limit(BATCH)
-        .getMany();
+      const pending = await this.chain.unlinked(from, BATCH);
       if (!pending.length) return sealed;
       let seq = head ? head.seq : 0n;
       let prev = head ? head.hash : GENESIS;
@@ -135,7 +118,7 @@ export class AuditChainService implements OnModuleInit, OnModuleDestroy {
         return link;
       });
       await this.db.transaction(async (em) => {
-        await insertRows(em, AuditChainEntity, links);
+        await this.chain.append(em, links);
       });
       sealed += links.length;
     }
@@ -148,18 +131,9 @@ export class AuditChainService implements OnModuleInit, OnModuleDestroy {
    * hashes to it. Returns where it got to, or where the chain breaks.
    */
   async verifyPage(from: Position, limit = BATCH): Promise<{ to: Position; checked: number; broken: BrokenAt | null; end: boolean }> {
-    const m = this.db.dataSource.manager;
-    const links = await m
-      .createQueryBuilder(AuditChainEntity, 'c')
-      .where('c.seq > :after', { after: from.seq.toString() })
-      .orderBy('c.seq', 'ASC')
-      .limit(limit)
-      .getMany();
+    const links = await this.chain.linksAfter(from.seq, limit);
     if (!links.length) return { to: from, checked: 0, broken: null, end: true };
-    const events = await m
-      .createQueryBuilder(AuditEventEntity, 'e')
-      .where('e.id IN (:...ids)', { ids: links.map((l) => l.eventId) })
-      .getMany();
+    const events = await this.events.byIds(links.map((l) => l.eventId));
     const byId = new Map(events.map((e) => [e.id, e]));
     let prevSeq = from.seq;
     let prevHash = from.hash;
@@ -180,8 +154,8 @@ export class AuditChainService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** The chain's last link (seq 0 when empty). */
-  async chainHead(): Promise<AuditChainEntity | null> {
-    return this.db.dataSource.manager.createQueryBuilder(AuditChainEntity, 'c').orderBy('c.seq', 'DESC').limit(1).getOne();
+  chainHead(): Promise<AuditChainEntity | null> {
+    return this.chain.head();
   }
 
   /**
@@ -202,15 +176,7 @@ export class AuditChainService implements OnModuleInit, OnModuleDestroy {
     floor: string,
     limit = BATCH,
   ): Promise<{ unsealed: number; overdue: number; last: string | null; firstOverdue: string | null }> {
-    const qb = this.db.dataSource.manager
-      .createQueryBuilder(AuditEventEntity, 'e')
-      .leftJoin(AuditChainEntity, 'c', 'c.event_id = e.id')
-      .select('e.id', 'id')
-      .addSelect('c.seq', 'seq')
-      .where(after === null ? 'e.id >= :from' : 'e.id > :after', { from, after })
-      .orderBy('e.id', 'ASC')
-      .limit(limit);
-    const rows: { id: string; seq: unknown }[] = await qb.getRawMany();
+    const rows = await this.chain.coverage(from, after, limit);
     let unsealed = 0;
     let overdue = 0;
     let firstOverdue: string | null = null;
@@ -240,7 +206,7 @@ export class AuditChainService implements OnModuleInit, OnModuleDestroy {
     let fromEventId = '';
     if (checkpoint) {
       fromCheckpoint = { seq: Number(checkpoint.seq), hash: checkpoint.hash, at: checkpoint.createdAt.toISOString() };
-      const link = await this.db.dataSource.manager.findOneBy(AuditChainEntity, { seq: checkpoint.seq });
+      const link = await this.chain.link(checkpoint.seq);
       if (!link || link.hash !== checkpoint.hash) {
         return {
           intact: false,

@@ -4,9 +4,9 @@ import * as path from 'node:path';
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/config';
-import { Db } from '../database/db.service';
 import { isDuplicate } from '../database/db-errors';
 import { AuditCheckpointEntity } from './audit-verification.entities';
+import { AuditCheckpointsRepository } from './audit-checkpoints.repository';
 
 /** The key from AUDIT_CHECKPOINT_KEY, or from the key file (32 random bytes, hex, mode 0600, made on first start). */
 export function loadCheckpointKey(config: Pick<AppConfig, 'auditCheckpointKey' | 'auditCheckpointKeyFile'>): Buffer {
@@ -37,7 +37,7 @@ export class AuditCheckpoints {
   private key: Buffer | null = null;
 
   constructor(
-    private readonly db: Db,
+    private readonly checkpoints: AuditCheckpointsRepository,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
@@ -63,7 +63,7 @@ export class AuditCheckpoints {
 
   /** The newest checkpoint whose signature holds (looking at the newest 20). */
   async latest(): Promise<AuditCheckpointEntity | null> {
-    const rows = await this.db.dataSource.manager.createQueryBuilder(AuditCheckpointEntity, 'k').orderBy('k.seq', 'DESC').limit(20).getMany();
+    const rows = await this.checkpoints.newest(20);
     for (const row of rows) {
       if (this.valid(row)) return row;
       this.logger.warn(`audit checkpoint ${row.seq} is not signed by this key (key id ${row.keyId}); ignored`);
@@ -80,7 +80,7 @@ export class AuditCheckpoints {
       createdAt: this.clock.now(),
     };
     try {
-      await this.db.dataSource.manager.insert(AuditCheckpointEntity, row);
+      await this.checkpoints.insert(row);
     } catch (error) {
       if (!isDuplicate(error)) throw error; // another verification recorded the same point
     }

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { Principal } from '../common/principal';
 import { Problems } from '../common/problem';
-import { Db } from '../database/db.service';
 import { AuditChainService, BrokenAt, GENESIS } from './audit-chain.service';
 import { AuditCheckpoints } from './audit-checkpoints';
 import { formatCst } from '../common/time';
 import { AuditVerificationEntity } from './audit-verification.entities';
+import { AuditVerificationsRepository } from './audit-verifications.repository';
 
 /** A running job that has not written progress for this long is reported as interrupted (its process stopped). */
 const STALE_MS = 60_000;
@@ -32,7 +32,7 @@ export class AuditVerifications implements OnModuleDestroy {
   private readonly running = new Set<Promise<void>>();
 
   constructor(
-    private readonly db: Db,
+    private readonly jobs: AuditVerificationsRepository,
     private readonly chain: AuditChainService,
     private readonly checkpoints: AuditCheckpoints,
   ) {}
@@ -61,21 +61,17 @@ export class AuditVerifications implements OnModuleDestroy {
       updatedAt: now,
       finishedAt: null,
     };
-    await this.db.dataSource.manager.insert(AuditVerificationEntity, row);
+    await this.jobs.insert(row);
     const job = this.run(row)
       .catch(async (error: Error) => {
         this.logger.error(`verification ${row.id} failed: ${error?.message ?? error}`);
-        await this.db.dataSource.manager
-          .update(
-            AuditVerificationEntity,
-            { id: row.id },
-            {
-              status: 'failed',
-              result: JSON.stringify({ error: 'the verification stopped on an error; start another' }),
-              updatedAt: new Date(),
-              finishedAt: new Date(),
-            },
-          )
+        await this.jobs
+          .update(row.id, {
+            status: 'failed',
+            result: JSON.stringify({ error: 'the verification stopped on an error; start another' }),
+            updatedAt: new Date(),
+            finishedAt: new Date(),
+          })
           .catch(() => undefined);
       })
       .finally(() => this.running.delete(job));
@@ -89,13 +85,12 @@ export class AuditVerifications implements OnModuleDestroy {
   }
 
   async get(id: string) {
-    const row = /^[0-9a-f-]{36}$/.test(id) ? await this.db.dataSource.manager.findOneBy(AuditVerificationEntity, { id }) : null;
+    const row = /^[0-9a-f-]{36}$/.test(id) ? await this.jobs.find(id) : null;
     if (!row) throw Problems.notFound(`verification ${id}`);
     return this.view(row);
   }
 
   private async run(row: AuditVerificationEntity): Promise<void> {
-    const m = this.db.dataSource.manager;
     await this.chain.seal();
     const head = await this.chain.chainHead();
     let position = { seq: 0n, hash: GENESIS };
@@ -105,11 +100,7 @@ export class AuditVerifications implements OnModuleDestroy {
       const step = await this.chain.verifyPage(position);
       checked += BigInt(step.checked);
       position = step.to;
-      await m.update(
-        AuditVerificationEntity,
-        { id: row.id },
-        { checked, verifiedSeq: position.seq, verifiedHash: position.hash, total: head?.seq ?? 0n, updatedAt: new Date() },
-      );
+      await this.jobs.update(row.id, { checked, verifiedSeq: position.seq, verifiedHash: position.hash, total: head?.seq ?? 0n, updatedAt: new Date() });
       if (step.broken) {
         brokenAt = step.broken;
         break;
@@ -131,7 +122,7 @@ export class AuditVerifications implements OnModuleDestroy {
         if (step.last === null) break;
         if (this.stopping) return;
         after = step.last;
-        await m.update(AuditVerificationEntity, { id: row.id }, { updatedAt: new Date() });
+        await this.jobs.update(row.id, { updatedAt: new Date() });
       }
     }
     const report: FullReport = {
@@ -144,11 +135,7 @@ export class AuditVerifications implements OnModuleDestroy {
     };
     if (report.intact && position.seq > 0n) await this.checkpoints.record(position);
     const done = new Date();
-    await m.update(
-      AuditVerificationEntity,
-      { id: row.id },
-      { status: report.intact ? 'intact' : 'broken', result: JSON.stringify(report), updatedAt: done, finishedAt: done },
-    );
+    await this.jobs.update(row.id, { status: report.intact ? 'intact' : 'broken', result: JSON.stringify(report), updatedAt: done, finishedAt: done });
   }
 
   private view(row: AuditVerificationEntity) {

@@ -5,15 +5,11 @@ import { AuditEventPageDto, ChainReportDto, AuditVerificationDto } from './audit
 import { IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { CurrentPrincipal, Roles } from '../common/access';
 import { Principal, tenantScope } from '../common/principal';
-import { decodeCursor, encodeCursor, PageQuery, pageLimit } from '../common/pagination';
+import { decodeCursor, PageQuery, pageLimit } from '../common/pagination';
 import { Problems } from '../common/problem';
-import { formatCst, parseIsoInstant } from '../common/time';
-import { EntityManager } from 'typeorm';
-import { orderedAfter, Position } from '../common/keyset';
-import { Db } from '../database/db.service';
-import { AuditChainEntity } from './audit-chain.entity';
+import { parseIsoInstant } from '../common/time';
 import { AuditChainService } from './audit-chain.service';
-import { AuditEventEntity } from './audit-event.entity';
+import { AuditService } from './audit.service';
 import { AuditVerifications } from './audit-verifications.service';
 
 class AuditQuery extends PageQuery {
@@ -30,37 +26,13 @@ const instant = (value: string | undefined, field: string) => {
   return parsed;
 };
 
-/**
- * The keys (at, id) of one page of the audit list, oldest first: an ordered range of
- * (taxpayer_id, at, id), (taxpayer_id, action, at, id), (action, at, id) or (at, id) (migration
- * 1700000000180), so a date filter is a range of the same index and a page costs what it holds
- * (src/common/keyset.ts). Only the index is read; the events and their links follow by id.
- */
-export function auditListQuery(
-  em: EntityManager,
-  f: { taxId: string | null; from: Date | null; to: Date | null; action: string | null; after: Position | null },
-  limit: number,
-) {
-  const qb = em.createQueryBuilder(AuditEventEntity, 'e').select(['e.at', 'e.id']).where('1 = 1');
-  // Named on MySQL/MariaDB: with skewed statistics the optimizer would walk the index of every
-  // event (in the list's order) instead, which for a small taxpayer reads everyone's history.
-  qb.useIndex(
-    f.taxId && f.action ? 'idx_audit_taxpayer_action_time' : f.taxId ? 'idx_audit_taxpayer_time' : f.action ? 'idx_audit_action_time' : 'idx_audit_time',
-  );
-  if (f.taxId) qb.andWhere('e.taxpayer_id = :taxId', { taxId: f.taxId });
-  if (f.action) qb.andWhere('e.action = :action', { action: f.action });
-  if (f.from) qb.andWhere('e.at >= :from', { from: f.from });
-  if (f.to) qb.andWhere('e.at <= :to', { to: f.to });
-  return orderedAfter(qb, 'e.at', 'e.id', 'ASC', f.after, limit);
-}
-
 @ApiTags('audit')
 @ApiAuth()
 @ApiAuthenticatedProblems()
 @Controller('v1/audit-events')
 export class AuditController {
   constructor(
-    private readonly db: Db,
+    private readonly audit: AuditService,
     private readonly chain: AuditChainService,
     private readonly verifications: AuditVerifications,
   ) {}
@@ -74,8 +46,7 @@ export class AuditController {
     if (outside) return { items: [], nextCursor: null };
     const limit = pageLimit(query);
     const after = decodeCursor(query.cursor, 2, ([at, id]) => Number.isSafeInteger(at) && typeof id === 'string' && id.length === 36);
-    const qb = auditListQuery(
-      this.db.dataSource.manager,
+    return this.audit.list(
       {
         taxId,
         from: instant(query.from, 'from'),
@@ -83,36 +54,8 @@ export class AuditController {
         action: query.action ?? null,
         after: after && { at: new Date(Number(after[0])), id: String(after[1]) },
       },
-      limit + 1,
+      limit,
     );
-    const keys = await qb.getMany();
-    const rows = keys.length
-      ? ((await this.db.dataSource.manager
-          .createQueryBuilder(AuditEventEntity, 'e')
-          .leftJoinAndMapOne('e.link', AuditChainEntity, 'c', 'c.event_id = e.id')
-          .where('e.id IN (:...ids)', { ids: keys.map((k) => k.id) })
-          .orderBy('e.at', 'ASC')
-          .addOrderBy('e.id', 'ASC')
-          .getMany()) as (AuditEventEntity & { link?: AuditChainEntity })[])
-      : [];
-    const page = rows.slice(0, limit);
-    return {
-      items: page.map((e) => ({
-        id: e.id,
-        seq: e.link ? Number(e.link.seq) : null,
-        at: formatCst(e.at),
-        actor: e.actor,
-        actorRole: e.actorRole,
-        action: e.action,
-        objectType: e.objectType,
-        objectId: e.objectId,
-        taxpayerId: e.taxpayerId,
-        before: e.before === null ? null : JSON.parse(e.before),
-        after: e.after === null ? null : JSON.parse(e.after),
-        hash: e.link?.hash ?? null,
-      })),
-      nextCursor: rows.length > limit ? encodeCursor([page[page.length - 1].at.getTime(), page[page.length - 1].id]) : null,
-    };
   }
 
   @Get('verify')

@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { Clock } from '../common/clock';
+import { encodeCursor } from '../common/pagination';
 import { Principal } from '../common/principal';
-import { insertRows } from '../database/bulk-writes';
+import { formatCst } from '../common/time';
 import { Db } from '../database/db.service';
 import { AuditEventEntity } from './audit-event.entity';
+import { AuditEventsRepository, AuditListFilter } from './audit-events.repository';
 
 export interface AuditInput {
   action: string;
@@ -31,12 +33,13 @@ export interface RecordedAnswer {
   record: (em: EntityManager, body: unknown) => Promise<unknown>;
 }
 
-/** Appends audit events inside the caller's transaction, so the record and the change commit together. */
+/** Appends audit events inside the caller's transaction, so the record and the change commit together; lists them. */
 @Injectable()
 export class AuditService {
   constructor(
     private readonly clock: Clock,
     private readonly db: Db,
+    private readonly events: AuditEventsRepository,
   ) {}
 
   /**
@@ -45,23 +48,45 @@ export class AuditService {
    */
   async insertAudited<T extends ObjectLiteral>(actor: Principal, entity: EntityTarget<T>, row: T, event: AuditInput, answer: RecordedAnswer): Promise<void> {
     await this.db.transaction(async (em) => {
-      await em.insert(entity, row);
+      await this.events.insertSubject(em, entity, row);
       await this.record(em, actor, event);
       await answer.record(em, answer.body);
     });
   }
 
   async record(em: EntityManager, actor: Principal | 'system', event: AuditInput): Promise<void> {
-    await insertRows(em, AuditEventEntity, [this.row(actor, event)]);
+    await this.events.append(em, [this.row(actor, event)]);
   }
 
   /** Many events, each with its actor, in multi-row INSERTs (group and batch issuing). */
   async recordMany(em: EntityManager, entries: { actor: Principal | 'system'; event: AuditInput }[]): Promise<void> {
-    await insertRows(
+    await this.events.append(
       em,
-      AuditEventEntity,
       entries.map(({ actor, event }) => this.row(actor, event)),
     );
+  }
+
+  /** A page of the list (GET /v1/audit-events), oldest first, each event with its place in the chain. */
+  async list(filter: AuditListFilter, limit: number) {
+    const rows = await this.events.page(filter, limit + 1);
+    const page = rows.slice(0, limit);
+    return {
+      items: page.map((e) => ({
+        id: e.id,
+        seq: e.link ? Number(e.link.seq) : null,
+        at: formatCst(e.at),
+        actor: e.actor,
+        actorRole: e.actorRole,
+        action: e.action,
+        objectType: e.objectType,
+        objectId: e.objectId,
+        taxpayerId: e.taxpayerId,
+        before: e.before === null ? null : JSON.parse(e.before),
+        after: e.after === null ? null : JSON.parse(e.after),
+        hash: e.link?.hash ?? null,
+      })),
+      nextCursor: rows.length > limit ? encodeCursor([page[page.length - 1].at.getTime(), page[page.length - 1].id]) : null,
+    };
   }
 
   private row(actor: Principal | 'system', event: AuditInput): AuditEventEntity {

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { IdempotencyKeyEntity } from './idempotency.entity';
+import { IdempotencyKeysRepository } from './idempotency-keys.repository';
 import { IdempotencyService } from './idempotency.service';
 
 /**
@@ -9,5 +10,9 @@ import { IdempotencyService } from './idempotency.service';
  * database/ and names the principal), below the domain modules that use it.
  */
 @Global()
-@Module({ imports: [TypeOrmModule.forFeature([IdempotencyKeyEntity])], providers: [IdempotencyService], exports: [IdempotencyService] })
+@Module({
+  imports: [TypeOrmModule.forFeature([IdempotencyKeyEntity])],
+  providers: [IdempotencyService, IdempotencyKeysRepository],
+  exports: [IdempotencyService],
+})
 export class IdempotencyModule {}

@@ -2,12 +2,12 @@ import { every } from '../common/every';
 import { createHash } from 'node:crypto';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { Response } from 'express';
-import { EntityManager, In, LessThan } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import type { Principal } from '../common/principal';
 import { isDuplicate } from '../database/db-errors';
 import { Db } from '../database/db.service';
-import { insertRows } from '../database/bulk-writes';
 import { IdempotencyKeyEntity } from './idempotency.entity';
+import { IdempotencyKeysRepository } from './idempotency-keys.repository';
 import { ProblemBody, ProblemException, Problems } from '../common/problem';
 
 /** Keys are kept at least 24 hours (API.md); older than this they are swept. */
@@ -76,7 +76,10 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Idempotency');
   private stop: () => void = () => undefined;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly keys: IdempotencyKeysRepository,
+  ) {}
 
   onModuleInit(): void {
     this.stop = every(SWEEP_EVERY_MS, () => this.sweep(), this.logger, 'the key sweep');
@@ -88,8 +91,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
 
   /** Deletes keys past retention (real time, not the business clock). */
   async sweep(now = Date.now()): Promise<number> {
-    const result = await this.db.transaction((em) => em.delete(IdempotencyKeyEntity, { createdAt: LessThan(new Date(now - RETENTION_MS)) }));
-    return result.affected ?? 0;
+    return this.db.transaction((em) => this.keys.deleteBefore(em, new Date(now - RETENTION_MS)));
   }
 
   scope(principal: Principal, key: string | undefined, method: string, path: string, body: unknown): IdempotencyScope | null {
@@ -154,12 +156,11 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   /** Which of these keys' records exist already (committed). */
   async recorded(keyIds: string[]): Promise<Set<string>> {
     if (keyIds.length === 0) return new Set();
-    const rows = await this.db.dataSource.manager.find(IdempotencyKeyEntity, { select: { id: true }, where: { id: In(keyIds) } });
-    return new Set(rows.map((r) => r.id));
+    return new Set(await this.keys.existing(keyIds));
   }
 
   private async stored(scope: IdempotencyScope): Promise<IdempotencyKeyEntity | null> {
-    const row = await this.db.dataSource.manager.findOneBy(IdempotencyKeyEntity, { id: scope.id });
+    const row = await this.keys.find(scope.id);
     if (row && row.requestHash !== scope.hash) {
       throw new ProblemException(409, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request; use a new key for a new request');
     }
@@ -181,9 +182,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
 
   /** Records the answer given in place of the provisional one (see RecordResponse.amend). */
   private async amend(scope: IdempotencyScope, status: number, body: unknown): Promise<void> {
-    await this.db.transaction((em) =>
-      em.update(IdempotencyKeyEntity, { id: scope.id, requestHash: scope.hash }, { status, body: JSON.stringify(body, jsonSafe) }),
-    );
+    await this.db.transaction((em) => this.keys.amend(em, scope.id, scope.hash, { status, body: JSON.stringify(body, jsonSafe) }));
   }
 
   /** A provisional record (negative status) once amended, or as it stands after PROVISIONAL_WAIT_MS. */
@@ -203,7 +202,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   async recordMany(em: EntityManager, answers: { record: RecordResponse; body: unknown; status?: number }[]): Promise<void> {
     const rows = answers.flatMap(({ record, body, status }) => (record.rowFor ? [record.rowFor(body, status)] : []));
     if (rows.length === 0) return;
-    await this.insertRows(
+    await this.insertRecords(
       em,
       rows.map((r) => r.row),
     );
@@ -215,12 +214,12 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   }
 
   private insert(em: EntityManager, scope: IdempotencyScope, status: number, body: unknown): Promise<void> {
-    return this.insertRows(em, [this.row(scope, status, body)]);
+    return this.insertRecords(em, [this.row(scope, status, body)]);
   }
 
-  private async insertRows(em: EntityManager, rows: IdempotencyKeyEntity[]): Promise<void> {
+  private async insertRecords(em: EntityManager, rows: IdempotencyKeyEntity[]): Promise<void> {
     try {
-      await insertRows(em, IdempotencyKeyEntity, rows);
+      await this.keys.insert(em, rows);
     } catch (error) {
       if (isDuplicate(error)) throw new IdempotencyRace();
       throw error;

@@ -20,8 +20,8 @@ import type { NextFunction, Request, Response } from 'express';
 import { Roles } from '../common/access';
 import { AppConfig } from '../config/config';
 import { isDuplicate } from '../database/db-errors';
-import { Db } from '../database/db.service';
 import { TestClockEntity } from './clock.entity';
+import { TestClocksRepository } from './test-clocks.repository';
 import { Clock, ManualClock, SystemClock } from '../common/clock';
 import { Problems } from '../common/problem';
 import { formatCst, parseIsoInstant } from '../common/time';
@@ -42,7 +42,7 @@ export class SharedManualClock implements OnApplicationBootstrap, OnModuleDestro
 
   constructor(
     private readonly clock: Clock,
-    private readonly db: Db,
+    private readonly rows: TestClocksRepository,
   ) {}
 
   private get manual(): ManualClock {
@@ -51,7 +51,7 @@ export class SharedManualClock implements OnApplicationBootstrap, OnModuleDestro
 
   async onApplicationBootstrap(): Promise<void> {
     // The first process to start puts its own "now" in; the others take what is there.
-    await this.db.dataSource.manager.insert(TestClockEntity, { id: ROW, nowAt: this.manual.now() }).catch((error) => {
+    await this.rows.insert({ id: ROW, nowAt: this.manual.now() }).catch((error) => {
       if (!isDuplicate(error)) throw error;
     });
     await this.refresh();
@@ -63,12 +63,12 @@ export class SharedManualClock implements OnApplicationBootstrap, OnModuleDestro
   }
 
   async refresh(): Promise<void> {
-    const row = await this.db.dataSource.manager.findOne(TestClockEntity, { where: { id: ROW } });
+    const row = await this.rows.find(ROW);
     if (row) this.manual.set(row.nowAt);
   }
 
   async set(instant: Date): Promise<void> {
-    await this.db.dataSource.manager.upsert(TestClockEntity, { id: ROW, nowAt: instant }, ['id']);
+    await this.rows.upsert({ id: ROW, nowAt: instant });
     this.manual.set(instant);
   }
 }
@@ -126,7 +126,7 @@ export class ClockModule implements NestModule {
       module: ClockModule,
       imports: [TypeOrmModule.forFeature([TestClockEntity])],
       controllers: manual ? [ClockController] : [],
-      providers: [{ provide: Clock, useValue: manual ? new ManualClock() : new SystemClock() }, ...(manual ? [SharedManualClock] : [])],
+      providers: [{ provide: Clock, useValue: manual ? new ManualClock() : new SystemClock() }, ...(manual ? [SharedManualClock, TestClocksRepository] : [])],
       exports: [Clock],
     };
   }

@@ -1,5 +1,5 @@
 import { DataSource, EntityManager, ObjectLiteral } from 'typeorm';
-import { auditListQuery } from '../../src/audit/audit.controller';
+import { auditListQuery } from '../../src/audit/audit-events.repository';
 import { apiKeysQuery } from '../../src/auth/api-keys.repository';
 import { ApiKeyEntity, UserEntity } from '../../src/auth/auth.entities';
 import { usersQuery } from '../../src/auth/users.repository';
