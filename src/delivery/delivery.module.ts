@@ -12,6 +12,7 @@ import type { RecordResponse } from '../idempotency/idempotency.service';
 import { Problems } from '../common/problem';
 import { InvoicesModule } from '../invoices/invoices.module';
 import { RenderingModule } from '../rendering/rendering.module';
+import { DeliveriesRepository } from './deliveries.repository';
 import { DeliveryService } from './delivery.service';
 
 class DeliveryDto {
@@ -71,6 +72,6 @@ class DeliveryController {
 @Module({
   imports: [TypeOrmModule.forFeature([DeliveryEntity]), InvoicesModule, RenderingModule],
   controllers: [DeliveryController],
-  providers: [DeliveryService],
+  providers: [DeliveryService, DeliveriesRepository],
 })
 export class DeliveryModule {}

@@ -4,7 +4,6 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { createTransport, Transporter } from 'nodemailer';
-import { LessThanOrEqual } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../common/principal';
 import type { RecordResponse } from '../idempotency/idempotency.service';
@@ -15,6 +14,7 @@ import { AppConfig } from '../config/config';
 import { Db } from '../database/db.service';
 import { InvoicesService } from '../invoices/invoices.service';
 import { RenderingService } from '../rendering/rendering.service';
+import { DeliveriesRepository } from './deliveries.repository';
 import { DeliveryEntity } from './delivery.entity';
 
 const MAX_ATTEMPTS = 6;
@@ -59,6 +59,7 @@ export class DeliveryService implements OnModuleInit, OnModuleDestroy {
     private readonly audit: AuditService,
     private readonly invoices: InvoicesService,
     private readonly rendering: RenderingService,
+    private readonly deliveries: DeliveriesRepository,
   ) {
     this.transport = config.smtpUrl ? createTransport(config.smtpUrl) : createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   }
@@ -91,7 +92,7 @@ export class DeliveryService implements OnModuleInit, OnModuleDestroy {
       createdBy: principal.actorRef,
     };
     await this.db.transaction(async (em) => {
-      await em.insert(DeliveryEntity, row);
+      await this.deliveries.insert(em, row);
       await this.audit.record(em, principal, {
         action: 'delivery.requested',
         objectType: 'delivery',
@@ -110,51 +111,34 @@ export class DeliveryService implements OnModuleInit, OnModuleDestroy {
 
   async list(principal: Principal, number: string) {
     await this.invoices.find(principal, number);
-    const rows = await this.db.dataSource.manager.find(DeliveryEntity, {
-      where: { invoiceNumber: number },
-      order: { createdAt: 'DESC', id: 'DESC' },
-      take: 500,
-    });
+    const rows = await this.deliveries.ofInvoice(number, 500);
     return { items: rows.map(deliveryView), nextCursor: null };
   }
 
   async retry(principal: Principal, id: string) {
-    const row = await this.db.dataSource.manager.findOneBy(DeliveryEntity, { id });
+    const row = await this.deliveries.find(id);
     if (!row) throw Problems.notFound(`delivery ${id}`);
     await this.invoices.find(principal, row.invoiceNumber);
     if (row.sellerTaxId !== principal.taxpayerId) throw Problems.forbidden('only the seller retries a delivery');
     if (row.status === 'sent') throw Problems.invalidState(`delivery ${id} was sent at ${formatCst(row.sentAt!)}`);
-    await this.db.transaction((em) => em.update(DeliveryEntity, { id }, { status: 'pending', nextAttemptAt: new Date() }));
+    await this.db.transaction((em) => this.deliveries.update(em, id, { status: 'pending', nextAttemptAt: new Date() }));
     return deliveryView(await this.attempt(id));
   }
 
   /** Attempts every delivery that is due (failed with its backoff passed, or pending and stale). */
   async retryDue(): Promise<number> {
     const now = Date.now();
-    const due = await this.db.dataSource.manager.find(DeliveryEntity, {
-      where: [
-        { status: 'failed', nextAttemptAt: LessThanOrEqual(new Date(now)) },
-        { status: 'pending', nextAttemptAt: LessThanOrEqual(new Date(now - STALE_PENDING_MS)) },
-      ],
-      take: 50,
-    });
+    const due = await this.deliveries.due(new Date(now), new Date(now - STALE_PENDING_MS), 50);
     for (const d of due) await this.attempt(d.id);
     return due.length;
   }
 
   /** One attempt: claimed with a conditional update, so two processes never send the same attempt. */
   private async attempt(id: string): Promise<DeliveryEntity> {
-    const row = await this.db.dataSource.manager.findOneByOrFail(DeliveryEntity, { id });
+    const row = await this.deliveries.get(id);
     if (row.status === 'sent' || row.attempts >= MAX_ATTEMPTS) return row;
-    const claimed = await this.db.transaction((em) =>
-      em
-        .createQueryBuilder()
-        .update(DeliveryEntity)
-        .set({ status: 'pending', attempts: row.attempts + 1, nextAttemptAt: new Date() })
-        .where('id = :id AND attempts = :attempts AND status IN (:...statuses)', { id, attempts: row.attempts, statuses: ['pending', 'failed'] })
-        .execute(),
-    );
-    if (claimed.affected !== 1) return this.db.dataSource.manager.findOneByOrFail(DeliveryEntity, { id });
+    const claimed = await this.db.transaction((em) => this.deliveries.claim(em, id, row.attempts, new Date()));
+    if (!claimed) return this.deliveries.get(id);
     const attempts = row.attempts + 1;
     let update: Partial<DeliveryEntity>;
     try {
@@ -166,7 +150,7 @@ export class DeliveryService implements OnModuleInit, OnModuleDestroy {
       update = { status: 'failed', lastError: message, nextAttemptAt: attempts >= MAX_ATTEMPTS ? null : new Date(Date.now() + backoffMs(attempts)) };
     }
     await this.db.transaction(async (em) => {
-      await em.update(DeliveryEntity, { id }, update);
+      await this.deliveries.update(em, id, update);
       await this.audit.record(em, 'system', {
         action: update.status === 'sent' ? 'delivery.sent' : 'delivery.failed',
         objectType: 'delivery',
@@ -175,7 +159,7 @@ export class DeliveryService implements OnModuleInit, OnModuleDestroy {
         after: { attempts, status: update.status, error: update.lastError ?? null },
       });
     });
-    return this.db.dataSource.manager.findOneByOrFail(DeliveryEntity, { id });
+    return this.deliveries.get(id);
   }
 
   private async send(row: DeliveryEntity): Promise<string> {

@@ -10,10 +10,10 @@ import { batchAt } from '../common/keyset';
 import { decodeCursor, encodeCursor } from '../common/pagination';
 import { Problems } from '../common/problem';
 import { parseIsoInstant } from '../common/time';
-import { Db } from '../database/db.service';
 import { InvoiceEntity, InvoiceLineEntity } from '../invoices/invoice.entities';
-import { InvoiceFilter, InvoiceKey, invoicesAndLines, scanKeys, takeKeys } from '../invoices/invoice-scan';
+import { InvoiceFilter, InvoiceKey, takeKeys } from '../invoices/invoice-scan';
 import { invoiceView } from '../invoices/invoice.view';
+import { InvoicesRepository } from '../invoices/invoices.repository';
 import { InvoicesService } from '../invoices/invoices.service';
 import { RenderingService } from '../rendering/rendering.service';
 import type { ExportQuery } from './exports.dto';
@@ -112,7 +112,7 @@ async function write(res: Response, chunk: string | Uint8Array): Promise<void> {
 @Injectable()
 export class ExportsService {
   constructor(
-    private readonly db: Db,
+    private readonly repository: InvoicesRepository,
     private readonly invoices: InvoicesService,
     private readonly rendering: RenderingService,
   ) {}
@@ -139,7 +139,7 @@ export class ExportsService {
     const cursor = decodeCursor(query.cursor, 2, ([at, n]) => Number.isSafeInteger(at) && (at as number) >= 0 && /^\d{20}$/.test(String(n)));
     if (cursor) after = { issuedAt: new Date(Number(cursor[0])), number: String(cursor[1]) };
     if (query.after) {
-      const invoice = await this.db.dataSource.manager.findOneBy(InvoiceEntity, { number: query.after });
+      const invoice = await this.repository.find(query.after);
       if (!invoice || !inExport(principal, filter, invoice))
         throw Problems.field('after', `is not an invoice of this export (${query.after}); resume with an exportCursor or a number from this export`);
       after = { issuedAt: invoice.issuedAt, number: invoice.number };
@@ -148,14 +148,13 @@ export class ExportsService {
   }
 
   private async *pages(plan: ExportPlan): AsyncGenerator<{ invoices: InvoiceEntity[]; lines: InvoiceLineEntity[] }> {
-    const em = this.db.dataSource.manager;
     // Oldest first: the branches of the filter merged in order (src/invoices/invoice-scan.ts).
-    const keys = scanKeys(em, plan.filter, 'ASC', plan.after, EXPORT_BATCH);
+    const keys = this.repository.scan(plan.filter, 'ASC', plan.after, EXPORT_BATCH);
     for (let n = 0; ; n++) {
       const size = batchAt(EXPORT_BATCH, n);
       const page = await takeKeys(keys, size);
       if (!page.length) return;
-      yield await invoicesAndLines(em, page);
+      yield await this.repository.page(page);
       if (page.length < size) return;
     }
   }

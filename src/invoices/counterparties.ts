@@ -6,9 +6,7 @@ import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { CurrentPrincipal, Roles } from '../common/access';
 import { Principal } from '../common/principal';
 import { ApiAuth, ApiAuthenticatedProblems, ApiProblems } from '../common/openapi';
-import { Db } from '../database/db.service';
-import { EntityManager } from 'typeorm';
-import { insertRows } from '../database/bulk-writes';
+import { CounterpartiesRepository } from './counterparties.repository';
 import { CounterpartyEntity } from './counterparty.entity';
 import { InvoiceEntity } from './invoice.entities';
 
@@ -47,9 +45,6 @@ export class TaxClassificationsDto {
   @ApiProperty({ type: [TaxClassificationDto], maxItems: MAX_SUGGESTIONS }) items: TaxClassificationDto[];
 }
 
-/** `%` and `_` typed by a user are literal (LIKE ... ESCAPE '!'). */
-const likeEscape = (s: string) => s.replace(/[!%_]/g, (c) => `!${c}`);
-
 /** A small curated subset of the national table (templates/tax-classifications.json). */
 export const TAX_CLASSIFICATIONS: TaxClassificationDto[] = JSON.parse(
   fs.readFileSync(path.resolve(__dirname, '../../templates/tax-classifications.json'), 'utf8'),
@@ -66,7 +61,7 @@ export function searchClassifications(q: string | undefined): TaxClassificationD
 
 @Injectable()
 export class CounterpartiesService {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly repository: CounterpartiesRepository) {}
 
   /**
    * Buyers this taxpayer has invoiced and sellers it received from, whose name contains `q` or
@@ -75,15 +70,7 @@ export class CounterpartiesService {
    * passes over, never its invoices.
    */
   async search(taxId: string, q: string | undefined): Promise<CounterpartyDto[]> {
-    const needle = (q ?? '').trim();
-    const qb = counterpartiesQuery(this.db.dataSource.manager, taxId);
-    if (needle) {
-      qb.andWhere("(c.counterparty_tax_id LIKE :prefix ESCAPE '!' OR c.name LIKE :contains ESCAPE '!')", {
-        prefix: `${likeEscape(needle.toUpperCase())}%`,
-        contains: `%${likeEscape(needle)}%`,
-      });
-    }
-    const rows = await qb.orderBy('c.last_at', 'DESC').addOrderBy('c.counterparty_tax_id', 'DESC').limit(MAX_SUGGESTIONS).getMany();
+    const rows = await this.repository.search(taxId, (q ?? '').trim(), MAX_SUGGESTIONS);
     return rows.map((c) => ({
       taxId: c.counterpartyTaxId,
       name: c.name,
@@ -95,18 +82,12 @@ export class CounterpartiesService {
   }
 }
 
-/** A taxpayer's counterparties: a range of idx_counterparties_recent. */
-export function counterpartiesQuery(em: EntityManager, taxId: string) {
-  return em.createQueryBuilder(CounterpartyEntity, 'c').where('c.taxpayer_id = :taxId', { taxId });
-}
-
 /**
- * Keeps the two parties of these blue invoices as each other's counterparties (both directions),
- * with the latest invoice's details, in the caller's issuing transaction: one multi-row upsert,
- * nothing for invoices to natural persons (no buyer tax id). Rows go in key order, so concurrent
- * transactions sharing a pair lock it in the same order.
+ * The rows that keep the two parties of these blue invoices as each other's counterparties (both
+ * directions), with the latest invoice's details; none for invoices to natural persons (no buyer
+ * tax id). In key order, so concurrent transactions upserting a pair lock it in the same order.
  */
-export async function recordCounterparties(em: EntityManager, invoices: InvoiceEntity[]): Promise<void> {
+export function counterpartyRows(invoices: InvoiceEntity[]): CounterpartyEntity[] {
   const rows = new Map<string, CounterpartyEntity>();
   const put = (row: CounterpartyEntity) => rows.set(`${row.taxpayerId}|${row.counterpartyTaxId}`, row);
   for (const i of invoices) {
@@ -133,8 +114,7 @@ export async function recordCounterparties(em: EntityManager, invoices: InvoiceE
       lastAt: when,
     });
   }
-  const sorted = [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
-  await insertRows(em, CounterpartyEntity, sorted, { upsertOn: ['taxpayerId', 'counterpartyTaxId'] });
+  return [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
 }
 
 @ApiTags('console')

@@ -1,6 +1,5 @@
-import { EntityManager, In } from 'typeorm';
-import { BatchSize, comparePositions, mergeRanges, Order, orderedAfter, product, take } from '../common/keyset';
-import { INVOICE_STATUSES, INVOICE_TYPES, InvoiceEntity, InvoiceLineEntity, MEDIA } from './invoice.entities';
+import { comparePositions, Order, product, take } from '../common/keyset';
+import { INVOICE_STATUSES, INVOICE_TYPES, MEDIA } from './invoice.entities';
 
 /**
  * Reading invoices in the keyset order (issued_at, number) so that a page costs what the page
@@ -12,6 +11,9 @@ import { INVOICE_STATUSES, INVOICE_TYPES, InvoiceEntity, InvoiceLineEntity, MEDI
  * and so on. Each branch is read in keyset pages of its keys only (the index covers them), the
  * branches are merged in order here, and the rows are then read by primary key. No query ever
  * sorts or filters a taxpayer's whole history. The merge is src/common/keyset.ts's.
+ *
+ * This file holds the pure part (which ranges, in which order); the queries that read them are
+ * InvoicesRepository's (invoices.repository.ts).
  */
 
 export type Direction = 'issued' | 'received' | 'both';
@@ -91,73 +93,9 @@ export function branches(f: InvoiceFilter): Branch[] {
   );
 }
 
-/** The query of one keyset page of one branch: keys only, in order, after `after`. */
-export function branchQuery(em: EntityManager, branch: Branch, f: InvoiceFilter, order: Order, after: InvoiceKey | null, limit: number) {
-  // The index is named (USE INDEX on MySQL/MariaDB): with skewed statistics (a filter value that
-  // is rare overall, or absent when the table was analysed) the optimizer would otherwise pick an
-  // index over every taxpayer's rows, or the party's index and filter its whole history.
-  const qb = em.createQueryBuilder(InvoiceEntity, 'i').select(['i.issuedAt', 'i.number']).useIndex(branch.index);
-  for (const [column, value] of [...branch.equals, ...branch.residual]) qb.andWhere(`i.${column} = :${column}`, { [column]: value });
-  if (branch.notSeller !== null) qb.andWhere('i.seller_tax_id <> :notSeller', { notSeller: branch.notSeller });
-  const counterparty = f.counterparty?.trim();
-  if (counterparty) {
-    const party = branch.equals.find(([c]) => c === 'seller_tax_id' || c === 'buyer_tax_id')?.[0];
-    const others = party === 'seller_tax_id' ? ['buyer'] : party === 'buyer_tax_id' ? ['seller'] : ['buyer', 'seller'];
-    const escaped = (v: string) => v.replace(/[!%_]/g, (c) => `!${c}`);
-    const tests = others.map((o) => `i.${o}_tax_id LIKE :cpPrefix ESCAPE '!' OR i.${o}_name LIKE :cpName ESCAPE '!'`);
-    qb.andWhere(`(${tests.join(' OR ')})`, { cpPrefix: `${escaped(counterparty.toUpperCase())}%`, cpName: `%${escaped(counterparty)}%` });
-  }
-  if (f.from) qb.andWhere('i.issued_at >= :from', { from: f.from });
-  if (f.to) qb.andWhere('i.issued_at <= :to', { to: f.to });
-  return orderedAfter(qb, 'i.issued_at', 'i.number', order, after && { at: after.issuedAt, id: after.number }, limit);
-}
-
 export function compareKeys(a: InvoiceKey, b: InvoiceKey): number {
   return comparePositions({ at: a.issuedAt, id: a.number }, { at: b.issuedAt, id: b.number });
 }
 
-/**
- * The keys of the matching invoices in order, after `after`: each branch read `batch` keys at a
- * time (or a growing batch, see BatchSize), merged. Stop pulling whenever enough are read; nothing
- * beyond a batch per branch is read.
- */
-export function scanKeys(em: EntityManager, f: InvoiceFilter, order: Order, after: InvoiceKey | null, batch: BatchSize): AsyncGenerator<InvoiceKey> {
-  const ranges = branches(f).map((branch) => (last: InvoiceKey | null, limit: number) => branchQuery(em, branch, f, order, last, limit).getMany());
-  return mergeRanges(ranges, compareKeys, order, after, batch);
-}
-
 /** Up to `n` more keys from the stream (which stays open for the next call). */
 export const takeKeys = take<InvoiceKey>;
-
-/** The invoices of the keys, by primary key, in the keys' order. */
-export async function invoicesByKeys(em: EntityManager, keys: InvoiceKey[]): Promise<InvoiceEntity[]> {
-  if (!keys.length) return [];
-  const rows = await em.find(InvoiceEntity, { where: { number: In(keys.map((k) => k.number)) } });
-  const byNumber = new Map(rows.map((r) => [r.number, r]));
-  return keys.map((k) => byNumber.get(k.number)).filter((r): r is InvoiceEntity => r !== undefined);
-}
-
-/**
- * A page's invoices (in the keys' order) and their lines (by invoice, then line number), read at
- * the same time: both need only the keys, so the page waits for one round trip, not two.
- */
-export async function invoicesAndLines(em: EntityManager, keys: InvoiceKey[]): Promise<{ invoices: InvoiceEntity[]; lines: InvoiceLineEntity[] }> {
-  if (!keys.length) return { invoices: [], lines: [] };
-  const [invoices, lines] = await Promise.all([
-    invoicesByKeys(em, keys),
-    linesQuery(
-      em,
-      keys.map((k) => k.number),
-    ).getMany(),
-  ]);
-  return { invoices, lines };
-}
-
-/** The lines of the invoices, a range of the primary key (invoice_number, line_no) in its order. */
-export function linesQuery(em: EntityManager, numbers: string[]) {
-  return em
-    .createQueryBuilder(InvoiceLineEntity, 'l')
-    .where('l.invoice_number IN (:...numbers)', { numbers })
-    .orderBy('l.invoice_number', 'ASC')
-    .addOrderBy('l.line_no', 'ASC');
-}

@@ -7,7 +7,8 @@ import { Outbox } from '../database/outbox.service';
 import { IdempotencyService, RecordResponse } from '../idempotency/idempotency.service';
 import { invoiceEvents } from './invoice-events';
 import { InvoiceEntity, InvoiceLineEntity } from './invoice.entities';
-import { recordCounterparties } from './counterparties';
+import { counterpartyRows } from './counterparties';
+import { CounterpartiesRepository } from './counterparties.repository';
 import { InvoicesRepository } from './invoices.repository';
 
 /** An invoice with its lines, as written. */
@@ -42,6 +43,7 @@ export const issuedEvent = (invoice: InvoiceEntity): AuditInput => ({
 export class InvoiceWriter {
   constructor(
     private readonly invoices: InvoicesRepository,
+    private readonly counterparties: CounterpartiesRepository,
     private readonly audit: AuditService,
     private readonly outbox: Outbox,
     private readonly idempotency: IdempotencyService,
@@ -50,10 +52,8 @@ export class InvoiceWriter {
   /** Blue invoices issued together (a group of single requests, or a batch). */
   async writeBlues(em: EntityManager, issued: (IssuedInvoice & { actor: Principal })[]): Promise<void> {
     await this.invoices.insert(em, issued);
-    await recordCounterparties(
-      em,
-      issued.map((i) => i.invoice),
-    );
+    // Both parties of each invoice as each other's counterparties, in the same transaction.
+    await this.counterparties.upsert(em, counterpartyRows(issued.map((i) => i.invoice)));
     await this.audit.recordMany(
       em,
       issued.map(({ actor, invoice }) => ({ actor, event: issuedEvent(invoice) })),

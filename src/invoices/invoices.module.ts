@@ -5,6 +5,7 @@ import { QuotaModule } from '../quota/quota.module';
 import { TaxpayersModule } from '../taxpayers/taxpayers.module';
 import { BatchSheetController } from './batch-sheet.controller';
 import { CounterpartiesController, CounterpartiesService } from './counterparties';
+import { CounterpartiesRepository } from './counterparties.repository';
 import { InvoicesController } from './invoices.controller';
 import { InvoicesService } from './invoices.service';
 import { InvoiceFiles } from './invoice-files';
@@ -27,8 +28,9 @@ import { NumberSequencesRepository } from './number-sequences.repository';
     InvoicesService,
     NumberingService,
     CounterpartiesService,
+    CounterpartiesRepository,
     InvoiceFiles,
   ],
-  exports: [IssueRedInvoice, InvoicesService, NumberingService, InvoiceFiles],
+  exports: [IssueRedInvoice, InvoicesService, InvoicesRepository, NumberingService, InvoiceFiles],
 })
 export class InvoicesModule {}

@@ -1,10 +1,78 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, In } from 'typeorm';
+import { EntityManager, In, IsNull } from 'typeorm';
+import { BatchSize, mergeRanges, Order, orderedAfter } from '../common/keyset';
 import { insertRows } from '../database/bulk-writes';
 import { Db } from '../database/db.service';
+import { Branch, branches, compareKeys, InvoiceFilter, InvoiceKey } from './invoice-scan';
 import { InvoiceEntity, InvoiceLineEntity } from './invoice.entities';
 
-/** The invoices and their lines as issuing reads and writes them (the only code here that touches their tables' rows in a transaction). */
+// The keyset reads of the invoice lists and exports (the ranges are invoice-scan.ts's).
+
+/** The query of one keyset page of one branch: keys only, in order, after `after`. */
+export function branchQuery(em: EntityManager, branch: Branch, f: InvoiceFilter, order: Order, after: InvoiceKey | null, limit: number) {
+  // The index is named (USE INDEX on MySQL/MariaDB): with skewed statistics (a filter value that
+  // is rare overall, or absent when the table was analysed) the optimizer would otherwise pick an
+  // index over every taxpayer's rows, or the party's index and filter its whole history.
+  const qb = em.createQueryBuilder(InvoiceEntity, 'i').select(['i.issuedAt', 'i.number']).useIndex(branch.index);
+  for (const [column, value] of [...branch.equals, ...branch.residual]) qb.andWhere(`i.${column} = :${column}`, { [column]: value });
+  if (branch.notSeller !== null) qb.andWhere('i.seller_tax_id <> :notSeller', { notSeller: branch.notSeller });
+  const counterparty = f.counterparty?.trim();
+  if (counterparty) {
+    const party = branch.equals.find(([c]) => c === 'seller_tax_id' || c === 'buyer_tax_id')?.[0];
+    const others = party === 'seller_tax_id' ? ['buyer'] : party === 'buyer_tax_id' ? ['seller'] : ['buyer', 'seller'];
+    const escaped = (v: string) => v.replace(/[!%_]/g, (c) => `!${c}`);
+    const tests = others.map((o) => `i.${o}_tax_id LIKE :cpPrefix ESCAPE '!' OR i.${o}_name LIKE :cpName ESCAPE '!'`);
+    qb.andWhere(`(${tests.join(' OR ')})`, { cpPrefix: `${escaped(counterparty.toUpperCase())}%`, cpName: `%${escaped(counterparty)}%` });
+  }
+  if (f.from) qb.andWhere('i.issued_at >= :from', { from: f.from });
+  if (f.to) qb.andWhere('i.issued_at <= :to', { to: f.to });
+  return orderedAfter(qb, 'i.issued_at', 'i.number', order, after && { at: after.issuedAt, id: after.number }, limit);
+}
+
+/**
+ * The keys of the matching invoices in order, after `after`: each branch read `batch` keys at a
+ * time (or a growing batch, see BatchSize), merged. Stop pulling whenever enough are read; nothing
+ * beyond a batch per branch is read.
+ */
+export function scanKeys(em: EntityManager, f: InvoiceFilter, order: Order, after: InvoiceKey | null, batch: BatchSize): AsyncGenerator<InvoiceKey> {
+  const ranges = branches(f).map((branch) => (last: InvoiceKey | null, limit: number) => branchQuery(em, branch, f, order, last, limit).getMany());
+  return mergeRanges(ranges, compareKeys, order, after, batch);
+}
+
+/** The invoices of the keys, by primary key, in the keys' order. */
+export async function invoicesByKeys(em: EntityManager, keys: InvoiceKey[]): Promise<InvoiceEntity[]> {
+  if (!keys.length) return [];
+  const rows = await em.find(InvoiceEntity, { where: { number: In(keys.map((k) => k.number)) } });
+  const byNumber = new Map(rows.map((r) => [r.number, r]));
+  return keys.map((k) => byNumber.get(k.number)).filter((r): r is InvoiceEntity => r !== undefined);
+}
+
+/**
+ * A page's invoices (in the keys' order) and their lines (by invoice, then line number), read at
+ * the same time: both need only the keys, so the page waits for one round trip, not two.
+ */
+export async function invoicesAndLines(em: EntityManager, keys: InvoiceKey[]): Promise<{ invoices: InvoiceEntity[]; lines: InvoiceLineEntity[] }> {
+  if (!keys.length) return { invoices: [], lines: [] };
+  const [invoices, lines] = await Promise.all([
+    invoicesByKeys(em, keys),
+    linesQuery(
+      em,
+      keys.map((k) => k.number),
+    ).getMany(),
+  ]);
+  return { invoices, lines };
+}
+
+/** The lines of the invoices, a range of the primary key (invoice_number, line_no) in its order. */
+export function linesQuery(em: EntityManager, numbers: string[]) {
+  return em
+    .createQueryBuilder(InvoiceLineEntity, 'l')
+    .where('l.invoice_number IN (:...numbers)', { numbers })
+    .orderBy('l.invoice_number', 'ASC')
+    .addOrderBy('l.line_no', 'ASC');
+}
+
+/** The invoices and their lines: every statement on their rows (issuing, the lists, the buyer's and seller's changes). */
 @Injectable()
 export class InvoicesRepository {
   constructor(private readonly db: Db) {}
@@ -50,5 +118,58 @@ export class InvoicesRepository {
   /** Sets an invoice's status. */
   async setStatus(em: EntityManager, number: string, status: InvoiceEntity['status']): Promise<void> {
     await em.update(InvoiceEntity, { number }, { status });
+  }
+
+  /** The invoice (committed), or null. */
+  find(number: string): Promise<InvoiceEntity | null> {
+    return this.db.dataSource.manager.findOneBy(InvoiceEntity, { number });
+  }
+
+  /** The invoice's lines in order (committed). */
+  lines(number: string): Promise<InvoiceLineEntity[]> {
+    return this.db.dataSource.manager.find(InvoiceLineEntity, { where: { invoiceNumber: number }, order: { lineNo: 'ASC' } });
+  }
+
+  /** The red invoices of the blue ones (committed), oldest first. */
+  redsOf(blueNumbers: string[]): Promise<InvoiceEntity[]> {
+    if (!blueNumbers.length) return Promise.resolve([]);
+    return this.db.dataSource.manager.find(InvoiceEntity, { where: { blueNumber: In(blueNumbers) }, order: { issuedAt: 'ASC', number: 'ASC' } });
+  }
+
+  /** The keys of the invoices the filter matches, in order after `after` (committed; see scanKeys). */
+  scan(f: InvoiceFilter, order: Order, after: InvoiceKey | null, batch: BatchSize): AsyncGenerator<InvoiceKey> {
+    return scanKeys(this.db.dataSource.manager, f, order, after, batch);
+  }
+
+  /** A page's invoices and lines (committed; see invoicesAndLines). */
+  page(keys: InvoiceKey[]): Promise<{ invoices: InvoiceEntity[]; lines: InvoiceLineEntity[] }> {
+    return invoicesAndLines(this.db.dataSource.manager, keys);
+  }
+
+  /** Sets the usage if it is still `was`; answers whether it did. */
+  async setUsage(em: EntityManager, number: string, was: string | null, usage: string, at: Date): Promise<boolean> {
+    const result = await em
+      .createQueryBuilder()
+      .update(InvoiceEntity)
+      .set({ usage, usageConfirmedAt: at })
+      .where({ number, usage: was === null ? IsNull() : was }) // `usage` is reserved in MySQL: let TypeORM quote it
+      .execute();
+    return result.affected === 1;
+  }
+
+  /** Sets the accounting entry (on a row the transaction holds). */
+  async setAccountingEntry(em: EntityManager, number: string, entry: InvoiceEntity['accountingEntry']): Promise<void> {
+    await em.update(InvoiceEntity, { number }, { accountingEntry: entry });
+  }
+
+  /** Voids the invoice if it is still issued; answers whether it did. */
+  async void(em: EntityManager, number: string, at: Date): Promise<boolean> {
+    const result = await em
+      .createQueryBuilder()
+      .update(InvoiceEntity)
+      .set({ status: 'voided', voidedAt: at })
+      .where('number = :number AND status = :issued', { number, issued: 'issued' })
+      .execute();
+    return result.affected === 1;
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, In, IsNull } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { canRead, Principal, tenantScope } from '../common/principal';
 import { Clock } from '../common/clock';
@@ -11,7 +11,7 @@ import { Outbox } from '../database/outbox.service';
 import { QuotaService } from '../quota/quota.service';
 import { ListInvoicesQuery } from './invoice.dto';
 import { InvoiceEntity, InvoiceLineEntity } from './invoice.entities';
-import { InvoiceFilter, invoicesAndLines, scanKeys, takeKeys } from './invoice-scan';
+import { InvoiceFilter, takeKeys } from './invoice-scan';
 import { invoiceReadModel, InvoiceReadModel } from './invoice-read-model';
 import { invoiceView, InvoiceView } from './invoice.view';
 import { InvoicesRepository } from './invoices.repository';
@@ -114,9 +114,9 @@ export class InvoicesService {
 
   /** The invoice if the principal may see it (its seller, its buyer, auditors in scope, officers). */
   async find(principal: Principal, number: string): Promise<{ invoice: InvoiceEntity; lines: InvoiceLineEntity[] }> {
-    const invoice = /^\d{20}$/.test(number) ? await this.db.dataSource.manager.findOneBy(InvoiceEntity, { number }) : null;
+    const invoice = /^\d{20}$/.test(number) ? await this.repository.find(number) : null;
     if (!invoice || !this.visible(principal, invoice)) throw Problems.notFound(`invoice ${number}`);
-    const lines = await this.db.dataSource.manager.find(InvoiceLineEntity, { where: { invoiceNumber: number }, order: { lineNo: 'ASC' } });
+    const lines = await this.repository.lines(number);
     return { invoice, lines };
   }
 
@@ -150,8 +150,7 @@ export class InvoicesService {
 
   /** Red invoices of the given blue invoices. */
   redsOf(blueNumbers: string[]): Promise<InvoiceEntity[]> {
-    if (!blueNumbers.length) return Promise.resolve([]);
-    return this.db.dataSource.manager.find(InvoiceEntity, { where: { blueNumber: In(blueNumbers) }, order: { issuedAt: 'ASC', number: 'ASC' } });
+    return this.repository.redsOf(blueNumbers);
   }
 
   /** 用途确认 by the buyer; once made, only a tax officer corrects it (SPEC section 5). */
@@ -170,13 +169,8 @@ export class InvoicesService {
       if (!officer && invoice.usage !== null) throw Problems.invalidState(`the usage is already confirmed as ${invoice.usage}; only a tax officer corrects it`);
       if (officer && invoice.usage === null) throw Problems.invalidState('the buyer has not confirmed a usage yet: there is nothing to correct');
       await this.refuseIfSlipLive(em, number, 'its usage cannot be confirmed or corrected');
-      const result = await em
-        .createQueryBuilder()
-        .update(InvoiceEntity)
-        .set({ usage: purpose, usageConfirmedAt: now })
-        .where({ number, usage: invoice.usage === null ? IsNull() : invoice.usage }) // `usage` is reserved in MySQL: let TypeORM quote it
-        .execute();
-      if (result.affected !== 1) throw Problems.invalidState(`the usage of ${number} changed meanwhile; read it again`);
+      if (!(await this.repository.setUsage(em, number, invoice.usage, purpose, now)))
+        throw Problems.invalidState(`the usage of ${number} changed meanwhile; read it again`);
       await this.audit.record(em, principal, {
         action: officer ? 'invoice.usage_corrected' : 'invoice.usage_confirmed',
         objectType: 'invoice',
@@ -200,7 +194,7 @@ export class InvoicesService {
         const locked = await this.lock(em, number);
         if (locked.accountingEntry === next) return;
         await this.refuseIfSlipLive(em, number, 'its accounting entry cannot change');
-        await em.update(InvoiceEntity, { number }, { accountingEntry: next });
+        await this.repository.setAccountingEntry(em, number, next);
         await this.audit.record(em, principal, {
           action: 'invoice.accounting_entry',
           objectType: 'invoice',
@@ -216,7 +210,7 @@ export class InvoicesService {
 
   /** 查验: anyone, by number, issue date and total; answers match and status, nothing more. */
   async verify(number: string, issueDate: string, totalWithTax: bigint) {
-    const invoice = await this.db.dataSource.manager.findOneBy(InvoiceEntity, { number });
+    const invoice = await this.repository.find(number);
     const matches = invoice !== null && formatCstDate(invoice.issuedAt) === issueDate && invoice.totalWithTax === totalWithTax;
     if (!matches) return { match: false };
     return { match: true, color: invoice.color, status: invoice.status };
@@ -238,11 +232,10 @@ export class InvoicesService {
       medium: query.medium,
       counterparty: query.counterparty,
     };
-    const em = this.db.dataSource.manager;
     const start = after ? { issuedAt: new Date(Number(after[0])), number: String(after[1]) } : null;
     // Newest first, one more than the page to know whether another follows (src/invoices/invoice-scan.ts).
-    const keys = await takeKeys(scanKeys(em, filter, 'DESC', start, limit + 1), limit + 1);
-    const { invoices: page, lines } = await invoicesAndLines(em, keys.slice(0, limit));
+    const keys = await takeKeys(this.repository.scan(filter, 'DESC', start, limit + 1), limit + 1);
+    const { invoices: page, lines } = await this.repository.page(keys.slice(0, limit));
     const last = keys[limit - 1];
     return {
       items: await this.views(page, lines),
@@ -264,13 +257,7 @@ export class InvoicesService {
       const locked = await this.lock(em, number);
       if (locked.status !== 'issued') throw Problems.invalidState(`invoice ${number} is ${locked.status}`);
       await this.refuseIfSlipLive(em, number, 'a paper invoice with a live slip cannot be voided');
-      const result = await em
-        .createQueryBuilder()
-        .update(InvoiceEntity)
-        .set({ status: 'voided', voidedAt: now })
-        .where('number = :number AND status = :issued', { number, issued: 'issued' })
-        .execute();
-      if (result.affected !== 1) throw Problems.invalidState(`invoice ${number} is no longer issued`);
+      if (!(await this.repository.void(em, number, now))) throw Problems.invalidState(`invoice ${number} is no longer issued`);
       await this.audit.record(em, principal, {
         action: 'invoice.voided',
         objectType: 'invoice',

@@ -6,10 +6,11 @@ import { QuotaModule } from '../quota/quota.module';
 import { TaxpayersModule } from '../taxpayers/taxpayers.module';
 import { RedLetterController } from './red-letter.controller';
 import { RedLetterService } from './red-letter.service';
+import { SlipsRepository } from './slips.repository';
 
 @Module({
   imports: [TypeOrmModule.forFeature(RED_LETTER_ENTITIES), InvoicesModule, QuotaModule, TaxpayersModule],
   controllers: [RedLetterController],
-  providers: [RedLetterService],
+  providers: [RedLetterService, SlipsRepository],
 })
 export class RedLetterModule {}

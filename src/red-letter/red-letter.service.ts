@@ -2,7 +2,7 @@ import { every } from '../common/every';
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import Decimal from 'decimal.js';
-import { EntityManager, In, IsNull } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { canRead, Principal, tenantScope } from '../common/principal';
 import { Clock } from '../common/clock';
@@ -10,7 +10,6 @@ import type { RecordResponse } from '../idempotency/idempotency.service';
 import { formatMoney } from '../common/money';
 import { newestFirstCursor, pageLimit, pageOf } from '../common/pagination';
 import { take } from '../common/keyset';
-import { dueSlipsQuery, scanSlips, slipsAt } from './slip-scan';
 import { ProblemException, Problems } from '../common/problem';
 import { cstFields, formatCst, periodOf } from '../common/time';
 import { Db } from '../database/db.service';
@@ -26,6 +25,7 @@ import { QuotaService } from '../quota/quota.service';
 import { TaxpayersService } from '../taxpayers/taxpayers.service';
 import { CreateSlipDto, ListSlipsQuery } from './red-letter.dto';
 import { RedConfirmationEntity, RedConfirmationLineEntity } from './red-letter.entities';
+import { SlipsRepository } from './slips.repository';
 import { BlueLine, exceedsBlue, fullyReversed, Held, planRed, RED_REASONS } from './red-lines';
 import { EXPIRY_HOURS, initialStatus, LIVE, Party, PENDING, SLIP_STATUSES, SlipAction, SlipStatus, transition } from './slip-machine';
 
@@ -103,6 +103,7 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
     private readonly quota: QuotaService,
     private readonly taxpayers: TaxpayersService,
     private readonly outbox: Outbox,
+    private readonly slips: SlipsRepository,
   ) {}
 
   onModuleInit(): void {
@@ -126,13 +127,13 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
 
   private async load(principal: Principal, id: string): Promise<RedConfirmationEntity> {
     await this.expireDue({ id });
-    const slip = await this.db.dataSource.manager.findOneBy(RedConfirmationEntity, { id });
+    const slip = await this.slips.find(id);
     if (!slip || !(canRead(principal, slip.sellerTaxId) || canRead(principal, slip.buyerTaxId))) throw Problems.notFound(`red-letter confirmation ${id}`);
     return slip;
   }
 
   private async view(slip: RedConfirmationEntity): Promise<SlipView> {
-    const lines = await this.db.dataSource.manager.find(RedConfirmationLineEntity, { where: { confirmationId: slip.id } });
+    const lines = await this.slips.linesOf(slip.id);
     return slipView(slip, lines);
   }
 
@@ -145,14 +146,13 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
     if (outside) return { items: [], nextCursor: null };
     await this.expireDue(me ? { taxId: me } : {});
     // Newest first, one more than the page to know whether another follows (src/red-letter/slip-scan.ts).
-    const em = this.db.dataSource.manager;
     const limit = pageLimit(query);
     const keys = await take(
-      scanSlips(em, { taxId: me, direction: query.direction, status: query.status }, 'DESC', newestFirstCursor(query), limit + 1),
+      this.slips.scan({ taxId: me, direction: query.direction, status: query.status }, 'DESC', newestFirstCursor(query), limit + 1),
       limit + 1,
     );
-    const { rows, nextCursor } = pageOf(await slipsAt(em, keys), limit, (last) => [last.createdAt.getTime(), last.id]);
-    const lines = rows.length ? await this.db.dataSource.manager.find(RedConfirmationLineEntity, { where: { confirmationId: In(rows.map((r) => r.id)) } }) : [];
+    const { rows, nextCursor } = pageOf(await this.slips.at(keys), limit, (last) => [last.createdAt.getTime(), last.id]);
+    const lines = await this.slips.linesOfAll(rows.map((r) => r.id));
     return {
       items: rows.map((r) =>
         slipView(
@@ -169,12 +169,7 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
     const result = new Map<string, InvoiceRelations>();
     const blues = invoices.filter((i) => i.color === 'blue').map((i) => i.number);
     const redSlipIds = invoices.filter((i) => i.redConfirmationId).map((i) => i.redConfirmationId!);
-    const manager = this.db.dataSource.manager;
-    const [slips, reds, redSlips] = await Promise.all([
-      blues.length ? manager.find(RedConfirmationEntity, { where: { blueNumber: In(blues) }, order: { createdAt: 'ASC', id: 'ASC' } }) : [],
-      this.invoices.redsOf(blues),
-      redSlipIds.length ? manager.find(RedConfirmationEntity, { where: { id: In(redSlipIds) } }) : [],
-    ]);
+    const [slips, reds, redSlips] = await Promise.all([this.slips.onBlues(blues), this.invoices.redsOf(blues), this.slips.byIds(redSlipIds)]);
     for (const number of blues) {
       result.set(number, {
         redConfirmations: slips.filter((s) => s.blueNumber === number).map(summary),
@@ -203,7 +198,7 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
    * the clock, whether or not anyone reads them: run every minute and before every access.
    */
   async expireDue(filter: { id?: string; taxId?: string; blueNumber?: string } = {}): Promise<number> {
-    const due = await dueSlipsQuery(this.db.dataSource.manager, this.clock.now(), filter, 500).getMany();
+    const due = await this.slips.due(this.clock.now(), filter, 500);
     let expired = 0;
     for (const slip of due) {
       await this.db.transaction(async (em) => {
@@ -222,14 +217,8 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
     extra: Partial<RedConfirmationEntity> = {},
   ): Promise<boolean> {
     const now = this.clock.now();
-    const result = await em
-      .createQueryBuilder()
-      .update(RedConfirmationEntity)
-      .set({ status: to, updatedAt: now, ...(to === '04' ? { expiresAt: null } : {}), ...extra })
-      .where('id = :id AND status = :from', { id: slip.id, from: slip.status })
-      .andWhere(to === '08' || to === '09' ? 'red_invoice_number IS NULL' : '1 = 1')
-      .execute();
-    if (result.affected !== 1) return false;
+    // 08 and 09 only while no red is issued (the repository's condition).
+    if (!(await this.slips.move(em, slip.id, slip.status, to, { updatedAt: now, ...(to === '04' ? { expiresAt: null } : {}), ...extra }))) return false;
     await this.audit.record(em, actor, {
       action: 'red_confirmation.status',
       objectType: 'red_confirmation',
@@ -241,7 +230,7 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
     slip.status = to;
     slip.updatedAt = now;
     if (to === '04') slip.expiresAt = null;
-    await this.outbox.emit(em, slipEvents(slipView(slip, await em.find(RedConfirmationLineEntity, { where: { confirmationId: slip.id } })), 'moved'));
+    await this.outbox.emit(em, slipEvents(slipView(slip, await this.slips.lines(em, slip.id)), 'moved'));
     return true;
   }
 
@@ -261,10 +250,10 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
   /** What live slips (01-04) already hold against each blue line; also voids expired ones first. */
   private async held(em: EntityManager, blueNumber: string): Promise<Map<number, Held>> {
     const now = this.clock.now();
-    const slips = await em.find(RedConfirmationEntity, { where: { blueNumber, status: In(LIVE as SlipStatus[]) } });
+    const slips = await this.slips.liveOn(em, blueNumber);
     for (const slip of slips.filter((s) => PENDING.includes(s.status) && s.expiresAt && s.expiresAt <= now)) await this.move(em, slip, '07', 'system');
     const live = slips.filter((s) => LIVE.includes(s.status)).map((s) => s.id);
-    const lines = live.length ? await em.find(RedConfirmationLineEntity, { where: { confirmationId: In(live) } }) : [];
+    const lines = await this.slips.linesOfSlips(em, live);
     const held = new Map<number, Held>();
     for (const line of lines) {
       const h = held.get(line.blueLineNo) ?? { amount: 0n, tax: 0n, quantity: new Decimal(0) };
@@ -283,10 +272,7 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
    */
   private async liveSlipOn(em: EntityManager, blueNumber: string): Promise<string | null> {
     const now = this.clock.now();
-    const slips = await em.find(RedConfirmationEntity, {
-      where: { blueNumber, status: In(LIVE as SlipStatus[]), redInvoiceNumber: IsNull() },
-      order: { createdAt: 'ASC', id: 'ASC' },
-    });
+    const slips = await this.slips.liveUnissuedOn(em, blueNumber);
     for (const slip of slips) {
       if (PENDING.includes(slip.status) && slip.expiresAt && slip.expiresAt <= now && (await this.move(em, slip, '07', 'system'))) continue;
       return slip.number;
@@ -370,8 +356,7 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
         updatedAt: now,
       };
       const lines: RedConfirmationLineEntity[] = plan.lines.map((l) => ({ confirmationId: slip.id, ...l }));
-      await em.insert(RedConfirmationEntity, slip);
-      await em.insert(RedConfirmationLineEntity, lines);
+      await this.slips.insert(em, slip, lines);
       await this.audit.record(em, principal, {
         action: 'red_confirmation.created',
         objectType: 'red_confirmation',
@@ -410,7 +395,7 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
     return this.db.transaction(async (em) => {
       const blue = await this.invoices.lock(em, slip.blueNumber);
       if (!(await this.move(em, slip, decision.status, principal))) throw Problems.invalidState(`slip ${id} changed meanwhile; read it again`);
-      const lines = await em.find(RedConfirmationLineEntity, { where: { confirmationId: id } });
+      const lines = await this.slips.lines(em, id);
       if (redNumber) {
         // The buyer's confirmation triggers it, but the red invoice is the seller's: issued by the
         // platform on the seller's behalf, not by whoever confirmed.
@@ -438,7 +423,7 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
     const number = await this.redNumber(slip.blueNumber, this.clock.now());
     return this.db.transaction(async (em) => {
       const blue = await this.invoices.lock(em, slip.blueNumber);
-      const lines = await em.find(RedConfirmationLineEntity, { where: { confirmationId: id } });
+      const lines = await this.slips.lines(em, id);
       const blueLines = await this.invoices.linesOf(em, blue.number);
       const red = await this.issueInTx(em, principal, slip, lines, blue, blueLines, number);
       const view = { ...invoiceView(red.invoice, red.lines), redConfirmations: [summary(slip)], redConfirmationNumber: slip.number };
@@ -477,9 +462,9 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
           `but the buyer's usage of the blue invoice is ${blue.usage ?? 'not confirmed'}, not deduction`,
       );
     }
-    const earlier = await em.find(RedConfirmationEntity, { where: { blueNumber: blue.number } });
+    const earlier = await this.slips.onBlue(em, blue.number);
     const issuedIds = earlier.filter((s) => s.redInvoiceNumber !== null && s.id !== slip.id).map((s) => s.id);
-    const issuedLines = issuedIds.length ? await em.find(RedConfirmationLineEntity, { where: { confirmationId: In(issuedIds) } }) : [];
+    const issuedLines = await this.slips.linesOfSlips(em, issuedIds);
     const reversed = new Map<number, Held>();
     for (const l of issuedLines) {
       const h = reversed.get(l.blueLineNo) ?? { amount: 0n, tax: 0n, quantity: new Decimal(0) };
@@ -505,13 +490,8 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
   ) {
     await this.recheck(em, slip, lines, blue, blueLines);
     const now = this.clock.now();
-    const marked = await em
-      .createQueryBuilder()
-      .update(RedConfirmationEntity)
-      .set({ redInvoiceNumber: number, updatedAt: now })
-      .where("id = :id AND red_invoice_number IS NULL AND status IN ('01', '04')", { id: slip.id })
-      .execute();
-    if (marked.affected !== 1) throw Problems.invalidState(`the red invoice of slip ${slip.number} has already been issued, or the slip is no longer 01 or 04`);
+    if (!(await this.slips.markRedIssued(em, slip.id, number, now)))
+      throw Problems.invalidState(`the red invoice of slip ${slip.number} has already been issued, or the slip is no longer 01 or 04`);
     slip.redInvoiceNumber = number;
     slip.updatedAt = now;
     const red = await this.issueRedInvoice.execute(em, principal, {
@@ -536,9 +516,9 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
       after: { redInvoiceNumber: number, status: slip.status },
     });
     // The blue is red_full once the reds issued so far reverse every line in full.
-    const issuedSlips = await em.find(RedConfirmationEntity, { where: { blueNumber: blue.number } });
+    const issuedSlips = await this.slips.onBlue(em, blue.number);
     const issuedIds = issuedSlips.filter((s) => s.redInvoiceNumber !== null).map((s) => s.id);
-    const issuedLines = await em.find(RedConfirmationLineEntity, { where: { confirmationId: In(issuedIds) } });
+    const issuedLines = await this.slips.linesOfSlips(em, issuedIds);
     const reversed = new Map<number, Held>();
     for (const l of issuedLines) {
       const h = reversed.get(l.blueLineNo) ?? { amount: 0n, tax: 0n, quantity: new Decimal(0) };

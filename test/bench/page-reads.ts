@@ -16,7 +16,8 @@ import 'reflect-metadata';
 import { DataSource, In, QueryRunner } from 'typeorm';
 import { EXPORT_BATCH } from '../../src/exports/exports.service';
 import { InvoiceEntity, InvoiceLineEntity } from '../../src/invoices/invoice.entities';
-import { InvoiceFilter, InvoiceKey, invoicesAndLines, scanKeys, takeKeys } from '../../src/invoices/invoice-scan';
+import { InvoiceFilter, InvoiceKey, takeKeys } from '../../src/invoices/invoice-scan';
+import { invoicesAndLines, scanKeys } from '../../src/invoices/invoices.repository';
 import { RedConfirmationEntity, RedConfirmationLineEntity } from '../../src/red-letter/red-letter.entities';
 
 const REPEAT = Number(process.env.REPEAT ?? 5);

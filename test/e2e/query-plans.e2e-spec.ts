@@ -9,25 +9,17 @@ import { applicationsQuery } from '../../src/quota/quota-applications.repository
 import { objectionsQuery } from '../../src/quota/quota-objections.repository';
 import { QuotaApplicationEntity, QuotaObjectionEntity } from '../../src/quota/quota.entities';
 import { RedConfirmationEntity } from '../../src/red-letter/red-letter.entities';
-import { dueSlipsQuery, scanSlips, SlipFilter, slipBranches, slipBranchQuery, slipsAt } from '../../src/red-letter/slip-scan';
+import { SlipFilter, slipBranches } from '../../src/red-letter/slip-scan';
+import { dueSlipsQuery, scanSlips, slipBranchQuery, slipsAt } from '../../src/red-letter/slips.repository';
 import { PENDING, SLIP_STATUSES, SlipStatus } from '../../src/red-letter/slip-machine';
 import { WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEntity } from '../../src/webhooks/webhook.entities';
 import { CounterpartyEntity } from '../../src/invoices/counterparty.entity';
-import { counterpartiesQuery } from '../../src/invoices/counterparties';
+import { counterpartiesQuery } from '../../src/invoices/counterparties.repository';
 import { attemptsQuery, deliveriesQuery, webhooksQuery } from '../../src/webhooks/webhooks.service';
 import { AuditEventEntity } from '../../src/audit/audit-event.entity';
 import { timeOrderedId } from '../../src/audit/audit.service';
-import {
-  Branch,
-  branches,
-  branchQuery,
-  InvoiceFilter,
-  invoicesAndLines,
-  invoicesByKeys,
-  linesQuery,
-  scanKeys,
-  takeKeys,
-} from '../../src/invoices/invoice-scan';
+import { Branch, branches, InvoiceFilter, takeKeys } from '../../src/invoices/invoice-scan';
+import { branchQuery, invoicesAndLines, invoicesByKeys, linesQuery, scanKeys } from '../../src/invoices/invoices.repository';
 import { InvoiceEntity, InvoiceLineEntity } from '../../src/invoices/invoice.entities';
 import { startApp, TestApp } from '../support/test-app';
 import { makeTaxId } from '../support/tax-ids';
