@@ -12,6 +12,28 @@ export function deliveriesQuery(em: EntityManager, webhookId: string) {
 /** SQL condition on webhook_deliveries: the delivery ended (succeeded, failed, cancelled) before :cutoff. */
 export const FINISHED_BEFORE_CUTOFF = "status <> 'pending' AND finished_at IS NOT NULL AND finished_at < :cutoff";
 
+/** A new delivery of an event to an endpoint: pending, due at `now`, never attempted. */
+export function newDelivery(id: string, webhookId: string, event: { id: string; type: string }, now: Date): WebhookDeliveryEntity {
+  return {
+    id,
+    webhookId,
+    eventId: event.id,
+    eventType: event.type,
+    status: 'pending',
+    attempts: 0,
+    nextAttemptAt: now,
+    claimedUntil: null,
+    claimToken: null,
+    lastStatusCode: null,
+    lastDurationMs: null,
+    lastError: null,
+    lastAttemptAt: null,
+    deliveredAt: null,
+    finishedAt: null,
+    createdAt: now,
+  };
+}
+
 /** The delivery fields an attempt's outcome writes (the claim is released with them). */
 export type DeliveryOutcome = Partial<Omit<WebhookDeliveryEntity, 'claimedUntil' | 'claimToken'>>;
 

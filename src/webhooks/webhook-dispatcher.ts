@@ -17,7 +17,7 @@ import { SecretBox } from './secret-box';
 import { keyId, signatureHeader } from './signature';
 import { OutboxEventsRepository } from './outbox-events.repository';
 import { WebhookAttemptsRepository } from './webhook-attempts.repository';
-import { DeliveryOutcome, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import { DeliveryOutcome, newDelivery, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEntity } from './webhook.entities';
 import { WebhooksRepository } from './webhooks.repository';
 import { webhookDeliveryView } from './webhooks.service';
@@ -118,24 +118,7 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
       const targets = hooks.filter((h) => h.taxId === event.taxId && subscribes(h.events, event.type) && h.createdAt.getTime() <= emittedAt(event.id));
       (targets.length ? matched : unmatched).push(event.id);
       for (const hook of targets) {
-        deliveries.push({
-          id: randomUUID(),
-          webhookId: hook.id,
-          eventId: event.id,
-          eventType: event.type,
-          status: 'pending',
-          attempts: 0,
-          nextAttemptAt: now,
-          claimedUntil: null,
-          claimToken: null,
-          lastStatusCode: null,
-          lastDurationMs: null,
-          lastError: null,
-          lastAttemptAt: null,
-          deliveredAt: null,
-          finishedAt: null,
-          createdAt: now,
-        });
+        deliveries.push(newDelivery(randomUUID(), hook.id, event, now));
       }
     }
     await this.db.transaction(async (em) => {

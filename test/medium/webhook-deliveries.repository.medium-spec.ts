@@ -1,5 +1,5 @@
 import { Db } from '../../src/database/db.service';
-import { WebhookDeliveriesRepository } from '../../src/webhooks/webhook-deliveries.repository';
+import { newDelivery, WebhookDeliveriesRepository } from '../../src/webhooks/webhook-deliveries.repository';
 import { WebhookDeliveryEntity } from '../../src/webhooks/webhook.entities';
 import { MediumContext, startContext } from '../support/medium';
 
@@ -22,22 +22,7 @@ describe('WebhookDeliveriesRepository', () => {
   let serial = 0;
   const uuid = () => `00000000-0000-4000-8000-${String(++serial).padStart(12, '0')}`;
   const delivery = (webhookId: string, eventId: string, extra: Partial<WebhookDeliveryEntity> = {}): WebhookDeliveryEntity => ({
-    id: uuid(),
-    webhookId,
-    eventId,
-    eventType: 'invoice.issued',
-    status: 'pending',
-    attempts: 0,
-    nextAttemptAt: T0,
-    claimedUntil: null,
-    claimToken: null,
-    lastStatusCode: null,
-    lastDurationMs: null,
-    lastError: null,
-    lastAttemptAt: null,
-    deliveredAt: null,
-    finishedAt: null,
-    createdAt: T0,
+    ...newDelivery(uuid(), webhookId, { id: eventId, type: 'invoice.issued' }, T0),
     ...extra,
   });
   const insert = (...rows: WebhookDeliveryEntity[]) => db.transaction((em) => deliveries.insertNew(em, rows));
