@@ -12,6 +12,7 @@ import type { InvoiceReadModel } from '../invoices/invoice-read-model';
 import { FileFormat, InvoiceFile, InvoiceFiles } from '../invoices/invoice-files';
 import { InvoicesService } from '../invoices/invoices.service';
 import { TaxpayersService } from '../taxpayers/taxpayers.service';
+import { SignedXmlRepository } from './signed-xml.repository';
 import { InvoiceSignedXmlEntity, SIGNED_XML_CHUNK } from './signing.entities';
 import { SigningKeysService } from './signing-keys.service';
 import { invoiceXml } from './xml';
@@ -107,6 +108,7 @@ export class RenderingService implements OnModuleDestroy {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly signedXml: SignedXmlRepository,
     files: InvoiceFiles,
   ) {
     this.gate = new PrincipalGate(config.renderPerPrincipal, config.renderQueuePerPrincipal);
@@ -170,9 +172,7 @@ export class RenderingService implements OnModuleDestroy {
           data: xml.subarray(i * SIGNED_XML_CHUNK, (i + 1) * SIGNED_XML_CHUNK),
         });
       }
-      await this.db.transaction(async (em) => {
-        for (const chunk of chunks) await em.insert(InvoiceSignedXmlEntity, chunk);
-      });
+      await this.db.transaction((em) => this.signedXml.insert(em, chunks));
       return xml;
     } catch (e) {
       if (!isDuplicate(e)) throw e;
@@ -183,7 +183,7 @@ export class RenderingService implements OnModuleDestroy {
   }
 
   private async storedXml(number: string): Promise<Buffer | null> {
-    const rows = await this.db.dataSource.manager.find(InvoiceSignedXmlEntity, { where: { invoiceNumber: number }, order: { chunkNo: 'ASC' } });
+    const rows = await this.signedXml.chunksOf(number);
     return rows.length ? Buffer.concat(rows.map((r) => Buffer.from(r.data))) : null;
   }
 

@@ -6,7 +6,7 @@ import { Clock } from '../common/clock';
 import { AppConfig } from '../config/config';
 import { isDuplicate } from '../database/db-errors';
 import { Db } from '../database/db.service';
-import { IsNull } from 'typeorm';
+import { SigningKeysRepository } from './signing-keys.repository';
 import { PlatformSigningKeyEntity } from './signing.entities';
 import { generateSm2KeyPair, sm2PublicKeyFromPrivate, sm2PublicKeyPem } from './xml-signature';
 
@@ -92,11 +92,12 @@ export class SigningKeysService implements OnModuleInit {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly keyRows: SigningKeysRepository,
   ) {}
 
   async onModuleInit(): Promise<void> {
     this.kek = kekOf(loadSecret(this.config));
-    const existing = await this.db.dataSource.manager.count(PlatformSigningKeyEntity);
+    const existing = await this.keyRows.count();
     if (existing === 0) await this.add(1, null);
   }
 
@@ -121,8 +122,8 @@ export class SigningKeysService implements OnModuleInit {
     };
     try {
       await this.db.transaction(async (em) => {
-        await em.insert(PlatformSigningKeyEntity, row);
-        if (previous) await em.update(PlatformSigningKeyEntity, { keyId: previous.keyId, validTo: IsNull() }, { validTo: now });
+        await this.keyRows.insert(em, row);
+        if (previous) await this.keyRows.close(em, previous.keyId, now);
       });
     } catch (e) {
       if (isDuplicate(e)) return false;
@@ -133,7 +134,7 @@ export class SigningKeysService implements OnModuleInit {
   }
 
   private latest(): Promise<PlatformSigningKeyEntity | null> {
-    return this.db.dataSource.manager.createQueryBuilder(PlatformSigningKeyEntity, 'k').orderBy('k.seq', 'DESC').limit(1).getOne();
+    return this.keyRows.latest();
   }
 
   /** The current key (read again at most every few seconds, so a rotation reaches every process). */
@@ -164,7 +165,7 @@ export class SigningKeysService implements OnModuleInit {
 
   /** Every key that is or was current, oldest first: public halves only. */
   async published(): Promise<PublishedKey[]> {
-    const rows = await this.db.dataSource.manager.find(PlatformSigningKeyEntity, { order: { seq: 'ASC' } });
+    const rows = await this.keyRows.all();
     return rows.map((r) => ({
       keyId: r.keyId,
       algorithm: 'SM2' as const,
@@ -176,7 +177,7 @@ export class SigningKeysService implements OnModuleInit {
 
   /** The public key (hex) of a keyId, or null. */
   async publicKeyHex(keyId: string): Promise<string | null> {
-    const row = await this.db.dataSource.manager.findOne(PlatformSigningKeyEntity, { where: { keyId } });
+    const row = await this.keyRows.find(keyId);
     return row ? row.publicKeyHex : null;
   }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { LookupFunction } from 'node:net';
-import { EntityManager, In, IsNull } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { every } from '../common/every';
 import { ForegroundFirst } from '../common/foreground-first';
@@ -15,7 +15,11 @@ import { subscribes } from './events';
 import { createPoster, Poster, PostOutcome, TIMEOUT_MS } from './http-post';
 import { SecretBox } from './secret-box';
 import { keyId, signatureHeader } from './signature';
+import { OutboxEventsRepository } from './outbox-events.repository';
+import { WebhookAttemptsRepository } from './webhook-attempts.repository';
+import { DeliveryOutcome, newDelivery, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEntity } from './webhook.entities';
+import { WebhooksRepository } from './webhooks.repository';
 import { webhookDeliveryView } from './webhooks.service';
 
 const POLL_MS = 200;
@@ -59,6 +63,10 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
     private readonly outbox: Outbox,
     private readonly box: SecretBox,
     private readonly clock: Clock,
+    private readonly webhooks: WebhooksRepository,
+    private readonly deliveries: WebhookDeliveriesRepository,
+    private readonly attempts: WebhookAttemptsRepository,
+    private readonly outboxEvents: OutboxEventsRepository,
   ) {
     this.poster = createPoster({ allowPrivate: config.webhookAllowPrivateTargets, maxSockets: 2 });
     this.gate = new ForegroundFirst(BUSY_UTILIZATION, config.webhookBusyFloorPerSecond);
@@ -99,15 +107,9 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
 
   /** New outbox rows -> delivery rows for the endpoints subscribed at the time; rows nobody subscribed to are deleted. */
   private async fanOut(size: number): Promise<number> {
-    const manager = this.db.dataSource.manager;
-    const events = await manager.find(OutboxEventEntity, {
-      select: { id: true, type: true, taxId: true },
-      where: { dispatched: false },
-      order: { id: 'ASC' },
-      take: size,
-    });
+    const events = await this.outboxEvents.undispatched(size);
     if (events.length === 0) return 0;
-    const hooks = await manager.find(WebhookEntity, { where: { taxId: In([...new Set(events.map((e) => e.taxId))]), deletedAt: IsNull() } });
+    const hooks = await this.webhooks.liveOf([...new Set(events.map((e) => e.taxId))]);
     const now = new Date();
     const deliveries: WebhookDeliveryEntity[] = [];
     const matched: string[] = [];
@@ -116,72 +118,20 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
       const targets = hooks.filter((h) => h.taxId === event.taxId && subscribes(h.events, event.type) && h.createdAt.getTime() <= emittedAt(event.id));
       (targets.length ? matched : unmatched).push(event.id);
       for (const hook of targets) {
-        deliveries.push({
-          id: randomUUID(),
-          webhookId: hook.id,
-          eventId: event.id,
-          eventType: event.type,
-          status: 'pending',
-          attempts: 0,
-          nextAttemptAt: now,
-          claimedUntil: null,
-          claimToken: null,
-          lastStatusCode: null,
-          lastDurationMs: null,
-          lastError: null,
-          lastAttemptAt: null,
-          deliveredAt: null,
-          finishedAt: null,
-          createdAt: now,
-        });
+        deliveries.push(newDelivery(randomUUID(), hook.id, event, now));
       }
     }
     await this.db.transaction(async (em) => {
-      for (let i = 0; i < deliveries.length; i += 400) {
-        await em
-          .createQueryBuilder()
-          .insert()
-          .into(WebhookDeliveryEntity)
-          .values(deliveries.slice(i, i + 400))
-          .orIgnore()
-          .execute();
-      }
-      if (matched.length)
-        await em
-          .createQueryBuilder()
-          .update(OutboxEventEntity)
-          .set({ dispatched: true })
-          .where({ id: In(matched) })
-          .execute();
-      if (unmatched.length)
-        await em
-          .createQueryBuilder()
-          .delete()
-          .from(OutboxEventEntity)
-          .where({ id: In(unmatched), dispatched: false })
-          .execute();
+      await this.deliveries.insertNew(em, deliveries);
+      if (matched.length) await this.outboxEvents.markDispatched(em, matched);
+      if (unmatched.length) await this.outboxEvents.deleteUndispatched(em, unmatched);
     });
     return events.length;
   }
 
   /** The oldest pending delivery of each endpoint (its head), if it is due and nobody holds it. */
-  private async heads(webhookId?: string): Promise<WebhookDeliveryEntity[]> {
-    const now = new Date();
-    const qb = this.db.dataSource.manager
-      .createQueryBuilder(WebhookDeliveryEntity, 'd')
-      .innerJoin(
-        (sub) => {
-          sub.select('h.webhook_id', 'wid').addSelect('MIN(h.event_id)', 'first').from(WebhookDeliveryEntity, 'h').where("h.status = 'pending'");
-          if (webhookId) sub.andWhere('h.webhook_id = :webhookId', { webhookId });
-          return sub.groupBy('h.webhook_id');
-        },
-        'heads',
-        'heads.wid = d.webhook_id AND heads.first = d.event_id',
-      )
-      .where("d.status = 'pending' AND d.next_attempt_at <= :now AND (d.claimed_until IS NULL OR d.claimed_until < :now)", { now })
-      .orderBy('d.next_attempt_at', 'ASC')
-      .take(this.config.webhookConcurrency * 2);
-    return qb.getMany();
+  private heads(webhookId?: string): Promise<WebhookDeliveryEntity[]> {
+    return this.deliveries.heads(new Date(), this.config.webhookConcurrency * 2, webhookId);
   }
 
   private async startDue(): Promise<void> {
@@ -203,20 +153,16 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
    * fails (the later ones wait for its retry).
    */
   private async workEndpoint(first: WebhookDeliveryEntity): Promise<void> {
-    const manager = this.db.dataSource.manager;
     let page: WebhookDeliveryEntity[] = [first];
     while (page.length && !this.stopped) {
-      const [hook, events] = await Promise.all([
-        manager.findOneBy(WebhookEntity, { id: first.webhookId }),
-        manager.find(OutboxEventEntity, { where: { id: In(page.map((d) => d.eventId)) } }),
-      ]);
+      const [hook, events] = await Promise.all([this.webhooks.find(first.webhookId), this.outboxEvents.findMany(page.map((d) => d.eventId))]);
       const secrets = hook && !hook.deletedAt ? this.secretsOf(hook) : [];
       for (const delivery of page) {
         if (this.stopped || delivery.nextAttemptAt === null || delivery.nextAttemptAt.getTime() > Date.now()) return;
         await this.gate.admit(() => this.stopped);
         if (!(await this.attempt(delivery, hook, secrets, events.find((e) => e.id === delivery.eventId) ?? null))) return;
       }
-      page = await manager.find(WebhookDeliveryEntity, { where: { webhookId: first.webhookId, status: 'pending' }, order: { eventId: 'ASC' }, take: PAGE });
+      page = await this.deliveries.pending(first.webhookId, PAGE);
     }
   }
 
@@ -226,27 +172,11 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
     return secrets;
   }
 
-  /**
-   * A single statement: on MySQL as it is (autocommit); on SQLite, whose one connection the
-   * transactions share, queued as a transaction of its own.
-   */
-  private single<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
-    return this.db.kind === 'mysql' ? work(this.db.dataSource.manager) : this.db.transaction(work);
-  }
-
   /** Claims the delivery and makes one attempt; true when it succeeded (false: held elsewhere, or failed). */
   private async attempt(delivery: WebhookDeliveryEntity, hook: WebhookEntity | null, secrets: string[], event: OutboxEventEntity | null): Promise<boolean> {
     const token = randomUUID();
     const now = new Date();
-    const claimed = await this.single((em) =>
-      em
-        .createQueryBuilder()
-        .update(WebhookDeliveryEntity)
-        .set({ claimedUntil: new Date(now.getTime() + CLAIM_MS), claimToken: token })
-        .where("id = :id AND status = 'pending' AND next_attempt_at <= :now AND (claimed_until IS NULL OR claimed_until < :now)", { id: delivery.id, now })
-        .execute(),
-    );
-    if (claimed.affected !== 1) return false;
+    if (!(await this.deliveries.claim(delivery.id, token, now, new Date(now.getTime() + CLAIM_MS)))) return false;
     if (!hook || hook.deletedAt || !event) {
       await this.finish(delivery, token, {
         status: 'cancelled',
@@ -322,21 +252,16 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
   private async finish(
     delivery: WebhookDeliveryEntity,
     token: string,
-    set: Partial<WebhookDeliveryEntity>,
+    set: DeliveryOutcome,
     events: Parameters<Outbox['emit']>[1] = [],
     tried: WebhookAttemptEntity | null = null,
   ): Promise<void> {
     const finished = set.status !== undefined && set.status !== 'pending' ? { finishedAt: this.clock.now() } : {};
-    await (events.length || tried ? this.db.transaction.bind(this.db) : this.single.bind(this))(async (em: EntityManager) => {
-      const result = await em
-        .createQueryBuilder()
-        .update(WebhookDeliveryEntity)
-        .set({ ...set, ...finished, claimedUntil: null, claimToken: null })
-        .where('id = :id AND claim_token = :token', { id: delivery.id, token })
-        .execute();
-      if (result.affected !== 1) return;
-      if (tried) await em.insert(WebhookAttemptEntity, tried);
+    const work = async (em: EntityManager) => {
+      if (!(await this.deliveries.finish(em, delivery.id, token, { ...set, ...finished }))) return;
+      if (tried) await this.attempts.insert(em, tried);
       if (events.length) await this.outbox.emit(em, events);
-    });
+    };
+    await (events.length || tried ? this.db.transaction(work) : this.deliveries.single(work));
   }
 }

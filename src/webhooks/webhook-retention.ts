@@ -4,7 +4,9 @@ import { every } from '../common/every';
 import { AppConfig } from '../config/config';
 import { Db } from '../database/db.service';
 import { OutboxEventEntity } from '../database/outbox.entity';
-import { WebhookAttemptEntity, WebhookDeliveryEntity } from './webhook.entities';
+import { OutboxEventsRepository } from './outbox-events.repository';
+import { WebhookAttemptsRepository } from './webhook-attempts.repository';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 
 const SWEEP_EVERY_MS = 10 * 60_000;
 /** Outbox events looked at per batch (each with its deliveries: at most a few thousand rows deleted per transaction). */
@@ -30,6 +32,9 @@ export class WebhookRetention implements OnModuleInit, OnModuleDestroy {
     private readonly db: Db,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly outboxEvents: OutboxEventsRepository,
+    private readonly deliveries: WebhookDeliveriesRepository,
+    private readonly attempts: WebhookAttemptsRepository,
   ) {}
 
   onModuleInit(): void {
@@ -43,26 +48,14 @@ export class WebhookRetention implements OnModuleInit, OnModuleDestroy {
   /** One pass over the events older than the retention; answers how many events it removed. */
   async sweep(): Promise<number> {
     const cutoff = new Date(this.clock.now().getTime() - this.config.webhookRetentionDays * 86_400_000);
-    const manager = this.db.dataSource.manager;
     let after: Pick<OutboxEventEntity, 'id' | 'createdAt'> | null = null;
     let removed = 0;
     for (;;) {
-      const qb = manager
-        .createQueryBuilder(OutboxEventEntity, 'e')
-        .select(['e.id', 'e.createdAt'])
-        .where('e.dispatched = :yes AND e.created_at < :cutoff', { yes: true, cutoff });
-      if (after) qb.andWhere('(e.created_at > :at OR (e.created_at = :at AND e.id > :id))', { at: after.createdAt, id: after.id });
-      const batch = await qb.orderBy('e.created_at', 'ASC').addOrderBy('e.id', 'ASC').take(RETENTION_BATCH).getMany();
+      const batch = await this.outboxEvents.dispatchedBefore(cutoff, after, RETENTION_BATCH);
       if (batch.length === 0) return removed;
       after = batch[batch.length - 1];
       const ids = batch.map((e) => e.id);
-      const held = await manager
-        .createQueryBuilder(WebhookDeliveryEntity, 'd')
-        .select('DISTINCT d.event_id', 'eventId')
-        .where('d.event_id IN (:...ids)', { ids })
-        .andWhere('(d.finished_at IS NULL OR d.finished_at >= :cutoff)', { cutoff })
-        .getRawMany<{ eventId: string }>();
-      const heldIds = new Set(held.map((h) => h.eventId));
+      const heldIds = await this.deliveries.eventsHeld(ids, cutoff);
       const gone = ids.filter((id) => !heldIds.has(id));
       if (gone.length) removed += await this.remove(gone, cutoff);
       if (batch.length < RETENTION_BATCH) return removed;
@@ -71,23 +64,10 @@ export class WebhookRetention implements OnModuleInit, OnModuleDestroy {
 
   /** Deletes the finished deliveries of these events, their attempts, then the events left without deliveries. */
   private async remove(eventIds: string[], cutoff: Date): Promise<number> {
-    const finished = "status <> 'pending' AND finished_at IS NOT NULL AND finished_at < :cutoff";
     return this.db.transaction(async (em) => {
-      await em
-        .createQueryBuilder()
-        .delete()
-        .from(WebhookAttemptEntity)
-        .where(`delivery_id IN (SELECT id FROM webhook_deliveries WHERE event_id IN (:...eventIds) AND ${finished})`, { eventIds, cutoff })
-        .execute();
-      await em.createQueryBuilder().delete().from(WebhookDeliveryEntity).where(`event_id IN (:...eventIds) AND ${finished}`, { eventIds, cutoff }).execute();
-      const result = await em
-        .createQueryBuilder()
-        .delete()
-        .from(OutboxEventEntity)
-        .where('id IN (:...eventIds) AND dispatched = :yes', { eventIds, yes: true })
-        .andWhere('NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = outbox_events.id)')
-        .execute();
-      return result.affected ?? 0;
+      await this.attempts.deleteOfFinished(em, eventIds, cutoff);
+      await this.deliveries.deleteFinished(em, eventIds, cutoff);
+      return this.outboxEvents.deleteWithoutDeliveries(em, eventIds);
     });
   }
 }

@@ -1,10 +1,14 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { TaxpayersModule } from '../taxpayers/taxpayers.module';
+import { OutboxEventsRepository } from './outbox-events.repository';
 import { SecretBox } from './secret-box';
+import { WebhookAttemptsRepository } from './webhook-attempts.repository';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhookDispatcher } from './webhook-dispatcher';
 import { WebhookRetention } from './webhook-retention';
 import { WebhooksController } from './webhooks.controller';
+import { WebhooksRepository } from './webhooks.repository';
 import { WebhooksService } from './webhooks.service';
 import { WEBHOOK_ENTITIES } from './webhook.entities';
 
@@ -12,7 +16,16 @@ import { WEBHOOK_ENTITIES } from './webhook.entities';
 @Module({
   imports: [TypeOrmModule.forFeature(WEBHOOK_ENTITIES), TaxpayersModule],
   controllers: [WebhooksController],
-  providers: [SecretBox, WebhooksService, WebhookDispatcher, WebhookRetention],
+  providers: [
+    SecretBox,
+    WebhooksRepository,
+    WebhookDeliveriesRepository,
+    WebhookAttemptsRepository,
+    OutboxEventsRepository,
+    WebhooksService,
+    WebhookDispatcher,
+    WebhookRetention,
+  ],
   exports: [WebhookDispatcher, WebhookRetention],
 })
 export class WebhooksModule {}

@@ -1,11 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { Principal } from '../common/principal';
 import type { RecordResponse } from '../idempotency/idempotency.service';
-import { pageNewestFirst, PageQuery } from '../common/pagination';
+import { PageQuery } from '../common/pagination';
 import { Problems } from '../common/problem';
 import { formatCst } from '../common/time';
 import { AppConfig } from '../config/config';
@@ -15,7 +14,10 @@ import { checkTargetUrl } from './address-policy';
 import { SecretBox } from './secret-box';
 import { keyId } from './signature';
 import { CreateWebhookDto, ListWebhooksQuery } from './webhooks.dto';
+import { WebhookAttemptsRepository } from './webhook-attempts.repository';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEntity } from './webhook.entities';
+import { SecretChange, WebhooksRepository } from './webhooks.repository';
 
 /** The webhook as the API shows it; `open` decrypts a stored secret (for its key id, never shown). */
 export function webhookView(w: WebhookEntity, open: (sealed: string) => string) {
@@ -73,23 +75,6 @@ const newSecret = () => `whsec_${randomBytes(32).toString('base64url')}`;
  * taxpayer's; other roles may not (403), and another taxpayer's webhook is not found (404).
  * Times here are real time (not the test clock), like the deliveries they schedule.
  */
-/** Live webhooks of a taxpayer (null: everyone's, for admins): a range of idx_webhooks_tax_live or idx_webhooks_live (migration 1700000000180). */
-export function webhooksQuery(em: EntityManager, taxId: string | null) {
-  const qb = em.createQueryBuilder(WebhookEntity, 'w').where('w.deleted_at IS NULL');
-  if (taxId) qb.andWhere('w.tax_id = :taxId', { taxId });
-  return qb;
-}
-
-/** A webhook's deliveries: a range of idx_webhook_deliveries_time. */
-export function deliveriesQuery(em: EntityManager, webhookId: string) {
-  return em.createQueryBuilder(WebhookDeliveryEntity, 'd').where('d.webhook_id = :webhookId', { webhookId });
-}
-
-/** A delivery's attempts: a range of idx_webhook_attempts_delivery. */
-export function attemptsQuery(em: EntityManager, deliveryId: string) {
-  return em.createQueryBuilder(WebhookAttemptEntity, 'a').where('a.delivery_id = :deliveryId', { deliveryId });
-}
-
 @Injectable()
 export class WebhooksService {
   constructor(
@@ -99,6 +84,9 @@ export class WebhooksService {
     private readonly taxpayers: TaxpayersService,
     private readonly box: SecretBox,
     private readonly clock: Clock,
+    private readonly webhooks: WebhooksRepository,
+    private readonly deliveryRows: WebhookDeliveriesRepository,
+    private readonly attemptRows: WebhookAttemptsRepository,
   ) {}
 
   private view(w: WebhookEntity) {
@@ -147,7 +135,7 @@ export class WebhooksService {
 
   /** The webhook, if the principal may manage it (404 otherwise, as for any object not one's own). */
   async find(principal: Principal, id: string): Promise<WebhookEntity> {
-    const row = await this.db.dataSource.manager.findOneBy(WebhookEntity, { id });
+    const row = await this.webhooks.find(id);
     const mine = row && row.deletedAt === null && (principal.role === 'admin' || (principal.role === 'taxpayer' && principal.taxpayerId === row.taxId));
     if (!mine) throw Problems.notFound(`webhook ${id}`);
     return row;
@@ -160,7 +148,7 @@ export class WebhooksService {
   async list(principal: Principal, query: ListWebhooksQuery) {
     if (principal.role !== 'admin' && (!principal.taxpayerId || (query.taxId && query.taxId !== principal.taxpayerId))) return { items: [], nextCursor: null };
     const taxId = principal.role === 'admin' ? (query.taxId ?? null) : principal.taxpayerId;
-    const { rows, nextCursor } = await pageNewestFirst(webhooksQuery(this.db.dataSource.manager, taxId), 'w', query);
+    const { rows, nextCursor } = await this.webhooks.page(taxId, query);
     return { items: rows.map((w) => this.view(w)), nextCursor };
   }
 
@@ -168,19 +156,8 @@ export class WebhooksService {
   async remove(principal: Principal, id: string): Promise<void> {
     const row = await this.find(principal, id);
     await this.db.transaction(async (em) => {
-      const result = await em
-        .createQueryBuilder()
-        .update(WebhookEntity)
-        .set({ deletedAt: new Date() })
-        .where('id = :id AND deleted_at IS NULL', { id })
-        .execute();
-      if (result.affected !== 1) return;
-      await em
-        .createQueryBuilder()
-        .update(WebhookDeliveryEntity)
-        .set({ status: 'cancelled', nextAttemptAt: null, finishedAt: this.clock.now() })
-        .where("webhook_id = :id AND status = 'pending'", { id })
-        .execute();
+      if (!(await this.webhooks.markDeleted(em, id, new Date()))) return;
+      await this.deliveryRows.cancelPending(em, id, this.clock.now());
       await this.audit.record(em, principal, {
         action: 'webhook.deleted',
         objectType: 'webhook',
@@ -199,19 +176,13 @@ export class WebhooksService {
     const row = await this.find(principal, id);
     const secret = newSecret();
     const overlap = this.config.webhookRotationOverlapHours * 3600_000;
-    const update: Partial<WebhookEntity> = {
+    const update: SecretChange = {
       secretEnc: this.box.seal(secret),
       previousSecretEnc: overlap > 0 ? row.secretEnc : null,
       previousExpiresAt: overlap > 0 ? new Date(Date.now() + overlap) : null,
     };
     await this.db.transaction(async (em) => {
-      const result = await em
-        .createQueryBuilder()
-        .update(WebhookEntity)
-        .set(update)
-        .where('id = :id AND secret_enc = :old AND deleted_at IS NULL', { id, old: row.secretEnc })
-        .execute();
-      if (result.affected !== 1) throw Problems.invalidState(`webhook ${id} changed meanwhile; try again`);
+      if (!(await this.webhooks.replaceSecret(em, id, row.secretEnc, update))) throw Problems.invalidState(`webhook ${id} changed meanwhile; try again`);
       await this.audit.record(em, principal, {
         action: 'webhook.secret_rotated',
         objectType: 'webhook',
@@ -225,22 +196,22 @@ export class WebhooksService {
 
   async deliveries(principal: Principal, id: string, query: PageQuery) {
     await this.find(principal, id);
-    const { rows, nextCursor } = await pageNewestFirst(deliveriesQuery(this.db.dataSource.manager, id), 'd', query);
+    const { rows, nextCursor } = await this.deliveryRows.page(id, query);
     return { items: rows.map(webhookDeliveryView), nextCursor };
   }
 
   /** A delivery's attempts, newest first (each with its time, answer or error class, duration, body excerpt and key ids). */
   async attempts(principal: Principal, id: string, deliveryId: string, query: PageQuery) {
     await this.find(principal, id);
-    const delivery = await this.db.dataSource.manager.findOneBy(WebhookDeliveryEntity, { id: deliveryId, webhookId: id });
+    const delivery = await this.deliveryRows.findOf(id, deliveryId);
     if (!delivery) throw Problems.notFound(`webhook delivery ${deliveryId}`);
-    const { rows, nextCursor } = await pageNewestFirst(attemptsQuery(this.db.dataSource.manager, deliveryId), 'a', query);
+    const { rows, nextCursor } = await this.attemptRows.page(deliveryId, query);
     return { items: rows.map(webhookAttemptView), nextCursor };
   }
 
   /** Sends a delivery again (same event id), as soon as its endpoint's earlier deliveries are done; a fresh three days of retries. */
   async redeliver(principal: Principal, deliveryId: string) {
-    const delivery = await this.db.dataSource.manager.findOneBy(WebhookDeliveryEntity, { id: deliveryId });
+    const delivery = await this.deliveryRows.find(deliveryId);
     if (!delivery) throw Problems.notFound(`webhook delivery ${deliveryId}`);
     await this.find(principal, delivery.webhookId).catch(() => {
       throw Problems.notFound(`webhook delivery ${deliveryId}`);
@@ -251,13 +222,8 @@ export class WebhooksService {
       );
     const now = new Date();
     await this.db.transaction(async (em) => {
-      const result = await em
-        .createQueryBuilder()
-        .update(WebhookDeliveryEntity)
-        .set({ status: 'pending', attempts: 0, nextAttemptAt: now, claimedUntil: null, claimToken: null, finishedAt: null })
-        .where('id = :id AND status = :status', { id: deliveryId, status: delivery.status })
-        .execute();
-      if (result.affected !== 1) throw Problems.invalidState(`delivery ${deliveryId} changed meanwhile; read it again`);
+      if (!(await this.deliveryRows.reopen(em, deliveryId, delivery.status, now)))
+        throw Problems.invalidState(`delivery ${deliveryId} changed meanwhile; read it again`);
     });
     return webhookDeliveryView({ ...delivery, status: 'pending', attempts: 0, nextAttemptAt: now, claimedUntil: null, claimToken: null, finishedAt: null });
   }

@@ -15,7 +15,9 @@ import { PENDING, SLIP_STATUSES, SlipStatus } from '../../src/red-letter/slip-ma
 import { WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEntity } from '../../src/webhooks/webhook.entities';
 import { CounterpartyEntity } from '../../src/invoices/counterparty.entity';
 import { counterpartiesQuery } from '../../src/invoices/counterparties.repository';
-import { attemptsQuery, deliveriesQuery, webhooksQuery } from '../../src/webhooks/webhooks.service';
+import { attemptsQuery } from '../../src/webhooks/webhook-attempts.repository';
+import { deliveriesQuery } from '../../src/webhooks/webhook-deliveries.repository';
+import { webhooksQuery } from '../../src/webhooks/webhooks.repository';
 import { AuditEventEntity } from '../../src/audit/audit-event.entity';
 import { timeOrderedId } from '../../src/audit/audit.service';
 import { Branch, branches, InvoiceFilter, takeKeys } from '../../src/invoices/invoice-scan';

@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager, IsNull } from 'typeorm';
+import { Db } from '../database/db.service';
+import { PlatformSigningKeyEntity } from './signing.entities';
+
+/** The platform_signing_keys rows: a key is inserted under a unique seq (two rotations at once make one key) and closed once. */
+@Injectable()
+export class SigningKeysRepository {
+  constructor(private readonly db: Db) {}
+
+  /** How many keys there are (committed). */
+  count(): Promise<number> {
+    return this.db.dataSource.manager.count(PlatformSigningKeyEntity);
+  }
+
+  /** The key with the highest seq (the current one), or null (committed). */
+  latest(): Promise<PlatformSigningKeyEntity | null> {
+    return this.db.dataSource.manager.createQueryBuilder(PlatformSigningKeyEntity, 'k').orderBy('k.seq', 'DESC').limit(1).getOne();
+  }
+
+  /** Every key, oldest first (committed). */
+  all(): Promise<PlatformSigningKeyEntity[]> {
+    return this.db.dataSource.manager.find(PlatformSigningKeyEntity, { order: { seq: 'ASC' } });
+  }
+
+  /** The key of a keyId, or null (committed). */
+  find(keyId: string): Promise<PlatformSigningKeyEntity | null> {
+    return this.db.dataSource.manager.findOne(PlatformSigningKeyEntity, { where: { keyId } });
+  }
+
+  /** A new key (a duplicate key error when its seq is taken). */
+  async insert(em: EntityManager, row: PlatformSigningKeyEntity): Promise<void> {
+    await em.insert(PlatformSigningKeyEntity, row);
+  }
+
+  /** Closes the key at `at`, unless it is closed already. */
+  async close(em: EntityManager, keyId: string, at: Date): Promise<void> {
+    await em.update(PlatformSigningKeyEntity, { keyId, validTo: IsNull() }, { validTo: at });
+  }
+}
