@@ -4,7 +4,7 @@ import { SignInThrottlesRepository } from '../../src/auth/sign-in-throttles.repo
 import { UsersRepository } from '../../src/auth/users.repository';
 import { UserEntity } from '../../src/auth/auth.entities';
 import { Db } from '../../src/database/db.service';
-import { MediumContext, startContext } from '../support/medium';
+import { MediumContext, startWithDb } from '../support/medium';
 
 // The auth repositories' statements that decide races (README "Sign-in", issue 12's setup code):
 // attempt slots are taken by a conditional UPDATE, so racing attempts never take more than there
@@ -12,10 +12,7 @@ import { MediumContext, startContext } from '../support/medium';
 describe('auth repositories', () => {
   let ctx: MediumContext;
   let db: Db;
-  beforeAll(async () => {
-    ctx = await startContext();
-    db = ctx.get(Db);
-  });
+  beforeAll(async () => ({ ctx, db } = await startWithDb()));
   afterAll(() => ctx.close());
 
   const at = (iso: string) => new Date(iso);

@@ -5,7 +5,7 @@ import { DeliveryEntity } from '../../src/delivery/delivery.entity';
 import { RedConfirmationEntity, RedConfirmationLineEntity } from '../../src/red-letter/red-letter.entities';
 import { SlipStatus } from '../../src/red-letter/slip-machine';
 import { SlipsRepository } from '../../src/red-letter/slips.repository';
-import { MediumContext, startContext } from '../support/medium';
+import { MediumContext, startWithDb } from '../support/medium';
 import { makeTaxId } from '../support/tax-ids';
 
 // The slips' and deliveries' repositories: every change of state is a conditional UPDATE from the
@@ -14,10 +14,7 @@ import { makeTaxId } from '../support/tax-ids';
 describe('slips and deliveries repositories', () => {
   let ctx: MediumContext;
   let db: Db;
-  beforeAll(async () => {
-    ctx = await startContext();
-    db = ctx.get(Db);
-  });
+  beforeAll(async () => ({ ctx, db } = await startWithDb()));
   afterAll(() => ctx.close());
 
   const at = new Date('2023-07-03T01:00:00Z');

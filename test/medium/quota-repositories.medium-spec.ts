@@ -5,7 +5,7 @@ import { QuotaMonthsRepository } from '../../src/quota/quota-months.repository';
 import { QuotaApplicationEntity, QuotaMonthEntity } from '../../src/quota/quota.entities';
 import { QuotaService } from '../../src/quota/quota.service';
 import { VatFilingsRepository } from '../../src/quota/vat-filings.repository';
-import { MediumContext, startContext } from '../support/medium';
+import { MediumContext, startWithDb } from '../support/medium';
 
 // The quota repositories outside the months: an application is decided once (a conditional UPDATE
 // from pending, DESIGN.md), a filing is recorded once, and issuing reads the next month's filing
@@ -13,10 +13,7 @@ import { MediumContext, startContext } from '../support/medium';
 describe('quota repositories', () => {
   let ctx: MediumContext;
   let db: Db;
-  beforeAll(async () => {
-    ctx = await startContext();
-    db = ctx.get(Db);
-  });
+  beforeAll(async () => ({ ctx, db } = await startWithDb()));
   afterAll(() => ctx.close());
 
   const application = (id: string): QuotaApplicationEntity => ({

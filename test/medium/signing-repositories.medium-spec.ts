@@ -3,17 +3,14 @@ import { Db } from '../../src/database/db.service';
 import { SignedXmlRepository } from '../../src/rendering/signed-xml.repository';
 import { SigningKeysRepository } from '../../src/rendering/signing-keys.repository';
 import { InvoiceSignedXmlEntity, PlatformSigningKeyEntity } from '../../src/rendering/signing.entities';
-import { MediumContext, startContext } from '../support/medium';
+import { MediumContext, startWithDb } from '../support/medium';
 
 // SPEC 8: the current signing key is the one with the highest seq; a seq is taken once (two
 // rotations at once make one key), and an invoice's XML is stored once (the first render keeps it).
 describe('signing repositories', () => {
   let ctx: MediumContext;
   let db: Db;
-  beforeAll(async () => {
-    ctx = await startContext();
-    db = ctx.get(Db);
-  });
+  beforeAll(async () => ({ ctx, db } = await startWithDb()));
   afterAll(() => ctx.close());
 
   const key = (keyId: string, seq: number): PlatformSigningKeyEntity => ({

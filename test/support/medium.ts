@@ -5,6 +5,7 @@ import { AppModule } from '../../src/app.module';
 import { Clock, ManualClock } from '../../src/common/clock';
 import { Principal } from '../../src/common/principal';
 import { validated } from '../../src/common/validation';
+import { Db } from '../../src/database/db.service';
 import { CreateTaxpayerDto } from '../../src/taxpayers/taxpayer.dto';
 import { TaxpayerEntity } from '../../src/taxpayers/taxpayer.entity';
 import { TaxpayersService } from '../../src/taxpayers/taxpayers.service';
@@ -43,6 +44,12 @@ export async function startContext(env: Record<string, string> = {}): Promise<Me
 }
 
 /** A registered pilot taxpayer, and a taxpayer principal acting for it. */
+/** A context and its Db, for a spec's `beforeAll(async () => ({ ctx, db } = await startWithDb()))`. */
+export async function startWithDb(env: Record<string, string> = {}): Promise<{ ctx: MediumContext; db: Db }> {
+  const ctx = await startContext(env);
+  return { ctx, db: ctx.get(Db) };
+}
+
 export async function registerSeller(
   ctx: MediumContext,
   extra: Record<string, unknown> = {},
