@@ -38,6 +38,8 @@ const ISSUE_SECONDS = Number(process.env.BENCH_GROWTH_ISSUE_SECONDS ?? 10);
  * the full database's, so that the ratio compares the same work on a small and on a large table.
  */
 const BASELINE = Number(process.env.BENCH_GROWTH_BASELINE ?? 0);
+/** The pause after each export run (see measure()). */
+const EXPORT_PAUSE_MS = Number(process.env.BENCH_GROWTH_EXPORT_PAUSE_MS ?? 500);
 /** How long the bench waits, after a fill, for the service's background work to catch up (settle()). */
 const SETTLE_SECONDS = Number(process.env.BENCH_GROWTH_SETTLE_SECONDS ?? 1200);
 /** Below this a difference is timer and scheduler noise on a shared machine, whatever the ratio. */
@@ -244,6 +246,9 @@ async function measure(list: Shape[]): Promise<Map<string, { status: number; fir
     let best: { status: number; firstMs: number; totalMs: number; mbps: number | null } | null = null;
     for (let i = 0; i < (s.export ? 2 : 3); i++) {
       const r = await timed('GET', s.route, s.token, undefined, s.export ? EXPORT_MB * 1048576 : Infinity);
+      // An export the bench stops reading still finishes the batch it was reading on the server:
+      // the next request waits for that unless the bench waits first.
+      if (s.export) await new Promise((resolve) => setTimeout(resolve, EXPORT_PAUSE_MS));
       const mbps = s.export && r.bytes > 1048576 ? r.bytes / 1048576 / ((r.totalMs - r.firstMs) / 1000) : null;
       best = best
         ? {
