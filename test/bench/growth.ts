@@ -238,26 +238,47 @@ function shapes(tokens: Map<string, string>, officer: string, deep: Map<string, 
   ];
 }
 
-async function measure(list: Shape[]): Promise<Map<string, { status: number; firstMs: number; totalMs: number; mbps: number | null }>> {
-  const out = new Map<string, { status: number; firstMs: number; totalMs: number; mbps: number | null }>();
+/** A shape's best figures; `items`: how many items its page held (null for exports). */
+interface Measured {
+  status: number;
+  firstMs: number;
+  totalMs: number;
+  mbps: number | null;
+  items: number | null;
+}
+
+/** How many items a list's answer holds (`items` of a page, or a bare array). */
+function itemsOf(text: string): number | null {
+  try {
+    const body = JSON.parse(text);
+    return Array.isArray(body) ? body.length : Array.isArray(body?.items) ? body.items.length : null;
+  } catch {
+    return null;
+  }
+}
+
+async function measure(list: Shape[]): Promise<Map<string, Measured>> {
+  const out = new Map<string, Measured>();
   for (const s of list) {
     // Best of three (two for exports; the machine is shared), each figure on its own: the least
     // first byte, the least total, the highest rate. The first run warms caches on both alike.
-    let best: { status: number; firstMs: number; totalMs: number; mbps: number | null } | null = null;
+    let best: Measured | null = null;
     for (let i = 0; i < (s.export ? 2 : 3); i++) {
       const r = await timed('GET', s.route, s.token, undefined, s.export ? EXPORT_MB * 1048576 : Infinity);
       // An export the bench stops reading still finishes the batch it was reading on the server:
       // the next request waits for that unless the bench waits first.
       if (s.export) await new Promise((resolve) => setTimeout(resolve, EXPORT_PAUSE_MS));
       const mbps = s.export && r.bytes > 1048576 ? r.bytes / 1048576 / ((r.totalMs - r.firstMs) / 1000) : null;
+      const items = s.export ? null : itemsOf(r.text);
       best = best
         ? {
             status: r.status,
             firstMs: Math.min(best.firstMs, r.firstMs),
             totalMs: Math.min(best.totalMs, r.totalMs),
             mbps: mbps === null ? best.mbps : Math.max(best.mbps ?? 0, mbps),
+            items,
           }
-        : { status: r.status, firstMs: r.firstMs, totalMs: r.totalMs, mbps };
+        : { status: r.status, firstMs: r.firstMs, totalMs: r.totalMs, mbps, items };
     }
     out.set(s.name, best!);
   }
@@ -297,30 +318,62 @@ async function issuingRate(token: string): Promise<{ single: number; batch: numb
  * after the blue), quota applications and objections, the webhook's deliveries, users and API keys.
  */
 async function seedOtherLists(conn: Connection): Promise<void> {
+  // Only from the invoices not seeded before (the baseline's were, when there is one), so that the
+  // baseline and the full database hold the same kinds of rows in the same proportions.
+  await conn.query('CREATE TABLE IF NOT EXISTS growth_seeded (number CHAR(20) PRIMARY KEY)');
+  await conn.query('CREATE TEMPORARY TABLE growth_new (number CHAR(20) PRIMARY KEY)');
+  await conn.query('INSERT INTO growth_new SELECT i.number FROM invoices i WHERE NOT EXISTS (SELECT 1 FROM growth_seeded s WHERE s.number = i.number)');
+  const invoices = 'invoices JOIN growth_new USING (number)';
   await conn.query(`INSERT INTO red_confirmations (id, number, blue_number, seller_tax_id, buyer_tax_id, initiator, reason, status, total_amount, total_tax,
       input_tax_transfer_out, auto_issue, red_invoice_number, created_by, created_at, expires_at, updated_at)
     SELECT UUID(), CONCAT('9', SUBSTRING(number, 2)), number, seller_tax_id, buyer_tax_id,
       IF(buyer_tax_id IS NOT NULL AND SUBSTRING(number, -4, 1) IN ('1', '3', '5', '7'), 'buyer', 'seller'), '01',
       ELT(1 + CAST(SUBSTRING(number, -3, 1) AS UNSIGNED) % 9, '01', '02', '03', '04', '05', '06', '07', '08', '09'),
       -total_amount, -total_tax, 0, 0, NULL, 'growth', issued_at + INTERVAL 1 DAY, NULL, issued_at + INTERVAL 1 DAY
-    FROM invoices WHERE RIGHT(number, 2) = '18'`);
+    FROM ${invoices} WHERE RIGHT(number, 2) = '18'`);
   await conn.query(`INSERT INTO quota_applications (id, taxpayer_id, period, requested_total, reason, status, decided_by, decision_reason, created_at, decided_at)
     SELECT UUID(), seller_tax_id, DATE_FORMAT(issued_at, '%Y-%m'), 100000000, 'growth',
       IF(RIGHT(number, 3) = '027', 'pending', IF(RIGHT(number, 3) < '500', 'approved', 'rejected')), NULL, NULL, issued_at, NULL
-    FROM invoices WHERE RIGHT(number, 2) = '27'`);
+    FROM ${invoices} WHERE RIGHT(number, 2) = '27'`);
   await conn.query(`INSERT INTO quota_objections (id, taxpayer_id, period, reason, created_at)
-    SELECT UUID(), seller_tax_id, DATE_FORMAT(issued_at, '%Y-%m'), 'growth', issued_at FROM invoices WHERE RIGHT(number, 3) = '031'`);
+    SELECT UUID(), seller_tax_id, DATE_FORMAT(issued_at, '%Y-%m'), 'growth', issued_at FROM ${invoices} WHERE RIGHT(number, 3) = '031'`);
   await conn.query(
     `INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_type, status, attempts, next_attempt_at, claimed_until, claim_token,
       last_status_code, last_duration_ms, last_error, last_attempt_at, delivered_at, created_at)
     SELECT UUID(), ?, UUID(), 'invoice.issued', 'succeeded', 1, NULL, NULL, NULL, 200, 5, NULL, issued_at, issued_at, issued_at
-    FROM invoices WHERE seller_tax_id = ? AND RIGHT(number, 1) IN ('1', '2')`,
+    FROM ${invoices} WHERE seller_tax_id = ? AND RIGHT(number, 1) IN ('1', '2')`,
     [WEBHOOK, bigs[0]],
   );
   await conn.query(`INSERT INTO api_keys (id, name, token_digest, role, taxpayer_id, created_by, created_at, revoked_at)
-    SELECT UUID(), 'growth', SHA2(UUID(), 256), 'taxpayer', seller_tax_id, NULL, issued_at, NULL FROM invoices WHERE RIGHT(number, 2) = '33'`);
+    SELECT UUID(), 'growth', SHA2(UUID(), 256), 'taxpayer', seller_tax_id, NULL, issued_at, NULL FROM ${invoices} WHERE RIGHT(number, 2) = '33'`);
   await conn.query(`INSERT INTO users (id, username, password_hash, role, taxpayer_id, created_at, failed_logins, locked_until)
-    SELECT UUID(), CONCAT('growth-', number), NULL, 'taxpayer', seller_tax_id, issued_at, 0, NULL FROM invoices WHERE RIGHT(number, 3) = '034'`);
+    SELECT UUID(), CONCAT('growth-', number), NULL, 'taxpayer', seller_tax_id, issued_at, 0, NULL FROM ${invoices} WHERE RIGHT(number, 3) = '034'`);
+  await conn.query('INSERT INTO growth_seeded SELECT number FROM growth_new');
+  await conn.query('DROP TEMPORARY TABLE growth_new');
+}
+
+/** The tables whose statistics are refreshed after a fill (the plans of the measured lists depend on them). */
+const ANALYZED = 'invoices, audit_events, audit_chain, red_confirmations, quota_applications, quota_objections, webhook_deliveries, users, api_keys';
+
+/** Deep cursors: the middle of the big seller's and the small taxpayer's invoices, and of the big seller's slips, after `issued` invoices. */
+async function deepCursors(conn: Connection, issued: number): Promise<Map<string, string>> {
+  const deep = new Map<string, string>();
+  for (const [who, where, params] of [
+    [bigs[0], 'seller_tax_id = ?', [bigs[0]]],
+    [smalls[0], 'seller_tax_id = ? OR buyer_tax_id = ?', [smalls[0], smalls[0]]],
+  ] as const) {
+    const [rows] = (await conn.query(`SELECT issued_at, number FROM invoices WHERE ${where} ORDER BY issued_at, number LIMIT 1 OFFSET ?`, [
+      ...params,
+      Math.floor(issued / (who === bigs[0] ? 4 : 200)),
+    ])) as unknown as [{ issued_at: Date; number: string }[]];
+    if (rows[0]) deep.set(`${who}:DESC`, cursor(new Date(rows[0].issued_at).getTime(), rows[0].number));
+  }
+  const [slipRows] = (await conn.query(
+    'SELECT created_at, id FROM red_confirmations WHERE seller_tax_id = ? OR buyer_tax_id = ? ORDER BY created_at, id LIMIT 1 OFFSET ?',
+    [bigs[0], bigs[0], Math.floor(issued / 400)],
+  )) as unknown as [{ created_at: Date; id: string }[]];
+  if (slipRows[0]) deep.set(`slips:${bigs[0]}`, Buffer.from(JSON.stringify([new Date(slipRows[0].created_at).getTime(), slipRows[0].id])).toString('base64url'));
+  return deep;
 }
 
 /** Within 2x of the empty database's time, or within NOISE_MS of it. */
@@ -458,10 +511,11 @@ export async function growthBench(server: string): Promise<void> {
     if (BASELINE > 0) {
       await fill(BASELINE);
       await mark();
-      await conn.query('ANALYZE TABLE invoices');
+      await seedOtherLists(conn);
+      await conn.query(`ANALYZE TABLE ${ANALYZED}`);
       await settle(conn, SETTLE_SECONDS);
     }
-    const empty = await measure(shapes(tokens, officer, new Map()));
+    const empty = await measure(shapes(tokens, officer, BASELINE > 0 ? await deepCursors(conn, issued) : new Map()));
     const issuingEmpty = await issuingRate(tokens.get(issuer)!);
 
     t0 = Date.now();
@@ -469,9 +523,7 @@ export async function growthBench(server: string): Promise<void> {
     const fillSeconds = (Date.now() - t0) / 1000;
     await mark();
     await seedOtherLists(conn);
-    await conn.query(
-      'ANALYZE TABLE invoices, audit_events, audit_chain, red_confirmations, quota_applications, quota_objections, webhook_deliveries, users, api_keys',
-    );
+    await conn.query(`ANALYZE TABLE ${ANALYZED}`);
     const settled = await settle(conn, SETTLE_SECONDS);
     console.log(
       `background work after the fill (outbox fan-out, audit sealing) caught up in ${settled.seconds.toFixed(0)} s` +
@@ -479,24 +531,7 @@ export async function growthBench(server: string): Promise<void> {
           ? `; still left after BENCH_GROWTH_SETTLE_SECONDS: ${settled.outbox} outbox events, ${settled.unsealed} audit events`
           : ''),
     );
-    // Deep cursors: the middle of each taxpayer's result.
-    const deep = new Map<string, string>();
-    for (const [who, where, params] of [
-      [bigs[0], 'seller_tax_id = ?', [bigs[0]]],
-      [smalls[0], 'seller_tax_id = ? OR buyer_tax_id = ?', [smalls[0], smalls[0]]],
-    ] as const) {
-      const [rows] = (await conn.query(`SELECT issued_at, number FROM invoices WHERE ${where} ORDER BY issued_at, number LIMIT 1 OFFSET ?`, [
-        ...params,
-        Math.floor(issued / (who === bigs[0] ? 4 : 200)),
-      ])) as unknown as [{ issued_at: Date; number: string }[]];
-      if (rows[0]) deep.set(`${who}:DESC`, cursor(new Date(rows[0].issued_at).getTime(), rows[0].number));
-    }
-    const [slipRows] = (await conn.query(
-      'SELECT created_at, id FROM red_confirmations WHERE seller_tax_id = ? OR buyer_tax_id = ? ORDER BY created_at, id LIMIT 1 OFFSET ?',
-      [bigs[0], bigs[0], Math.floor(issued / 400)],
-    )) as unknown as [{ created_at: Date; id: string }[]];
-    if (slipRows[0])
-      deep.set(`slips:${bigs[0]}`, Buffer.from(JSON.stringify([new Date(slipRows[0].created_at).getTime(), slipRows[0].id])).toString('base64url'));
+    const deep = await deepCursors(conn, issued);
     const [[counts]] = (await conn.query(
       'SELECT COUNT(*) AS n, SUM(seller_tax_id = ?) AS big, (SELECT COUNT(*) FROM red_confirmations) AS slips, (SELECT COUNT(*) FROM audit_events) AS events FROM invoices',
       [bigs[0]],
@@ -511,7 +546,7 @@ export async function growthBench(server: string): Promise<void> {
     const full = await measure(shapes(tokens, officer, deep));
     const issuingFull = await issuingRate(tokens.get(issuer)!);
     console.log(
-      `\nrequest                                        status  first byte ms: empty    full  ratio   page ms: empty     full  ratio  goal   export MB/s: empty   full`,
+      `\nrequest                                        status  items: empty  full  first byte ms: empty    full  ratio   page ms: empty     full  ratio  goal   export MB/s: empty   full`,
     );
     let misses = 0;
     for (const [name, e] of empty) {
@@ -527,7 +562,7 @@ export async function growthBench(server: string): Promise<void> {
             : verdict(e.totalMs, f.totalMs);
       if (goal !== 'PASS') misses++;
       console.log(
-        `${name.padEnd(47)} ${String(f.status).padStart(6)} ${e.firstMs.toFixed(1).padStart(21)} ${f.firstMs.toFixed(1).padStart(7)} ${ratio(e.firstMs, f.firstMs).padStart(6)}` +
+        `${name.padEnd(47)} ${String(f.status).padStart(6)} ${String(e.items ?? '-').padStart(13)} ${String(f.items ?? '-').padStart(5)} ${e.firstMs.toFixed(1).padStart(21)} ${f.firstMs.toFixed(1).padStart(7)} ${ratio(e.firstMs, f.firstMs).padStart(6)}` +
           ` ${e.totalMs.toFixed(1).padStart(15)} ${f.totalMs.toFixed(1).padStart(8)} ${ratio(e.totalMs, f.totalMs).padStart(6)}  ${goal}` +
           `${f.mbps !== null ? `${(e.mbps === null ? '-' : e.mbps.toFixed(1)).padStart(20)} ${f.mbps.toFixed(1).padStart(6)}` : ''}`,
       );
