@@ -9,9 +9,11 @@
  * (50 invoices a request). Prints figures; asserts nothing.
  *
  * ISSUE_LANES, DB_POOL_SIZE and NODE_OPTIONS, when set, pass through to the service.
- * BENCH_ONLY (comma-separated: render, issue, batch, export, bare, webhooks, growth, console, render-isolation) runs some sections only.
+ * BENCH_ONLY (comma-separated: render, issue, batch, export, bare, webhooks, signing, growth, console, render-isolation) runs some sections only.
  * webhooks: one hot taxpayer's issuing with 50 webhooks subscribed to invoice.issued (delivered to a
  * local receiver) against the same without, as a ratio.
+ * signing: one hot taxpayer's issuing alone, then while readers download each new invoice's XML
+ * (its first download signs it, issue 13), as a ratio; SIGNING_READERS (2) readers.
  * growth: lists, filters and exports on a database filled to BENCH_GROWTH_INVOICES, against an empty one.
  * console (test/bench/console-bench.ts) measures the web console's initial JavaScript and home page time.
  * render-isolation: another tenant's GET /v1/invoices/{n} p50/p90/p99 alone, then while three
@@ -389,6 +391,108 @@ async function webhooksBench(url: string, token: string, issue: (token: string) 
   }
 }
 
+/** One request over the kept-alive agent: status and body (read whole). */
+function request(method: string, route: string, token: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port: PORT,
+        path: route,
+        method,
+        agent,
+        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}), ...headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** How many XML data files the platform has signed so far (issue 13: once each, at the first download). */
+async function signedFiles(conn: import('mysql2/promise').Connection): Promise<number> {
+  const [[row]] = (await conn.query('SELECT COUNT(*) AS n FROM invoice_signed_xml WHERE chunk_no = 0')) as unknown as [{ n: number }[]];
+  return Number(row.n);
+}
+
+/**
+ * Issue 13: issuing never signs; the platform signs an XML data file (SM2) on its first download and
+ * stores it. One hot taxpayer issues at CLIENTS for SECONDS alone, then again while SIGNING_READERS
+ * clients (default 2) download the XML of every invoice as soon as it is issued, as an accounting
+ * system fetching each new file does: every one of those downloads signs. Prints both issuing
+ * rates and their ratio, the files signed during each run (none while issuing alone), the first
+ * downloads' latency, and a second download's (stored bytes).
+ */
+async function signingBench(url: string, token: string): Promise<Result[]> {
+  const readers = Number(process.env.SIGNING_READERS ?? 2);
+  const conn = await createConnection(url);
+  try {
+    let queue: string[] = [];
+    const issueOne = async () => {
+      const res = await request('POST', '/v1/invoices', token, {}, BODY);
+      if (res.status !== 201) return false;
+      queue.push(JSON.parse(res.body.toString('utf8')).number);
+      return true;
+    };
+    const before = await signedFiles(conn);
+    const alone = await load('signing: issuing alone, hot', issueOne);
+    const signedAlone = (await signedFiles(conn)) - before;
+    queue = [];
+    // Readers: each takes the newest unread number and downloads its XML (its first download signs it).
+    let reading = true;
+    const first: number[] = [];
+    const downloaded: string[] = [];
+    let failures = 0;
+    const readerLoops = Array.from({ length: readers }, async () => {
+      while (reading) {
+        const number = queue.pop();
+        if (!number) {
+          await new Promise((r) => setTimeout(r, 2));
+          continue;
+        }
+        const t0 = process.hrtime.bigint();
+        const res = await request('GET', `/v1/invoices/${number}`, token, { accept: 'application/xml' });
+        if (res.status === 200 && res.body.includes('<SignatureValue>')) {
+          first.push(Number(process.hrtime.bigint() - t0) / 1e6);
+          downloaded.push(number);
+        } else failures++;
+      }
+    });
+    const signed0 = await signedFiles(conn);
+    const withReaders = await load('signing: issuing, readers signing', issueOne);
+    reading = false;
+    await Promise.all(readerLoops);
+    const signedDuring = (await signedFiles(conn)) - signed0;
+    // A later download of the same files returns the stored bytes (no signing).
+    const again: number[] = [];
+    for (const number of downloaded.slice(0, 200)) {
+      const t0 = process.hrtime.bigint();
+      const res = await request('GET', `/v1/invoices/${number}`, token, { accept: 'application/xml' });
+      if (res.status === 200) again.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    first.sort((a, b) => a - b);
+    again.sort((a, b) => a - b);
+    const rate = (r: Result) => r.count / r.seconds;
+    console.log(
+      `\nsigning (issue 13): ${rate(alone).toFixed(0)} invoices/s issued alone (${signedAlone} files signed meanwhile: issuing signs nothing), ` +
+        `${rate(withReaders).toFixed(0)} while ${readers} readers downloaded each new invoice's XML: ratio ${(rate(withReaders) / rate(alone)).toFixed(2)};`,
+    );
+    console.log(
+      `  ${signedDuring} files signed during that run (${(signedDuring / withReaders.seconds).toFixed(0)}/s, ${failures} failed downloads), ` +
+        `first download p50 ${percentile(first, 50).toFixed(1)} / p99 ${percentile(first, 99).toFixed(1)} ms, a later download p50 ${percentile(again, 50).toFixed(1)} ms (stored bytes)`,
+    );
+    return [alone, withReaders];
+  } finally {
+    await conn.end();
+  }
+}
+
 function table(results: Result[], pairs: [string, string][]) {
   const rate = (r: Result) => r.count / r.seconds;
   console.log(`\n${SECONDS} s per scenario, ${LINES.length} lines per invoice; latency is per request (a batch request carries ${BATCH} invoices)\n`);
@@ -517,6 +621,7 @@ async function main() {
     if (runs('render-isolation')) await renderIsolationBench(tokens[1], tokens[2]);
     if (runs('export')) await exportBench(url.toString(), service, tokens[0], taxId(0));
     if (runs('webhooks')) results.push(...(await webhooksBench(url.toString(), tokens[TAXPAYERS], issue)));
+    if (runs('signing')) results.push(...(await signingBench(url.toString(), tokens[TAXPAYERS - 1])));
     service.kill(CPU_PROF ? 'SIGUSR2' : 'SIGTERM');
     await new Promise((r) => service!.once('exit', r));
     service = null;
@@ -549,6 +654,7 @@ async function main() {
     ['service, one hot taxpayer', 'service, many taxpayers'],
     [`service, batch of ${BATCH}, many taxpayers`, 'service, many taxpayers'],
     ['webhooks: 50 on invoice.issued, hot', 'webhooks: none, one hot taxpayer'],
+    ['signing: issuing, readers signing', 'signing: issuing alone, hot'],
   ]);
 }
 
