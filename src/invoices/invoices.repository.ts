@@ -1,12 +1,32 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, In, IsNull } from 'typeorm';
 import { BatchSize, mergeRanges, Order, orderedAfter } from '../common/keyset';
+import { fenFromDb } from '../common/money';
 import { insertRows } from '../database/bulk-writes';
 import { Db } from '../database/db.service';
 import { Branch, branches, compareKeys, InvoiceFilter, InvoiceKey } from './invoice-scan';
 import { InvoiceEntity, InvoiceLineEntity } from './invoice.entities';
 
 // The keyset reads of the invoice lists and exports (the ranges are invoice-scan.ts's).
+
+/** A SUM over money columns: fen, 0 for no rows. */
+const sumFen = (value: unknown): bigint => (value === null || value === undefined ? 0n : fenFromDb(value as string | number));
+
+/** Line sums of one (invoice type, tax rate, preferential policy) group. */
+export interface LineSums {
+  type: InvoiceEntity['type'];
+  taxRate: string;
+  preferentialPolicy: string | null;
+  amount: bigint;
+  tax: bigint;
+}
+
+/** How many invoices, and their amounts and taxes summed. */
+export interface CountedSums {
+  count: number;
+  amount: bigint;
+  tax: bigint;
+}
 
 /** The query of one keyset page of one branch: keys only, in order, after `after`. */
 export function branchQuery(em: EntityManager, branch: Branch, f: InvoiceFilter, order: Order, after: InvoiceKey | null, limit: number) {
@@ -134,6 +154,64 @@ export class InvoicesRepository {
   redsOf(blueNumbers: string[]): Promise<InvoiceEntity[]> {
     if (!blueNumbers.length) return Promise.resolve([]);
     return this.db.dataSource.manager.find(InvoiceEntity, { where: { blueNumber: In(blueNumbers) }, order: { issuedAt: 'ASC', number: 'ASC' } });
+  }
+
+  /** Every invoice's type, by number (committed; numbers not found are absent). */
+  async typesOf(numbers: string[]): Promise<Map<string, InvoiceEntity['type']>> {
+    const types = new Map<string, InvoiceEntity['type']>();
+    for (let i = 0; i < numbers.length; i += 500) {
+      const rows = await this.db.dataSource.manager.find(InvoiceEntity, {
+        select: { number: true, type: true },
+        where: { number: In(numbers.slice(i, i + 500)) },
+      });
+      for (const r of rows) types.set(r.number, r.type);
+    }
+    return types;
+  }
+
+  /**
+   * The seller's invoices issued in [from, to), voided ones out: their lines' sums by invoice
+   * type, tax rate and preferential policy (committed; for VAT return figures).
+   */
+  async salesSums(taxId: string, from: Date, to: Date): Promise<LineSums[]> {
+    const rows: Record<string, unknown>[] = await this.db.dataSource.manager
+      .createQueryBuilder()
+      .select('i.type', 'type')
+      .addSelect('l.tax_rate', 'taxRate')
+      .addSelect('l.preferential_policy', 'policy')
+      .addSelect('SUM(l.amount)', 'amount')
+      .addSelect('SUM(l.tax_amount)', 'tax')
+      .from(InvoiceLineEntity, 'l')
+      .innerJoin(InvoiceEntity, 'i', 'i.number = l.invoice_number')
+      .where('i.seller_tax_id = :taxId', { taxId })
+      .andWhere('i.issued_at >= :from AND i.issued_at < :to', { from, to })
+      .andWhere("i.status <> 'voided'")
+      .groupBy('i.type')
+      .addGroupBy('l.tax_rate')
+      .addGroupBy('l.preferential_policy')
+      .getRawMany();
+    return rows.map((r) => ({
+      type: r.type as InvoiceEntity['type'],
+      taxRate: String(r.taxRate),
+      preferentialPolicy: (r.policy as string | null) ?? null,
+      amount: sumFen(r.amount),
+      tax: sumFen(r.tax),
+    }));
+  }
+
+  /** The buyer's received invoices whose use for deduction was confirmed in [from, to): how many, their amounts and taxes (committed). */
+  async deductionConfirmedSums(taxId: string, from: Date, to: Date): Promise<CountedSums> {
+    const row: Record<string, unknown> | undefined = await this.db.dataSource.manager
+      .createQueryBuilder()
+      .select('COUNT(*)', 'count')
+      .addSelect('SUM(i.total_amount)', 'amount')
+      .addSelect('SUM(i.total_tax)', 'tax')
+      .from(InvoiceEntity, 'i')
+      .where('i.buyer_tax_id = :taxId', { taxId })
+      .andWhere("i.usage = 'deduction'")
+      .andWhere('i.usage_confirmed_at >= :from AND i.usage_confirmed_at < :to', { from, to })
+      .getRawOne();
+    return { count: Number(row?.count ?? 0), amount: sumFen(row?.amount), tax: sumFen(row?.tax) };
   }
 
   /** The keys of the invoices the filter matches, in order after `after` (committed; see scanKeys). */

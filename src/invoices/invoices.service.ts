@@ -14,7 +14,7 @@ import { InvoiceEntity, InvoiceLineEntity } from './invoice.entities';
 import { InvoiceFilter, takeKeys } from './invoice-scan';
 import { invoiceReadModel, InvoiceReadModel } from './invoice-read-model';
 import { invoiceView, InvoiceView } from './invoice.view';
-import { InvoicesRepository } from './invoices.repository';
+import { CountedSums, InvoicesRepository, LineSums } from './invoices.repository';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -154,6 +154,19 @@ export class InvoicesService {
   }
 
   /** 用途确认 by the buyer; once made, only a tax officer corrects it (SPEC section 5). */
+  /** Sums over a taxpayer's invoices for its VAT return figures (committed rows; see InvoicesRepository). */
+  salesSums(taxId: string, from: Date, to: Date): Promise<LineSums[]> {
+    return this.repository.salesSums(taxId, from, to);
+  }
+
+  deductionConfirmedSums(taxId: string, from: Date, to: Date): Promise<CountedSums> {
+    return this.repository.deductionConfirmedSums(taxId, from, to);
+  }
+
+  typesOf(numbers: string[]): Promise<Map<string, InvoiceEntity['type']>> {
+    return this.repository.typesOf(numbers);
+  }
+
   async confirmUsage(principal: Principal, number: string, purpose: Usage): Promise<InvoiceView> {
     const { invoice: seen } = await this.find(principal, number);
     const officer = principal.role === 'tax_officer' || principal.role === 'admin';

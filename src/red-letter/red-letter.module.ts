@@ -12,5 +12,6 @@ import { SlipsRepository } from './slips.repository';
   imports: [TypeOrmModule.forFeature(RED_LETTER_ENTITIES), InvoicesModule, QuotaModule, TaxpayersModule],
   controllers: [RedLetterController],
   providers: [RedLetterService, SlipsRepository],
+  exports: [RedLetterService],
 })
 export class RedLetterModule {}

@@ -106,6 +106,21 @@ export class RedLetterService implements OnModuleInit, OnModuleDestroy {
     private readonly slips: SlipsRepository,
   ) {}
 
+  /**
+   * The input-tax transfer-outs the buyer filled in on its live slips during [from, to), summed by
+   * the blue invoice's type (VAT return lines 20 and 23b, SPEC section 10).
+   */
+  async transferOutsByBlueType(buyerTaxId: string, from: Date, to: Date): Promise<Map<string, bigint>> {
+    const byBlue = await this.slips.transferOutsByBlue(buyerTaxId, from, to);
+    const types = await this.invoices.typesOf(byBlue.map((b) => b.blueNumber));
+    const sums = new Map<string, bigint>();
+    for (const { blueNumber, amount } of byBlue) {
+      const type = types.get(blueNumber);
+      if (type) sums.set(type, (sums.get(type) ?? 0n) + amount);
+    }
+    return sums;
+  }
+
   onModuleInit(): void {
     this.invoices.useRelations((invoices) => this.relations(invoices));
     this.invoices.useLiveSlips((em, blueNumber) => this.liveSlipOn(em, blueNumber));

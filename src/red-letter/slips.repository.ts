@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, In, IsNull } from 'typeorm';
 import { comparePositions, mergeRanges, Order, orderedAfter, Position } from '../common/keyset';
+import { fenFromDb } from '../common/money';
 import { Db } from '../database/db.service';
 import { RedConfirmationEntity, RedConfirmationLineEntity } from './red-letter.entities';
 import { SlipBranch, SlipFilter, slipBranches } from './slip-scan';
@@ -60,6 +61,25 @@ export class SlipsRepository {
   constructor(private readonly db: Db) {}
 
   // ---------------------------------------------------------------- committed reads
+
+  /**
+   * The input-tax transfer-outs of the buyer's live slips (01 to 04) filled in during [from, to),
+   * summed by blue invoice (for VAT return figures).
+   */
+  async transferOutsByBlue(buyerTaxId: string, from: Date, to: Date): Promise<{ blueNumber: string; amount: bigint }[]> {
+    const rows: Record<string, unknown>[] = await this.db.dataSource.manager
+      .createQueryBuilder()
+      .select('s.blue_number', 'blueNumber')
+      .addSelect('SUM(s.input_tax_transfer_out)', 'amount')
+      .from(RedConfirmationEntity, 's')
+      .where('s.buyer_tax_id = :buyerTaxId', { buyerTaxId })
+      .andWhere("s.status IN ('01', '02', '03', '04')")
+      .andWhere('s.input_tax_transfer_out > 0')
+      .andWhere('s.created_at >= :from AND s.created_at < :to', { from, to })
+      .groupBy('s.blue_number')
+      .getRawMany();
+    return rows.map((r) => ({ blueNumber: String(r.blueNumber), amount: fenFromDb(r.amount as string | number) }));
+  }
 
   /** The slip (committed), or null. */
   find(id: string): Promise<RedConfirmationEntity | null> {

@@ -4,9 +4,10 @@ import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { CurrentPrincipal } from '../common/access';
 import { ApiAuth, ApiAuthenticatedProblems, ApiProblems } from '../common/openapi';
 import { Principal } from '../common/principal';
+import { InvoicesModule } from '../invoices/invoices.module';
+import { RedLetterModule } from '../red-letter/red-letter.module';
 import { TaxpayersModule } from '../taxpayers/taxpayers.module';
 import { VatReturnsService } from './vat-returns.service';
-import { VatReturnsRepository } from './vat-returns.repository';
 
 class VatReturnQuery {
   @ApiPropertyOptional({ example: '2026-09', description: 'required: a month YYYY-MM for a monthly filer, a quarter YYYY-Qn for a quarterly filer' })
@@ -50,8 +51,8 @@ class VatReturnsController {
 }
 
 @Module({
-  imports: [TaxpayersModule],
+  imports: [InvoicesModule, RedLetterModule, TaxpayersModule],
   controllers: [VatReturnsController],
-  providers: [VatReturnsService, VatReturnsRepository],
+  providers: [VatReturnsService],
 })
 export class VatReturnsModule {}

@@ -1,18 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { canRead, Principal } from '../common/principal';
 import { Problems } from '../common/problem';
+import { InvoicesService } from '../invoices/invoices.service';
+import { RedLetterService } from '../red-letter/red-letter.service';
 import { TaxpayersService } from '../taxpayers/taxpayers.service';
 import { InputSums, parseReturnPeriod, periodProblem, periodRange, vatReturnFigures, VatReturnFigures } from './figures';
-import { VatReturnsRepository } from './vat-returns.repository';
 
 /**
- * VAT return figures (SPEC section 10): three aggregate queries over the period's invoices and
- * slips (VatReturnsRepository), then the pure rules of figures.ts. Read-only; nothing is stored.
+ * VAT return figures (SPEC section 10): the period's sums, asked of the modules that own the rows
+ * (invoices: sales and confirmed deductions; red letters: the slips' transfer-outs), then the pure
+ * rules of figures.ts. Read-only; nothing is stored.
  */
 @Injectable()
 export class VatReturnsService {
   constructor(
-    private readonly sums: VatReturnsRepository,
+    private readonly invoices: InvoicesService,
+    private readonly redLetters: RedLetterService,
     private readonly taxpayers: TaxpayersService,
   ) {}
 
@@ -25,9 +28,9 @@ export class VatReturnsService {
     const problem = periodProblem(period, taxpayer.filingFrequency);
     if (problem) throw Problems.field('period', problem);
     const { from, to } = periodRange(period);
-    const sales = await this.sums.sales(taxId, from, to);
-    const deductionConfirmed = await this.sums.deductionConfirmed(taxId, from, to);
-    const transferOuts = await this.sums.transferOuts(taxId, from, to);
+    const sales = await this.invoices.salesSums(taxId, from, to);
+    const deductionConfirmed = await this.invoices.deductionConfirmedSums(taxId, from, to);
+    const transferOuts = await this.redLetters.transferOutsByBlueType(taxId, from, to);
     const input: InputSums = {
       deductionConfirmed,
       transferOutSpecial: transferOuts.get('special') ?? 0n,
