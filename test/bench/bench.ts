@@ -12,8 +12,8 @@
  * BENCH_ONLY (comma-separated: render, issue, batch, export, bare, webhooks, signing, growth, console, render-isolation) runs some sections only.
  * webhooks: one hot taxpayer's issuing with 50 webhooks subscribed to invoice.issued (delivered to a
  * local receiver) against the same without, as a ratio.
- * signing: one hot taxpayer's issuing alone, then while readers download each new invoice's XML
- * (its first download signs it, issue 13), as a ratio; SIGNING_READERS (2) readers.
+ * signing: one hot taxpayer's issuing alone, while readers download each new invoice's XML (its
+ * first download signs it, issue 13), and while they download stored files; SIGNING_READERS (4).
  * growth: lists, filters and exports on a database filled to BENCH_GROWTH_INVOICES, against an empty one.
  * console (test/bench/console-bench.ts) measures the web console's initial JavaScript and home page time.
  * render-isolation: another tenant's GET /v1/invoices/{n} p50/p90/p99 alone, then while three
@@ -401,7 +401,11 @@ function request(method: string, route: string, token: string, headers: Record<s
         path: route,
         method,
         agent,
-        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}), ...headers },
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}),
+          ...headers,
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -423,71 +427,76 @@ async function signedFiles(conn: import('mysql2/promise').Connection): Promise<n
 
 /**
  * Issue 13: issuing never signs; the platform signs an XML data file (SM2) on its first download and
- * stores it. One hot taxpayer issues at CLIENTS for SECONDS alone, then again while SIGNING_READERS
- * clients (default 2) download the XML of every invoice as soon as it is issued, as an accounting
- * system fetching each new file does: every one of those downloads signs. Prints both issuing
- * rates and their ratio, the files signed during each run (none while issuing alone), the first
- * downloads' latency, and a second download's (stored bytes).
+ * stores it. One hot taxpayer issues at CLIENTS for SECONDS three times: alone; while
+ * SIGNING_READERS clients (default 4) download the XML of each invoice in the order it was issued,
+ * as an accounting system fetching every new file does (each of those downloads signs); and, as the
+ * control, while the same readers download files already signed (stored bytes, no signing). The
+ * last two differ only by the signing, so their ratio is signing's cost to issuing; the first two by
+ * everything the readers do. Prints the rates and ratios, the files signed in each run (none while
+ * issuing alone) against the invoices issued, and the first and a later download's latency.
  */
 async function signingBench(url: string, token: string): Promise<Result[]> {
-  const readers = Number(process.env.SIGNING_READERS ?? 2);
+  const readers = Number(process.env.SIGNING_READERS ?? 4);
   const conn = await createConnection(url);
+  const xml = (number: string) => request('GET', `/v1/invoices/${number}`, token, { accept: 'application/xml' });
   try {
-    let queue: string[] = [];
+    const queue: string[] = [];
     const issueOne = async () => {
       const res = await request('POST', '/v1/invoices', token, {}, BODY);
       if (res.status !== 201) return false;
       queue.push(JSON.parse(res.body.toString('utf8')).number);
       return true;
     };
-    const before = await signedFiles(conn);
-    const alone = await load('signing: issuing alone, hot', issueOne);
-    const signedAlone = (await signedFiles(conn)) - before;
-    queue = [];
-    // Readers: each takes the newest unread number and downloads its XML (its first download signs it).
-    let reading = true;
-    const first: number[] = [];
-    const downloaded: string[] = [];
-    let failures = 0;
-    const readerLoops = Array.from({ length: readers }, async () => {
-      while (reading) {
-        const number = queue.pop();
-        if (!number) {
-          await new Promise((r) => setTimeout(r, 2));
-          continue;
+    /** Issues for SECONDS while `readers` loops run `read` on the next number (null: nothing to read yet); answers the run and the reads' latencies. */
+    const run = async (name: string, read: (() => string | null) | null) => {
+      let reading = read !== null;
+      const latencies: number[] = [];
+      let failures = 0;
+      const loops = Array.from({ length: read ? readers : 0 }, async () => {
+        while (reading) {
+          const number = read!();
+          if (!number) {
+            await new Promise((r) => setTimeout(r, 2));
+            continue;
+          }
+          const t0 = process.hrtime.bigint();
+          const res = await xml(number);
+          if (res.status === 200 && res.body.includes('<SignatureValue>')) latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+          else failures++;
         }
-        const t0 = process.hrtime.bigint();
-        const res = await request('GET', `/v1/invoices/${number}`, token, { accept: 'application/xml' });
-        if (res.status === 200 && res.body.includes('<SignatureValue>')) {
-          first.push(Number(process.hrtime.bigint() - t0) / 1e6);
-          downloaded.push(number);
-        } else failures++;
-      }
-    });
-    const signed0 = await signedFiles(conn);
-    const withReaders = await load('signing: issuing, readers signing', issueOne);
-    reading = false;
-    await Promise.all(readerLoops);
-    const signedDuring = (await signedFiles(conn)) - signed0;
-    // A later download of the same files returns the stored bytes (no signing).
-    const again: number[] = [];
-    for (const number of downloaded.slice(0, 200)) {
-      const t0 = process.hrtime.bigint();
-      const res = await request('GET', `/v1/invoices/${number}`, token, { accept: 'application/xml' });
-      if (res.status === 200) again.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-    first.sort((a, b) => a - b);
-    again.sort((a, b) => a - b);
+      });
+      const signed0 = await signedFiles(conn);
+      const issued0 = queue.length;
+      const result = await load(name, issueOne);
+      reading = false;
+      await Promise.all(loops);
+      latencies.sort((a, b) => a - b);
+      return { result, signed: (await signedFiles(conn)) - signed0, issued: queue.length - issued0, latencies, failures };
+    };
+    const alone = await run('signing: issuing alone, hot', null);
+    // Readers take the invoices in the order they were issued, from the first one issued in the run.
+    let next = queue.length;
+    const signing = await run('signing: issuing, readers signing', () => (next < queue.length ? queue[next++] : null));
+    // The control: the same readers on files signed already (round robin over those just signed).
+    const stored = queue.slice(0, next);
+    let k = 0;
+    const control = await run('signing: issuing, readers of stored', () => (stored.length ? stored[k++ % stored.length] : null));
     const rate = (r: Result) => r.count / r.seconds;
+    const p = (l: number[], q: number) => percentile(l, q).toFixed(1);
     console.log(
-      `\nsigning (issue 13): ${rate(alone).toFixed(0)} invoices/s issued alone (${signedAlone} files signed meanwhile: issuing signs nothing), ` +
-        `${rate(withReaders).toFixed(0)} while ${readers} readers downloaded each new invoice's XML: ratio ${(rate(withReaders) / rate(alone)).toFixed(2)};`,
+      `\nsigning (issue 13), one hot taxpayer at ${CLIENTS} clients, ${readers} readers: issued ${rate(alone.result).toFixed(0)}/s alone ` +
+        `(${alone.signed} files signed meanwhile: issuing signs nothing); ${rate(signing.result).toFixed(0)}/s while the readers downloaded each new invoice's XML ` +
+        `(${signing.signed} signed of ${signing.issued} issued in the run); ${rate(control.result).toFixed(0)}/s while they downloaded stored files (${control.signed} signed).`,
     );
     console.log(
-      `  ${signedDuring} files signed during that run (${(signedDuring / withReaders.seconds).toFixed(0)}/s, ${failures} failed downloads), ` +
-        `first download p50 ${percentile(first, 50).toFixed(1)} / p99 ${percentile(first, 99).toFixed(1)} ms, a later download p50 ${percentile(again, 50).toFixed(1)} ms (stored bytes)`,
+      `  ratios: signing readers / alone ${(rate(signing.result) / rate(alone.result)).toFixed(2)}; stored readers / alone ${(rate(control.result) / rate(alone.result)).toFixed(2)}; ` +
+        `signing readers / stored readers ${(rate(signing.result) / rate(control.result)).toFixed(2)} (the cost of signing itself; goal >= 0.9)`,
     );
-    return [alone, withReaders];
+    console.log(
+      `  first downloads (signing) p50 ${p(signing.latencies, 50)} / p99 ${p(signing.latencies, 99)} ms, ${signing.failures} failed; ` +
+        `stored downloads p50 ${p(control.latencies, 50)} / p99 ${p(control.latencies, 99)} ms, ${control.failures} failed`,
+    );
+    return [alone.result, signing.result, control.result];
   } finally {
     await conn.end();
   }
@@ -655,6 +664,7 @@ async function main() {
     [`service, batch of ${BATCH}, many taxpayers`, 'service, many taxpayers'],
     ['webhooks: 50 on invoice.issued, hot', 'webhooks: none, one hot taxpayer'],
     ['signing: issuing, readers signing', 'signing: issuing alone, hot'],
+    ['signing: issuing, readers signing', 'signing: issuing, readers of stored'],
   ]);
 }
 
