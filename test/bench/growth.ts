@@ -372,7 +372,8 @@ async function deepCursors(conn: Connection, issued: number): Promise<Map<string
     'SELECT created_at, id FROM red_confirmations WHERE seller_tax_id = ? OR buyer_tax_id = ? ORDER BY created_at, id LIMIT 1 OFFSET ?',
     [bigs[0], bigs[0], Math.floor(issued / 400)],
   )) as unknown as [{ created_at: Date; id: string }[]];
-  if (slipRows[0]) deep.set(`slips:${bigs[0]}`, Buffer.from(JSON.stringify([new Date(slipRows[0].created_at).getTime(), slipRows[0].id])).toString('base64url'));
+  if (slipRows[0])
+    deep.set(`slips:${bigs[0]}`, Buffer.from(JSON.stringify([new Date(slipRows[0].created_at).getTime(), slipRows[0].id])).toString('base64url'));
   return deep;
 }
 
