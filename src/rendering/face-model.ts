@@ -8,20 +8,41 @@
  */
 export type Rgb = [number, number, number];
 
-export interface FaceText {
-  kind: 'text';
+/** One row of text: baseline start, the characters, and the advance of each character after the first (mm). */
+export interface FaceRun {
   x: number;
   y: number;
-  size: number;
   text: string;
-  color: Rgb;
-  /** Advance of each character after the first, in mm (DeltaX in OFD); painters may ignore it. */
   advances: number[];
+}
+
+/**
+ * One value shown on the face. Its first row is `x`, `y`, `text`, `advances`; a value wrapped
+ * over several rows (a long item or party name) carries the further rows in `rows`, in reading
+ * order, so that the value stays one object: the OFD painter writes one TextObject with one
+ * TextCode per row (GB/T 33190 lets a TextObject hold several TextCodes, each placed by its own
+ * X/Y), and the index's single ObjectRef reads the whole value by concatenating them.
+ *
+ * A tagged text may be empty (a line without quantity or unit price): the face shows nothing, but
+ * the OFD still writes a TextObject with an empty TextCode in the cell, so that every line column
+ * of the index holds exactly one ObjectRef per invoice line.
+ */
+export interface FaceText extends FaceRun {
+  kind: 'text';
+  size: number;
+  color: Rgb;
+  /** Further rows of the same value (wrapped), in reading order; painters draw each row. */
+  rows?: FaceRun[];
   /**
    * The invoice fact this text shows, named as the OFD's CustomTag.xml names it (InvoiceNo,
    * BuyerName, Item, Amount, ...: SPEC section 9); the OFD painter points the index at it.
    */
   tag?: FaceTag;
+}
+
+/** The whole text of a value: its rows concatenated (what a reader of the OFD index gets). */
+export function fullText(item: FaceText): string {
+  return item.text + (item.rows ?? []).map((r) => r.text).join('');
 }
 
 /** The CustomTag.xml fields (SPEC section 9). Line fields come once per invoice line, Note once per remarks row. */

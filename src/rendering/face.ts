@@ -37,6 +37,7 @@ interface Layout {
   parties: { key: 'buyer' | 'seller'; title: string; x: number; y: number; w: number; h: number }[];
   partyTitleWidth: number;
   partyFields: { key: 'name' | 'taxId'; label: string; dy: number }[];
+  partyName: { minSize: number; maxRows: number; leading: number };
   table: {
     x: number;
     y: number;
@@ -102,13 +103,44 @@ class Painter {
   readonly items: FaceItem[] = [];
   constructor(private readonly font: FaceFont) {}
 
+  /**
+   * One value at (x, y) (baseline), aligned in `width`. Empty text is skipped unless it is tagged:
+   * an indexed value the invoice leaves empty (a line's quantity) still gets its (invisible) text,
+   * so the OFD index keeps one entry per line.
+   */
   text(text: string, x: number, y: number, size: number, color: Rgb, align: 'left' | 'center' | 'right' = 'left', width = 0, tag?: FaceTag): void {
-    if (!text) return;
-    const w = this.font.width(text, size);
-    const left = align === 'left' ? x : align === 'center' ? x + (width - w) / 2 : x + width - w;
-    const item: FaceText = { kind: 'text', x: round(left), y: round(y), size, text, color, advances: this.font.advances(text, size) };
+    this.rows([text], x, y, 0, size, color, align, width, tag);
+  }
+
+  /**
+   * One value painted over several rows (`rows[i]` on the baseline y + i * step), each row aligned
+   * in `width`: one FaceText whose further rows are `rows`, so the index reads the whole value.
+   */
+  rows(
+    rows: string[],
+    x: number,
+    y: number,
+    step: number,
+    size: number,
+    color: Rgb,
+    align: 'left' | 'center' | 'right' = 'left',
+    width = 0,
+    tag?: FaceTag,
+  ): void {
+    if (rows.length === 0 || (!tag && rows.every((r) => !r))) return;
+    const run = (text: string, i: number) => {
+      const w = this.font.width(text, size);
+      const left = align === 'left' ? x : align === 'center' ? x + (width - w) / 2 : x + width - w;
+      return { x: round(left), y: round(y + i * step), text, advances: this.font.advances(text, size) };
+    };
+    const item: FaceText = { kind: 'text', ...run(rows[0], 0), size, color };
+    if (rows.length > 1) item.rows = rows.slice(1).map((text, i) => run(text, i + 1));
     if (tag) item.tag = tag;
     this.items.push(item);
+  }
+
+  fitName(text: string, width: number, size: number, fit: { minSize: number; maxRows: number }): { rows: string[]; size: number } {
+    return fitText(this.font, text, width, size, fit);
   }
 
   line(x1: number, y1: number, x2: number, y2: number, width: number, color: Rgb): void {
@@ -119,29 +151,59 @@ class Painter {
     this.items.push({ kind: 'rect', x, y, w, h, lineWidth, stroke, fill: null });
   }
 
-  /** Wraps `text` to `width` at `size`; at most `maxLines` lines (the last one ends with …). */
   wrap(text: string, width: number, size: number, maxLines = Infinity): string[] {
-    const lines: string[] = [];
-    for (const paragraph of text.split(/\r?\n/)) {
-      let current = '';
-      for (const ch of paragraph) {
-        if (current && this.font.width(current + ch, size) > width) {
-          lines.push(current);
-          current = '';
-        }
-        current += ch;
-      }
-      lines.push(current);
-    }
-    if (lines.length > maxLines) {
-      const kept = lines.slice(0, maxLines);
-      let last = kept[maxLines - 1];
-      while (last && this.font.width(`${last}…`, size) > width) last = last.slice(0, -1);
-      kept[maxLines - 1] = `${last}…`;
-      return kept;
-    }
-    return lines;
+    return wrapText(this.font, text, width, size, maxLines);
   }
+}
+
+/** Wraps `text` to `width` (mm) at `size`; at most `maxLines` lines (the last one then ends with …). */
+export function wrapText(font: FaceFont, text: string, width: number, size: number, maxLines = Infinity): string[] {
+  const lines: string[] = [];
+  for (const paragraph of text.split(/\r?\n/)) {
+    let current = '';
+    let used = 0;
+    for (const ch of paragraph) {
+      const w = font.width(ch, size);
+      if (current && used + w > width + 1e-9) {
+        lines.push(current);
+        current = '';
+        used = 0;
+      }
+      current += ch;
+      used += w;
+    }
+    lines.push(current);
+  }
+  if (lines.length > maxLines) {
+    const kept = lines.slice(0, maxLines);
+    let last = Array.from(kept[maxLines - 1]);
+    while (last.length && font.width(`${last.join('')}…`, size) > width) last = last.slice(0, -1);
+    kept[maxLines - 1] = `${last.join('')}…`;
+    return kept;
+  }
+  return lines;
+}
+
+/**
+ * A value (a party's name) in a box `width` wide: on one row at `size` if it fits, else on one row
+ * at a smaller size (down to `minSize`, in steps of 0.1 mm), else on two rows, then up to `maxRows`,
+ * each time at the largest size that fits, as real faces print long names; only a value longer
+ * than `maxRows` rows at `minSize` is cut (its last row ends with …; the XML data file carries it whole).
+ */
+export function fitText(
+  font: FaceFont,
+  text: string,
+  width: number,
+  size: number,
+  fit: { minSize: number; maxRows: number },
+): { rows: string[]; size: number } {
+  for (let rows = 1; rows <= fit.maxRows; rows++) {
+    for (let s = size; s >= fit.minSize - 1e-9; s = round(s - 0.1)) {
+      const lines = wrapText(font, text, width, s);
+      if (lines.length <= rows) return { rows: lines, size: s };
+    }
+  }
+  return { rows: wrapText(font, text, width, fit.minSize, fit.maxRows), size: fit.minSize };
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
@@ -291,7 +353,16 @@ function tableRows(L: Layout, p: Painter, invoice: InvoiceReadModel): Row[] {
       taxAmount: line.preferentialPolicy ? '***' : formatMoney(line.taxAmount),
     };
     const lines: Record<string, string[]> = {};
-    for (const c of t.columns) lines[c.key] = c.key === 'name' || c.key === 'spec' ? p.wrap(cells[c.key], width(c.key), L.sizes.table, 4) : [cells[c.key]];
+    // A name wraps over as many rows as it needs (up to a page's body: the index reads it whole);
+    // a spec over up to 4 (the XML data file carries it whole).
+    const maxNameRows = Math.floor((t.bodyH - 1) / t.lineH);
+    for (const c of t.columns)
+      lines[c.key] =
+        c.key === 'name'
+          ? p.wrap(cells[c.key], width(c.key), L.sizes.table, maxNameRows)
+          : c.key === 'spec'
+            ? p.wrap(cells[c.key], width(c.key), L.sizes.table, 4)
+            : [cells[c.key]];
     const height = Math.max(...Object.values(lines).map((l) => l.length)) * t.lineH;
     return { lines, height };
   });
@@ -336,8 +407,16 @@ export function layoutInvoice(invoice: InvoiceReadModel, _context: FaceContext =
         const labelW = font.width(f.label, L.sizes.label);
         const x = party.x + L.partyTitleWidth + 2 + labelW;
         const available = party.x + party.w - 1.5 - x;
-        const [textLine] = p.wrap(f.key === 'name' ? data.name : (data.taxId ?? ''), available, L.sizes.value, 1);
-        p.text(textLine, x, party.y + f.dy, L.sizes.value, value, 'left', 0, PARTY_TAGS[party.key][f.key]);
+        const tag = PARTY_TAGS[party.key][f.key];
+        if (f.key === 'name') {
+          // A long name shrinks, then wraps (centred on the label's row), as real faces print it.
+          const fit = p.fitName(data.name, available, L.sizes.value, L.partyName);
+          const step = round(fit.size * L.partyName.leading);
+          p.rows(fit.rows, x, party.y + f.dy - ((fit.rows.length - 1) * step) / 2, step, fit.size, value, 'left', 0, tag);
+        } else {
+          const [textLine] = p.wrap(data.taxId ?? '', available, L.sizes.value, 1);
+          p.text(textLine, x, party.y + f.dy, L.sizes.value, value, 'left', 0, tag);
+        }
       }
     }
     const t = L.table;
@@ -345,19 +424,9 @@ export function layoutInvoice(invoice: InvoiceReadModel, _context: FaceContext =
     for (const row of pageRows) {
       let x = t.x;
       for (const c of t.columns) {
-        // The index points at a line's first row of each column (a wrapped name continues below it).
-        row.lines[c.key].forEach((text, i) =>
-          p.text(
-            text,
-            x + t.padding,
-            y + t.lineH * (i + 1) - 1.1,
-            L.sizes.table,
-            value,
-            c.align,
-            c.w - 2 * t.padding,
-            i === 0 ? COLUMN_TAGS[c.key] : undefined,
-          ),
-        );
+        // One text per cell, whatever it holds: a wrapped name is one text of several rows, an
+        // empty quantity or price an empty text, so each indexed column has one entry per line.
+        p.rows(row.lines[c.key], x + t.padding, y + t.lineH - 1.1, t.lineH, L.sizes.table, value, c.align, c.w - 2 * t.padding, COLUMN_TAGS[c.key]);
         x += c.w;
       }
       y += row.height;

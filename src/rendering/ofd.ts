@@ -19,8 +19,12 @@
  *
  * Mapping of the primitives (face-model.ts: mm, origin top-left, y down, which is OFD's own
  * coordinate system, so no transformation is needed):
- * - text -> TextObject: Boundary around the run, TextCode X/Y = the baseline start relative to the
- *   Boundary, DeltaX = `advances` (code point per character, as the layout measures them);
+ * - text -> TextObject: Boundary around its rows, one TextCode per row (a wrapped value has several),
+ *   X/Y = the row's baseline start relative to the Boundary, DeltaX = `advances` (code point per
+ *   character, as the layout measures them); a tagged text that shows nothing (a line without
+ *   quantity) is a TextObject with an empty TextCode in its cell, so every line column of the index
+ *   has exactly one ObjectRef per line, in line order, and a reader concatenating an object's
+ *   TextCodes reads the whole value;
  * - line -> PathObject "M x1 y1 L x2 y2", stroked;
  * - rect -> PathObject "M .. L .. L .. L .. C", stroked and/or filled;
  * - qr -> one filled PathObject with one rectangle per run of dark modules (horizontal runs,
@@ -38,7 +42,7 @@
 import { Zip, ZipInputFile } from 'fflate';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { allowedInXml, escapeXml, FORBIDDEN_IN_XML } from '../common/xml-text';
-import { FACE_TAGS, FaceDocument, FaceItem, FaceLine, FaceMeta, FaceQr, FaceRect, FaceTag, FaceText, Rgb } from './face-model';
+import { FACE_TAGS, FaceDocument, FaceItem, FaceLine, FaceMeta, FaceQr, FaceRect, FaceRun, FaceTag, FaceText, Rgb } from './face-model';
 
 export interface OfdOptions {
   /** The CJK font: an embedded TrueType file (already subset by the caller) or none (referenced by name). */
@@ -90,7 +94,7 @@ interface Ctx {
 }
 
 /** The text's code points with forbidden characters dropped, and DeltaX adjusted to match. */
-function prepareText(item: FaceText): { text: string; deltaX: number[] | null; shift: number } {
+function prepareText(item: FaceRun): { text: string; deltaX: number[] | null; shift: number } {
   const text = item.text ?? '';
   const cps = Array.from(text);
   const given = Array.isArray(item.advances) ? item.advances : [];
@@ -147,30 +151,52 @@ function deltaXAttr(adv: number[]): string {
   return parts.join(' ');
 }
 
+/**
+ * A text -> one TextObject with one TextCode per row (a wrapped value has several, each placed by
+ * its own X/Y relative to the Boundary, which holds them all). A tagged text that shows nothing (a
+ * line without quantity) still becomes a TextObject, with an empty TextCode where the value would
+ * stand: the index then has one ObjectRef per line in every line column, and the face is unchanged.
+ */
 function textObject(ctx: Ctx, item: FaceText): string {
-  const { text, deltaX, shift } = prepareText(item);
-  if (text === '') return '';
   const size = item.size > 0 && Number.isFinite(item.size) ? item.size : 1;
-  let width: number;
-  if (deltaX) {
-    width = shift + size;
-    for (const a of deltaX) if (Number.isFinite(a)) width += a;
-  } else {
-    width = Array.from(text).length * size;
+  const runs = [item, ...(Array.isArray(item.rows) ? item.rows : [])].map((run) => ({ run, ...prepareText(run) }));
+  const shown = runs.filter((r) => r.text !== '');
+  const indexed = item.tag !== undefined && ctx.pageId !== null;
+  const kept = shown.length > 0 ? shown : indexed ? runs.slice(0, 1) : [];
+  if (kept.length === 0) return '';
+  // Boundary: around every row, from one em above each baseline to 0.3 em below it.
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (const { run, text, deltaX, shift } of kept) {
+    let width: number;
+    if (deltaX) {
+      width = shift + size;
+      for (const a of deltaX) if (Number.isFinite(a)) width += a;
+    } else {
+      width = Array.from(text).length * size;
+    }
+    x0 = Math.min(x0, run.x);
+    x1 = Math.max(x1, run.x + Math.max(width, size));
+    y0 = Math.min(y0, run.y - size);
+    y1 = Math.max(y1, run.y + size * 0.3);
   }
-  // Boundary: from the baseline start, one em above the baseline and 0.3 em below it.
-  const boundary = `${num(item.x)} ${num(item.y - size)} ${num(Math.max(width, size))} ${num(size * 1.3)}`;
-  const dx = deltaX && deltaX.length > 0 ? ` DeltaX="${deltaXAttr(deltaX)}"` : '';
+  const boundary = `${num(x0)} ${num(y0)} ${num(x1 - x0)} ${num(y1 - y0)}`;
   const id = ctx.nextId++;
-  if (item.tag && ctx.pageId !== null) {
-    const list = ctx.refs.get(item.tag) ?? [];
-    if (!(ONCE.has(item.tag) && list.length > 0)) list.push({ pageId: ctx.pageId, id });
-    ctx.refs.set(item.tag, list);
+  if (indexed) {
+    const list = ctx.refs.get(item.tag!) ?? [];
+    if (!(ONCE.has(item.tag!) && list.length > 0)) list.push({ pageId: ctx.pageId!, id });
+    ctx.refs.set(item.tag!, list);
+  }
+  let codes = '';
+  for (const { run, text, deltaX, shift } of kept) {
+    const dx = deltaX && deltaX.length > 0 ? ` DeltaX="${deltaXAttr(deltaX)}"` : '';
+    codes += `<ofd:TextCode X="${num(run.x - x0 + shift)}" Y="${num(run.y - y0)}"${dx}>${escapeXml(text)}</ofd:TextCode>`;
   }
   return (
     `<ofd:TextObject ID="${id}" Boundary="${boundary}" Font="${ctx.fontId}" Size="${num(size)}">` +
-    `<ofd:FillColor Value="${colour(item.color)}"/>` +
-    `<ofd:TextCode X="${num(shift)}" Y="${num(size)}"${dx}>${escapeXml(text)}</ofd:TextCode></ofd:TextObject>\n`
+    `<ofd:FillColor Value="${colour(item.color)}"/>${codes}</ofd:TextObject>\n`
   );
 }
 

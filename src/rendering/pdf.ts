@@ -12,10 +12,14 @@ const FONT = 'face';
 function draw(doc: PDFKit.PDFDocument, item: FaceItem): void {
   switch (item.kind) {
     case 'text':
-      doc
-        .fillColor(item.color)
-        .fontSize(item.size * PT)
-        .text(item.text, item.x * PT, item.y * PT, { lineBreak: false, baseline: 'alphabetic' });
+      // Each row of the value (a wrapped name has several); an empty value draws nothing.
+      for (const run of [item, ...(item.rows ?? [])]) {
+        if (!run.text) continue;
+        doc
+          .fillColor(item.color)
+          .fontSize(item.size * PT)
+          .text(run.text, run.x * PT, run.y * PT, { lineBreak: false, baseline: 'alphabetic' });
+      }
       return;
     case 'line':
       doc

@@ -297,6 +297,54 @@ describe('paintOfd', () => {
     expect(/Boundary="12 63 ([\d.]+)/.exec(page)![1]).toBe('27');
   });
 
+  it('writes a value wrapped over several rows as one TextObject with one TextCode per row, which the index points at once', () => {
+    const face = faceDocument();
+    const first = text('*计算机*高性能', 12, 66, 3);
+    const second = text('笔记本电脑', 12, 70, 3);
+    face.pages[0].content = [{ ...first, tag: 'Item', rows: [{ x: second.x, y: second.y, text: second.text, advances: second.advances }] }];
+    face.pages = [face.pages[0]];
+    const ofd = paintOfd(face, options(null));
+    const p = parts(ofd);
+    const page = p['Doc_0/Pages/Page_0/Content.xml'];
+    const objects = [...page.matchAll(/<ofd:TextObject ID="(\d+)" Boundary="([^"]+)"[^>]*>(.*?)<\/ofd:TextObject>/g)];
+    expect(objects).toHaveLength(1);
+    const [, id, boundary, body] = objects[0];
+    // The Boundary holds both rows: from the first row's top (66 - 3) to 0.3 em below the second baseline.
+    expect(boundary).toBe('12 63 21 7.9');
+    expect(body).toContain(
+      '<ofd:TextCode X="0" Y="3" DeltaX="1.5 g 3 3 1.5 3 3">*计算机*高性能</ofd:TextCode><ofd:TextCode X="0" Y="7" DeltaX="g 4 3">笔记本电脑</ofd:TextCode>',
+    );
+    expect(p['Doc_0/Tags/CustomTag.xml']).toMatch(new RegExp(`<ofd:Item><ofd:ObjectRef PageRef="\\d+">${id}</ofd:ObjectRef></ofd:Item>`));
+    check(ofd, 'rows.ofd');
+  });
+
+  it('writes an empty tagged value as a TextObject with an empty TextCode (indexed, shows nothing); an empty untagged text not at all', () => {
+    const face = faceDocument();
+    face.pages = [face.pages[0]];
+    face.pages[0].template = [...face.pages[0].template, { ...text('', 50, 50), tag: 'Quantity' }];
+    face.pages[0].content = [
+      { ...text('2', 60, 66, 3), tag: 'Quantity' },
+      { ...text('', 60, 70, 3), tag: 'Quantity' },
+      text('', 80, 70, 3),
+      { ...text('\u0001', 60, 74, 3), tag: 'Quantity' }, // nothing XML can carry: empty too
+    ];
+    const ofd = paintOfd(face, options(null));
+    const p = parts(ofd);
+    const page = p['Doc_0/Pages/Page_0/Content.xml'];
+    const objects = [...page.matchAll(/<ofd:TextObject ID="(\d+)" Boundary="([^"]+)"[^>]*>(.*?)<\/ofd:TextObject>/g)];
+    expect(objects.map((o) => [o[2], o[3].replace(/^.*?(<ofd:TextCode)/, '$1')])).toEqual([
+      ['60 63 3 3.9', '<ofd:TextCode X="0" Y="3">2</ofd:TextCode>'],
+      ['60 67 3 3.9', '<ofd:TextCode X="0" Y="3"></ofd:TextCode>'],
+      ['60 71 3 3.9', '<ofd:TextCode X="0" Y="3"></ofd:TextCode>'],
+    ]);
+    const refs = [.../<ofd:Quantity>(.*?)<\/ofd:Quantity>/.exec(p['Doc_0/Tags/CustomTag.xml'])![1].matchAll(/>(\d+)</g)].map((m) => m[1]);
+    expect(refs).toEqual(objects.map((o) => o[1]));
+    // The template's tagged empty text is not indexed and not written.
+    expect(p['Doc_0/Tpls/Tpl_0/Content.xml']).not.toContain('<ofd:TextCode X="0" Y="3.5"></ofd:TextCode>');
+    const out = check(ofd, 'empty.ofd');
+    if (out !== null) expect(out.split('\n')).toContain('2');
+  });
+
   it('drops characters XML cannot carry and keeps DeltaX in step', () => {
     const face = faceDocument();
     face.pages[0].content = [{ kind: 'text', x: 10, y: 20, size: 2, text: '\u0001A\u0002B\uD800C', color: BLACK, advances: [1, 2, 3, 4, 5] }];
