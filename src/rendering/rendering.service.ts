@@ -15,8 +15,6 @@ import { TaxpayersService } from '../taxpayers/taxpayers.service';
 import { SignedXmlRepository } from './signed-xml.repository';
 import { InvoiceSignedXmlEntity, SIGNED_XML_CHUNK } from './signing.entities';
 import { SigningKeysService } from './signing-keys.service';
-import { invoiceXml } from './xml';
-import { signXml } from './xml-signature';
 
 export type Format = FileFormat;
 
@@ -29,6 +27,8 @@ export const MEDIA_TYPES: Record<Format, string> = {
 export { ORIGINAL_INVOICE_FILE } from './render.worker';
 
 export type Rendered = InvoiceFile;
+
+const xmlFile = (number: string, body: Buffer): Rendered => ({ body, type: `${MEDIA_TYPES.xml}; charset=utf-8`, filename: `${number}.xml` });
 
 /**
  * At most `perPrincipal` renders of one principal run at once; up to `queued` more wait their
@@ -85,13 +85,20 @@ export class PrincipalGate {
  *
  * The XML is signed by the platform's current SM2 key (SPEC section 8) once, when it is first
  * rendered (never on the issuing request's path), and stored by invoice number: every later
- * download, the OFD's attachment and the zip export return those bytes. Two first renders at
- * once both sign; the table's primary key keeps the first, and the other answers the stored file.
+ * download, the OFD's attachment and the zip export return those bytes. The file is written and
+ * signed in the worker pool like a face (a 2,000-line file costs some 200 ms of pure-JS SM2: never
+ * on the event loop). Within a process, first renders of one invoice at once (its XML and OFD, many
+ * downloads, an export) share one signing (`flights`); across processes, both sign, the table's
+ * primary key keeps the first and the other answers the stored file.
  *
  * Faces are painted in a pool of worker threads (render.worker.ts; RENDER_THREADS), never on the
  * event loop that answers requests: a 2,000-line PDF costs seconds of CPU (issue 11 item 10). A
  * principal has at most RENDER_PER_PRINCIPAL renders running and RENDER_QUEUE_PER_PRINCIPAL
- * waiting; a full pool queue (RENDER_QUEUE_LIMIT) answers 503 with Retry-After. The worker is
+ * waiting; a full pool queue (RENDER_QUEUE_LIMIT) answers 503 with Retry-After. An XML download
+ * that signs (the first) counts against the principal's bound like a face: it is the same pool work,
+ * and without the bound one caller fetching the XML of every new invoice could fill the pool queue
+ * that everyone's faces wait in. A stored XML download is a cheap read and is not bounded; nor is a
+ * download that joins a signing already in flight (it adds no work). The worker is
  * compiled JavaScript in dist/; under ts-jest (running from .ts) the workers register ts-node.
  */
 @Injectable()
@@ -100,6 +107,11 @@ export class RenderingService implements OnModuleDestroy {
   private readonly gate: PrincipalGate;
   /** Threads that painted faces in this process (0 would be the main thread): for tests. */
   readonly paintedBy = new Set<number>();
+  /** Threads that signed XML data files in this process (0 would be the main thread): for tests. */
+  readonly signedBy = new Set<number>();
+  /** The signings in progress in this process, by invoice number: first renders at once share one. */
+  private readonly flights = new Map<string, Promise<Buffer>>();
+  private signings = 0;
 
   constructor(
     private readonly invoices: InvoicesService,
@@ -138,8 +150,13 @@ export class RenderingService implements OnModuleDestroy {
       }
       throw error;
     }
-    this.paintedBy.add(result.threadId);
+    (task.format === 'xml' ? this.signedBy : this.paintedBy).add(result.threadId);
     return Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength);
+  }
+
+  /** XML data files this process has signed since it started (each signing once; for tests and metrics). */
+  get signedFiles(): number {
+    return this.signings;
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -148,19 +165,37 @@ export class RenderingService implements OnModuleDestroy {
     await pool?.destroy();
   }
 
-  /** The invoice's signed XML data file: stored bytes, or signed and stored now (first render). */
-  async xml(invoice: InvoiceReadModel): Promise<Buffer> {
-    const stored = await this.storedXml(invoice.number);
-    if (stored) return stored;
+  /**
+   * The invoice's signed XML data file: the stored bytes, or signed and stored now (first render).
+   * A caller arriving while this process signs the invoice waits for that signing and shares it.
+   */
+  xml(invoice: InvoiceReadModel): Promise<Buffer> {
+    const flight = this.flights.get(invoice.number);
+    if (flight) return flight;
+    // Set before the first await, so that every later caller joins this one.
+    const started = (async () => (await this.storedXml(invoice.number)) ?? (await this.signAndStore(invoice)))().finally(() =>
+      this.flights.delete(invoice.number),
+    );
+    this.flights.set(invoice.number, started);
+    return started;
+  }
+
+  /** Writes and signs the file in the pool, stores it; the stored winner when another process stored it first. */
+  private async signAndStore(invoice: InvoiceReadModel): Promise<Buffer> {
     const seller = await this.taxpayers.find(invoice.seller.taxId);
     const key = await this.keys.current();
     const signedAt = this.clock.now();
-    const unsigned = invoiceXml(invoice, {
-      sellerProvince: invoice.number.slice(2, 4),
-      sellerTaxpayerType: seller?.taxpayerType ?? 'general',
-      signature: { keyId: key.keyId, time: signedAt },
+    const xml = await this.paint({
+      format: 'xml',
+      invoice,
+      context: {
+        sellerProvince: invoice.number.slice(2, 4),
+        sellerTaxpayerType: seller?.taxpayerType ?? 'general',
+        signature: { keyId: key.keyId, time: signedAt },
+      },
+      privateKeyHex: key.privateKeyHex,
     });
-    const xml = Buffer.from(signXml(unsigned, key.privateKeyHex), 'utf8');
+    this.signings++;
     try {
       const chunks: InvoiceSignedXmlEntity[] = [];
       for (let i = 0; i * SIGNED_XML_CHUNK < xml.length; i++) {
@@ -200,10 +235,16 @@ export class RenderingService implements OnModuleDestroy {
     return this.paint({ format: 'ofd', invoice, xml });
   }
 
-  /** One rendering of an invoice the principal may read; faces within the principal's bound. */
+  /**
+   * One rendering of an invoice the principal may read, within the principal's bound: faces, and
+   * an XML download that signs. A stored XML, or one being signed already, is answered unbounded.
+   */
   async render(principal: Principal, number: string, format: Format): Promise<Rendered> {
     const invoice = await this.invoices.readModel(principal, number);
-    if (format === 'xml') return this.renderInvoice(invoice, format);
+    if (format === 'xml') {
+      const ready = this.flights.get(invoice.number) ?? (await this.storedXml(invoice.number)) ?? this.flights.get(invoice.number);
+      if (ready) return xmlFile(invoice.number, await ready);
+    }
     return this.gate.run(principal.actorRef, () => this.renderInvoice(invoice, format));
   }
 
@@ -212,7 +253,7 @@ export class RenderingService implements OnModuleDestroy {
     const filename = `${invoice.number}.${format}`;
     if (format === 'pdf') return { body: await this.pdf(invoice), type: MEDIA_TYPES.pdf, filename };
     const xml = await this.xml(invoice);
-    if (format === 'xml') return { body: xml, type: `${MEDIA_TYPES.xml}; charset=utf-8`, filename };
+    if (format === 'xml') return xmlFile(invoice.number, xml);
     return { body: await this.ofd(invoice, xml), type: MEDIA_TYPES.ofd, filename };
   }
 }
