@@ -189,7 +189,7 @@ export class InvoicesController {
     },
   })
   @ApiExtraModels(InvoiceViewDto)
-  @ApiProblems(404, 406)
+  @ApiProblems(404, 406, 503)
   async get(@CurrentPrincipal() p: Principal, @Param('number') number: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const best = req.accepts(Object.keys(ACCEPTED));
     if (!best) throw new ProblemException(406, 'NOT_ACCEPTABLE', `an invoice is available as ${Object.keys(ACCEPTED).join(', ')}`);

@@ -22,7 +22,7 @@ export class RenderingController {
   @ApiProduces('application/xml')
   @ApiOperation({ summary: 'The XML data file (the national format, SPEC section 8)' })
   @ApiResponse({ status: 200, description: 'the XML data file', content: { 'application/xml': { schema: { type: 'string' } } } })
-  @ApiProblems(404)
+  @ApiProblems(404, 503)
   async xml(@CurrentPrincipal() p: Principal, @Param('number') number: string, @Res({ passthrough: true }) res: Response) {
     return sendFile(res, await this.rendering.render(p, number, 'xml'));
   }
@@ -31,7 +31,7 @@ export class RenderingController {
   @ApiProduces('application/pdf')
   @ApiOperation({ summary: 'The invoice face as PDF' })
   @ApiResponse({ status: 200, description: 'the PDF', content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } } })
-  @ApiProblems(404)
+  @ApiProblems(404, 503)
   async pdf(@CurrentPrincipal() p: Principal, @Param('number') number: string, @Res({ passthrough: true }) res: Response) {
     return sendFile(res, await this.rendering.render(p, number, 'pdf'));
   }
@@ -40,7 +40,7 @@ export class RenderingController {
   @ApiProduces('application/ofd')
   @ApiOperation({ summary: 'The invoice face as OFD (GB/T 33190-2016), with the XML data file attached' })
   @ApiResponse({ status: 200, description: 'the OFD', content: { 'application/ofd': { schema: { type: 'string', format: 'binary' } } } })
-  @ApiProblems(404)
+  @ApiProblems(404, 503)
   async ofd(@CurrentPrincipal() p: Principal, @Param('number') number: string, @Res({ passthrough: true }) res: Response) {
     return sendFile(res, await this.rendering.render(p, number, 'ofd'));
   }

@@ -5410,6 +5410,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description SERVICE_UNAVAILABLE: retry after retryAfter seconds (with the same Idempotency-Key) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     searchCounterparties: {
@@ -6192,6 +6201,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description SERVICE_UNAVAILABLE: retry after retryAfter seconds (with the same Idempotency-Key) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     Rendering_pdf: {
@@ -6259,6 +6277,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description SERVICE_UNAVAILABLE: retry after retryAfter seconds (with the same Idempotency-Key) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
         };
     };
     Rendering_ofd: {
@@ -6319,6 +6346,15 @@ export interface operations {
             };
             /** @description INTERNAL: an unexpected error (logged) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: retry after retryAfter seconds (with the same Idempotency-Key) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
