@@ -338,9 +338,9 @@ async function seedOtherLists(conn: Connection): Promise<void> {
   await conn.query(`INSERT INTO quota_objections (id, taxpayer_id, period, reason, created_at)
     SELECT UUID(), seller_tax_id, DATE_FORMAT(issued_at, '%Y-%m'), 'growth', issued_at FROM ${invoices} WHERE RIGHT(number, 3) = '031'`);
   await conn.query(
-    `INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_type, status, attempts, next_attempt_at, claimed_until, claim_token,
+    `INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_seq, event_type, status, attempts, next_attempt_at, claimed_until, claim_token,
       last_status_code, last_duration_ms, last_error, last_attempt_at, delivered_at, created_at)
-    SELECT UUID(), ?, UUID(), 'invoice.issued', 'succeeded', 1, NULL, NULL, NULL, 200, 5, NULL, issued_at, issued_at, issued_at
+    SELECT UUID(), ?, UUID(), 0, 'invoice.issued', 'succeeded', 1, NULL, NULL, NULL, 200, 5, NULL, issued_at, issued_at, issued_at
     FROM ${invoices} WHERE seller_tax_id = ? AND RIGHT(number, 1) IN ('1', '2')`,
     [WEBHOOK, bigs[0]],
   );
@@ -372,7 +372,8 @@ async function deepCursors(conn: Connection, issued: number): Promise<Map<string
     'SELECT created_at, id FROM red_confirmations WHERE seller_tax_id = ? OR buyer_tax_id = ? ORDER BY created_at, id LIMIT 1 OFFSET ?',
     [bigs[0], bigs[0], Math.floor(issued / 400)],
   )) as unknown as [{ created_at: Date; id: string }[]];
-  if (slipRows[0]) deep.set(`slips:${bigs[0]}`, Buffer.from(JSON.stringify([new Date(slipRows[0].created_at).getTime(), slipRows[0].id])).toString('base64url'));
+  if (slipRows[0])
+    deep.set(`slips:${bigs[0]}`, Buffer.from(JSON.stringify([new Date(slipRows[0].created_at).getTime(), slipRows[0].id])).toString('base64url'));
   return deep;
 }
 
