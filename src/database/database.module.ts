@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/config';
 import { dataSourceOptions, detectMysqlFlavor } from './data-source-options';
 import { Db } from './db.service';
-import { OutboxEventEntity } from './outbox.entity';
+import { OutboxEventEntity, outboxSeqForDriver } from './outbox.entity';
 import { Outbox } from './outbox.service';
 
 const MIGRATION_LOCK = 'einvoice_migrations';
@@ -51,6 +51,7 @@ export class DatabaseModule {
           }),
           dataSourceFactory: async (options) => {
             const dataSource = await new DataSource(options!).initialize();
+            outboxSeqForDriver(dataSource);
             await migrate(dataSource);
             return dataSource;
           },

@@ -16,7 +16,11 @@ export interface OutboxInput {
 }
 
 let counter = 0;
-/** `evt_` + milliseconds (12 hex) + a per-process counter (6 hex) + random (8 hex): sorts in emission order. */
+/**
+ * `evt_` + milliseconds (12 hex) + a per-process counter (6 hex) + random (8 hex): unique, and
+ * roughly in emission order, but only by one process's wall clock; the order events are fanned
+ * out and delivered in is the outbox's `seq`, assigned by the database at insert.
+ */
 export function eventId(now = Date.now()): string {
   counter = (counter + 1) & 0xffffff;
   return `evt_${now.toString(16).padStart(12, '0')}${counter.toString(16).padStart(6, '0')}${randomBytes(4).toString('hex')}`;
@@ -28,11 +32,18 @@ function jsonSafe(_key: string, value: unknown): unknown {
 
 /**
  * The outbox writer (kernel): appends events inside the caller's transaction with one multi-row
- * INSERT, so an event exists exactly when the change it reports committed. Delivery is the
+ * INSERT, so an event exists exactly when the change it reports committed; the database numbers
+ * them (`seq`) in the order of the INSERT, the events of one call in the order given. Delivery is the
  * webhooks module's business.
  */
 @Injectable()
 export class Outbox {
+  /**
+   * The wall clock event ids are stamped with (real time, not the Clock provider). A test sets a
+   * skewed one to stand for a process on another host; the order of delivery never depends on it.
+   */
+  wallClock: () => number = Date.now;
+
   constructor(private readonly clock: Clock) {}
 
   async emit(em: EntityManager, events: OutboxInput[]): Promise<void> {
@@ -44,7 +55,7 @@ export class Outbox {
       if (taxIds.length === 0) continue;
       let payload = serialized.get(event.payload);
       if (payload === undefined) serialized.set(event.payload, (payload = JSON.stringify(event.payload, jsonSafe)));
-      for (const taxId of taxIds) rows.push({ id: eventId(), type: event.type, taxId, createdAt, payload, dispatched: false });
+      for (const taxId of taxIds) rows.push({ id: eventId(this.wallClock()), type: event.type, taxId, createdAt, payload, dispatched: false });
     }
     await insertRows(em, OutboxEventEntity, rows);
   }

@@ -4,7 +4,9 @@ import { BlockList, isIP } from 'node:net';
  * Where a webhook may be delivered (API.md "Webhooks"): public addresses always; loopback,
  * private, link-local and other non-public ranges only with WEBHOOK_ALLOW_PRIVATE_TARGETS=true;
  * cloud metadata addresses never. Applied to the address actually connected to, so a name that
- * resolves (or re-resolves: DNS rebinding) to a refused address is refused too.
+ * resolves (or re-resolves: DNS rebinding) to a refused address is refused too. An IPv6 address
+ * that carries an IPv4 address (compatible, mapped, translated, NAT64, 6to4, Teredo) is judged by
+ * the IPv4 address inside, so [::7f00:1] (the URL parser's [::127.0.0.1]) is loopback.
  */
 export type AddressClass = 'public' | 'private' | 'metadata';
 
@@ -44,19 +46,44 @@ for (const [net, bits] of [
 ] as const)
   nonPublic.addSubnet(net, bits, 'ipv6');
 
-/** The IPv4 address inside an IPv4-mapped, IPv4-compatible or NAT64 (64:ff9b::/96) IPv6 address. */
-function embeddedIpv4(address: string): string | null {
-  const lower = address.toLowerCase();
-  const dotted = /^(?:::ffff:|::|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-  if (dotted) return dotted[1];
-  const hex = /^(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
-  if (hex) {
-    const hi = parseInt(hex[1], 16);
-    const lo = parseInt(hex[2], 16);
-    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+/** The eight 16-bit groups of a valid IPv6 address (text without brackets or zone). */
+export function ipv6Groups(address: string): number[] {
+  let text = address.toLowerCase();
+  const dotted = /^(.*:)(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(2).map(Number);
+    text = `${dotted[1]}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
   }
-  return null;
+  const [head, tail] = text.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail === undefined ? [] : tail ? tail.split(':') : [];
+  const zeros = tail === undefined ? [] : Array<string>(8 - left.length - right.length).fill('0');
+  return [...left, ...zeros, ...right].map((g) => parseInt(g, 16));
 }
+
+const ipv4Of = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+
+/**
+ * The IPv4 addresses an IPv6 address carries, by its range: ::/96 (IPv4-compatible, also :: and
+ * ::1), ::ffff:0:0/96 (mapped), ::ffff:0:0:0/96 (translated), 64:ff9b::/96 (NAT64), 2002::/16
+ * (6to4) and 2001::/32 (Teredo: the server, and the client stored inverted). Empty for other
+ * ranges; null for 64:ff9b:1::/48 (local-use NAT64, RFC 8215: anywhere inside, so refused as a
+ * whole).
+ */
+export function embeddedIpv4(groups: number[]): string[] | null {
+  const zero = (from: number, to: number) => groups.slice(from, to).every((g) => g === 0);
+  const [g0, g1, g2, g3, g4, g5, g6, g7] = groups;
+  if (zero(0, 6)) return [ipv4Of(g6, g7)];
+  if (zero(0, 5) && g5 === 0xffff) return [ipv4Of(g6, g7)];
+  if (zero(0, 4) && g4 === 0xffff && g5 === 0) return [ipv4Of(g6, g7)];
+  if (g0 === 0x64 && g1 === 0xff9b && zero(2, 6)) return [ipv4Of(g6, g7)];
+  if (g0 === 0x64 && g1 === 0xff9b && g2 === 1) return null;
+  if (g0 === 0x2002) return [ipv4Of(g1, g2)];
+  if (g0 === 0x2001 && g1 === 0) return [ipv4Of(g2, g3), ipv4Of(g6 ^ 0xffff, g7 ^ 0xffff)];
+  return [];
+}
+
+const worst = (classes: AddressClass[]): AddressClass => (classes.includes('metadata') ? 'metadata' : classes.includes('private') ? 'private' : 'public');
 
 /** Classifies an IP address (v4 or v6 text); anything that is not an IP address counts as private. */
 export function classifyAddress(address: string): AddressClass {
@@ -64,9 +91,10 @@ export function classifyAddress(address: string): AddressClass {
   const family = isIP(bare);
   if (family === 0) return 'private';
   if (family === 6) {
-    const v4 = embeddedIpv4(bare);
-    if (v4) return classifyAddress(v4);
     if (metadata.check(bare, 'ipv6')) return 'metadata';
+    const inner = embeddedIpv4(ipv6Groups(bare));
+    if (inner === null) return 'private';
+    if (inner.length) return worst(inner.map(classifyAddress));
     return nonPublic.check(bare, 'ipv6') ? 'private' : 'public';
   }
   if (metadata.check(bare, 'ipv4')) return 'metadata';

@@ -4,7 +4,7 @@ import { Db } from '../database/db.service';
 import { OutboxEventEntity } from '../database/outbox.entity';
 
 /**
- * The outbox rows as webhooks consume them (Outbox.emit in database/ writes them): read in id
+ * The outbox rows as webhooks consume them (Outbox.emit in database/ writes them): read in `seq`
  * order to be fanned out, marked dispatched, and deleted when nobody subscribed to them or when
  * retention found every delivery of theirs gone.
  */
@@ -12,12 +12,15 @@ import { OutboxEventEntity } from '../database/outbox.entity';
 export class OutboxEventsRepository {
   constructor(private readonly db: Db) {}
 
-  /** Up to `take` events not fanned out yet, oldest first: their id, type and taxpayer (committed). */
-  undispatched(take: number): Promise<Pick<OutboxEventEntity, 'id' | 'type' | 'taxId'>[]> {
+  /**
+   * Up to `take` events not fanned out yet, in `seq` order (the order they were inserted in): their
+   * seq, id, type and taxpayer (committed). A range of idx_outbox_dispatch.
+   */
+  undispatched(take: number): Promise<Pick<OutboxEventEntity, 'seq' | 'id' | 'type' | 'taxId'>[]> {
     return this.db.dataSource.manager.find(OutboxEventEntity, {
-      select: { id: true, type: true, taxId: true },
+      select: { seq: true, id: true, type: true, taxId: true },
       where: { dispatched: false },
-      order: { id: 'ASC' },
+      order: { seq: 'ASC' },
       take,
     });
   }

@@ -13,11 +13,12 @@ export function deliveriesQuery(em: EntityManager, webhookId: string) {
 export const FINISHED_BEFORE_CUTOFF = "status <> 'pending' AND finished_at IS NOT NULL AND finished_at < :cutoff";
 
 /** A new delivery of an event to an endpoint: pending, due at `now`, never attempted. */
-export function newDelivery(id: string, webhookId: string, event: { id: string; type: string }, now: Date): WebhookDeliveryEntity {
+export function newDelivery(id: string, webhookId: string, event: { id: string; type: string; seq?: number | string }, now: Date): WebhookDeliveryEntity {
   return {
     id,
     webhookId,
     eventId: event.id,
+    eventSeq: Number(event.seq),
     eventType: event.type,
     status: 'pending',
     attempts: 0,
@@ -42,6 +43,9 @@ export type DeliveryOutcome = Partial<Omit<WebhookDeliveryEntity, 'claimedUntil'
  * the same events create each once). Every change of a delivery is a conditional UPDATE: a claim
  * only on a due pending delivery nobody holds, an outcome only under the claim's token, a
  * redelivery only from the status that was read, so no two processes send the same attempt.
+ * An endpoint's deliveries go out in the order of their events' `seq` (the outbox's insert order),
+ * and a claim is granted only to the endpoint's head while none of its deliveries is held, so an
+ * endpoint never has two requests in flight, even after a redelivery reopened an older one.
  */
 @Injectable()
 export class WebhookDeliveriesRepository {
@@ -70,26 +74,26 @@ export class WebhookDeliveriesRepository {
     return pageNewestFirst(deliveriesQuery(this.db.dataSource.manager, webhookId), 'd', query);
   }
 
-  /** Up to `take` pending deliveries of a webhook in event order (committed). */
+  /** Up to `take` pending deliveries of a webhook in event order (`seq`; committed). */
   pending(webhookId: string, take: number): Promise<WebhookDeliveryEntity[]> {
-    return this.db.dataSource.manager.find(WebhookDeliveryEntity, { where: { webhookId, status: 'pending' }, order: { eventId: 'ASC' }, take });
+    return this.db.dataSource.manager.find(WebhookDeliveryEntity, { where: { webhookId, status: 'pending' }, order: { eventSeq: 'ASC' }, take });
   }
 
   /**
-   * The oldest pending delivery of each endpoint (its head; of one endpoint if `webhookId`), if it
-   * is due at `now` and nobody holds it: up to `take`, the longest due first.
+   * The oldest pending delivery (lowest event `seq`) of each endpoint (its head; of one endpoint
+   * if `webhookId`), if it is due at `now` and nobody holds it: up to `take`, the longest due first.
    */
   heads(now: Date, take: number, webhookId?: string): Promise<WebhookDeliveryEntity[]> {
     const qb = this.db.dataSource.manager
       .createQueryBuilder(WebhookDeliveryEntity, 'd')
       .innerJoin(
         (sub) => {
-          sub.select('h.webhook_id', 'wid').addSelect('MIN(h.event_id)', 'first').from(WebhookDeliveryEntity, 'h').where("h.status = 'pending'");
+          sub.select('h.webhook_id', 'wid').addSelect('MIN(h.event_seq)', 'first').from(WebhookDeliveryEntity, 'h').where("h.status = 'pending'");
           if (webhookId) sub.andWhere('h.webhook_id = :webhookId', { webhookId });
           return sub.groupBy('h.webhook_id');
         },
         'heads',
-        'heads.wid = d.webhook_id AND heads.first = d.event_id',
+        'heads.wid = d.webhook_id AND heads.first = d.event_seq',
       )
       .where("d.status = 'pending' AND d.next_attempt_at <= :now AND (d.claimed_until IS NULL OR d.claimed_until < :now)", { now })
       .orderBy('d.next_attempt_at', 'ASC')
@@ -111,19 +115,34 @@ export class WebhookDeliveriesRepository {
   }
 
   /**
-   * Claims the delivery until `until` under `token` (a single statement), if it is pending, due at
-   * `now` and nobody holds it; answers whether this call claimed it.
+   * Claims the delivery until `until` under `token`, if it is pending, due at `now`, nobody holds
+   * it, it is its endpoint's head (no pending delivery of an earlier event) and no other delivery
+   * of the endpoint is held; answers whether this call claimed it. Claims of one endpoint take
+   * turns: on MySQL under the webhook row's lock (SELECT ... FOR UPDATE, taken before anything is
+   * read, so the checks see every claim committed before), on SQLite one transaction at a time.
    */
   async claim(id: string, token: string, now: Date, until: Date): Promise<boolean> {
-    const claimed = await this.single((em) =>
-      em
+    // webhook_id and event_seq never change: read them before the transaction.
+    const target = await this.db.dataSource.manager.findOne(WebhookDeliveryEntity, { select: { id: true, webhookId: true, eventSeq: true }, where: { id } });
+    if (!target) return false;
+    return this.db.transaction(async (em) => {
+      if (this.db.rowLocks) await em.query('SELECT id FROM webhooks WHERE id = ? FOR UPDATE', [target.webhookId]);
+      const blocking = await em
+        .createQueryBuilder(WebhookDeliveryEntity, 'o')
+        .select('o.id')
+        .where("o.webhook_id = :webhookId AND o.status = 'pending' AND o.id <> :id", { webhookId: target.webhookId, id })
+        .andWhere('(o.event_seq < :seq OR o.claimed_until >= :now)', { seq: target.eventSeq, now })
+        .limit(1)
+        .getRawOne();
+      if (blocking) return false;
+      const claimed = await em
         .createQueryBuilder()
         .update(WebhookDeliveryEntity)
         .set({ claimedUntil: until, claimToken: token })
         .where("id = :id AND status = 'pending' AND next_attempt_at <= :now AND (claimed_until IS NULL OR claimed_until < :now)", { id, now })
-        .execute(),
-    );
-    return claimed.affected === 1;
+        .execute();
+      return claimed.affected === 1;
+    });
   }
 
   /** Writes an attempt's outcome and releases the claim, if `token` still holds it; answers whether it did. */

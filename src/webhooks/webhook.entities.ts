@@ -48,7 +48,7 @@ export type WebhookDeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'cancel
 /** One event for one endpoint, with the outcome of its last attempt; kept for redelivery. */
 @Entity('webhook_deliveries')
 @Index('uq_webhook_deliveries_event', ['webhookId', 'eventId'], { unique: true })
-@Index('idx_webhook_deliveries_head', ['status', 'webhookId', 'eventId'])
+@Index('idx_webhook_deliveries_head', ['status', 'webhookId', 'eventSeq'])
 @Index('idx_webhook_deliveries_event_id', ['eventId'])
 @Index('idx_webhook_deliveries_time', ['webhookId', 'createdAt', 'id'])
 export class WebhookDeliveryEntity {
@@ -58,9 +58,17 @@ export class WebhookDeliveryEntity {
   @Column({ name: 'webhook_id', type: 'varchar', length: 36 })
   webhookId: string;
 
-  /** The outbox event (its id orders an endpoint's deliveries). */
+  /** The outbox event. */
   @Column({ name: 'event_id', type: 'varchar', length: 40 })
   eventId: string;
+
+  /** The event's `seq` (outbox.entity.ts): an endpoint's deliveries go out in this order. */
+  @Column({
+    name: 'event_seq',
+    type: 'bigint',
+    transformer: { to: (v: number | string) => v, from: (v: number | string | null) => (v === null ? v : Number(v)) },
+  })
+  eventSeq: number;
 
   @Column({ name: 'event_type', type: 'varchar', length: 60 })
   eventType: string;

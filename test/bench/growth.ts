@@ -338,9 +338,9 @@ async function seedOtherLists(conn: Connection): Promise<void> {
   await conn.query(`INSERT INTO quota_objections (id, taxpayer_id, period, reason, created_at)
     SELECT UUID(), seller_tax_id, DATE_FORMAT(issued_at, '%Y-%m'), 'growth', issued_at FROM ${invoices} WHERE RIGHT(number, 3) = '031'`);
   await conn.query(
-    `INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_type, status, attempts, next_attempt_at, claimed_until, claim_token,
+    `INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_seq, event_type, status, attempts, next_attempt_at, claimed_until, claim_token,
       last_status_code, last_duration_ms, last_error, last_attempt_at, delivered_at, created_at)
-    SELECT UUID(), ?, UUID(), 'invoice.issued', 'succeeded', 1, NULL, NULL, NULL, 200, 5, NULL, issued_at, issued_at, issued_at
+    SELECT UUID(), ?, UUID(), 0, 'invoice.issued', 'succeeded', 1, NULL, NULL, NULL, 200, 5, NULL, issued_at, issued_at, issued_at
     FROM ${invoices} WHERE seller_tax_id = ? AND RIGHT(number, 1) IN ('1', '2')`,
     [WEBHOOK, bigs[0]],
   );

@@ -124,6 +124,7 @@ async function seedNewestFirstLists(ds: DataSource): Promise<void> {
       id: seqId('d', i),
       webhookId: i % 3 === 0 ? WEBHOOK : seqId('c', 1 + (i % 5)),
       eventId: seqId('e', i),
+      eventSeq: i,
       eventType: 'invoice.issued',
       status: 'succeeded' as const,
       attempts: 1,

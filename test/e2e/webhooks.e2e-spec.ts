@@ -528,6 +528,12 @@ describe('webhooks without WEBHOOK_ALLOW_PRIVATE_TARGETS (SSRF)', () => {
     ['IPv6 loopback', (port: number) => `http://[::1]:${port}/hook`],
     ['IPv4-mapped loopback', (port: number) => `http://[::ffff:127.0.0.1]:${port}/hook`],
     ['localhost', (port: number) => `http://localhost:${port}/hook`],
+    ['loopback as one decimal number', (port: number) => `http://2130706433:${port}/hook`],
+    ['loopback in hex shorthand', (port: number) => `http://0x7f.1:${port}/hook`],
+    ['IPv4-compatible loopback', (port: number) => `http://[::127.0.0.1]:${port}/hook`],
+    ['IPv4-translated loopback', (port: number) => `http://[::ffff:0:7f00:1]:${port}/hook`],
+    ['6to4 loopback', (port: number) => `http://[2002:7f00:1::]:${port}/hook`],
+    ['the metadata address inside IPv6', () => 'http://[::169.254.169.254]/latest/meta-data/'],
   ])('registering %s is a 400 naming url', async (_label, url) => {
     expectProblem(
       await t
@@ -564,6 +570,35 @@ describe('webhooks without WEBHOOK_ALLOW_PRIVATE_TARGETS (SSRF)', () => {
       lastError: expect.stringMatching(/refused.*127\.0\.0\.1.*WEBHOOK_ALLOW_PRIVATE_TARGETS/),
     });
     expect(rx.received).toEqual([]);
+  });
+
+  it.each([
+    ['a private network address', '10.20.30.40', /refused.*10\.20\.30\.40.*WEBHOOK_ALLOW_PRIVATE_TARGETS/],
+    ['the cloud metadata address', '169.254.169.254', /169\.254\.169\.254.*metadata/],
+    ['the metadata address in IPv4-mapped IPv6', '::ffff:169.254.169.254', /metadata/],
+  ])('a name that resolves to %s is refused when connecting; the log says why', async (_label, address, why) => {
+    const dispatcher = t.app.get(WebhookDispatcher);
+    const name = `erp-${randomUUID().slice(0, 8)}.resolve.test`;
+    dispatcher.useResolver(((hostname: string, _o: unknown, cb: (e: Error | null, a: { address: string; family: number }[]) => void) =>
+      hostname === name
+        ? cb(null, [{ address, family: address.includes(':') ? 6 : 4 }])
+        : cb(Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' }), [])) as unknown as LookupFunction);
+    const hook = expectStatus(
+      await t
+        .http(p.token)
+        .post('/v1/webhooks')
+        .send({ url: `http://${name}/hook`, events: ['invoice.issued'] }),
+      201,
+    );
+    const buyer = await registerTaxpayer(t, {}, '41');
+    expectStatus(await t.http(p.token).post('/v1/invoices').send(blueTo(buyer)), 201);
+    const tried = await until('a try', async () =>
+      expectStatus(await t.http(p.token).get(`/v1/webhooks/${hook.id}/deliveries`), 200).items.find((d: Json) => d.attempts >= 1),
+    );
+    expect(tried).toMatchObject({ status: 'pending', lastStatusCode: null, lastError: expect.stringMatching(why) });
+    const [attempt] = expectStatus(await t.http(p.token).get(`/v1/webhooks/${hook.id}/deliveries/${tried.id}/attempts`), 200).items;
+    expect(attempt).toMatchObject({ statusCode: null, errorClass: 'refused' });
+    expectStatus(await t.http(p.token).delete(`/v1/webhooks/${hook.id}`), 204);
   });
 });
 
@@ -648,6 +683,7 @@ describe('webhook retention (WEBHOOK_RETENTION_DAYS=30, the manual clock)', () =
           id: randomUUID(),
           webhookId: randomUUID(),
           eventId,
+          eventSeq: 0,
           eventType: 'invoice.issued',
           status: 'pending' as const,
           attempts: 3,

@@ -38,6 +38,34 @@ describe('address classification', () => {
     ['fd00:ec2::254', 'metadata'],
     ['100.100.100.200', 'metadata'],
     ['not-an-ip', 'private'],
+    // IPv4 inside IPv6, by range (the URL parser writes [::127.0.0.1] as [::7f00:1])
+    ['::7f00:1', 'private'], // ::/96 IPv4-compatible
+    ['::127.0.0.1', 'private'],
+    ['::a00:1', 'private'],
+    ['::808:808', 'public'],
+    ['::a9fe:a9fe', 'metadata'], // ::169.254.169.254
+    ['::169.254.169.254', 'metadata'],
+    ['::ffff:a9fe:a9fe', 'metadata'], // ::ffff:0:0/96 mapped
+    ['::ffff:808:808', 'public'],
+    ['::ffff:0:7f00:1', 'private'], // ::ffff:0:0:0/96 translated
+    ['::ffff:0:127.0.0.1', 'private'],
+    ['::ffff:0:a9fe:a9fe', 'metadata'],
+    ['::ffff:0:808:808', 'public'],
+    ['64:ff9b::7f00:1', 'private'], // 64:ff9b::/96 NAT64
+    ['64:ff9b::169.254.169.254', 'metadata'],
+    ['64:ff9b::808:808', 'public'],
+    ['64:ff9b:1::808:808', 'private'], // 64:ff9b:1::/48 local-use NAT64, refused as a whole
+    ['2002:7f00:1::', 'private'], // 2002::/16 6to4
+    ['2002:a00:1::1', 'private'],
+    ['2002:a9fe:a9fe::', 'metadata'],
+    ['2002:808:808::1', 'public'],
+    ['2001:0:808:808::80ff:fffe', 'private'], // Teredo: public server 8.8.8.8, client 127.0.0.1 stored inverted
+    ['2001:0:808:808::5601:5601', 'metadata'], // client 169.254.169.254 inverted
+    ['2001:0:a00:1::f7f7:f7f7', 'private'], // server 10.0.0.1, client 8.8.8.8
+    ['2001:0:808:808::f7f7:f7f7', 'public'], // server and client 8.8.8.8
+    ['2001:db8::1', 'private'], // documentation, not Teredo
+    ['fd00:ec2::254', 'metadata'],
+    ['FD00:EC2:0:0:0:0:0:254', 'metadata'],
   ])('%s is %s', (address, kind) => {
     expect(classifyAddress(address)).toBe(kind);
   });
@@ -58,6 +86,30 @@ describe('address classification', () => {
     ['http://169.254.169.254/latest/meta-data', true, /metadata/],
     ['http://[fd00:ec2::254]/', true, /metadata/],
     ['not a url', false, /absolute/],
+    // every spelling the URL parser accepts is classified by the address it means
+    ['http://2130706433/', false, /private/],
+    ['http://0x7f.1/', false, /private/],
+    ['http://0177.0.0.1/', false, /private/],
+    ['http://[::ffff:127.0.0.1]/', false, /private/],
+    ['http://[::127.0.0.1]/', false, /private/],
+    ['http://[::7f00:1]/', false, /private/],
+    ['http://[::ffff:0:7f00:1]/', false, /private/],
+    ['http://[2002:7f00:1::]/', false, /private/],
+    ['http://[64:ff9b::10.0.0.1]/', false, /private/],
+    ['http://[2001:0:808:808::80ff:fffe]/', false, /private/],
+    ['http://[::ffff:8.8.8.8]/', false, null],
+    ['http://[2002:808:808::]/', false, null],
+    // metadata addresses in every form, whatever the setting
+    ['http://2852039166/', true, /metadata/],
+    ['http://0xa9.0xfe.0xa9.0xfe/', true, /metadata/],
+    ['http://[::169.254.169.254]/', true, /metadata/],
+    ['http://[::ffff:169.254.169.254]/', true, /metadata/],
+    ['http://[::ffff:0:169.254.169.254]/', true, /metadata/],
+    ['http://[64:ff9b::169.254.169.254]/', true, /metadata/],
+    ['http://[2002:a9fe:a9fe::]/', true, /metadata/],
+    ['http://[2001:0:808:808::5601:5601]/', true, /metadata/],
+    ['http://[fd00:ec2:0::254]/', true, /metadata/],
+    ['http://[::ffff:0:7f00:1]/', true, null],
   ])('registering %s (private allowed: %s)', (url, allowPrivate, problem) => {
     const result = checkTargetUrl(url, allowPrivate);
     if (problem === null) expect(result).toBeNull();
@@ -178,6 +230,27 @@ describe('the poster, against a receiver on 127.0.0.1', () => {
     poster.destroy();
     expect(out.error).toMatch(/metadata/);
   });
+
+  it.each(['[::ffff:127.0.0.1]', '[::127.0.0.1]', '[::ffff:0:127.0.0.1]', '[2002:7f00:1::]', '2130706433', '0x7f.1'])(
+    'refuses loopback written as %s without the setting, before connecting',
+    async (host) => {
+      const poster = createPoster({ allowPrivate: false, maxSockets: 1 });
+      const out = await poster.post(`http://${host}:${port}/x`, '{}', {});
+      poster.destroy();
+      expect(out).toMatchObject({ status: null, error: expect.stringMatching(/refused/), errorClass: 'refused' });
+      expect(hits).toEqual([]);
+    },
+  );
+
+  it.each(['[::169.254.169.254]', '[::ffff:169.254.169.254]', '[64:ff9b::a9fe:a9fe]', '[2002:a9fe:a9fe::]', '2852039166'])(
+    'never connects to the metadata address written as %s, whatever the setting',
+    async (host) => {
+      const poster = createPoster({ allowPrivate: true, maxSockets: 1 });
+      const out = await poster.post(`http://${host}/latest/meta-data/`, '{}', {});
+      poster.destroy();
+      expect(out).toMatchObject({ status: null, error: expect.stringMatching(/metadata/), errorClass: 'refused' });
+    },
+  );
 
   it('does not follow a redirect: a 3xx is a failure and the target is never asked', async () => {
     const poster = createPoster({ allowPrivate: true, maxSockets: 1 });

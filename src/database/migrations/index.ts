@@ -15,6 +15,7 @@ import { WebhookAttemptsAndRetention1700000000170 } from './1700000000170-Webhoo
 import { ListIndexes1700000000180 } from './1700000000180-ListIndexes';
 import { Counterparties1700000000190 } from './1700000000190-Counterparties';
 import { SessionsByUser1700000000200 } from './1700000000200-SessionsByUser';
+import { OutboxOrder1700000000210 } from './1700000000210-OutboxOrder';
 
 /** Every migration in order (explicit, no globs). */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   ListIndexes1700000000180,
   Counterparties1700000000190,
   SessionsByUser1700000000200,
+  OutboxOrder1700000000210,
 ];
