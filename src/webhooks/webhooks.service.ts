@@ -112,7 +112,8 @@ export class WebhooksService {
     const live = await this.webhooks.countLive(taxId);
     if (live >= limit)
       throw Problems.invalidState(
-        `taxpayer ${taxId} has ${live} webhooks, the most WEBHOOK_MAX_PER_TAXPAYER (${limit}) allows: delete one it no longer needs (DELETE /v1/webhooks/{id}), or subscribe one endpoint to several events (events accepts a list, or "*")`,
+        `taxpayer ${taxId} has ${live} webhooks, the most WEBHOOK_MAX_PER_TAXPAYER (${limit}) allows: ` +
+          'delete one it no longer needs (DELETE /v1/webhooks/{id}), or subscribe one endpoint to several events (events accepts a list, or "*")',
         { limit, webhooks: live },
       );
     const secret = newSecret();
