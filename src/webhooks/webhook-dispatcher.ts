@@ -15,6 +15,7 @@ import { claimMs, sendDeadline } from './claims';
 import { subscribes } from './events';
 import { createPoster, Poster, PostOutcome } from './http-post';
 import { SecretBox } from './secret-box';
+import { headsToRead, pickHeads } from './slots';
 import { keyId, signatureHeader } from './signature';
 import { OutboxEventsRepository } from './outbox-events.repository';
 import { WebhookAttemptsRepository } from './webhook-attempts.repository';
@@ -148,25 +149,22 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Starts work on due endpoints, up to WEBHOOK_CONCURRENCY at once, at most
-   * WEBHOOK_TAXPAYER_CONCURRENCY of them one taxpayer's. Enough heads are read that the free slots
-   * can be filled though some are passed over: those of endpoints being worked, of taxpayers at
-   * their share, and of taxpayers that reach it in this round (each has at most
-   * WEBHOOK_MAX_PER_TAXPAYER endpoints).
+   * WEBHOOK_TAXPAYER_CONCURRENCY of them one taxpayer's (the rules: slots.ts).
    */
   private async startDue(): Promise<void> {
-    const { webhookConcurrency: slots, webhookTaxpayerConcurrency: share, webhookMaxPerTaxpayer: perTaxpayer } = this.config;
-    const free = slots - this.working.size;
-    if (free <= 0) return;
+    const { webhookConcurrency: slots, webhookTaxpayerConcurrency: share, webhookMaxPerTaxpayer } = this.config;
+    const use = { slots, share, working: new Set(this.working.keys()), perTaxpayer: this.perTaxpayer };
+    if (this.working.size >= slots) return;
     const full = [...this.perTaxpayer].filter(([, n]) => n >= share).map(([taxId]) => taxId);
-    const passedOver = this.working.size + (full.length ? (await this.webhooks.liveOf(full)).length : 0) + Math.ceil(free / share) * perTaxpayer;
-    const heads = await this.heads(free + passedOver);
+    const heads = await this.heads(headsToRead(use, full.length ? (await this.webhooks.liveOf(full)).length : 0, webhookMaxPerTaxpayer));
     const unknown = [...new Set(heads.map((h) => h.webhookId).filter((id) => !this.taxIdOf.has(id)))];
     if (this.taxIdOf.size > 100_000) this.taxIdOf.clear(); // learnt again as needed
     if (unknown.length) for (const [id, taxId] of await this.webhooks.taxIdsOf(unknown)) this.taxIdOf.set(id, taxId);
-    for (const head of heads) {
-      if (this.working.size >= slots || this.stopped) break;
-      const taxId = this.taxIdOf.get(head.webhookId) ?? '';
-      if (this.working.has(head.webhookId) || (this.perTaxpayer.get(taxId) ?? 0) >= share) continue;
+    // A webhook not found (never, as rows are only marked deleted) counts as a taxpayer of its own.
+    const taxIdOf = (webhookId: string) => this.taxIdOf.get(webhookId) ?? `?${webhookId}`;
+    for (const head of pickHeads(heads, taxIdOf, use)) {
+      if (this.stopped) break;
+      const taxId = taxIdOf(head.webhookId);
       this.perTaxpayer.set(taxId, (this.perTaxpayer.get(taxId) ?? 0) + 1);
       const work = this.workEndpoint(head)
         .catch((e: Error) => this.logger.warn(`webhook ${head.webhookId}: ${e?.message ?? e}`))

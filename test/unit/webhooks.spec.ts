@@ -5,6 +5,7 @@ import { checkTargetUrl, classifyAddress } from '../../src/webhooks/address-poli
 import { retryDelaySeconds, RETRY_WINDOW_SECONDS } from '../../src/webhooks/backoff';
 import { createPoster, utf8Excerpt } from '../../src/webhooks/http-post';
 import { CLAIM_MARGIN_MS, claimMs, sendDeadline } from '../../src/webhooks/claims';
+import { headsToRead, pickHeads } from '../../src/webhooks/slots';
 import { loadOrCreateKeyFile, seal, unseal } from '../../src/webhooks/secret-box';
 import { keyId, signatureHeader, verifySignature } from '../../src/webhooks/signature';
 
@@ -298,6 +299,57 @@ describe('the claim rule: an attempt is sent only if all of it fits in its claim
     const deadline = sendDeadline(until, T, timeout)!;
     // Another process whose clock is CLAIM_MARGIN_MS ahead sees the claim run out at `until - margin` of ours: not before the deadline.
     expect(until - CLAIM_MARGIN_MS).toBeGreaterThanOrEqual(deadline);
+  });
+});
+
+describe('delivery slots: WEBHOOK_CONCURRENCY in all, a taxpayer at most its share', () => {
+  // Heads as `webhook@taxpayer`, the longest due first.
+  const heads = (...list: string[]) => list.map((h) => ({ webhookId: h.split('@')[0], taxId: h.split('@')[1] }));
+  const taxIdOf = (all: { webhookId: string; taxId: string }[]) => (id: string) => all.find((h) => h.webhookId === id)!.taxId;
+  const use = (slots: number, share: number, working: string[] = [], perTaxpayer: Record<string, number> = {}) => ({
+    slots,
+    share,
+    working: new Set(working),
+    perTaxpayer: new Map(Object.entries(perTaxpayer)),
+  });
+  it.each([
+    ['free slots, no shares reached: the longest due first', heads('a@X', 'b@Y', 'c@Z'), use(2, 2), ['a', 'b']],
+    ['a taxpayer stops at its share; the others fill the slots', heads('a@X', 'b@X', 'c@X', 'd@Y', 'e@Z'), use(4, 2), ['a', 'b', 'd', 'e']],
+    ['a taxpayer already at its share is passed over', heads('a@X', 'b@Y'), use(4, 2, ['w1', 'w2'], { X: 2 }), ['b']],
+    ['an endpoint being worked is not started twice', heads('w1@X', 'b@Y'), use(4, 2, ['w1'], { X: 1 }), ['b']],
+    ['no free slot: nothing', heads('a@X'), use(2, 2, ['w1', 'w2'], { Y: 2 }), []],
+    ['every head of a taxpayer at its share: nothing, though slots are free', heads('a@X', 'b@X'), use(16, 4, ['w1', 'w2', 'w3', 'w4'], { X: 4 }), []],
+  ])('%s', (_label, list, state, expected) => {
+    expect(pickHeads(list, taxIdOf(list), state).map((h) => h.webhookId)).toEqual(expected);
+  });
+  it.each([
+    // free + working + the full taxpayers' webhooks + (taxpayers that may fill up: ceil(free / share)) x their most webhooks
+    ['idle, the defaults', use(16, 4), 0, 16, 16 + 0 + 0 + 4 * 16],
+    [
+      '12 working, one taxpayer (16 webhooks) at its share',
+      use(
+        16,
+        4,
+        Array.from({ length: 12 }, (_, i) => `w${i}`),
+        { X: 4 },
+      ),
+      16,
+      16,
+      4 + 12 + 16 + 16,
+    ],
+    ['all working', use(4, 1, ['a', 'b', 'c', 'd']), 0, 16, 0 + 4 + 0 + 0],
+  ])('heads read: %s', (_label, state, fullWebhooks, maxPerTaxpayer, expected) => {
+    expect(headsToRead(state, fullWebhooks, maxPerTaxpayer)).toBe(expected);
+  });
+  it('reads enough heads to fill every free slot when the ones passed over come first', () => {
+    // 3 taxpayers with 16 due endpoints each ahead of 16 single-endpoint taxpayers; 16 slots, share 4.
+    const list = heads(
+      ...['X', 'Y', 'Z'].flatMap((t) => Array.from({ length: 16 }, (_, i) => `${t}${i}@${t}`)),
+      ...Array.from({ length: 16 }, (_, i) => `s${i}@S${i}`),
+    );
+    const state = use(16, 4);
+    const read = list.slice(0, headsToRead(state, 0, 16));
+    expect(pickHeads(read, taxIdOf(list), state)).toHaveLength(16);
   });
 });
 
