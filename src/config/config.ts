@@ -72,6 +72,12 @@ export class AppConfig {
   webhookRotationOverlapHours!: number;
   /** Deliveries a process makes at once (one at a time per endpoint). */
   webhookConcurrency!: number;
+  /** Of those, the most one taxpayer's endpoints hold at once (its share), so a few dead endpoints cannot take every slot. */
+  webhookTaxpayerConcurrency!: number;
+  /** Live webhooks a taxpayer may have (registering one more is a 409). */
+  webhookMaxPerTaxpayer!: number;
+  /** How long one delivery attempt may take, counted from its own connection (10 s). */
+  webhookTimeoutSeconds!: number;
   /**
    * While the process is busy serving requests (event loop over 60 % busy), webhook fan-out steps
    * and delivery attempts go at most this many a second, so deliveries never slow issuing; they
@@ -224,6 +230,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.webhookRetryBaseSeconds = integer(env, 'WEBHOOK_RETRY_BASE_SECONDS', 30, 1, 86_400, problems);
   config.webhookRotationOverlapHours = integer(env, 'WEBHOOK_ROTATION_OVERLAP_HOURS', 24, 0, 720, problems);
   config.webhookConcurrency = integer(env, 'WEBHOOK_CONCURRENCY', 16, 1, 1000, problems);
+  config.webhookTaxpayerConcurrency = Math.min(
+    config.webhookConcurrency,
+    integer(env, 'WEBHOOK_TAXPAYER_CONCURRENCY', Math.max(1, Math.floor(config.webhookConcurrency / 4)), 1, 1000, problems),
+  );
+  config.webhookMaxPerTaxpayer = integer(env, 'WEBHOOK_MAX_PER_TAXPAYER', 16, 1, 1000, problems);
+  config.webhookTimeoutSeconds = integer(env, 'WEBHOOK_TIMEOUT_SECONDS', 10, 1, 30, problems);
   config.webhookBusyFloorPerSecond = integer(env, 'WEBHOOK_BUSY_FLOOR_PER_SECOND', 20, 1, 100_000, problems);
   config.webhookRetentionDays = integer(env, 'WEBHOOK_RETENTION_DAYS', 30, 1, 3650, problems);
 

@@ -57,34 +57,70 @@ export function guardedLookup(allowPrivate: boolean, resolve: LookupFunction = d
 }
 
 export interface Poster {
-  post(url: string, body: string, headers: Record<string, string>): Promise<PostOutcome>;
+  /**
+   * One POST. `deadline` (epoch ms), if given, is the latest moment the exchange may still be in
+   * flight, whatever happens (the dispatcher passes the end of its claim, less a margin).
+   */
+  post(url: string, body: string, headers: Record<string, string>, deadline?: number): Promise<PostOutcome>;
   destroy(): void;
 }
 
+export interface PosterOptions {
+  allowPrivate: boolean;
+  /**
+   * Requests the caller keeps in flight at most (the dispatcher: WEBHOOK_CONCURRENCY). Each origin
+   * may open that many sockets, so no request ever waits in the agent for a socket held by another
+   * endpoint on the same host; sockets kept alive for reuse are at most as many again, in all.
+   */
+  maxSockets: number;
+  /** The time one exchange has, counted from the moment it has its own socket (10 s). */
+  timeoutMs?: number;
+  resolve?: LookupFunction;
+}
+
 /**
- * POSTs a JSON body: 10 s for the whole exchange, at most 64 KB of the answer read, no redirect
- * followed (a 3xx is a failure), every connection checked by the address policy (the lookup
- * above for names; the connected socket's address for IP literals, which skip the lookup).
+ * Keeps at most `max` idle (kept-alive) sockets in all the agent's origins, closing the oldest:
+ * with the requests in flight bounded by the caller, the sockets open are bounded too.
  */
-export function createPoster(options: { allowPrivate: boolean; maxSockets: number; resolve?: LookupFunction }): Poster {
+function boundIdle(agent: http.Agent, max: number): void {
+  agent.on('free', () =>
+    setImmediate(() => {
+      const idle = Object.values(agent.freeSockets)
+        .flatMap((list) => list ?? [])
+        .filter((s) => !s.destroyed);
+      for (const socket of idle.slice(0, Math.max(0, idle.length - max))) socket.destroy();
+    }),
+  );
+}
+
+/**
+ * POSTs a JSON body: `timeoutMs` (10 s) for the whole exchange from the moment the request has its
+ * own socket (a name's lookup and the connection count; time a request could wait for a socket
+ * does not: with the caller's requests at most `maxSockets`, none waits), at most 64 KB of the
+ * answer read, no redirect followed (a 3xx is a failure), every connection checked by the address
+ * policy (the lookup above for names; the connected socket's address for IP literals, which skip
+ * the lookup).
+ */
+export function createPoster(options: PosterOptions): Poster {
+  const timeoutMs = options.timeoutMs ?? TIMEOUT_MS;
   const lookup = guardedLookup(options.allowPrivate, options.resolve);
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, lookup } as http.AgentOptions;
+  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets, lookup } as http.AgentOptions;
   const agents = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions as https.AgentOptions) };
+  Object.values(agents).forEach((agent) => boundIdle(agent, options.maxSockets));
   return {
     destroy: () => Object.values(agents).forEach((a) => a.destroy()),
-    post: (url, body, headers) =>
+    post: (url, body, headers, deadline) =>
       new Promise<PostOutcome>((done) => {
         const started = process.hrtime.bigint();
         const elapsed = () => Number((process.hrtime.bigint() - started) / 1_000_000n);
         let settled = false;
-        // eslint-disable-next-line prefer-const -- `finish`, defined before the timer starts, clears it
-        let timer: NodeJS.Timeout | undefined;
+        const timers: NodeJS.Timeout[] = [];
         let head: Buffer[] = [];
         let headBytes = 0;
         const finish = (status: number | null, error: string | null, errorClass: PostErrorClass | null) => {
           if (settled) return;
           settled = true;
-          clearTimeout(timer);
+          timers.forEach(clearTimeout);
           done({ status, durationMs: elapsed(), error, errorClass, excerpt: headBytes ? utf8Excerpt(Buffer.concat(head)) : null });
           head = [];
         };
@@ -106,11 +142,20 @@ export function createPoster(options: { allowPrivate: boolean; maxSockets: numbe
           headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
         });
         let timedOut = false;
-        timer = setTimeout(() => {
-          timedOut = true;
-          request.destroy(new Error(`no answer within ${TIMEOUT_MS / 1000} s`));
-        }, TIMEOUT_MS);
+        const stopAfter = (ms: number, why: string) =>
+          timers.push(
+            setTimeout(
+              () => {
+                timedOut = true;
+                request.destroy(new Error(why));
+              },
+              Math.max(0, ms),
+            ),
+          );
+        if (deadline !== undefined) stopAfter(deadline - Date.now(), 'no answer before the claim on this attempt ran out');
         request.on('socket', (socket: Socket) => {
+          // The attempt's own time starts here: a reused socket, or a new one about to look up and connect.
+          stopAfter(timeoutMs, `no answer within ${timeoutMs / 1000} s`);
           const check = () => {
             const why = socket.remoteAddress ? refusal(socket.remoteAddress, options.allowPrivate) : null;
             if (why) request.destroy(new TargetRefused(why));

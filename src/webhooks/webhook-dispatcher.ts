@@ -11,9 +11,11 @@ import { Db } from '../database/db.service';
 import { OutboxEventEntity } from '../database/outbox.entity';
 import { Outbox } from '../database/outbox.service';
 import { retryDelaySeconds } from './backoff';
+import { claimMs, sendDeadline } from './claims';
 import { subscribes } from './events';
-import { createPoster, Poster, PostOutcome, TIMEOUT_MS } from './http-post';
+import { createPoster, Poster, PostOutcome } from './http-post';
 import { SecretBox } from './secret-box';
+import { headsToRead, pickHeads } from './slots';
 import { keyId, signatureHeader } from './signature';
 import { OutboxEventsRepository } from './outbox-events.repository';
 import { WebhookAttemptsRepository } from './webhook-attempts.repository';
@@ -30,9 +32,6 @@ const FAN_OUT_BATCH_BUSY = 25;
 const BUSY_UTILIZATION = 0.6;
 /** An endpoint's pending deliveries read at a time. */
 const PAGE = 50;
-/** A claim outlives the longest attempt (10 s) with a margin; a killed process's claims run out after it. */
-export const CLAIM_MS = TIMEOUT_MS + 5_000;
-
 /** The real-time milliseconds inside an outbox event id (`evt_` + 12 hex). */
 const emittedAt = (eventId: string) => parseInt(eventId.slice(4, 16), 16);
 
@@ -42,15 +41,23 @@ const emittedAt = (eventId: string) => parseInt(eventId.slice(4, 16), 16);
  * two processes fanning out the same rows create each once), then works the endpoints whose oldest
  * pending delivery is due: an endpoint's deliveries go out one at a time in event order, each
  * claimed first with a conditional UPDATE (so no two processes send the same attempt at once; a
- * claim runs out after CLAIM_MS, so a killed process loses nothing). At most WEBHOOK_CONCURRENCY
- * endpoints are worked at once per process. All of it runs beside request handling: a slow or
- * dead endpoint holds one slot for at most 10 s per attempt and never touches issuing.
+ * claim runs out after claimMs, so a killed process loses nothing). At most WEBHOOK_CONCURRENCY
+ * endpoints are worked at once per process, of them at most WEBHOOK_TAXPAYER_CONCURRENCY of one
+ * taxpayer's. All of it runs beside request handling: a slow or dead endpoint holds one slot for
+ * at most WEBHOOK_TIMEOUT_SECONDS per attempt, never waits for a socket behind another endpoint on
+ * the same host (the poster opens as many per host as there are slots), and never touches issuing.
+ * Without WEBHOOK_SECRET_KEY nothing can be signed: the fan-out still runs (so events nobody
+ * subscribed to are deleted and the outbox does not grow), deliveries wait for the key.
  */
 @Injectable()
 export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Webhooks');
   private poster: Poster;
   private readonly working = new Map<string, Promise<void>>();
+  /** Endpoints being worked, per taxpayer (at most webhookTaxpayerConcurrency each). */
+  private readonly perTaxpayer = new Map<string, number>();
+  /** Each webhook's taxpayer (it never changes), learnt as heads come. */
+  private readonly taxIdOf = new Map<string, string>();
   private stop: () => void = () => undefined;
   private ticking = false;
   private stopped = false;
@@ -68,14 +75,20 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
     private readonly attempts: WebhookAttemptsRepository,
     private readonly outboxEvents: OutboxEventsRepository,
   ) {
-    this.poster = createPoster({ allowPrivate: config.webhookAllowPrivateTargets, maxSockets: 2 });
+    this.poster = this.newPoster();
     this.gate = new ForegroundFirst(BUSY_UTILIZATION, config.webhookBusyFloorPerSecond);
   }
 
   /** Resolves names with `resolve` from now on (tests: a name that resolves to a refused address). */
   useResolver(resolve: LookupFunction): void {
     this.poster.destroy();
-    this.poster = createPoster({ allowPrivate: this.config.webhookAllowPrivateTargets, maxSockets: 2, resolve });
+    this.poster = this.newPoster(resolve);
+  }
+
+  /** As many sockets per origin as there are slots, so endpoints on one host never wait for each other's. */
+  private newPoster(resolve?: LookupFunction): Poster {
+    const { webhookAllowPrivateTargets: allowPrivate, webhookConcurrency: maxSockets, webhookTimeoutSeconds } = this.config;
+    return createPoster({ allowPrivate, maxSockets, timeoutMs: webhookTimeoutSeconds * 1000, resolve });
   }
 
   onModuleInit(): void {
@@ -89,9 +102,9 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
     await Promise.allSettled([...this.working.values()]);
   }
 
-  /** One round: fan out, then start work on due endpoints. Exposed for tests. */
+  /** One round: fan out, then (with a key to sign with) start work on due endpoints. Exposed for tests. */
   async tick(): Promise<void> {
-    if (this.ticking || this.stopped || !this.box.key) return;
+    if (this.ticking || this.stopped) return;
     this.ticking = true;
     try {
       for (;;) {
@@ -99,7 +112,7 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
         const size = this.gate.busy() ? FAN_OUT_BATCH_BUSY : FAN_OUT_BATCH;
         if ((await this.fanOut(size)) < size || this.stopped) break;
       }
-      await this.startDue();
+      if (this.box.key) await this.startDue();
     } finally {
       this.ticking = false;
     }
@@ -129,19 +142,38 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
     return events.length;
   }
 
-  /** The oldest pending delivery of each endpoint (its head), if it is due and nobody holds it. */
-  private heads(webhookId?: string): Promise<WebhookDeliveryEntity[]> {
-    return this.deliveries.heads(new Date(), this.config.webhookConcurrency * 2, webhookId);
+  /** The oldest pending delivery of each endpoint (its head), if it is due and nobody holds it: up to `take`. */
+  private heads(take: number): Promise<WebhookDeliveryEntity[]> {
+    return this.deliveries.heads(new Date(), take);
   }
 
+  /**
+   * Starts work on due endpoints, up to WEBHOOK_CONCURRENCY at once, at most
+   * WEBHOOK_TAXPAYER_CONCURRENCY of them one taxpayer's (the rules: slots.ts).
+   */
   private async startDue(): Promise<void> {
-    if (this.working.size >= this.config.webhookConcurrency) return;
-    for (const head of await this.heads()) {
-      if (this.working.size >= this.config.webhookConcurrency || this.stopped) break;
-      if (this.working.has(head.webhookId)) continue;
+    const { webhookConcurrency: slots, webhookTaxpayerConcurrency: share, webhookMaxPerTaxpayer } = this.config;
+    const use = { slots, share, working: new Set(this.working.keys()), perTaxpayer: this.perTaxpayer };
+    if (this.working.size >= slots) return;
+    const full = [...this.perTaxpayer].filter(([, n]) => n >= share).map(([taxId]) => taxId);
+    const heads = await this.heads(headsToRead(use, full.length ? (await this.webhooks.liveOf(full)).length : 0, webhookMaxPerTaxpayer));
+    const unknown = [...new Set(heads.map((h) => h.webhookId).filter((id) => !this.taxIdOf.has(id)))];
+    if (this.taxIdOf.size > 100_000) this.taxIdOf.clear(); // learnt again as needed
+    if (unknown.length) for (const [id, taxId] of await this.webhooks.taxIdsOf(unknown)) this.taxIdOf.set(id, taxId);
+    // A webhook not found (never, as rows are only marked deleted) counts as a taxpayer of its own.
+    const taxIdOf = (webhookId: string) => this.taxIdOf.get(webhookId) ?? `?${webhookId}`;
+    for (const head of pickHeads(heads, taxIdOf, use)) {
+      if (this.stopped) break;
+      const taxId = taxIdOf(head.webhookId);
+      this.perTaxpayer.set(taxId, (this.perTaxpayer.get(taxId) ?? 0) + 1);
       const work = this.workEndpoint(head)
         .catch((e: Error) => this.logger.warn(`webhook ${head.webhookId}: ${e?.message ?? e}`))
-        .finally(() => this.working.delete(head.webhookId));
+        .finally(() => {
+          this.working.delete(head.webhookId);
+          const left = (this.perTaxpayer.get(taxId) ?? 1) - 1;
+          if (left > 0) this.perTaxpayer.set(taxId, left);
+          else this.perTaxpayer.delete(taxId);
+        });
       this.working.set(head.webhookId, work);
     }
   }
@@ -175,8 +207,16 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
   /** Claims the delivery and makes one attempt; true when it succeeded (false: held elsewhere, or failed). */
   private async attempt(delivery: WebhookDeliveryEntity, hook: WebhookEntity | null, secrets: string[], event: OutboxEventEntity | null): Promise<boolean> {
     const token = randomUUID();
+    const timeoutMs = this.config.webhookTimeoutSeconds * 1000;
     const now = new Date();
-    if (!(await this.deliveries.claim(delivery.id, token, now, new Date(now.getTime() + CLAIM_MS)))) return false;
+    const until = now.getTime() + claimMs(timeoutMs);
+    if (!(await this.deliveries.claim(delivery.id, token, now, new Date(until)))) return false;
+    const deadline = sendDeadline(until, Date.now(), timeoutMs);
+    if (deadline === null) {
+      // The claim came back too late to hold a whole attempt: not sent, released, tried again later.
+      await this.finish(delivery, token, {});
+      return false;
+    }
     if (!hook || hook.deletedAt || !event) {
       await this.finish(delivery, token, {
         status: 'cancelled',
@@ -190,13 +230,18 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
     const envelope = JSON.stringify({ id: event.id, type: event.type, createdAt: formatCst(event.createdAt), taxId: event.taxId });
     const body = `${envelope.slice(0, -1)},"data":${data}}`;
     const sentAt = new Date();
-    const outcome = await this.poster.post(hook.url, body, {
-      'content-type': 'application/json',
-      'user-agent': 'einvoice-webhooks/1',
-      'einvoice-event-id': event.id,
-      'einvoice-event-type': event.type,
-      'einvoice-signature': signatureHeader(secrets, Math.floor(Date.now() / 1000), body),
-    });
+    const outcome = await this.poster.post(
+      hook.url,
+      body,
+      {
+        'content-type': 'application/json',
+        'user-agent': 'einvoice-webhooks/1',
+        'einvoice-event-id': event.id,
+        'einvoice-event-type': event.type,
+        'einvoice-signature': signatureHeader(secrets, Math.floor(Date.now() / 1000), body),
+      },
+      deadline,
+    );
     const tried: WebhookAttemptEntity = {
       id: randomUUID(),
       deliveryId: delivery.id,

@@ -24,7 +24,11 @@ export class WebhooksController {
   @Post('webhooks')
   @Roles('taxpayer', 'admin')
   @Idempotent()
-  @ApiOperation({ summary: 'Register an endpoint for events (a taxpayer for its own; an admin for any, with taxId); answers the signing secret once' })
+  @ApiOperation({
+    summary:
+      'Register an endpoint for events (a taxpayer for its own; an admin for any, with taxId); answers the signing secret once. ' +
+      'A taxpayer has at most WEBHOOK_MAX_PER_TAXPAYER (16) live webhooks: one more is a 409 naming the limit',
+  })
   @ApiJson(201, WebhookCreatedDto, 'the webhook, with its signing secret (shown only here)')
   @ApiProblems(400, 409, 503)
   create(@CurrentPrincipal() p: Principal, @Body() dto: CreateWebhookDto, @IdempotencyRecorder() record: RecordResponse) {
@@ -62,7 +66,11 @@ export class WebhooksController {
   @Post('webhooks/:id/rotate-secret')
   @Roles('taxpayer', 'admin')
   @HttpCode(200)
-  @ApiOperation({ summary: 'A new signing secret (answered once); the old one is still signed with (a second v1=) for WEBHOOK_ROTATION_OVERLAP_HOURS' })
+  @ApiOperation({
+    summary:
+      'A new signing secret (answered once); the old one is still signed with (a second v1=) for WEBHOOK_ROTATION_OVERLAP_HOURS. ' +
+      'Rotating again within the overlap keeps only the secret it replaces: the one before stops signing at once',
+  })
   @ApiJson(200, WebhookCreatedDto, 'the webhook with its new secret (shown only here)')
   @ApiProblems(404, 503)
   rotate(@CurrentPrincipal() p: Principal, @Param('id', webhookId) id: string) {

@@ -38,6 +38,17 @@ export class WebhooksRepository {
     return this.db.dataSource.manager.find(WebhookEntity, { where: { taxId: In(taxIds), deletedAt: IsNull() } });
   }
 
+  /** Each of these webhooks' taxpayer, deleted or not (committed); ids not found are left out. */
+  async taxIdsOf(ids: string[]): Promise<Map<string, string>> {
+    const rows = await this.db.dataSource.manager.find(WebhookEntity, { select: { id: true, taxId: true }, where: { id: In(ids) } });
+    return new Map(rows.map((r) => [r.id, r.taxId]));
+  }
+
+  /** How many live webhooks the taxpayer has (committed): a range of idx_webhooks_tax_live. */
+  countLive(taxId: string): Promise<number> {
+    return webhooksQuery(this.db.dataSource.manager, taxId).getCount();
+  }
+
   /** Marks the webhook deleted at `at`, unless it is already; answers whether this call did. */
   async markDeleted(em: EntityManager, id: string, at: Date): Promise<boolean> {
     const result = await em.createQueryBuilder().update(WebhookEntity).set({ deletedAt: at }).where('id = :id AND deleted_at IS NULL', { id }).execute();

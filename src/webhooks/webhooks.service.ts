@@ -108,6 +108,14 @@ export class WebhooksService {
     const problem = checkTargetUrl(dto.url, this.config.webhookAllowPrivateTargets);
     if (problem) throw Problems.field('url', problem);
     if (!(await this.taxpayers.find(taxId))) throw Problems.notFound(`taxpayer ${taxId}`);
+    const limit = this.config.webhookMaxPerTaxpayer;
+    const live = await this.webhooks.countLive(taxId);
+    if (live >= limit)
+      throw Problems.invalidState(
+        `taxpayer ${taxId} has ${live} webhooks, the most WEBHOOK_MAX_PER_TAXPAYER (${limit}) allows: ` +
+          'delete one it no longer needs (DELETE /v1/webhooks/{id}), or subscribe one endpoint to several events (events accepts a list, or "*")',
+        { limit, webhooks: live },
+      );
     const secret = newSecret();
     const row: WebhookEntity = {
       id: randomUUID(),
@@ -170,7 +178,11 @@ export class WebhooksService {
 
   /**
    * A new secret; the one it replaces keeps being signed with (a second `v1=`) for
-   * WEBHOOK_ROTATION_OVERLAP_HOURS, so receivers can switch without losing an event.
+   * WEBHOOK_ROTATION_OVERLAP_HOURS, so receivers can switch without losing an event. One previous
+   * secret is kept, never two: rotating again within the overlap makes the secret it replaces
+   * the previous one (for a fresh overlap from now), and the one before that stops signing at
+   * once, so a receiver that still knows only that one fails from then on. Rotate again only
+   * after the receiver has switched to the secret the last rotation answered.
    */
   async rotate(principal: Principal, id: string) {
     const row = await this.find(principal, id);

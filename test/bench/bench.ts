@@ -175,6 +175,8 @@ async function startService(url: string): Promise<ChildProcess> {
       // The webhooks section delivers to a receiver on 127.0.0.1.
       WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
       WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex'),
+      // Its hot taxpayer registers 50 webhooks (the issue's figure), above the default limit of 16.
+      WEBHOOK_MAX_PER_TAXPAYER: '50',
       // Tuning settings pass through, to compare them.
       ...Object.fromEntries(['ISSUE_LANES', 'DB_POOL_SIZE', 'NODE_OPTIONS'].filter((k) => process.env[k]).map((k) => [k, process.env[k]])),
     },

@@ -157,7 +157,7 @@ const SECRET_KEY = randomBytes(32).toString('hex');
     const first = received.filter((r) => r.path === '/hold');
     expect(first).toHaveLength(1);
     await start(ports[0]);
-    // The dead process's claim runs out (15 s), then the restarted one delivers the same event.
+    // The dead process's claim runs out (30 s), then the restarted one delivers the same event.
     await until('the delivery after the restart', () => received.filter((r) => r.path === '/hold').length >= 2, 120);
     const [delivery] = await until('the delivery to be recorded', async () => {
       const r = await rows("SELECT status, attempts FROM webhook_deliveries WHERE webhook_id = ? AND status = 'succeeded'", [hook.body.id]);

@@ -248,6 +248,9 @@ describe('webhooks (private targets allowed, a receiver on 127.0.0.1)', () => {
     expect(ofType('/seller', 'red_confirmation.rejected')[0].data).toMatchObject({ id: rejected.id, status: '05' });
     expect(ofType('/seller', 'red_confirmation.revoked')[0].data).toMatchObject({ id: revoked.id, status: '08' });
     expect(ofType('/buyer', 'red_confirmation.expired')[0].data).toMatchObject({ id: expired.id, status: '07' });
+    // The sweep that voided it ran by the manual clock: the event's createdAt is the clock's time, for both parties.
+    expect(ofType('/buyer', 'red_confirmation.expired').map((e) => e.createdAt)).toEqual(['2023-07-23T10:00:00+08:00']);
+    expect(ofType('/seller', 'red_confirmation.expired').map((e) => [e.data.id, e.createdAt])).toEqual([[expired.id, '2023-07-23T10:00:00+08:00']]);
     expect(ofType('/buyer', 'red_invoice.issued')[0].data).toMatchObject({ number: red.number, color: 'red', blueInvoiceNumber: confirmed.blueInvoiceNumber });
     expect(ofType('/seller', 'quota.application_decided')[0].data).toMatchObject({ id: application.id, status: 'approved' });
     expect(ofType('/seller', 'quota.total_changed').map((e) => e.data.kind)).toEqual(expect.arrayContaining(['initial', 'manual']));

@@ -4,6 +4,8 @@ import type { AddressInfo, LookupFunction } from 'node:net';
 import { checkTargetUrl, classifyAddress } from '../../src/webhooks/address-policy';
 import { retryDelaySeconds, RETRY_WINDOW_SECONDS } from '../../src/webhooks/backoff';
 import { createPoster, utf8Excerpt } from '../../src/webhooks/http-post';
+import { CLAIM_MARGIN_MS, claimMs, sendDeadline } from '../../src/webhooks/claims';
+import { headsToRead, pickHeads } from '../../src/webhooks/slots';
 import { loadOrCreateKeyFile, seal, unseal } from '../../src/webhooks/secret-box';
 import { keyId, signatureHeader, verifySignature } from '../../src/webhooks/signature';
 
@@ -288,6 +290,142 @@ describe('the poster, against a receiver on 127.0.0.1', () => {
   });
 });
 
+describe("the poster: time counted from the attempt's own socket, endpoints on one host never queue behind each other", () => {
+  let server: http.Server;
+  let port: number;
+  /** Requests to /hang are held (never answered) until the test ends; /slow-N is answered after N ms. */
+  const held: http.ServerResponse[] = [];
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      req.resume();
+      const slow = /^\/slow-(\d+)/.exec(req.url!);
+      if (req.url!.startsWith('/hang')) held.push(res);
+      else if (slow) setTimeout(() => res.writeHead(200).end('late'), Number(slow[1]));
+      else res.writeHead(200).end('fast');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => {
+    server.closeAllConnections();
+    return new Promise((r) => server.close(r));
+  });
+
+  it('with as many sockets per origin as requests in flight, a fast endpoint is answered while three on its host hang', async () => {
+    const poster = createPoster({ allowPrivate: true, maxSockets: 4 });
+    const before = held.length;
+    const hanging = [1, 2, 3].map((i) => poster.post(`http://127.0.0.1:${port}/hang/${i}`, '{}', {}));
+    const fast = await poster.post(`http://127.0.0.1:${port}/fast`, '{}', {});
+    expect(fast).toMatchObject({ status: 200, error: null });
+    // The three are still in flight: held by the receiver, none answered, none timed out.
+    expect(held.length - before).toBe(3);
+    let settled = 0;
+    hanging.forEach((p) => p.then(() => settled++));
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(0);
+    poster.destroy();
+    expect((await Promise.all(hanging)).map((o) => o.errorClass)).toEqual(['network', 'network', 'network']);
+  });
+
+  it('an endpoint that never answers ends as the error class timeout after timeoutMs', async () => {
+    const poster = createPoster({ allowPrivate: true, maxSockets: 1, timeoutMs: 300 });
+    const out = await poster.post(`http://127.0.0.1:${port}/hang/timeout`, '{}', {});
+    poster.destroy();
+    expect(out).toMatchObject({ status: null, errorClass: 'timeout', error: 'no answer within 0.3 s', excerpt: null });
+    expect(out.durationMs).toBeGreaterThanOrEqual(290);
+  });
+
+  it('a deadline (the end of the claim) cuts the exchange off before its timeout', async () => {
+    const poster = createPoster({ allowPrivate: true, maxSockets: 1, timeoutMs: 60_000 });
+    const out = await poster.post(`http://127.0.0.1:${port}/hang/deadline`, '{}', {}, Date.now() + 300);
+    poster.destroy();
+    expect(out).toMatchObject({ status: null, errorClass: 'timeout', error: expect.stringMatching(/claim/) });
+  });
+
+  it('time spent waiting for a socket does not count against an attempt', async () => {
+    // One socket for the origin (a caller that keeps more in flight than it allowed): the second
+    // request waits 2 s for the first, then is answered 1.5 s after it has the socket. Counted from
+    // its start that is 3.5 s, over its 3 s; counted from its socket, 1.5 s.
+    const poster = createPoster({ allowPrivate: true, maxSockets: 1, timeoutMs: 3000 });
+    const first = poster.post(`http://127.0.0.1:${port}/slow-2000`, '{}', {});
+    const second = await poster.post(`http://127.0.0.1:${port}/slow-1500`, '{}', {});
+    poster.destroy();
+    expect((await first).error).toBeNull();
+    expect(second).toMatchObject({ status: 200, error: null, excerpt: 'late' });
+  });
+});
+
+describe('the claim rule: an attempt is sent only if all of it fits in its claim, less the margin', () => {
+  const T = 1_000_000;
+  const timeout = 10_000;
+  it.each([
+    ['a fresh claim (30 s for a 10 s timeout)', T + claimMs(timeout), T, T + claimMs(timeout) - CLAIM_MARGIN_MS],
+    ['the claim UPDATE came back 10 s late: still just fits', T + claimMs(timeout), T + CLAIM_MARGIN_MS, T + claimMs(timeout) - CLAIM_MARGIN_MS],
+    ['the claim UPDATE came back 10 s and 1 ms late: not sent', T + claimMs(timeout), T + CLAIM_MARGIN_MS + 1, null],
+    ['a claim already run out: not sent', T - 1, T, null],
+  ])('%s', (_label, until, now, expected) => {
+    expect(sendDeadline(until, now, timeout)).toBe(expected);
+  });
+  it('lasts one attempt plus a margin on either side, so another process (clocks within the margin) claims only after the deadline', () => {
+    expect(claimMs(10_000)).toBe(30_000);
+    const until = T + claimMs(timeout);
+    const deadline = sendDeadline(until, T, timeout)!;
+    // Another process whose clock is CLAIM_MARGIN_MS ahead sees the claim run out at `until - margin` of ours: not before the deadline.
+    expect(until - CLAIM_MARGIN_MS).toBeGreaterThanOrEqual(deadline);
+  });
+});
+
+describe('delivery slots: WEBHOOK_CONCURRENCY in all, a taxpayer at most its share', () => {
+  // Heads as `webhook@taxpayer`, the longest due first.
+  const heads = (...list: string[]) => list.map((h) => ({ webhookId: h.split('@')[0], taxId: h.split('@')[1] }));
+  const taxIdOf = (all: { webhookId: string; taxId: string }[]) => (id: string) => all.find((h) => h.webhookId === id)!.taxId;
+  const use = (slots: number, share: number, working: string[] = [], perTaxpayer: Record<string, number> = {}) => ({
+    slots,
+    share,
+    working: new Set(working),
+    perTaxpayer: new Map(Object.entries(perTaxpayer)),
+  });
+  it.each([
+    ['free slots, no shares reached: the longest due first', heads('a@X', 'b@Y', 'c@Z'), use(2, 2), ['a', 'b']],
+    ['a taxpayer stops at its share; the others fill the slots', heads('a@X', 'b@X', 'c@X', 'd@Y', 'e@Z'), use(4, 2), ['a', 'b', 'd', 'e']],
+    ['a taxpayer already at its share is passed over', heads('a@X', 'b@Y'), use(4, 2, ['w1', 'w2'], { X: 2 }), ['b']],
+    ['an endpoint being worked is not started twice', heads('w1@X', 'b@Y'), use(4, 2, ['w1'], { X: 1 }), ['b']],
+    ['no free slot: nothing', heads('a@X'), use(2, 2, ['w1', 'w2'], { Y: 2 }), []],
+    ['every head of a taxpayer at its share: nothing, though slots are free', heads('a@X', 'b@X'), use(16, 4, ['w1', 'w2', 'w3', 'w4'], { X: 4 }), []],
+  ])('%s', (_label, list, state, expected) => {
+    expect(pickHeads(list, taxIdOf(list), state).map((h) => h.webhookId)).toEqual(expected);
+  });
+  it.each([
+    // free + working + the full taxpayers' webhooks + (taxpayers that may fill up: ceil(free / share)) x their most webhooks
+    ['idle, the defaults', use(16, 4), 0, 16, 16 + 0 + 0 + 4 * 16],
+    [
+      '12 working, one taxpayer (16 webhooks) at its share',
+      use(
+        16,
+        4,
+        Array.from({ length: 12 }, (_, i) => `w${i}`),
+        { X: 4 },
+      ),
+      16,
+      16,
+      4 + 12 + 16 + 16,
+    ],
+    ['all working', use(4, 1, ['a', 'b', 'c', 'd']), 0, 16, 0 + 4 + 0 + 0],
+  ])('heads read: %s', (_label, state, fullWebhooks, maxPerTaxpayer, expected) => {
+    expect(headsToRead(state, fullWebhooks, maxPerTaxpayer)).toBe(expected);
+  });
+  it('reads enough heads to fill every free slot when the ones passed over come first', () => {
+    // 3 taxpayers with 16 due endpoints each ahead of 16 single-endpoint taxpayers; 16 slots, share 4.
+    const list = heads(
+      ...['X', 'Y', 'Z'].flatMap((t) => Array.from({ length: 16 }, (_, i) => `${t}${i}@${t}`)),
+      ...Array.from({ length: 16 }, (_, i) => `s${i}@S${i}`),
+    );
+    const state = use(16, 4);
+    const read = list.slice(0, headsToRead(state, 0, 16));
+    expect(pickHeads(read, taxIdOf(list), state)).toHaveLength(16);
+  });
+});
+
 describe('the attempt history excerpt: at most 1 KB of UTF-8, never half a character', () => {
   it.each([
     ['ASCII longer than the limit', Buffer.from('a'.repeat(2000)), 'a'.repeat(1024)],
@@ -350,8 +488,18 @@ describe('webhook settings', () => {
       webhookRetryBaseSeconds: 30,
       webhookRotationOverlapHours: 24,
       webhookConcurrency: 16,
+      webhookTaxpayerConcurrency: 4,
+      webhookMaxPerTaxpayer: 16,
+      webhookTimeoutSeconds: 10,
       webhookRetentionDays: 30,
     });
+    // A taxpayer's share defaults to a quarter of the slots, at least 1, never more than all of them.
+    expect(loadConfig({ WEBHOOK_CONCURRENCY: '2' }).webhookTaxpayerConcurrency).toBe(1);
+    expect(loadConfig({ WEBHOOK_CONCURRENCY: '8', WEBHOOK_TAXPAYER_CONCURRENCY: '20' }).webhookTaxpayerConcurrency).toBe(8);
+    expect(() => loadConfig({ WEBHOOK_TAXPAYER_CONCURRENCY: '0' })).toThrow(/WEBHOOK_TAXPAYER_CONCURRENCY/);
+    expect(() => loadConfig({ WEBHOOK_MAX_PER_TAXPAYER: '0' })).toThrow(/WEBHOOK_MAX_PER_TAXPAYER/);
+    expect(() => loadConfig({ WEBHOOK_TIMEOUT_SECONDS: '31' })).toThrow(/WEBHOOK_TIMEOUT_SECONDS/);
+    expect(loadConfig({ WEBHOOK_TIMEOUT_SECONDS: '2' }).webhookTimeoutSeconds).toBe(2);
     expect(defaults.webhookKeyFile).toMatch(/data[\\/]webhook-secret\.key$/);
     expect(loadConfig({ DATABASE_URL: 'mysql://u:p@db:3306/einvoice' }).webhookKeyFile).toBeNull();
   });

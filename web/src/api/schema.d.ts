@@ -985,7 +985,7 @@ export interface paths {
         /** Webhooks: a taxpayer's own; an admin's all (or one taxpayer's with taxId) */
         get: operations["Webhooks_list"];
         put?: never;
-        /** Register an endpoint for events (a taxpayer for its own; an admin for any, with taxId); answers the signing secret once */
+        /** Register an endpoint for events (a taxpayer for its own; an admin for any, with taxId); answers the signing secret once. A taxpayer has at most WEBHOOK_MAX_PER_TAXPAYER (16) live webhooks: one more is a 409 naming the limit */
         post: operations["Webhooks_create"];
         delete?: never;
         options?: never;
@@ -1020,7 +1020,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A new signing secret (answered once); the old one is still signed with (a second v1=) for WEBHOOK_ROTATION_OVERLAP_HOURS */
+        /** A new signing secret (answered once); the old one is still signed with (a second v1=) for WEBHOOK_ROTATION_OVERLAP_HOURS. Rotating again within the overlap keeps only the secret it replaces: the one before stops signing at once */
         post: operations["Webhooks_rotate"];
         delete?: never;
         options?: never;
