@@ -71,18 +71,17 @@ export class AuditChainRepository {
   }
 
   /**
-   * Up to `limit` event ids, in order, from `from` (inclusive) or after `after`, each with its
-   * link's seq (null or undefined: not in the chain).
+   * Up to `limit` event ids, in order, from `from` (inclusive) or after `after`, and below `below`
+   * (exclusive; null: no bound), each with its link's seq (null or undefined: not in the chain).
    */
-  coverage(from: string, after: string | null, limit: number): Promise<{ id: string; seq: unknown }[]> {
-    return this.db.dataSource.manager
+  coverage(from: string, below: string | null, after: string | null, limit: number): Promise<{ id: string; seq: unknown }[]> {
+    const qb = this.db.dataSource.manager
       .createQueryBuilder(AuditEventEntity, 'e')
       .leftJoin(AuditChainEntity, 'c', 'c.event_id = e.id')
       .select('e.id', 'id')
       .addSelect('c.seq', 'seq')
-      .where(after === null ? 'e.id >= :from' : 'e.id > :after', { from, after })
-      .orderBy('e.id', 'ASC')
-      .limit(limit)
-      .getRawMany();
+      .where(after === null ? 'e.id >= :from' : 'e.id > :after', { from, after });
+    if (below !== null) qb.andWhere('e.id < :below', { below });
+    return qb.orderBy('e.id', 'ASC').limit(limit).getRawMany();
   }
 }

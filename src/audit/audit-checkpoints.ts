@@ -71,7 +71,15 @@ export class AuditCheckpoints {
     return null;
   }
 
-  async record(position: { seq: bigint; hash: string }): Promise<void> {
+  /**
+   * Records a checkpoint at `position`, which the caller verified itself (every link from a signed
+   * checkpoint it re-checked, or from the first link), unless the newest signed checkpoint is
+   * already there or beyond: checkpoints only move forward. Two runs racing past that check each
+   * record a link they verified, so either row is sound; the same link twice is one row.
+   */
+  async record(position: { seq: bigint; hash: string }): Promise<boolean> {
+    const newest = await this.latest();
+    if (newest && newest.seq >= position.seq) return false;
     const row: AuditCheckpointEntity = {
       seq: position.seq,
       hash: position.hash,
@@ -81,8 +89,10 @@ export class AuditCheckpoints {
     };
     try {
       await this.checkpoints.insert(row);
+      return true;
     } catch (error) {
       if (!isDuplicate(error)) throw error; // another verification recorded the same point
+      return false;
     }
   }
 }

@@ -4,6 +4,7 @@ import type { Principal } from '../common/principal';
 import { Problems } from '../common/problem';
 import { AuditChainService, BrokenAt, GENESIS } from './audit-chain.service';
 import { AuditCheckpoints } from './audit-checkpoints';
+import { reachOf } from './seal-reach';
 import { formatCst } from '../common/time';
 import { AuditVerificationEntity } from './audit-verification.entities';
 import { AuditVerificationsRepository } from './audit-verifications.repository';
@@ -94,12 +95,14 @@ export class AuditVerifications implements OnModuleDestroy {
     await this.chain.seal();
     const head = await this.chain.chainHead();
     let position = { seq: 0n, hash: GENESIS };
+    let toEventId: string | null = null;
     let checked = 0n;
     let brokenAt: BrokenAt | null = null;
     for (;;) {
       const step = await this.chain.verifyPage(position);
       checked += BigInt(step.checked);
       position = step.to;
+      toEventId = step.toEventId ?? toEventId;
       await this.jobs.update(row.id, { checked, verifiedSeq: position.seq, verifiedHash: position.hash, total: head?.seq ?? 0n, updatedAt: new Date() });
       if (step.broken) {
         brokenAt = step.broken;
@@ -110,20 +113,16 @@ export class AuditVerifications implements OnModuleDestroy {
     }
     let unsealed = 0;
     let overdue = 0;
+    let behind = 0;
     if (!brokenAt) {
-      const floor = this.chain.sealerFloor(head);
-      let after: string | null = null;
-      for (;;) {
-        const step = await this.chain.unsealedPage('', after, floor);
-        unsealed += step.unsealed;
-        overdue += step.overdue;
-        if (step.firstOverdue && !brokenAt)
-          brokenAt = { seq: null, eventId: step.firstOverdue, reason: 'an event the sealer never sealed lies before its reach (back-dated or forged)' };
-        if (step.last === null) break;
-        if (this.stopping) return;
-        after = step.last;
+      // Every event, from the first: one the sealer will never reach is a failure.
+      const events = await this.chain.unsealedIn({ from: '', below: null }, this.chain.sealerFloor(head), reachOf(toEventId), async () => {
+        if (this.stopping) return false;
         await this.jobs.update(row.id, { updatedAt: new Date() });
-      }
+        return true;
+      });
+      if (events.stopped) return;
+      ({ unsealed, overdue, behind, brokenAt } = events);
     }
     const report: FullReport = {
       intact: brokenAt === null,
@@ -133,7 +132,8 @@ export class AuditVerifications implements OnModuleDestroy {
       overdue,
       brokenAt,
     };
-    if (report.intact && position.seq > 0n) await this.checkpoints.record(position);
+    // Not when an unsealed event lies behind the head's reach: a run from there would not look at it again.
+    if (report.intact && behind === 0 && position.seq > 0n) await this.checkpoints.record(position);
     const done = new Date();
     await this.jobs.update(row.id, { status: report.intact ? 'intact' : 'broken', result: JSON.stringify(report), updatedAt: done, finishedAt: done });
   }

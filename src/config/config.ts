@@ -92,6 +92,11 @@ export class AppConfig {
    */
   auditCheckpointKey!: string | null;
   auditCheckpointKeyFile!: string;
+  /**
+   * Links one GET /v1/audit-events/verify verifies at most (read a page of at most 1,000 at a
+   * time); the next call continues from the checkpoint it recorded.
+   */
+  auditVerifyLinksPerRequest!: number;
   /** Express's `trust proxy`: whom to believe for X-Forwarded-For / -Proto (client IP, Secure cookies). */
   trustProxy!: boolean | number | string;
   /** The built console (web/dist) served at `/`. */
@@ -208,6 +213,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   config.auditCheckpointKey = auditKey ? auditKey : null;
   config.auditCheckpointKeyFile = path.resolve(env.AUDIT_CHECKPOINT_KEY_FILE || './data/audit-checkpoint.key');
+  config.auditVerifyLinksPerRequest = integer(env, 'AUDIT_VERIFY_LINKS_PER_REQUEST', 50_000, 1, 10_000_000, problems);
 
   const secret = env.SIGNING_KEY_SECRET ?? '';
   if (secret && (secret.length < 32 || secret.length > 512)) problems.push('SIGNING_KEY_SECRET must be 32 to 512 characters (e.g. `openssl rand -hex 32`)');

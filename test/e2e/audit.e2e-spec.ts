@@ -3,7 +3,9 @@ import { AuditEventEntity } from '../../src/audit/audit-event.entity';
 import { timeOrderedId } from '../../src/audit/audit.service';
 import { AuditCheckpointEntity } from '../../src/audit/audit-verification.entities';
 import { AuditVerifications } from '../../src/audit/audit-verifications.service';
-import { ADMIN_TOKEN, apiKey, registerTaxpayer, setClock, startApp, TestApp } from '../support/test-app';
+import { createApp } from '../../src/app';
+import { ADMIN_TOKEN, apiKey, registerTaxpayer, setClock, startApp, TestApp, testConfig } from '../support/test-app';
+import request from 'supertest';
 
 // Issue 6, "Audit record": append-only, hash-chained events; GET /v1/audit-events/verify answers
 // whether the chain is intact and where it breaks.
@@ -23,8 +25,8 @@ async function activity(t: TestApp) {
 }
 
 /** A new app with the activity above and a tax officer's key. */
-async function appWithActivity() {
-  const t = await startApp();
+async function appWithActivity(env: Record<string, string> = {}) {
+  const t = await startApp(env);
   const parties = await activity(t);
   return { t, parties, officer: await apiKey(t, 'tax_officer') };
 }
@@ -247,6 +249,217 @@ describe('audit verification: a forged, back-dated event the sealer never seals 
       expect(report.overdue).toBe(1); // only the forged, back-dated one
     } finally {
       stop.mockRestore();
+    }
+  });
+});
+
+// Issue 17 item 4: a call that stops short of the head records its checkpoint too, so successive
+// calls walk a long chain; the events each call answers for are checked before it records one.
+describe('audit verification: a chain longer than one call (AUDIT_VERIFY_LINKS_PER_REQUEST)', () => {
+  const L = 4;
+  const env = { AUDIT_VERIFY_LINKS_PER_REQUEST: String(L), AUDIT_CHECKPOINT_KEY: 'audit-checkpoint-key-for-tests-0123456789' };
+  let t: TestApp;
+  let officer: string;
+  beforeEach(async () => ({ t, officer } = await appWithActivity(env)));
+  afterEach(() => t.close());
+
+  const verify = async () => (await t.http(officer).get('/v1/audit-events/verify').expect(200)).body;
+  const fullRun = async () => {
+    const started = await t.http(officer).post('/v1/audit-events/verifications').expect(202);
+    await t.app.get(AuditVerifications).idle();
+    return (await t.http(officer).get(`/v1/audit-events/verifications/${started.body.id}`).expect(200)).body;
+  };
+  const chainLength = async () => Number((await t.dataSource.query('SELECT COUNT(*) AS n FROM audit_chain'))[0].n);
+  const checkpoints = async () =>
+    ((await t.dataSource.query('SELECT seq, hash FROM audit_checkpoints ORDER BY seq')) as { seq: string; hash: string }[]).map((c) => ({
+      seq: Number(c.seq),
+      hash: c.hash,
+    }));
+  const link = async (seq: number) =>
+    ((await t.dataSource.query('SELECT seq, event_id, hash FROM audit_chain WHERE seq = ?', [seq])) as { event_id: string; hash: string }[])[0];
+
+  it('successive calls each continue from the checkpoint the last one recorded; the last reaches the head', async () => {
+    await t.app.get(AuditChainService).seal();
+    const n = await chainLength();
+    expect(n).toBeGreaterThan(3 * L);
+    const answers = [];
+    for (let i = 0; i < n && !answers.at(-1)?.complete; i++) answers.push(await verify());
+    expect(answers).toHaveLength(Math.ceil(n / L));
+    answers.forEach((r, i) => {
+      expect(r).toMatchObject({ intact: true, brokenAt: null, overdue: 0, chainHead: n, complete: i === answers.length - 1 });
+      expect(r.fromCheckpoint).toEqual(i === 0 ? null : { ...answers[i - 1].head, at: expect.any(String) });
+      expect(r.checked).toBe(Math.min(L, n - i * L));
+      expect(r.head.seq).toBe(i * L + r.checked);
+    });
+    expect(answers.at(-1).head.seq).toBe(n);
+    // One signed checkpoint per call, at the link it got to.
+    expect(await checkpoints()).toEqual(answers.map((r) => r.head));
+    const again = await verify();
+    expect(again).toMatchObject({ intact: true, checked: 0, complete: true, fromCheckpoint: { seq: n } });
+  });
+
+  it('a link rewritten ahead of the progress point is found by the next call; one in a range a call vouched for, by the full run', async () => {
+    await t.app.get(AuditChainService).seal();
+    const first = await verify();
+    expect(first).toMatchObject({ intact: true, complete: false, head: { seq: L } });
+    // Behind the checkpoint: the event of link 2 rewritten. Ahead of it: link L + 2 no longer continues the chain.
+    const behind = await link(2);
+    await t.dataSource.query('UPDATE audit_events SET `after` = \'{"forged":true}\' WHERE id = ?', [behind.event_id]);
+    const ahead = await link(L + 2);
+    await t.dataSource.query('UPDATE audit_chain SET prev_hash = ? WHERE seq = ?', ['0'.repeat(64), L + 2]);
+    for (let i = 0; i < 2; i++) {
+      const next = await verify(); // a broken run records nothing: the one after starts from the same checkpoint
+      expect(next).toMatchObject({ intact: false, checked: 1, fromCheckpoint: { seq: L }, head: { seq: L + 1 }, complete: false });
+      expect(next.brokenAt).toEqual({ seq: L + 2, eventId: ahead.event_id, reason: expect.stringMatching(/prev_hash/) });
+    }
+    expect((await checkpoints()).map((c) => c.seq)).toEqual([L]);
+    const done = await fullRun();
+    expect(done.status).toBe('broken');
+    expect(done.report.brokenAt).toMatchObject({ seq: 2, eventId: behind.event_id, reason: expect.stringMatching(/edited/) });
+  });
+
+  it('a forged event the sealer never sealed, inside the range a call answers for, makes that call not intact', async () => {
+    const chain = t.app.get(AuditChainService);
+    await chain.seal();
+    // Links whose events are ten minutes apart (ids from an hour ahead, after every real event), so
+    // the ranges successive calls answer for (each up to five minutes before its last link's
+    // event) hold ids in between. Nothing else writes events from here on.
+    const MIN = 60_000;
+    const base = Date.now() + 60 * MIN;
+    for (let k = 0; k < 4 * L; k++) {
+      await t.dataSource.manager.insert(AuditEventEntity, {
+        id: timeOrderedId(base + k * 10 * MIN),
+        at: new Date(),
+        actor: 'system',
+        actorRole: null,
+        action: 'test.spaced',
+        objectType: 'test',
+        objectId: String(k),
+        taxpayerId: null,
+        before: null,
+        after: null,
+      });
+    }
+    await chain.seal();
+    const n = await chainLength();
+    const idAt = async (seq: number) => (await link(seq)).event_id;
+    // Walk until the checkpoint is on a spaced link with two calls' worth of links after it.
+    let p = 0;
+    for (;;) {
+      const r = await verify();
+      expect(r.intact).toBe(true);
+      p = r.head.seq;
+      if ((await idAt(p)) >= timeOrderedId(base).slice(0, 13) && p + 2 * L <= n) break;
+      expect(r.complete).toBe(false);
+    }
+    // Dated a minute before link p + 1's event: inside [reach of link p, reach of link p + L), the
+    // range the next call answers for, and long below the sealer's reach (the head is far on).
+    const forged = timeOrderedId(parseInt((await idAt(p + 1)).replace(/-/g, '').slice(0, 12), 16) - MIN);
+    await t.dataSource.manager.insert(AuditEventEntity, {
+      id: forged,
+      at: new Date('2023-07-01T00:00:00Z'),
+      actor: 'system',
+      actorRole: null,
+      action: 'invoice.voided',
+      objectType: 'invoice',
+      objectId: '23222000000000000001',
+      taxpayerId: null,
+      before: null,
+      after: null,
+    });
+    const before = await checkpoints();
+    for (let i = 0; i < 2; i++) {
+      const r = await verify();
+      expect(r).toMatchObject({ intact: false, overdue: 1, complete: false, fromCheckpoint: { seq: p }, head: { seq: p + L } });
+      expect(r.brokenAt).toEqual({ seq: null, eventId: forged, reason: expect.stringMatching(/never sealed/) });
+    }
+    expect(await checkpoints()).toEqual(before); // it vouches for nothing
+    const done = await fullRun();
+    expect(done.report).toMatchObject({ intact: false, brokenAt: { eventId: forged } });
+  });
+
+  it('calls at once, in two processes on one database, record only links they verified themselves', async () => {
+    await t.app.get(AuditChainService).seal();
+    const n = await chainLength();
+    const other = await createApp(testConfig(t.databaseUrl, env));
+    try {
+      await other.init();
+      const viaOther = async () =>
+        (await request(other.getHttpServer()).get('/v1/audit-events/verify').set('Authorization', `Bearer ${officer}`).expect(200)).body;
+      const answers = [];
+      for (let round = 0; round < n && !answers.some((r) => r.complete); round++) answers.push(...(await Promise.all([verify(), viaOther(), verify()])));
+      expect(answers.some((r) => r.complete)).toBe(true);
+      for (const r of answers) {
+        expect(r).toMatchObject({ intact: true, brokenAt: null });
+        expect(r.head.seq).toBe((r.fromCheckpoint?.seq ?? 0) + r.checked); // from a signed checkpoint, every link after it
+      }
+      // Every checkpoint is the link some call got to, with that call's hash; they only move forward.
+      const heads = new Map(answers.map((r) => [r.head.seq, r.head.hash]));
+      const recorded = await checkpoints();
+      expect(recorded.length).toBeGreaterThan(1);
+      for (const c of recorded) expect(heads.get(c.seq)).toBe(c.hash);
+      expect(recorded.at(-1)!.seq).toBe(n);
+      const full = await fullRun();
+      expect(full.report).toMatchObject({ intact: true, head: recorded.at(-1) });
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a stale call that finishes after others recorded further does not move the checkpoint back', async () => {
+    const chain = t.app.get(AuditChainService);
+    const events = async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        await t.dataSource.manager.insert(AuditEventEntity, {
+          id: timeOrderedId(),
+          at: new Date(),
+          actor: 'system',
+          actorRole: null,
+          action: 'test.more',
+          objectType: 'test',
+          objectId: String(i),
+          taxpayerId: null,
+          before: null,
+          after: null,
+        });
+      }
+      await chain.seal();
+    };
+    await chain.seal();
+    while (!(await verify()).complete);
+    const n = await chainLength();
+    await events(2);
+    // The stale call reads the two new links (it reaches the head, n + 2), then waits ...
+    const real = chain.verifyPage.bind(chain);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let paused!: () => void;
+    const pausedAt = new Promise<void>((resolve) => (paused = resolve));
+    let calls = 0;
+    const spy = jest.spyOn(chain, 'verifyPage').mockImplementation(async (...args) => {
+      const page = await real(...args);
+      if (calls++ === 0) {
+        paused();
+        await gate;
+      }
+      return page;
+    });
+    try {
+      const stale = verify();
+      await pausedAt;
+      // ... while the chain grows and two calls record checkpoints beyond it.
+      await events(2 * L);
+      const b = await verify();
+      const c = await verify();
+      expect([b.head.seq, c.head.seq]).toEqual([n + L, n + 2 * L]);
+      release();
+      const late = await stale;
+      expect(late).toMatchObject({ intact: true, complete: true, fromCheckpoint: { seq: n }, head: { seq: n + 2 } });
+      const recorded = (await checkpoints()).map((k) => k.seq);
+      expect(recorded.slice(-2)).toEqual([n + L, n + 2 * L]);
+      expect(recorded).not.toContain(n + 2);
+    } finally {
+      spy.mockRestore();
     }
   });
 });

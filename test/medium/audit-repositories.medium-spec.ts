@@ -59,13 +59,17 @@ describe('audit and idempotency repositories', () => {
     expect(await chain.link(link.seq)).toMatchObject({ eventId: first.id });
     expect((await chain.linksAfter(seq, 10)).map((l) => l.eventId)).toEqual([first.id]);
     expect((await chain.unlinked(from, 10)).map((e) => e.objectId)).toEqual(['e1', 'e2']);
-    const coverage = await chain.coverage(from, null, 10);
+    const coverage = await chain.coverage(from, null, null, 10);
     expect(coverage.map((c) => [c.id, c.seq === null || c.seq === undefined ? null : String(c.seq)])).toEqual([
       [rows[1].id, String(link.seq)],
       [rows[2].id, null],
       [rows[0].id, null],
     ]);
-    expect((await chain.coverage(from, rows[1].id, 10)).map((c) => c.id)).toEqual([rows[2].id, rows[0].id]);
+    expect((await chain.coverage(from, null, rows[1].id, 10)).map((c) => c.id)).toEqual([rows[2].id, rows[0].id]);
+    // Bounded above (exclusive): the window of a verification that stopped short of the head.
+    expect((await chain.coverage(from, rows[0].id, null, 10)).map((c) => c.id)).toEqual([rows[1].id, rows[2].id]);
+    expect((await chain.coverage(from, rows[0].id, rows[1].id, 10)).map((c) => c.id)).toEqual([rows[2].id]);
+    expect(await chain.coverage(from, from, null, 10)).toEqual([]);
     expect((await events.byIds([rows[0].id, rows[2].id])).map((e) => e.objectId).sort()).toEqual(['e1', 'e2']);
   });
 
