@@ -64,8 +64,10 @@ export class AuditController {
     summary: 'Whether the hash chain of audit events is intact, and where it breaks',
     description:
       'Incremental: seals what is pending, then verifies from the newest signed checkpoint (`fromCheckpoint`; null: from the first link) ' +
-      'up to 50,000 links (`complete` false when the chain goes further: call again), reports events the sealer will never reach ' +
-      '(`overdue`, a failure) and records a new checkpoint at `head`. Tampering before a checkpoint is found by a full run (POST verifications).',
+      'up to AUDIT_VERIFY_LINKS_PER_REQUEST links (50,000 by default) to `head` (`complete` false when the chain goes further: call again, ' +
+      'and the next call continues from `head`). It checks the events it answers for (up to five minutes before `head`, or all when it reached ' +
+      "the chain's head): one the sealer will never reach is a failure (`overdue`, `brokenAt.seq` null). When intact it records a signed " +
+      'checkpoint at `head`, complete or not. Tampering before a checkpoint is found by a full run (POST verifications).',
   })
   @ApiJson(200, ChainReportDto, 'the verification')
   async verify(@CurrentPrincipal() p: Principal) {

@@ -42,10 +42,20 @@ export class ChainReportDto {
   @ApiProperty({ description: 'links verified by this run' }) checked: number;
   @ApiProperty({ type: CheckpointDto, nullable: true, description: 'the signed checkpoint this run started from; null: from the first link' })
   fromCheckpoint: CheckpointDto | null;
-  @ApiProperty({ type: ChainHeadDto, nullable: true, description: 'the last link verified' }) head: ChainHeadDto | null;
+  @ApiProperty({
+    type: ChainHeadDto,
+    nullable: true,
+    description: 'the last link verified; when intact, a signed checkpoint is recorded there and the next call starts from it',
+  })
+  head: ChainHeadDto | null;
   @ApiProperty({ description: "the chain's last link" }) chainHead: number;
   @ApiProperty({ description: 'whether this run reached the last link (false: call again)' }) complete: boolean;
-  @ApiProperty({ description: 'events not yet in the chain among those looked at' }) unsealed: number;
+  @ApiProperty({
+    description:
+      'events not yet in the chain among those looked at: from five minutes before the checkpoint to five minutes before `head` ' +
+      '(to the last event when complete)',
+  })
+  unsealed: number;
   @ApiProperty({ description: 'of those, events older than the sealer could leave behind: a failure' }) overdue: number;
   @ApiProperty({ type: ChainBreakDto, nullable: true }) brokenAt: ChainBreakDto | null;
 }
