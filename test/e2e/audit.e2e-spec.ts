@@ -379,6 +379,16 @@ describe('audit verification: a chain longer than one call (AUDIT_VERIFY_LINKS_P
     expect(done.report).toMatchObject({ intact: false, brokenAt: { eventId: forged } });
   });
 
+  it("the checkpointed link's own event rewritten is a break for the call that starts there", async () => {
+    await t.app.get(AuditChainService).seal();
+    const first = await verify();
+    const at = await link(first.head.seq);
+    await t.dataSource.query('UPDATE audit_events SET `after` = \'{"forged":true}\' WHERE id = ?', [at.event_id]);
+    const next = await verify();
+    expect(next).toMatchObject({ intact: false, checked: 0, fromCheckpoint: { seq: L } });
+    expect(next.brokenAt).toEqual({ seq: L, eventId: at.event_id, reason: expect.stringMatching(/checkpointed link's event/) });
+  });
+
   it('calls at once, in two processes on one database, record only links they verified themselves', async () => {
     await t.app.get(AuditChainService).seal();
     const n = await chainLength();
