@@ -30,7 +30,7 @@ export interface paths {
         };
         /**
          * Whether the hash chain of audit events is intact, and where it breaks
-         * @description Incremental: seals what is pending, then verifies from the newest signed checkpoint (`fromCheckpoint`; null: from the first link) up to 50,000 links (`complete` false when the chain goes further: call again), reports events the sealer will never reach (`overdue`, a failure) and records a new checkpoint at `head`. Tampering before a checkpoint is found by a full run (POST verifications).
+         * @description Incremental: seals what is pending, then verifies from the newest signed checkpoint (`fromCheckpoint`; null: from the first link) up to AUDIT_VERIFY_LINKS_PER_REQUEST links (50,000 by default) to `head` (`complete` false when the chain goes further: call again, and the next call continues from `head`). It checks the events it answers for (up to five minutes before `head`, or all when it reached the chain's head): one the sealer will never reach is a failure (`overdue`, `brokenAt.seq` null). When intact it records a signed checkpoint at `head`, complete or not. Tampering before a checkpoint is found by a full run (POST verifications).
          */
         get: operations["Audit_verify"];
         put?: never;
@@ -1168,13 +1168,13 @@ export interface components {
             checked: number;
             /** @description the signed checkpoint this run started from; null: from the first link */
             fromCheckpoint: components["schemas"]["CheckpointDto"] | null;
-            /** @description the last link verified */
+            /** @description the last link verified; when intact, a signed checkpoint is recorded there and the next call starts from it */
             head: components["schemas"]["ChainHeadDto"] | null;
             /** @description the chain's last link */
             chainHead: number;
             /** @description whether this run reached the last link (false: call again) */
             complete: boolean;
-            /** @description events not yet in the chain among those looked at */
+            /** @description events not yet in the chain among those looked at: from five minutes before the checkpoint to five minutes before `head` (to the last event when complete) */
             unsealed: number;
             /** @description of those, events older than the sealer could leave behind: a failure */
             overdue: number;
