@@ -168,6 +168,7 @@ async function whDelivery(side: Side): Promise<string> {
       webhookId: side.vars.webhook,
       eventId: `evt_${id.replace(/-/g, '').slice(0, 26)}`,
       eventType: 'delivery.failed',
+      eventSeq: 1,
       status: 'succeeded',
       attempts: 1,
       nextAttemptAt: null,
