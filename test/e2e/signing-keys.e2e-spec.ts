@@ -197,6 +197,34 @@ describe('the platform signing keys: private, audited, recoverable (issue 13 rev
       await db.transaction((em) => service.confirmCurrent(em, rotated.keyId));
       await expect(db.transaction((em) => service.confirmCurrent(em, first.keyId))).rejects.toBeInstanceOf(RetiredKeyError);
     });
+
+    it('a rotation waits for a transaction that confirmed the current key (row lock on MySQL, one transaction at a time on SQLite)', async () => {
+      const service = t.app.get(SigningKeysService);
+      const db = t.app.get(Db);
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let confirmed!: () => void;
+      const isConfirmed = new Promise<void>((resolve) => (confirmed = resolve));
+      const store = db.transaction(async (em) => {
+        await service.confirmCurrent(em, rotated.keyId);
+        confirmed();
+        await held;
+      });
+      await isConfirmed;
+      let done = false;
+      const rotation = t
+        .http(ADMIN_TOKEN)
+        .post('/v1/platform/signing-keys/rotate')
+        .expect(201)
+        .then((res) => ((done = true), res.body as Json));
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      expect(done).toBe(false); // the rotation cannot retire the key while a file signed with it is being stored
+      release();
+      await store;
+      const next = await rotation;
+      expect((await keys()).find((k) => k.keyId === rotated.keyId)!.validTo).toBe(next.validFrom);
+      rotated = next;
+    });
   });
 
   describe('verify-xml as an auditor runs it', () => {
