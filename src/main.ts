@@ -47,6 +47,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error(`einvoice: failed to start: ${error?.stack ?? error}`);
+  // A configuration problem found while starting (the signing key secret) says what to set; no stack.
+  console.error(`einvoice: failed to start: ${error instanceof ConfigError ? error.message : (error?.stack ?? error)}`);
   process.exit(1);
 });

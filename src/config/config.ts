@@ -55,11 +55,24 @@ export class AppConfig {
   outboxDir!: string;
   /**
    * The secret that seals the platform's SM2 private keys in the database (SPEC section 8): every
-   * process on one database must have the same. Null: read from signingKeySecretFile, which the
-   * first start creates (32 random bytes) when it does not exist.
+   * process on one database must have the same. Null: read from signingKeySecretFile.
    */
   signingKeySecret!: string | null;
-  signingKeySecretFile!: string;
+  /**
+   * Where the secret is read from without SIGNING_KEY_SECRET: SIGNING_KEY_SECRET_FILE, else (on the
+   * embedded SQLite database) `signing-key.secret` beside the database file. Null on MySQL without
+   * SIGNING_KEY_SECRET_FILE (the service then refuses to start: SIGNING_KEY_SECRET is required) and
+   * on an in-memory SQLite database (a secret of the process's own, as its keys die with it).
+   */
+  signingKeySecretFile!: string | null;
+  /** Whether a missing secret file is created (32 random bytes): on the embedded SQLite database only. */
+  signingKeySecretFileCreate!: boolean;
+  /**
+   * SIGNING_KEY_REPLACE_LOST: the keyId of a current signing key whose secret is lost for good.
+   * At start, if that key is still current and the secret does not open it, it is retired and a
+   * new key sealed with the configured secret takes its place (its public half stays published).
+   */
+  signingKeyReplaceLost!: string | null;
   /** Webhooks: the AES-256-GCM key for secrets at rest (32 bytes), or null: the key file. */
   webhookSecretKey!: Buffer | null;
   /** Where the generated key lives when no key is configured (embedded SQLite only; null on MySQL). */
@@ -218,7 +231,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const secret = env.SIGNING_KEY_SECRET ?? '';
   if (secret && (secret.length < 32 || secret.length > 512)) problems.push('SIGNING_KEY_SECRET must be 32 to 512 characters (e.g. `openssl rand -hex 32`)');
   config.signingKeySecret = secret || null;
-  config.signingKeySecretFile = path.resolve(env.SIGNING_KEY_SECRET_FILE || './data/signing-key.secret');
+  const embedded = config.database.kind === 'sqlite' && config.database.path !== ':memory:';
+  config.signingKeySecretFile = env.SIGNING_KEY_SECRET_FILE
+    ? path.resolve(env.SIGNING_KEY_SECRET_FILE)
+    : embedded
+      ? path.join(path.dirname((config.database as { path: string }).path), 'signing-key.secret')
+      : null;
+  config.signingKeySecretFileCreate = config.database.kind === 'sqlite';
+  const lost = env.SIGNING_KEY_REPLACE_LOST ?? '';
+  if (lost && !/^sm2-[0-9a-f]{16}$/.test(lost))
+    problems.push(`SIGNING_KEY_REPLACE_LOST must be a keyId such as sm2-3f9a0c5e1b2d4a67 (got ${JSON.stringify(lost)})`);
+  config.signingKeyReplaceLost = lost || null;
   const webhookKey = env.WEBHOOK_SECRET_KEY ?? '';
   config.webhookSecretKey = null;
   if (webhookKey) {

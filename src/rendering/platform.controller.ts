@@ -1,7 +1,10 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ApiAuth, ApiAuthenticatedProblems, ApiJson, ApiProblems } from '../common/openapi';
-import { Public, Roles } from '../common/access';
+import { CurrentPrincipal, Public, Roles } from '../common/access';
+import type { Principal } from '../common/principal';
+import { Idempotent, IdempotencyRecorder } from '../idempotency/idempotency.interceptor';
+import type { RecordResponse } from '../idempotency/idempotency.service';
 import { SigningKeysService } from './signing-keys.service';
 
 class SigningKeyDto {
@@ -35,11 +38,21 @@ export class PlatformController {
   @Post('rotate')
   @HttpCode(201)
   @Roles('admin')
+  @Idempotent()
   @ApiAuth()
   @ApiAuthenticatedProblems()
-  @ApiJson(201, SigningKeyDto, 'the new current key')
-  @ApiOperation({ summary: 'Admin: make a new SM2 key current; the previous key gets validTo and stays published (files it signed still verify)' })
-  rotate(): Promise<SigningKeyDto> {
-    return this.keys.rotate();
+  @ApiJson(
+    201,
+    SigningKeyDto,
+    'the new current key (its public half: the private key is never in an answer); a duplicate with the same Idempotency-Key replays it',
+  )
+  @ApiProblems(409)
+  @ApiOperation({
+    summary:
+      'Admin: make a new SM2 key current; the previous key gets validTo and stays published (files it signed still verify). ' +
+      'Audited as platform.signing_key_rotated; two rotations at once make one key',
+  })
+  rotate(@CurrentPrincipal() principal: Principal, @IdempotencyRecorder() record: RecordResponse): Promise<SigningKeyDto> {
+    return this.keys.rotate(principal, record);
   }
 }

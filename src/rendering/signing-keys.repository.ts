@@ -18,6 +18,23 @@ export class SigningKeysRepository {
     return this.db.dataSource.manager.createQueryBuilder(PlatformSigningKeyEntity, 'k').orderBy('k.seq', 'DESC').limit(1).getOne();
   }
 
+  /** The key with the highest seq as the transaction sees it (no lock), or null. */
+  latestIn(em: EntityManager): Promise<PlatformSigningKeyEntity | null> {
+    return em.createQueryBuilder(PlatformSigningKeyEntity, 'k').orderBy('k.seq', 'DESC').limit(1).getOne();
+  }
+
+  /** The key's row, locked for update (MySQL; SQLite runs one transaction at a time): its latest committed state. */
+  lockForUpdate(em: EntityManager, keyId: string): Promise<PlatformSigningKeyEntity | null> {
+    const q = em.createQueryBuilder(PlatformSigningKeyEntity, 'k').where('k.key_id = :keyId', { keyId });
+    return (this.db.rowLocks ? q.setLock('pessimistic_write') : q).getOne();
+  }
+
+  /** The key's row under a shared lock (MySQL): a rotation retiring it waits for the transaction. */
+  lockShared(em: EntityManager, keyId: string): Promise<PlatformSigningKeyEntity | null> {
+    const q = em.createQueryBuilder(PlatformSigningKeyEntity, 'k').where('k.key_id = :keyId', { keyId });
+    return (this.db.rowLocks ? q.setLock('pessimistic_read') : q).getOne();
+  }
+
   /** Every key, oldest first (committed). */
   all(): Promise<PlatformSigningKeyEntity[]> {
     return this.db.dataSource.manager.find(PlatformSigningKeyEntity, { order: { seq: 'ASC' } });

@@ -1,14 +1,19 @@
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
-import { AppConfig } from '../config/config';
+import type { Principal } from '../common/principal';
+import { Problems } from '../common/problem';
+import { AppConfig, ConfigError } from '../config/config';
 import { isDuplicate } from '../database/db-errors';
 import { Db } from '../database/db.service';
+import type { RecordResponse } from '../idempotency/idempotency.service';
 import { SigningKeysRepository } from './signing-keys.repository';
 import { PlatformSigningKeyEntity } from './signing.entities';
-import { generateSm2KeyPair, sm2PublicKeyFromPrivate, sm2PublicKeyPem } from './xml-signature';
+import { generateSm2KeyPair, keyIdOf, sm2PublicKeyFromPrivate, sm2PublicKeyPem } from './xml-signature';
 
 export interface PublishedKey {
   keyId: string;
@@ -23,13 +28,8 @@ export interface SigningKey {
   privateKeyHex: string;
 }
 
-/** How long a process keeps using the current key it read before reading it again (rotation takes effect within it). */
-const CURRENT_KEY_TTL_MS = 5000;
-
-/** The keyId of a public key: "sm2-" and the first 16 hex digits of its SHA-256. */
-export function keyIdOf(publicKeyHex: string): string {
-  return `sm2-${createHash('sha256').update(publicKeyHex, 'hex').digest('hex').slice(0, 16)}`;
-}
+/** The keyId of a public key (xml-signature.ts: verify-xml derives it too). */
+export { keyIdOf };
 
 /** AES-256-GCM under `kek`, bound to the keyId: base64(iv | tag | ciphertext). */
 export function sealPrivateKey(kek: Buffer, keyId: string, privateKeyHex: string): string {
@@ -53,26 +53,76 @@ export function kekOf(secret: string): Buffer {
   return Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.alloc(0), Buffer.from('einvoice platform signing key v1'), 32));
 }
 
+/** Where the secret came from, for messages (never the secret itself). */
+export interface SigningSecret {
+  secret: string;
+  source: string;
+}
+
+type SecretConfig = Pick<AppConfig, 'signingKeySecret' | 'signingKeySecretFile' | 'signingKeySecretFileCreate' | 'database'>;
+
+/** The start-up error on MySQL without SIGNING_KEY_SECRET (or SIGNING_KEY_SECRET_FILE). */
+export function secretRequiredMessage(legacyFile: string | null): string {
+  return (
+    "SIGNING_KEY_SECRET is required on MySQL: it seals the platform's SM2 signing keys in the database, and every service process on " +
+    'one database needs the same one. Create it once with `openssl rand -hex 32`, keep it safe (the keys it sealed cannot sign without ' +
+    'it), and set SIGNING_KEY_SECRET to it for every process (or SIGNING_KEY_SECRET_FILE to a file that holds it).' +
+    (legacyFile ? ` An earlier version created ${legacyFile}: if this database's keys were sealed with it, set SIGNING_KEY_SECRET_FILE=${legacyFile}.` : '')
+  );
+}
+
 /**
- * The secret from the configuration, or from its file (created on first start with 32 random
- * bytes, mode 0600; `wx` makes two processes starting together agree on one file).
+ * The secret: SIGNING_KEY_SECRET, else the secret file. On the embedded SQLite database the file
+ * is created on first start (32 random bytes, mode 0600; `wx` makes two processes starting
+ * together agree on one file). On MySQL nothing is generated: without SIGNING_KEY_SECRET (or an
+ * existing SIGNING_KEY_SECRET_FILE) the start fails, naming the variable. An in-memory SQLite
+ * database gets a secret of the process's own (its keys end with it).
  */
-export function loadSecret(config: Pick<AppConfig, 'signingKeySecret' | 'signingKeySecretFile'>): string {
-  if (config.signingKeySecret) return config.signingKeySecret;
+export function loadSecret(config: SecretConfig): SigningSecret {
+  if (config.signingKeySecret) return { secret: config.signingKeySecret, source: 'SIGNING_KEY_SECRET' };
   const file = config.signingKeySecretFile;
-  try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { flag: 'wx', mode: 0o600 });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  if (!file) {
+    if (config.database.kind === 'mysql') {
+      const legacy = path.resolve('./data/signing-key.secret');
+      throw new ConfigError([secretRequiredMessage(fs.existsSync(legacy) ? legacy : null)]);
+    }
+    return { secret: randomBytes(32).toString('hex'), source: 'a secret of this process (in-memory database)' };
+  }
+  const source = `the secret file ${file} (SIGNING_KEY_SECRET_FILE)`;
+  if (config.signingKeySecretFileCreate) {
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { flag: 'wx', mode: 0o600 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  } else if (!fs.existsSync(file)) {
+    throw new ConfigError([`SIGNING_KEY_SECRET_FILE names ${file}, which does not exist (on MySQL the file is never created). ${secretRequiredMessage(null)}`]);
   }
   // Another process may have created it an instant ago and not written it yet.
   for (let i = 0; i < 50; i++) {
     const secret = fs.readFileSync(file, 'utf8').trim();
-    if (secret.length >= 32) return secret;
+    if (secret.length >= 32) return { secret, source };
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
   }
-  throw new Error(`${file} does not hold a signing key secret (32 characters at least)`);
+  throw new ConfigError([`${file} does not hold a signing key secret (32 characters at least; e.g. \`openssl rand -hex 32 > ${file}\`)`]);
+}
+
+/** Why a process cannot start: its secret does not open the current key. Names the variable, the key and the ways out. */
+export function unopenableMessage(keyId: string, source: string): string {
+  return (
+    `SIGNING_KEY_SECRET does not open the current signing key ${keyId} (the secret came from ${source}): the key was sealed with another secret, ` +
+    'so this process could not sign a single XML file. Every process on one database needs the same SIGNING_KEY_SECRET: set the one the ' +
+    `other processes use (or restore the secret file). If that secret is lost for good, start once with SIGNING_KEY_REPLACE_LOST=${keyId}: ` +
+    'the key is retired and a new one, sealed with this secret, becomes current; its public half stays published, so the files it signed still verify.'
+  );
+}
+
+/** The key a signer used was retired (rotated) before its file was stored: sign again with the current key. */
+export class RetiredKeyError extends Error {
+  constructor(readonly keyId: string) {
+    super(`signing key ${keyId} was retired while a file was being signed with it; sign again with the current key`);
+  }
 }
 
 /**
@@ -80,99 +130,175 @@ export function loadSecret(config: Pick<AppConfig, 'signingKeySecret' | 'signing
  * it signs with the same current key: the key with the highest seq. The private scalar is
  * sealed with a key derived from SIGNING_KEY_SECRET (or the secret file); it is never returned,
  * logged or exported. The first start creates the first key; `rotate()` adds a new current key
- * and closes the previous one (validTo), whose public half stays published.
+ * and retires the previous one (validTo), whose public half stays published.
+ *
+ * A process starts only if its secret opens the current key (else it fails, naming
+ * SIGNING_KEY_SECRET, the key and the recovery, SIGNING_KEY_REPLACE_LOST). Rotation and
+ * replacement lock the current key's row first and take the instant after it: a file signed with
+ * a key and stored under `confirmCurrent` carries a SignatureTime inside the key's window.
  */
 @Injectable()
 export class SigningKeysService implements OnModuleInit {
   private readonly logger = new Logger('SigningKeys');
-  private kek: Buffer | null = null;
-  private cached: { key: SigningKey; until: number } | null = null;
+  private secret: SigningSecret | null = null;
+  private kekValue: Buffer | null = null;
+  /** Private keys this process has opened, by keyId and sealed form (opening costs a point multiplication). */
+  private readonly opened = new Map<string, string>();
 
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly config: AppConfig,
     private readonly keyRows: SigningKeysRepository,
+    private readonly audit: AuditService,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.kek = kekOf(loadSecret(this.config));
-    const existing = await this.keyRows.count();
-    if (existing === 0) await this.add(1, null);
+    const { source } = this.loaded();
+    if ((await this.keyRows.count()) === 0) await this.advance('created', 'system', null);
+    let current = await this.keyRows.latest();
+    if (!current) throw new Error('no signing key after creating the first one');
+    const lost = this.config.signingKeyReplaceLost;
+    if (this.opens(current)) {
+      if (lost === current.keyId) {
+        this.logger.warn(`SIGNING_KEY_REPLACE_LOST names ${lost}, which this secret opens: nothing was replaced; remove the setting`);
+      } else if (lost) {
+        this.logger.warn(`SIGNING_KEY_REPLACE_LOST names ${lost}, which is not the current key (${current.keyId}): nothing was replaced; remove the setting`);
+      }
+      return;
+    }
+    if (lost !== current.keyId) throw new ConfigError([unopenableMessage(current.keyId, source)]);
+    await this.advance('replaced', 'system', null, lost);
+    current = await this.keyRows.latest();
+    if (!current || !this.opens(current)) throw new ConfigError([unopenableMessage(current?.keyId ?? lost, source)]);
   }
 
-  private get key(): Buffer {
-    this.kek ??= kekOf(loadSecret(this.config));
-    return this.kek;
+  private loaded(): SigningSecret {
+    this.secret ??= loadSecret(this.config);
+    return this.secret;
   }
 
-  /** Inserts key `seq`; false when another process inserted that seq first. */
-  private async add(seq: number, previous: PlatformSigningKeyEntity | null): Promise<boolean> {
+  private get kek(): Buffer {
+    this.kekValue ??= kekOf(this.loaded().secret);
+    return this.kekValue;
+  }
+
+  private opens(row: PlatformSigningKeyEntity): boolean {
+    try {
+      this.open(row);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * One step of the key sequence, in one transaction: the current key's row is locked (FOR UPDATE
+   * on MySQL; SQLite runs one transaction at a time) and still current, the instant is taken after
+   * the lock, a new key (seq + 1) sealed with this process's secret is inserted, the previous one
+   * retired at that instant, the audit event and the Idempotency-Key's answer recorded with it.
+   * `expected`: the keyId that must be current (replacing a lost key); when another process moved
+   * the sequence first (or inserted the same seq), nothing is made and `made` is false.
+   */
+  private async advance(
+    kind: 'created' | 'rotated' | 'replaced',
+    actor: Principal | 'system',
+    record: RecordResponse | null,
+    expected: string | null = null,
+  ): Promise<{ key: PublishedKey | null; made: boolean }> {
     const pair = generateSm2KeyPair();
     const keyId = keyIdOf(pair.publicKeyHex);
-    const now = this.clock.now();
-    const row: PlatformSigningKeyEntity = {
-      keyId,
-      seq,
-      algorithm: 'SM2',
-      publicKeyHex: pair.publicKeyHex,
-      privateKeySealed: sealPrivateKey(this.key, keyId, pair.privateKeyHex),
-      validFrom: now,
-      validTo: null,
-    };
+    const sealed = sealPrivateKey(this.kek, keyId, pair.privateKeyHex);
+    let outcome: { key: PublishedKey | null; made: boolean };
     try {
-      await this.db.transaction(async (em) => {
+      outcome = await this.db.transaction(async (em) => {
+        const seen = await this.keyRows.latestIn(em);
+        const previous = seen ? await this.keyRows.lockForUpdate(em, seen.keyId) : null;
+        if (kind === 'created' ? seen !== null : !previous || previous.validTo !== null || (expected !== null && previous.keyId !== expected)) {
+          return { key: null, made: false };
+        }
+        if (kind === 'rotated' && previous && !this.opens(previous)) {
+          throw Problems.invalidState(
+            `this process's SIGNING_KEY_SECRET does not open the current signing key ${previous.keyId}: a key it sealed could not be opened by the ` +
+              'other processes; restart it with their secret',
+          );
+        }
+        const now = this.clock.now();
+        const row: PlatformSigningKeyEntity = {
+          keyId,
+          seq: (previous?.seq ?? 0) + 1,
+          algorithm: 'SM2',
+          publicKeyHex: pair.publicKeyHex,
+          privateKeySealed: sealed,
+          validFrom: now,
+          validTo: null,
+        };
         await this.keyRows.insert(em, row);
         if (previous) await this.keyRows.close(em, previous.keyId, now);
+        // The first key of an empty database is no one's act (its validFrom says when it appeared); a rotation and a replacement are.
+        if (kind !== 'created') {
+          await this.audit.record(em, actor, {
+            action: `platform.signing_key_${kind}`,
+            objectType: 'signing_key',
+            objectId: keyId,
+            before: previous ? { keyId: previous.keyId, validTo: null } : undefined,
+            after: { keyId, seq: row.seq, validFrom: now.toISOString(), ...(previous ? { retired: previous.keyId } : {}) },
+          });
+        }
+        const key = published(row);
+        if (record) await record(em, key);
+        return { key, made: true };
       });
     } catch (e) {
-      if (isDuplicate(e)) return false;
+      if (isDuplicate(e)) return { key: null, made: false };
       throw e;
     }
-    this.logger.log(`signing key ${keyId} (seq ${seq}) created`);
-    return true;
-  }
-
-  private latest(): Promise<PlatformSigningKeyEntity | null> {
-    return this.keyRows.latest();
-  }
-
-  /** The current key (read again at most every few seconds, so a rotation reaches every process). */
-  async current(): Promise<SigningKey> {
-    const now = Date.now();
-    if (this.cached && this.cached.until > now) return this.cached.key;
-    let row = await this.latest();
-    if (!row) {
-      await this.add(1, null);
-      row = await this.latest();
+    if (outcome.made) {
+      const what = kind === 'created' ? 'created' : kind === 'rotated' ? 'created by a rotation' : `created in place of ${expected}, whose secret was lost`;
+      this.logger.log(`signing key ${keyId} ${what}`);
     }
-    const privateKeyHex = this.open(row!);
-    const key = { keyId: row!.keyId, privateKeyHex };
-    this.cached = { key, until: now + CURRENT_KEY_TTL_MS };
-    return key;
+    return outcome;
+  }
+
+  /** The current key (read from the database on every call, so that no process signs with a key a rotation retired). */
+  async current(): Promise<SigningKey> {
+    let row = await this.keyRows.latest();
+    if (!row) {
+      await this.advance('created', 'system', null);
+      row = await this.keyRows.latest();
+    }
+    return { keyId: row!.keyId, privateKeyHex: this.open(row!) };
+  }
+
+  /**
+   * Inside the transaction that stores a file signed with `keyId`: the key's row is read under a
+   * shared lock (MySQL; SQLite runs one transaction at a time) and must still be current, else
+   * RetiredKeyError (sign again). A rotation waits for this transaction, and retires the key at an
+   * instant after it: the file's SignatureTime is inside its key's window.
+   */
+  async confirmCurrent(em: EntityManager, keyId: string): Promise<void> {
+    const row = await this.keyRows.lockShared(em, keyId);
+    if (!row || row.validTo !== null) throw new RetiredKeyError(keyId);
   }
 
   private open(row: PlatformSigningKeyEntity): string {
+    const cacheKey = `${row.keyId}:${row.privateKeySealed}`;
+    const known = this.opened.get(cacheKey);
+    if (known) return known;
     let privateKeyHex: string;
     try {
-      privateKeyHex = openPrivateKey(this.key, row.keyId, row.privateKeySealed);
+      privateKeyHex = openPrivateKey(this.kek, row.keyId, row.privateKeySealed);
     } catch {
-      throw new Error(`the signing key secret does not open signing key ${row.keyId}: every process on one database needs the same SIGNING_KEY_SECRET`);
+      throw new Error(unopenableMessage(row.keyId, this.loaded().source));
     }
     if (sm2PublicKeyFromPrivate(privateKeyHex) !== row.publicKeyHex) throw new Error(`signing key ${row.keyId}: the private key does not match its public key`);
+    this.opened.set(cacheKey, privateKeyHex);
     return privateKeyHex;
   }
 
   /** Every key that is or was current, oldest first: public halves only. */
   async published(): Promise<PublishedKey[]> {
-    const rows = await this.keyRows.all();
-    return rows.map((r) => ({
-      keyId: r.keyId,
-      algorithm: 'SM2' as const,
-      publicKeyPem: sm2PublicKeyPem(r.publicKeyHex),
-      validFrom: r.validFrom.toISOString(),
-      validTo: r.validTo ? r.validTo.toISOString() : null,
-    }));
+    return (await this.keyRows.all()).map(published);
   }
 
   /** The public key (hex) of a keyId, or null. */
@@ -182,15 +308,26 @@ export class SigningKeysService implements OnModuleInit {
   }
 
   /**
-   * Makes a new key current (the previous one gets its validTo). Two rotations at once make one
-   * key: the second finds the seq taken and answers the winner's.
+   * Makes a new key current (the previous one gets its validTo), audited as
+   * platform.signing_key_rotated, answering under the request's Idempotency-Key. Two rotations at
+   * once make one key: the second finds the current key retired meanwhile and answers the winner's.
    */
-  async rotate(): Promise<PublishedKey> {
-    const previous = await this.latest();
-    if (previous) this.open(previous); // refuse to rotate under a secret that cannot open the keys
-    await this.add((previous?.seq ?? 0) + 1, previous);
-    this.cached = null;
+  async rotate(actor: Principal, record: RecordResponse | null = null): Promise<PublishedKey> {
+    const { key } = await this.advance('rotated', actor, record);
+    if (key) return key;
     const keys = await this.published();
-    return keys[keys.length - 1];
+    const winner = keys[keys.length - 1];
+    if (record) await this.db.transaction((em) => record(em, winner));
+    return winner;
   }
+}
+
+function published(r: PlatformSigningKeyEntity): PublishedKey {
+  return {
+    keyId: r.keyId,
+    algorithm: 'SM2' as const,
+    publicKeyPem: sm2PublicKeyPem(r.publicKeyHex),
+    validFrom: r.validFrom.toISOString(),
+    validTo: r.validTo ? r.validTo.toISOString() : null,
+  };
 }

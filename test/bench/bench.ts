@@ -177,6 +177,8 @@ async function startService(url: string): Promise<ChildProcess> {
       WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex'),
       // Its hot taxpayer registers 50 webhooks (the issue's figure), above the default limit of 16.
       WEBHOOK_MAX_PER_TAXPAYER: '50',
+      // Required on MySQL (seals the signing keys); each run has a fresh database.
+      SIGNING_KEY_SECRET: randomBytes(32).toString('hex'),
       // Tuning settings pass through, to compare them.
       ...Object.fromEntries(['ISSUE_LANES', 'DB_POOL_SIZE', 'NODE_OPTIONS'].filter((k) => process.env[k]).map((k) => [k, process.env[k]])),
     },

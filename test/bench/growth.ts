@@ -425,6 +425,8 @@ export async function growthBench(server: string): Promise<void> {
         AUDIT_CHECKPOINT_KEY: randomBytes(32).toString('hex'),
         // Webhooks are unavailable on MySQL without it (503): the webhook list must be measured.
         WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex'),
+        // Required on MySQL: seals the platform's signing keys. Fixed, as a kept database (BENCH_GROWTH_DATABASE) is started again.
+        SIGNING_KEY_SECRET: 'einvoice-growth-bench-signing-key-secret',
         WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
       },
       stdio: ['ignore', 'ignore', 'inherit'],

@@ -9,7 +9,7 @@ import { Db } from '../../src/database/db.service';
 import { InvoiceView } from '../../src/invoices/invoice.view';
 import { IssueGroupCommitter, SingleIssue } from '../../src/invoices/issue-group-committer';
 import { Settled } from '../../src/common/coalescer';
-import { ADMIN_TOKEN, registerTaxpayer, scratchDatabase, setClock, startApp, taxpayerBody, TestApp } from '../support/test-app';
+import { ADMIN_TOKEN, registerTaxpayer, scratchDatabase, setClock, startApp, taxpayerBody, TEST_SIGNING_KEY_SECRET, TestApp } from '../support/test-app';
 
 // Issue 3, "Never over-issue"; DESIGN.md: correctness under concurrency comes from the database.
 const invoiceOf = (amount: string) => ({
@@ -435,6 +435,7 @@ describe('group commit of concurrent single issues', () => {
           LOG_LEVEL: 'error',
           BCRYPT_COST: '4',
           NUMBER_BLOCK_SIZE: '7',
+          SIGNING_KEY_SECRET: TEST_SIGNING_KEY_SECRET,
         },
         stdio: ['ignore', 'ignore', 'inherit'],
       });

@@ -5,7 +5,7 @@ import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config/config';
-import { ADMIN_TOKEN, scratchDatabase } from '../support/test-app';
+import { ADMIN_TOKEN, scratchDatabase, TEST_SIGNING_KEY_SECRET } from '../support/test-app';
 import { waitReady } from '../support/service-process';
 
 /** A TCP relay to MariaDB that the test can cut (every socket dropped, new ones refused) and
@@ -63,7 +63,14 @@ onMysql('the database goes down and comes back', () => {
     viaRelay.hostname = '127.0.0.1';
     viaRelay.port = String(relay.port);
     app = await createApp(
-      loadConfig({ DATABASE_URL: viaRelay.toString(), BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'error', BCRYPT_COST: '4', DB_POOL_SIZE: '4' }),
+      loadConfig({
+        DATABASE_URL: viaRelay.toString(),
+        BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN,
+        LOG_LEVEL: 'error',
+        BCRYPT_COST: '4',
+        DB_POOL_SIZE: '4',
+        SIGNING_KEY_SECRET: TEST_SIGNING_KEY_SECRET,
+      }),
     );
     await app.init();
   });
@@ -127,6 +134,7 @@ onMysql('the service starts while the database is down', () => {
         LOG_LEVEL: 'warn',
         BCRYPT_COST: '4',
         DB_STARTUP_WAIT_SECONDS: '600',
+        SIGNING_KEY_SECRET: TEST_SIGNING_KEY_SECRET,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

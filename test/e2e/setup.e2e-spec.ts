@@ -6,7 +6,7 @@ import { SetupService } from '../../src/auth/setup.service';
 import { UserEntity } from '../../src/auth/auth.entities';
 import { loadConfig } from '../../src/config/config';
 import { expectProblem } from '../support/problems';
-import { ADMIN_TOKEN, startApp, TestApp } from '../support/test-app';
+import { ADMIN_TOKEN, startApp, TEST_SIGNING_KEY_SECRET, TestApp } from '../support/test-app';
 
 // Issue 12, "First start": a one-time setup code printed at start creates the first admin.
 const PASSWORD = 'a long admin password';
@@ -57,7 +57,9 @@ describe('first start', () => {
   });
 
   it('a code printed by another process on the same database works too, and one success spends every code', async () => {
-    const other = await createApp(loadConfig({ DATABASE_URL: t.databaseUrl, LOG_LEVEL: 'error', BCRYPT_COST: '4', EINVOICE_CLOCK: 'manual' }));
+    const other = await createApp(
+      loadConfig({ DATABASE_URL: t.databaseUrl, LOG_LEVEL: 'error', BCRYPT_COST: '4', EINVOICE_CLOCK: 'manual', SIGNING_KEY_SECRET: TEST_SIGNING_KEY_SECRET }),
+    );
     try {
       await other.init();
       const otherCode = other.get(SetupService).printedCode!;
@@ -91,7 +93,9 @@ describe('first start', () => {
       expect((await agent().get('/v1/auth/me').set('Authorization', `Bearer ${signIn.body.token}`).expect(200)).body.role).toBe('admin');
       // A later start prints no code.
       await other.close();
-      const third = await createApp(loadConfig({ DATABASE_URL: t.databaseUrl, LOG_LEVEL: 'error', BCRYPT_COST: '4' }));
+      const third = await createApp(
+        loadConfig({ DATABASE_URL: t.databaseUrl, LOG_LEVEL: 'error', BCRYPT_COST: '4', SIGNING_KEY_SECRET: TEST_SIGNING_KEY_SECRET }),
+      );
       await third.init();
       expect(third.get(SetupService).printedCode).toBeNull();
       await third.close();

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { waitReady } from '../support/service-process';
 import { makeTaxId } from '../support/tax-ids';
-import { ADMIN_TOKEN, scratchDatabase, taxpayerBody } from '../support/test-app';
+import { ADMIN_TOKEN, scratchDatabase, taxpayerBody, TEST_SIGNING_KEY_SECRET } from '../support/test-app';
 
 // Webhooks across service processes on one MySQL / MariaDB database (issue 16): two processes
 // deliver every event exactly once per successful attempt; a process killed (SIGKILL) while it
@@ -40,6 +40,7 @@ const SECRET_KEY = randomBytes(32).toString('hex');
         BCRYPT_COST: '4',
         WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
         WEBHOOK_SECRET_KEY: SECRET_KEY,
+        SIGNING_KEY_SECRET: TEST_SIGNING_KEY_SECRET,
         WEBHOOK_RETRY_BASE_SECONDS: '1',
       },
       stdio: ['ignore', 'ignore', 'inherit'],

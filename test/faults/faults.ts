@@ -28,6 +28,7 @@ const CLIENTS = 16;
 const LOAD_SECONDS = 15;
 const PORTS = [39301, 39302];
 const ADMIN = `faults-admin-${randomBytes(8).toString('hex')}`;
+const SIGNING_KEY_SECRET = randomBytes(32).toString('hex');
 const root = path.resolve(__dirname, '../..');
 const processes: (ChildProcess | null)[] = [null, null];
 
@@ -47,6 +48,8 @@ function start(index: number, url: string): ChildProcess {
       PORT: String(PORTS[index]),
       BOOTSTRAP_ADMIN_TOKEN: ADMIN,
       LOG_LEVEL: 'error',
+      // Required on MySQL; the same for both processes (they share the signing keys).
+      SIGNING_KEY_SECRET,
       NUMBER_BLOCK_SIZE: '20',
       RATE_LIMIT_PER_MINUTE: '10000000',
     },

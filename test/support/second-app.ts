@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { INestApplication } from '@nestjs/common';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config/config';
-import { TestApp } from './test-app';
+import { TEST_SIGNING_KEY_SECRET, TestApp } from './test-app';
 
 /** The DATABASE_URL a test app runs on, so that a second process-like app can share it. */
 export function databaseUrlOf(t: TestApp): string {
@@ -19,6 +19,8 @@ export async function secondApp(t: TestApp, env: Record<string, string> = {}): P
     EINVOICE_CLOCK: 'manual',
     LOG_LEVEL: 'error',
     BCRYPT_COST: '4',
+    // The first app's: a process whose secret does not open the current signing key does not start.
+    SIGNING_KEY_SECRET: TEST_SIGNING_KEY_SECRET,
     ...env,
   });
   const app = await createApp(config);

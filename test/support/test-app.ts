@@ -67,6 +67,9 @@ function bearer(app: INestApplication, token?: string) {
   };
 }
 
+/** The SIGNING_KEY_SECRET test apps run with (required on MySQL; every app on one database needs the same). */
+export const TEST_SIGNING_KEY_SECRET = 'test-signing-key-secret-0123456789abcdef';
+
 /** The configuration tests run the service with, on the given scratch database. */
 export function testConfig(databaseUrl: string, env: Record<string, string> = {}) {
   return loadConfig({
@@ -75,7 +78,7 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
     EINVOICE_CLOCK: 'manual',
     LOG_LEVEL: 'error',
     BCRYPT_COST: '4',
-    SIGNING_KEY_SECRET: 'test-signing-key-secret-0123456789abcdef',
+    SIGNING_KEY_SECRET: TEST_SIGNING_KEY_SECRET,
     ...env,
   });
 }

@@ -12,7 +12,28 @@ describe('configuration', () => {
     // The platform's signing keys are sealed with a secret from this file unless SIGNING_KEY_SECRET is set.
     expect(config.signingKeySecret).toBeNull();
     expect(config.signingKeySecretFile).toBe(path.resolve('./data/signing-key.secret'));
+    expect(config.signingKeySecretFileCreate).toBe(true);
+    expect(config.signingKeyReplaceLost).toBeNull();
     expect(loadConfig({ SIGNING_KEY_SECRET: 's'.repeat(32) }).signingKeySecret).toBe('s'.repeat(32));
+  });
+
+  it.each([
+    // The embedded default: the file beside the database, created on first start.
+    [{ DATABASE_URL: 'sqlite:/srv/e/einvoice.sqlite' }, '/srv/e/signing-key.secret', true],
+    [{ DATABASE_URL: 'sqlite:/srv/e/einvoice.sqlite', SIGNING_KEY_SECRET_FILE: '/etc/einvoice/secret' }, '/etc/einvoice/secret', true],
+    // An in-memory database: a secret of the process's own (its keys die with it).
+    [{ DATABASE_URL: 'sqlite::memory:' }, null, true],
+    // MySQL: nothing generated; without SIGNING_KEY_SECRET the file must be named (and exist) or the start fails.
+    [{ DATABASE_URL: 'mysql://root:@127.0.0.1:3306/test' }, null, false],
+    [{ DATABASE_URL: 'mysql://root:@127.0.0.1:3306/test', SIGNING_KEY_SECRET_FILE: '/etc/einvoice/secret' }, '/etc/einvoice/secret', false],
+  ])('the signing key secret file for %j: %j, created when missing: %j', (env, file, create) => {
+    const config = loadConfig(env);
+    expect(config.signingKeySecretFile).toBe(file);
+    expect(config.signingKeySecretFileCreate).toBe(create);
+  });
+
+  it('SIGNING_KEY_REPLACE_LOST takes a keyId', () => {
+    expect(loadConfig({ SIGNING_KEY_REPLACE_LOST: 'sm2-0123456789abcdef' }).signingKeyReplaceLost).toBe('sm2-0123456789abcdef');
   });
 
   it.each([
@@ -38,6 +59,7 @@ describe('configuration', () => {
     [{ ISSUE_LANES: '0' }, /ISSUE_LANES must be a whole number from 1 to 64/],
     [{ ISSUE_QUEUE_LIMIT: 'many' }, /ISSUE_QUEUE_LIMIT must be a whole number/],
     [{ SIGNING_KEY_SECRET: 'too-short' }, /SIGNING_KEY_SECRET must be 32 to 512 characters/],
+    [{ SIGNING_KEY_REPLACE_LOST: 'yes' }, /SIGNING_KEY_REPLACE_LOST must be a keyId such as sm2-/],
   ])('rejects %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

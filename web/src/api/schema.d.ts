@@ -844,7 +844,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Admin: make a new SM2 key current; the previous key gets validTo and stays published (files it signed still verify) */
+        /** Admin: make a new SM2 key current; the previous key gets validTo and stays published (files it signed still verify). Audited as platform.signing_key_rotated; two rotations at once make one key */
         post: operations["Platform_rotate"];
         delete?: never;
         options?: never;
@@ -6404,13 +6404,16 @@ export interface operations {
     Platform_rotate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description up to 255 characters; the same key and body from the same principal replays the first response */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description the new current key */
+            /** @description the new current key (its public half: the private key is never in an answer); a duplicate with the same Idempotency-Key replays it */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -6430,6 +6433,15 @@ export interface operations {
             };
             /** @description FORBIDDEN: the role may not do this; CSRF_FAILED: a cookie-authenticated unsafe request without X-CSRF-Token */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ALREADY_EXISTS, INVALID_STATE or IDEMPOTENCY_KEY_REUSED */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
