@@ -14,7 +14,7 @@ import { InvoicesService } from '../invoices/invoices.service';
 import { TaxpayersService } from '../taxpayers/taxpayers.service';
 import { SignedXmlRepository } from './signed-xml.repository';
 import { InvoiceSignedXmlEntity, SIGNED_XML_CHUNK } from './signing.entities';
-import { SigningKeysService } from './signing-keys.service';
+import { RetiredKeyError, SigningKeysService } from './signing-keys.service';
 
 export type Format = FileFormat;
 
@@ -180,40 +180,51 @@ export class RenderingService implements OnModuleDestroy {
     return started;
   }
 
-  /** Writes and signs the file in the pool, stores it; the stored winner when another process stored it first. */
+  /**
+   * Writes and signs the file in the pool, stores it; the stored winner when another process stored
+   * it first. The store confirms, under a shared lock on the key's row, that the key is still
+   * current (a rotation waits for it), so a stored file's SignatureTime lies inside its key's
+   * window; a key rotated meanwhile means signing again with the new one (a few times at most).
+   */
   private async signAndStore(invoice: InvoiceReadModel): Promise<Buffer> {
     const seller = await this.taxpayers.find(invoice.seller.taxId);
-    const key = await this.keys.current();
-    const signedAt = this.clock.now();
-    const xml = await this.paint({
-      format: 'xml',
-      invoice,
-      context: {
-        sellerProvince: invoice.number.slice(2, 4),
-        sellerTaxpayerType: seller?.taxpayerType ?? 'general',
-        signature: { keyId: key.keyId, time: signedAt },
-      },
-      privateKeyHex: key.privateKeyHex,
-    });
-    this.signings++;
-    try {
-      const chunks: InvoiceSignedXmlEntity[] = [];
-      for (let i = 0; i * SIGNED_XML_CHUNK < xml.length; i++) {
-        chunks.push({
-          invoiceNumber: invoice.number,
-          chunkNo: i,
-          keyId: key.keyId,
-          signedAt,
-          data: xml.subarray(i * SIGNED_XML_CHUNK, (i + 1) * SIGNED_XML_CHUNK),
+    for (let attempt = 1; ; attempt++) {
+      const key = await this.keys.current();
+      const signedAt = this.clock.now();
+      const xml = await this.paint({
+        format: 'xml',
+        invoice,
+        context: {
+          sellerProvince: invoice.number.slice(2, 4),
+          sellerTaxpayerType: seller?.taxpayerType ?? 'general',
+          signature: { keyId: key.keyId, time: signedAt },
+        },
+        privateKeyHex: key.privateKeyHex,
+      });
+      this.signings++;
+      try {
+        const chunks: InvoiceSignedXmlEntity[] = [];
+        for (let i = 0; i * SIGNED_XML_CHUNK < xml.length; i++) {
+          chunks.push({
+            invoiceNumber: invoice.number,
+            chunkNo: i,
+            keyId: key.keyId,
+            signedAt,
+            data: xml.subarray(i * SIGNED_XML_CHUNK, (i + 1) * SIGNED_XML_CHUNK),
+          });
+        }
+        await this.db.transaction(async (em) => {
+          await this.keys.confirmCurrent(em, key.keyId);
+          await this.signedXml.insert(em, chunks);
         });
+        return xml;
+      } catch (e) {
+        if (e instanceof RetiredKeyError && attempt < 3) continue;
+        if (!isDuplicate(e)) throw e;
+        const winner = await this.storedXml(invoice.number);
+        if (!winner) throw e;
+        return winner;
       }
-      await this.db.transaction((em) => this.signedXml.insert(em, chunks));
-      return xml;
-    } catch (e) {
-      if (!isDuplicate(e)) throw e;
-      const winner = await this.storedXml(invoice.number);
-      if (!winner) throw e;
-      return winner;
     }
   }
 
