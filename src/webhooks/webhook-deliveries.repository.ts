@@ -47,6 +47,31 @@ export type DeliveryOutcome = Partial<Omit<WebhookDeliveryEntity, 'claimedUntil'
  * and a claim is granted only to the endpoint's head while none of its deliveries is held, so an
  * endpoint never has two requests in flight, even after a redelivery reopened an older one.
  */
+/** A pending delivery of the endpoint for an earlier event than `seq` (the claim's first check; a range of idx_webhook_deliveries_head). */
+export function earlierPendingQuery(em: EntityManager, webhookId: string, seq: number) {
+  return em
+    .createQueryBuilder(WebhookDeliveryEntity, 'o')
+    .select('o.id')
+    .useIndex('idx_webhook_deliveries_head')
+    .where("o.status = 'pending' AND o.webhook_id = :webhookId AND o.event_seq < :seq", { webhookId, seq })
+    .limit(1);
+}
+
+/**
+ * Another delivery of the endpoint held at `now` (the claim's second check; a range of
+ * idx_webhook_deliveries_claims). Only pending deliveries are claimed, and writing an outcome
+ * releases the claim, so no status condition (with one, the planners prefer the head index and
+ * read every pending delivery of the endpoint).
+ */
+export function heldQuery(em: EntityManager, webhookId: string, id: string, now: Date) {
+  return em
+    .createQueryBuilder(WebhookDeliveryEntity, 'o')
+    .select('o.id')
+    .useIndex('idx_webhook_deliveries_claims')
+    .where('o.webhook_id = :webhookId AND o.claimed_until >= :now AND o.id <> :id', { webhookId, now, id })
+    .limit(1);
+}
+
 @Injectable()
 export class WebhookDeliveriesRepository {
   constructor(private readonly db: Db) {}
@@ -127,14 +152,11 @@ export class WebhookDeliveriesRepository {
     if (!target) return false;
     return this.db.transaction(async (em) => {
       if (this.db.rowLocks) await em.query('SELECT id FROM webhooks WHERE id = ? FOR UPDATE', [target.webhookId]);
-      const blocking = await em
-        .createQueryBuilder(WebhookDeliveryEntity, 'o')
-        .select('o.id')
-        .where("o.webhook_id = :webhookId AND o.status = 'pending' AND o.id <> :id", { webhookId: target.webhookId, id })
-        .andWhere('(o.event_seq < :seq OR o.claimed_until >= :now)', { seq: target.eventSeq, now })
-        .limit(1)
-        .getRawOne();
-      if (blocking) return false;
+      // Two index ranges, not one OR (which reads every pending delivery of the endpoint): an
+      // earlier pending delivery (the head index), then another delivery of the endpoint held now
+      // (the claims index: only the held ones).
+      if (await earlierPendingQuery(em, target.webhookId, target.eventSeq).getRawOne()) return false;
+      if (await heldQuery(em, target.webhookId, id, now).getRawOne()) return false;
       const claimed = await em
         .createQueryBuilder()
         .update(WebhookDeliveryEntity)

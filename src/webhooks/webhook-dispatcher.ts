@@ -26,6 +26,8 @@ import { webhookDeliveryView } from './webhooks.service';
 
 const POLL_MS = 200;
 const FAN_OUT_BATCH = 500;
+/** Fan-out rounds a tick makes at most before it starts due deliveries (the rest waits for the next tick). */
+const FAN_OUT_ROUNDS_PER_TICK = 8;
 /** Events fanned out per step while the process is busy serving requests (ForegroundFirst). */
 const FAN_OUT_BATCH_BUSY = 25;
 /** Event-loop utilization from which the dispatcher yields to requests. */
@@ -107,7 +109,9 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
     if (this.ticking || this.stopped) return;
     this.ticking = true;
     try {
-      for (;;) {
+      // A bounded number of fan-out rounds, then deliveries: under sustained issuing the outbox
+      // never runs dry, and an unbounded fan-out would keep every delivery waiting behind it.
+      for (let round = 0; round < FAN_OUT_ROUNDS_PER_TICK; round++) {
         await this.gate.admit(() => this.stopped);
         const size = this.gate.busy() ? FAN_OUT_BATCH_BUSY : FAN_OUT_BATCH;
         if ((await this.fanOut(size)) < size || this.stopped) break;

@@ -49,6 +49,7 @@ export type WebhookDeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'cancel
 @Entity('webhook_deliveries')
 @Index('uq_webhook_deliveries_event', ['webhookId', 'eventId'], { unique: true })
 @Index('idx_webhook_deliveries_head', ['status', 'webhookId', 'eventSeq'])
+@Index('idx_webhook_deliveries_claims', ['webhookId', 'claimedUntil'])
 @Index('idx_webhook_deliveries_event_id', ['eventId'])
 @Index('idx_webhook_deliveries_time', ['webhookId', 'createdAt', 'id'])
 export class WebhookDeliveryEntity {

@@ -359,6 +359,9 @@ async function exportBench(url: string, service: ChildProcess, token: string, se
  * way; the difference is the fan-out and the deliveries running in the same process. Prints the
  * ratio and what was delivered meanwhile.
  */
+/** How long the webhooks section watches the backlog go out once issuing stopped. */
+const DRAIN_SECONDS = Number(process.env.BENCH_WEBHOOK_DRAIN_SECONDS ?? 60);
+
 async function webhooksBench(url: string, token: string, issue: (token: string) => Promise<boolean>): Promise<Result[]> {
   let received = 0;
   const receiver = http.createServer((req, res) => {
@@ -380,13 +383,33 @@ async function webhooksBench(url: string, token: string, issue: (token: string) 
     const withHooks = await load('webhooks: 50 on invoice.issued, hot', () => issue(token));
     const delivered = received - before;
     const conn = await createConnection(url);
-    const [[pending]] = (await conn.query("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'pending'")) as unknown as [{ n: number }[]];
+    const backlog = async () => {
+      const [[row]] = (await conn.query(
+        "SELECT (SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending') AS pending, (SELECT COUNT(*) FROM outbox_events WHERE dispatched = 0) AS events",
+      )) as unknown as [{ pending: number; events: number }[]];
+      return { pending: Number(row.pending), events: Number(row.events) };
+    };
+    const pending = { n: (await backlog()).pending };
+    const events = (await backlog()).events;
+    // Then, with issuing stopped, how long the backlog takes to go out (every issued invoice's event to all 50 endpoints).
+    const drainStart = Date.now();
+    let left = await backlog();
+    const receivedAtStop = received;
+    while ((left.pending > 0 || left.events > 0) && Date.now() - drainStart < DRAIN_SECONDS * 1000) {
+      await new Promise((r) => setTimeout(r, 500));
+      left = await backlog();
+    }
+    const drainSeconds = (Date.now() - drainStart) / 1000;
     await conn.end();
     console.log(
       `\nwebhooks: ${(withHooks.count / withHooks.seconds).toFixed(0)} invoices/s with 50 webhooks vs ${(without.count / without.seconds).toFixed(0)} without: ratio ${(withHooks.count / withHooks.seconds / (without.count / without.seconds)).toFixed(2)} (goal >= 0.9);`,
     );
     console.log(
-      `  ${delivered} deliveries received during the run (${(delivered / withHooks.seconds).toFixed(0)}/s), ${pending.n} pending when it ended. Noisy on a shared machine: rerun with BENCH_ONLY=webhooks.`,
+      `  ${delivered} deliveries received during the run (${(delivered / withHooks.seconds).toFixed(0)}/s), ${pending.n} pending and ${events} events not yet fanned out when it ended;`,
+    );
+    console.log(
+      `  then, with issuing stopped, ${received - receivedAtStop} deliveries in ${drainSeconds.toFixed(1)} s (${((received - receivedAtStop) / drainSeconds).toFixed(0)}/s; ` +
+        `BENCH_WEBHOOK_DRAIN_SECONDS ${DRAIN_SECONDS}), ${left.pending} pending and ${left.events} events left`,
     );
     return [without, withHooks];
   } finally {

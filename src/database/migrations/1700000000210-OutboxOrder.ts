@@ -52,9 +52,12 @@ export class OutboxOrder1700000000210 implements MigrationInterface {
     await q.changeColumn('webhook_deliveries', 'event_seq', new TableColumn({ name: 'event_seq', type: 'bigint' }));
     await q.dropIndex('webhook_deliveries', 'idx_webhook_deliveries_head');
     await q.createIndex('webhook_deliveries', new TableIndex({ name: 'idx_webhook_deliveries_head', columnNames: ['status', 'webhook_id', 'event_seq'] }));
+    // A claim's check that no other delivery of the endpoint is held reads this range only.
+    await q.createIndex('webhook_deliveries', new TableIndex({ name: 'idx_webhook_deliveries_claims', columnNames: ['webhook_id', 'claimed_until'] }));
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.dropIndex('webhook_deliveries', 'idx_webhook_deliveries_claims');
     await q.dropIndex('webhook_deliveries', 'idx_webhook_deliveries_head');
     await q.createIndex('webhook_deliveries', new TableIndex({ name: 'idx_webhook_deliveries_head', columnNames: ['status', 'webhook_id', 'event_id'] }));
     await q.dropColumn('webhook_deliveries', 'event_seq');
