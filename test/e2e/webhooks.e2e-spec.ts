@@ -1,6 +1,5 @@
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import * as http from 'node:http';
-import type { AddressInfo, LookupFunction } from 'node:net';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { LookupFunction } from 'node:net';
 import type { Response } from 'supertest';
 import { OutboxEventEntity } from '../../src/database/outbox.entity';
 import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher';
@@ -8,6 +7,7 @@ import { RETENTION_BATCH, WebhookRetention } from '../../src/webhooks/webhook-re
 import { WebhookDeliveryEntity } from '../../src/webhooks/webhook.entities';
 import { expectProblem } from '../support/problems';
 import { ADMIN_TOKEN, apiKey, registerTaxpayer, setClock, startApp, TestApp } from '../support/test-app';
+import { Receiver, signedBy, until } from '../support/webhook-receiver';
 
 // Webhooks (API.md "Webhooks", issue 16): every event type once, signed as documented and checked
 // here with an independent HMAC; a 500 then a 200 gives the same event twice and nothing else;
@@ -17,68 +17,6 @@ import { ADMIN_TOKEN, apiKey, registerTaxpayer, setClock, startApp, TestApp } fr
 const T0 = '2023-07-20T09:00:00+08:00';
 type Json = Record<string, any>;
 type Party = { taxId: string; token: string; body: Json };
-
-interface Received {
-  path: string;
-  headers: http.IncomingHttpHeaders;
-  raw: string;
-  body: Json;
-}
-
-/** A receiver: records every request; answers from a per-path script of statuses (then 200). */
-class Receiver {
-  readonly received: Received[] = [];
-  readonly script = new Map<string, number[]>();
-  private server!: http.Server;
-  port = 0;
-
-  async start(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        this.received.push({ path: req.url!, headers: req.headers, raw, body: raw ? JSON.parse(raw) : {} });
-        if (req.url === '/redirect') return void res.writeHead(302, { location: '/target' }).end();
-        const statuses = this.script.get(req.url!) ?? [];
-        res.writeHead(statuses.length ? statuses.shift()! : 200).end('ok');
-      });
-    });
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.port = (this.server.address() as AddressInfo).port;
-  }
-
-  url(path: string): string {
-    return `http://127.0.0.1:${this.port}${path}`;
-  }
-
-  at(path: string): Received[] {
-    return this.received.filter((r) => r.path === path);
-  }
-
-  stop(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((r) => this.server.close(() => r()));
-  }
-}
-
-/** Waits (polling) until `probe` answers something truthy; fails with `what` after a long while. */
-async function until<T>(what: string, probe: () => T | Promise<T>, seconds = 60): Promise<NonNullable<T>> {
-  for (let i = 0; i < seconds * 10; i++) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-/** The receiver's check, written here from the API.md definition (not the service's code). */
-function signedBy(header: string | string[] | undefined, raw: string, secret: string): boolean {
-  const parts = String(header).split(',');
-  const t = parts.find((p) => p.startsWith('t='))!.slice(2);
-  const expected = createHmac('sha256', secret).update(`${t}.${raw}`).digest('hex');
-  return Math.abs(Date.now() / 1000 - Number(t)) < 300 && parts.some((p) => p === `v1=${expected}`);
-}
 
 function expectStatus(res: Response, status: number): Json {
   if (res.status !== status) throw new Error(`expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);

@@ -1,6 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Clock } from '../../src/common/clock';
 import { migrate } from '../../src/database/database.module';
 import { Db } from '../../src/database/db.service';
@@ -11,6 +9,7 @@ import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher';
 import { WebhookEntity } from '../../src/webhooks/webhook.entities';
 import { MediumContext, startContext } from '../support/medium';
 import { makeTaxId } from '../support/tax-ids';
+import { Receiver, until } from '../support/webhook-receiver';
 
 // Issue 16, "in order per endpoint": events are delivered in the order they happened even when
 // they were written by processes whose clocks disagree. An event id carries its process's wall
@@ -21,9 +20,7 @@ describe('webhook order across processes whose clocks disagree', () => {
   let db: Db;
   let outboxA: Outbox;
   let outboxB: Outbox;
-  let server: http.Server;
-  const received: { type: string; id: string; status: number }[] = [];
-  const answers: number[] = [];
+  const rx = new Receiver();
 
   beforeAll(async () => {
     ctx = await startContext({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_RETRY_BASE_SECONDS: '1', WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex') });
@@ -31,43 +28,22 @@ describe('webhook order across processes whose clocks disagree', () => {
     outboxA = ctx.get(Outbox);
     // Another process on another host: its own outbox writer, its wall clock set below.
     outboxB = new Outbox(ctx.get(Clock));
-    server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        const status = answers.length ? answers.shift()! : 200;
-        received.push({ type: body.type, id: body.id, status });
-        res.writeHead(status).end();
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    await rx.start();
   });
   afterAll(async () => {
     await ctx.close();
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
+    await rx.stop();
   });
-
-  async function until<T>(what: string, probe: () => T | Promise<T>, seconds = 30): Promise<NonNullable<T>> {
-    for (let i = 0; i < seconds * 20; i++) {
-      const value = await probe();
-      if (value) return value as NonNullable<T>;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  }
 
   const emit = (outbox: Outbox, taxId: string, type: string, slip: string) =>
     db.transaction((em) => outbox.emit(em, [{ type, taxIds: [taxId], payload: { id: slip, type } }]));
 
   it('a receiver gets `created` before `confirmed` when the process that confirmed has a clock behind', async () => {
     const taxId = makeTaxId('22');
-    const { port } = server.address() as AddressInfo;
     const hook: WebhookEntity = {
       id: randomUUID(),
       taxId,
-      url: `http://127.0.0.1:${port}/hook`,
+      url: rx.url('/hook'),
       events: '*',
       description: null,
       secretEnc: ctx.get(SecretBox).seal('whsec_order'),
@@ -82,10 +58,10 @@ describe('webhook order across processes whose clocks disagree', () => {
 
     // Process A records the slip's creation; the receiver's first answer is a 500, so the delivery
     // of `created` waits for its retry (1 s) while `confirmed` comes in.
-    answers.push(500);
+    rx.script.set('/hook', [500]);
     const createdAt = Date.now();
     await emit(outboxA, taxId, 'red_confirmation.created', 'slip-1');
-    await until('the first try of created', () => received.length >= 1);
+    await until('the first try of created', () => rx.received.length >= 1);
 
     // Process B, whose clock is half a second behind A's, confirms the slip after it saw the
     // creation committed (happens-before): its event id sorts before the creation's.
@@ -94,8 +70,8 @@ describe('webhook order across processes whose clocks disagree', () => {
     const ids = await db.dataSource.query('SELECT id, type FROM outbox_events WHERE tax_id = ? ORDER BY id', [taxId]);
     expect(ids.map((e: { type: string }) => e.type)).toEqual(['red_confirmation.confirmed', 'red_confirmation.created']);
 
-    await until('both events delivered', () => received.filter((r) => r.status === 200).length >= 2);
-    expect(received.map((r) => [r.type, r.status])).toEqual([
+    await until('both events delivered', () => rx.received.filter((r) => r.status === 200).length >= 2);
+    expect(rx.received.map((r) => [r.body.type, r.status])).toEqual([
       ['red_confirmation.created', 500],
       ['red_confirmation.created', 200],
       ['red_confirmation.confirmed', 200],
