@@ -153,7 +153,6 @@ export class InvoicesService {
     return this.repository.redsOf(blueNumbers);
   }
 
-  /** 用途确认 by the buyer; once made, only a tax officer corrects it (SPEC section 5). */
   /** Sums over a taxpayer's invoices for its VAT return figures (committed rows; see InvoicesRepository). */
   salesSums(taxId: string, from: Date, to: Date): Promise<LineSums[]> {
     return this.repository.salesSums(taxId, from, to);
@@ -167,6 +166,7 @@ export class InvoicesService {
     return this.repository.typesOf(numbers);
   }
 
+  /** 用途确认 by the buyer; once made, only a tax officer corrects it (SPEC section 5). */
   async confirmUsage(principal: Principal, number: string, purpose: Usage): Promise<InvoiceView> {
     const { invoice: seen } = await this.find(principal, number);
     const officer = principal.role === 'tax_officer' || principal.role === 'admin';
