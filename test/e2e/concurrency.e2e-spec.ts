@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { createConnection } from 'mysql2/promise';
+import { consumerInvoice } from '../support/drivers';
 import { quotaInvariants } from '../support/invariants';
 import { waitReady } from '../support/service-process';
 import { makeTaxId } from '../support/tax-ids';
@@ -12,11 +13,7 @@ import { Settled } from '../../src/common/coalescer';
 import { ADMIN_TOKEN, registerTaxpayer, scratchDatabase, setClock, startApp, taxpayerBody, TEST_SIGNING_KEY_SECRET, TestApp } from '../support/test-app';
 
 // Issue 3, "Never over-issue"; DESIGN.md: correctness under concurrency comes from the database.
-const invoiceOf = (amount: string) => ({
-  type: 'ordinary',
-  buyer: { name: '个人消费者' },
-  lines: [{ name: '咨询服务', taxClassificationCode: '3040201000000000000', categoryShortName: '信息技术服务', amount, taxRate: '0.06' }],
-});
+const invoiceOf = (amount: string) => consumerInvoice(amount);
 
 const REQUESTS = 100;
 

@@ -1,3 +1,4 @@
+import { consumerInvoice } from '../support/drivers';
 import { registerTaxpayer, setClock, startApp, TestApp } from '../support/test-app';
 
 // SPEC 3, "The 20-digit number": "YY PP C SSSSSSSSSSSSSSS ... 6-20 a sequence. Numbers are unique
@@ -5,11 +6,7 @@ import { registerTaxpayer, setClock, startApp, TestApp } from '../support/test-a
 // Gaps are allowed, not made on purpose: the quota decides an invoice before it takes a number
 // (SPEC 4), so a refusal (422 QUOTA_EXCEEDED) takes none, and the next accepted invoice gets the
 // number the refused one would have had.
-const invoiceOf = (amount: string) => ({
-  type: 'ordinary',
-  buyer: { name: '个人消费者' },
-  lines: [{ name: '咨询服务', taxClassificationCode: '3040201000000000000', categoryShortName: '信息技术服务', amount, taxRate: '0.06' }],
-});
+const invoiceOf = (amount: string) => consumerInvoice(amount);
 
 const sequenceOf = (number: string) => BigInt(number.slice(5));
 

@@ -8,7 +8,7 @@ import request from 'supertest';
 import { PlatformSigningKeyEntity } from '../../src/rendering/signing.entities';
 import { kekOf, openPrivateKey } from '../../src/rendering/signing-keys.service';
 import { expectProblem } from '../support/problems';
-import { bootApp, buyer as newBuyer, getBytes, invoiceBody, issueOk, Json, Party, rawBody, seller as newSeller } from '../support/drivers';
+import { bootApp, buyer as newBuyer, getBytes, invoiceBody, issueOk, Json, keyInfoOf, Party, rawBody, seller as newSeller } from '../support/drivers';
 import { secondApp } from '../support/second-app';
 import { ADMIN_TOKEN, setClock, TestApp } from '../support/test-app';
 
@@ -29,7 +29,6 @@ const body = (b: Party, extra: Json = {}) =>
 const signedBytesOf = (xml: Buffer) =>
   Buffer.from(xml.toString('utf8').replace(/<SignatureValue>[^<]*<\/SignatureValue>/, '<SignatureValue></SignatureValue>'), 'utf8');
 const signatureOf = (xml: Buffer) => Buffer.from(/<SignatureValue>([^<]*)<\/SignatureValue>/.exec(xml.toString('utf8'))![1], 'base64');
-const keyInfoOf = (xml: Buffer) => /<KeyInfo>([^<]*)<\/KeyInfo>/.exec(xml.toString('utf8'))![1];
 const pemToHex = (pem: string) =>
   Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64')
     .subarray(-65)

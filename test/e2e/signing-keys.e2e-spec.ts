@@ -13,7 +13,7 @@ import { Db } from '../../src/database/db.service';
 import { kekOf, openPrivateKey, RetiredKeyError, SigningKeysService } from '../../src/rendering/signing-keys.service';
 import { PlatformSigningKeyEntity } from '../../src/rendering/signing.entities';
 import { main as verifyXml } from '../../src/tools/verify-xml';
-import { bootApp, buyer as newBuyer, getBytes, invoiceBody, issueOk, Json, Party, rawBody, seller as newSeller, T0 } from '../support/drivers';
+import { bootApp, buyer as newBuyer, getBytes, invoiceBody, issueOk, Json, keyInfoOf, Party, rawBody, seller as newSeller, T0 } from '../support/drivers';
 import { databaseUrlOf } from '../support/second-app';
 import { ADMIN_TOKEN, TEST_SIGNING_KEY_SECRET, TestApp } from '../support/test-app';
 
@@ -34,7 +34,6 @@ const write = (data: Buffer | string, name: string) => {
 };
 
 type Key = { keyId: string; algorithm: string; publicKeyPem: string; validFrom: string; validTo: string | null };
-const keyInfoOf = (xml: Buffer) => /<KeyInfo>([^<]*)<\/KeyInfo>/.exec(xml.toString('utf8'))![1];
 const tamper = (xml: Buffer) => Buffer.from(xml.toString('utf8').replace('<Amount>10000.00</Amount>', '<Amount>10001.00</Amount>'), 'utf8');
 const WRONG_SECRET = 'a-wrong-signing-key-secret-0123456789abcdef';
 const OTHER_SECRET = 'the-replacement-signing-key-secret-9876543210';
@@ -85,26 +84,35 @@ describe('the platform signing keys: private, audited, recoverable (issue 13 rev
   const issue = () => issueOk(t, seller, invoiceBody(buyer));
   const rows = () => t.dataSource.manager.find(PlatformSigningKeyEntity, { order: { seq: 'ASC' } });
 
-  beforeAll(async () => {
-    // Everything the service logs, at the most talkative level, from its start on.
+  beforeAll(() => {
+    // Everything the service logs (the files describe runs its apps at the most talkative level).
     const capture = (chunk: string | Uint8Array) => (logs.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')), true);
     spies = [jest.spyOn(process.stdout, 'write').mockImplementation(capture), jest.spyOn(process.stderr, 'write').mockImplementation(capture)];
-    t = await bootApp({ LOG_LEVEL: 'debug' });
-    seller = await newSeller(t);
-    buyer = await newBuyer(t);
   });
-  afterAll(async () => {
+  afterAll(() => {
     for (const s of spies) s.mockRestore();
-    await t.close();
   });
+
+  /**
+   * The app the tests use, on its own database (so with its own keys), with a seller and a buyer:
+   * booted before each test where tests rotate or replace keys (any test can run alone, in any
+   * order), or once for a describe whose tests only read.
+   */
+  function freshApp(when: 'each' | 'all', env: Record<string, string> = {}) {
+    (when === 'each' ? beforeEach : beforeAll)(async () => {
+      logs.length = 0;
+      t = await bootApp(env);
+      seller = await newSeller(t);
+      buyer = await newBuyer(t);
+    });
+    (when === 'each' ? afterEach : afterAll)(() => t.close());
+  }
 
   describe('files and private keys', () => {
-    let numbers: string[];
-    beforeAll(async () => {
-      numbers = [(await issue()).number, (await issue()).number];
-    });
+    freshApp('each', { LOG_LEVEL: 'debug' });
 
     it("the zip export's XML files and the OFD's attached XML are byte for byte the XML download", async () => {
+      const numbers = [(await issue()).number, (await issue()).number];
       const downloads = new Map<string, Buffer>();
       for (const number of numbers) downloads.set(number, await download(number));
       const zip = (await getBytes(t, seller.token, '/v1/exports/invoices?format=zip').expect(200)).body as Buffer;
@@ -119,7 +127,7 @@ describe('the platform signing keys: private, audited, recoverable (issue 13 rev
     });
 
     it('no private key (hex, base64 or sealed) in any answer, the OpenAPI document, an export, the audit events or the log', async () => {
-      // (First in this file: Nest's logger is process-wide, and the next app started here, at LOG_LEVEL=error, quiets it.)
+      // (Nest's logger is process-wide: no other app may start in this test, as one at LOG_LEVEL=error would quiet it.)
       const rotate = await t.http(ADMIN_TOKEN).post('/v1/platform/signing-keys/rotate').expect(201);
       await download((await issue()).number); // a signing under the new key
       const all = secretsOf(await rows(), TEST_SIGNING_KEY_SECRET);
@@ -144,16 +152,17 @@ describe('the platform signing keys: private, audited, recoverable (issue 13 rev
   });
 
   describe('rotation', () => {
-    let first: Key;
-    let rotated: Json;
+    freshApp('each');
+    const current = async () => (await keys()).slice(-1)[0];
+    const rotate = async (): Promise<Json> => (await t.http(ADMIN_TOKEN).post('/v1/platform/signing-keys/rotate').expect(201)).body;
 
     it('is admin only, idempotent under an Idempotency-Key, audited as platform.signing_key_rotated, and answers the public half only', async () => {
       const before = await keys();
-      first = before[before.length - 1];
+      const first = before[before.length - 1];
       await download((await issue()).number); // signs with the first key
       await t.http(seller.token).post('/v1/platform/signing-keys/rotate').set('Idempotency-Key', 'rot-1').expect(403);
       const res = await t.http(ADMIN_TOKEN).post('/v1/platform/signing-keys/rotate').set('Idempotency-Key', 'rot-1').expect(201);
-      rotated = res.body;
+      const rotated = res.body;
       expect(Object.keys(rotated).sort()).toEqual(['algorithm', 'keyId', 'publicKeyPem', 'validFrom', 'validTo']);
       expect(rotated.keyId).not.toBe(first.keyId);
       expect(rotated.validTo).toBeNull();
@@ -181,11 +190,10 @@ describe('the platform signing keys: private, audited, recoverable (issue 13 rev
     it('a process never signs with a retired key: another process that signed just before the rotation signs the next file with the new key', async () => {
       const other = await otherApp(t, { SIGNING_KEY_SECRET: TEST_SIGNING_KEY_SECRET });
       try {
-        expect(keyInfoOf(await download((await issue()).number, other))).toBe(rotated.keyId);
-        const again = (await t.http(ADMIN_TOKEN).post('/v1/platform/signing-keys/rotate').expect(201)).body;
+        expect(keyInfoOf(await download((await issue()).number, other))).toBe((await current()).keyId);
+        const rotated = await rotate();
         // No grace period in which the other process keeps the key it read before.
-        expect(keyInfoOf(await download((await issue()).number, other))).toBe(again.keyId);
-        rotated = again;
+        expect(keyInfoOf(await download((await issue()).number, other))).toBe(rotated.keyId);
       } finally {
         await other.close();
       }
@@ -194,6 +202,9 @@ describe('the platform signing keys: private, audited, recoverable (issue 13 rev
     it('confirmCurrent (for the transaction that stores a signed file): the current key passes, a retired one is RetiredKeyError', async () => {
       const service = t.app.get(SigningKeysService);
       const db = t.app.get(Db);
+      const first = await current();
+      await db.transaction((em) => service.confirmCurrent(em, first.keyId));
+      const rotated = await rotate();
       await db.transaction((em) => service.confirmCurrent(em, rotated.keyId));
       await expect(db.transaction((em) => service.confirmCurrent(em, first.keyId))).rejects.toBeInstanceOf(RetiredKeyError);
     });
@@ -201,12 +212,13 @@ describe('the platform signing keys: private, audited, recoverable (issue 13 rev
     it('a rotation waits for a transaction that confirmed the current key (row lock on MySQL, one transaction at a time on SQLite)', async () => {
       const service = t.app.get(SigningKeysService);
       const db = t.app.get(Db);
+      const confirmedKey = (await current()).keyId;
       let release!: () => void;
       const held = new Promise<void>((resolve) => (release = resolve));
       let confirmed!: () => void;
       const isConfirmed = new Promise<void>((resolve) => (confirmed = resolve));
       const store = db.transaction(async (em) => {
-        await service.confirmCurrent(em, rotated.keyId);
+        await service.confirmCurrent(em, confirmedKey);
         confirmed();
         await held;
       });
@@ -222,8 +234,7 @@ describe('the platform signing keys: private, audited, recoverable (issue 13 rev
       release();
       await store;
       const next = await rotation;
-      expect((await keys()).find((k) => k.keyId === rotated.keyId)!.validTo).toBe(next.validFrom);
-      rotated = next;
+      expect((await keys()).find((k) => k.keyId === confirmedKey)!.validTo).toBe(next.validFrom);
     });
   });
 
@@ -237,6 +248,7 @@ describe('the platform signing keys: private, audited, recoverable (issue 13 rev
     /** The tool compiled to plain JavaScript (as `nest build` writes dist/tools/verify-xml.js), run by node without ts-node. */
     let compiled: string;
 
+    freshApp('all'); // these tests only read the keys and the files made here
     beforeAll(async () => {
       // The key that signs is created after the clock was set, so the file's SignatureTime (T0) is in its window.
       await t.http(ADMIN_TOKEN).post('/v1/platform/signing-keys/rotate').expect(201);
@@ -348,6 +360,8 @@ describe('the platform signing keys: private, audited, recoverable (issue 13 rev
   });
 
   describe('a wrong or lost SIGNING_KEY_SECRET', () => {
+    freshApp('each');
+
     it('another process with a wrong secret does not start: the message names SIGNING_KEY_SECRET, the key and the recovery', async () => {
       const [{ keyId }] = (await keys()).slice(-1);
       const start = otherApp(t, { SIGNING_KEY_SECRET: WRONG_SECRET });
@@ -389,6 +403,8 @@ describe('the platform signing keys: private, audited, recoverable (issue 13 rev
     );
 
     it('SIGNING_KEY_REPLACE_LOST=<current keyId> under a new secret: the key is retired, a new one sealed with it signs; old files still verify', async () => {
+      // The key to be lost is made now, after the test clock was set, so the old file's SignatureTime (T0) is in its window.
+      await t.http(ADMIN_TOKEN).post('/v1/platform/signing-keys/rotate').expect(201);
       const before = await keys();
       const lost = before[before.length - 1];
       const oldFile = await download((await issue()).number);

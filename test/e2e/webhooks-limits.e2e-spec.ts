@@ -5,6 +5,7 @@ import { Outbox } from '../../src/database/outbox.service';
 import { SecretBox } from '../../src/webhooks/secret-box';
 import { WebhookDeliveriesRepository } from '../../src/webhooks/webhook-deliveries.repository';
 import { WebhookAttemptEntity } from '../../src/webhooks/webhook.entities';
+import { consumerInvoice, expectStatus, Json, Party, T0 } from '../support/drivers';
 import { expectProblem } from '../support/problems';
 import { registerTaxpayer, setClock, startApp, TestApp } from '../support/test-app';
 import { Receiver, signedBy, until } from '../support/webhook-receiver';
@@ -16,25 +17,12 @@ import { Receiver, signedBy, until } from '../support/webhook-receiver';
 // change rolled back emits nothing; the timeout and its retry; rotating twice within the overlap;
 // without WEBHOOK_SECRET_KEY the outbox still drains.
 
-const T0 = '2023-07-20T09:00:00+08:00';
-type Json = Record<string, any>;
-type Party = Awaited<ReturnType<typeof registerTaxpayer>>;
 const KEY = randomBytes(32).toString('hex');
 const ENV = { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_RETRY_BASE_SECONDS: '1', WEBHOOK_SECRET_KEY: KEY };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-function expectStatus(res: { status: number; body: Json }, status: number): Json {
-  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
 
-const invoice = (medium: 'electronic' | 'paper' = 'electronic') => ({
-  type: 'ordinary',
-  medium,
-  buyer: { name: '个人消费者' },
-  lines: [{ name: '咨询服务', taxClassificationCode: '3040201990000000000', categoryShortName: '信息技术服务', amount: '100.00', taxRate: '0.06' }],
-  drawer: '张三',
-});
+const invoice = (medium: 'electronic' | 'paper' = 'electronic') => consumerInvoice('100.00', { medium, drawer: '张三' });
 
 describe('webhook limits (private targets allowed, a receiver on 127.0.0.1)', () => {
   let t: TestApp;

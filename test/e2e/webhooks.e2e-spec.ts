@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { LookupFunction } from 'node:net';
-import type { Response } from 'supertest';
 import { OutboxEventEntity } from '../../src/database/outbox.entity';
 import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher';
 import { RETENTION_BATCH, WebhookRetention } from '../../src/webhooks/webhook-retention';
 import { WebhookDeliveryEntity } from '../../src/webhooks/webhook.entities';
+import { expectStatus, INSTALL, invoiceBody, Json, Party, T0 } from '../support/drivers';
 import { expectProblem } from '../support/problems';
 import { ADMIN_TOKEN, apiKey, registerTaxpayer, setClock, startApp, TestApp } from '../support/test-app';
 import { Receiver, signedBy, until } from '../support/webhook-receiver';
@@ -14,29 +14,9 @@ import { Receiver, signedBy, until } from '../support/webhook-receiver';
 // the delivery log and redelivery; SSRF refusals without WEBHOOK_ALLOW_PRIVATE_TARGETS. A real
 // HTTP receiver listens on 127.0.0.1 (the app runs with WEBHOOK_ALLOW_PRIVATE_TARGETS=true).
 
-const T0 = '2023-07-20T09:00:00+08:00';
-type Json = Record<string, any>;
-type Party = { taxId: string; token: string; body: Json };
-
-function expectStatus(res: Response, status: number): Json {
-  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-const blueTo = (buyer: Party, medium: 'electronic' | 'paper' = 'electronic', amount = '1000.00'): Json => ({
-  type: 'special',
-  medium,
-  buyer: {
-    taxId: buyer.taxId,
-    name: buyer.body.name,
-    address: '郑州市金水区花园路1号',
-    phone: '0371-66666666',
-    bankName: '中国银行郑州分行',
-    bankAccount: '6200000000000000001',
-  },
-  lines: [{ name: '咨询服务', taxClassificationCode: '3040201990000000000', categoryShortName: '信息技术服务', amount, taxRate: '0.06' }],
-  drawer: '张三',
-});
+/** The canonical 专票 to `buyer` with one consulting line of `amount` at 6 %. */
+const blueTo = (buyer: Party, medium: 'electronic' | 'paper' = 'electronic', amount = '1000.00'): Json =>
+  invoiceBody(buyer, { medium, lines: [{ ...INSTALL, name: '咨询服务', amount }] });
 
 const ENV = { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_RETRY_BASE_SECONDS: '1', WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex') };
 
@@ -553,14 +533,15 @@ describe('webhook retention (WEBHOOK_RETENTION_DAYS=30, the manual clock)', () =
   beforeAll(async () => {
     rx = new Receiver();
     await rx.start();
+  });
+  afterAll(() => rx.stop());
+  // Each test has its own app: each moves the clock, and a sweep counts the whole database.
+  beforeEach(async () => {
     t = await startApp({ ...ENV, WEBHOOK_RETENTION_DAYS: '30' });
     await setClock(t, T0);
     buyer = await registerTaxpayer(t, {}, '41');
   });
-  afterAll(async () => {
-    await t.close();
-    await rx.stop();
-  });
+  afterEach(() => t.close());
 
   const hookFor = async (path: string) => {
     const who = await registerTaxpayer(t, {}, '22');

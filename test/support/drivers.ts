@@ -64,6 +64,17 @@ export const INSTALL: Json = Object.freeze({
   amount: '300.00',
   taxRate: '0.06',
 });
+/** A 数电普票 to a natural person (个人消费者, no tax id): one amount-only consulting line at 6 %. */
+export const consumerInvoice = (amount: string, extra: Json = {}): Json => ({
+  type: 'ordinary',
+  buyer: { name: '个人消费者' },
+  lines: [{ name: '咨询服务', taxClassificationCode: '3040201000000000000', categoryShortName: '信息技术服务', amount, taxRate: '0.06' }],
+  ...extra,
+});
+
+/** The key id a signed XML data file names in its <KeyInfo>. */
+export const keyInfoOf = (xml: Buffer) => /<KeyInfo>([^<]*)<\/KeyInfo>/.exec(xml.toString('utf8'))![1];
+
 /** An amount-only line of office goods at 13%. */
 export const goodsLine = (amount: string, extra: Json = {}): Json => ({
   name: '办公用品',
