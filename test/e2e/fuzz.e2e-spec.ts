@@ -23,9 +23,10 @@ import { ADMIN_TOKEN, apiKey, registerTaxpayer, setClock, startApp, taxpayerBody
 // rules: a tax mismatch, another taxpayer, a slip in the wrong state...), or it goes to an object
 // whose state refuses the action whatever the body says. Every response must be < 500, problem+json
 // with a `code` when >= 400, and a refusal; after each test's requests every table holds exactly
-// what it held before them (each test checks its own, so any test can run alone). Phase B sends hostile text that is valid input: it must be stored and read back exactly
-// as sent (or be refused with 400). The generator is a seeded PRNG (FUZZ_SEED to vary it), so a
-// run is reproducible: a failure prints the route, the case and the body.
+// what it held before them (each test checks its own, so any test can run alone). Phase B sends
+// hostile text that is valid input: it must be stored and read back exactly as sent (or be
+// refused with 400). The generator is a seeded PRNG (FUZZ_SEED to vary it), so a run is
+// reproducible: a failure prints the route, the case and the body.
 
 const T0 = '2023-07-20T09:00:00+08:00';
 const SEED = Number(process.env.FUZZ_SEED ?? 20230720);
