@@ -83,6 +83,8 @@ describe('the platform signing keys: private, audited, recoverable (issue 13 rev
   };
   const issue = () => issueOk(t, seller, invoiceBody(buyer));
   const rows = () => t.dataSource.manager.find(PlatformSigningKeyEntity, { order: { seq: 'ASC' } });
+  const current = async () => (await keys()).slice(-1)[0];
+  const rotate = async (): Promise<Key> => (await t.http(ADMIN_TOKEN).post('/v1/platform/signing-keys/rotate').expect(201)).body;
 
   beforeAll(() => {
     // Everything the service logs (the files describe runs its apps at the most talkative level).
@@ -153,8 +155,6 @@ describe('the platform signing keys: private, audited, recoverable (issue 13 rev
 
   describe('rotation', () => {
     freshApp('each');
-    const current = async () => (await keys()).slice(-1)[0];
-    const rotate = async (): Promise<Json> => (await t.http(ADMIN_TOKEN).post('/v1/platform/signing-keys/rotate').expect(201)).body;
 
     it('is admin only, idempotent under an Idempotency-Key, audited as platform.signing_key_rotated, and answers the public half only', async () => {
       const before = await keys();
@@ -251,7 +251,7 @@ describe('the platform signing keys: private, audited, recoverable (issue 13 rev
     freshApp('all'); // these tests only read the keys and the files made here
     beforeAll(async () => {
       // The key that signs is created after the clock was set, so the file's SignatureTime (T0) is in its window.
-      await t.http(ADMIN_TOKEN).post('/v1/platform/signing-keys/rotate').expect(201);
+      await rotate();
       const xml = await download((await issue()).number);
       good = write(xml, 'good.xml');
       bad = write(tamper(xml), 'bad.xml');
@@ -363,7 +363,7 @@ describe('the platform signing keys: private, audited, recoverable (issue 13 rev
     freshApp('each');
 
     it('another process with a wrong secret does not start: the message names SIGNING_KEY_SECRET, the key and the recovery', async () => {
-      const [{ keyId }] = (await keys()).slice(-1);
+      const { keyId } = await current();
       const start = otherApp(t, { SIGNING_KEY_SECRET: WRONG_SECRET });
       await expect(start).rejects.toThrow(`SIGNING_KEY_SECRET does not open the current signing key ${keyId}`);
       await expect(start).rejects.toThrow(`SIGNING_KEY_REPLACE_LOST=${keyId}`);
@@ -404,7 +404,7 @@ describe('the platform signing keys: private, audited, recoverable (issue 13 rev
 
     it('SIGNING_KEY_REPLACE_LOST=<current keyId> under a new secret: the key is retired, a new one sealed with it signs; old files still verify', async () => {
       // The key to be lost is made now, after the test clock was set, so the old file's SignatureTime (T0) is in its window.
-      await t.http(ADMIN_TOKEN).post('/v1/platform/signing-keys/rotate').expect(201);
+      await rotate();
       const before = await keys();
       const lost = before[before.length - 1];
       const oldFile = await download((await issue()).number);
