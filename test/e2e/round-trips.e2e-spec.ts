@@ -1,13 +1,8 @@
+import { consumerInvoice as invoice } from '../support/drivers';
 import { registerTaxpayer, setClock, startApp, TestApp } from '../support/test-app';
 
 // Issue 3: "POST /v1/invoices/batch: up to 1,000 invoices in one call ... in far fewer database
 // round trips than 1,000 single calls". Counted at the query runner, which every statement passes.
-const invoice = (amount: string) => ({
-  type: 'ordinary',
-  buyer: { name: '个人消费者' },
-  lines: [{ name: '咨询服务', taxClassificationCode: '3040201000000000000', categoryShortName: '信息技术服务', amount, taxRate: '0.06' }],
-});
-
 describe('database round trips', () => {
   let t: TestApp;
   let spy: jest.SpyInstance;

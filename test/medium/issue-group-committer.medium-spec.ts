@@ -4,14 +4,10 @@ import { IssueInvoiceDto } from '../../src/invoices/invoice.dto';
 import { BlueInvoice, IssueGroupCommitter } from '../../src/invoices/issue-group-committer';
 import { NumberingService } from '../../src/invoices/numbering.service';
 import { Issuer } from '../../src/invoices/use-cases';
+import { consumerInvoice } from '../support/drivers';
 import { MediumContext, registerSeller, startContext } from '../support/medium';
 
-const body = (amount: string) =>
-  validated(IssueInvoiceDto, {
-    type: 'ordinary',
-    buyer: { name: '个人消费者' },
-    lines: [{ name: '咨询服务', taxClassificationCode: '3040201000000000000', categoryShortName: '信息技术服务', amount, taxRate: '0.06' }],
-  });
+const body = (amount: string) => validated(IssueInvoiceDto, consumerInvoice(amount));
 
 // README "Group commit"; SPEC 4: each invoice of a group is decided on its own under the month's
 // lock, and SPEC 3: a refused one takes no number.
