@@ -5,7 +5,7 @@ import { Outbox } from '../../src/database/outbox.service';
 import { SecretBox } from '../../src/webhooks/secret-box';
 import { WebhookDeliveriesRepository } from '../../src/webhooks/webhook-deliveries.repository';
 import { WebhookAttemptEntity } from '../../src/webhooks/webhook.entities';
-import { consumerInvoice, expectStatus, Json, Party, T0 } from '../support/drivers';
+import { consumerInvoice, expectStatus, Json, Party, registerWebhook, T0 } from '../support/drivers';
 import { expectProblem } from '../support/problems';
 import { registerTaxpayer, setClock, startApp, TestApp } from '../support/test-app';
 import { Receiver, signedBy, until } from '../support/webhook-receiver';
@@ -40,13 +40,7 @@ describe('webhook limits (private targets allowed, a receiver on 127.0.0.1)', ()
   });
 
   const register = async (who: Party, path: string, events: string[] = ['invoice.issued']) =>
-    expectStatus(
-      await t
-        .http(who.token)
-        .post('/v1/webhooks')
-        .send({ url: rx.url(path), events }),
-      201,
-    );
+    await registerWebhook(t, who.token, { url: rx.url(path), events });
   const issue = async (who: Party, medium: 'electronic' | 'paper' = 'electronic') =>
     expectStatus(await t.http(who.token).post('/v1/invoices').send(invoice(medium)), 201);
 
@@ -160,13 +154,7 @@ describe('the attempt timeout and the claim rule (WEBHOOK_TIMEOUT_SECONDS=1)', (
   it('an attempt whose claim came back too late to hold a whole attempt is not sent; the next claim sends it, as its first attempt', async () => {
     // A 1 s timeout: a claim lasts 21 s and an attempt is sent only if its UPDATE came back within 10 s.
     const p = await registerTaxpayer(t, {}, '22');
-    const hook = expectStatus(
-      await t
-        .http(p.token)
-        .post('/v1/webhooks')
-        .send({ url: rx.url('/claimed'), events: ['invoice.issued'] }),
-      201,
-    );
+    const hook = await registerWebhook(t, p.token, { url: rx.url('/claimed'), events: ['invoice.issued'] });
     const repository = t.app.get(WebhookDeliveriesRepository);
     const claim = repository.claim.bind(repository);
     const late = jest.spyOn(repository, 'claim').mockImplementationOnce(async (...args) => {
@@ -192,13 +180,7 @@ describe('the attempt timeout and the claim rule (WEBHOOK_TIMEOUT_SECONDS=1)', (
 
   it('a receiver that never answers: the attempt ends as timeout and is retried with backoff', async () => {
     const p = await registerTaxpayer(t, {}, '22');
-    const hook = expectStatus(
-      await t
-        .http(p.token)
-        .post('/v1/webhooks')
-        .send({ url: rx.url('/hang/timeout'), events: ['invoice.issued'] }),
-      201,
-    );
+    const hook = await registerWebhook(t, p.token, { url: rx.url('/hang/timeout'), events: ['invoice.issued'] });
     expectStatus(await t.http(p.token).post('/v1/invoices').send(invoice()), 201);
     const delivery = await until('two attempts', async () =>
       expectStatus(await t.http(p.token).get(`/v1/webhooks/${hook.id}/deliveries`), 200).items.find((d: Json) => d.attempts >= 2),

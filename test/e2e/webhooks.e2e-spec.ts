@@ -4,7 +4,7 @@ import { OutboxEventEntity } from '../../src/database/outbox.entity';
 import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher';
 import { RETENTION_BATCH, WebhookRetention } from '../../src/webhooks/webhook-retention';
 import { WebhookDeliveryEntity } from '../../src/webhooks/webhook.entities';
-import { expectStatus, INSTALL, invoiceBody, Json, Party, T0 } from '../support/drivers';
+import { expectStatus, INSTALL, invoiceBody, Json, Party, registerWebhook, T0 } from '../support/drivers';
 import { expectProblem } from '../support/problems';
 import { ADMIN_TOKEN, apiKey, registerTaxpayer, setClock, startApp, TestApp } from '../support/test-app';
 import { Receiver, signedBy, until } from '../support/webhook-receiver';
@@ -42,13 +42,7 @@ describe('webhooks (private targets allowed, a receiver on 127.0.0.1)', () => {
   });
 
   const register = async (who: Party, path: string, events: string[] = ['*']) =>
-    expectStatus(
-      await t
-        .http(who.token)
-        .post('/v1/webhooks')
-        .send({ url: rx.url(path), events, description: path }),
-      201,
-    );
+    await registerWebhook(t, who.token, { url: rx.url(path), events, description: path });
 
   it('delivers every event type once, to the party it concerns, signed with its webhook secret', async () => {
     const sellerHook = await register(seller, '/seller');
@@ -359,13 +353,7 @@ describe('webhooks (private targets allowed, a receiver on 127.0.0.1)', () => {
       'VALIDATION_FAILED',
       'taxId',
     );
-    const byAdmin = expectStatus(
-      await t
-        .http(ADMIN_TOKEN)
-        .post('/v1/webhooks')
-        .send({ url: rx.url('/admin'), events: ['quota.total_changed'], taxId: buyer.taxId }),
-      201,
-    );
+    const byAdmin = await registerWebhook(t, ADMIN_TOKEN, { url: rx.url('/admin'), events: ['quota.total_changed'], taxId: buyer.taxId });
     expect(byAdmin.taxId).toBe(buyer.taxId);
     expect(expectStatus(await t.http(buyer.token).get('/v1/webhooks'), 200).items.map((w: Json) => w.id)).toContain(byAdmin.id);
     expect(expectStatus(await t.http(ADMIN_TOKEN).get(`/v1/webhooks?taxId=${buyer.taxId}`), 200).items.every((w: Json) => w.taxId === buyer.taxId)).toBe(true);
@@ -473,13 +461,7 @@ describe('webhooks without WEBHOOK_ALLOW_PRIVATE_TARGETS (SSRF)', () => {
       hostname === 'erp.rebind.test'
         ? cb(null, [{ address: '127.0.0.1', family: 4 }])
         : cb(Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' }), [])) as unknown as LookupFunction);
-    const hook = expectStatus(
-      await t
-        .http(p.token)
-        .post('/v1/webhooks')
-        .send({ url: `http://erp.rebind.test:${rx.port}/hook`, events: ['invoice.issued'] }),
-      201,
-    );
+    const hook = await registerWebhook(t, p.token, { url: `http://erp.rebind.test:${rx.port}/hook`, events: ['invoice.issued'] });
     const buyer = await registerTaxpayer(t, {}, '41');
     expectStatus(await t.http(p.token).post('/v1/invoices').send(blueTo(buyer)), 201);
     const tried = await until('a try', async () =>
@@ -504,13 +486,7 @@ describe('webhooks without WEBHOOK_ALLOW_PRIVATE_TARGETS (SSRF)', () => {
       hostname === name
         ? cb(null, [{ address, family: address.includes(':') ? 6 : 4 }])
         : cb(Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' }), [])) as unknown as LookupFunction);
-    const hook = expectStatus(
-      await t
-        .http(p.token)
-        .post('/v1/webhooks')
-        .send({ url: `http://${name}/hook`, events: ['invoice.issued'] }),
-      201,
-    );
+    const hook = await registerWebhook(t, p.token, { url: `http://${name}/hook`, events: ['invoice.issued'] });
     const buyer = await registerTaxpayer(t, {}, '41');
     expectStatus(await t.http(p.token).post('/v1/invoices').send(blueTo(buyer)), 201);
     const tried = await until('a try', async () =>
@@ -545,13 +521,7 @@ describe('webhook retention (WEBHOOK_RETENTION_DAYS=30, the manual clock)', () =
 
   const hookFor = async (path: string) => {
     const who = await registerTaxpayer(t, {}, '22');
-    const hook = expectStatus(
-      await t
-        .http(who.token)
-        .post('/v1/webhooks')
-        .send({ url: rx.url(path), events: ['invoice.issued'] }),
-      201,
-    );
+    const hook = await registerWebhook(t, who.token, { url: rx.url(path), events: ['invoice.issued'] });
     return { who, hook };
   };
   const log = async (who: Party, hookId: string): Promise<Json[]> => expectStatus(await t.http(who.token).get(`/v1/webhooks/${hookId}/deliveries`), 200).items;

@@ -142,6 +142,9 @@ export function issue(t: TestApp, p: Party | string, body: Json, key?: string) {
 export const issueOk = async (t: TestApp, p: Party | string, body: Json): Promise<Json> => expectStatus(await issue(t, p, body), 201);
 /** Issues the canonical invoice from `s` to `b` (with `overrides`) and answers the 201 body. */
 export const issueInvoice = (t: TestApp, s: Party, b: Party, overrides: Json = {}) => issueOk(t, s, invoiceBody(b, overrides));
+/** POST /v1/webhooks as `token` (`body`: url, events, and taxId for an admin); answers the 201 body. */
+export const registerWebhook = async (t: TestApp, token: string, body: Json): Promise<Json> =>
+  expectStatus(await t.http(token).post('/v1/webhooks').send(body), 201);
 /** GET /v1/invoices/{number}, 200. */
 export const getInvoice = async (t: TestApp, token: string, number: string): Promise<Json> =>
   expectStatus(await t.http(token).get(`/v1/invoices/${number}`), 200);
